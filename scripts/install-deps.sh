@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages telecollect needs, and only those missing.
+# The one place where dependencies are listed. Idempotent; safe to run on every make.
+#   scripts/install-deps.sh [build|test|bench]...   (default: build)
+set -euo pipefail
+
+build=(
+  build-essential cmake ninja-build pkg-config git ca-certificates tzdata
+  libboost1.81-dev libboost-url1.81-dev
+  libsimdjson-dev libpugixml-dev libfast-float-dev libhowardhinnant-date-dev
+  libcurl4-openssl-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  zlib1g-dev libarchive-dev libssl-dev libsqlite3-dev libpq-dev
+)
+test=(
+  libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev curl python3 sqlite3 procps
+)
+bench=(
+  wrk nginx-light influxdb
+)
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(build)
+wanted=()
+for g in "${groups[@]}"; do
+  case "$g" in
+    build) wanted+=("${build[@]}") ;;
+    test) wanted+=("${build[@]}" "${test[@]}") ;;
+    bench) wanted+=("${build[@]}" "${bench[@]}") ;;
+    *) echo "install-deps: unknown group '$g' (build|test|bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# Services (nginx, influxdb) must not be started by the package: benchmarks start their own.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod +x /usr/sbin/policy-rc.d
+  trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

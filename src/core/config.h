@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace telecollect {
+
+// Every option of telecollect, with its default. Filled by LoadConfig; see
+// docs/configuration.md for the TOML keys. Components get the sub-struct they
+// need and read nothing else (no environment, no globals).
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // [server] listen
+  int threads = 0;                        // [server] threads; 0 = one per core
+  uint64_t max_body_bytes = 1 << 20;      // [server] max_body_bytes → 413 above
+  int64_t header_timeout_ms = 10000;      // [server] header_timeout
+  int64_t body_timeout_ms = 30000;        // [server] body_timeout
+  int64_t idle_timeout_ms = 60000;        // [server] idle_timeout (keep-alive)
+  int64_t shutdown_grace_ms = 10000;      // [server] shutdown_grace
+};
+
+struct PushOptions {
+  size_t max_batch_items = 10000;          // [push] max_batch_items → 413 above
+  int64_t max_future_skew_ms = 86400000;   // [push] max_future_skew: event time ahead of now
+};
+
+struct StoreOptions {
+  std::string backend = "sqlite";  // [store] backend
+  std::string path;                // [store] path; default <data_dir>/telecollect.db
+  std::string synchronous = "full";  // [store] synchronous: full (fsync each commit) | normal
+  size_t queue_capacity = 1024;      // [store] queue_capacity: pending write requests
+  size_t max_group_rows = 50000;     // [store] max_group_rows: frames+measurements per transaction
+  int64_t busy_timeout_ms = 5000;    // [store] busy_timeout
+};
+
+struct DecoderOptions {
+  // [decoders] dirs: spec directories, loaded in order (a later one wins).
+  // <data_dir>/decoders is always appended.
+  std::vector<std::string> dirs;
+};
+
+struct AuthOptions {
+  int64_t cache_ttl_ms = 1000;  // [auth] cache_ttl: how long a token lookup is reused
+};
+
+struct LogOptions {
+  std::string level = "info";   // [log] level: trace|debug|info|warn|error
+  std::string format = "text";  // [log] format: text|json
+};
+
+struct Config {
+  std::string data_dir = "data";  // data_dir (top level)
+  ServerOptions server;
+  PushOptions push;
+  StoreOptions store;
+  DecoderOptions decoders;
+  AuthOptions auth;
+  LogOptions log;
+
+  // The SQLite file: store.path or <data_dir>/telecollect.db.
+  std::string StorePath() const;
+  // decoders.dirs plus <data_dir>/decoders.
+  std::vector<std::string> DecoderDirs() const;
+};
+
+// Loads `path` (TOML). Unknown keys and wrong types are errors naming the key.
+Result<Config> LoadConfigFile(const std::string& path);
+Result<Config> LoadConfigString(const std::string& toml_text, const std::string& origin);
+
+}  // namespace telecollect

@@ -1,0 +1,55 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+namespace telecollect {
+namespace {
+
+TEST(ConfigTest, DefaultsWhenEmpty) {
+  auto c = LoadConfigString("", "test.toml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->server.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c->server.max_body_bytes, 1u << 20);
+  EXPECT_EQ(c->StorePath(), "data/telecollect.db");
+}
+
+TEST(ConfigTest, ReadsEveryKind) {
+  auto c = LoadConfigString(R"(
+data_dir = "/var/lib/tc"
+[server]
+listen = "0.0.0.0:9000"
+threads = 4
+header_timeout = "5s"
+[store]
+synchronous = "normal"
+[decoders]
+dirs = ["a", "b"]
+)", "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server.listen, "0.0.0.0:9000");
+  EXPECT_EQ(c->server.threads, 4);
+  EXPECT_EQ(c->server.header_timeout_ms, 5000);
+  EXPECT_EQ(c->store.synchronous, "normal");
+  EXPECT_EQ(c->DecoderDirs(), (std::vector<std::string>{"a", "b", "/var/lib/tc/decoders"}));
+}
+
+TEST(ConfigTest, UnknownKeyIsNamed) {
+  auto c = LoadConfigString("[server]\nlisten = \"x:1\"\nthread = 3\n", "t.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("unknown key server.thread (line 3)"), std::string::npos)
+      << c.status().message();
+}
+
+TEST(ConfigTest, WrongTypeAndSyntaxAreNamed) {
+  auto c = LoadConfigString("[server]\nthreads = \"four\"\n", "t.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("server.threads must be an integer"), std::string::npos);
+  auto d = LoadConfigString("[server\n", "t.toml");
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("t.toml:1:"), std::string::npos) << d.status().message();
+  auto e = LoadConfigFile("/nonexistent/x.toml");
+  EXPECT_EQ(e.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace telecollect

@@ -1,0 +1,137 @@
+#include "core/time_util.h"
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace telecollect {
+namespace {
+
+// Reads exactly `n` digits at `pos`, advancing it.
+bool ReadDigits(std::string_view s, size_t& pos, int n, int& out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (int i = 0; i < n; ++i) {
+    const char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  pos += n;
+  return true;
+}
+
+bool Expect(std::string_view s, size_t& pos, char c) {
+  if (pos < s.size() && s[pos] == c) {
+    ++pos;
+    return true;
+  }
+  return false;
+}
+
+Status TimeError(std::string_view text, const std::string& why) {
+  return Status::InvalidArgument("timestamp \"" + std::string(text.substr(0, 64)) + "\": " + why);
+}
+
+}  // namespace
+
+Status CheckReadingRange(EpochMs ms) {
+  if (ms < kMinEpochMs) return Status::InvalidArgument("timestamp is before 1970-01-01T00:00:00Z");
+  if (ms >= kMaxEpochMs) return Status::InvalidArgument("timestamp is after 2100-01-01T00:00:00Z");
+  return Status::Ok();
+}
+
+Result<EpochMs> ParseIso8601(std::string_view text) {
+  size_t p = 0;
+  int year, month, day, hour, minute, second = 0;
+  if (!ReadDigits(text, p, 4, year)) return TimeError(text, "expected a 4-digit year");
+  if (!Expect(text, p, '-') || !ReadDigits(text, p, 2, month)) return TimeError(text, "expected -MM month");
+  if (!Expect(text, p, '-') || !ReadDigits(text, p, 2, day)) return TimeError(text, "expected -DD day");
+  if (!Expect(text, p, 'T') && !Expect(text, p, 't') && !Expect(text, p, ' '))
+    return TimeError(text, "expected 'T' between date and time");
+  if (!ReadDigits(text, p, 2, hour)) return TimeError(text, "expected HH hour");
+  if (!Expect(text, p, ':') || !ReadDigits(text, p, 2, minute)) return TimeError(text, "expected :MM minutes");
+  if (Expect(text, p, ':')) {
+    if (!ReadDigits(text, p, 2, second)) return TimeError(text, "expected :SS seconds");
+  }
+  int millis = 0;
+  if (p < text.size() && (text[p] == '.' || text[p] == ',')) {
+    ++p;
+    int digits = 0;
+    while (p < text.size() && text[p] >= '0' && text[p] <= '9') {
+      if (digits < 3) millis = millis * 10 + (text[p] - '0');
+      ++digits;
+      ++p;
+    }
+    if (digits == 0) return TimeError(text, "expected digits after the decimal point");
+    for (int d = digits; d < 3; ++d) millis *= 10;
+  }
+  int offset_minutes = 0;
+  if (p >= text.size()) return TimeError(text, "no UTC offset ('Z' or +hh:mm); a local time is ambiguous");
+  if (text[p] == 'Z' || text[p] == 'z') {
+    ++p;
+  } else if (text[p] == '+' || text[p] == '-') {
+    const int sign = text[p] == '-' ? -1 : 1;
+    ++p;
+    int oh = 0, om = 0;
+    if (!ReadDigits(text, p, 2, oh)) return TimeError(text, "expected hh in the UTC offset");
+    if (p < text.size()) {
+      Expect(text, p, ':');
+      if (!ReadDigits(text, p, 2, om)) return TimeError(text, "expected mm in the UTC offset");
+    }
+    if (oh > 23 || om > 59) return TimeError(text, "UTC offset out of range");
+    offset_minutes = sign * (oh * 60 + om);
+  } else {
+    return TimeError(text, "unexpected character '" + std::string(1, text[p]) + "' at position " + std::to_string(p));
+  }
+  if (p != text.size()) return TimeError(text, "trailing characters at position " + std::to_string(p));
+  if (month < 1 || month > 12) return TimeError(text, "month out of range");
+  const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{unsigned(month)},
+                                        std::chrono::day{unsigned(day)}};
+  if (!ymd.ok()) return TimeError(text, "no such day in that month");
+  if (hour > 24 || minute > 59 || second > 60) return TimeError(text, "time of day out of range");
+  if (hour == 24 && (minute != 0 || second != 0 || millis != 0)) return TimeError(text, "24:00 must be exactly midnight");
+  if (second == 60) second = 59;  // leap second: clamp into the same minute
+  const int64_t days = std::chrono::sys_days(ymd).time_since_epoch().count();
+  const int64_t ms = ((days * 24 + hour) * 60 + minute - offset_minutes) * 60000LL + second * 1000LL + millis;
+  Status range = CheckReadingRange(ms);
+  if (!range.ok()) return range.WithContext("timestamp \"" + std::string(text) + "\"");
+  return ms;
+}
+
+Result<EpochMs> EpochFromNumber(double value) {
+  if (!std::isfinite(value)) return Status::InvalidArgument("timestamp is not a finite number");
+  const double ms = std::fabs(value) < 1e11 ? value * 1000.0 : value;
+  if (ms < static_cast<double>(kMinEpochMs)) return Status::InvalidArgument("timestamp is before 1970-01-01T00:00:00Z");
+  if (ms >= static_cast<double>(kMaxEpochMs)) return Status::InvalidArgument("timestamp is after 2100-01-01T00:00:00Z");
+  return static_cast<EpochMs>(std::floor(ms));
+}
+
+std::string FormatIso8601(EpochMs ms) {
+  using namespace std::chrono;
+  int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
+  int64_t rem = ms - days * 86400000;
+  const year_month_day ymd{sys_days{std::chrono::days{days}}};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()), unsigned(ymd.month()),
+                unsigned(ymd.day()), int(rem / 3600000), int(rem / 60000 % 60), int(rem / 1000 % 60), int(rem % 1000));
+  return buf;
+}
+
+Result<int64_t> ParseDurationMs(std::string_view text) {
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || n < 0) return Status::InvalidArgument("duration \"" + std::string(text) + "\": expected a number then a unit (ms, s, m, h, d)");
+  const std::string_view unit(ptr, text.data() + text.size() - ptr);
+  int64_t mult = 0;
+  if (unit == "ms") mult = 1;
+  else if (unit == "s" || unit.empty()) mult = 1000;
+  else if (unit == "m" || unit == "min") mult = 60000;
+  else if (unit == "h") mult = 3600000;
+  else if (unit == "d") mult = 86400000;
+  else return Status::InvalidArgument("duration \"" + std::string(text) + "\": unknown unit \"" + std::string(unit) + "\" (ms, s, m, h, d)");
+  return n * mult;
+}
+
+}  // namespace telecollect

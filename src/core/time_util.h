@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace telecollect {
+
+// Instants are UTC epoch milliseconds everywhere in telecollect.
+using EpochMs = int64_t;
+
+// Bounds of an acceptable reading time: [1970-01-01, 2100-01-01) UTC.
+inline constexpr EpochMs kMinEpochMs = 0;
+inline constexpr EpochMs kMaxEpochMs = 4102444800000;  // 2100-01-01T00:00:00Z
+
+// Parses an ISO-8601 / RFC 3339 date-time with a UTC designator or offset:
+//   2019-04-28T12:59:36.599Z, 2019-04-28 12:59:36+02:00, 2019-04-28T12:59:36.123456789+0200
+// Any number of fraction digits (truncated to milliseconds). A time without
+// an offset is rejected: it would be ambiguous. Errors say which part is wrong.
+Result<EpochMs> ParseIso8601(std::string_view text);
+
+// Reads a numeric epoch: values below 1e11 in magnitude are seconds (possibly
+// fractional), others milliseconds. The result must lie in the reading range.
+Result<EpochMs> EpochFromNumber(double value);
+
+// Checks that `ms` lies in [kMinEpochMs, kMaxEpochMs).
+Status CheckReadingRange(EpochMs ms);
+
+// 2019-04-28T12:59:36.599Z
+std::string FormatIso8601(EpochMs ms);
+
+// Parses a duration such as "10m", "1h", "1d", "30s", "500ms" into milliseconds.
+Result<int64_t> ParseDurationMs(std::string_view text);
+
+}  // namespace telecollect

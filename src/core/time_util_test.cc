@@ -1,0 +1,75 @@
+#include "core/time_util.h"
+
+#include <gtest/gtest.h>
+
+namespace telecollect {
+namespace {
+
+TEST(ParseIso8601Test, BriefExample) {
+  auto t = ParseIso8601("2019-04-28T12:59:36.599Z");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(*t, 1556456376599);
+  EXPECT_EQ(FormatIso8601(*t), "2019-04-28T12:59:36.599Z");
+}
+
+TEST(ParseIso8601Test, AnyFractionDigitsAndOffsets) {
+  struct Case { const char* text; int64_t ms; } cases[] = {
+    {"2019-04-28T12:59:36Z", 1556456376000},
+    {"2019-04-28T12:59:36.5Z", 1556456376500},
+    {"2019-04-28T12:59:36.123456789Z", 1556456376123},
+    {"2019-04-28T14:59:36.599+02:00", 1556456376599},
+    {"2019-04-28T14:59:36.599+0200", 1556456376599},
+    {"2019-04-28T10:59:36.599-02", 1556456376599},
+    {"2019-04-28 12:59:36,599z", 1556456376599},
+    {"2019-04-28T12:59Z", 1556456340000},
+    {"2020-02-29T00:00:00Z", 1582934400000},
+    {"2019-04-28T24:00:00Z", 1556496000000},
+  };
+  for (const auto& c : cases) {
+    auto t = ParseIso8601(c.text);
+    ASSERT_TRUE(t.ok()) << c.text << ": " << t.status().ToString();
+    EXPECT_EQ(*t, c.ms) << c.text;
+  }
+}
+
+TEST(ParseIso8601Test, RejectsWithReason) {
+  struct Case { const char* text; const char* why; } cases[] = {
+    {"2019-04-28T12:59:36", "no UTC offset"},
+    {"2019-02-29T12:00:00Z", "no such day"},
+    {"2019-13-01T12:00:00Z", "month out of range"},
+    {"2019-04-28T25:00:00Z", "time of day out of range"},
+    {"2019-04-28X12:00:00Z", "expected 'T'"},
+    {"1969-12-31T23:59:59Z", "before 1970"},
+    {"2100-01-01T00:00:00Z", "after 2100"},
+    {"2019-04-28T12:00:00Zjunk", "trailing characters"},
+    {"2019-04-28T12:00:00.Z", "digits after the decimal point"},
+    {"", "4-digit year"},
+    {"2019-04-28T12:00:00+25:00", "offset out of range"},
+  };
+  for (const auto& c : cases) {
+    auto t = ParseIso8601(c.text);
+    ASSERT_FALSE(t.ok()) << c.text;
+    EXPECT_NE(t.status().message().find(c.why), std::string::npos) << c.text << " → " << t.status().message();
+  }
+}
+
+TEST(EpochFromNumberTest, SecondsOrMilliseconds) {
+  EXPECT_EQ(*EpochFromNumber(1556456376), 1556456376000);
+  EXPECT_EQ(*EpochFromNumber(1556456376.599), 1556456376599);
+  EXPECT_EQ(*EpochFromNumber(1556456376599.0), 1556456376599);
+  EXPECT_FALSE(EpochFromNumber(-1).ok());
+  EXPECT_FALSE(EpochFromNumber(5e12).ok());
+}
+
+TEST(DurationTest, Units) {
+  EXPECT_EQ(*ParseDurationMs("10m"), 600000);
+  EXPECT_EQ(*ParseDurationMs("1h"), 3600000);
+  EXPECT_EQ(*ParseDurationMs("1d"), 86400000);
+  EXPECT_EQ(*ParseDurationMs("250ms"), 250);
+  EXPECT_EQ(*ParseDurationMs("3"), 3000);
+  EXPECT_FALSE(ParseDurationMs("3w").ok());
+  EXPECT_FALSE(ParseDurationMs("h").ok());
+}
+
+}  // namespace
+}  // namespace telecollect

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/hex.h"
+#include "core/status.h"
+#include "core/time_util.h"
+
+namespace telecollect::decode {
+
+// What a decoder sees of one frame.
+struct DecodeInput {
+  const Bytes& bytes;
+  std::optional<int> fport;
+  EpochMs received_at = 0;
+};
+
+// One named numeric value produced by a decoder.
+struct DecodedValue {
+  std::string field;  // stable name, becomes part of the module id
+  double value = 0;
+  std::string unit;
+};
+
+// Turns payload bytes into named values. Implementations are immutable once
+// built and safe to call from any number of threads at once.
+class Decoder {
+ public:
+  virtual ~Decoder() = default;
+  // Decoding failures (too short, no matching layout, ...) are
+  // kInvalidArgument with a message naming the byte offset or field.
+  virtual Result<std::vector<DecodedValue>> Decode(const DecodeInput& input) const = 0;
+  // "declarative", "native", "script".
+  virtual const char* kind() const = 0;
+};
+
+// Device types are matched trimmed and case-insensitively: " Dragino-LHT65 "
+// and "dragino-lht65" name the same decoder.
+std::string NormalizeDeviceType(std::string_view text);
+
+}  // namespace telecollect::decode

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "decode/decoder.h"
+
+namespace telecollect::decode {
+
+// A sample payload and what its decoder must make of it.
+struct TestVector {
+  std::optional<int> fport;
+  Bytes payload;
+  std::map<std::string, double> expect;  // exact set of fields expected
+  std::string expect_error;              // non-empty: decoding must fail with this text
+};
+
+// A device type: the decoder for one device model and how its values are named.
+struct DeviceType {
+  std::string name;  // normalised (see NormalizeDeviceType)
+  std::string description;
+  std::string version = "1";
+  // Module id template; {deviceid}, {field} and {devicetype} are replaced.
+  std::string module_template = "{deviceid}.{field}";
+  std::string origin;  // file it was loaded from
+  std::shared_ptr<const Decoder> decoder;
+  std::vector<TestVector> tests;
+
+  std::string ModuleId(std::string_view device_id, std::string_view field) const;
+};
+
+// Parses and checks a declarative spec (TOML). Errors name the file, the
+// variant/field index and the key. Does not run the test vectors.
+Result<DeviceType> LoadDeclarativeSpec(const std::string& toml_text, const std::string& origin);
+
+// Runs every test vector; the error lists each failing vector by index.
+Status RunTestVectors(const DeviceType& type);
+
+}  // namespace telecollect::decode

@@ -1,0 +1,72 @@
+#include "decode/registry.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace telecollect::decode {
+
+std::shared_ptr<const DecoderRegistry::Table> DecoderRegistry::Snapshot() const {
+  std::lock_guard lock(mutex_);
+  return table_;
+}
+
+std::shared_ptr<const DeviceType> DecoderRegistry::Find(std::string_view device_type) const {
+  auto table = Snapshot();
+  auto it = table->find(device_type);
+  if (it == table->end()) {
+    const std::string normalised = NormalizeDeviceType(device_type);
+    it = table->find(normalised);
+    if (it == table->end()) return nullptr;
+  }
+  return it->second;
+}
+
+LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs) {
+  namespace fs = std::filesystem;
+  LoadReport report;
+  auto table = std::make_shared<Table>();
+  for (const std::string& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".toml") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& file : files) {
+      std::ifstream in(file, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      auto dt = LoadDeclarativeSpec(text.str(), file.string());
+      if (!dt.ok()) {
+        report.rejected.emplace_back(file.string(), dt.status().message());
+        continue;
+      }
+      Status vectors = RunTestVectors(*dt);
+      if (!vectors.ok()) {
+        report.rejected.emplace_back(file.string(), vectors.message());
+        continue;
+      }
+      std::string name = dt->name;
+      (*table)[name] = std::make_shared<const DeviceType>(std::move(dt).value());
+    }
+  }
+  for (const auto& [name, dt] : *table) report.active.push_back(name + " v" + dt->version + " (" + dt->origin + ")");
+  std::lock_guard lock(mutex_);
+  table_ = std::move(table);
+  return report;
+}
+
+Status DecoderRegistry::Activate(DeviceType type) {
+  TC_RETURN_IF_ERROR(RunTestVectors(type));
+  std::lock_guard lock(mutex_);
+  auto table = std::make_shared<Table>(*table_);
+  std::string name = type.name;
+  (*table)[name] = std::make_shared<const DeviceType>(std::move(type));
+  table_ = std::move(table);
+  return Status::Ok();
+}
+
+}  // namespace telecollect::decode

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "decode/device_type.h"
+
+namespace telecollect::decode {
+
+// What a (re)load found: the device types made active and the files refused.
+struct LoadReport {
+  std::vector<std::string> active;                            // "name v<version> (origin)"
+  std::vector<std::pair<std::string, std::string>> rejected;  // (file, reason)
+};
+
+// Device type → decoder. Lookups are lock-light snapshots; Reload swaps the
+// whole table atomically, so in-flight decodes keep the version they started with.
+// Thread-safe.
+class DecoderRegistry {
+ public:
+  using Table = std::map<std::string, std::shared_ptr<const DeviceType>, std::less<>>;
+
+  // Null when no active decoder has that (normalised) name.
+  std::shared_ptr<const DeviceType> Find(std::string_view device_type) const;
+
+  // Replaces the table by every *.toml spec found in `dirs` (in order; a later
+  // directory overrides an earlier one). A spec that fails to parse or whose
+  // test vectors fail is not activated and is listed in the report.
+  LoadReport LoadDirectories(const std::vector<std::string>& dirs);
+
+  // Adds or replaces one device type after running its vectors.
+  Status Activate(DeviceType type);
+
+  std::shared_ptr<const Table> Snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Table> table_ = std::make_shared<Table>();  // guarded by mutex_
+};
+
+}  // namespace telecollect::decode
