@@ -1,0 +1,567 @@
+#include "store/sqlite_store.h"
+
+#include <openssl/sha.h>
+
+#include <cstring>
+#include <filesystem>
+
+namespace telecollect::store {
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit a released
+// entry; append a new one.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE scopes(
+  id INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  env TEXT NOT NULL,
+  UNIQUE(tenant, env));
+CREATE TABLE tokens(
+  id INTEGER PRIMARY KEY,
+  scope_id INTEGER NOT NULL REFERENCES scopes(id),
+  label TEXT NOT NULL,
+  hash BLOB NOT NULL UNIQUE,
+  created_ms INTEGER NOT NULL,
+  revoked_ms INTEGER);
+CREATE TABLE modules(
+  id INTEGER PRIMARY KEY,
+  scope_id INTEGER NOT NULL REFERENCES scopes(id),
+  name TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  UNIQUE(scope_id, name));
+CREATE TABLE measurements(
+  module_id INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  value REAL NOT NULL,
+  quality INTEGER NOT NULL,
+  PRIMARY KEY(module_id, ts)) WITHOUT ROWID;
+CREATE TABLE frames(
+  id INTEGER PRIMARY KEY,
+  dedupe_key INTEGER NOT NULL UNIQUE,
+  scope_id INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  device_type TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  event_ms INTEGER NOT NULL,
+  fport INTEGER,
+  payload BLOB NOT NULL,
+  metadata TEXT,
+  status INTEGER NOT NULL,
+  reason TEXT NOT NULL);
+CREATE INDEX frames_by_device ON frames(scope_id, device_id, id);
+)sql",
+};
+
+int StatusToInt(DecodeStatus s) { return static_cast<int>(s); }
+DecodeStatus IntToStatus(int64_t v) {
+  return v == 0 ? DecodeStatus::kDecoded : v == 2 ? DecodeStatus::kFailed : DecodeStatus::kNoDecoder;
+}
+
+// 63-bit identity of a frame: scope, device, event time, payload.
+int64_t DedupeKey(int64_t scope_id, const Frame& f) {
+  std::string buf;
+  buf.reserve(24 + f.device_id.size() + f.payload.size());
+  const uint64_t n = f.device_id.size();
+  buf.append(reinterpret_cast<const char*>(&scope_id), sizeof scope_id);
+  buf.append(reinterpret_cast<const char*>(&n), sizeof n);
+  buf.append(f.device_id);
+  buf.append(reinterpret_cast<const char*>(&f.event_time), sizeof f.event_time);
+  buf.append(reinterpret_cast<const char*>(f.payload.data()), f.payload.size());
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(buf.data()), buf.size(), digest);
+  uint64_t k;
+  std::memcpy(&k, digest, sizeof k);
+  return static_cast<int64_t>(k & 0x7FFFFFFFFFFFFFFFULL);
+}
+
+std::string ScopeKey(const Scope& s) { return s.tenant + '\0' + EnvName(s.env); }
+
+}  // namespace
+
+Result<Aggregate> ParseAggregate(std::string_view t) {
+  if (t == "avg") return Aggregate::kAvg;
+  if (t == "min") return Aggregate::kMin;
+  if (t == "max") return Aggregate::kMax;
+  if (t == "sum") return Aggregate::kSum;
+  if (t == "last") return Aggregate::kLast;
+  if (t == "count") return Aggregate::kCount;
+  if (t == "none" || t == "raw") return Aggregate::kNone;
+  return Status::InvalidArgument("agg must be one of avg, min, max, sum, last, count; got \"" + std::string(t) + "\"");
+}
+
+struct SqliteStore::WriterStatements {
+  explicit WriterStatements(sqlite3* db)
+      : begin(db, "BEGIN IMMEDIATE"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK"),
+        find_scope(db, "SELECT id FROM scopes WHERE tenant = ?1 AND env = ?2"),
+        insert_scope(db, "INSERT INTO scopes(tenant, env) VALUES(?1, ?2)"),
+        find_module(db, "SELECT id FROM modules WHERE scope_id = ?1 AND name = ?2"),
+        insert_module(db, "INSERT INTO modules(scope_id, name, unit, created_ms) VALUES(?1, ?2, ?3, ?4)"),
+        upsert_measurement(db,
+                           "INSERT INTO measurements(module_id, ts, value, quality) VALUES(?1, ?2, ?3, ?4) "
+                           "ON CONFLICT(module_id, ts) DO UPDATE SET value = excluded.value, quality = excluded.quality"),
+        insert_frame(db,
+                     "INSERT INTO frames(dedupe_key, scope_id, source, device_id, device_type, received_ms, event_ms, "
+                     "fport, payload, metadata, status, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                     "ON CONFLICT(dedupe_key) DO NOTHING"),
+        frame_by_key(db, "SELECT scope_id, device_id, event_ms, payload FROM frames WHERE dedupe_key = ?1"),
+        update_frame(db, "UPDATE frames SET status = ?1, reason = ?2 WHERE id = ?3 AND scope_id = ?4") {}
+  Stmt begin, commit, rollback, find_scope, insert_scope, find_module, insert_module, upsert_measurement, insert_frame,
+      frame_by_key, update_frame;
+};
+
+class SqliteStore::ReadLease {
+ public:
+  ReadLease(SqliteStore* store, SqliteDb db) : store_(store), db_(std::move(db)) {}
+  ReadLease(ReadLease&&) = default;
+  ~ReadLease() {
+    if (db_) store_->ReleaseReader(std::move(db_));
+  }
+  sqlite3* get() const { return db_.get(); }
+
+ private:
+  SqliteStore* store_;
+  SqliteDb db_;
+};
+
+SqliteStore::SqliteStore(StoreOptions options, std::string path)
+    : options_(std::move(options)), path_(std::move(path)) {}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& options, const std::string& path) {
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options, path));
+  TC_RETURN_IF_ERROR(store->Init());
+  return store;
+}
+
+SqliteStore::~SqliteStore() {
+  std::lock_guard lock(write_mu_);
+  stmts_.reset();
+  if (writer_) {
+    // Fold the WAL back so the file is self-contained after a clean stop.
+    (void)Exec(writer_.get(), "PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+}
+
+Status SqliteStore::Init() {
+  std::error_code ec;
+  const auto parent = std::filesystem::path(path_).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  TC_ASSIGN_OR_RETURN(writer_, OpenSqlite(path_, false, options_.busy_timeout_ms));
+  TC_RETURN_IF_ERROR(Exec(writer_.get(), "PRAGMA journal_mode = WAL"));
+  const std::string sync = "PRAGMA synchronous = " + std::string(options_.synchronous == "normal" ? "NORMAL" : "FULL");
+  TC_RETURN_IF_ERROR(Exec(writer_.get(), sync.c_str()));
+  TC_RETURN_IF_ERROR(Exec(writer_.get(), "PRAGMA cache_size = -65536"));  // 64 MiB
+  TC_RETURN_IF_ERROR(Exec(writer_.get(), "PRAGMA temp_store = MEMORY"));
+  TC_RETURN_IF_ERROR(Migrate());
+  stmts_ = std::make_unique<WriterStatements>(writer_.get());
+  return Status::Ok();
+}
+
+Status SqliteStore::Migrate() {
+  sqlite3* db = writer_.get();
+  TC_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE"));
+  Stmt version(db, "PRAGMA user_version");
+  auto row = version.Step();
+  if (!row.ok()) {
+    (void)Exec(db, "ROLLBACK");
+    return row.status();
+  }
+  const int64_t current = version.Int(0);
+  version.Reset();
+  constexpr int64_t kLatest = std::size(kMigrations);
+  static_assert(kLatest == kSchemaVersion);
+  if (current > kLatest) {
+    (void)Exec(db, "ROLLBACK");
+    return Status::Unsupported(path_ + " has schema version " + std::to_string(current) + ", newer than this binary (" +
+                               std::to_string(kLatest) + ")");
+  }
+  for (int64_t v = current; v < kLatest; ++v) {
+    Status s = Exec(db, kMigrations[v]);
+    if (s.ok()) s = Exec(db, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+    if (!s.ok()) {
+      (void)Exec(db, "ROLLBACK");
+      return s.WithContext("schema migration to version " + std::to_string(v + 1));
+    }
+  }
+  return Exec(db, "COMMIT");
+}
+
+Result<SqliteStore::ReadLease> SqliteStore::AcquireReader() {
+  {
+    std::lock_guard lock(read_mu_);
+    if (!idle_readers_.empty()) {
+      SqliteDb db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return ReadLease(this, std::move(db));
+    }
+  }
+  TC_ASSIGN_OR_RETURN(SqliteDb db, OpenSqlite(path_, true, options_.busy_timeout_ms));
+  return ReadLease(this, std::move(db));
+}
+
+void SqliteStore::ReleaseReader(SqliteDb db) {
+  std::lock_guard lock(read_mu_);
+  if (idle_readers_.size() < 16) idle_readers_.push_back(std::move(db));
+}
+
+// ---- writer side -----------------------------------------------------------
+
+Result<int64_t> SqliteStore::ScopeId(const Scope& scope) {
+  const std::string key = ScopeKey(scope);
+  if (auto it = scope_ids_.find(key); it != scope_ids_.end()) return it->second;
+  Stmt& find = stmts_->find_scope;
+  find.Bind(1, scope.tenant).Bind(2, std::string_view(EnvName(scope.env)));
+  auto row = find.Step();
+  int64_t id = row.ok() && *row ? find.Int(0) : 0;
+  find.Reset();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    stmts_->insert_scope.Bind(1, scope.tenant).Bind(2, std::string_view(EnvName(scope.env)));
+    TC_RETURN_IF_ERROR(stmts_->insert_scope.Run());
+    id = sqlite3_last_insert_rowid(writer_.get());
+    new_scope_keys_.push_back(key);
+  }
+  scope_ids_.emplace(key, id);
+  return id;
+}
+
+Result<int64_t> SqliteStore::ModuleId(int64_t scope_id, const Measurement& m) {
+  std::string key = std::to_string(scope_id);
+  key += '\0';
+  key += m.module;
+  if (auto it = module_ids_.find(key); it != module_ids_.end()) return it->second;
+  Stmt& find = stmts_->find_module;
+  find.Bind(1, scope_id).Bind(2, m.module);
+  auto row = find.Step();
+  int64_t id = row.ok() && *row ? find.Int(0) : 0;
+  find.Reset();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    stmts_->insert_module.Bind(1, scope_id).Bind(2, m.module).Bind(3, m.unit).Bind(4, m.ts);
+    TC_RETURN_IF_ERROR(stmts_->insert_module.Run());
+    id = sqlite3_last_insert_rowid(writer_.get());
+    new_module_keys_.push_back(key);
+  }
+  module_ids_.emplace(std::move(key), id);
+  return id;
+}
+
+Status SqliteStore::UpsertMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& written) {
+  Stmt& up = stmts_->upsert_measurement;
+  for (const Measurement& m : ms) {
+    TC_ASSIGN_OR_RETURN(int64_t module_id, ModuleId(scope_id, m));
+    up.Bind(1, module_id).Bind(2, m.ts).Bind(3, m.value).Bind(4, m.quality);
+    TC_RETURN_IF_ERROR(up.Run());
+    ++written;
+  }
+  return Status::Ok();
+}
+
+Result<bool> SqliteStore::InsertFrame(int64_t scope_id, const DecodedFrame& df) {
+  const Frame& f = df.frame;
+  int64_t key = DedupeKey(scope_id, f);
+  // Linear probing on the (astronomically rare) 63-bit collision between two
+  // different frames; the same frame always lands on its first free-or-equal slot.
+  for (int probe = 0; probe < 16; ++probe, key = (key + 1) & 0x7FFFFFFFFFFFFFFFLL) {
+    Stmt& ins = stmts_->insert_frame;
+    ins.Bind(1, key).Bind(2, scope_id).Bind(3, f.source).Bind(4, f.device_id).Bind(5, f.device_type);
+    ins.Bind(6, f.received_at).Bind(7, f.event_time);
+    if (f.fport) ins.Bind(8, *f.fport); else ins.BindNull(8);
+    ins.BindBlob(9, f.payload.data(), f.payload.size());
+    if (f.metadata_json.empty()) ins.BindNull(10); else ins.Bind(10, f.metadata_json);
+    ins.Bind(11, StatusToInt(df.status)).Bind(12, df.reason);
+    TC_RETURN_IF_ERROR(ins.Run());
+    if (sqlite3_changes(writer_.get()) == 1) return true;
+    Stmt& q = stmts_->frame_by_key;
+    q.Bind(1, key);
+    auto row = q.Step();
+    bool same = false;
+    if (row.ok() && *row) {
+      const std::string_view payload = q.Blob(3);
+      same = q.Int(0) == scope_id && q.Text(1) == f.device_id && q.Int(2) == f.event_time &&
+             payload == std::string_view(reinterpret_cast<const char*>(f.payload.data()), f.payload.size());
+    }
+    q.Reset();
+    if (!row.ok()) return row.status();
+    if (same) return false;
+  }
+  return Status::Internal("frame journal: no free dedupe slot after 16 probes");
+}
+
+void SqliteStore::ForgetUncommittedIds() {
+  for (const auto& k : new_scope_keys_) scope_ids_.erase(k);
+  for (const auto& k : new_module_keys_) module_ids_.erase(k);
+  new_scope_keys_.clear();
+  new_module_keys_.clear();
+}
+
+Result<std::vector<WriteResult>> SqliteStore::Write(std::span<const WriteBatch* const> batches) {
+  std::lock_guard lock(write_mu_);
+  TC_RETURN_IF_ERROR(stmts_->begin.Run());
+  std::vector<WriteResult> results(batches.size());
+  auto body = [&]() -> Status {
+    for (size_t b = 0; b < batches.size(); ++b) {
+      const WriteBatch& batch = *batches[b];
+      WriteResult& r = results[b];
+      TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(batch.scope));
+      r.duplicate.resize(batch.frames.size());
+      for (size_t i = 0; i < batch.frames.size(); ++i) {
+        TC_ASSIGN_OR_RETURN(bool fresh, InsertFrame(scope_id, batch.frames[i]));
+        if (!fresh) {
+          r.duplicate[i] = true;
+          ++r.frames_duplicate;
+          continue;
+        }
+        ++r.frames_new;
+        TC_RETURN_IF_ERROR(UpsertMeasurements(scope_id, batch.frames[i].measurements, r.measurements_written));
+      }
+      TC_RETURN_IF_ERROR(UpsertMeasurements(scope_id, batch.measurements, r.measurements_written));
+    }
+    return stmts_->commit.Run();
+  };
+  Status s = body();
+  if (!s.ok()) {
+    (void)stmts_->rollback.Run();
+    ForgetUncommittedIds();
+    return s;
+  }
+  new_scope_keys_.clear();
+  new_module_keys_.clear();
+  return results;
+}
+
+Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> results) {
+  std::lock_guard lock(write_mu_);
+  TC_RETURN_IF_ERROR(stmts_->begin.Run());
+  auto body = [&]() -> Status {
+    TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
+    size_t written = 0;
+    for (const Redecoded& r : results) {
+      stmts_->update_frame.Bind(1, StatusToInt(r.status)).Bind(2, r.reason).Bind(3, r.frame_id).Bind(4, scope_id);
+      TC_RETURN_IF_ERROR(stmts_->update_frame.Run());
+      TC_RETURN_IF_ERROR(UpsertMeasurements(scope_id, r.measurements, written));
+    }
+    return stmts_->commit.Run();
+  };
+  Status s = body();
+  if (!s.ok()) {
+    (void)stmts_->rollback.Run();
+    ForgetUncommittedIds();
+    return s;
+  }
+  new_scope_keys_.clear();
+  new_module_keys_.clear();
+  return Status::Ok();
+}
+
+// ---- catalog ---------------------------------------------------------------
+
+Result<int64_t> SqliteStore::CreateToken(const TokenRecord& token) {
+  std::lock_guard lock(write_mu_);
+  TC_RETURN_IF_ERROR(stmts_->begin.Run());
+  auto body = [&]() -> Result<int64_t> {
+    TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(token.scope));
+    Stmt ins(writer_.get(), "INSERT INTO tokens(scope_id, label, hash, created_ms) VALUES(?1, ?2, ?3, ?4)");
+    ins.Bind(1, scope_id).Bind(2, token.label).BindBlob(3, token.hash.data(), token.hash.size()).Bind(4, token.created_at);
+    TC_RETURN_IF_ERROR(ins.Run());
+    const int64_t id = sqlite3_last_insert_rowid(writer_.get());
+    TC_RETURN_IF_ERROR(stmts_->commit.Run());
+    return id;
+  };
+  auto r = body();
+  if (!r.ok()) {
+    (void)stmts_->rollback.Run();
+    ForgetUncommittedIds();
+  } else {
+    new_scope_keys_.clear();
+  }
+  return r;
+}
+
+namespace {
+constexpr const char* kTokenColumns =
+    "SELECT t.id, s.tenant, s.env, t.label, t.hash, t.created_ms, t.revoked_ms FROM tokens t "
+    "JOIN scopes s ON s.id = t.scope_id ";
+
+TokenRecord ReadToken(const Stmt& q) {
+  TokenRecord t;
+  t.id = q.Int(0);
+  t.scope.tenant = q.Text(1);
+  t.scope.env = q.Text(2) == "prod" ? Env::kProd : Env::kPreprod;
+  t.label = q.Text(3);
+  const std::string_view h = q.Blob(4);
+  if (h.size() == t.hash.size()) std::memcpy(t.hash.data(), h.data(), h.size());
+  t.created_at = q.Int(5);
+  if (!q.IsNull(6)) t.revoked_at = q.Int(6);
+  return t;
+}
+}  // namespace
+
+Result<std::optional<TokenRecord>> SqliteStore::FindToken(const TokenHash& hash) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  Stmt q(lease.get(), std::string(kTokenColumns) + "WHERE t.hash = ?1");
+  q.BindBlob(1, hash.data(), hash.size());
+  TC_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<TokenRecord>();
+  return std::optional<TokenRecord>(ReadToken(q));
+}
+
+Result<std::vector<TokenRecord>> SqliteStore::ListTokens(const std::optional<std::string>& tenant) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  Stmt q(lease.get(), std::string(kTokenColumns) + "WHERE ?1 IS NULL OR s.tenant = ?1 ORDER BY t.id");
+  if (tenant) q.Bind(1, *tenant); else q.BindNull(1);
+  std::vector<TokenRecord> out;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadToken(q));
+  }
+  return out;
+}
+
+Status SqliteStore::RevokeToken(const std::string& id_or_fp, EpochMs now) {
+  if (id_or_fp.empty()) return Status::InvalidArgument("token id or fingerprint is empty");
+  std::lock_guard lock(write_mu_);
+  const bool numeric = id_or_fp.find_first_not_of("0123456789") == std::string::npos;
+  Stmt up(writer_.get(), numeric ? "UPDATE tokens SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL"
+                                 : "UPDATE tokens SET revoked_ms = ?2 WHERE lower(hex(substr(hash, 1, 4))) = lower(?1) "
+                                   "AND revoked_ms IS NULL");
+  if (numeric) up.Bind(1, static_cast<int64_t>(std::stoll(id_or_fp))); else up.Bind(1, id_or_fp);
+  up.Bind(2, now);
+  TC_RETURN_IF_ERROR(up.Run());
+  const int changed = sqlite3_changes(writer_.get());
+  if (changed == 0) return Status::NotFound("no active token with id or fingerprint \"" + id_or_fp + "\"");
+  if (changed > 1) return Status::Internal("fingerprint matched several tokens; all were revoked");
+  return Status::Ok();
+}
+
+// ---- reads -----------------------------------------------------------------
+
+Result<std::optional<int64_t>> SqliteStore::FindScopeId(sqlite3* db, const Scope& scope) {
+  Stmt q(db, "SELECT id FROM scopes WHERE tenant = ?1 AND env = ?2");
+  q.Bind(1, scope.tenant).Bind(2, std::string_view(EnvName(scope.env)));
+  TC_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<int64_t>();
+  return std::optional<int64_t>(q.Int(0));
+}
+
+Result<std::vector<FrameRecord>> SqliteStore::QueryFrames(const FrameQuery& fq) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), fq.scope));
+  std::vector<FrameRecord> out;
+  if (!scope_id) return out;
+  std::string sql =
+      "SELECT id, source, device_id, device_type, received_ms, event_ms, fport, payload, metadata, status, reason "
+      "FROM frames WHERE scope_id = ?1";
+  if (fq.device_id) sql += " AND device_id = ?2";
+  if (fq.device_type) sql += " AND device_type = ?3";
+  if (fq.status) sql += " AND status = ?4";
+  if (fq.from) sql += " AND event_ms >= ?5";
+  if (fq.to) sql += " AND event_ms < ?6";
+  if (fq.before_id) sql += " AND id < ?7";
+  if (fq.after_id) sql += " AND id > ?8";
+  sql += fq.oldest_first ? " ORDER BY id ASC LIMIT ?9" : " ORDER BY id DESC LIMIT ?9";
+  Stmt q(lease.get(), sql);
+  q.Bind(1, *scope_id);
+  if (fq.device_id) q.Bind(2, *fq.device_id);
+  if (fq.device_type) q.Bind(3, *fq.device_type);
+  if (fq.status) q.Bind(4, StatusToInt(*fq.status));
+  if (fq.from) q.Bind(5, *fq.from);
+  if (fq.to) q.Bind(6, *fq.to);
+  if (fq.before_id) q.Bind(7, *fq.before_id);
+  if (fq.after_id) q.Bind(8, *fq.after_id);
+  q.Bind(9, static_cast<int64_t>(fq.limit));
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    FrameRecord r;
+    r.id = q.Int(0);
+    r.frame.source = q.Text(1);
+    r.frame.device_id = q.Text(2);
+    r.frame.device_type = q.Text(3);
+    r.frame.received_at = q.Int(4);
+    r.frame.event_time = q.Int(5);
+    if (!q.IsNull(6)) r.frame.fport = static_cast<int>(q.Int(6));
+    const std::string_view p = q.Blob(7);
+    r.frame.payload.assign(p.begin(), p.end());
+    r.frame.metadata_json = q.Text(8);
+    r.status = IntToStatus(q.Int(9));
+    r.reason = q.Text(10);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<ModuleInfo>> SqliteStore::ListModules(const Scope& scope, std::string_view prefix, size_t limit) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), scope));
+  std::vector<ModuleInfo> out;
+  if (!scope_id) return out;
+  // Prefix range on the (scope_id, name) index: name >= prefix AND name < prefix+U+10FFFF.
+  Stmt q(lease.get(),
+         "SELECT name, unit, created_ms FROM modules WHERE scope_id = ?1 AND name >= ?2 AND substr(name, 1, ?3) = ?2 "
+         "ORDER BY name LIMIT ?4");
+  q.Bind(1, *scope_id).Bind(2, prefix).Bind(3, static_cast<int64_t>(prefix.size())).Bind(4, static_cast<int64_t>(limit));
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.Text(0), q.Text(1), q.Int(2)});
+  }
+  return out;
+}
+
+Result<std::vector<Point>> SqliteStore::QueryMeasurements(const MeasurementQuery& mq) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), mq.scope));
+  if (!scope_id) return Status::NotFound("no module \"" + mq.module + "\"");
+  Stmt mod(lease.get(), "SELECT id FROM modules WHERE scope_id = ?1 AND name = ?2");
+  mod.Bind(1, *scope_id).Bind(2, mq.module);
+  TC_ASSIGN_OR_RETURN(bool found, mod.Step());
+  if (!found) return Status::NotFound("no module \"" + mq.module + "\"");
+  const int64_t module_id = mod.Int(0);
+  std::string sql;
+  const bool raw = mq.step_ms <= 0 || mq.agg == Aggregate::kNone;
+  if (raw) {
+    sql = "SELECT ts, value, quality FROM measurements WHERE module_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts LIMIT ?5";
+  } else {
+    const char* expr = "avg(value)";
+    switch (mq.agg) {
+      case Aggregate::kMin: expr = "min(value)"; break;
+      case Aggregate::kMax: expr = "max(value)"; break;
+      case Aggregate::kSum: expr = "sum(value)"; break;
+      case Aggregate::kCount: expr = "count(*)"; break;
+      case Aggregate::kLast: expr = "value, max(ts)"; break;  // SQLite: bare column from the max(ts) row
+      default: break;
+    }
+    sql = std::string("SELECT ts - (ts % ?4) AS bucket, ") + expr +
+          " FROM measurements WHERE module_id = ?1 AND ts >= ?2 AND ts < ?3 GROUP BY bucket ORDER BY bucket LIMIT ?5";
+  }
+  Stmt q(lease.get(), sql);
+  q.Bind(1, module_id).Bind(2, mq.from).Bind(3, mq.to).Bind(5, static_cast<int64_t>(mq.limit));
+  if (!raw) q.Bind(4, mq.step_ms);
+  std::vector<Point> out;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.Int(0), q.Double(1), raw ? static_cast<int>(q.Int(2)) : 0});
+  }
+  return out;
+}
+
+Result<std::vector<Scope>> SqliteStore::ListScopes() {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  Stmt q(lease.get(), "SELECT tenant, env FROM scopes ORDER BY tenant, env");
+  std::vector<Scope> out;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.Text(0), q.Text(1) == "prod" ? Env::kProd : Env::kPreprod});
+  }
+  return out;
+}
+
+}  // namespace telecollect::store

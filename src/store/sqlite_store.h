@@ -1,0 +1,73 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/config.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace telecollect::store {
+
+// The embedded backend: one SQLite file in WAL mode. One writer connection
+// (serialised by write_mu_), a pool of read-only connections for queries.
+// Schema versions are applied in order at Open (PRAGMA user_version).
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> Open(const StoreOptions& options, const std::string& path);
+  ~SqliteStore() override;
+
+  Result<int64_t> CreateToken(const TokenRecord& token) override;
+  Result<std::optional<TokenRecord>> FindToken(const TokenHash& hash) override;
+  Result<std::vector<TokenRecord>> ListTokens(const std::optional<std::string>& tenant) override;
+  Status RevokeToken(const std::string& id_or_fingerprint, EpochMs now) override;
+
+  Result<std::vector<WriteResult>> Write(std::span<const WriteBatch* const> batches) override;
+  Status Redecode(const Scope& scope, std::span<const Redecoded> results) override;
+
+  Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) override;
+  Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, size_t limit) override;
+  Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery& query) override;
+  Result<std::vector<Scope>> ListScopes() override;
+
+  static constexpr int kSchemaVersion = 1;
+
+ private:
+  class ReadLease;
+  struct WriterStatements;
+
+  SqliteStore(StoreOptions options, std::string path);
+  Status Init();
+  Status Migrate();
+  Result<ReadLease> AcquireReader();
+  void ReleaseReader(SqliteDb db);
+
+  // Writer-side helpers; caller holds write_mu_ inside a transaction.
+  Result<int64_t> ScopeId(const Scope& scope);
+  Result<int64_t> ModuleId(int64_t scope_id, const Measurement& m);
+  Status UpsertMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& written);
+  Result<bool> InsertFrame(int64_t scope_id, const DecodedFrame& f);  // false = duplicate
+  void ForgetUncommittedIds();
+
+  // Read-side scope lookup: nullopt if the scope has never been written.
+  Result<std::optional<int64_t>> FindScopeId(sqlite3* db, const Scope& scope);
+
+  // Constant after Open.
+  const StoreOptions options_;
+  const std::string path_;
+
+  std::mutex write_mu_;
+  SqliteDb writer_;                                     // guarded by write_mu_
+  std::unique_ptr<WriterStatements> stmts_;             // guarded by write_mu_
+  std::unordered_map<std::string, int64_t> scope_ids_;  // "tenant\0env" → id; guarded by write_mu_
+  std::unordered_map<std::string, int64_t> module_ids_; // "<scope_id>\0name" → id; guarded by write_mu_
+  std::vector<std::string> new_scope_keys_, new_module_keys_;  // created in the open transaction
+
+  std::mutex read_mu_;
+  std::vector<SqliteDb> idle_readers_;  // guarded by read_mu_
+};
+
+}  // namespace telecollect::store

@@ -1,0 +1,165 @@
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include "store/store_test_util.h"
+
+namespace telecollect::store {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db");
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value();
+  }
+  WriteResult WriteOne(WriteBatch b) {
+    const WriteBatch* p = &b;
+    auto r = store_->Write(std::span<const WriteBatch* const>(&p, 1));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? (*r)[0] : WriteResult{};
+  }
+  TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  Scope pre_{"acme", Env::kPreprod};
+  Scope prod_{"acme", Env::kProd};
+};
+
+TEST_F(SqliteStoreTest, TokensAreFoundByHashAndRevoked) {
+  TokenRecord t{0, pre_, "label", HashToken("secret"), 1000, {}};
+  auto id = store_->CreateToken(t);
+  ASSERT_TRUE(id.ok());
+  auto found = store_->FindToken(HashToken("secret"));
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->scope, pre_);
+  EXPECT_FALSE((*found)->revoked_at);
+  EXPECT_FALSE(store_->FindToken(HashToken("other"))->has_value());
+  EXPECT_EQ(store_->ListTokens(std::nullopt)->size(), 1u);
+  EXPECT_EQ(store_->ListTokens(std::string("nobody"))->size(), 0u);
+  ASSERT_TRUE(store_->RevokeToken(TokenFingerprint(HashToken("secret")), 2000).ok());
+  EXPECT_EQ((*store_->FindToken(HashToken("secret")))->revoked_at, 2000);
+  EXPECT_EQ(store_->RevokeToken(std::to_string(*id), 3000).code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, SameFrameTwiceIsStoredOnce) {
+  WriteBatch b{pre_, {MakeFrame("dev1", 1000, {1, 2}, {{"dev1.t", 1000, 21.5, "°C", 0}})}, {}};
+  WriteResult first = WriteOne(b);
+  EXPECT_EQ(first.frames_new, 1u);
+  EXPECT_EQ(first.measurements_written, 1u);
+  WriteResult second = WriteOne(b);
+  EXPECT_EQ(second.frames_new, 0u);
+  EXPECT_EQ(second.frames_duplicate, 1u);
+  EXPECT_TRUE(second.duplicate[0]);
+  // Different payload, time or scope: a different frame.
+  b.frames[0].frame.payload = {1, 3};
+  EXPECT_EQ(WriteOne(b).frames_new, 1u);
+  b.scope = prod_;
+  EXPECT_EQ(WriteOne(b).frames_new, 1u);
+  FrameQuery q;
+  q.scope = pre_;
+  EXPECT_EQ(store_->QueryFrames(q)->size(), 2u);
+}
+
+TEST_F(SqliteStoreTest, MeasurementsUpsertLastWriteWins) {
+  WriteOne({pre_, {}, {{"m", 1000, 1.0, "kWh", 0}, {"m", 2000, 2.0, "kWh", 0}}});
+  WriteOne({pre_, {}, {{"m", 2000, 5.0, "kWh", 0}}});
+  MeasurementQuery q;
+  q.scope = pre_;
+  q.module = "m";
+  q.agg = Aggregate::kNone;
+  auto pts = store_->QueryMeasurements(q);
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 2u);
+  EXPECT_EQ((*pts)[1].value, 5.0);
+  // Preprod data is invisible from prod.
+  q.scope = prod_;
+  EXPECT_EQ(store_->QueryMeasurements(q).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, AggregatesByStep) {
+  std::vector<Measurement> ms;
+  for (int i = 0; i < 12; ++i) ms.push_back({"m", 600000LL * i, double(i), "", 0});  // every 10 min, 2 h
+  WriteOne({pre_, {}, ms});
+  MeasurementQuery q;
+  q.scope = pre_;
+  q.module = "m";
+  q.step_ms = 3600000;
+  struct Case { Aggregate agg; double first, second; } cases[] = {
+      {Aggregate::kAvg, 2.5, 8.5}, {Aggregate::kMin, 0, 6}, {Aggregate::kMax, 5, 11},
+      {Aggregate::kSum, 15, 51},   {Aggregate::kLast, 5, 11}, {Aggregate::kCount, 6, 6}};
+  for (const auto& c : cases) {
+    q.agg = c.agg;
+    auto pts = store_->QueryMeasurements(q);
+    ASSERT_TRUE(pts.ok());
+    ASSERT_EQ(pts->size(), 2u);
+    EXPECT_EQ((*pts)[0].ts, 0);
+    EXPECT_EQ((*pts)[1].ts, 3600000);
+    EXPECT_DOUBLE_EQ((*pts)[0].value, c.first);
+    EXPECT_DOUBLE_EQ((*pts)[1].value, c.second);
+  }
+  q.from = 3600000;
+  q.to = 7200000;
+  q.agg = Aggregate::kCount;
+  EXPECT_EQ((*store_->QueryMeasurements(q)).size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, FrameQueryFiltersAndPages) {
+  WriteBatch b{pre_, {}, {}};
+  for (int i = 0; i < 10; ++i) b.frames.push_back(MakeFrame(i % 2 ? "odd" : "even", 1000 * i, {uint8_t(i)}));
+  b.frames[3].status = DecodeStatus::kFailed;
+  b.frames[3].reason = "too short";
+  WriteOne(b);
+  FrameQuery q;
+  q.scope = pre_;
+  q.limit = 3;
+  auto page1 = store_->QueryFrames(q);
+  ASSERT_EQ(page1->size(), 3u);
+  EXPECT_EQ((*page1)[0].frame.event_time, 9000);  // newest first
+  q.before_id = page1->back().id;
+  auto page2 = store_->QueryFrames(q);
+  ASSERT_EQ(page2->size(), 3u);
+  EXPECT_EQ((*page2)[0].frame.event_time, 6000);
+  q = FrameQuery{};
+  q.scope = pre_;
+  q.device_id = "odd";
+  EXPECT_EQ(store_->QueryFrames(q)->size(), 5u);
+  q.status = DecodeStatus::kFailed;
+  auto failed = store_->QueryFrames(q);
+  ASSERT_EQ(failed->size(), 1u);
+  EXPECT_EQ((*failed)[0].reason, "too short");
+  q = FrameQuery{};
+  q.scope = pre_;
+  q.from = 2000;
+  q.to = 5000;
+  EXPECT_EQ(store_->QueryFrames(q)->size(), 3u);
+}
+
+TEST_F(SqliteStoreTest, RedecodeUpdatesStatusAndWritesMeasurements) {
+  WriteOne({pre_, {MakeFrame("d", 1000, {7})}, {}});
+  FrameQuery q;
+  q.scope = pre_;
+  auto frames = store_->QueryFrames(q);
+  ASSERT_EQ(frames->size(), 1u);
+  EXPECT_EQ((*frames)[0].status, DecodeStatus::kNoDecoder);
+  Redecoded r{(*frames)[0].id, DecodeStatus::kDecoded, "", {{"d.x", 1000, 7, "", 0}}};
+  ASSERT_TRUE(store_->Redecode(pre_, std::span<const Redecoded>(&r, 1)).ok());
+  EXPECT_EQ((*store_->QueryFrames(q))[0].status, DecodeStatus::kDecoded);
+  auto mods = store_->ListModules(pre_, "d.", 10);
+  ASSERT_EQ(mods->size(), 1u);
+  EXPECT_EQ((*mods)[0].name, "d.x");
+  EXPECT_EQ(store_->ListModules(pre_, "x", 10)->size(), 0u);
+}
+
+TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchema) {
+  WriteOne({pre_, {}, {{"m", 1000, 1.0, "", 0}}});
+  store_.reset();
+  auto again = SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->ListModules(pre_, "", 10)->size(), 1u);
+  EXPECT_EQ((*again)->ListScopes()->size(), 1u);
+}
+
+}  // namespace
+}  // namespace telecollect::store

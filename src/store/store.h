@@ -1,0 +1,124 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/status.h"
+#include "core/token.h"
+
+namespace telecollect::store {
+
+struct TokenRecord {
+  int64_t id = 0;
+  Scope scope;
+  std::string label;
+  TokenHash hash{};
+  EpochMs created_at = 0;
+  std::optional<EpochMs> revoked_at;
+};
+
+// One unit of ingestion: frames (journaled, with their decoding result and
+// measurements) and/or measurements from other ways in, for one scope.
+// Written all-or-nothing.
+struct WriteBatch {
+  Scope scope;
+  std::vector<DecodedFrame> frames;
+  std::vector<Measurement> measurements;
+};
+
+struct WriteResult {
+  size_t frames_new = 0;
+  size_t frames_duplicate = 0;
+  std::vector<bool> duplicate;  // per frame of the batch
+  size_t measurements_written = 0;
+};
+
+struct FrameRecord {
+  int64_t id = 0;
+  Frame frame;
+  DecodeStatus status = DecodeStatus::kNoDecoder;
+  std::string reason;
+};
+
+struct FrameQuery {
+  Scope scope;
+  std::optional<std::string> device_id;
+  std::optional<std::string> device_type;  // normalised
+  std::optional<DecodeStatus> status;
+  std::optional<EpochMs> from;  // event time, inclusive
+  std::optional<EpochMs> to;    // event time, exclusive
+  std::optional<int64_t> before_id;  // paging: frames with id < before_id
+  std::optional<int64_t> after_id;   // scanning oldest first: frames with id > after_id
+  size_t limit = 100;
+  bool oldest_first = false;
+};
+
+// A frame's new decoding result (redecode).
+struct Redecoded {
+  int64_t frame_id = 0;
+  DecodeStatus status = DecodeStatus::kNoDecoder;
+  std::string reason;
+  std::vector<Measurement> measurements;
+};
+
+struct ModuleInfo {
+  std::string name;
+  std::string unit;
+  EpochMs created_at = 0;
+};
+
+enum class Aggregate { kNone, kAvg, kMin, kMax, kSum, kLast, kCount };
+Result<Aggregate> ParseAggregate(std::string_view text);
+
+struct MeasurementQuery {
+  Scope scope;
+  std::string module;
+  EpochMs from = kMinEpochMs;  // inclusive
+  EpochMs to = kMaxEpochMs;    // exclusive
+  int64_t step_ms = 0;         // 0 = raw points
+  Aggregate agg = Aggregate::kAvg;
+  size_t limit = 100000;
+};
+
+struct Point {
+  EpochMs ts = 0;  // bucket start when aggregated
+  double value = 0;
+  int quality = 0;
+};
+
+// Everything telecollect keeps. One implementation per backend (SQLite now,
+// PostgreSQL later). Thread-safe: Write and Redecode are called by a single
+// writer (the GroupCommitter) or a CLI command; reads from any thread.
+// Failures: kIoError for storage trouble, kUnavailable when busy/locked past
+// the busy timeout, kInvalidArgument for bad arguments.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Catalog: push tokens (stored hashed).
+  virtual Result<int64_t> CreateToken(const TokenRecord& token) = 0;
+  virtual Result<std::optional<TokenRecord>> FindToken(const TokenHash& hash) = 0;
+  virtual Result<std::vector<TokenRecord>> ListTokens(const std::optional<std::string>& tenant) = 0;
+  // Revokes by id or by hash-fingerprint prefix; kNotFound if none matches.
+  virtual Status RevokeToken(const std::string& id_or_fingerprint, EpochMs now) = 0;
+
+  // Journal + measurements: all batches in one transaction (group commit).
+  // Frames already journaled (same scope, device, event time, payload) are
+  // counted as duplicates and their measurements not rewritten. Measurements
+  // upsert on (module, ts): last write wins.
+  virtual Result<std::vector<WriteResult>> Write(std::span<const WriteBatch* const> batches) = 0;
+  virtual Status Redecode(const Scope& scope, std::span<const Redecoded> results) = 0;
+
+  // Reads.
+  virtual Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) = 0;
+  virtual Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, size_t limit) = 0;
+  virtual Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery& query) = 0;
+  // Distinct scopes holding frames, for redecode over every tenant.
+  virtual Result<std::vector<Scope>> ListScopes() = 0;
+};
+
+}  // namespace telecollect::store
