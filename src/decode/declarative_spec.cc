@@ -143,11 +143,11 @@ Result<DeclarativeDecoder::Field> ParseField(const toml::table& t, const std::st
   return f;
 }
 
-Result<DeclarativeDecoder::Variant> ParseVariant(const toml::table& t, const std::string& where) {
+Result<DeclarativeDecoder::Variant> ParseVariant(const toml::table& t, const std::string& where, size_t index) {
   TC_RETURN_IF_ERROR(OnlyKeys(t, {"name", "fport", "first_byte", "match", "min_length", "field", "description"}, where));
   DeclarativeDecoder::Variant v;
   TC_RETURN_IF_ERROR(CheckString(t, "name", where));
-  v.name = GetString(t, "name", where);
+  v.name = GetString(t, "name", "variant " + std::to_string(index));
   TC_ASSIGN_OR_RETURN(v.fports, GetFports(t, where));
   if (t.get("first_byte")) {
     TC_ASSIGN_OR_RETURN(int64_t fb, GetInt(t, "first_byte", where, 0, 255));
@@ -249,7 +249,7 @@ Status ParseSpec(const toml::table& root, const std::string& origin, DeviceType&
     const toml::table* vt = (*variants)[i].as_table();
     const std::string where = origin + ": variant[" + std::to_string(i) + "]";
     if (!vt) return Status::InvalidArgument(where + ": must be a table");
-    TC_ASSIGN_OR_RETURN(DeclarativeDecoder::Variant v, ParseVariant(*vt, where));
+    TC_ASSIGN_OR_RETURN(DeclarativeDecoder::Variant v, ParseVariant(*vt, where, i));
     parsed.push_back(std::move(v));
   }
   dt.decoder = std::make_shared<DeclarativeDecoder>(std::move(parsed));

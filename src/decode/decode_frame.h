@@ -1,0 +1,18 @@
+#pragma once
+
+#include "core/model.h"
+#include "decode/registry.h"
+
+namespace telecollect::decode {
+
+// Runs the frame's decoder, if its device type has one, and names the values
+// as modules. Never fails: the outcome is in the status (decoded, no-decoder,
+// failed + reason). Measurements are stamped with the frame's event time.
+struct FrameDecoding {
+  DecodeStatus status = DecodeStatus::kNoDecoder;
+  std::string reason;
+  std::vector<Measurement> measurements;
+};
+FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Frame& frame);
+
+}  // namespace telecollect::decode

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "core/model.h"
+#include "store/store.h"
+
+namespace telecollect::push {
+
+// Extracts the token from an Authorization header:
+//   "Basic <token>"                      (raw token, as in the brief)
+//   "Basic base64(user:token)" / "Basic base64(token:)"
+//   "Bearer <token>"
+// kUnauthenticated when absent or malformed.
+Result<std::string> TokenFromAuthorization(std::string_view header);
+
+// Resolves a token to its scope. Tokens are looked up by SHA-256 and the
+// hash compared in constant time; a found token is cached for `cache_ttl_ms`
+// (so a revocation takes effect within that delay). Thread-safe.
+class Authenticator {
+ public:
+  Authenticator(store::Store& store, const Clock& clock, int64_t cache_ttl_ms)
+      : store_(store), clock_(clock), ttl_ms_(cache_ttl_ms) {}
+
+  // kUnauthenticated for a missing, unknown or revoked token; kUnavailable
+  // when the store cannot answer.
+  Result<Scope> Authenticate(std::string_view authorization_header);
+
+ private:
+  struct Entry {
+    TokenHash hash;
+    Scope scope;
+    bool revoked = false;
+    EpochMs expires = 0;
+  };
+
+  store::Store& store_;
+  const Clock& clock_;
+  const int64_t ttl_ms_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> cache_;  // key: raw hash bytes; guarded by mu_
+};
+
+}  // namespace telecollect::push

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+
+namespace telecollect::push {
+
+// What an envelope parser knows of the HTTP request.
+struct PushRequest {
+  std::string_view body;
+  std::string_view content_type;  // as sent, may be empty
+  EpochMs received_at = 0;
+  size_t max_items = 10000;
+  int64_t max_future_skew_ms = 86400000;
+};
+
+// Where and why a push body is refused. Nothing of the batch is stored.
+struct ItemError {
+  std::optional<size_t> index;  // item (0-based) within the batch; none = the body as a whole
+  std::string field;            // JSON field at fault, if any
+  std::string reason;
+  bool too_many_items = false;  // → 413 rather than 400
+  std::string ToString() const;
+};
+
+struct ParsedFrames {
+  std::vector<Frame> frames;
+  std::optional<ItemError> error;
+};
+
+// Turns one platform's webhook body into frames. Stateless, thread-safe.
+class Envelope {
+ public:
+  virtual ~Envelope() = default;
+  virtual std::string_view source() const = 0;
+  virtual ParsedFrames Parse(const PushRequest& request) const = 0;
+};
+
+// The envelope registered for a `source` name, or null (→ 415 listing the known ones).
+const Envelope* FindEnvelope(std::string_view source);
+std::vector<std::string_view> KnownSources();
+
+// Media types accepted for JSON bodies: application/json, application/x-ndjson,
+// application/ndjson, application/jsonl, text/plain (some gateways), or none.
+bool IsJsonMediaType(std::string_view content_type, bool* ndjson);
+
+}  // namespace telecollect::push

@@ -1,0 +1,105 @@
+#include "push/push_service.h"
+
+#include "core/json_writer.h"
+#include "decode/decode_frame.h"
+#include "push/envelope.h"
+
+namespace telecollect::push {
+
+std::string ErrorJson(std::string_view message) {
+  JsonWriter w;
+  w.BeginObject().Key("error").String(message).EndObject();
+  return w.Take();
+}
+
+void PushService::Push(const Scope& scope, std::string_view source, bool source_from_path,
+                       std::string_view content_type, std::string_view body, Done done) {
+  if (source.empty()) {
+    done({400, ErrorJson("no source: send a \"source\" header (e.g. source: generic-sensors) or POST /v1/push/{source}")});
+    return;
+  }
+  const Envelope* envelope = FindEnvelope(source);
+  if (!envelope) {
+    std::string known;
+    for (auto s : KnownSources()) known += (known.empty() ? "" : ", ") + std::string(s);
+    done({source_from_path ? 404 : 400, ErrorJson("unknown source \"" + std::string(source) + "\"; known: " + known)});
+    return;
+  }
+  bool ndjson = false;
+  if (!IsJsonMediaType(content_type, &ndjson)) {
+    done({415, ErrorJson("Content-Type \"" + std::string(content_type) +
+                         "\" is not accepted: send application/json or application/x-ndjson")});
+    return;
+  }
+  PushRequest req{body, content_type, clock_.NowMs(), options_.max_batch_items, options_.max_future_skew_ms};
+  ParsedFrames parsed = envelope->Parse(req);
+  const std::string source_name(envelope->source());
+  if (parsed.error) {
+    const ItemError& e = *parsed.error;
+    metrics_.frames.With({source_name, "rejected"}).Inc();
+    JsonWriter w;
+    w.BeginObject().Key("error").String(e.ToString());
+    if (e.index) w.Key("index").Int(static_cast<int64_t>(*e.index));
+    if (!e.field.empty()) w.Key("field").String(e.field);
+    w.Key("reason").String(e.reason).EndObject();
+    done({e.too_many_items ? 413 : 400, w.Take()});
+    return;
+  }
+
+  store::WriteBatch batch;
+  batch.scope = scope;
+  batch.frames.reserve(parsed.frames.size());
+  for (Frame& f : parsed.frames) {
+    f.device_type = decode::NormalizeDeviceType(f.device_type);
+    decode::FrameDecoding d = decode::DecodeFrame(registry_, f);
+    batch.frames.push_back({std::move(f), d.status, std::move(d.reason), std::move(d.measurements)});
+  }
+  auto shared_batch_info = std::make_shared<std::vector<DecodeStatus>>();
+  shared_batch_info->reserve(batch.frames.size());
+  for (const auto& f : batch.frames) shared_batch_info->push_back(f.status);
+  std::vector<std::string> failed_types;
+  for (const auto& f : batch.frames) {
+    if (f.status == DecodeStatus::kFailed) failed_types.push_back(f.frame.device_type);
+  }
+
+  Status s = committer_.Submit(
+      std::move(batch), [this, done, statuses = std::move(shared_batch_info), source_name,
+                         failed_types = std::move(failed_types)](Result<store::WriteResult> r) {
+        if (!r.ok()) {
+          metrics_.frames.With({source_name, "store_error"}).Inc(statuses->size());
+          done({503, ErrorJson("storage unavailable, nothing was stored: " + r.status().message()), 1});
+          return;
+        }
+        size_t decoded = 0, pending = 0, failed = 0, measurements = r->measurements_written;
+        for (size_t i = 0; i < statuses->size(); ++i) {
+          if (r->duplicate[i]) continue;
+          switch ((*statuses)[i]) {
+            case DecodeStatus::kDecoded: ++decoded; break;
+            case DecodeStatus::kNoDecoder: ++pending; break;
+            case DecodeStatus::kFailed: ++failed; break;
+          }
+        }
+        if (decoded) metrics_.frames.With({source_name, "decoded"}).Inc(decoded);
+        if (pending) metrics_.frames.With({source_name, "pending"}).Inc(pending);
+        if (failed) metrics_.frames.With({source_name, "failed"}).Inc(failed);
+        if (r->frames_duplicate) metrics_.frames.With({source_name, "duplicate"}).Inc(r->frames_duplicate);
+        for (const auto& t : failed_types) metrics_.decode_failures.With({t}).Inc();
+        if (measurements) metrics_.measurements.With({"push"}).Inc(measurements);
+        JsonWriter w;
+        w.BeginObject()
+            .Key("accepted").Int(static_cast<int64_t>(r->frames_new))
+            .Key("duplicates").Int(static_cast<int64_t>(r->frames_duplicate))
+            .Key("decoded").Int(static_cast<int64_t>(decoded))
+            .Key("pending").Int(static_cast<int64_t>(pending))
+            .Key("failed").Int(static_cast<int64_t>(failed))
+            .Key("measurements").Int(static_cast<int64_t>(measurements))
+            .EndObject();
+        done({200, w.Take()});
+      });
+  if (!s.ok()) {
+    metrics_.frames.With({source_name, "refused_busy"}).Inc();
+    done({503, ErrorJson(s.message() + "; retry later, nothing was stored"), 1});
+  }
+}
+
+}  // namespace telecollect::push

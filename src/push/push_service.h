@@ -1,0 +1,49 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/metrics.h"
+#include "decode/registry.h"
+#include "store/group_commit.h"
+
+namespace telecollect::push {
+
+// An HTTP-shaped answer: status code, JSON body, optional Retry-After seconds.
+struct PushResponse {
+  int status = 200;
+  std::string body;
+  int retry_after_s = 0;
+};
+
+// The push path: envelope → frames → decode → one WriteBatch → group commit.
+// Thread-safe; decoding runs on the caller's thread.
+class PushService {
+ public:
+  using Done = std::function<void(PushResponse)>;
+
+  PushService(const decode::DecoderRegistry& registry, store::GroupCommitter& committer, Metrics& metrics,
+              const PushOptions& options, const Clock& clock)
+      : registry_(registry), committer_(committer), metrics_(metrics), options_(options), clock_(clock) {}
+
+  // Answers through `done`, exactly once: at once for a refused request
+  // (400/404/413/415/503), after the commit for an accepted one (200 with
+  // {accepted, duplicates, decoded, pending, failed}). `source_from_path`
+  // selects 404 rather than 400 for an unknown source.
+  void Push(const Scope& scope, std::string_view source, bool source_from_path, std::string_view content_type,
+            std::string_view body, Done done);
+
+ private:
+  const decode::DecoderRegistry& registry_;
+  store::GroupCommitter& committer_;
+  Metrics& metrics_;
+  const PushOptions options_;
+  const Clock& clock_;
+};
+
+// {"error": message, ...} bodies shared by every HTTP answer.
+std::string ErrorJson(std::string_view message);
+
+}  // namespace telecollect::push

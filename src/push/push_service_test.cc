@@ -1,0 +1,84 @@
+#include "push/push_service.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "store/sqlite_store.h"
+#include "store/store_test_util.h"
+
+namespace telecollect::push {
+namespace {
+
+class PushServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::SqliteStore::Open(StoreOptions{}, dir_.path() + "/p.db");
+    ASSERT_TRUE(s.ok());
+    store_ = std::move(s).value();
+    committer_ = std::make_unique<store::GroupCommitter>(*store_, 100, 10000);
+    auto dt = decode::LoadDeclarativeSpec(
+        "devicetype='counter'\n[[variant]]\n[[variant.field]]\nname='index'\noffset=0\ntype='u16'\nunit='Wh'\n", "c");
+    ASSERT_TRUE(dt.ok());
+    ASSERT_TRUE(registry_.Activate(std::move(dt).value()).ok());
+    service_ = std::make_unique<PushService>(registry_, *committer_, metrics_, PushOptions{}, clock_);
+  }
+  PushResponse Push(std::string_view body, std::string_view source = "generic-sensors",
+                    std::string_view ct = "application/json") {
+    std::promise<PushResponse> p;
+    service_->Push(scope_, source, false, ct, body, [&](PushResponse r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+
+  store::TempDir dir_;
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::GroupCommitter> committer_;
+  decode::DecoderRegistry registry_;
+  Metrics metrics_;
+  ManualClock clock_{1700000000000};
+  std::unique_ptr<PushService> service_;
+  Scope scope_{"acme", Env::kPreprod};
+};
+
+TEST_F(PushServiceTest, DecodesStoresAndCountsDuplicates) {
+  const char* body = R"([{"timestamp": 1600000000, "deviceid": "m1", "payload": "0102", "devicetype": "Counter"},
+                         {"timestamp": 1600000000, "deviceid": "m2", "payload": "01", "devicetype": "counter"},
+                         {"timestamp": 1600000000, "deviceid": "m3", "payload": "01", "devicetype": "unknown"}])";
+  PushResponse r = Push(body);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"accepted":3,"duplicates":0,"decoded":1,"pending":1,"failed":1,"measurements":1})");
+  PushResponse again = Push(body);
+  EXPECT_EQ(again.body, R"({"accepted":0,"duplicates":3,"decoded":0,"pending":0,"failed":0,"measurements":0})");
+  store::MeasurementQuery q;
+  q.scope = scope_;
+  q.module = "m1.index";
+  q.agg = store::Aggregate::kNone;
+  auto pts = store_->QueryMeasurements(q);
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 1u);
+  EXPECT_EQ((*pts)[0].value, 0x0102);
+  EXPECT_EQ((*pts)[0].ts, 1600000000000);
+  store::FrameQuery fq;
+  fq.scope = scope_;
+  fq.status = DecodeStatus::kFailed;
+  auto failed = store_->QueryFrames(fq);
+  ASSERT_EQ(failed->size(), 1u);
+  EXPECT_NE((*failed)[0].reason.find("payload is 1 bytes, layout \"variant 0\" needs at least 2"), std::string::npos) << (*failed)[0].reason;
+}
+
+TEST_F(PushServiceTest, RefusalsStoreNothing) {
+  PushResponse bad = Push(R"([{"timestamp": 1600000000, "deviceid": "m1", "payload": "00"},
+                              {"timestamp": 1600000000, "deviceid": "m2", "payload": "0"}])");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("\"index\":1"), std::string::npos) << bad.body;
+  EXPECT_NE(bad.body.find("\"field\":\"payload\""), std::string::npos) << bad.body;
+  EXPECT_EQ(Push("{}", "nope").status, 400);
+  EXPECT_EQ(Push("{}", "").status, 400);
+  EXPECT_EQ(Push("a=b", "generic-sensors", "application/x-www-form-urlencoded").status, 415);
+  store::FrameQuery fq;
+  fq.scope = scope_;
+  EXPECT_TRUE(store_->QueryFrames(fq)->empty());
+}
+
+}  // namespace
+}  // namespace telecollect::push
