@@ -38,7 +38,7 @@ struct StoreOptions {
 struct DecoderOptions {
   // [decoders] dirs: spec directories, loaded in order (a later one wins).
   // <data_dir>/decoders is always appended.
-  std::vector<std::string> dirs;
+  std::vector<std::string> dirs = {"decoders"};
 };
 
 struct AuthOptions {

@@ -31,6 +31,8 @@ dirs = ["a", "b"]
   EXPECT_EQ(c->server.header_timeout_ms, 5000);
   EXPECT_EQ(c->store.synchronous, "normal");
   EXPECT_EQ(c->DecoderDirs(), (std::vector<std::string>{"a", "b", "/var/lib/tc/decoders"}));
+  auto d = LoadConfigString("", "t.toml");
+  EXPECT_EQ(d->DecoderDirs(), (std::vector<std::string>{"decoders", "data/decoders"}));
 }
 
 TEST(ConfigTest, UnknownKeyIsNamed) {

@@ -1,14 +1,14 @@
 #include "core/metrics.h"
 
-#include <cstdio>
+#include <charconv>
 
 namespace telecollect {
 namespace {
 
 std::string FormatNumber(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, p);
 }
 
 std::string Escape(const std::string& v) {

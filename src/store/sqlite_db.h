@@ -42,7 +42,8 @@ class Stmt {
   Stmt& Bind(int i, int v) { sqlite3_bind_int64(stmt_, i, v); return *this; }
   Stmt& Bind(int i, double v) { sqlite3_bind_double(stmt_, i, v); return *this; }
   Stmt& Bind(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    // A default-constructed view has a null data(): bind "" rather than NULL.
+    sqlite3_bind_text(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
   Stmt& BindBlob(int i, const void* data, size_t size) {

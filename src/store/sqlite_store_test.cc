@@ -150,6 +150,7 @@ TEST_F(SqliteStoreTest, RedecodeUpdatesStatusAndWritesMeasurements) {
   ASSERT_EQ(mods->size(), 1u);
   EXPECT_EQ((*mods)[0].name, "d.x");
   EXPECT_EQ(store_->ListModules(pre_, "x", 10)->size(), 0u);
+  EXPECT_EQ(store_->ListModules(pre_, std::string_view(), 10)->size(), 1u);  // regression: null view bound as NULL
 }
 
 TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchema) {

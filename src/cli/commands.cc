@@ -1,0 +1,270 @@
+#include "cli/commands.h"
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli/exit_codes.h"
+#include "core/clock.h"
+#include "core/json_writer.h"
+#include "decode/decode_frame.h"
+#include "push/redecode.h"
+#include "store/sqlite_store.h"
+
+namespace telecollect::cli {
+namespace {
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "telecollect: %s\n", s.message().c_str());
+  return ExitCodeFor(s);
+}
+
+Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Config& config) {
+  return store::SqliteStore::Open(config.store, config.StorePath());
+}
+
+Result<Scope> ScopeFrom(const std::string& tenant, const std::string& env) {
+  if (tenant.empty()) return Status::InvalidArgument("--tenant is empty");
+  TC_ASSIGN_OR_RETURN(Env e, ParseEnv(env));
+  return Scope{tenant, e};
+}
+
+Result<EpochMs> ParseTimeArg(const std::string& name, const std::string& v) {
+  if (v.size() == 10 && v[4] == '-' && v[7] == '-') return ParseIso8601(v + "T00:00:00Z");
+  if (!v.empty() && v.find_first_not_of("0123456789.") == std::string::npos) {
+    return EpochFromNumber(std::stod(v));
+  }
+  auto r = ParseIso8601(v);
+  if (!r.ok()) return r.status().WithContext(name);
+  return r;
+}
+
+std::string Number(double v) {
+  std::string s;
+  AppendJsonNumber(s, v);
+  return s;
+}
+
+}  // namespace
+
+int RunTokenCreate(const Config& config, const TokenCreateArgs& args) {
+  auto scope = ScopeFrom(args.tenant, args.env);
+  if (!scope.ok()) return Fail(scope.status());
+  auto db = OpenStore(config);
+  if (!db.ok()) return Fail(db.status());
+  SystemClock clock;
+  if (args.replace) {
+    auto tokens = (*db)->ListTokens(args.tenant);
+    if (!tokens.ok()) return Fail(tokens.status());
+    for (const auto& t : *tokens) {
+      if (t.scope == *scope && t.label == args.label && !t.revoked_at) {
+        Status s = (*db)->RevokeToken(std::to_string(t.id), clock.NowMs());
+        if (!s.ok()) return Fail(s);
+      }
+    }
+  }
+  const std::string token = GenerateToken(EnvName(scope->env));
+  store::TokenRecord rec{0, *scope, args.label, HashToken(token), clock.NowMs(), {}};
+  auto id = (*db)->CreateToken(rec);
+  if (!id.ok()) return Fail(id.status());
+  std::printf("%s\n", token.c_str());
+  std::fprintf(stderr, "token %lld (fingerprint %s) for tenant %s, env %s; shown once, stored hashed\n",
+               static_cast<long long>(*id), TokenFingerprint(rec.hash).c_str(), scope->tenant.c_str(),
+               EnvName(scope->env));
+  return kExitOk;
+}
+
+int RunTokenList(const Config& config, const std::optional<std::string>& tenant) {
+  auto db = OpenStore(config);
+  if (!db.ok()) return Fail(db.status());
+  auto tokens = (*db)->ListTokens(tenant);
+  if (!tokens.ok()) return Fail(tokens.status());
+  std::printf("%-6s %-10s %-16s %-8s %-24s %-24s %s\n", "id", "fingerprt", "tenant", "env", "created", "revoked", "label");
+  for (const auto& t : *tokens) {
+    std::printf("%-6lld %-10s %-16s %-8s %-24s %-24s %s\n", static_cast<long long>(t.id),
+                TokenFingerprint(t.hash).c_str(), t.scope.tenant.c_str(), EnvName(t.scope.env),
+                FormatIso8601(t.created_at).c_str(), t.revoked_at ? FormatIso8601(*t.revoked_at).c_str() : "-",
+                t.label.c_str());
+  }
+  return kExitOk;
+}
+
+int RunTokenRevoke(const Config& config, const std::string& id) {
+  auto db = OpenStore(config);
+  if (!db.ok()) return Fail(db.status());
+  SystemClock clock;
+  Status s = (*db)->RevokeToken(id, clock.NowMs());
+  if (!s.ok()) return Fail(s);
+  std::fprintf(stderr, "revoked %s (running servers stop accepting it within auth.cache_ttl)\n", id.c_str());
+  return kExitOk;
+}
+
+int RunQuery(const Config& config, const QueryArgs& a) {
+  auto scope = ScopeFrom(a.tenant, a.env);
+  if (!scope.ok()) return Fail(scope.status());
+  auto db = OpenStore(config);
+  if (!db.ok()) return Fail(db.status());
+  if (a.what == "modules") {
+    auto mods = (*db)->ListModules(*scope, a.prefix, a.limit ? a.limit : 100000);
+    if (!mods.ok()) return Fail(mods.status());
+    for (const auto& m : *mods) std::printf("%s\t%s\n", m.name.c_str(), m.unit.c_str());
+    return kExitOk;
+  }
+  if (a.what == "measurements") {
+    if (a.module.empty()) return Fail(Status::InvalidArgument("query measurements needs --module"));
+    store::MeasurementQuery q;
+    q.scope = *scope;
+    q.module = a.module;
+    if (!a.from.empty()) {
+      auto r = ParseTimeArg("--from", a.from);
+      if (!r.ok()) return Fail(r.status());
+      q.from = *r;
+    }
+    if (!a.to.empty()) {
+      auto r = ParseTimeArg("--to", a.to);
+      if (!r.ok()) return Fail(r.status());
+      q.to = *r;
+    }
+    if (!a.step.empty()) {
+      auto step = ParseDurationMs(a.step);
+      if (!step.ok()) return Fail(step.status());
+      q.step_ms = *step;
+    }
+    if (!a.agg.empty()) {
+      auto agg = store::ParseAggregate(a.agg);
+      if (!agg.ok()) return Fail(agg.status());
+      q.agg = *agg;
+    }
+    if (a.limit) q.limit = a.limit;
+    auto pts = (*db)->QueryMeasurements(q);
+    if (!pts.ok()) return Fail(pts.status());
+    std::printf("timestamp,value\n");
+    for (const auto& p : *pts) std::printf("%s,%s\n", FormatIso8601(p.ts).c_str(), Number(p.value).c_str());
+    return kExitOk;
+  }
+  store::FrameQuery q;
+  q.scope = *scope;
+  if (!a.deviceid.empty()) q.device_id = a.deviceid;
+  if (!a.status.empty()) {
+    auto s = ParseDecodeStatus(a.status);
+    if (!s.ok()) return Fail(s.status());
+    q.status = *s;
+  }
+  if (!a.from.empty()) {
+    auto r = ParseTimeArg("--from", a.from);
+    if (!r.ok()) return Fail(r.status());
+    q.from = *r;
+  }
+  if (!a.to.empty()) {
+    auto r = ParseTimeArg("--to", a.to);
+    if (!r.ok()) return Fail(r.status());
+    q.to = *r;
+  }
+  q.limit = a.limit ? a.limit : 100;
+  auto frames = (*db)->QueryFrames(q);
+  if (!frames.ok()) return Fail(frames.status());
+  for (const auto& f : *frames) {
+    std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(f.id), FormatIso8601(f.frame.event_time).c_str(),
+                f.frame.device_id.c_str(), f.frame.device_type.c_str(), EncodeHex(f.frame.payload).c_str(),
+                DecodeStatusName(f.status), f.reason.c_str());
+  }
+  return kExitOk;
+}
+
+int RunRedecode(const Config& config, const RedecodeArgs& a) {
+  push::RedecodeFilter filter;
+  if (!a.tenant.empty() || !a.env.empty()) {
+    if (a.tenant.empty() || a.env.empty()) return Fail(Status::InvalidArgument("--tenant and --env go together"));
+    auto scope = ScopeFrom(a.tenant, a.env);
+    if (!scope.ok()) return Fail(scope.status());
+    filter.scopes.push_back(*scope);
+  }
+  if (!a.devicetype.empty()) filter.device_type = decode::NormalizeDeviceType(a.devicetype);
+  if (!a.deviceid.empty()) filter.device_id = a.deviceid;
+  if (a.status == "all") {
+    filter.statuses = {DecodeStatus::kNoDecoder, DecodeStatus::kFailed, DecodeStatus::kDecoded};
+  } else if (!a.status.empty()) {
+    auto s = ParseDecodeStatus(a.status);
+    if (!s.ok()) return Fail(s.status());
+    filter.statuses = {*s};
+  }
+  if (!a.from.empty()) {
+    auto r = ParseTimeArg("--from", a.from);
+    if (!r.ok()) return Fail(r.status());
+    filter.from = *r;
+  }
+  if (!a.to.empty()) {
+    auto r = ParseTimeArg("--to", a.to);
+    if (!r.ok()) return Fail(r.status());
+    filter.to = *r;
+  }
+  filter.dry_run = a.dry_run;
+  decode::DecoderRegistry registry;
+  auto report = registry.LoadDirectories(config.DecoderDirs());
+  for (const auto& [file, why] : report.rejected) std::fprintf(stderr, "decoder refused: %s\n", why.c_str());
+  auto db = OpenStore(config);
+  if (!db.ok()) return Fail(db.status());
+  auto r = push::Redecode(**db, registry, filter);
+  if (!r.ok()) return Fail(r.status());
+  std::printf("%s%zu frames scanned: %zu decoded, %zu still without decoder, %zu failed; %zu measurements written\n",
+              a.dry_run ? "(dry run) " : "", r->scanned, r->decoded, r->pending, r->failed,
+              a.dry_run ? size_t{0} : r->measurements);
+  return kExitOk;
+}
+
+int RunDecode(const Config& config, const DecodeArgs& a) {
+  if (a.devicetype.empty() == a.spec.empty()) {
+    return Fail(Status::InvalidArgument("decode needs exactly one of --devicetype or --spec"));
+  }
+  std::shared_ptr<const decode::DeviceType> type;
+  if (!a.spec.empty()) {
+    std::ifstream in(a.spec, std::ios::binary);
+    if (!in) return Fail(Status::NotFound("cannot open " + a.spec));
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto dt = decode::LoadDeclarativeSpec(text.str(), a.spec);
+    if (!dt.ok()) return Fail(dt.status());
+    Status vectors = decode::RunTestVectors(*dt);
+    if (!vectors.ok()) std::fprintf(stderr, "%s\n", vectors.message().c_str());
+    else std::fprintf(stderr, "%s: %zu test vectors pass\n", a.spec.c_str(), dt->tests.size());
+    if (a.payload.empty()) return vectors.ok() ? kExitOk : kExitUsage;
+    type = std::make_shared<const decode::DeviceType>(std::move(dt).value());
+  } else {
+    decode::DecoderRegistry registry;
+    registry.LoadDirectories(config.DecoderDirs());
+    type = registry.Find(a.devicetype);
+    if (!type) return Fail(Status::NotFound("no active decoder for device type \"" + a.devicetype + "\""));
+  }
+  if (a.payload.empty()) return Fail(Status::InvalidArgument("--payload is required"));
+  auto bytes = DecodeHex(a.payload);
+  if (!bytes.ok()) return Fail(bytes.status().WithContext("--payload"));
+  auto values = type->decoder->Decode({*bytes, a.fport, 0});
+  JsonWriter w;
+  w.BeginObject().Key("devicetype").String(type->name);
+  if (!values.ok()) {
+    w.Key("errors").BeginArray().String(values.status().message()).EndArray().EndObject();
+    std::printf("%s\n", w.str().c_str());
+    return kExitUsage;
+  }
+  w.Key("data").BeginObject();
+  for (const auto& v : *values) w.Key(v.field).Number(v.value);
+  w.EndObject().Key("measurements").BeginArray();
+  for (const auto& v : *values) {
+    w.BeginObject().Key("module").String(type->ModuleId(a.deviceid, v.field)).Key("value").Number(v.value)
+        .Key("unit").String(v.unit).EndObject();
+  }
+  w.EndArray().EndObject();
+  std::printf("%s\n", w.str().c_str());
+  return kExitOk;
+}
+
+int RunDecodersCheck(const Config& config) {
+  decode::DecoderRegistry registry;
+  auto report = registry.LoadDirectories(config.DecoderDirs());
+  for (const auto& a : report.active) std::printf("active  %s\n", a.c_str());
+  for (const auto& [file, why] : report.rejected) std::printf("REFUSED %s\n  %s\n", file.c_str(), why.c_str());
+  return report.rejected.empty() ? kExitOk : kExitUsage;
+}
+
+}  // namespace telecollect::cli

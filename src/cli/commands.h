@@ -1,0 +1,49 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/config.h"
+
+namespace telecollect::cli {
+
+// Each command returns the process exit code (exit_codes.h) and writes its
+// result to stdout, its errors to stderr.
+
+struct ServeArgs {
+  std::string listen;  // overrides server.listen when set
+  int threads = -1;    // overrides server.threads when >= 0
+};
+int RunServe(Config config, const ServeArgs& args);
+
+struct TokenCreateArgs {
+  std::string tenant, env, label;
+  bool replace = false;  // revoke active tokens with the same tenant, env and label first
+};
+int RunTokenCreate(const Config& config, const TokenCreateArgs& args);
+int RunTokenList(const Config& config, const std::optional<std::string>& tenant);
+int RunTokenRevoke(const Config& config, const std::string& id_or_fingerprint);
+
+struct QueryArgs {
+  std::string tenant, env;
+  std::string what;  // modules | measurements | frames
+  std::string prefix, module, from, to, step, agg, deviceid, status;
+  size_t limit = 0;
+};
+int RunQuery(const Config& config, const QueryArgs& args);
+
+struct RedecodeArgs {
+  std::string tenant, env, devicetype, deviceid, status, from, to;
+  bool dry_run = false;
+};
+int RunRedecode(const Config& config, const RedecodeArgs& args);
+
+struct DecodeArgs {
+  std::string devicetype, spec, payload;
+  std::optional<int> fport;
+  std::string deviceid = "DEVICE";
+};
+int RunDecode(const Config& config, const DecodeArgs& args);
+int RunDecodersCheck(const Config& config);
+
+}  // namespace telecollect::cli

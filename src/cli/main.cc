@@ -1,0 +1,114 @@
+// telecollect: the command. See docs/cli.md.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+
+using namespace telecollect;
+using namespace telecollect::cli;
+
+int main(int argc, char** argv) {
+  CLI::App app{"telecollect: collects remotely-read energy and environment data into clean time series"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  std::string config_path, data_dir;
+  app.add_option("--config", config_path, "TOML config file (docs/configuration.md)");
+  app.add_option("--data-dir", data_dir, "data directory (overrides data_dir)");
+
+  ServeArgs serve_args;
+  auto* serve = app.add_subcommand("serve", "serve the HTTP API (push, queries, metrics)");
+  serve->add_option("--listen", serve_args.listen, "ADDR:PORT to listen on (port 0 picks a free one)");
+  serve->add_option("--threads", serve_args.threads, "worker threads (0 = one per core)");
+
+  auto* token = app.add_subcommand("token", "manage push/read tokens");
+  token->require_subcommand(1);
+  TokenCreateArgs create_args;
+  auto* create = token->add_subcommand("create", "create a token and print it once");
+  create->add_option("--tenant", create_args.tenant, "tenant")->required();
+  create->add_option("--env", create_args.env, "preprod or prod")->required();
+  create->add_option("--label", create_args.label, "free text, e.g. who it was given to");
+  create->add_flag("--replace", create_args.replace, "revoke active tokens with the same tenant, env and label first");
+  std::string list_tenant;
+  auto* list = token->add_subcommand("list", "list tokens (fingerprints only)");
+  list->add_option("--tenant", list_tenant, "only this tenant");
+  std::string revoke_id;
+  auto* revoke = token->add_subcommand("revoke", "revoke a token by id or fingerprint");
+  revoke->add_option("id", revoke_id, "token id or fingerprint (from token list)")->required();
+
+  QueryArgs q;
+  auto* query = app.add_subcommand("query", "read modules, measurements or frames");
+  query->add_option("what", q.what, "modules | measurements | frames")->required()
+      ->check(CLI::IsMember({"modules", "measurements", "frames"}));
+  query->add_option("--tenant", q.tenant, "tenant")->required();
+  query->add_option("--env", q.env, "preprod or prod")->required();
+  query->add_option("--prefix", q.prefix, "modules: id prefix");
+  query->add_option("--module", q.module, "measurements: module id");
+  query->add_option("--from", q.from, "start (ISO-8601, YYYY-MM-DD UTC, or epoch)");
+  query->add_option("--to", q.to, "end, exclusive");
+  query->add_option("--step", q.step, "measurements: bucket (10m, 1h, 1d)");
+  query->add_option("--agg", q.agg, "measurements: avg|min|max|sum|last|count");
+  query->add_option("--deviceid", q.deviceid, "frames: device id");
+  query->add_option("--status", q.status, "frames: decoded|no-decoder|failed");
+  query->add_option("--limit", q.limit, "maximum rows");
+
+  RedecodeArgs rd;
+  auto* redecode = app.add_subcommand("redecode", "re-run current decoders over journaled frames");
+  redecode->add_option("--tenant", rd.tenant, "only this tenant");
+  redecode->add_option("--env", rd.env, "only this env");
+  redecode->add_option("--devicetype", rd.devicetype, "only frames of this device type");
+  redecode->add_option("--deviceid", rd.deviceid, "only frames of this device");
+  redecode->add_option("--status", rd.status, "which frames: pending (default: no-decoder and failed), failed, decoded, all");
+  redecode->add_option("--from", rd.from, "event time from");
+  redecode->add_option("--to", rd.to, "event time to (exclusive)");
+  redecode->add_flag("--dry-run", rd.dry_run, "report what would change, write nothing");
+
+  DecodeArgs da;
+  int fport = -1;
+  auto* decode = app.add_subcommand("decode", "try a decoder on a payload");
+  decode->add_option("--devicetype", da.devicetype, "a registered device type");
+  decode->add_option("--spec", da.spec, "a declarative spec file to try before registering it");
+  decode->add_option("--payload", da.payload, "payload in hex");
+  decode->add_option("--fport", fport, "LoRaWAN fPort");
+  decode->add_option("--deviceid", da.deviceid, "device id used to name modules");
+
+  auto* decoders = app.add_subcommand("decoders", "load every decoder directory and report what is active or refused");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  Config config;
+  if (!config_path.empty()) {
+    auto loaded = LoadConfigFile(config_path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "telecollect: %s\n", loaded.status().message().c_str());
+      return kExitUsage;
+    }
+    config = std::move(loaded).value();
+  }
+  if (!data_dir.empty()) config.data_dir = data_dir;
+
+  try {
+    if (*serve) return RunServe(std::move(config), serve_args);
+    if (*create) return RunTokenCreate(config, create_args);
+    if (*list) return RunTokenList(config, list_tenant.empty() ? std::nullopt : std::optional(list_tenant));
+    if (*revoke) return RunTokenRevoke(config, revoke_id);
+    if (*query) return RunQuery(config, q);
+    if (*redecode) return RunRedecode(config, rd);
+    if (*decode) {
+      if (fport >= 0) da.fport = fport;
+      return RunDecode(config, da);
+    }
+    if (*decoders) return RunDecodersCheck(config);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "telecollect: unexpected error: %s\n", e.what());
+    return kExitFailure;
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,99 @@
+#include <csignal>
+#include <cstdio>
+#include <pthread.h>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "push/auth.h"
+#include "push/push_service.h"
+#include "server/api.h"
+#include "server/http_server.h"
+#include "store/group_commit.h"
+#include "store/sqlite_store.h"
+
+namespace telecollect::cli {
+namespace {
+
+void LogDecoderReport(const decode::LoadReport& report) {
+  for (const auto& a : report.active) LogInfo("decoder_active", {{"devicetype", a}});
+  for (const auto& [file, why] : report.rejected) LogWarn("decoder_refused", {{"file", file}, {"reason", why}});
+}
+
+}  // namespace
+
+int RunServe(Config config, const ServeArgs& args) {
+  if (!args.listen.empty()) config.server.listen = args.listen;
+  if (args.threads >= 0) config.server.threads = args.threads;
+  InitLogging(config.log);
+
+  auto opened = store::SqliteStore::Open(config.store, config.StorePath());
+  if (!opened.ok()) {
+    LogError("store_open_failed", {{"path", config.StorePath()}, {"error", opened.status().message()}});
+    return kExitFailure;
+  }
+  std::unique_ptr<store::SqliteStore> db = std::move(opened).value();
+
+  Metrics metrics;
+  SystemClock clock;
+  decode::DecoderRegistry registry;
+  LogDecoderReport(registry.LoadDirectories(config.DecoderDirs()));
+
+  store::GroupCommitter committer(
+      *db, config.store.queue_capacity, config.store.max_group_rows,
+      [&metrics](size_t, size_t rows, double seconds, bool ok) {
+        metrics.commit_batch.With({}).Observe(static_cast<double>(rows));
+        metrics.commit_latency.With({}).Observe(seconds);
+        if (!ok) metrics.commit_failures.With({}).Inc();
+      });
+  push::Authenticator auth(*db, clock, config.auth.cache_ttl_ms);
+  push::PushService push_service(registry, committer, metrics, config.push, clock);
+  server::Api api({*db, committer, registry, auth, push_service, metrics, clock});
+  server::HttpServer http(config.server, api, metrics);
+
+  // SIGHUP reloads the decoder directories; handled by a dedicated thread
+  // (blocked everywhere else, so that it is never delivered to a worker).
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hup, nullptr);
+  std::atomic<bool> stopping{false};
+  std::thread reloader([&] {
+    while (true) {
+      int sig = 0;
+      if (sigwait(&hup, &sig) != 0) continue;
+      if (stopping) return;
+      LogInfo("decoders_reload");
+      LogDecoderReport(registry.LoadDirectories(config.DecoderDirs()));
+    }
+  });
+  auto stop_reloader = [&] {
+    stopping = true;
+    pthread_kill(reloader.native_handle(), SIGHUP);
+    reloader.join();
+  };
+
+  Status bound = http.Bind();
+  if (!bound.ok()) {
+    LogError("listen_failed", {{"error", bound.message()}});
+    stop_reloader();
+    return kExitCannotServe;
+  }
+  const std::string host = config.server.listen.substr(0, config.server.listen.rfind(':'));
+  LogInfo("listening", {{"address", host + ":" + std::to_string(http.port())},
+                        {"store", config.StorePath()},
+                        {"threads", std::to_string(config.server.threads)}});
+  std::printf("telecollect listening on %s:%d\n", host.c_str(), http.port());
+  std::fflush(stdout);
+
+  http.Run(/*handle_signals=*/true);
+  // Every connection is answered or closed; commit what is queued, then stop.
+  committer.Stop();
+  stop_reloader();
+  LogInfo("stopped");
+  return kExitOk;
+}
+
+}  // namespace telecollect::cli

@@ -1,0 +1,315 @@
+#include "server/api.h"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <charconv>
+#include <map>
+
+#include "core/json_writer.h"
+#include "decode/decode_frame.h"
+
+namespace telecollect::server {
+namespace {
+
+using push::ErrorJson;
+
+struct Target {
+  std::vector<std::string> segments;          // decoded path segments
+  std::map<std::string, std::string> params;  // decoded query (last value wins)
+};
+
+Result<Target> ParseTarget(const std::string& target) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return Status::InvalidArgument("malformed request target");
+  Target t;
+  for (auto seg : parsed->segments()) t.segments.push_back(std::string(seg));
+  if (!t.segments.empty() && t.segments.back().empty()) t.segments.pop_back();  // trailing slash
+  for (auto p : parsed->params()) t.params[std::string(p.key)] = std::string(p.value);
+  return t;
+}
+
+HttpResponse Json(int status, std::string body) { return {status, "application/json", std::move(body), {}}; }
+HttpResponse Error(int status, std::string_view message) { return Json(status, ErrorJson(message)); }
+
+int HttpStatusFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kUnsupported: return 415;
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
+HttpResponse FromStatus(const Status& s) {
+  HttpResponse r = Error(HttpStatusFor(s), s.message());
+  if (s.code() == StatusCode::kUnauthenticated) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"telecollect\"");
+  if (HttpStatusFor(s) == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+// A time bound: ISO-8601 with offset, a UTC date (YYYY-MM-DD), or epoch s/ms.
+Result<EpochMs> ParseTimeParam(const std::string& name, const std::string& v) {
+  if (v.size() == 10 && v[4] == '-' && v[7] == '-') return ParseIso8601(v + "T00:00:00Z");
+  if (!v.empty() && v.find_first_not_of("0123456789.") == std::string::npos) {
+    double d = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+    if (ec == std::errc() && p == v.data() + v.size()) {
+      auto r = EpochFromNumber(d);
+      if (!r.ok()) return r.status().WithContext(name);
+      return r;
+    }
+  }
+  auto r = ParseIso8601(v);
+  if (!r.ok()) return r.status().WithContext(name);
+  return r;
+}
+
+Result<size_t> ParseLimit(const Target& t, size_t dflt, size_t max) {
+  auto it = t.params.find("limit");
+  if (it == t.params.end()) return dflt;
+  size_t v = 0;
+  auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc() || p != it->second.data() + it->second.size() || v == 0 || v > max) {
+    return Status::InvalidArgument("limit must be an integer from 1 to " + std::to_string(max));
+  }
+  return v;
+}
+
+std::string_view Param(const Target& t, const std::string& k) {
+  auto it = t.params.find(k);
+  return it == t.params.end() ? std::string_view() : std::string_view(it->second);
+}
+
+bool IsPush(const HttpRequest& r, const Target& t) {
+  return r.method == "POST" && (t.segments.empty() || (t.segments.size() == 3 && t.segments[0] == "v1" &&
+                                                       t.segments[1] == "push"));
+}
+
+}  // namespace
+
+std::string Api::RouteLabel(const HttpRequest& r) const {
+  auto t = ParseTarget(r.target);
+  if (!t.ok()) return "other";
+  const auto& s = t->segments;
+  if (s.empty()) return "/";
+  if (s.size() == 1 && (s[0] == "healthz" || s[0] == "metrics")) return "/" + s[0];
+  if (s.size() >= 2 && s[0] == "v1") {
+    if (s[1] == "push") return "/v1/push/{source}";
+    if (s[1] == "modules") return s.size() == 4 ? "/v1/modules/{id}/measurements" : "/v1/modules";
+    if (s[1] == "frames") return "/v1/frames";
+    if (s[1] == "devicetypes") return "/v1/devicetypes";
+  }
+  return "other";
+}
+
+void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
+  auto target = ParseTarget(req.target);
+  if (!target.ok()) return reply(Error(400, target.status().message()));
+  const Target& t = *target;
+  const auto& seg = t.segments;
+
+  if (req.method == "GET" && seg.size() == 1 && seg[0] == "healthz") {
+    JsonWriter w;
+    w.BeginObject().Key("status").String("ok").Key("write_queue").Int(static_cast<int64_t>(d_.committer.depth()))
+        .EndObject();
+    return reply(Json(200, w.Take()));
+  }
+  if (req.method == "GET" && seg.size() == 1 && seg[0] == "metrics") {
+    d_.metrics.queue_depth.Set(static_cast<double>(d_.committer.depth()));
+    return reply({200, "text/plain; version=0.0.4", d_.metrics.Render(), {}});
+  }
+
+  const bool push = IsPush(req, t);
+  const bool known_get = req.method == "GET" && seg.size() >= 2 && seg[0] == "v1" &&
+                         (seg[1] == "modules" || seg[1] == "frames" || seg[1] == "devicetypes");
+  if (!push && !known_get) {
+    if (seg.empty() || (seg.size() >= 2 && seg[0] == "v1")) {
+      return reply(Error(405, "method " + req.method + " not allowed on " + req.target));
+    }
+    return reply(Error(404, "no route for " + req.method + " " + req.target + " (see docs/api.md)"));
+  }
+
+  // Every data route needs a token; its scope bounds what can be written or read.
+  auto scope = d_.auth.Authenticate(req.Header("authorization"));
+  if (!scope.ok()) return reply(FromStatus(scope.status()));
+  if (auto env = Param(t, "env"); !env.empty()) {
+    auto wanted = ParseEnv(env);
+    if (!wanted.ok()) return reply(Error(400, wanted.status().message()));
+    if (*wanted != scope->env) {
+      return reply(Error(403, std::string("this token belongs to ") + EnvName(scope->env) + "; it cannot " +
+                                  (push ? "write" : "read") + " " + EnvName(*wanted) + " data"));
+    }
+  }
+  if (auto tenant = Param(t, "tenant"); !tenant.empty() && tenant != scope->tenant) {
+    return reply(Error(403, "this token belongs to another tenant"));
+  }
+
+  if (push) {
+    const bool from_path = !seg.empty();
+    std::string source = from_path ? seg[2] : std::string(req.Header("source"));
+    d_.push.Push(*scope, source, from_path, req.Header("content-type"), req.body, [reply](push::PushResponse r) {
+      HttpResponse resp = Json(r.status, std::move(r.body));
+      if (r.retry_after_s > 0) resp.headers.emplace_back("Retry-After", std::to_string(r.retry_after_s));
+      reply(std::move(resp));
+    });
+    return;
+  }
+
+  if (seg[1] == "devicetypes" && seg.size() == 2) {
+    auto table = d_.registry.Snapshot();
+    JsonWriter w;
+    w.BeginObject().Key("devicetypes").BeginArray();
+    for (const auto& [name, dt] : *table) {
+      w.BeginObject().Key("devicetype").String(name).Key("version").String(dt->version)
+          .Key("kind").String(dt->decoder->kind()).Key("description").String(dt->description)
+          .Key("module").String(dt->module_template).Key("tests").Int(static_cast<int64_t>(dt->tests.size()))
+          .EndObject();
+    }
+    w.EndArray().EndObject();
+    return reply(Json(200, w.Take()));
+  }
+
+  if (seg[1] == "modules" && seg.size() == 2) {
+    auto limit = ParseLimit(t, 1000, 100000);
+    if (!limit.ok()) return reply(FromStatus(limit.status()));
+    auto mods = d_.store.ListModules(*scope, Param(t, "prefix"), *limit);
+    if (!mods.ok()) return reply(FromStatus(mods.status()));
+    JsonWriter w;
+    w.BeginObject().Key("tenant").String(scope->tenant).Key("env").String(EnvName(scope->env))
+        .Key("modules").BeginArray();
+    for (const auto& m : *mods) {
+      w.BeginObject().Key("id").String(m.name).Key("unit").String(m.unit)
+          .Key("first_seen").String(FormatIso8601(m.created_at)).EndObject();
+    }
+    w.EndArray().EndObject();
+    return reply(Json(200, w.Take()));
+  }
+
+  if (seg[1] == "modules" && seg.size() == 4 && seg[3] == "measurements") {
+    store::MeasurementQuery q;
+    q.scope = *scope;
+    q.module = seg[2];
+    if (auto v = Param(t, "from"); !v.empty()) {
+      auto r = ParseTimeParam("from", std::string(v));
+      if (!r.ok()) return reply(FromStatus(r.status()));
+      q.from = *r;
+    }
+    if (auto v = Param(t, "to"); !v.empty()) {
+      auto r = ParseTimeParam("to", std::string(v));
+      if (!r.ok()) return reply(FromStatus(r.status()));
+      q.to = *r;
+    }
+    if (q.from >= q.to) return reply(Error(400, "from must be before to"));
+    std::string step_text(Param(t, "step"));
+    if (!step_text.empty()) {
+      auto step = ParseDurationMs(step_text);
+      if (!step.ok() || *step <= 0) return reply(Error(400, "step must be a duration such as 10m, 1h or 1d"));
+      q.step_ms = *step;
+    }
+    std::string agg_text(Param(t, "agg"));
+    if (!agg_text.empty()) {
+      auto agg = store::ParseAggregate(agg_text);
+      if (!agg.ok()) return reply(FromStatus(agg.status()));
+      q.agg = *agg;
+      if (q.step_ms == 0 && q.agg != store::Aggregate::kNone) return reply(Error(400, "agg needs a step (e.g. step=1h)"));
+    }
+    auto limit = ParseLimit(t, 100000, 1000000);
+    if (!limit.ok()) return reply(FromStatus(limit.status()));
+    q.limit = *limit;
+    const std::string format(Param(t, "format").empty() ? "json" : Param(t, "format"));
+    if (format != "json" && format != "csv") return reply(Error(400, "format must be json or csv"));
+    auto points = d_.store.QueryMeasurements(q);
+    if (!points.ok()) return reply(FromStatus(points.status()));
+    const bool aggregated = q.step_ms > 0 && q.agg != store::Aggregate::kNone;
+    if (format == "csv") {
+      std::string csv = "timestamp,value\n";
+      for (const auto& p : *points) {
+        csv += FormatIso8601(p.ts);
+        csv += ',';
+        AppendJsonNumber(csv, p.value);
+        csv += '\n';
+      }
+      return reply({200, "text/csv; charset=utf-8", std::move(csv), {}});
+    }
+    JsonWriter w;
+    w.BeginObject().Key("module").String(q.module);
+    if (aggregated) w.Key("step").String(step_text).Key("agg").String(agg_text.empty() ? "avg" : agg_text);
+    w.Key("points").BeginArray();
+    for (const auto& p : *points) {
+      w.BeginObject().Key("ts").String(FormatIso8601(p.ts)).Key("value").Number(p.value);
+      if (!aggregated && p.quality) w.Key("quality").Int(p.quality);
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
+    return reply(Json(200, w.Take()));
+  }
+
+  if (seg[1] == "frames" && seg.size() == 2) {
+    store::FrameQuery q;
+    q.scope = *scope;
+    if (auto v = Param(t, "deviceid"); !v.empty()) q.device_id = std::string(v);
+    if (auto v = Param(t, "devicetype"); !v.empty()) q.device_type = decode::NormalizeDeviceType(v);
+    if (auto v = Param(t, "status"); !v.empty()) {
+      auto s = ParseDecodeStatus(v);
+      if (!s.ok()) return reply(FromStatus(s.status()));
+      q.status = *s;
+    }
+    for (const char* bound : {"from", "to"}) {
+      if (auto v = Param(t, bound); !v.empty()) {
+        auto r = ParseTimeParam(bound, std::string(v));
+        if (!r.ok()) return reply(FromStatus(r.status()));
+        (std::string_view(bound) == "from" ? q.from : q.to) = *r;
+      }
+    }
+    if (auto v = Param(t, "before"); !v.empty()) {
+      int64_t id = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
+      if (ec != std::errc() || p != v.data() + v.size()) return reply(Error(400, "before must be a frame id"));
+      q.before_id = id;
+    }
+    auto limit = ParseLimit(t, 100, 1000);
+    if (!limit.ok()) return reply(FromStatus(limit.status()));
+    q.limit = *limit;
+    auto frames = d_.store.QueryFrames(q);
+    if (!frames.ok()) return reply(FromStatus(frames.status()));
+    JsonWriter w;
+    w.BeginObject().Key("frames").BeginArray();
+    for (const auto& f : *frames) {
+      w.BeginObject().Key("id").Int(f.id).Key("source").String(f.frame.source).Key("deviceid").String(f.frame.device_id)
+          .Key("devicetype").String(f.frame.device_type).Key("timestamp").String(FormatIso8601(f.frame.event_time))
+          .Key("received_at").String(FormatIso8601(f.frame.received_at)).Key("payload").String(EncodeHex(f.frame.payload));
+      if (f.frame.fport) w.Key("fport").Int(*f.frame.fport);
+      if (!f.frame.metadata_json.empty()) w.Key("metadata").Raw(f.frame.metadata_json);
+      w.Key("status").String(DecodeStatusName(f.status));
+      if (!f.reason.empty()) w.Key("reason").String(f.reason);
+      if (f.status == DecodeStatus::kDecoded) {
+        // What the decoder makes of it now: the preprod validation view.
+        decode::FrameDecoding now = decode::DecodeFrame(d_.registry, f.frame);
+        w.Key("values").BeginObject();
+        for (const auto& m : now.measurements) w.Key(m.module).Number(m.value);
+        w.EndObject();
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    if (frames->size() == q.limit) w.Key("next_before").Int(frames->back().id);
+    w.EndObject();
+    return reply(Json(200, w.Take()));
+  }
+
+  reply(Error(404, "no route for " + req.method + " " + req.target + " (see docs/api.md)"));
+}
+
+std::string_view HttpRequest::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+}  // namespace telecollect::server

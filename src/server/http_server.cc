@@ -1,0 +1,321 @@
+#include "server/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/log.h"
+#include "push/push_service.h"
+
+namespace telecollect::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+// Adapts the callback-style handler to a coroutine: the reply may come from
+// any thread; it is posted back to the session's executor.
+template <typename Token>
+auto AsyncHandle(HttpHandler& handler, HttpRequest request, Token&& token) {
+  return asio::async_initiate<Token, void(HttpResponse)>(
+      [&handler](auto completion, HttpRequest req) {
+        using Completion = decltype(completion);
+        auto shared = std::make_shared<Completion>(std::move(completion));
+        auto work = std::make_shared<asio::executor_work_guard<asio::associated_executor_t<Completion>>>(
+            asio::get_associated_executor(*shared));
+        auto reply = [shared, work](HttpResponse resp) {
+          auto ex = asio::get_associated_executor(*shared);
+          asio::post(ex, [shared, work, resp = std::move(resp)]() mutable { std::move (*shared)(std::move(resp)); });
+        };
+        try {
+          handler.Handle(std::move(req), std::move(reply));
+        } catch (const std::exception& e) {
+          LogError("handler_exception", {{"what", e.what()}});
+          reply({500, "application/json", push::ErrorJson("internal error"), {}});
+        }
+      },
+      token, std::move(request));
+}
+
+http::response<http::string_body> ToBeast(HttpResponse r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "telecollect");
+  res.set(http::field::content_type, r.content_type);
+  for (auto& [k, v] : r.headers) res.set(k, v);
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+HttpResponse ErrorResponse(int status, std::string_view message) {
+  return {status, "application/json", push::ErrorJson(message), {}};
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(const ServerOptions& options, HttpHandler& handler, Metrics& metrics)
+      : options_(options),
+        handler_(handler),
+        metrics_(metrics),
+        threads_(options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
+        ioc_(threads_),
+        acceptor_(ioc_),
+        signals_(ioc_),
+        drain_timer_(ioc_) {}
+
+  Status Bind() {
+    const std::string& listen = options_.listen;
+    const size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) return Status::InvalidArgument("server.listen \"" + listen + "\" must be host:port");
+    std::string host = listen.substr(0, colon);
+    const std::string port_text = listen.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.empty() || host == "*") host = "0.0.0.0";
+    if (host == "localhost") host = "127.0.0.1";
+    int port = -1;
+    try {
+      size_t used = 0;
+      port = std::stoi(port_text, &used);
+      if (used != port_text.size()) port = -1;
+    } catch (...) {
+    }
+    if (port < 0 || port > 65535) return Status::InvalidArgument("server.listen \"" + listen + "\": bad port");
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(host, ec);
+    if (ec) return Status::InvalidArgument("server.listen \"" + listen + "\": host must be an IP address or localhost");
+    const tcp::endpoint endpoint(address, static_cast<uint16_t>(port));
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Status::Unavailable("cannot listen on " + listen + ": " + ec.message());
+    return Status::Ok();
+  }
+
+  int port() const { return acceptor_.local_endpoint().port(); }
+
+  void Run(bool handle_signals) {
+    asio::co_spawn(ioc_, Accept(), asio::detached);
+    if (handle_signals) {
+      signals_.add(SIGINT);
+      signals_.add(SIGTERM);
+      signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        LogInfo("shutdown_requested", {{"signal", signo == SIGINT ? "SIGINT" : "SIGTERM"}});
+        BeginShutdown();
+      });
+    }
+    std::vector<std::thread> pool;
+    for (int i = 1; i < threads_; ++i) pool.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : pool) t.join();
+  }
+
+  void Stop() {
+    asio::post(ioc_, [this] { BeginShutdown(); });
+  }
+
+ private:
+  struct SessionState {
+    beast::tcp_stream* stream = nullptr;
+    bool idle = false;  // waiting for a request with nothing buffered; touched on the session strand only
+  };
+
+  asio::awaitable<void> Accept() {
+    while (true) {
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kAwait);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+        LogWarn("accept_failed", {{"error", ec.message()}});
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      auto ex = socket.get_executor();
+      asio::co_spawn(ex, Session(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> WriteResponse(beast::tcp_stream& stream, HttpResponse r, unsigned version, bool keep_alive,
+                                      const std::string& route, std::chrono::steady_clock::time_point start,
+                                      boost::system::error_code& ec) {
+    metrics_.http_requests.With({route, std::to_string(r.status)}).Inc();
+    auto res = ToBeast(std::move(r), version, keep_alive);
+    stream.expires_after(std::chrono::milliseconds(options_.body_timeout_ms));
+    auto [wec, n] = co_await http::async_write(stream, res, kAwait);
+    ec = wec;
+    metrics_.http_latency.With({route}).Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    auto state = std::make_shared<SessionState>();
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      auto ep = socket.remote_endpoint(ec);
+      if (!ec) remote = ep.address().to_string();
+    }
+    beast::tcp_stream stream(std::move(socket));
+    state->stream = &stream;
+    auto strand = co_await asio::this_coro::executor;
+    Register(state, strand);
+    beast::flat_buffer buffer;
+    bool first = true;
+    while (true) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(16 * 1024);
+      parser.body_limit(options_.max_body_bytes);
+      state->idle = buffer.size() == 0;
+      if (stopping_ && state->idle) break;
+      stream.expires_after(std::chrono::milliseconds(first || !state->idle ? options_.header_timeout_ms
+                                                                            : options_.idle_timeout_ms));
+      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kAwait);
+      state->idle = false;
+      const auto start = std::chrono::steady_clock::now();
+      if (ec) {
+        if (ec == http::error::header_limit) {
+          boost::system::error_code wec;
+          co_await WriteResponse(stream, ErrorResponse(431, "request headers larger than 16 KiB"), 11, false, "other",
+                                 start, wec);
+        } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
+                   ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
+          boost::system::error_code wec;
+          co_await WriteResponse(stream, ErrorResponse(400, "malformed HTTP request: " + ec.message()), 11, false,
+                                 "other", start, wec);
+        }
+        break;
+      }
+      const unsigned version = parser.get().version();
+      if (parser.content_length() && *parser.content_length() > options_.max_body_bytes) {
+        boost::system::error_code wec;
+        co_await WriteResponse(stream,
+                               ErrorResponse(413, "body of " + std::to_string(*parser.content_length()) +
+                                                      " bytes exceeds server.max_body_bytes (" +
+                                                      std::to_string(options_.max_body_bytes) + "); split the batch"),
+                               version, false, "other", start, wec);
+        break;
+      }
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, version};
+        auto [cec, cn] = co_await http::async_write(stream, cont, kAwait);
+        if (cec) break;
+      }
+      stream.expires_after(std::chrono::milliseconds(options_.body_timeout_ms));
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kAwait);
+      if (bec == http::error::body_limit) {
+        boost::system::error_code wec;
+        co_await WriteResponse(stream,
+                               ErrorResponse(413, "body exceeds server.max_body_bytes (" +
+                                                      std::to_string(options_.max_body_bytes) + "); split the batch"),
+                               version, false, "other", start, wec);
+        break;
+      }
+      if (bec) {
+        if (bec == beast::error::timeout) {
+          boost::system::error_code wec;
+          co_await WriteResponse(stream, ErrorResponse(408, "request body not received within server.body_timeout"),
+                                 version, false, "other", start, wec);
+        }
+        break;
+      }
+      auto req = parser.release();
+      const bool keep_alive = req.keep_alive();
+      HttpRequest request;
+      request.method = std::string(req.method_string());
+      request.target = std::string(req.target());
+      request.remote = remote;
+      for (const auto& field : req) {
+        std::string name(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        request.headers.emplace_back(std::move(name), std::string(field.value()));
+      }
+      request.body = std::move(req.body());
+      const std::string route = handler_.RouteLabel(request);
+      HttpResponse response = co_await AsyncHandle(handler_, std::move(request), asio::use_awaitable);
+      boost::system::error_code wec;
+      co_await WriteResponse(stream, std::move(response), version, keep_alive && !stopping_, route, start, wec);
+      if (wec || !keep_alive || stopping_) break;
+      first = false;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Unregister(state);
+  }
+
+  void Register(const std::shared_ptr<SessionState>& s, asio::any_io_executor strand) {
+    std::lock_guard lock(sessions_mu_);
+    sessions_.emplace(s, strand);
+  }
+  void Unregister(const std::shared_ptr<SessionState>& s) {
+    std::lock_guard lock(sessions_mu_);
+    sessions_.erase(s);
+  }
+
+  void BeginShutdown() {
+    if (stopping_.exchange(true)) return;
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    signals_.cancel(ec);
+    {
+      std::lock_guard lock(sessions_mu_);
+      for (const auto& [s, strand] : sessions_) {
+        asio::post(strand, [s = s] {
+          if (s->idle && s->stream) s->stream->cancel();
+        });
+      }
+    }
+    deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_grace_ms);
+    Drain();
+  }
+
+  void Drain() {
+    size_t live;
+    {
+      std::lock_guard lock(sessions_mu_);
+      live = sessions_.size();
+    }
+    if (live == 0 || std::chrono::steady_clock::now() >= deadline_) {
+      if (live) LogWarn("shutdown_grace_expired", {{"open_connections", std::to_string(live)}});
+      ioc_.stop();
+      return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(20));
+    drain_timer_.async_wait([this](const boost::system::error_code&) { Drain(); });
+  }
+
+  const ServerOptions options_;
+  HttpHandler& handler_;
+  Metrics& metrics_;
+  const int threads_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  asio::steady_timer drain_timer_;
+  std::atomic<bool> stopping_{false};
+  std::chrono::steady_clock::time_point deadline_;
+
+  std::mutex sessions_mu_;
+  std::map<std::shared_ptr<SessionState>, asio::any_io_executor> sessions_;  // guarded by sessions_mu_
+};
+
+HttpServer::HttpServer(const ServerOptions& options, HttpHandler& handler, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(options, handler, metrics)) {}
+HttpServer::~HttpServer() = default;
+Status HttpServer::Bind() { return impl_->Bind(); }
+int HttpServer::port() const { return impl_->port(); }
+void HttpServer::Run(bool handle_signals) { impl_->Run(handle_signals); }
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace telecollect::server
