@@ -8,6 +8,7 @@ function(telecollect_add_test)
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+  set_property(GLOBAL APPEND PROPERTY TELECOLLECT_UNIT_TESTS ${T_NAME})
   set_tests_properties(${T_NAME} PROPERTIES LABELS unit
     ENVIRONMENT "TELECOLLECT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()

@@ -185,7 +185,13 @@ class HttpServer::Impl {
       state->idle = false;
       const auto start = std::chrono::steady_clock::now();
       if (ec) {
-        if (ec == http::error::header_limit) {
+        if (ec == http::error::body_limit) {  // Content-Length above the limit, seen with the header
+          boost::system::error_code wec;
+          co_await WriteResponse(stream,
+                                 ErrorResponse(413, "body exceeds server.max_body_bytes (" +
+                                                        std::to_string(options_.max_body_bytes) + "); split the batch"),
+                                 11, false, "other", start, wec);
+        } else if (ec == http::error::header_limit) {
           boost::system::error_code wec;
           co_await WriteResponse(stream, ErrorResponse(431, "request headers larger than 16 KiB"), 11, false, "other",
                                  start, wec);

@@ -1,0 +1,27 @@
+// Feeds arbitrary bytes to the generic-sensors envelope as JSON and as NDJSON.
+// Invariants: never crashes; either frames or an error, never both.
+#include <cassert>
+#include <cstdint>
+#include <string_view>
+
+#include "push/generic_sensors.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace telecollect::push;
+  static const GenericSensorsEnvelope envelope;
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  for (std::string_view ct : {"application/json", "application/x-ndjson"}) {
+    PushRequest req{body, ct, 1700000000000, 1000, 86400000};
+    ParsedFrames p = envelope.Parse(req);
+    if (p.error) {
+      if (!p.frames.empty()) __builtin_trap();
+      (void)p.error->ToString();
+    } else {
+      if (p.frames.empty()) __builtin_trap();
+      for (const auto& f : p.frames) {
+        if (f.device_id.empty() || f.event_time < 0) __builtin_trap();
+      }
+    }
+  }
+  return 0;
+}

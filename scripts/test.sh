@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# make test: every test, in this order, stopping at the first failure:
+#   1. release build (-Werror) + unit and end-to-end tests (ctest)
+#   2. ASan+UBSan build of the unit tests, run
+#   3. libFuzzer targets (clang 14), each run for FUZZ_SECONDS (default 20) from its seed corpus
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+fuzz_seconds=${FUZZ_SECONDS:-20}
+
+echo "== release build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTELECOLLECT_TESTS=ON >/dev/null
+cmake --build build -j "$jobs"
+echo "== unit and end-to-end tests"
+(cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
+
+echo "== ASan+UBSan unit tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTELECOLLECT_SANITIZE=ON -DTELECOLLECT_TESTS=ON >/dev/null
+cmake --build build-asan -j "$jobs" --target unit_tests
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j "$jobs" -L unit --timeout 600)
+
+echo "== fuzz (${fuzz_seconds}s per target)"
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DTELECOLLECT_FUZZ=ON -DTELECOLLECT_TESTS=OFF -DTELECOLLECT_WERROR=OFF >/dev/null
+cmake --build build-fuzz -j "$jobs"
+for target in build-fuzz/fuzz/*_fuzz; do
+  name=$(basename "$target")
+  seeds=fuzz/corpus/$name
+  work=$(mktemp -d)
+  echo "-- $name"
+  "$target" -max_total_time="$fuzz_seconds" -timeout=5 -rss_limit_mb=2048 -print_final_stats=0 \
+    -artifact_prefix="$work/" "$work" "$seeds" 2>"$work/log" || {
+      tail -50 "$work/log"; echo "fuzz target $name failed; crasher kept in $work"; exit 1; }
+  grep -E '^#[0-9]+.*DONE' "$work/log" | tail -1 || true
+  rm -rf "$work"
+done
+echo "all tests passed"

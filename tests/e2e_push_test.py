@@ -1,0 +1,200 @@
+"""End-to-end: the push API against a real `telecollect serve`."""
+import json
+import os
+import socket
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import BRIEF_FRAME, Server, basic  # noqa: E402
+
+
+class PushEndToEnd(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(extra_config=(
+            '[server]\nmax_body_bytes = 65536\nheader_timeout = "1s"\n'
+            '[auth]\ncache_ttl = "0ms"\n'))
+        cls.token = cls.server.token("acme", "preprod")
+        cls.prod_token = cls.server.token("acme", "prod")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def frames(self, token=None, query=""):
+        r = self.server.get("/v1/frames" + query, token or self.token)
+        self.assertEqual(r.status, 200, r.body)
+        return r.json()["frames"]
+
+    def test_brief_frame_is_accepted_decoded_and_queryable(self):
+        frame = dict(BRIEF_FRAME, deviceid="brief-1")
+        r = self.server.push(frame, self.token)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json(), {"accepted": 1, "duplicates": 0, "decoded": 1, "pending": 0, "failed": 0,
+                                    "measurements": 5})
+        m = self.server.get("/v1/modules/brief-1.temperature/measurements", self.token)
+        self.assertEqual(m.status, 200, m.body)
+        self.assertEqual(m.json()["points"], [{"ts": "2019-04-28T12:59:36.599Z", "value": 28.29}])
+        csv = self.server.get("/v1/modules/brief-1.humidity/measurements?format=csv", self.token)
+        self.assertEqual(csv.body, "timestamp,value\n2019-04-28T12:59:36.599Z,88.6\n")
+        mods = self.server.get("/v1/modules?prefix=brief-1.", self.token).json()["modules"]
+        self.assertEqual(sorted(m["id"] for m in mods), [
+            "brief-1.battery_status", "brief-1.battery_voltage", "brief-1.ext_temperature",
+            "brief-1.humidity", "brief-1.temperature"])
+        fr = self.frames(query="?deviceid=brief-1")
+        self.assertEqual(len(fr), 1)
+        self.assertEqual(fr[0]["payload"], "cbf60b0d0376010add7fff")
+        self.assertEqual(fr[0]["status"], "decoded")
+        self.assertEqual(fr[0]["values"]["brief-1.temperature"], 28.29)
+
+    def test_brief_exactly_as_written_with_path_source_and_auth_forms(self):
+        # The brief's frame verbatim: devicetype with a leading space, raw hex; no decoder → pending.
+        frame = {"timestamp": "2019-04-28T12:59:36.599Z", "deviceid": "123124", "payload": "2367A3B3C1DEFE",
+                 "devicetype": " fourni par Energisme"}
+        r = self.server.push(frame, self.token)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["pending"] + r.json()["duplicates"], 1)
+        for auth in (f"Bearer {self.token}", basic("user", self.token), basic(self.token, "")):
+            r = self.server.request("POST", "/v1/push/generic-sensors",
+                                    json.dumps(dict(frame, timestamp=1556456377)),
+                                    {"Content-Type": "application/json", "Authorization": auth})
+            self.assertEqual(r.status, 200, r.body)
+
+    def test_wrong_and_revoked_tokens_get_401(self):
+        self.assertEqual(self.server.push(BRIEF_FRAME, "tc_pre_wrong").status, 401)
+        self.assertEqual(self.server.push(BRIEF_FRAME, None).status, 401)
+        t = self.server.token("acme", "preprod")
+        self.assertEqual(self.server.push(dict(BRIEF_FRAME, deviceid="rev"), t).status, 200)
+        listing = self.server.cli("token", "list").stdout
+        self.assertNotIn(t, listing, "token list must never show a token")
+        fingerprint = None
+        import hashlib
+        fingerprint = hashlib.sha256(t.encode()).hexdigest()[:8]
+        self.assertIn(fingerprint, listing)
+        self.server.cli("token", "revoke", fingerprint)
+        r = self.server.push(dict(BRIEF_FRAME, deviceid="rev2"), t)
+        self.assertEqual(r.status, 401, r.body)
+        self.assertIn("revoked", r.json()["error"])
+        with open(os.path.join(self.server.data_dir, "server.log")) as f:
+            self.assertNotIn(t, f.read(), "a token appeared in the server log")
+
+    def test_preprod_token_cannot_touch_prod(self):
+        r = self.server.get("/v1/modules?env=prod", self.token)
+        self.assertEqual(r.status, 403, r.body)
+        r = self.server.push(BRIEF_FRAME, self.token, path="/v1/push/generic-sensors?env=prod")
+        self.assertEqual(r.status, 403, r.body)
+        # Prod data is invisible to the preprod token, and vice versa.
+        self.assertEqual(self.server.push(dict(BRIEF_FRAME, deviceid="prod-only"), self.prod_token).status, 200)
+        self.assertEqual(self.frames(query="?deviceid=prod-only"), [])
+        self.assertEqual(len(self.frames(self.prod_token, "?deviceid=prod-only")), 1)
+
+    def test_oversized_body_gets_413(self):
+        big = json.dumps([dict(BRIEF_FRAME, timestamp=1556456376 + i) for i in range(2000)])
+        self.assertGreater(len(big), 65536)
+        r = self.server.push(big, self.token)
+        self.assertEqual(r.status, 413, r.body)
+        self.assertIn("max_body_bytes", r.json()["error"])
+
+    def test_bad_item_gets_400_with_index_and_nothing_is_stored(self):
+        batch = [dict(BRIEF_FRAME, deviceid="batch-bad", timestamp=1556456376 + i) for i in range(5)]
+        batch[3]["payload"] = "abc"
+        r = self.server.push(batch, self.token)
+        self.assertEqual(r.status, 400, r.body)
+        self.assertEqual(r.json()["index"], 3)
+        self.assertEqual(r.json()["field"], "payload")
+        self.assertEqual(self.frames(query="?deviceid=batch-bad"), [])
+        for body, where in (("{not json", None), ('{"deviceid": "x", "payload": "00"}', "timestamp")):
+            r = self.server.push(body, self.token)
+            self.assertEqual(r.status, 400, r.body)
+            self.assertEqual(r.json().get("field"), where)
+
+    def test_media_type_and_source_errors(self):
+        r = self.server.push("a=b", self.token, content_type="application/x-www-form-urlencoded")
+        self.assertEqual(r.status, 415, r.body)
+        self.assertEqual(self.server.push(BRIEF_FRAME, self.token, source=None).status, 400)
+        self.assertEqual(self.server.push(BRIEF_FRAME, self.token, source=None, path="/v1/push/nope").status, 404)
+
+    def test_same_frame_twice_is_stored_once(self):
+        frame = dict(BRIEF_FRAME, deviceid="twice")
+        self.assertEqual(self.server.push(frame, self.token).json()["accepted"], 1)
+        r = self.server.push(frame, self.token).json()
+        self.assertEqual((r["accepted"], r["duplicates"]), (0, 1))
+        self.assertEqual(len(self.frames(query="?deviceid=twice")), 1)
+
+    def test_ndjson_batch(self):
+        lines = "\n".join(json.dumps(dict(BRIEF_FRAME, deviceid="nd", timestamp=1556452800 + i)) for i in range(50))
+        r = self.server.push(lines, self.token, content_type="application/x-ndjson")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["accepted"], 50)
+        pts = self.server.get("/v1/modules/nd.temperature/measurements?step=1h&agg=count", self.token).json()
+        self.assertEqual(pts["points"], [{"ts": "2019-04-28T12:00:00.000Z", "value": 50}])
+
+    def test_unknown_device_type_is_kept_then_redecoded(self):
+        frame = {"timestamp": "2020-01-01T00:00:00Z", "deviceid": "late", "payload": "0c80", "devicetype": "Late-Sensor"}
+        r = self.server.push(frame, self.token).json()
+        self.assertEqual(r["pending"], 1)
+        fr = self.frames(query="?deviceid=late")
+        self.assertEqual(fr[0]["status"], "no-decoder")
+        spec = os.path.join(self.server.data_dir, "decoders", "late-sensor.toml")
+        os.makedirs(os.path.dirname(spec), exist_ok=True)
+        with open(spec, "w") as f:
+            f.write('devicetype = "late-sensor"\n[[variant]]\n[[variant.field]]\nname = "temperature"\n'
+                    'offset = 0\ntype = "i16"\nscale = 0.01\nunit = "°C"\n'
+                    '[[test]]\npayload = "0c80"\nexpect = { temperature = 32.0 }\n')
+        out = self.server.cli("redecode", "--tenant", "acme", "--env", "preprod").stdout
+        self.assertIn("1 decoded", out)
+        fr = self.frames(query="?deviceid=late")
+        self.assertEqual(fr[0]["status"], "decoded")
+        m = self.server.get("/v1/modules/late.temperature/measurements", self.token).json()
+        self.assertEqual(m["points"], [{"ts": "2020-01-01T00:00:00.000Z", "value": 32}])
+        # Running it again changes nothing.
+        self.assertIn("0 frames scanned", self.server.cli("redecode", "--devicetype", "late-sensor").stdout)
+
+    def test_slow_client_is_cut_off(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port))
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")  # never finishes its headers
+        s.settimeout(5)
+        start = time.time()
+        data = s.recv(1024)
+        self.assertEqual(data, b"")  # closed by the server
+        self.assertLess(time.time() - start, 4.5)
+        s.close()
+
+    def test_health_and_metrics(self):
+        self.assertEqual(self.server.get("/healthz", None).json()["status"], "ok")
+        self.server.push(dict(BRIEF_FRAME, deviceid="metrics"), self.token)
+        text = self.server.get("/metrics", None).body
+        self.assertIn('telecollect_frames_total{source="generic-sensors",status="decoded"}', text)
+        self.assertIn("telecollect_commit_seconds_bucket", text)
+        self.assertIn("telecollect_write_queue_depth", text)
+
+
+class GracefulShutdown(unittest.TestCase):
+    def test_sigterm_exits_zero_and_data_survives(self):
+        server = Server()
+        try:
+            token = server.token()
+            server.start()
+            self.assertEqual(server.push(BRIEF_FRAME, token).status, 200)
+            self.assertEqual(server.stop(), 0)
+            server.start()
+            self.assertEqual(server.push(BRIEF_FRAME, token).json()["duplicates"], 1)
+        finally:
+            server.cleanup()
+
+    def test_port_in_use_is_a_clear_error(self):
+        server = Server()
+        try:
+            server.start()
+            r = server.cli("serve", "--listen", f"127.0.0.1:{server.port}", check=False)
+            self.assertEqual(r.returncode, 4)
+            self.assertIn("cannot listen", r.stderr)
+        finally:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
