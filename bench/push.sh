@@ -26,7 +26,7 @@ run_wrk() {
   local name=$1 port=$2 frames=$3 format=$4 c=$5
   local out
   out=$(TC_FRAMES=$frames TC_FORMAT=$format TC_TOKEN=${token:-} \
-        wrk -t2 -c"$c" -d"${secs}s" --timeout 10s -s "$here/push_frames.lua" "http://127.0.0.1:$port" 2>"$work/$name.err")
+        wrk -t2 -c"$c" -d"${secs}s" --timeout 10s -s "$here/push_frames.lua" "http://127.0.0.1:$port" 2>"$work/${name//[^A-Za-z0-9]/_}.err")
   local line req dur p50 p99 errs
   line=$(grep '^RESULT' <<<"$out")
   req=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
@@ -37,7 +37,7 @@ run_wrk() {
   R_RPS=$(awk -v r="$req" -v d="$dur" 'BEGIN{printf "%.0f", r/d}')
   R_FPS=$(awk -v r="$req" -v d="$dur" -v f="$frames" 'BEGIN{printf "%.0f", r*f/d}')
   printf "%-34s %10s req/s %11s frames/s  p50 %8s ms  p99 %8s ms  errors %s\n" "$name" "$R_RPS" "$R_FPS" "$p50" "$p99" "$errs"
-  if [ "$errs" != "0" ]; then head -3 "$work/$name.err" >&2; fi
+  if [ "$errs" != "0" ]; then head -3 "$work/${name//[^A-Za-z0-9]/_}.err" >&2; fi
 }
 
 echo "bench/push: ${secs}s per case, wrk -t2 -c$conns, $(nproc) cores, $(date -u +%FT%TZ)"
