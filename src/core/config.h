@@ -29,7 +29,7 @@ struct PushOptions {
 struct StoreOptions {
   std::string backend = "sqlite";  // [store] backend
   std::string path;                // [store] path; default <data_dir>/telecollect.db
-  std::string synchronous = "full";  // [store] synchronous: full (fsync each commit) | normal
+  std::string synchronous = "full";  // [store] synchronous: full (fsync before every ack) | normal (fsync at checkpoints)
   size_t queue_capacity = 1024;      // [store] queue_capacity: pending write requests
   size_t max_group_rows = 50000;     // [store] max_group_rows: frames+measurements per transaction
   int64_t busy_timeout_ms = 5000;    // [store] busy_timeout

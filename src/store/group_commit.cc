@@ -7,6 +7,7 @@ namespace telecollect::store {
 GroupCommitter::GroupCommitter(Store& store, size_t queue_capacity, size_t max_group_rows, CommitObserver observer)
     : store_(store), capacity_(queue_capacity), max_group_rows_(max_group_rows), observer_(std::move(observer)) {
   writer_ = std::thread([this] { Run(); });
+  syncer_ = std::thread([this] { RunSyncer(); });
 }
 
 GroupCommitter::~GroupCommitter() { Stop(); }
@@ -33,6 +34,12 @@ void GroupCommitter::Stop() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    writer_done_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
 }
 
 size_t GroupCommitter::depth() const {
@@ -41,15 +48,14 @@ size_t GroupCommitter::depth() const {
 }
 
 void GroupCommitter::Run() {
-  std::vector<Pending> group;
   std::vector<const WriteBatch*> batches;
   while (true) {
-    group.clear();
+    std::vector<Pending> group;
+    size_t rows = 0;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      size_t rows = 0;
       while (!queue_.empty() && (group.empty() || rows + queue_.front().rows <= max_group_rows_)) {
         rows += queue_.front().rows;
         group.push_back(std::move(queue_.front()));
@@ -57,20 +63,41 @@ void GroupCommitter::Run() {
       }
     }
     batches.clear();
-    size_t rows = 0;
-    for (const auto& p : group) {
-      batches.push_back(&p.batch);
-      rows += p.rows;
-    }
+    for (const auto& p : group) batches.push_back(&p.batch);
     const auto start = std::chrono::steady_clock::now();
     auto results = store_.Write(batches);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (observer_) observer_(group.size(), rows, seconds, results.ok());
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (results.ok()) group[i].done(std::move((*results)[i]));
-      else group[i].done(results.status());
+    if (!results.ok()) {  // nothing of the group was stored: answer at once
+      for (auto& p : group) p.done(results.status());
+      continue;
     }
+    {
+      std::lock_guard lock(sync_mu_);
+      to_sync_.push_back({std::move(group), std::move(results)});
+    }
+    sync_cv_.notify_one();
   }
 }
 
+void GroupCommitter::RunSyncer() {
+  std::vector<Committed> committed;
+  while (true) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [&] { return writer_done_ || !to_sync_.empty(); });
+      if (to_sync_.empty()) return;  // writer finished and everything is answered
+      committed.swap(to_sync_);
+    }
+    // One fsync covers every group committed before it started.
+    const Status synced = store_.Sync();
+    for (Committed& c : committed) {
+      for (size_t i = 0; i < c.group.size(); ++i) {
+        if (synced.ok()) c.group[i].done(std::move((*c.results)[i]));
+        else c.group[i].done(synced.WithContext("committed but not confirmed durable; resend (idempotent)"));
+      }
+    }
+    committed.clear();
+  }
+}
 }  // namespace telecollect::store

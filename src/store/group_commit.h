@@ -11,9 +11,11 @@
 namespace telecollect::store {
 
 // Serialises writes into one writer thread and groups whatever is queued into
-// one transaction, so that N concurrent requests cost one commit (one fsync).
-// Each submitter's callback runs after the transaction holding its batch has
-// committed (or failed): acknowledging only what is durable.
+// one transaction, so that N concurrent requests cost one commit. Durability is
+// pipelined: a syncer thread calls Store::Sync() (one fsync) for every group
+// committed so far while the writer commits the next one. Each submitter's
+// callback runs only after the transaction holding its batch has committed and
+// been synced (or failed): acknowledging only what is durable.
 class GroupCommitter {
  public:
   using Callback = std::function<void(Result<WriteResult>)>;
@@ -39,7 +41,12 @@ class GroupCommitter {
     Callback done;
     size_t rows;
   };
+  struct Committed {
+    std::vector<Pending> group;
+    Result<std::vector<WriteResult>> results;
+  };
   void Run();
+  void RunSyncer();
 
   Store& store_;
   const size_t capacity_;
@@ -51,6 +58,12 @@ class GroupCommitter {
   std::deque<Pending> queue_;  // guarded by mu_
   bool stopping_ = false;      // guarded by mu_
   std::thread writer_;
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::vector<Committed> to_sync_;  // guarded by sync_mu_
+  bool writer_done_ = false;        // guarded by sync_mu_
+  std::thread syncer_;
 };
 
 }  // namespace telecollect::store

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,6 +29,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<WriteResult>> Write(std::span<const WriteBatch* const> batches) override;
   Status Redecode(const Scope& scope, std::span<const Redecoded> results) override;
+  Status Sync() override;
 
   Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) override;
   Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, size_t limit) override;
@@ -49,7 +52,7 @@ class SqliteStore final : public Store {
   Result<int64_t> ScopeId(const Scope& scope);
   Result<int64_t> ModuleId(int64_t scope_id, const Measurement& m);
   Status UpsertMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& written);
-  Result<bool> InsertFrame(int64_t scope_id, const DecodedFrame& f);  // false = duplicate
+  Result<bool> InsertFrame(int64_t scope_id, const DecodedFrame& f);  // false = already journaled
   void ForgetUncommittedIds();
 
   // Read-side scope lookup: nullopt if the scope has never been written.
@@ -68,6 +71,20 @@ class SqliteStore final : public Store {
 
   std::mutex read_mu_;
   std::vector<SqliteDb> idle_readers_;  // guarded by read_mu_
+
+  // Durability: the writer commits with synchronous=NORMAL (no fsync); Sync()
+  // fdatasyncs the WAL. Checkpoints run on their own thread and connection,
+  // off the writer's path, once the WAL holds kCheckpointPages.
+  static constexpr int kCheckpointPages = 4000;  // 16 MiB of WAL
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
+  void RunCheckpointer();
+  std::mutex sync_mu_;
+  int wal_fd_ = -1;  // guarded by sync_mu_
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  bool ckpt_wanted_ = false;    // guarded by ckpt_mu_
+  bool ckpt_stopping_ = false;  // guarded by ckpt_mu_
+  std::thread checkpointer_;
 };
 
 }  // namespace telecollect::store

@@ -106,12 +106,21 @@ class Store {
   // Revokes by id or by hash-fingerprint prefix; kNotFound if none matches.
   virtual Status RevokeToken(const std::string& id_or_fingerprint, EpochMs now) = 0;
 
+  // Catalog writes and Redecode are durable when they return. Write is atomic
+  // and survives a process crash; it is durable after the next Sync().
+
   // Journal + measurements: all batches in one transaction (group commit).
   // Frames already journaled (same scope, device, event time, payload) are
   // counted as duplicates and their measurements not rewritten. Measurements
   // upsert on (module, ts): last write wins.
   virtual Result<std::vector<WriteResult>> Write(std::span<const WriteBatch* const> batches) = 0;
   virtual Status Redecode(const Scope& scope, std::span<const Redecoded> results) = 0;
+  // Durability barrier: when it returns ok, every transaction committed before
+  // the call survives a power loss. Write() alone guarantees atomicity and
+  // survival of a process crash; the group committer calls Sync() before it
+  // acknowledges anything, so that one fsync covers many commits while the
+  // writer goes on with the next group. kIoError if the flush failed.
+  virtual Status Sync() = 0;
 
   // Reads.
   virtual Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) = 0;
