@@ -26,6 +26,7 @@ test:
 
 bench: build
 	@scripts/install-deps.sh bench
+	@$(BUILD)/store_write_bench
 	@bench/push.sh $(BUILD)/src/cli/telecollect
 
 clean:
