@@ -30,14 +30,16 @@ Result<Scope> ScopeFrom(const std::string& tenant, const std::string& env) {
   return Scope{tenant, e};
 }
 
-Result<EpochMs> ParseTimeArg(const std::string& name, const std::string& v) {
-  if (v.size() == 10 && v[4] == '-' && v[7] == '-') return ParseIso8601(v + "T00:00:00Z");
-  if (!v.empty() && v.find_first_not_of("0123456789.") == std::string::npos) {
-    return EpochFromNumber(std::stod(v));
+// Fills `from`/`to` from the --from/--to arguments, when given.
+Status ReadRange(const std::string& from_text, const std::string& to_text, std::optional<EpochMs>& from,
+                 std::optional<EpochMs>& to) {
+  if (!from_text.empty()) {
+    TC_ASSIGN_OR_RETURN(from, ParseTimeBound("--from", from_text));
   }
-  auto r = ParseIso8601(v);
-  if (!r.ok()) return r.status().WithContext(name);
-  return r;
+  if (!to_text.empty()) {
+    TC_ASSIGN_OR_RETURN(to, ParseTimeBound("--to", to_text));
+  }
+  return Status::Ok();
 }
 
 std::string Number(double v) {
@@ -116,16 +118,10 @@ int RunQuery(const Config& config, const QueryArgs& a) {
     store::MeasurementQuery q;
     q.scope = *scope;
     q.module = a.module;
-    if (!a.from.empty()) {
-      auto r = ParseTimeArg("--from", a.from);
-      if (!r.ok()) return Fail(r.status());
-      q.from = *r;
-    }
-    if (!a.to.empty()) {
-      auto r = ParseTimeArg("--to", a.to);
-      if (!r.ok()) return Fail(r.status());
-      q.to = *r;
-    }
+    std::optional<EpochMs> from, to;
+    if (Status s = ReadRange(a.from, a.to, from, to); !s.ok()) return Fail(s);
+    q.from = from.value_or(q.from);
+    q.to = to.value_or(q.to);
     if (!a.step.empty()) {
       auto step = ParseDurationMs(a.step);
       if (!step.ok()) return Fail(step.status());
@@ -151,16 +147,7 @@ int RunQuery(const Config& config, const QueryArgs& a) {
     if (!s.ok()) return Fail(s.status());
     q.status = *s;
   }
-  if (!a.from.empty()) {
-    auto r = ParseTimeArg("--from", a.from);
-    if (!r.ok()) return Fail(r.status());
-    q.from = *r;
-  }
-  if (!a.to.empty()) {
-    auto r = ParseTimeArg("--to", a.to);
-    if (!r.ok()) return Fail(r.status());
-    q.to = *r;
-  }
+  if (Status s = ReadRange(a.from, a.to, q.from, q.to); !s.ok()) return Fail(s);
   q.limit = a.limit ? a.limit : 100;
   auto frames = (*db)->QueryFrames(q);
   if (!frames.ok()) return Fail(frames.status());
@@ -189,16 +176,7 @@ int RunRedecode(const Config& config, const RedecodeArgs& a) {
     if (!s.ok()) return Fail(s.status());
     filter.statuses = {*s};
   }
-  if (!a.from.empty()) {
-    auto r = ParseTimeArg("--from", a.from);
-    if (!r.ok()) return Fail(r.status());
-    filter.from = *r;
-  }
-  if (!a.to.empty()) {
-    auto r = ParseTimeArg("--to", a.to);
-    if (!r.ok()) return Fail(r.status());
-    filter.to = *r;
-  }
+  if (Status s = ReadRange(a.from, a.to, filter.from, filter.to); !s.ok()) return Fail(s);
   filter.dry_run = a.dry_run;
   decode::DecoderRegistry registry;
   auto report = registry.LoadDirectories(config.DecoderDirs());

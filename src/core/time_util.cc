@@ -108,6 +108,22 @@ Result<EpochMs> EpochFromNumber(double value) {
   return static_cast<EpochMs>(std::floor(ms));
 }
 
+Result<EpochMs> ParseTimeBound(std::string_view name, std::string_view v) {
+  Result<EpochMs> r = Status::InvalidArgument("empty");
+  if (v.size() == 10 && v[4] == '-' && v[7] == '-') {
+    r = ParseIso8601(std::string(v) + "T00:00:00Z");
+  } else if (!v.empty() && v.find_first_not_of("0123456789.") == std::string_view::npos) {
+    double d = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+    r = (ec == std::errc() && p == v.data() + v.size()) ? EpochFromNumber(d)
+                                                       : Result<EpochMs>(Status::InvalidArgument("not a number"));
+  } else {
+    r = ParseIso8601(v);
+  }
+  if (!r.ok()) return r.status().WithContext(std::string(name));
+  return r;
+}
+
 std::string FormatIso8601(EpochMs ms) {
   using namespace std::chrono;
   int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;

@@ -25,6 +25,11 @@ Result<EpochMs> ParseIso8601(std::string_view text);
 // fractional), others milliseconds. The result must lie in the reading range.
 Result<EpochMs> EpochFromNumber(double value);
 
+// A query bound as people type it: ISO-8601 with an offset, a bare date
+// YYYY-MM-DD (UTC midnight), or epoch seconds/milliseconds. Errors are prefixed
+// with `name` (e.g. "from").
+Result<EpochMs> ParseTimeBound(std::string_view name, std::string_view text);
+
 // Checks that `ms` lies in [kMinEpochMs, kMaxEpochMs).
 Status CheckReadingRange(EpochMs ms);
 

@@ -61,6 +61,17 @@ TEST(EpochFromNumberTest, SecondsOrMilliseconds) {
   EXPECT_FALSE(EpochFromNumber(5e12).ok());
 }
 
+TEST(ParseTimeBoundTest, DatesIsoAndEpochs) {
+  EXPECT_EQ(*ParseTimeBound("from", "2019-04-28"), 1556409600000);
+  EXPECT_EQ(*ParseTimeBound("from", "2019-04-28T12:59:36.599Z"), 1556456376599);
+  EXPECT_EQ(*ParseTimeBound("from", "1556456376"), 1556456376000);
+  EXPECT_EQ(*ParseTimeBound("from", "1556456376599"), 1556456376599);
+  auto bad = ParseTimeBound("to", "yesterday");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().rfind("to: ", 0), 0u) << bad.status().message();
+  EXPECT_FALSE(ParseTimeBound("to", "1.2.3").ok());
+}
+
 TEST(DurationTest, Units) {
   EXPECT_EQ(*ParseDurationMs("10m"), 600000);
   EXPECT_EQ(*ParseDurationMs("1h"), 3600000);

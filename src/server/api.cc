@@ -52,23 +52,6 @@ HttpResponse FromStatus(const Status& s) {
   return r;
 }
 
-// A time bound: ISO-8601 with offset, a UTC date (YYYY-MM-DD), or epoch s/ms.
-Result<EpochMs> ParseTimeParam(const std::string& name, const std::string& v) {
-  if (v.size() == 10 && v[4] == '-' && v[7] == '-') return ParseIso8601(v + "T00:00:00Z");
-  if (!v.empty() && v.find_first_not_of("0123456789.") == std::string::npos) {
-    double d = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
-    if (ec == std::errc() && p == v.data() + v.size()) {
-      auto r = EpochFromNumber(d);
-      if (!r.ok()) return r.status().WithContext(name);
-      return r;
-    }
-  }
-  auto r = ParseIso8601(v);
-  if (!r.ok()) return r.status().WithContext(name);
-  return r;
-}
-
 Result<size_t> ParseLimit(const Target& t, size_t dflt, size_t max) {
   auto it = t.params.find("limit");
   if (it == t.params.end()) return dflt;
@@ -195,12 +178,12 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
     q.scope = *scope;
     q.module = seg[2];
     if (auto v = Param(t, "from"); !v.empty()) {
-      auto r = ParseTimeParam("from", std::string(v));
+      auto r = ParseTimeBound("from", v);
       if (!r.ok()) return reply(FromStatus(r.status()));
       q.from = *r;
     }
     if (auto v = Param(t, "to"); !v.empty()) {
-      auto r = ParseTimeParam("to", std::string(v));
+      auto r = ParseTimeBound("to", v);
       if (!r.ok()) return reply(FromStatus(r.status()));
       q.to = *r;
     }
@@ -261,7 +244,7 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
     }
     for (const char* bound : {"from", "to"}) {
       if (auto v = Param(t, bound); !v.empty()) {
-        auto r = ParseTimeParam(bound, std::string(v));
+        auto r = ParseTimeBound(bound, v);
         if (!r.ok()) return reply(FromStatus(r.status()));
         (std::string_view(bound) == "from" ? q.from : q.to) = *r;
       }

@@ -333,11 +333,24 @@ void SqliteStore::ForgetUncommittedIds() {
   new_module_keys_.clear();
 }
 
+Status SqliteStore::InTransaction(const std::function<Status()>& body) {
+  TC_RETURN_IF_ERROR(stmts_->begin.Run());
+  Status s = body();
+  if (s.ok()) s = stmts_->commit.Run();
+  if (!s.ok()) {
+    (void)stmts_->rollback.Run();
+    ForgetUncommittedIds();
+    return s;
+  }
+  new_scope_keys_.clear();
+  new_module_keys_.clear();
+  return Status::Ok();
+}
+
 Result<std::vector<WriteResult>> SqliteStore::Write(std::span<const WriteBatch* const> batches) {
   std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(stmts_->begin.Run());
   std::vector<WriteResult> results(batches.size());
-  auto body = [&]() -> Status {
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
     for (size_t b = 0; b < batches.size(); ++b) {
       const WriteBatch& batch = *batches[b];
       WriteResult& r = results[b];
@@ -355,23 +368,14 @@ Result<std::vector<WriteResult>> SqliteStore::Write(std::span<const WriteBatch* 
       }
       TC_RETURN_IF_ERROR(UpsertMeasurements(scope_id, batch.measurements, r.measurements_written));
     }
-    return stmts_->commit.Run();
-  };
-  Status s = body();
-  if (!s.ok()) {
-    (void)stmts_->rollback.Run();
-    ForgetUncommittedIds();
-    return s;
-  }
-  new_scope_keys_.clear();
-  new_module_keys_.clear();
+    return Status::Ok();
+  }));
   return results;
 }
 
 Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> results) {
   std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(stmts_->begin.Run());
-  auto body = [&]() -> Status {
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
     size_t written = 0;
     for (const Redecoded& r : results) {
@@ -379,16 +383,8 @@ Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> resu
       TC_RETURN_IF_ERROR(stmts_->update_frame.Run());
       TC_RETURN_IF_ERROR(UpsertMeasurements(scope_id, r.measurements, written));
     }
-    return stmts_->commit.Run();
-  };
-  Status s = body();
-  if (!s.ok()) {
-    (void)stmts_->rollback.Run();
-    ForgetUncommittedIds();
-    return s;
-  }
-  new_scope_keys_.clear();
-  new_module_keys_.clear();
+    return Status::Ok();
+  }));
   return Sync();
 }
 
@@ -396,25 +392,17 @@ Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> resu
 
 Result<int64_t> SqliteStore::CreateToken(const TokenRecord& token) {
   std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(stmts_->begin.Run());
-  auto body = [&]() -> Result<int64_t> {
+  int64_t id = 0;
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(token.scope));
     Stmt ins(writer_.get(), "INSERT INTO tokens(scope_id, label, hash, created_ms) VALUES(?1, ?2, ?3, ?4)");
     ins.Bind(1, scope_id).Bind(2, token.label).BindBlob(3, token.hash.data(), token.hash.size()).Bind(4, token.created_at);
     TC_RETURN_IF_ERROR(ins.Run());
-    const int64_t id = sqlite3_last_insert_rowid(writer_.get());
-    TC_RETURN_IF_ERROR(stmts_->commit.Run());
-    TC_RETURN_IF_ERROR(Sync());
-    return id;
-  };
-  auto r = body();
-  if (!r.ok()) {
-    (void)stmts_->rollback.Run();
-    ForgetUncommittedIds();
-  } else {
-    new_scope_keys_.clear();
-  }
-  return r;
+    id = sqlite3_last_insert_rowid(writer_.get());
+    return Status::Ok();
+  }));
+  TC_RETURN_IF_ERROR(Sync());
+  return id;
 }
 
 namespace {

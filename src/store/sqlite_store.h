@@ -1,6 +1,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -48,6 +49,9 @@ class SqliteStore final : public Store {
   Result<ReadLease> AcquireReader();
   void ReleaseReader(SqliteDb db);
 
+  // Runs `body` between BEGIN IMMEDIATE and COMMIT, rolling back (and
+  // forgetting ids cached during it) on failure. Caller holds write_mu_.
+  Status InTransaction(const std::function<Status()>& body);
   // Writer-side helpers; caller holds write_mu_ inside a transaction.
   Result<int64_t> ScopeId(const Scope& scope);
   Result<int64_t> ModuleId(int64_t scope_id, const Measurement& m);
