@@ -32,7 +32,8 @@ TEST(AuthenticatorTest, KnownRevokedAndUnknownTokens) {
   ASSERT_TRUE(scope.ok()) << scope.status().ToString();
   EXPECT_EQ(scope->tenant, "acme");
   EXPECT_EQ(auth.Authenticate("Basic tc_pre_wrong").status().code(), StatusCode::kUnauthenticated);
-  ASSERT_TRUE((*s)->RevokeToken(TokenFingerprint(HashToken(token)), 2000).ok());
+  Status revoked = (*s)->RevokeToken(TokenFingerprint(HashToken(token)), 2000);
+  ASSERT_TRUE(revoked.ok()) << revoked.ToString();
   EXPECT_TRUE(auth.Authenticate("Bearer " + token).ok());  // cached within the TTL
   clock.Advance(1001);
   EXPECT_EQ(auth.Authenticate("Bearer " + token).status().code(), StatusCode::kUnauthenticated);

@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "store/fault_store.h"
 #include "store/sqlite_store.h"
 #include "store/store_test_util.h"
 
@@ -78,6 +79,37 @@ TEST_F(PushServiceTest, RefusalsStoreNothing) {
   store::FrameQuery fq;
   fq.scope = scope_;
   EXPECT_TRUE(store_->QueryFrames(fq)->empty());
+}
+
+TEST(PushServiceBusyTest, FullQueueAnswers503WithRetryAfterAndStoresNothing) {
+  store::FaultStore fault;
+  store::GroupCommitter committer(fault, 1, 1000);
+  decode::DecoderRegistry registry;
+  Metrics metrics;
+  ManualClock clock(1700000000000);
+  PushService service(registry, committer, metrics, PushOptions{}, clock);
+  fault.HoldWrites(true);
+  const char* body = R"({"timestamp": 1600000000, "deviceid": "m1", "payload": "00"})";
+  std::vector<PushResponse> answers;
+  std::mutex mu;
+  auto collect = [&](PushResponse r) { std::lock_guard l(mu); answers.push_back(std::move(r)); };
+  // One request held in the writer, one in the queue, the third refused at once.
+  service.Push({"acme", Env::kPreprod}, "generic-sensors", false, "application/json", body, collect);
+  while (committer.depth() > 0) std::this_thread::yield();
+  service.Push({"acme", Env::kPreprod}, "generic-sensors", false, "application/json", body, collect);
+  service.Push({"acme", Env::kPreprod}, "generic-sensors", false, "application/json", body, collect);
+  {
+    std::lock_guard l(mu);
+    ASSERT_EQ(answers.size(), 1u);
+    EXPECT_EQ(answers[0].status, 503);
+    EXPECT_EQ(answers[0].retry_after_s, 1);
+    EXPECT_NE(answers[0].body.find("write queue is full"), std::string::npos) << answers[0].body;
+  }
+  fault.HoldWrites(false);
+  committer.Stop();
+  EXPECT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[1].status, 200);
+  EXPECT_EQ(answers[2].status, 200);
 }
 
 }  // namespace

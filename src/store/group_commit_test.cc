@@ -5,6 +5,7 @@
 #include <atomic>
 #include <future>
 
+#include "store/fault_store.h"
 #include "store/store_test_util.h"
 
 namespace telecollect::store {
@@ -67,6 +68,53 @@ TEST(GroupCommitterTest, FullQueueIsRefusedNotDropped) {
   EXPECT_GT(refused, 0);
   EXPECT_EQ(answered.load(), accepted);
   EXPECT_EQ(committer.Submit(WriteBatch{}, [](Result<WriteResult>) {}).code(), StatusCode::kUnavailable);
+}
+
+Result<WriteResult> SubmitAndWait(GroupCommitter& c, WriteBatch b) {
+  std::promise<Result<WriteResult>> p;
+  Status s = c.Submit(std::move(b), [&](Result<WriteResult> r) { p.set_value(std::move(r)); });
+  if (!s.ok()) return s;
+  return p.get_future().get();
+}
+
+TEST(GroupCommitterTest, NothingIsAcknowledgedWhenTheFsyncFails) {
+  FaultStore store;
+  GroupCommitter committer(store, 10, 1000);
+  store.FailSync(true);
+  auto r = SubmitAndWait(committer, {{"acme", Env::kPreprod}, {MakeFrame("d", 1, {1})}, {}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kIoError);
+  EXPECT_NE(r.status().message().find("not confirmed durable"), std::string::npos) << r.status().message();
+  store.FailSync(false);
+  EXPECT_TRUE(SubmitAndWait(committer, {{"acme", Env::kPreprod}, {MakeFrame("d", 1, {1})}, {}}).ok());
+}
+
+TEST(GroupCommitterTest, AFailedTransactionFailsEveryBatchInIt) {
+  FaultStore store;
+  GroupCommitter committer(store, 10, 1000);
+  store.FailWrites(true);
+  auto r = SubmitAndWait(committer, {{"acme", Env::kPreprod}, {MakeFrame("d", 1, {1})}, {}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kIoError);
+}
+
+TEST(GroupCommitterTest, BatchesQueuedTogetherShareOneTransaction) {
+  FaultStore store;
+  GroupCommitter committer(store, 100, 1000);
+  store.HoldWrites(true);
+  std::atomic<int> answered{0};
+  // The first submission occupies the writer (held); the next ten queue up behind it.
+  auto submit = [&](int i) {
+    return committer.Submit({{"acme", Env::kPreprod}, {MakeFrame("d", i, {1})}, {}},
+                            [&](Result<WriteResult> r) { answered += r.ok(); });
+  };
+  ASSERT_TRUE(submit(0).ok());
+  while (committer.depth() > 0) std::this_thread::yield();
+  for (int i = 1; i < 11; ++i) ASSERT_TRUE(submit(i).ok());
+  store.HoldWrites(false);
+  committer.Stop();
+  EXPECT_EQ(answered.load(), 11);
+  EXPECT_EQ(store.writes(), 2u);  // one for the first, one for the ten queued behind it
 }
 
 }  // namespace

@@ -449,14 +449,23 @@ Result<std::vector<TokenRecord>> SqliteStore::ListTokens(const std::optional<std
 Status SqliteStore::RevokeToken(const std::string& id_or_fp, EpochMs now) {
   if (id_or_fp.empty()) return Status::InvalidArgument("token id or fingerprint is empty");
   std::lock_guard lock(write_mu_);
-  const bool numeric = id_or_fp.find_first_not_of("0123456789") == std::string::npos;
-  Stmt up(writer_.get(), numeric ? "UPDATE tokens SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL"
-                                 : "UPDATE tokens SET revoked_ms = ?2 WHERE lower(hex(substr(hash, 1, 4))) = lower(?1) "
-                                   "AND revoked_ms IS NULL");
-  if (numeric) up.Bind(1, static_cast<int64_t>(std::stoll(id_or_fp))); else up.Bind(1, id_or_fp);
-  up.Bind(2, now);
-  TC_RETURN_IF_ERROR(up.Run());
-  const int changed = sqlite3_changes(writer_.get());
+  // An all-digit argument is tried as an id first, then (8 characters) as a
+  // fingerprint: a fingerprint such as "71130638" is made of digits too.
+  const bool numeric = id_or_fp.size() < 19 && id_or_fp.find_first_not_of("0123456789") == std::string::npos;
+  int changed = 0;
+  if (numeric) {
+    Stmt by_id(writer_.get(), "UPDATE tokens SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL");
+    by_id.Bind(1, static_cast<int64_t>(std::stoll(id_or_fp))).Bind(2, now);
+    TC_RETURN_IF_ERROR(by_id.Run());
+    changed = sqlite3_changes(writer_.get());
+  }
+  if (changed == 0 && id_or_fp.size() == 8) {
+    Stmt by_fp(writer_.get(),
+               "UPDATE tokens SET revoked_ms = ?2 WHERE lower(hex(substr(hash, 1, 4))) = lower(?1) AND revoked_ms IS NULL");
+    by_fp.Bind(1, id_or_fp).Bind(2, now);
+    TC_RETURN_IF_ERROR(by_fp.Run());
+    changed = sqlite3_changes(writer_.get());
+  }
   if (changed == 0) return Status::NotFound("no active token with id or fingerprint \"" + id_or_fp + "\"");
   if (changed > 1) return Status::Internal("fingerprint matched several tokens; all were revoked");
   return Sync();

@@ -43,6 +43,16 @@ TEST_F(SqliteStoreTest, TokensAreFoundByHashAndRevoked) {
   EXPECT_EQ(store_->RevokeToken(std::to_string(*id), 3000).code(), StatusCode::kNotFound);
 }
 
+TEST_F(SqliteStoreTest, AllDigitFingerprintIsNotMistakenForAnId) {  // regression
+  TokenRecord t{0, pre_, "", {}, 1000, {}};
+  t.hash.fill(0);
+  t.hash[0] = 0x71, t.hash[1] = 0x13, t.hash[2] = 0x06, t.hash[3] = 0x38;
+  ASSERT_TRUE(store_->CreateToken(t).ok());
+  ASSERT_EQ(TokenFingerprint(t.hash), "71130638");
+  ASSERT_TRUE(store_->RevokeToken("71130638", 2000).ok());
+  EXPECT_EQ((*store_->FindToken(t.hash))->revoked_at, 2000);
+}
+
 TEST_F(SqliteStoreTest, SameFrameTwiceIsStoredOnce) {
   WriteBatch b{pre_, {MakeFrame("dev1", 1000, {1, 2}, {{"dev1.t", 1000, 21.5, "°C", 0}})}, {}};
   WriteResult first = WriteOne(b);

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+
+#include "store/store.h"
+
+namespace telecollect::store {
+
+// A test double for fault injection around the write path: Write() can be held
+// (to fill the queue) or made to fail, Sync() made to fail. Reads are empty.
+// Thread-safe.
+class FaultStore final : public Store {
+ public:
+  void HoldWrites(bool hold) {
+    std::lock_guard lock(mu_);
+    hold_ = hold;
+    cv_.notify_all();
+  }
+  void FailWrites(bool fail) { std::lock_guard lock(mu_); fail_write_ = fail; }
+  void FailSync(bool fail) { std::lock_guard lock(mu_); fail_sync_ = fail; }
+  size_t writes() const { std::lock_guard lock(mu_); return writes_; }
+
+  Result<std::vector<WriteResult>> Write(std::span<const WriteBatch* const> batches) override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !hold_; });
+    ++writes_;
+    if (fail_write_) return Status::IoError("injected write failure");
+    std::vector<WriteResult> out(batches.size());
+    for (size_t i = 0; i < batches.size(); ++i) {
+      out[i].frames_new = batches[i]->frames.size();
+      out[i].duplicate.assign(batches[i]->frames.size(), false);
+    }
+    return out;
+  }
+  Status Sync() override {
+    std::lock_guard lock(mu_);
+    return fail_sync_ ? Status::IoError("injected fsync failure") : Status::Ok();
+  }
+  Status Redecode(const Scope&, std::span<const Redecoded>) override { return Status::Ok(); }
+  Result<int64_t> CreateToken(const TokenRecord&) override { return int64_t{1}; }
+  Result<std::optional<TokenRecord>> FindToken(const TokenHash&) override { return std::optional<TokenRecord>(); }
+  Result<std::vector<TokenRecord>> ListTokens(const std::optional<std::string>&) override {
+    return std::vector<TokenRecord>();
+  }
+  Status RevokeToken(const std::string&, EpochMs) override { return Status::NotFound("none"); }
+  Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery&) override { return std::vector<FrameRecord>(); }
+  Result<std::vector<ModuleInfo>> ListModules(const Scope&, std::string_view, size_t) override {
+    return std::vector<ModuleInfo>();
+  }
+  Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery&) override { return std::vector<Point>(); }
+  Result<std::vector<Scope>> ListScopes() override { return std::vector<Scope>(); }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool hold_ = false, fail_write_ = false, fail_sync_ = false;
+  size_t writes_ = 0;
+};
+
+}  // namespace telecollect::store
