@@ -47,26 +47,23 @@ TEST(GroupCommitterTest, ConcurrentSubmittersShareTransactionsAndAllAreAnswered)
 }
 
 TEST(GroupCommitterTest, FullQueueIsRefusedNotDropped) {
-  TempDir dir;
-  auto store = SqliteStore::Open(StoreOptions{}, dir.path() + "/g.db");
-  ASSERT_TRUE(store.ok());
-  GroupCommitter committer(**store, 1, 1000);
-  // Flood faster than the writer can drain: at least one refusal must be reported,
-  // and every accepted batch must be answered.
+  FaultStore store;
+  GroupCommitter committer(store, 1, 1000);
+  store.HoldWrites(true);
   std::atomic<int> answered{0};
-  int accepted = 0, refused = 0;
-  for (int i = 0; i < 2000; ++i) {
-    WriteBatch b{{"acme", Env::kPreprod}, {MakeFrame("d", i, {1})}, {}};
-    Status s = committer.Submit(std::move(b), [&](Result<WriteResult>) { ++answered; });
-    if (s.ok()) ++accepted;
-    else {
-      EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
-      ++refused;
-    }
-  }
+  auto submit = [&](int i) {
+    return committer.Submit({{"acme", Env::kPreprod}, {MakeFrame("d", i, {1})}, {}},
+                            [&](Result<WriteResult>) { ++answered; });
+  };
+  ASSERT_TRUE(submit(0).ok());  // taken by the (held) writer
+  while (committer.depth() > 0) std::this_thread::yield();
+  ASSERT_TRUE(submit(1).ok());  // fills the queue
+  Status refused = submit(2);
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.message().find("write queue is full"), std::string::npos);
+  store.HoldWrites(false);
   committer.Stop();
-  EXPECT_GT(refused, 0);
-  EXPECT_EQ(answered.load(), accepted);
+  EXPECT_EQ(answered.load(), 2);  // every accepted batch is answered, the refused one never
   EXPECT_EQ(committer.Submit(WriteBatch{}, [](Result<WriteResult>) {}).code(), StatusCode::kUnavailable);
 }
 
