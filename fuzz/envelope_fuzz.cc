@@ -11,7 +11,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const GenericSensorsEnvelope envelope;
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   for (std::string_view ct : {"application/json", "application/x-ndjson"}) {
-    PushRequest req{body, ct, 1700000000000, 1000, 86400000};
+    PushRequest req;
+    req.body = body;
+    req.content_type = ct;
+    req.received_at = 1700000000000;
+    req.max_items = 1000;
     ParsedFrames p = envelope.Parse(req);
     if (p.error) {
       if (!p.frames.empty()) __builtin_trap();

@@ -47,6 +47,7 @@ struct Frame {
   Bytes payload;
   std::optional<int> fport;
   std::string metadata_json;  // radio metadata, verbatim JSON object or empty
+  bool encrypted = false;     // payload still encrypted at the network server: kept, never decoded
 };
 
 // A frame plus what its decoding produced; the unit written by the push path.

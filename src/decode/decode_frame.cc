@@ -4,6 +4,11 @@ namespace telecollect::decode {
 
 FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Frame& frame) {
   FrameDecoding out;
+  if (frame.encrypted) {
+    out.status = DecodeStatus::kFailed;
+    out.reason = "payload is encrypted (the network server has no application key): kept, not decoded";
+    return out;
+  }
   if (frame.device_type.empty()) {
     out.reason = "no device type";
     return out;

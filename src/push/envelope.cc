@@ -3,12 +3,23 @@
 #include <array>
 
 #include "push/generic_sensors.h"
+#include "push/platform_envelope.h"
 
 namespace telecollect::push {
 namespace {
 
 const GenericSensorsEnvelope kGeneric;
-const Envelope* const kEnvelopes[] = {&kGeneric};
+const TtnEnvelope kTtn;
+const ChirpstackEnvelope kChirpstack;
+const SigfoxEnvelope kSigfox;
+const LiveObjectsEnvelope kLiveObjects;
+const ObjeniousEnvelope kObjenious;
+const ThingparkEnvelope kThingpark;
+const LoriotEnvelope kLoriot;
+const KerlinkEnvelope kKerlink;
+const MultitechEnvelope kMultitech;
+const Envelope* const kEnvelopes[] = {&kGeneric,   &kTtn,       &kChirpstack, &kSigfox,    &kLiveObjects,
+                                      &kObjenious, &kThingpark, &kLoriot,     &kKerlink,   &kMultitech};
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

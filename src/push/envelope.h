@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,13 @@ struct PushRequest {
   EpochMs received_at = 0;
   size_t max_items = 10000;
   int64_t max_future_skew_ms = 86400000;
+  // The URL beyond /v1/push/{source} (Multitech's /api/lorawan/v1/<app>/up),
+  // and the query parameters (ChirpStack's ?event=up).
+  std::vector<std::string> subpath;
+  std::map<std::string, std::string> query;
+  // Device type for frames whose body names none (?devicetype= or a
+  // `devicetype` header): Sigfox callbacks, for instance, are per device type.
+  std::string default_device_type;
 };
 
 // Where and why a push body is refused. Nothing of the batch is stored.
@@ -30,6 +38,7 @@ struct ItemError {
 
 struct ParsedFrames {
   std::vector<Frame> frames;
+  size_t ignored = 0;  // platform events that are not uplinks (joins, acks, status): answered 200, not stored
   std::optional<ItemError> error;
 };
 

@@ -9,7 +9,12 @@ constexpr EpochMs kNow = 1700000000000;  // 2023-11-14
 
 ParsedFrames Parse(std::string_view body, std::string_view content_type = "application/json", size_t max_items = 100) {
   GenericSensorsEnvelope env;
-  return env.Parse({body, content_type, kNow, max_items, 86400000});
+  PushRequest req;
+  req.body = body;
+  req.content_type = content_type;
+  req.received_at = kNow;
+  req.max_items = max_items;
+  return env.Parse(req);
 }
 
 void ExpectError(std::string_view body, std::optional<size_t> index, std::string_view field, std::string_view reason,

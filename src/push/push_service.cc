@@ -12,8 +12,9 @@ std::string ErrorJson(std::string_view message) {
   return w.Take();
 }
 
-void PushService::Push(const Scope& scope, std::string_view source, bool source_from_path,
-                       std::string_view content_type, std::string_view body, Done done) {
+void PushService::Push(const Scope& scope, const Route& route, std::string_view content_type, std::string_view body,
+                       Done done) {
+  const std::string& source = route.source;
   if (source.empty()) {
     done({400, ErrorJson("no source: send a \"source\" header (e.g. source: generic-sensors) or POST /v1/push/{source}")});
     return;
@@ -22,7 +23,7 @@ void PushService::Push(const Scope& scope, std::string_view source, bool source_
   if (!envelope) {
     std::string known;
     for (auto s : KnownSources()) known += (known.empty() ? "" : ", ") + std::string(s);
-    done({source_from_path ? 404 : 400, ErrorJson("unknown source \"" + std::string(source) + "\"; known: " + known)});
+    done({route.source_from_path ? 404 : 400, ErrorJson("unknown source \"" + source + "\"; known: " + known)});
     return;
   }
   bool ndjson = false;
@@ -31,7 +32,8 @@ void PushService::Push(const Scope& scope, std::string_view source, bool source_
                          "\" is not accepted: send application/json or application/x-ndjson")});
     return;
   }
-  PushRequest req{body, content_type, clock_.NowMs(), options_.max_batch_items, options_.max_future_skew_ms};
+  PushRequest req{body,          content_type, clock_.NowMs(), options_.max_batch_items, options_.max_future_skew_ms,
+                  route.subpath, route.query,   route.default_device_type};
   ParsedFrames parsed = envelope->Parse(req);
   const std::string source_name(envelope->source());
   if (parsed.error) {
@@ -54,26 +56,28 @@ void PushService::Push(const Scope& scope, std::string_view source, bool source_
     decode::FrameDecoding d = decode::DecodeFrame(registry_, f);
     batch.frames.push_back({std::move(f), d.status, std::move(d.reason), std::move(d.measurements)});
   }
-  auto shared_batch_info = std::make_shared<std::vector<DecodeStatus>>();
-  shared_batch_info->reserve(batch.frames.size());
-  for (const auto& f : batch.frames) shared_batch_info->push_back(f.status);
+  std::vector<DecodeStatus> statuses;
+  statuses.reserve(batch.frames.size());
+  for (const auto& f : batch.frames) statuses.push_back(f.status);
   std::vector<std::string> failed_types;
   for (const auto& f : batch.frames) {
     if (f.status == DecodeStatus::kFailed) failed_types.push_back(f.frame.device_type);
   }
 
+  const size_t ignored = parsed.ignored;
+  if (ignored) metrics_.frames.With({source_name, "ignored"}).Inc(ignored);
   Status s = committer_.Submit(
-      std::move(batch), [this, done, statuses = std::move(shared_batch_info), source_name,
+      std::move(batch), [this, done, statuses = std::move(statuses), source_name, ignored,
                          failed_types = std::move(failed_types)](Result<store::WriteResult> r) {
         if (!r.ok()) {
-          metrics_.frames.With({source_name, "store_error"}).Inc(statuses->size());
+          metrics_.frames.With({source_name, "store_error"}).Inc(statuses.size());
           done({503, ErrorJson("storage unavailable, nothing was stored: " + r.status().message()), 1});
           return;
         }
         size_t decoded = 0, pending = 0, failed = 0, measurements = r->measurements_written;
-        for (size_t i = 0; i < statuses->size(); ++i) {
+        for (size_t i = 0; i < statuses.size(); ++i) {
           if (r->duplicate[i]) continue;
-          switch ((*statuses)[i]) {
+          switch (statuses[i]) {
             case DecodeStatus::kDecoded: ++decoded; break;
             case DecodeStatus::kNoDecoder: ++pending; break;
             case DecodeStatus::kFailed: ++failed; break;
@@ -92,8 +96,9 @@ void PushService::Push(const Scope& scope, std::string_view source, bool source_
             .Key("decoded").Int(static_cast<int64_t>(decoded))
             .Key("pending").Int(static_cast<int64_t>(pending))
             .Key("failed").Int(static_cast<int64_t>(failed))
-            .Key("measurements").Int(static_cast<int64_t>(measurements))
-            .EndObject();
+            .Key("measurements").Int(static_cast<int64_t>(measurements));
+        if (ignored) w.Key("ignored").Int(static_cast<int64_t>(ignored));
+        w.EndObject();
         done({200, w.Take()});
       });
   if (!s.ok()) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include "core/clock.h"
@@ -28,12 +29,20 @@ class PushService {
               const PushOptions& options, const Clock& clock)
       : registry_(registry), committer_(committer), metrics_(metrics), options_(options), clock_(clock) {}
 
+  // How the request named its envelope, and what else its URL carried.
+  struct Route {
+    std::string source;
+    bool source_from_path = false;  // unknown source: 404 (path) rather than 400 (header)
+    std::vector<std::string> subpath;
+    std::map<std::string, std::string> query;
+    std::string default_device_type;  // ?devicetype= or `devicetype` header
+  };
+
   // Answers through `done`, exactly once: at once for a refused request
-  // (400/404/413/415/503), after the commit for an accepted one (200 with
-  // {accepted, duplicates, decoded, pending, failed}). `source_from_path`
-  // selects 404 rather than 400 for an unknown source.
-  void Push(const Scope& scope, std::string_view source, bool source_from_path, std::string_view content_type,
-            std::string_view body, Done done);
+  // (400/404/413/415/503), after the commit and fsync for an accepted one
+  // (200 with {accepted, duplicates, decoded, pending, failed, measurements},
+  // plus `ignored` when platform events that are not uplinks were skipped).
+  void Push(const Scope& scope, const Route& route, std::string_view content_type, std::string_view body, Done done);
 
  private:
   const decode::DecoderRegistry& registry_;

@@ -27,7 +27,9 @@ class PushServiceTest : public ::testing::Test {
   PushResponse Push(std::string_view body, std::string_view source = "generic-sensors",
                     std::string_view ct = "application/json") {
     std::promise<PushResponse> p;
-    service_->Push(scope_, source, false, ct, body, [&](PushResponse r) { p.set_value(std::move(r)); });
+    PushService::Route route;
+    route.source = std::string(source);
+    service_->Push(scope_, route, ct, body, [&](PushResponse r) { p.set_value(std::move(r)); });
     return p.get_future().get();
   }
 
@@ -67,6 +69,30 @@ TEST_F(PushServiceTest, DecodesStoresAndCountsDuplicates) {
   EXPECT_NE((*failed)[0].reason.find("payload is 1 bytes, layout \"variant 0\" needs at least 2"), std::string::npos) << (*failed)[0].reason;
 }
 
+TEST_F(PushServiceTest, PlatformEventsThatAreNotUplinksAreIgnoredAndCounted) {
+  std::promise<PushResponse> p;
+  PushService::Route route;
+  route.source = "chirpstack";
+  route.query["event"] = "join";
+  service_->Push(scope_, route, "application/json", R"({"deviceInfo": {"devEui": "0011"}})",
+                 [&](PushResponse r) { p.set_value(std::move(r)); });
+  PushResponse r = p.get_future().get();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"accepted":0,"duplicates":0,"decoded":0,"pending":0,"failed":0,"measurements":0,"ignored":1})");
+}
+
+TEST_F(PushServiceTest, DefaultDeviceTypeFromTheUrl) {
+  std::promise<PushResponse> p;
+  PushService::Route route;
+  route.source = "sigfox";
+  route.default_device_type = "counter";
+  service_->Push(scope_, route, "application/json", R"({"device": "2C4F1A", "time": "1600000000", "data": "0a0b"})",
+                 [&](PushResponse r) { p.set_value(std::move(r)); });
+  PushResponse r = p.get_future().get();
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"decoded\":1"), std::string::npos) << r.body;
+}
+
 TEST_F(PushServiceTest, RefusalsStoreNothing) {
   PushResponse bad = Push(R"([{"timestamp": 1600000000, "deviceid": "m1", "payload": "00"},
                               {"timestamp": 1600000000, "deviceid": "m2", "payload": "0"}])");
@@ -94,10 +120,12 @@ TEST(PushServiceBusyTest, FullQueueAnswers503WithRetryAfterAndStoresNothing) {
   std::mutex mu;
   auto collect = [&](PushResponse r) { std::lock_guard l(mu); answers.push_back(std::move(r)); };
   // One request held in the writer, one in the queue, the third refused at once.
-  service.Push({"acme", Env::kPreprod}, "generic-sensors", false, "application/json", body, collect);
+  PushService::Route route;
+  route.source = "generic-sensors";
+  service.Push({"acme", Env::kPreprod}, route, "application/json", body, collect);
   while (committer.depth() > 0) std::this_thread::yield();
-  service.Push({"acme", Env::kPreprod}, "generic-sensors", false, "application/json", body, collect);
-  service.Push({"acme", Env::kPreprod}, "generic-sensors", false, "application/json", body, collect);
+  service.Push({"acme", Env::kPreprod}, route, "application/json", body, collect);
+  service.Push({"acme", Env::kPreprod}, route, "application/json", body, collect);
   {
     std::lock_guard l(mu);
     ASSERT_EQ(answers.size(), 1u);

@@ -69,7 +69,7 @@ std::string_view Param(const Target& t, const std::string& k) {
 }
 
 bool IsPush(const HttpRequest& r, const Target& t) {
-  return r.method == "POST" && (t.segments.empty() || (t.segments.size() == 3 && t.segments[0] == "v1" &&
+  return r.method == "POST" && (t.segments.empty() || (t.segments.size() >= 3 && t.segments[0] == "v1" &&
                                                        t.segments[1] == "push"));
 }
 
@@ -133,9 +133,14 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
   }
 
   if (push) {
-    const bool from_path = !seg.empty();
-    std::string source = from_path ? seg[2] : std::string(req.Header("source"));
-    d_.push.Push(*scope, source, from_path, req.Header("content-type"), req.body, [reply](push::PushResponse r) {
+    push::PushService::Route route;
+    route.source_from_path = !seg.empty();
+    route.source = route.source_from_path ? seg[2] : std::string(req.Header("source"));
+    if (seg.size() > 3) route.subpath.assign(seg.begin() + 3, seg.end());
+    route.query = t.params;
+    route.default_device_type = std::string(Param(t, "devicetype").empty() ? req.Header("devicetype")
+                                                                             : Param(t, "devicetype"));
+    d_.push.Push(*scope, route, req.Header("content-type"), req.body, [reply](push::PushResponse r) {
       HttpResponse resp = Json(r.status, std::move(r.body));
       if (r.retry_after_s > 0) resp.headers.emplace_back("Retry-After", std::to_string(r.retry_after_s));
       reply(std::move(resp));

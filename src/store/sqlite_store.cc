@@ -51,7 +51,8 @@ CREATE TABLE frames(
   fport INTEGER,
   metadata TEXT,
   status INTEGER NOT NULL,
-  reason TEXT NOT NULL);
+  reason TEXT NOT NULL,
+  encrypted INTEGER NOT NULL DEFAULT 0);
 -- A frame's identity, and the journal's device/time index: clustered by device and
 -- time, so a batch touches few pages (a random hash key would dirty one page per frame).
 CREATE UNIQUE INDEX frames_identity ON frames(scope_id, device_id, event_ms, payload);
@@ -92,7 +93,7 @@ struct SqliteStore::WriterStatements {
                            "ON CONFLICT(module_id, ts) DO UPDATE SET value = excluded.value, quality = excluded.quality"),
         insert_frame(db,
                      "INSERT INTO frames(scope_id, device_id, event_ms, payload, source, device_type, received_ms, "
-                     "fport, metadata, status, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                     "fport, metadata, status, reason, encrypted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
                      "ON CONFLICT DO NOTHING"),
         update_frame(db, "UPDATE frames SET status = ?1, reason = ?2 WHERE id = ?3 AND scope_id = ?4") {}
   Stmt begin, commit, rollback, find_scope, insert_scope, find_module, insert_module, upsert_measurement, insert_frame,
@@ -319,7 +320,7 @@ Result<bool> SqliteStore::InsertFrame(int64_t scope_id, const DecodedFrame& df) 
   ins.Bind(5, f.source).Bind(6, f.device_type).Bind(7, f.received_at);
   if (f.fport) ins.Bind(8, *f.fport); else ins.BindNull(8);
   if (f.metadata_json.empty()) ins.BindNull(9); else ins.Bind(9, f.metadata_json);
-  ins.Bind(10, StatusToInt(df.status)).Bind(11, df.reason);
+  ins.Bind(10, StatusToInt(df.status)).Bind(11, df.reason).Bind(12, f.encrypted ? 1 : 0);
   TC_RETURN_IF_ERROR(ins.Run());
   // ON CONFLICT DO NOTHING: no change means this frame (same scope, device,
   // event time and payload) is already journaled.
@@ -487,7 +488,8 @@ Result<std::vector<FrameRecord>> SqliteStore::QueryFrames(const FrameQuery& fq) 
   std::vector<FrameRecord> out;
   if (!scope_id) return out;
   std::string sql =
-      "SELECT id, source, device_id, device_type, received_ms, event_ms, fport, payload, metadata, status, reason "
+      "SELECT id, source, device_id, device_type, received_ms, event_ms, fport, payload, metadata, status, reason, "
+      "encrypted "
       "FROM frames WHERE scope_id = ?1";
   if (fq.device_id) sql += " AND device_id = ?2";
   if (fq.device_type) sql += " AND device_type = ?3";
@@ -523,6 +525,7 @@ Result<std::vector<FrameRecord>> SqliteStore::QueryFrames(const FrameQuery& fq) 
     r.frame.metadata_json = q.Text(8);
     r.status = IntToStatus(q.Int(9));
     r.reason = q.Text(10);
+    r.frame.encrypted = q.Int(11) != 0;
     out.push_back(std::move(r));
   }
   return out;
