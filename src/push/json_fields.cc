@@ -78,8 +78,9 @@ std::optional<int64_t> ItemReader::Integer(std::string_view path, int64_t min, i
   auto v = Find(path);
   if (!v) return std::nullopt;
   auto d = AsNumber(*v);
-  if (!d || *d != static_cast<double>(static_cast<int64_t>(*d)) || *d < static_cast<double>(min) ||
-      *d > static_cast<double>(max)) {
+  // Range first: casting an out-of-range double to an integer is undefined.
+  if (!d || !(*d >= static_cast<double>(min) && *d <= static_cast<double>(max)) ||
+      *d != static_cast<double>(static_cast<int64_t>(*d))) {
     Fail(path, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
     return std::nullopt;
   }
@@ -120,9 +121,8 @@ std::optional<EpochMs> ItemReader::EpochMillis(std::string_view path) {
     Fail(path, std::string("must be epoch milliseconds, got ") + JsonTypeName(v->type()));
     return std::nullopt;
   }
-  Status range = CheckReadingRange(static_cast<EpochMs>(*d));
-  if (!range.ok()) {
-    Fail(path, range.message());
+  if (!(*d >= static_cast<double>(kMinEpochMs) && *d < static_cast<double>(kMaxEpochMs))) {
+    Fail(path, "epoch milliseconds outside [1970-01-01, 2100-01-01)");
     return std::nullopt;
   }
   return static_cast<EpochMs>(*d);

@@ -184,6 +184,13 @@ TEST(PlatformTest, AllOrNothingAndNormalisation) {
   EXPECT_EQ(NormalizeDeviceId("urn:lo:nsid:lora:70b3d5e75e001122"), "70B3D5E75E001122");
   EXPECT_EQ(NormalizeDeviceId("00-80-00-00-00-01-58-34"), "0080000000015834");
   EXPECT_EQ(NormalizeDeviceId("70:B3:D5"), "70B3D5");
+  // Regression (fuzz): a huge number must be refused, not cast.
+  auto huge = Parse("loriot", R"({"cmd": "rx", "EUI": "00", "ts": 1.00116e19, "data": "00", "port": 1e300})");
+  ASSERT_TRUE(huge.error);
+  EXPECT_EQ(huge.error->field, "ts");
+  auto huge_port = Parse("loriot", R"({"cmd": "rx", "EUI": "00", "ts": 1741594502481, "data": "00", "port": -1e300})");
+  ASSERT_TRUE(huge_port.error);
+  EXPECT_EQ(huge_port.error->field, "port");
   auto future = Parse("loriot", R"({"cmd": "rx", "EUI": "00", "ts": 4000000000000, "data": "00"})");
   ASSERT_TRUE(future.error);
   EXPECT_NE(future.error->reason.find("max_future_skew"), std::string::npos);
