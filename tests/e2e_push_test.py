@@ -172,6 +172,67 @@ class PushEndToEnd(unittest.TestCase):
         self.assertIn("telecollect_write_queue_depth", text)
 
 
+class PlatformPush(unittest.TestCase):
+    """Platform webhooks as they are sent, through the real server."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.token = cls.server.token()
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def post(self, path, body):
+        return self.server.request("POST", path, json.dumps(body),
+                                   {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
+
+    def test_ttn_uplink_is_decoded_by_its_version_ids(self):
+        r = self.post("/v1/push/ttn", {
+            "end_device_ids": {"device_id": "lht", "dev_eui": "a840414f61863a6c"},
+            "received_at": "2025-03-10T08:15:02.481734912Z",
+            "uplink_message": {"f_port": 2, "frm_payload": "y/YLDQN2AQrdf/8=",
+                               "version_ids": {"brand_id": "dragino", "model_id": "lht65"}}})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["decoded"], 1, r.body)
+        m = self.server.get("/v1/modules/A840414F61863A6C.temperature/measurements", self.token).json()
+        self.assertEqual(m["points"], [{"ts": "2025-03-10T08:15:02.481Z", "value": 28.29}])
+
+    def test_chirpstack_non_uplink_events_are_ignored(self):
+        r = self.post("/v1/push/chirpstack?event=join", {"deviceInfo": {"devEui": "0011223344556677"}})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["ignored"], 1)
+        self.assertEqual(r.json()["accepted"], 0)
+
+    def test_multitech_batch_on_its_own_path(self):
+        r = self.post("/v1/push/multitech/api/lorawan/v1/16-ea-76-f6-ab-66-3d-80/up", [
+            {"time": "2025-03-10T08:15:02.481200Z", "port": 6, "data": "AQsBJAnqGpAAAAA=",
+             "deveui": "70-b3-d5-e7-5e-00-11-22"}])
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["pending"], 1, r.body)  # no device type: kept for later
+        r = self.post("/v1/push/multitech/api/lorawan/v1/16-ea-76-f6-ab-66-3d-80/up?devicetype=netvox-r718a", [
+            {"time": "2025-03-10T08:25:02.481200Z", "port": 6, "data": "AQsBJAnqGpAAAAA=",
+             "deveui": "70-b3-d5-e7-5e-00-11-22"}])
+        self.assertEqual(r.json()["decoded"], 1, r.body)
+        fr = self.server.get("/v1/frames?deviceid=70B3D5E75E001122", self.token).json()["frames"]
+        self.assertEqual([f["status"] for f in fr], ["decoded", "no-decoder"])
+        self.assertEqual(fr[0]["values"]["70B3D5E75E001122.temperature"], 25.38)
+
+    def test_loriot_encrypted_payload_is_kept_not_decoded(self):
+        r = self.post("/v1/push/loriot?devicetype=dragino-lht65",
+                      {"cmd": "rx", "EUI": "0011223344556688", "ts": 1741594502481, "port": 2, "encdata": "a1b2"})
+        self.assertEqual(r.json()["failed"], 1, r.body)
+        fr = self.server.get("/v1/frames?deviceid=0011223344556688", self.token).json()["frames"]
+        self.assertIn("encrypted", fr[0]["reason"])
+
+    def test_bad_platform_body_names_the_field_path(self):
+        r = self.post("/v1/push/thingpark", {"DevEUI_uplink": {"DevEUI": "00", "payload_hex": "0g"}})
+        self.assertEqual(r.status, 400, r.body)
+        self.assertEqual(r.json()["field"], "DevEUI_uplink.payload_hex")
+
+
 class GracefulShutdown(unittest.TestCase):
     def test_sigterm_exits_zero_and_data_survives(self):
         server = Server()
