@@ -163,6 +163,24 @@ class PushEndToEnd(unittest.TestCase):
         self.assertLess(time.time() - start, 4.5)
         s.close()
 
+    def test_try_a_payload_on_a_device_type(self):
+        r = self.server.request("POST", "/v1/devicetypes/dragino-lht65/decode",
+                                json.dumps({"payload": "cbf60b0d0376010add7fff", "fport": 2, "deviceid": "A1"}),
+                                {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["data"]["temperature"], 28.29)
+        self.assertEqual(r.json()["measurements"][0]["module"], "A1.battery_voltage")
+        r = self.server.request("POST", "/v1/devicetypes/dragino-lht65/decode", json.dumps({"payload": "cbf6", "fport": 9}),
+                                {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
+        self.assertEqual(r.status, 422, r.body)
+        self.assertIn("no layout matches", r.json()["errors"][0])
+        r = self.server.request("POST", "/v1/devicetypes/nope/decode", json.dumps({"payload": "00"}),
+                                {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
+        self.assertEqual(r.status, 404, r.body)
+        r = self.server.request("POST", "/v1/devicetypes/dragino-lht65/decode", json.dumps({"payload": "0"}),
+                                {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
+        self.assertEqual((r.status, r.json()["field"]), (400, "payload"))
+
     def test_health_and_metrics(self):
         self.assertEqual(self.server.get("/healthz", None).json()["status"], "ok")
         self.server.push(dict(BRIEF_FRAME, deviceid="metrics"), self.token)

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "decode/decode_frame.h"
+#include "decode/decode_report.h"
 #include "push/redecode.h"
 #include "store/sqlite_store.h"
 
@@ -217,24 +218,9 @@ int RunDecode(const Config& config, const DecodeArgs& a) {
   if (a.payload.empty()) return Fail(Status::InvalidArgument("--payload is required"));
   auto bytes = DecodeHex(a.payload);
   if (!bytes.ok()) return Fail(bytes.status().WithContext("--payload"));
-  auto values = type->decoder->Decode({*bytes, a.fport, 0});
-  JsonWriter w;
-  w.BeginObject().Key("devicetype").String(type->name);
-  if (!values.ok()) {
-    w.Key("errors").BeginArray().String(values.status().message()).EndArray().EndObject();
-    std::printf("%s\n", w.str().c_str());
-    return kExitUsage;
-  }
-  w.Key("data").BeginObject();
-  for (const auto& v : *values) w.Key(v.field).Number(v.value);
-  w.EndObject().Key("measurements").BeginArray();
-  for (const auto& v : *values) {
-    w.BeginObject().Key("module").String(type->ModuleId(a.deviceid, v.field)).Key("value").Number(v.value)
-        .Key("unit").String(v.unit).EndObject();
-  }
-  w.EndArray().EndObject();
-  std::printf("%s\n", w.str().c_str());
-  return kExitOk;
+  bool ok = false;
+  std::printf("%s\n", decode::DecodeReportJson(*type, *bytes, a.fport, a.deviceid, &ok).c_str());
+  return ok ? kExitOk : kExitUsage;
 }
 
 int RunDecodersCheck(const Config& config) {

@@ -8,6 +8,9 @@
 
 #include "core/json_writer.h"
 #include "decode/decode_frame.h"
+#include "decode/decode_report.h"
+#include "push/json_batch.h"
+#include "push/json_fields.h"
 
 namespace telecollect::server {
 namespace {
@@ -85,7 +88,7 @@ std::string Api::RouteLabel(const HttpRequest& r) const {
     if (s[1] == "push") return "/v1/push/{source}";
     if (s[1] == "modules") return s.size() == 4 ? "/v1/modules/{id}/measurements" : "/v1/modules";
     if (s[1] == "frames") return "/v1/frames";
-    if (s[1] == "devicetypes") return "/v1/devicetypes";
+    if (s[1] == "devicetypes") return s.size() == 4 ? "/v1/devicetypes/{t}/decode" : "/v1/devicetypes";
   }
   return "other";
 }
@@ -110,7 +113,9 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
   const bool push = IsPush(req, t);
   const bool known_get = req.method == "GET" && seg.size() >= 2 && seg[0] == "v1" &&
                          (seg[1] == "modules" || seg[1] == "frames" || seg[1] == "devicetypes");
-  if (!push && !known_get) {
+  const bool try_decode = req.method == "POST" && seg.size() == 4 && seg[0] == "v1" && seg[1] == "devicetypes" &&
+                          seg[3] == "decode";
+  if (!push && !known_get && !try_decode) {
     if (seg.empty() || (seg.size() >= 2 && seg[0] == "v1")) {
       return reply(Error(405, "method " + req.method + " not allowed on " + req.target));
     }
@@ -146,6 +151,37 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
       reply(std::move(resp));
     });
     return;
+  }
+
+  if (try_decode) {
+    // The preprod validation step: what would this payload become?
+    auto type = d_.registry.Find(seg[2]);
+    if (!type) return reply(Error(404, "no active decoder for device type \"" + seg[2] + "\" (GET /v1/devicetypes)"));
+    push::PushRequest body_req;
+    body_req.body = req.body;
+    body_req.content_type = req.Header("content-type");
+    body_req.max_items = 1;
+    std::optional<Bytes> payload;
+    std::optional<int64_t> fport;
+    std::string device_id = "DEVICE";
+    auto err = push::ForEachJsonItem(body_req, [&](size_t index, simdjson::dom::element item) {
+      push::ItemReader r(index, item);
+      payload = r.Hex("payload");
+      r.Require(payload, "payload");
+      fport = r.Integer("fport", 0, 255);
+      if (auto d = r.String("deviceid")) device_id = *d;
+      return r.error();
+    });
+    if (err) {
+      JsonWriter w;
+      w.BeginObject().Key("error").String(err->ToString()).Key("field").String(err->field).EndObject();
+      return reply(Json(400, w.Take()));
+    }
+    bool ok = false;
+    std::optional<int> port;
+    if (fport) port = static_cast<int>(*fport);
+    std::string report = decode::DecodeReportJson(*type, *payload, port, device_id, &ok);
+    return reply(Json(ok ? 200 : 422, std::move(report)));  // 422: a valid request the decoder refuses
   }
 
   if (seg[1] == "devicetypes" && seg.size() == 2) {
