@@ -225,7 +225,15 @@ Result<TestVector> ParseTest(const toml::table& t, const std::string& where) {
 
 Status ParseSpec(const toml::table& root, const std::string& origin, DeviceType& dt) {
   TC_RETURN_IF_ERROR(OnlyKeys(root, {"devicetype", "description", "vendor", "model", "version", "module", "reference",
-                                     "kind", "variant", "test"}, origin));
+                                     "kind", "aliases", "variant", "test"}, origin));
+  if (const toml::node* a = root.get("aliases")) {
+    const toml::array* arr = a->as_array();
+    if (!arr) return Status::InvalidArgument(origin + ": \"aliases\" must be an array of strings");
+    for (const auto& e : *arr) {
+      if (!e.is_string()) return Status::InvalidArgument(origin + ": \"aliases\" must be an array of strings");
+      dt.aliases.push_back(NormalizeDeviceType(*e.value<std::string>()));
+    }
+  }
   for (auto key : {"devicetype", "description", "vendor", "model", "version", "module", "reference", "kind"}) {
     TC_RETURN_IF_ERROR(CheckString(root, key, origin));
   }

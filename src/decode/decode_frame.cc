@@ -2,7 +2,7 @@
 
 namespace telecollect::decode {
 
-FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Frame& frame) {
+FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Frame& frame, std::string_view module_template) {
   FrameDecoding out;
   if (frame.encrypted) {
     out.status = DecodeStatus::kFailed;
@@ -27,7 +27,10 @@ FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Frame& frame) {
   out.status = DecodeStatus::kDecoded;
   out.measurements.reserve(values->size());
   for (auto& v : *values) {
-    out.measurements.push_back({type->ModuleId(frame.device_id, v.field), frame.event_time, v.value, std::move(v.unit), 0});
+    std::string module = module_template.empty()
+                             ? type->ModuleId(frame.device_id, v.field)
+                             : ExpandModuleTemplate(module_template, frame.device_id, type->name, v.field);
+    out.measurements.push_back({std::move(module), frame.event_time, v.value, std::move(v.unit), 0});
   }
   return out;
 }

@@ -13,6 +13,8 @@ struct FrameDecoding {
   std::string reason;
   std::vector<Measurement> measurements;
 };
-FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Frame& frame);
+// `module_template`, when not empty, overrides the device type's (a device
+// registered with its own module naming).
+FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Frame& frame, std::string_view module_template = {});
 
 }  // namespace telecollect::decode

@@ -24,18 +24,23 @@ std::string Describe(double v) {
 
 }  // namespace
 
-std::string DeviceType::ModuleId(std::string_view device_id, std::string_view field) const {
-  if (module_template == "{deviceid}.{field}") {  // the common case, without scanning
+std::string ExpandModuleTemplate(std::string_view tmpl, std::string_view device_id, std::string_view device_type,
+                                 std::string_view field) {
+  if (tmpl == "{deviceid}.{field}") {  // the common case, without scanning
     std::string out;
     out.reserve(device_id.size() + 1 + field.size());
     out.append(device_id).append(".").append(field);
     return out;
   }
-  std::string out = module_template;
+  std::string out(tmpl);
   ReplaceAll(out, "{deviceid}", device_id);
-  ReplaceAll(out, "{devicetype}", name);
+  ReplaceAll(out, "{devicetype}", device_type);
   ReplaceAll(out, "{field}", field);
   return out;
+}
+
+std::string DeviceType::ModuleId(std::string_view device_id, std::string_view field) const {
+  return ExpandModuleTemplate(module_template, device_id, name, field);
 }
 
 Status RunTestVectors(const DeviceType& type) {

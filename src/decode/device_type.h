@@ -30,7 +30,14 @@ struct DeviceType {
   std::vector<TestVector> tests;
 
   std::string ModuleId(std::string_view device_id, std::string_view field) const;
+  // Other names platforms give this model (ThingPark "NEXELEC/CARBON", a
+  // ChirpStack profile name...), normalised; Find() answers to them too.
+  std::vector<std::string> aliases;
 };
+
+// Expands a module id template: {deviceid}, {devicetype}, {field}.
+std::string ExpandModuleTemplate(std::string_view tmpl, std::string_view device_id, std::string_view device_type,
+                                 std::string_view field);
 
 // Parses and checks a declarative spec (TOML). Errors name the file, the
 // variant/field index and the key. Does not run the test vectors.

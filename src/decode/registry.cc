@@ -49,11 +49,14 @@ LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs
         report.rejected.emplace_back(file.string(), vectors.message());
         continue;
       }
-      std::string name = dt->name;
-      (*table)[name] = std::make_shared<const DeviceType>(std::move(dt).value());
+      auto shared = std::make_shared<const DeviceType>(std::move(dt).value());
+      (*table)[shared->name] = shared;
+      for (const auto& alias : shared->aliases) table->emplace(alias, shared);  // a real name wins over an alias
     }
   }
-  for (const auto& [name, dt] : *table) report.active.push_back(name + " v" + dt->version + " (" + dt->origin + ")");
+  for (const auto& [name, dt] : *table) {
+    if (name == dt->name) report.active.push_back(name + " v" + dt->version + " (" + dt->origin + ")");
+  }
   std::lock_guard lock(mutex_);
   table_ = std::move(table);
   return report;
@@ -63,8 +66,9 @@ Status DecoderRegistry::Activate(DeviceType type) {
   TC_RETURN_IF_ERROR(RunTestVectors(type));
   std::lock_guard lock(mutex_);
   auto table = std::make_shared<Table>(*table_);
-  std::string name = type.name;
-  (*table)[name] = std::make_shared<const DeviceType>(std::move(type));
+  auto shared = std::make_shared<const DeviceType>(std::move(type));
+  (*table)[shared->name] = shared;
+  for (const auto& alias : shared->aliases) table->emplace(alias, shared);
   table_ = std::move(table);
   return Status::Ok();
 }

@@ -22,9 +22,6 @@ struct PushRequest {
   // and the query parameters (ChirpStack's ?event=up).
   std::vector<std::string> subpath;
   std::map<std::string, std::string> query;
-  // Device type for frames whose body names none (?devicetype= or a
-  // `devicetype` header): Sigfox callbacks, for instance, are per device type.
-  std::string default_device_type;
 };
 
 // Where and why a push body is refused. Nothing of the batch is stored.

@@ -116,7 +116,6 @@ ParsedFrames GenericSensorsEnvelope::Parse(const PushRequest& req) const {
     Frame f;
     f.source = "generic-sensors";
     f.received_at = req.received_at;
-    f.device_type = req.default_device_type;
     if (auto e = ParseItem(index, item, req, f)) return e;
     out.frames.push_back(std::move(f));
     return std::nullopt;

@@ -13,7 +13,6 @@ ParsedFrames ParsePlatformItems(const PushRequest& req, std::string_view source,
     f.source = std::string(source);
     f.received_at = req.received_at;
     f.event_time = -1;
-    f.device_type = req.default_device_type;
     const ItemKind kind = read(r, f);
     if (r.error()) return r.error();
     if (kind == ItemKind::kIgnored) {

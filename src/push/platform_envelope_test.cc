@@ -12,7 +12,7 @@ ParsedFrames Parse(std::string_view source, std::string_view body, std::map<std:
                    std::vector<std::string> subpath = {}) {
   const Envelope* env = FindEnvelope(source);
   EXPECT_NE(env, nullptr) << source;
-  PushRequest req{body, "application/json", kNow, 100, 86400000, std::move(subpath), std::move(query), ""};
+  PushRequest req{body, "application/json", kNow, 100, 86400000, std::move(subpath), std::move(query)};
   return env->Parse(req);
 }
 

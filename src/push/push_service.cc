@@ -33,7 +33,7 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
     return;
   }
   PushRequest req{body,          content_type, clock_.NowMs(), options_.max_batch_items, options_.max_future_skew_ms,
-                  route.subpath, route.query,   route.default_device_type};
+                  route.subpath, route.query};
   ParsedFrames parsed = envelope->Parse(req);
   const std::string source_name(envelope->source());
   if (parsed.error) {
@@ -52,8 +52,17 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
   batch.scope = scope;
   batch.frames.reserve(parsed.frames.size());
   for (Frame& f : parsed.frames) {
+    // Device type: the body's, else the device registry's, else the URL's.
+    std::string module_template;
+    if (devices_) {
+      if (auto device = devices_->Find(scope, f.device_id)) {
+        if (f.device_type.empty()) f.device_type = device->device_type;
+        module_template = std::move(device->module_template);
+      }
+    }
+    if (f.device_type.empty()) f.device_type = route.default_device_type;
     f.device_type = decode::NormalizeDeviceType(f.device_type);
-    decode::FrameDecoding d = decode::DecodeFrame(registry_, f);
+    decode::FrameDecoding d = decode::DecodeFrame(registry_, f, module_template);
     batch.frames.push_back({std::move(f), d.status, std::move(d.reason), std::move(d.measurements)});
   }
   std::vector<DecodeStatus> statuses;

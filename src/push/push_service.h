@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "decode/registry.h"
+#include "push/device_directory.h"
 #include "store/group_commit.h"
 
 namespace telecollect::push {
@@ -25,9 +26,16 @@ class PushService {
  public:
   using Done = std::function<void(PushResponse)>;
 
+  // `devices` (optional) gives the device type and module naming of
+  // registered devices whose frames name no type.
   PushService(const decode::DecoderRegistry& registry, store::GroupCommitter& committer, Metrics& metrics,
-              const PushOptions& options, const Clock& clock)
-      : registry_(registry), committer_(committer), metrics_(metrics), options_(options), clock_(clock) {}
+              const PushOptions& options, const Clock& clock, DeviceDirectory* devices = nullptr)
+      : registry_(registry),
+        committer_(committer),
+        metrics_(metrics),
+        options_(options),
+        clock_(clock),
+        devices_(devices) {}
 
   // How the request named its envelope, and what else its URL carried.
   struct Route {
@@ -35,7 +43,9 @@ class PushService {
     bool source_from_path = false;  // unknown source: 404 (path) rather than 400 (header)
     std::vector<std::string> subpath;
     std::map<std::string, std::string> query;
-    std::string default_device_type;  // ?devicetype= or `devicetype` header
+    // ?devicetype= or a `devicetype` header: the type of frames that name none
+    // and whose device is not registered (Sigfox callbacks are per device type).
+    std::string default_device_type;
   };
 
   // Answers through `done`, exactly once: at once for a refused request
@@ -50,6 +60,7 @@ class PushService {
   Metrics& metrics_;
   const PushOptions options_;
   const Clock& clock_;
+  DeviceDirectory* const devices_;
 };
 
 // {"error": message, ...} bodies shared by every HTTP answer.

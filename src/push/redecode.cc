@@ -1,12 +1,16 @@
 #include "push/redecode.h"
 
+#include "core/clock.h"
 #include "decode/decode_frame.h"
+#include "push/device_directory.h"
 
 namespace telecollect::push {
 
 Result<RedecodeReport> Redecode(store::Store& store, const decode::DecoderRegistry& registry,
                                 const RedecodeFilter& filter) {
   RedecodeReport report;
+  static const SystemClock clock;
+  DeviceDirectory devices(store, clock, 60000);
   std::vector<Scope> scopes = filter.scopes;
   if (scopes.empty()) {
     TC_ASSIGN_OR_RETURN(scopes, store.ListScopes());
@@ -29,7 +33,13 @@ Result<RedecodeReport> Redecode(store::Store& store, const decode::DecoderRegist
         std::vector<store::Redecoded> results;
         results.reserve(page.size());
         for (const auto& rec : page) {
-          decode::FrameDecoding d = decode::DecodeFrame(registry, rec.frame);
+          Frame frame = rec.frame;
+          std::string module_template;
+          if (auto device = devices.Find(scope, frame.device_id)) {
+            if (frame.device_type.empty()) frame.device_type = device->device_type;
+            module_template = std::move(device->module_template);
+          }
+          decode::FrameDecoding d = decode::DecodeFrame(registry, frame, module_template);
           ++report.scanned;
           switch (d.status) {
             case DecodeStatus::kDecoded: ++report.decoded; break;
@@ -37,7 +47,7 @@ Result<RedecodeReport> Redecode(store::Store& store, const decode::DecoderRegist
             case DecodeStatus::kFailed: ++report.failed; break;
           }
           report.measurements += d.measurements.size();
-          results.push_back({rec.id, d.status, std::move(d.reason), std::move(d.measurements)});
+          results.push_back({rec.id, d.status, std::move(d.reason), std::move(d.measurements), frame.device_type});
         }
         if (!filter.dry_run) TC_RETURN_IF_ERROR(store.Redecode(scope, results));
         q.after_id = page.back().id;

@@ -189,6 +189,7 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
     JsonWriter w;
     w.BeginObject().Key("devicetypes").BeginArray();
     for (const auto& [name, dt] : *table) {
+      if (name != dt->name) continue;  // an alias
       w.BeginObject().Key("devicetype").String(name).Key("version").String(dt->version)
           .Key("kind").String(dt->decoder->kind()).Key("description").String(dt->description)
           .Key("module").String(dt->module_template).Key("tests").Int(static_cast<int64_t>(dt->tests.size()))

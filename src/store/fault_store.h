@@ -50,6 +50,10 @@ class FaultStore final : public Store {
   }
   Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery&) override { return std::vector<Point>(); }
   Result<std::vector<Scope>> ListScopes() override { return std::vector<Scope>(); }
+  Status UpsertDevices(const Scope&, std::span<const Device>) override { return Status::Ok(); }
+  Result<std::vector<Device>> ListDevices(const Scope&, std::string_view, size_t) override {
+    return std::vector<Device>();
+  }
 
  private:
   mutable std::mutex mu_;

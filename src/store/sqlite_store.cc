@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -57,6 +58,16 @@ CREATE TABLE frames(
 -- time, so a batch touches few pages (a random hash key would dirty one page per frame).
 CREATE UNIQUE INDEX frames_identity ON frames(scope_id, device_id, event_ms, payload);
 )sql",
+    R"sql(
+CREATE TABLE devices(
+  scope_id INTEGER NOT NULL REFERENCES scopes(id),
+  device_id TEXT NOT NULL,
+  device_type TEXT NOT NULL,
+  label TEXT NOT NULL,
+  module_template TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY(scope_id, device_id)) WITHOUT ROWID;
+)sql",
 };
 
 int StatusToInt(DecodeStatus s) { return static_cast<int>(s); }
@@ -95,7 +106,7 @@ struct SqliteStore::WriterStatements {
                      "INSERT INTO frames(scope_id, device_id, event_ms, payload, source, device_type, received_ms, "
                      "fport, metadata, status, reason, encrypted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
                      "ON CONFLICT DO NOTHING"),
-        update_frame(db, "UPDATE frames SET status = ?1, reason = ?2 WHERE id = ?3 AND scope_id = ?4") {}
+        update_frame(db, "UPDATE frames SET status = ?1, reason = ?2, device_type = ?5 WHERE id = ?3 AND scope_id = ?4") {}
   Stmt begin, commit, rollback, find_scope, insert_scope, find_module, insert_module, upsert_measurement, insert_frame,
       update_frame;
 };
@@ -381,6 +392,7 @@ Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> resu
     size_t written = 0;
     for (const Redecoded& r : results) {
       stmts_->update_frame.Bind(1, StatusToInt(r.status)).Bind(2, r.reason).Bind(3, r.frame_id).Bind(4, scope_id);
+      stmts_->update_frame.Bind(5, r.device_type);
       TC_RETURN_IF_ERROR(stmts_->update_frame.Run());
       TC_RETURN_IF_ERROR(UpsertMeasurements(scope_id, r.measurements, written));
     }
@@ -583,6 +595,44 @@ Result<std::vector<Point>> SqliteStore::QueryMeasurements(const MeasurementQuery
     TC_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
     out.push_back({q.Int(0), q.Double(1), raw ? static_cast<int>(q.Int(2)) : 0});
+  }
+  return out;
+}
+
+Status SqliteStore::UpsertDevices(const Scope& scope, std::span<const Device> devices) {
+  std::lock_guard lock(write_mu_);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
+    Stmt up(writer_.get(),
+            "INSERT INTO devices(scope_id, device_id, device_type, label, module_template, updated_ms) "
+            "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(scope_id, device_id) DO UPDATE SET "
+            "device_type = excluded.device_type, label = excluded.label, "
+            "module_template = excluded.module_template, updated_ms = excluded.updated_ms");
+    for (const Device& d : devices) {
+      up.Bind(1, scope_id).Bind(2, d.device_id).Bind(3, d.device_type).Bind(4, d.label).Bind(5, d.module_template);
+      up.Bind(6, static_cast<int64_t>(now));
+      TC_RETURN_IF_ERROR(up.Run());
+    }
+    return Status::Ok();
+  }));
+  return Sync();
+}
+
+Result<std::vector<Device>> SqliteStore::ListDevices(const Scope& scope, std::string_view prefix, size_t limit) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), scope));
+  std::vector<Device> out;
+  if (!scope_id) return out;
+  Stmt q(lease.get(),
+         "SELECT device_id, device_type, label, module_template FROM devices WHERE scope_id = ?1 AND device_id >= ?2 "
+         "AND substr(device_id, 1, ?3) = ?2 ORDER BY device_id LIMIT ?4");
+  q.Bind(1, *scope_id).Bind(2, prefix).Bind(3, static_cast<int64_t>(prefix.size())).Bind(4, static_cast<int64_t>(limit));
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3)});
   }
   return out;
 }

@@ -36,8 +36,10 @@ class SqliteStore final : public Store {
   Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, size_t limit) override;
   Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery& query) override;
   Result<std::vector<Scope>> ListScopes() override;
+  Status UpsertDevices(const Scope& scope, std::span<const Device> devices) override;
+  Result<std::vector<Device>> ListDevices(const Scope& scope, std::string_view prefix, size_t limit) override;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
  private:
   class ReadLease;

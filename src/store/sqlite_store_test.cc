@@ -153,7 +153,7 @@ TEST_F(SqliteStoreTest, RedecodeUpdatesStatusAndWritesMeasurements) {
   auto frames = store_->QueryFrames(q);
   ASSERT_EQ(frames->size(), 1u);
   EXPECT_EQ((*frames)[0].status, DecodeStatus::kNoDecoder);
-  Redecoded r{(*frames)[0].id, DecodeStatus::kDecoded, "", {{"d.x", 1000, 7, "", 0}}};
+  Redecoded r{(*frames)[0].id, DecodeStatus::kDecoded, "", {{"d.x", 1000, 7, "", 0}}, "t"};
   ASSERT_TRUE(store_->Redecode(pre_, std::span<const Redecoded>(&r, 1)).ok());
   EXPECT_EQ((*store_->QueryFrames(q))[0].status, DecodeStatus::kDecoded);
   auto mods = store_->ListModules(pre_, "d.", 10);
@@ -161,6 +161,21 @@ TEST_F(SqliteStoreTest, RedecodeUpdatesStatusAndWritesMeasurements) {
   EXPECT_EQ((*mods)[0].name, "d.x");
   EXPECT_EQ(store_->ListModules(pre_, "x", 10)->size(), 0u);
   EXPECT_EQ(store_->ListModules(pre_, std::string_view(), 10)->size(), 1u);  // regression: null view bound as NULL
+}
+
+TEST_F(SqliteStoreTest, DevicesUpsertAndListByPrefix) {
+  std::vector<Device> ds = {{"A1", "dragino-lht65", "room 12", ""}, {"A2", "", "", "{devicetype}.{field}"},
+                            {"B1", "x", "", ""}};
+  ASSERT_TRUE(store_->UpsertDevices(pre_, ds).ok());
+  std::vector<Device> again = {{"A1", "netvox-r718a", "room 13", ""}};
+  ASSERT_TRUE(store_->UpsertDevices(pre_, again).ok());
+  auto a = store_->ListDevices(pre_, "A", 10);
+  ASSERT_TRUE(a.ok());
+  ASSERT_EQ(a->size(), 2u);
+  EXPECT_EQ((*a)[0].device_type, "netvox-r718a");
+  EXPECT_EQ((*a)[0].label, "room 13");
+  EXPECT_EQ((*a)[1].module_template, "{devicetype}.{field}");
+  EXPECT_EQ(store_->ListDevices(prod_, "", 10)->size(), 0u);
 }
 
 TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchema) {

@@ -63,6 +63,15 @@ struct Redecoded {
   DecodeStatus status = DecodeStatus::kNoDecoder;
   std::string reason;
   std::vector<Measurement> measurements;
+  std::string device_type;  // as now resolved (e.g. from the device registry)
+};
+
+// A registered device: what its frames are when the platform does not say.
+struct Device {
+  std::string device_id;    // as frames carry it (normalised for LoRaWAN platforms)
+  std::string device_type;  // normalised; empty = unknown
+  std::string label;        // free text (site, room, meter number)
+  std::string module_template;  // empty = the device type's ({deviceid}.{field})
 };
 
 struct ModuleInfo {
@@ -128,6 +137,10 @@ class Store {
   virtual Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery& query) = 0;
   // Distinct scopes holding frames, for redecode over every tenant.
   virtual Result<std::vector<Scope>> ListScopes() = 0;
+
+  // Device registry: upsert by (scope, device_id), all-or-nothing, durable on return.
+  virtual Status UpsertDevices(const Scope& scope, std::span<const Device> devices) = 0;
+  virtual Result<std::vector<Device>> ListDevices(const Scope& scope, std::string_view prefix, size_t limit) = 0;
 };
 
 }  // namespace telecollect::store
