@@ -245,6 +245,33 @@ class PlatformPush(unittest.TestCase):
         fr = self.server.get("/v1/frames?deviceid=0011223344556688", self.token).json()["frames"]
         self.assertIn("encrypted", fr[0]["reason"])
 
+    def test_device_registry_gives_the_type_the_platform_does_not_send(self):
+        r = self.server.request("PUT", "/v1/devices/70B3D5E75E0011AA",
+                                json.dumps({"devicetype": "Netvox-R718A", "label": "salle 12"}),
+                                {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
+        self.assertEqual(r.status, 200, r.body)
+        r = self.post("/v1/push/loriot", {"cmd": "rx", "EUI": "70b3d5e75e0011aa", "ts": 1741594502481, "port": 6,
+                                          "data": "010b012409ea1a90000000"})
+        self.assertEqual(r.json()["decoded"], 1, r.body)
+        # Bulk import through the CLI, with its own module naming.
+        csv = os.path.join(self.server.data_dir, "devices.csv")
+        with open(csv, "w") as f:
+            f.write("deviceid;devicetype;label;module\n70B3D5E75E0011BB;netvox-r718a;\"salle 13\";site-b/{deviceid}/{field}\n")
+        out = self.server.cli("device", "import", "--tenant", "acme", "--env", "preprod", csv).stdout
+        self.assertIn("1 devices imported", out)
+        listed = self.server.get("/v1/devices?prefix=70B3D5E75E0011", self.token).json()["devices"]
+        self.assertEqual([d["deviceid"] for d in listed], ["70B3D5E75E0011AA", "70B3D5E75E0011BB"])
+        time.sleep(5.2)  # push.device_cache_ttl: the CLI wrote from another process
+        r = self.post("/v1/push/loriot", {"cmd": "rx", "EUI": "70B3D5E75E0011BB", "ts": 1741594502481, "port": 6,
+                                          "data": "010b012409ea1a90000000"})
+        self.assertEqual(r.json()["decoded"], 1, r.body)
+        mods = self.server.get("/v1/modules?prefix=site-b/", self.token).json()["modules"]
+        self.assertIn("site-b/70B3D5E75E0011BB/temperature", [m["id"] for m in mods])
+        bad = self.server.request("POST", "/v1/devices", "deviceid,colour\nA,red\n",
+                                  {"Content-Type": "text/csv", "Authorization": f"Bearer {self.token}"})
+        self.assertEqual(bad.status, 400, bad.body)
+        self.assertIn("line 1, column 2", bad.json()["error"])
+
     def test_bad_platform_body_names_the_field_path(self):
         r = self.post("/v1/push/thingpark", {"DevEUI_uplink": {"DevEUI": "00", "payload_hex": "0g"}})
         self.assertEqual(r.status, 400, r.body)

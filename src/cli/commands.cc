@@ -10,6 +10,7 @@
 #include "core/json_writer.h"
 #include "decode/decode_frame.h"
 #include "decode/decode_report.h"
+#include "push/device_csv.h"
 #include "push/redecode.h"
 #include "store/sqlite_store.h"
 
@@ -229,6 +230,52 @@ int RunDecodersCheck(const Config& config) {
   for (const auto& a : report.active) std::printf("active  %s\n", a.c_str());
   for (const auto& [file, why] : report.rejected) std::printf("REFUSED %s\n  %s\n", file.c_str(), why.c_str());
   return report.rejected.empty() ? kExitOk : kExitUsage;
+}
+
+int RunDeviceSet(const Config& config, const DeviceArgs& a) {
+  auto scope = ScopeFrom(a.tenant, a.env);
+  if (!scope.ok()) return Fail(scope.status());
+  if (!a.module.empty() && a.module.find("{field}") == std::string::npos) {
+    return Fail(Status::InvalidArgument("--module must contain {field}"));
+  }
+  auto db = OpenStore(config);
+  if (!db.ok()) return Fail(db.status());
+  std::vector<store::Device> d = {{a.deviceid, decode::NormalizeDeviceType(a.devicetype), a.label, a.module}};
+  Status s = (*db)->UpsertDevices(*scope, d);
+  if (!s.ok()) return Fail(s);
+  std::fprintf(stderr, "device %s registered (running servers see it within push.device_cache_ttl)\n", a.deviceid.c_str());
+  return kExitOk;
+}
+
+int RunDeviceList(const Config& config, const DeviceArgs& a) {
+  auto scope = ScopeFrom(a.tenant, a.env);
+  if (!scope.ok()) return Fail(scope.status());
+  auto db = OpenStore(config);
+  if (!db.ok()) return Fail(db.status());
+  auto list = (*db)->ListDevices(*scope, a.prefix, 1000000);
+  if (!list.ok()) return Fail(list.status());
+  std::printf("deviceid,devicetype,label,module\n");
+  for (const auto& d : *list) {
+    std::printf("%s,%s,\"%s\",%s\n", d.device_id.c_str(), d.device_type.c_str(), d.label.c_str(), d.module_template.c_str());
+  }
+  return kExitOk;
+}
+
+int RunDeviceImport(const Config& config, const DeviceArgs& a) {
+  auto scope = ScopeFrom(a.tenant, a.env);
+  if (!scope.ok()) return Fail(scope.status());
+  std::ifstream in(a.file, std::ios::binary);
+  if (!in) return Fail(Status::NotFound("cannot open " + a.file));
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto devices = push::ParseDeviceCsv(text.str());
+  if (!devices.ok()) return Fail(devices.status().WithContext(a.file));
+  auto db = OpenStore(config);
+  if (!db.ok()) return Fail(db.status());
+  Status s = (*db)->UpsertDevices(*scope, *devices);
+  if (!s.ok()) return Fail(s);
+  std::printf("%zu devices imported into %s/%s\n", devices->size(), scope->tenant.c_str(), EnvName(scope->env));
+  return kExitOk;
 }
 
 }  // namespace telecollect::cli

@@ -46,4 +46,11 @@ struct DecodeArgs {
 int RunDecode(const Config& config, const DecodeArgs& args);
 int RunDecodersCheck(const Config& config);
 
+struct DeviceArgs {
+  std::string tenant, env, deviceid, devicetype, label, module, prefix, file;
+};
+int RunDeviceSet(const Config& config, const DeviceArgs& args);
+int RunDeviceList(const Config& config, const DeviceArgs& args);
+int RunDeviceImport(const Config& config, const DeviceArgs& args);
+
 }  // namespace telecollect::cli

@@ -76,6 +76,23 @@ int main(int argc, char** argv) {
 
   auto* decoders = app.add_subcommand("decoders", "load every decoder directory and report what is active or refused");
 
+  DeviceArgs dv;
+  auto* device = app.add_subcommand("device", "the device registry: device id → device type, label, module naming");
+  device->require_subcommand(1);
+  auto* device_set = device->add_subcommand("set", "register or update one device");
+  auto* device_list = device->add_subcommand("list", "list registered devices (CSV)");
+  auto* device_import = device->add_subcommand("import", "register devices from a CSV file (deviceid,devicetype,label,module)");
+  for (auto* sub : {device_set, device_list, device_import}) {
+    sub->add_option("--tenant", dv.tenant, "tenant")->required();
+    sub->add_option("--env", dv.env, "preprod or prod")->required();
+  }
+  device_set->add_option("--deviceid", dv.deviceid, "device id as its frames carry it")->required();
+  device_set->add_option("--devicetype", dv.devicetype, "device type (decoder)");
+  device_set->add_option("--label", dv.label, "free text");
+  device_set->add_option("--module", dv.module, "module id template, e.g. site-a/{deviceid}/{field}");
+  device_list->add_option("--prefix", dv.prefix, "device id prefix");
+  device_import->add_option("file", dv.file, "CSV file")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -106,6 +123,9 @@ int main(int argc, char** argv) {
       return RunDecode(config, da);
     }
     if (*decoders) return RunDecodersCheck(config);
+    if (*device_set) return RunDeviceSet(config, dv);
+    if (*device_list) return RunDeviceList(config, dv);
+    if (*device_import) return RunDeviceImport(config, dv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "telecollect: unexpected error: %s\n", e.what());
     return kExitFailure;

@@ -49,8 +49,9 @@ int RunServe(Config config, const ServeArgs& args) {
         if (!ok) metrics.commit_failures.With({}).Inc();
       });
   push::Authenticator auth(*db, clock, config.auth.cache_ttl_ms);
-  push::PushService push_service(registry, committer, metrics, config.push, clock);
-  server::Api api({*db, committer, registry, auth, push_service, metrics, clock});
+  push::DeviceDirectory devices(*db, clock, config.push.device_cache_ttl_ms);
+  push::PushService push_service(registry, committer, metrics, config.push, clock, &devices);
+  server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock});
   server::HttpServer http(config.server, api, metrics);
 
   // SIGHUP reloads the decoder directories; handled by a dedicated thread

@@ -111,6 +111,7 @@ Status FillConfig(const toml::table& root, Config& c) {
     TableReader r(top.Table("push"), "push");
     TC_RETURN_IF_ERROR(r.Integer("max_batch_items", c.push.max_batch_items, 1));
     TC_RETURN_IF_ERROR(r.Duration("max_future_skew", c.push.max_future_skew_ms));
+    TC_RETURN_IF_ERROR(r.Duration("device_cache_ttl", c.push.device_cache_ttl_ms));
     TC_RETURN_IF_ERROR(r.Leftovers());
   }
   {

@@ -9,6 +9,7 @@
 #include "core/json_writer.h"
 #include "decode/decode_frame.h"
 #include "decode/decode_report.h"
+#include "push/device_csv.h"
 #include "push/json_batch.h"
 #include "push/json_fields.h"
 
@@ -88,6 +89,7 @@ std::string Api::RouteLabel(const HttpRequest& r) const {
     if (s[1] == "push") return "/v1/push/{source}";
     if (s[1] == "modules") return s.size() == 4 ? "/v1/modules/{id}/measurements" : "/v1/modules";
     if (s[1] == "frames") return "/v1/frames";
+    if (s[1] == "devices") return "/v1/devices";
     if (s[1] == "devicetypes") return s.size() == 4 ? "/v1/devicetypes/{t}/decode" : "/v1/devicetypes";
   }
   return "other";
@@ -115,7 +117,10 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
                          (seg[1] == "modules" || seg[1] == "frames" || seg[1] == "devicetypes");
   const bool try_decode = req.method == "POST" && seg.size() == 4 && seg[0] == "v1" && seg[1] == "devicetypes" &&
                           seg[3] == "decode";
-  if (!push && !known_get && !try_decode) {
+  const bool devices = seg.size() >= 2 && seg.size() <= 3 && seg[0] == "v1" && seg[1] == "devices" &&
+                       ((req.method == "GET" && seg.size() == 2) || (req.method == "POST" && seg.size() == 2) ||
+                        (req.method == "PUT" && seg.size() == 3));
+  if (!push && !known_get && !try_decode && !devices) {
     if (seg.empty() || (seg.size() >= 2 && seg[0] == "v1")) {
       return reply(Error(405, "method " + req.method + " not allowed on " + req.target));
     }
@@ -151,6 +156,52 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
       reply(std::move(resp));
     });
     return;
+  }
+
+  if (devices) {
+    if (req.method == "GET") {
+      auto limit = ParseLimit(t, 1000, 100000);
+      if (!limit.ok()) return reply(FromStatus(limit.status()));
+      auto list = d_.store.ListDevices(*scope, Param(t, "prefix"), *limit);
+      if (!list.ok()) return reply(FromStatus(list.status()));
+      JsonWriter w;
+      w.BeginObject().Key("devices").BeginArray();
+      for (const auto& dev : *list) {
+        w.BeginObject().Key("deviceid").String(dev.device_id).Key("devicetype").String(dev.device_type)
+            .Key("label").String(dev.label).Key("module").String(dev.module_template).EndObject();
+      }
+      w.EndArray().EndObject();
+      return reply(Json(200, w.Take()));
+    }
+    std::vector<store::Device> batch;
+    if (req.method == "POST") {  // bulk import, CSV
+      auto parsed = push::ParseDeviceCsv(req.body);
+      if (!parsed.ok()) return reply(FromStatus(parsed.status()));
+      batch = std::move(parsed).value();
+    } else {  // PUT /v1/devices/{id}, JSON
+      store::Device dev;
+      dev.device_id = seg[2];
+      push::PushRequest body_req;
+      body_req.body = req.body;
+      body_req.max_items = 1;
+      auto err = push::ForEachJsonItem(body_req, [&](size_t index, simdjson::dom::element item) {
+        push::ItemReader r(index, item);
+        dev.device_type = decode::NormalizeDeviceType(r.String("devicetype").value_or(""));
+        dev.label = r.String("label").value_or("");
+        dev.module_template = r.String("module").value_or("");
+        if (!dev.module_template.empty() && dev.module_template.find("{field}") == std::string::npos) {
+          r.Fail("module", "must contain {field}");
+        }
+        return r.error();
+      });
+      if (err) return reply(Json(400, ErrorJson(err->ToString())));
+      batch.push_back(std::move(dev));
+    }
+    Status s = d_.devices.Update(*scope, batch);
+    if (!s.ok()) return reply(FromStatus(s));
+    JsonWriter w;
+    w.BeginObject().Key("updated").Int(static_cast<int64_t>(batch.size())).EndObject();
+    return reply(Json(200, w.Take()));
   }
 
   if (try_decode) {

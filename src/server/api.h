@@ -4,6 +4,7 @@
 #include "core/metrics.h"
 #include "decode/registry.h"
 #include "push/auth.h"
+#include "push/device_directory.h"
 #include "push/push_service.h"
 #include "server/http_types.h"
 #include "store/group_commit.h"
@@ -21,6 +22,7 @@ class Api final : public HttpHandler {
     decode::DecoderRegistry& registry;
     push::Authenticator& auth;
     push::PushService& push;
+    push::DeviceDirectory& devices;
     Metrics& metrics;
     const Clock& clock;
   };
