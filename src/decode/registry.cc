@@ -1,5 +1,7 @@
 #include "decode/registry.h"
 
+#include "decode/native/native_types.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -27,6 +29,16 @@ LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs
   namespace fs = std::filesystem;
   LoadReport report;
   auto table = std::make_shared<Table>();
+  for (DeviceType& native : NativeDeviceTypes()) {
+    Status vectors = RunTestVectors(native);
+    if (!vectors.ok()) {
+      report.rejected.emplace_back(native.origin, vectors.message());
+      continue;
+    }
+    auto shared = std::make_shared<const DeviceType>(std::move(native));
+    (*table)[shared->name] = shared;
+    for (const auto& alias : shared->aliases) table->emplace(alias, shared);
+  }
   for (const std::string& dir : dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) continue;
