@@ -128,14 +128,15 @@ std::optional<EpochMs> ItemReader::EpochMillis(std::string_view path) {
   return static_cast<EpochMs>(*d);
 }
 
-std::optional<Bytes> ItemReader::Hex(std::string_view path) {
+std::optional<Bytes> ItemReader::Encoded(std::string_view path, const char* encoding,
+                                         Result<Bytes> (*decode)(std::string_view)) {
   auto v = Find(path);
   if (!v) return std::nullopt;
   if (v->type() != element_type::STRING) {
-    Fail(path, std::string("must be a hex string, got ") + JsonTypeName(v->type()));
+    Fail(path, std::string("must be a ") + encoding + " string, got " + JsonTypeName(v->type()));
     return std::nullopt;
   }
-  auto b = DecodeHex(v->get_string().value_unsafe());
+  auto b = decode(v->get_string().value_unsafe());
   if (!b.ok()) {
     Fail(path, b.status().message());
     return std::nullopt;
@@ -143,20 +144,8 @@ std::optional<Bytes> ItemReader::Hex(std::string_view path) {
   return std::move(b).value();
 }
 
-std::optional<Bytes> ItemReader::Base64(std::string_view path) {
-  auto v = Find(path);
-  if (!v) return std::nullopt;
-  if (v->type() != element_type::STRING) {
-    Fail(path, std::string("must be a base64 string, got ") + JsonTypeName(v->type()));
-    return std::nullopt;
-  }
-  auto b = DecodeBase64(v->get_string().value_unsafe());
-  if (!b.ok()) {
-    Fail(path, b.status().message());
-    return std::nullopt;
-  }
-  return std::move(b).value();
-}
+std::optional<Bytes> ItemReader::Hex(std::string_view path) { return Encoded(path, "hex", &DecodeHex); }
+std::optional<Bytes> ItemReader::Base64(std::string_view path) { return Encoded(path, "base64", &DecodeBase64); }
 
 std::string ItemReader::Metadata(std::initializer_list<std::string_view> paths) const {
   JsonWriter w;

@@ -50,6 +50,8 @@ class ItemReader {
   size_t index() const { return index_; }
 
  private:
+  std::optional<Bytes> Encoded(std::string_view path, const char* encoding, Result<Bytes> (*decode)(std::string_view));
+
   const size_t index_;
   const simdjson::dom::element item_;
   std::optional<ItemError> error_;
