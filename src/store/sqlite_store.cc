@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -313,15 +314,32 @@ Result<int64_t> SqliteStore::ModuleId(int64_t scope_id, const Measurement& m) {
   return id;
 }
 
-Status SqliteStore::UpsertMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& written) {
-  Stmt& up = stmts_->upsert_measurement;
+Status SqliteStore::StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged) {
   for (const Measurement& m : ms) {
     TC_ASSIGN_OR_RETURN(int64_t module_id, ModuleId(scope_id, m));
-    up.Bind(1, module_id).Bind(2, m.ts).Bind(3, m.value).Bind(4, m.quality);
-    TC_RETURN_IF_ERROR(up.Run());
-    ++written;
+    staged_.push_back({module_id, m.ts, m.value, m.quality});
+    ++staged;
   }
   return Status::Ok();
+}
+
+Status SqliteStore::FlushStaged() {
+  // In (module, ts) order each insert lands next to the previous one, usually
+  // at the end of the module's range: far fewer page seeks than frame order
+  // (every frame touching every module). stable_sort keeps the later of two
+  // writes to one (module, ts) last, so it still wins.
+  std::stable_sort(staged_.begin(), staged_.end(), [](const StagedPoint& a, const StagedPoint& b) {
+    return a.module_id != b.module_id ? a.module_id < b.module_id : a.ts < b.ts;
+  });
+  Stmt& up = stmts_->upsert_measurement;
+  Status s;
+  for (const StagedPoint& p : staged_) {
+    up.Bind(1, p.module_id).Bind(2, p.ts).Bind(3, p.value).Bind(4, p.quality);
+    s = up.Run();
+    if (!s.ok()) break;
+  }
+  staged_.clear();
+  return s;
 }
 
 Result<bool> SqliteStore::InsertFrame(int64_t scope_id, const DecodedFrame& df) {
@@ -346,6 +364,7 @@ void SqliteStore::ForgetUncommittedIds() {
 }
 
 Status SqliteStore::InTransaction(const std::function<Status()>& body) {
+  staged_.clear();
   TC_RETURN_IF_ERROR(stmts_->begin.Run());
   Status s = body();
   if (s.ok()) s = stmts_->commit.Run();
@@ -376,11 +395,11 @@ Result<std::vector<WriteResult>> SqliteStore::Write(std::span<const WriteBatch* 
           continue;
         }
         ++r.frames_new;
-        TC_RETURN_IF_ERROR(UpsertMeasurements(scope_id, batch.frames[i].measurements, r.measurements_written));
+        TC_RETURN_IF_ERROR(StageMeasurements(scope_id, batch.frames[i].measurements, r.measurements_written));
       }
-      TC_RETURN_IF_ERROR(UpsertMeasurements(scope_id, batch.measurements, r.measurements_written));
+      TC_RETURN_IF_ERROR(StageMeasurements(scope_id, batch.measurements, r.measurements_written));
     }
-    return Status::Ok();
+    return FlushStaged();
   }));
   return results;
 }
@@ -394,9 +413,9 @@ Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> resu
       stmts_->update_frame.Bind(1, StatusToInt(r.status)).Bind(2, r.reason).Bind(3, r.frame_id).Bind(4, scope_id);
       stmts_->update_frame.Bind(5, r.device_type);
       TC_RETURN_IF_ERROR(stmts_->update_frame.Run());
-      TC_RETURN_IF_ERROR(UpsertMeasurements(scope_id, r.measurements, written));
+      TC_RETURN_IF_ERROR(StageMeasurements(scope_id, r.measurements, written));
     }
-    return Status::Ok();
+    return FlushStaged();
   }));
   return Sync();
 }

@@ -57,7 +57,10 @@ class SqliteStore final : public Store {
   // Writer-side helpers; caller holds write_mu_ inside a transaction.
   Result<int64_t> ScopeId(const Scope& scope);
   Result<int64_t> ModuleId(int64_t scope_id, const Measurement& m);
-  Status UpsertMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& written);
+  // Measurements are staged during a transaction and upserted, sorted by
+  // (module, ts), by FlushStaged just before the commit.
+  Status StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged);
+  Status FlushStaged();
   Result<bool> InsertFrame(int64_t scope_id, const DecodedFrame& f);  // false = already journaled
   void ForgetUncommittedIds();
 
@@ -74,6 +77,13 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, int64_t> scope_ids_;  // "tenant\0env" → id; guarded by write_mu_
   std::unordered_map<std::string, int64_t> module_ids_; // "<scope_id>\0name" → id; guarded by write_mu_
   std::vector<std::string> new_scope_keys_, new_module_keys_;  // created in the open transaction
+  struct StagedPoint {
+    int64_t module_id;
+    EpochMs ts;
+    double value;
+    int quality;
+  };
+  std::vector<StagedPoint> staged_;  // guarded by write_mu_
 
   std::mutex read_mu_;
   std::vector<SqliteDb> idle_readers_;  // guarded by read_mu_

@@ -88,6 +88,20 @@ TEST_F(SqliteStoreTest, MeasurementsUpsertLastWriteWins) {
   EXPECT_EQ(store_->QueryMeasurements(q).status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(SqliteStoreTest, LaterWriteOfOnePointWinsWithinOneTransaction) {
+  WriteBatch a{pre_, {}, {{"m", 1000, 1.0, "", 0}, {"n", 1000, 7.0, "", 0}}};
+  WriteBatch b{pre_, {}, {{"m", 1000, 2.0, "", 0}}};
+  const WriteBatch* both[] = {&a, &b};
+  ASSERT_TRUE(store_->Write(both).ok());
+  MeasurementQuery q;
+  q.scope = pre_;
+  q.module = "m";
+  q.agg = Aggregate::kNone;
+  auto pts = store_->QueryMeasurements(q);
+  ASSERT_EQ(pts->size(), 1u);
+  EXPECT_EQ((*pts)[0].value, 2.0);
+}
+
 TEST_F(SqliteStoreTest, AggregatesByStep) {
   std::vector<Measurement> ms;
   for (int i = 0; i < 12; ++i) ms.push_back({"m", 600000LL * i, double(i), "", 0});  // every 10 min, 2 h
