@@ -8,7 +8,7 @@ build=(
   build-essential cmake ninja-build pkg-config git ca-certificates tzdata
   libboost1.81-dev libboost-url1.81-dev
   libsimdjson-dev libpugixml-dev libfast-float-dev libhowardhinnant-date-dev
-  libcurl4-openssl-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  libmozjs-102-dev libcurl4-openssl-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   zlib1g-dev libarchive-dev libssl-dev libsqlite3-dev libpq-dev
 )
 test=(

@@ -14,11 +14,14 @@ cmake --build build -j "$jobs"
 echo "== unit and end-to-end tests"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
 
+# SpiderMonkey (script decoders) installs its own signal handlers and allocator
+# arenas, which ASan's interceptors do not follow: its tests (label "script")
+# run in the release build only.
 echo "== ASan+UBSan unit tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTELECOLLECT_SANITIZE=ON -DTELECOLLECT_TESTS=ON >/dev/null
 cmake --build build-asan -j "$jobs" --target unit_tests
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --output-on-failure -j "$jobs" -L unit --timeout 600)
+  ctest --output-on-failure -j "$jobs" -L unit -LE script --timeout 600)
 
 echo "== fuzz (${fuzz_seconds}s per target)"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -1,6 +1,7 @@
 """End-to-end: the push API against a real `telecollect serve`."""
 import json
 import os
+import signal
 import socket
 import sys
 import time
@@ -152,6 +153,40 @@ class PushEndToEnd(unittest.TestCase):
         self.assertEqual(m["points"], [{"ts": "2020-01-01T00:00:00.000Z", "value": 32}])
         # Running it again changes nothing.
         self.assertIn("0 frames scanned", self.server.cli("redecode", "--devicetype", "late-sensor").stdout)
+
+    def test_javascript_decoder_is_loaded_on_sighup_and_a_runaway_one_fails_only_its_frame(self):
+        d = os.path.join(self.server.data_dir, "decoders")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "acme-th.js"), "w") as f:
+            f.write("function decodeUplink(input) {\n"
+                    "  var b = input.bytes;\n"
+                    "  if (b[0] === 0xff) { while (true) {} }\n"
+                    "  return { data: { temperature: ((b[0] << 8) | b[1]) / 10, status: { ok: true } } };\n"
+                    "}\n")
+        with open(os.path.join(d, "acme-th.toml"), "w") as f:
+            f.write('devicetype = "acme-th"\nkind = "script"\nscript = "acme-th.js"\n'
+                    '[[test]]\npayload = "00e1"\nexpect = { temperature = 22.5, status_ok = 1 }\n')
+        out = self.server.cli("decode", "--script", os.path.join(d, "acme-th.js"), "--payload", "00e1").stdout
+        self.assertIn('"decodeUplink":{"data":{"temperature":22.5', out)
+        self.server.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            types = self.server.get("/v1/devicetypes", self.token).json()["devicetypes"]
+            if "acme-th" in [t["devicetype"] for t in types]:
+                break
+            time.sleep(0.1)
+        r = self.server.push({"timestamp": 1600000000, "deviceid": "js1", "payload": "00e1", "devicetype": "acme-th"},
+                             self.token)
+        self.assertEqual(r.json()["decoded"], 1, r.body)
+        m = self.server.get("/v1/modules/js1.temperature/measurements", self.token).json()
+        self.assertEqual(m["points"][0]["value"], 22.5)
+        start = time.time()
+        r = self.server.push({"timestamp": 1600000001, "deviceid": "js1", "payload": "ff00", "devicetype": "acme-th"},
+                             self.token)
+        self.assertEqual(r.json()["failed"], 1, r.body)
+        self.assertLess(time.time() - start, 5)
+        fr = self.server.get("/v1/frames?deviceid=js1&status=failed", self.token).json()["frames"]
+        self.assertIn("limit", fr[0]["reason"])
 
     def test_slow_client_is_cut_off(self):
         s = socket.create_connection(("127.0.0.1", self.server.port))

@@ -10,6 +10,7 @@
 #include "core/json_writer.h"
 #include "decode/decode_frame.h"
 #include "decode/decode_report.h"
+#include "decode/script/script_factory.h"
 #include "push/device_csv.h"
 #include "push/redecode.h"
 #include "store/sqlite_store.h"
@@ -51,6 +52,13 @@ std::string Number(double v) {
 }
 
 }  // namespace
+
+std::unique_ptr<decode::DecoderRegistry> MakeRegistry(const Config& config) {
+  decode::ScriptLimits limits;
+  limits.timeout_ms = config.decoders.script_timeout_ms;
+  limits.heap_bytes = static_cast<uint32_t>(config.decoders.script_heap_mb) << 20;
+  return std::make_unique<decode::DecoderRegistry>(decode::MakeScriptFactory(limits));
+}
 
 int RunTokenCreate(const Config& config, const TokenCreateArgs& args) {
   auto scope = ScopeFrom(args.tenant, args.env);
@@ -180,7 +188,8 @@ int RunRedecode(const Config& config, const RedecodeArgs& a) {
   }
   if (Status s = ReadRange(a.from, a.to, filter.from, filter.to); !s.ok()) return Fail(s);
   filter.dry_run = a.dry_run;
-  decode::DecoderRegistry registry;
+  auto registry_ptr = MakeRegistry(config);
+  decode::DecoderRegistry& registry = *registry_ptr;
   auto report = registry.LoadDirectories(config.DecoderDirs());
   for (const auto& [file, why] : report.rejected) std::fprintf(stderr, "decoder refused: %s\n", why.c_str());
   auto db = OpenStore(config);
@@ -194,8 +203,36 @@ int RunRedecode(const Config& config, const RedecodeArgs& a) {
 }
 
 int RunDecode(const Config& config, const DecodeArgs& a) {
-  if (a.devicetype.empty() == a.spec.empty()) {
-    return Fail(Status::InvalidArgument("decode needs exactly one of --devicetype or --spec"));
+  if ((!a.devicetype.empty()) + (!a.spec.empty()) + (!a.script.empty()) != 1) {
+    return Fail(Status::InvalidArgument("decode needs exactly one of --devicetype, --spec or --script"));
+  }
+  std::optional<Bytes> bytes;
+  if (!a.payload.empty()) {
+    auto b = DecodeHex(a.payload);
+    if (!b.ok()) return Fail(b.status().WithContext("--payload"));
+    bytes = std::move(b).value();
+  }
+  decode::ScriptLimits limits;
+  limits.timeout_ms = config.decoders.script_timeout_ms;
+  limits.heap_bytes = static_cast<uint32_t>(config.decoders.script_heap_mb) << 20;
+  if (!a.script.empty()) {
+    // A vendor's decodeUplink file, tried before it is registered: its raw result.
+    std::ifstream in(a.script, std::ios::binary);
+    if (!in) return Fail(Status::NotFound("cannot open " + a.script));
+    std::ostringstream text;
+    text << in.rdbuf();
+    decode::ScriptDecoder script(text.str(), a.script, limits);
+    if (Status s = script.Check(); !s.ok()) return Fail(s);
+    if (!bytes) return Fail(Status::InvalidArgument("--payload is required"));
+    auto raw = script.Run({*bytes, a.fport, 0});
+    if (!raw.ok()) return Fail(raw.status());
+    std::printf("{\"decodeUplink\":%s,\"console\":%s}\n", raw->result_json.c_str(), raw->log.c_str());
+    decode::DeviceType type;
+    type.name = "script";
+    type.decoder = std::make_shared<decode::ScriptDecoder>(text.str(), a.script, limits);
+    bool ok = false;
+    std::printf("%s\n", decode::DecodeReportJson(type, *bytes, a.fport, a.deviceid, &ok).c_str());
+    return ok ? kExitOk : kExitUsage;
   }
   std::shared_ptr<const decode::DeviceType> type;
   if (!a.spec.empty()) {
@@ -203,30 +240,28 @@ int RunDecode(const Config& config, const DecodeArgs& a) {
     if (!in) return Fail(Status::NotFound("cannot open " + a.spec));
     std::ostringstream text;
     text << in.rdbuf();
-    auto dt = decode::LoadDeclarativeSpec(text.str(), a.spec);
+    auto dt = decode::LoadDeclarativeSpec(text.str(), a.spec, decode::MakeScriptFactory(limits));
     if (!dt.ok()) return Fail(dt.status());
     Status vectors = decode::RunTestVectors(*dt);
     if (!vectors.ok()) std::fprintf(stderr, "%s\n", vectors.message().c_str());
     else std::fprintf(stderr, "%s: %zu test vectors pass\n", a.spec.c_str(), dt->tests.size());
-    if (a.payload.empty()) return vectors.ok() ? kExitOk : kExitUsage;
+    if (!bytes) return vectors.ok() ? kExitOk : kExitUsage;
     type = std::make_shared<const decode::DeviceType>(std::move(dt).value());
   } else {
-    decode::DecoderRegistry registry;
-    registry.LoadDirectories(config.DecoderDirs());
-    type = registry.Find(a.devicetype);
+    auto registry = MakeRegistry(config);
+    registry->LoadDirectories(config.DecoderDirs());
+    type = registry->Find(a.devicetype);
     if (!type) return Fail(Status::NotFound("no active decoder for device type \"" + a.devicetype + "\""));
   }
-  if (a.payload.empty()) return Fail(Status::InvalidArgument("--payload is required"));
-  auto bytes = DecodeHex(a.payload);
-  if (!bytes.ok()) return Fail(bytes.status().WithContext("--payload"));
+  if (!bytes) return Fail(Status::InvalidArgument("--payload is required"));
   bool ok = false;
   std::printf("%s\n", decode::DecodeReportJson(*type, *bytes, a.fport, a.deviceid, &ok).c_str());
   return ok ? kExitOk : kExitUsage;
 }
 
 int RunDecodersCheck(const Config& config) {
-  decode::DecoderRegistry registry;
-  auto report = registry.LoadDirectories(config.DecoderDirs());
+  auto registry = MakeRegistry(config);
+  auto report = registry->LoadDirectories(config.DecoderDirs());
   for (const auto& a : report.active) std::printf("active  %s\n", a.c_str());
   for (const auto& [file, why] : report.rejected) std::printf("REFUSED %s\n  %s\n", file.c_str(), why.c_str());
   return report.rejected.empty() ? kExitOk : kExitUsage;

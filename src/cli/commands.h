@@ -1,11 +1,19 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "core/config.h"
 
+namespace telecollect::decode {
+class DecoderRegistry;
+}
+
 namespace telecollect::cli {
+
+// The decoder registry with JavaScript decoders enabled per `config.decoders`.
+std::unique_ptr<decode::DecoderRegistry> MakeRegistry(const Config& config);
 
 // Each command returns the process exit code (exit_codes.h) and writes its
 // result to stdout, its errors to stderr.
@@ -39,7 +47,7 @@ struct RedecodeArgs {
 int RunRedecode(const Config& config, const RedecodeArgs& args);
 
 struct DecodeArgs {
-  std::string devicetype, spec, payload;
+  std::string devicetype, spec, script, payload;
   std::optional<int> fport;
   std::string deviceid = "DEVICE";
 };

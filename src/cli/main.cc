@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
   int fport = -1;
   auto* decode = app.add_subcommand("decode", "try a decoder on a payload");
   decode->add_option("--devicetype", da.devicetype, "a registered device type");
-  decode->add_option("--spec", da.spec, "a declarative spec file to try before registering it");
+  decode->add_option("--spec", da.spec, "a spec file (declarative or script) to try before registering it");
+  decode->add_option("--script", da.script, "a vendor's decodeUplink .js file to try as it is");
   decode->add_option("--payload", da.payload, "payload in hex");
   decode->add_option("--fport", fport, "LoRaWAN fPort");
   decode->add_option("--deviceid", da.deviceid, "device id used to name modules");

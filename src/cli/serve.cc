@@ -28,6 +28,13 @@ int RunServe(Config config, const ServeArgs& args) {
   if (!args.listen.empty()) config.server.listen = args.listen;
   if (args.threads >= 0) config.server.threads = args.threads;
   InitLogging(config.log);
+  // SIGHUP reloads the decoder directories, on a dedicated thread. Block it
+  // before any thread exists (store, committer, JavaScript helpers) so that
+  // every thread inherits the mask and none is killed by the default action.
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hup, nullptr);
 
   auto opened = store::SqliteStore::Open(config.store, config.StorePath());
   if (!opened.ok()) {
@@ -38,7 +45,8 @@ int RunServe(Config config, const ServeArgs& args) {
 
   Metrics metrics;
   SystemClock clock;
-  decode::DecoderRegistry registry;
+  std::unique_ptr<decode::DecoderRegistry> registry_ptr = MakeRegistry(config);
+  decode::DecoderRegistry& registry = *registry_ptr;
   LogDecoderReport(registry.LoadDirectories(config.DecoderDirs()));
 
   store::GroupCommitter committer(
@@ -54,12 +62,6 @@ int RunServe(Config config, const ServeArgs& args) {
   server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock});
   server::HttpServer http(config.server, api, metrics);
 
-  // SIGHUP reloads the decoder directories; handled by a dedicated thread
-  // (blocked everywhere else, so that it is never delivered to a worker).
-  sigset_t hup;
-  sigemptyset(&hup);
-  sigaddset(&hup, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &hup, nullptr);
   std::atomic<bool> stopping{false};
   std::thread reloader([&] {
     while (true) {

@@ -40,6 +40,8 @@ struct DecoderOptions {
   // [decoders] dirs: spec directories, loaded in order (a later one wins).
   // <data_dir>/decoders is always appended.
   std::vector<std::string> dirs = {"decoders"};
+  int64_t script_timeout_ms = 100;   // [decoders] script_timeout: per JavaScript decodeUplink call
+  int64_t script_heap_mb = 64;       // [decoders] script_heap_mb: JavaScript heap per worker thread
 };
 
 struct AuthOptions {

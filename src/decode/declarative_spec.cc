@@ -1,5 +1,8 @@
 // Loader for declarative decoder specs: TOML → DeviceType. Format in docs/decoders.md.
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <set>
 #include <toml++/toml.h>
 
@@ -223,9 +226,12 @@ Result<TestVector> ParseTest(const toml::table& t, const std::string& where) {
   return tv;
 }
 
-Status ParseSpec(const toml::table& root, const std::string& origin, DeviceType& dt) {
+Status ParseVariants(const toml::table& root, const std::string& origin, DeviceType& dt);
+Status ParseTests(const toml::table& root, const std::string& origin, DeviceType& dt);
+
+Status ParseSpec(const toml::table& root, const std::string& origin, const ScriptFactory& scripts, DeviceType& dt) {
   TC_RETURN_IF_ERROR(OnlyKeys(root, {"devicetype", "description", "vendor", "model", "version", "module", "reference",
-                                     "kind", "aliases", "variant", "test"}, origin));
+                                     "kind", "aliases", "script", "variant", "test"}, origin));
   if (const toml::node* a = root.get("aliases")) {
     const toml::array* arr = a->as_array();
     if (!arr) return Status::InvalidArgument(origin + ": \"aliases\" must be an array of strings");
@@ -234,11 +240,13 @@ Status ParseSpec(const toml::table& root, const std::string& origin, DeviceType&
       dt.aliases.push_back(NormalizeDeviceType(*e.value<std::string>()));
     }
   }
-  for (auto key : {"devicetype", "description", "vendor", "model", "version", "module", "reference", "kind"}) {
+  for (auto key : {"devicetype", "description", "vendor", "model", "version", "module", "reference", "kind", "script"}) {
     TC_RETURN_IF_ERROR(CheckString(root, key, origin));
   }
   const std::string kind = GetString(root, "kind", "declarative");
-  if (kind != "declarative") return Status::InvalidArgument(origin + ": \"kind\" must be \"declarative\" in a .toml spec");
+  if (kind != "declarative" && kind != "script") {
+    return Status::InvalidArgument(origin + ": \"kind\" must be \"declarative\" or \"script\"");
+  }
   dt.name = NormalizeDeviceType(GetString(root, "devicetype"));
   if (dt.name.empty()) return Status::InvalidArgument(origin + ": \"devicetype\" is required");
   dt.description = GetString(root, "description");
@@ -248,6 +256,26 @@ Status ParseSpec(const toml::table& root, const std::string& origin, DeviceType&
     return Status::InvalidArgument(origin + ": \"module\" must contain {field}, or all fields would share one module");
   }
   dt.origin = origin;
+  if (kind == "script") {
+    if (root.get("variant")) return Status::InvalidArgument(origin + ": a script decoder has no [[variant]]");
+    const std::string script = GetString(root, "script");
+    if (script.empty()) return Status::InvalidArgument(origin + ": \"script\" (the .js file) is required");
+    if (!scripts) return Status::Unsupported(origin + ": script decoders are not available here");
+    const std::filesystem::path path = std::filesystem::path(origin).parent_path() / script;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::InvalidArgument(origin + ": cannot read script " + path.string());
+    std::ostringstream source;
+    source << in.rdbuf();
+    auto decoder = scripts(source.str(), path.string());
+    if (!decoder.ok()) return decoder.status();
+    dt.decoder = std::move(decoder).value();
+  } else {
+    TC_RETURN_IF_ERROR(ParseVariants(root, origin, dt));
+  }
+  return ParseTests(root, origin, dt);
+}
+
+Status ParseVariants(const toml::table& root, const std::string& origin, DeviceType& dt) {
   const toml::array* variants = root.get("variant") ? root.get("variant")->as_array() : nullptr;
   if (!variants || variants->empty()) {
     return Status::InvalidArgument(origin + ": at least one [[variant]] is required");
@@ -261,6 +289,10 @@ Status ParseSpec(const toml::table& root, const std::string& origin, DeviceType&
     parsed.push_back(std::move(v));
   }
   dt.decoder = std::make_shared<DeclarativeDecoder>(std::move(parsed));
+  return Status::Ok();
+}
+
+Status ParseTests(const toml::table& root, const std::string& origin, DeviceType& dt) {
   if (const toml::node* tests = root.get("test")) {
     const toml::array* arr = tests->as_array();
     if (!arr) return Status::InvalidArgument(origin + ": \"test\" must be an array of tables ([[test]])");
@@ -277,11 +309,12 @@ Status ParseSpec(const toml::table& root, const std::string& origin, DeviceType&
 
 }  // namespace
 
-Result<DeviceType> LoadDeclarativeSpec(const std::string& text, const std::string& origin) {
+Result<DeviceType> LoadDeclarativeSpec(const std::string& text, const std::string& origin,
+                                       const ScriptFactory& scripts) {
   DeviceType dt;
   try {
     toml::table root = toml::parse(text, origin);
-    TC_RETURN_IF_ERROR(ParseSpec(root, origin, dt));
+    TC_RETURN_IF_ERROR(ParseSpec(root, origin, scripts, dt));
   } catch (const toml::parse_error& e) {
     return Status::InvalidArgument(origin + ":" + std::to_string(e.source().begin.line) + ":" +
                                    std::to_string(e.source().begin.column) + ": " + std::string(e.description()));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,9 +40,17 @@ struct DeviceType {
 std::string ExpandModuleTemplate(std::string_view tmpl, std::string_view device_id, std::string_view device_type,
                                  std::string_view field);
 
-// Parses and checks a declarative spec (TOML). Errors name the file, the
-// variant/field index and the key. Does not run the test vectors.
-Result<DeviceType> LoadDeclarativeSpec(const std::string& toml_text, const std::string& origin);
+// Builds a script decoder from its source (checked: syntax, decodeUplink);
+// supplied by the JavaScript engine library (script/script_factory.h).
+using ScriptFactory =
+    std::function<Result<std::shared_ptr<const Decoder>>(const std::string& source, const std::string& name)>;
+
+// Parses and checks a device type spec (TOML): `kind = "declarative"` (byte
+// layouts) or `kind = "script"` with `script = "file.js"` (path relative to
+// the spec, built by `scripts`; refused when that is empty). Errors name the
+// file, the variant/field index and the key. Does not run the test vectors.
+Result<DeviceType> LoadDeclarativeSpec(const std::string& toml_text, const std::string& origin,
+                                       const ScriptFactory& scripts = {});
 
 // Runs every test vector; the error lists each failing vector by index.
 Status RunTestVectors(const DeviceType& type);

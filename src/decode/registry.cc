@@ -51,7 +51,7 @@ LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs
       std::ifstream in(file, std::ios::binary);
       std::ostringstream text;
       text << in.rdbuf();
-      auto dt = LoadDeclarativeSpec(text.str(), file.string());
+      auto dt = LoadDeclarativeSpec(text.str(), file.string(), scripts_);
       if (!dt.ok()) {
         report.rejected.emplace_back(file.string(), dt.status().message());
         continue;

@@ -21,6 +21,10 @@ struct LoadReport {
 // Thread-safe.
 class DecoderRegistry {
  public:
+  // `scripts` builds JavaScript decoders for `kind = "script"` specs; without
+  // it such specs are refused (listed in the LoadReport).
+  explicit DecoderRegistry(ScriptFactory scripts = {}) : scripts_(std::move(scripts)) {}
+
   using Table = std::map<std::string, std::shared_ptr<const DeviceType>, std::less<>>;
 
   // Null when no active decoder has that (normalised) name.
@@ -37,6 +41,7 @@ class DecoderRegistry {
   std::shared_ptr<const Table> Snapshot() const;
 
  private:
+  const ScriptFactory scripts_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Table> table_ = std::make_shared<Table>();  // guarded by mutex_
 };

@@ -1,0 +1,294 @@
+// The SpiderMonkey side of ScriptDecoder: one engine (JSContext) per thread,
+// one realm per decoder, a watchdog for time limits.
+#include "decode/script/script_decoder.h"
+
+#include <js/Array.h>
+#include <js/CompilationAndEvaluation.h>
+#include <js/Conversions.h>
+#include <js/ErrorReport.h>
+#include <js/Exception.h>
+#include <js/Initialization.h>
+#include <js/Interrupt.h>
+#include <js/PropertyAndElement.h>
+#include <js/SourceText.h>
+#include <jsapi.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "decode/flatten.h"
+
+namespace telecollect::decode {
+namespace {
+
+using SteadyMs = int64_t;
+SteadyMs NowSteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Defined before each decoder's own script, in its realm.
+constexpr char kPrelude[] = R"js(
+var __tc_log = [];
+var console = { log: function () {
+  if (__tc_log.length < 50) __tc_log.push(Array.prototype.map.call(arguments, String).join(' ').slice(0, 500));
+} };
+console.info = console.warn = console.error = console.debug = console.log;
+function __tc_run(bytes, fPort, recvTime) {
+  __tc_log = [];
+  var input = { bytes: bytes, recvTime: new Date(recvTime) };
+  if (fPort !== null) input.fPort = fPort;
+  var result = decodeUplink(input);
+  return JSON.stringify({ result: result, log: __tc_log },
+                        function (k, v) { return v === undefined ? null : v; });
+}
+)js";
+
+JSClass kGlobalClass = {"global", JSCLASS_GLOBAL_FLAGS, &JS::DefaultGlobalClassOps, nullptr, nullptr, nullptr};
+
+class Engine;
+
+// Wakes engines whose call ran past its deadline. One thread per process.
+class Watchdog {
+ public:
+  static Watchdog& Get() {
+    static Watchdog* w = new Watchdog();  // never destroyed: threads may outlive statics
+    return *w;
+  }
+  void Add(Engine* e) {
+    std::lock_guard lock(mu_);
+    engines_.insert(e);
+  }
+  void Remove(Engine* e) {
+    std::lock_guard lock(mu_);
+    engines_.erase(e);
+  }
+
+ private:
+  Watchdog() {
+    std::thread([this] { Run(); }).detach();
+  }
+  void Run();
+  std::mutex mu_;
+  std::set<Engine*> engines_;  // guarded by mu_
+};
+
+// One per thread that runs script decoders.
+class Engine {
+ public:
+  static Engine* ForThisThread() {
+    thread_local std::unique_ptr<Engine> engine;
+    if (!engine) {
+      static std::once_flag init;
+      // JS_ShutDown at exit stops SpiderMonkey's helper threads before its
+      // statics go (without it the process crashes in exit). exit() runs the
+      // main thread's thread_local destructors (its Engine) first, then this.
+      std::call_once(init, [] {
+        JS_Init();
+        std::atexit([] { JS_ShutDown(); });
+      });
+      engine = std::make_unique<Engine>();
+      if (!engine->cx_) engine.reset();
+    }
+    return engine.get();
+  }
+
+  Engine() {
+    cx_ = JS_NewContext(JS::DefaultHeapMaxBytes);
+    if (!cx_) return;
+    if (!JS::InitSelfHostedCode(cx_)) {
+      JS_DestroyContext(cx_);
+      cx_ = nullptr;
+      return;
+    }
+    JS_SetContextPrivate(cx_, this);
+    JS_AddInterruptCallback(cx_, &Engine::OnInterrupt);
+    Watchdog::Get().Add(this);
+  }
+  ~Engine() {
+    Watchdog::Get().Remove(this);
+    realms_.clear();  // roots go before the context
+    if (cx_) JS_DestroyContext(cx_);
+  }
+
+  JSContext* cx() const { return cx_; }
+  void SetHeapLimit(uint32_t bytes) { JS_SetGCParameter(cx_, JSGC_MAX_BYTES, bytes); }
+
+  // The decoder's global, compiling it on first use in this thread.
+  Result<JSObject*> Realm(uint64_t id, const std::string& source, const std::string& name) {
+    auto it = realms_.find(id);
+    if (it != realms_.end()) return it->second->get();
+    JS::RealmOptions options;
+    JS::RootedObject global(cx_, JS_NewGlobalObject(cx_, &kGlobalClass, nullptr, JS::FireOnNewGlobalHook, options));
+    if (!global) return Status::Internal("cannot create a JavaScript global");
+    JSAutoRealm ar(cx_, global);
+    if (!JS::InitRealmStandardClasses(cx_)) return Status::Internal("cannot initialise JavaScript standard classes");
+    TC_RETURN_IF_ERROR(Evaluate(kPrelude, "telecollect-prelude.js"));
+    TC_RETURN_IF_ERROR(Evaluate(source, name));
+    JS::RootedValue f(cx_);
+    if (!JS_GetProperty(cx_, global, "decodeUplink", &f) || !f.isObject() || !JS::IsCallable(&f.toObject())) {
+      return Status::InvalidArgument(name + ": no function decodeUplink(input) is defined");
+    }
+    auto rooted = std::make_unique<JS::PersistentRootedObject>(cx_, global);
+    JSObject* raw = rooted->get();
+    realms_.emplace(id, std::move(rooted));
+    return raw;
+  }
+
+  // Runs fn with a deadline; kInvalidArgument with the reason on failure.
+  Status Guarded(int64_t timeout_ms, const std::function<bool()>& fn, const std::string& name) {
+    expired_ = false;
+    deadline_ = NowSteadyMs() + timeout_ms;
+    const bool ok = fn();
+    deadline_ = 0;
+    if (ok) return Status::Ok();
+    if (expired_) {
+      JS_ClearPendingException(cx_);
+      return Status::InvalidArgument(name + ": decoder ran longer than its " + std::to_string(timeout_ms) +
+                                     " ms limit (decoders.script_timeout) and was stopped");
+    }
+    return Status::InvalidArgument(name + ": " + PendingError());
+  }
+
+  void CheckDeadline(SteadyMs now) {
+    const SteadyMs d = deadline_.load();
+    if (d != 0 && now > d && !expired_.exchange(true)) JS_RequestInterruptCallback(cx_);
+  }
+
+ private:
+  static bool OnInterrupt(JSContext* cx) {
+    auto* self = static_cast<Engine*>(JS_GetContextPrivate(cx));
+    return !(self && self->expired_.load());  // false: stop the script (uncatchable)
+  }
+
+  Status Evaluate(std::string_view code, const std::string& name) {
+    JS::CompileOptions opts(cx_);
+    opts.setFileAndLine(name.c_str(), 1);
+    JS::SourceText<mozilla::Utf8Unit> text;
+    if (!text.init(cx_, code.data(), code.size(), JS::SourceOwnership::Borrowed)) {
+      return Status::InvalidArgument(name + ": " + PendingError());
+    }
+    JS::RootedValue ignored(cx_);
+    if (!JS::Evaluate(cx_, opts, text, &ignored)) return Status::InvalidArgument(PendingError());
+    return Status::Ok();
+  }
+
+  // The pending exception as "file:line: message", cleared.
+  std::string PendingError() {
+    if (!JS_IsExceptionPending(cx_)) return "decoder stopped (out of memory or terminated)";
+    JS::ExceptionStack stack(cx_);
+    if (!JS::StealPendingExceptionStack(cx_, &stack)) return "unknown JavaScript error";
+    JS::ErrorReportBuilder report(cx_);
+    if (!report.init(cx_, stack, JS::ErrorReportBuilder::WithSideEffects) || !report.report()) {
+      return "JavaScript error";
+    }
+    std::string msg;
+    if (report.report()->filename) msg += std::string(report.report()->filename) + ":";
+    msg += std::to_string(report.report()->lineno) + ": ";
+    if (const char* m = report.report()->message().c_str()) msg += m;
+    return msg;
+  }
+
+  JSContext* cx_ = nullptr;
+  std::map<uint64_t, std::unique_ptr<JS::PersistentRootedObject>> realms_;
+  std::atomic<SteadyMs> deadline_{0};
+  std::atomic<bool> expired_{false};
+};
+
+void Watchdog::Run() {
+  while (true) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const SteadyMs now = NowSteadyMs();
+    std::lock_guard lock(mu_);
+    for (Engine* e : engines_) e->CheckDeadline(now);
+  }
+}
+
+std::atomic<uint64_t> g_next_id{1};
+
+std::string ToUtf8(JSContext* cx, JS::HandleValue v) {
+  JS::RootedString s(cx, JS::ToString(cx, v));
+  if (!s) return {};
+  JS::UniqueChars chars = JS_EncodeStringToUTF8(cx, s);
+  return chars ? std::string(chars.get()) : std::string();
+}
+
+}  // namespace
+
+ScriptDecoder::ScriptDecoder(std::string source, std::string name, ScriptLimits limits)
+    : source_(std::move(source)), name_(std::move(name)), limits_(limits), id_(g_next_id++) {}
+
+Status ScriptDecoder::Check() const {
+  Engine* engine = Engine::ForThisThread();
+  if (!engine) return Status::Internal("the JavaScript engine could not start");
+  return engine->Realm(id_, source_, name_).status();
+}
+
+Result<ScriptDecoder::RawResult> ScriptDecoder::Run(const DecodeInput& in) const {
+  Engine* engine = Engine::ForThisThread();
+  if (!engine) return Status::Internal("the JavaScript engine could not start");
+  engine->SetHeapLimit(limits_.heap_bytes);
+  TC_ASSIGN_OR_RETURN(JSObject* global_raw, engine->Realm(id_, source_, name_));
+  JSContext* cx = engine->cx();
+  JS::RootedObject global(cx, global_raw);
+  JSAutoRealm ar(cx, global);
+  JS::RootedObject bytes(cx, JS::NewArrayObject(cx, in.bytes.size()));
+  if (!bytes) return Status::Internal("out of memory building input.bytes");
+  for (size_t i = 0; i < in.bytes.size(); ++i) {
+    if (!JS_SetElement(cx, bytes, static_cast<uint32_t>(i), static_cast<int32_t>(in.bytes[i]))) {
+      return Status::Internal("cannot build input.bytes");
+    }
+  }
+  JS::RootedValueArray<3> args(cx);
+  args[0].setObject(*bytes);
+  if (in.fport) args[1].setInt32(*in.fport);
+  else args[1].setNull();
+  args[2].setDouble(static_cast<double>(in.received_at));
+  JS::RootedValue out(cx);
+  TC_RETURN_IF_ERROR(engine->Guarded(
+      limits_.timeout_ms, [&] { return JS_CallFunctionName(cx, global, "__tc_run", args, &out); }, name_));
+  std::string json = ToUtf8(cx, out);
+  // Split {"result": …, "log": […]} without a second JS round trip.
+  const std::string prefix = "{\"result\":";
+  const size_t log_at = json.rfind(",\"log\":");
+  if (json.compare(0, prefix.size(), prefix) != 0 || log_at == std::string::npos) {
+    return Status::InvalidArgument(name_ + ": decodeUplink returned nothing JSON can represent");
+  }
+  RawResult r;
+  r.result_json = json.substr(prefix.size(), log_at - prefix.size());
+  r.log = json.substr(log_at + 7, json.size() - log_at - 8);
+  return r;
+}
+
+Result<std::vector<DecodedValue>> ScriptDecoder::Decode(const DecodeInput& in) const {
+  TC_ASSIGN_OR_RETURN(RawResult raw, Run(in));
+  // {"data": {...}, "errors": [...], "warnings": [...]}: the script's own errors fail the frame.
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(raw.result_json).get(root) || root.type() != simdjson::dom::element_type::OBJECT) {
+    return Status::InvalidArgument(name_ + ": decodeUplink must return an object {data, warnings, errors}");
+  }
+  simdjson::dom::array errors;
+  if (!root["errors"].get(errors) && errors.size() > 0) {
+    std::string text;
+    for (simdjson::dom::element e : errors) {
+      std::string_view sv;
+      text += text.empty() ? "" : "; ";
+      text += e.get(sv) ? simdjson::minify(e) : std::string(sv);
+    }
+    return Status::InvalidArgument(name_ + ": " + text);
+  }
+  simdjson::dom::object data;
+  if (root["data"].get(data)) return Status::InvalidArgument(name_ + ": decodeUplink returned no data object");
+  return FlattenJsonData(simdjson::minify(data));
+}
+
+}  // namespace telecollect::decode

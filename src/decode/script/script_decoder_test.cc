@@ -1,0 +1,141 @@
+#include "decode/script/script_decoder.h"
+
+#include "decode/registry.h"
+#include "decode/script/script_factory.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+#include <map>
+#include <thread>
+
+namespace telecollect::decode {
+namespace {
+
+// A decoder written the way vendors write them (ES5 and ES2015 mixed).
+constexpr char kLht65[] = R"js(
+function decodeUplink(input) {
+  if (input.fPort !== 2) return { errors: ["unknown FPort"] };
+  var b = input.bytes;
+  const int16 = (hi, lo) => { let v = hi << 8 | lo; return v > 0x7fff ? v - 0x10000 : v; };
+  console.log("decoding", b.length, "bytes");
+  return { data: {
+    BatV: ((b[0] << 8 | b[1]) & 0x3fff) / 1000,
+    TempC_SHT: int16(b[2], b[3]) / 100,
+    Hum_SHT: (b[4] << 8 | b[5]) / 10,
+    Ext: { TempC_DS: int16(b[7], b[8]) / 100, present: b[6] === 1, kind: "Temperature Sensor" },
+    nothing: undefined,
+    list: [1, 2]
+  } };
+}
+)js";
+
+std::map<std::string, double> Values(const ScriptDecoder& d, const std::string& hex, std::optional<int> port) {
+  Bytes b = *DecodeHex(hex);
+  auto r = d.Decode({b, port, 1700000000000});
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  std::map<std::string, double> m;
+  if (r.ok()) for (auto& v : *r) m[v.field] = v.value;
+  return m;
+}
+
+TEST(ScriptDecoderTest, RunsAVendorStyleDecodeUplink) {
+  ScriptDecoder d(kLht65, "lht65.js", {});
+  ASSERT_TRUE(d.Check().ok());
+  auto m = Values(d, "cbf60b0d0376010add7fff", 2);
+  EXPECT_DOUBLE_EQ(m["BatV"], 3.062);
+  EXPECT_DOUBLE_EQ(m["TempC_SHT"], 28.29);
+  EXPECT_DOUBLE_EQ(m["Hum_SHT"], 88.6);
+  EXPECT_DOUBLE_EQ(m["Ext_TempC_DS"], 27.81);
+  EXPECT_EQ(m["Ext_present"], 1);
+  EXPECT_EQ(m.count("Ext_kind"), 0u);  // strings are not measurements
+  EXPECT_EQ(m.count("nothing"), 0u);
+  EXPECT_EQ(m["list_1"], 2);
+  Bytes b = *DecodeHex("cbf60b0d0376010add7fff");
+  auto raw = d.Run({b, 2, 0});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_NE(raw->result_json.find("\"nothing\":null"), std::string::npos) << raw->result_json;
+  EXPECT_EQ(raw->log, "[\"decoding 11 bytes\"]");
+}
+
+TEST(ScriptDecoderTest, ScriptErrorsExceptionsAndSyntaxAreReported) {
+  ScriptDecoder d(kLht65, "lht65.js", {});
+  Bytes b = *DecodeHex("00");
+  auto wrong_port = d.Decode({b, 42, 0});
+  ASSERT_FALSE(wrong_port.ok());
+  EXPECT_NE(wrong_port.status().message().find("unknown FPort"), std::string::npos);
+  ScriptDecoder thrower("function decodeUplink(i) { throw new Error('bad frame ' + i.bytes.length); }", "t.js", {});
+  auto t = thrower.Decode({b, 1, 0});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("bad frame 1"), std::string::npos) << t.status().message();
+  EXPECT_NE(t.status().message().find("t.js:1"), std::string::npos) << t.status().message();
+  ScriptDecoder syntax("function decodeUplink(i) {\n  return {data: {a: }};\n}", "s.js", {});
+  Status s = syntax.Check();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("s.js:2"), std::string::npos) << s.message();
+  ScriptDecoder missing("function decode(i) { return {}; }", "m.js", {});
+  EXPECT_NE(missing.Check().message().find("no function decodeUplink"), std::string::npos);
+}
+
+TEST(ScriptDecoderTest, ARunawayDecoderIsStoppedAndTheEngineStaysUsable) {
+  ScriptDecoder loop("function decodeUplink(i) { if (i.bytes[0] === 1) { while (true) {} } return {data: {v: i.bytes[0]}}; }",
+                     "loop.js", {50, 64u << 20});
+  Bytes spin = {1}, fine = {7};
+  const auto start = std::chrono::steady_clock::now();
+  auto r = loop.Decode({spin, 1, 0});
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("50 ms limit"), std::string::npos) << r.status().message();
+  EXPECT_LT(took, std::chrono::seconds(2));
+  auto ok = loop.Decode({fine, 1, 0});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ((*ok)[0].value, 7);
+}
+
+TEST(ScriptDecoderTest, WorksFromManyThreadsAtOnce) {
+  ScriptDecoder d(kLht65, "lht65.js", {});
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      Bytes b = *DecodeHex("cbf60b0d0376010add7fff");
+      for (int i = 0; i < 200; ++i) {
+        auto r = d.Decode({b, 2, 0});
+        if (r.ok() && r->size() == 7) ++good;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good.load(), 800);
+}
+
+TEST(ScriptSpecTest, AScriptDeviceTypeLoadsFromItsSpecAndPassesItsVectors) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("tc_script_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "lht.js") << kLht65;
+  std::ofstream(dir / "lht.toml") << "devicetype = 'js-lht65'\nkind = 'script'\nscript = 'lht.js'\n"
+                                     "[[test]]\nfport = 2\npayload = 'cbf60b0d0376010add7fff'\n"
+                                     "expect = { BatV = 3.062, TempC_SHT = 28.29, Hum_SHT = 88.6, Ext_TempC_DS = 27.81,"
+                                     " Ext_present = 1, list_0 = 1, list_1 = 2 }\n"
+                                     "[[test]]\nfport = 3\npayload = '00'\nexpect_error = 'unknown FPort'\n";
+  std::ofstream(dir / "broken.js") << "function decodeUplink(i) { return {data: {a: }}; }";
+  std::ofstream(dir / "broken.toml") << "devicetype = 'broken'\nkind = 'script'\nscript = 'broken.js'\n";
+  DecoderRegistry with_scripts(MakeScriptFactory({}));
+  LoadReport report = with_scripts.LoadDirectories({dir.string()});
+  ASSERT_NE(with_scripts.Find("js-lht65"), nullptr);
+  EXPECT_STREQ(with_scripts.Find("js-lht65")->decoder->kind(), "script");
+  ASSERT_EQ(report.rejected.size(), 1u);
+  EXPECT_NE(report.rejected[0].second.find("broken.js:1"), std::string::npos) << report.rejected[0].second;
+  DecoderRegistry without;
+  LoadReport none = without.LoadDirectories({dir.string()});
+  EXPECT_EQ(without.Find("js-lht65"), nullptr);
+  EXPECT_NE(none.rejected[0].second.find("not available"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace telecollect::decode
