@@ -7,6 +7,7 @@
 #include <js/Conversions.h>
 #include <js/ErrorReport.h>
 #include <js/Exception.h>
+#include <js/GCAPI.h>
 #include <js/Initialization.h>
 #include <js/Interrupt.h>
 #include <js/PropertyAndElement.h>
@@ -15,7 +16,9 @@
 #include <simdjson.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -143,24 +146,49 @@ class Engine {
     return raw;
   }
 
-  // Runs fn with a deadline; kInvalidArgument with the reason on failure.
-  Status Guarded(int64_t timeout_ms, const std::function<bool()>& fn, const std::string& name) {
+  // Runs fn with a deadline and a memory allowance; kInvalidArgument with the
+  // reason on failure.
+  Status Guarded(const ScriptLimits& limits, const std::function<bool()>& fn, const std::string& name) {
     expired_ = false;
-    deadline_ = NowSteadyMs() + timeout_ms;
+    over_memory_ = false;
+    memory_allowance_kb_ = static_cast<int64_t>(limits.heap_bytes >> 10);
+    start_rss_kb_ = ResidentKb();
+    deadline_ = NowSteadyMs() + limits.timeout_ms;
     const bool ok = fn();
     deadline_ = 0;
     if (ok) return Status::Ok();
     if (expired_) {
       JS_ClearPendingException(cx_);
-      return Status::InvalidArgument(name + ": decoder ran longer than its " + std::to_string(timeout_ms) +
+      if (over_memory_) {
+        JS_GC(cx_);  // give the memory back before the next frame
+        return Status::InvalidArgument(name + ": decoder used more than its " + std::to_string(limits.heap_bytes >> 20) +
+                                       " MiB memory limit (decoders.script_heap_mb) and was stopped");
+      }
+      return Status::InvalidArgument(name + ": decoder ran longer than its " + std::to_string(limits.timeout_ms) +
                                      " ms limit (decoders.script_timeout) and was stopped");
     }
     return Status::InvalidArgument(name + ": " + PendingError());
   }
 
-  void CheckDeadline(SteadyMs now) {
+  // Called by the watchdog. Memory is watched on the process's resident size:
+  // SpiderMonkey caps its GC heap (JSGC_MAX_BYTES) but not the malloc'd
+  // elements of arrays, so a decoder filling arrays is stopped here.
+  void CheckLimits(SteadyMs now, int64_t rss_kb) {
     const SteadyMs d = deadline_.load();
-    if (d != 0 && now > d && !expired_.exchange(true)) JS_RequestInterruptCallback(cx_);
+    if (d == 0) return;
+    if (rss_kb - start_rss_kb_.load() > memory_allowance_kb_.load()) over_memory_ = true;
+    if ((now > d || over_memory_) && !expired_.exchange(true)) JS_RequestInterruptCallback(cx_);
+  }
+
+  bool running() const { return deadline_.load() != 0; }
+
+  static int64_t ResidentKb() {
+    FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    long size = 0, resident = 0;
+    const int n = std::fscanf(f, "%ld %ld", &size, &resident);
+    std::fclose(f);
+    return n == 2 ? resident * (sysconf(_SC_PAGESIZE) / 1024) : 0;
   }
 
  private:
@@ -201,6 +229,9 @@ class Engine {
   std::map<uint64_t, std::unique_ptr<JS::PersistentRootedObject>> realms_;
   std::atomic<SteadyMs> deadline_{0};
   std::atomic<bool> expired_{false};
+  std::atomic<bool> over_memory_{false};
+  std::atomic<int64_t> start_rss_kb_{0};
+  std::atomic<int64_t> memory_allowance_kb_{0};
 };
 
 void Watchdog::Run() {
@@ -208,7 +239,11 @@ void Watchdog::Run() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const SteadyMs now = NowSteadyMs();
     std::lock_guard lock(mu_);
-    for (Engine* e : engines_) e->CheckDeadline(now);
+    bool any = false;
+    for (Engine* e : engines_) any |= e->running();
+    if (!any) continue;
+    const int64_t rss = Engine::ResidentKb();
+    for (Engine* e : engines_) e->CheckLimits(now, rss);
   }
 }
 
@@ -254,7 +289,7 @@ Result<ScriptDecoder::RawResult> ScriptDecoder::Run(const DecodeInput& in) const
   args[2].setDouble(static_cast<double>(in.received_at));
   JS::RootedValue out(cx);
   TC_RETURN_IF_ERROR(engine->Guarded(
-      limits_.timeout_ms, [&] { return JS_CallFunctionName(cx, global, "__tc_run", args, &out); }, name_));
+      limits_, [&] { return JS_CallFunctionName(cx, global, "__tc_run", args, &out); }, name_));
   std::string json = ToUtf8(cx, out);
   // Split {"result": …, "log": […]} without a second JS round trip.
   const std::string prefix = "{\"result\":";

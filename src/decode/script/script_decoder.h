@@ -11,7 +11,9 @@ namespace telecollect::decode {
 // Limits for JavaScript decoders ([decoders] script_timeout, script_heap).
 struct ScriptLimits {
   int64_t timeout_ms = 100;            // per decodeUplink call
-  uint32_t heap_bytes = 64u << 20;     // GC heap per worker thread
+  // Memory one call may add (GC heap cap per thread, and growth of the
+  // process's resident size watched during the call).
+  uint32_t heap_bytes = 64u << 20;
 };
 
 // A decoder written against the LoRaWAN Payload Codec API, as vendors publish

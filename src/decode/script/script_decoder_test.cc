@@ -95,6 +95,22 @@ TEST(ScriptDecoderTest, ARunawayDecoderIsStoppedAndTheEngineStaysUsable) {
   EXPECT_EQ((*ok)[0].value, 7);
 }
 
+TEST(ScriptDecoderTest, ADecoderAllocatingWithoutBoundIsStoppedAtTheCap) {
+  ScriptDecoder hog(
+      "function decodeUplink(i) { if (i.bytes[0] === 1) { var a = []; while (true) a.push(new Array(100000).fill(1)); }"
+      " return {data: {v: i.bytes[0]}}; }",
+      "hog.js", {10000, 64u << 20});
+  Bytes one = {1}, seven = {7};
+  const auto start = std::chrono::steady_clock::now();
+  auto r = hog.Decode({one, 1, 0});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("64 MiB memory limit"), std::string::npos) << r.status().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));  // the cap, not the 10 s timeout
+  auto next = hog.Decode({seven, 1, 0});
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ((*next)[0].value, 7);
+}
+
 TEST(ScriptDecoderTest, WorksFromManyThreadsAtOnce) {
   ScriptDecoder d(kLht65, "lht65.js", {});
   std::vector<std::thread> threads;
