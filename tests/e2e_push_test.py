@@ -25,6 +25,16 @@ class PushEndToEnd(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.cleanup()
 
+    def reload_decoders(self, expected):
+        self.server.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            types = self.server.get("/v1/devicetypes", self.token).json()["devicetypes"]
+            if expected in [t["devicetype"] for t in types]:
+                return
+            time.sleep(0.1)
+        self.fail(f"device type {expected} not active after SIGHUP")
+
     def frames(self, token=None, query=""):
         r = self.server.get("/v1/frames" + query, token or self.token)
         self.assertEqual(r.status, 200, r.body)
@@ -145,8 +155,14 @@ class PushEndToEnd(unittest.TestCase):
             f.write('devicetype = "late-sensor"\n[[variant]]\n[[variant.field]]\nname = "temperature"\n'
                     'offset = 0\ntype = "i16"\nscale = 0.01\nunit = "°C"\n'
                     '[[test]]\npayload = "0c80"\nexpect = { temperature = 32.0 }\n')
-        out = self.server.cli("redecode", "--tenant", "acme", "--env", "preprod").stdout
-        self.assertIn("1 decoded", out)
+        out = self.server.cli("redecode", "--tenant", "acme", "--env", "preprod", "--dry-run").stdout
+        self.assertIn("(dry run)", out)
+        self.assertEqual(self.frames(query="?deviceid=late")[0]["status"], "no-decoder")  # dry run wrote nothing
+        self.reload_decoders("late-sensor")  # the running server learns the new spec on SIGHUP
+        r = self.server.request("POST", "/v1/redecode?devicetype=late-sensor", "",
+                                {"Authorization": f"Bearer {self.token}"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["decoded"], 1, r.body)
         fr = self.frames(query="?deviceid=late")
         self.assertEqual(fr[0]["status"], "decoded")
         m = self.server.get("/v1/modules/late.temperature/measurements", self.token).json()
@@ -168,13 +184,7 @@ class PushEndToEnd(unittest.TestCase):
                     '[[test]]\npayload = "00e1"\nexpect = { temperature = 22.5, status_ok = 1 }\n')
         out = self.server.cli("decode", "--script", os.path.join(d, "acme-th.js"), "--payload", "00e1").stdout
         self.assertIn('"decodeUplink":{"data":{"temperature":22.5', out)
-        self.server.proc.send_signal(signal.SIGHUP)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            types = self.server.get("/v1/devicetypes", self.token).json()["devicetypes"]
-            if "acme-th" in [t["devicetype"] for t in types]:
-                break
-            time.sleep(0.1)
+        self.reload_decoders("acme-th")
         r = self.server.push({"timestamp": 1600000000, "deviceid": "js1", "payload": "00e1", "devicetype": "acme-th"},
                              self.token)
         self.assertEqual(r.json()["decoded"], 1, r.body)
@@ -306,6 +316,13 @@ class PlatformPush(unittest.TestCase):
                                   {"Content-Type": "text/csv", "Authorization": f"Bearer {self.token}"})
         self.assertEqual(bad.status, 400, bad.body)
         self.assertIn("line 1, column 2", bad.json()["error"])
+
+    def test_a_retried_sigfox_callback_is_stored_once(self):
+        body = {"device": "2C4F1A", "time": 1741594502, "data": "0100e6021c000000", "seqNumber": 1387}
+        first = self.post("/v1/push/sigfox", body).json()
+        again = self.post("/v1/push/sigfox", dict(body, time=str(body["time"]))).json()  # template quoting changed
+        self.assertEqual((first["accepted"], again["accepted"], again["duplicates"]), (1, 0, 1))
+        self.assertEqual(len(self.server.get("/v1/frames?deviceid=2C4F1A", self.token).json()["frames"]), 1)
 
     def test_bad_platform_body_names_the_field_path(self):
         r = self.post("/v1/push/thingpark", {"DevEUI_uplink": {"DevEUI": "00", "payload_hex": "0g"}})

@@ -12,6 +12,7 @@
 #include "push/device_csv.h"
 #include "push/json_batch.h"
 #include "push/json_fields.h"
+#include "push/redecode.h"
 
 namespace telecollect::server {
 namespace {
@@ -90,6 +91,7 @@ std::string Api::RouteLabel(const HttpRequest& r) const {
     if (s[1] == "modules") return s.size() == 4 ? "/v1/modules/{id}/measurements" : "/v1/modules";
     if (s[1] == "frames") return "/v1/frames";
     if (s[1] == "devices") return "/v1/devices";
+    if (s[1] == "redecode") return "/v1/redecode";
     if (s[1] == "devicetypes") return s.size() == 4 ? "/v1/devicetypes/{t}/decode" : "/v1/devicetypes";
   }
   return "other";
@@ -120,7 +122,8 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
   const bool devices = seg.size() >= 2 && seg.size() <= 3 && seg[0] == "v1" && seg[1] == "devices" &&
                        ((req.method == "GET" && seg.size() == 2) || (req.method == "POST" && seg.size() == 2) ||
                         (req.method == "PUT" && seg.size() == 3));
-  if (!push && !known_get && !try_decode && !devices) {
+  const bool redecode = req.method == "POST" && seg.size() == 2 && seg[0] == "v1" && seg[1] == "redecode";
+  if (!push && !known_get && !try_decode && !devices && !redecode) {
     if (seg.empty() || (seg.size() >= 2 && seg[0] == "v1")) {
       return reply(Error(405, "method " + req.method + " not allowed on " + req.target));
     }
@@ -156,6 +159,40 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
       reply(std::move(resp));
     });
     return;
+  }
+
+  if (redecode) {
+    // Re-runs the current decoders over this scope's journaled frames. Runs in
+    // the request (bounded by the filter); idempotent.
+    push::RedecodeFilter filter;
+    filter.scopes = {*scope};
+    if (auto v = Param(t, "devicetype"); !v.empty()) filter.device_type = decode::NormalizeDeviceType(v);
+    if (auto v = Param(t, "deviceid"); !v.empty()) filter.device_id = std::string(v);
+    if (auto v = Param(t, "status"); v == "all") {
+      filter.statuses = {DecodeStatus::kNoDecoder, DecodeStatus::kFailed, DecodeStatus::kDecoded};
+    } else if (!v.empty()) {
+      auto st = ParseDecodeStatus(v);
+      if (!st.ok()) return reply(FromStatus(st.status()));
+      filter.statuses = {*st};
+    }
+    for (const char* bound : {"from", "to"}) {
+      if (auto v = Param(t, bound); !v.empty()) {
+        auto r = ParseTimeBound(bound, v);
+        if (!r.ok()) return reply(FromStatus(r.status()));
+        (std::string_view(bound) == "from" ? filter.from : filter.to) = *r;
+      }
+    }
+    filter.dry_run = Param(t, "dry_run") == "true";
+    auto report = push::Redecode(d_.store, d_.registry, filter);
+    if (!report.ok()) return reply(FromStatus(report.status()));
+    JsonWriter w;
+    w.BeginObject().Key("scanned").Int(static_cast<int64_t>(report->scanned))
+        .Key("decoded").Int(static_cast<int64_t>(report->decoded))
+        .Key("pending").Int(static_cast<int64_t>(report->pending))
+        .Key("failed").Int(static_cast<int64_t>(report->failed))
+        .Key("measurements").Int(static_cast<int64_t>(filter.dry_run ? 0 : report->measurements))
+        .Key("dry_run").Bool(filter.dry_run).EndObject();
+    return reply(Json(200, w.Take()));
   }
 
   if (devices) {
