@@ -27,6 +27,7 @@ test:
 bench: build
 	@scripts/install-deps.sh bench
 	@$(BUILD)/store_write_bench
+	@$(BUILD)/decode_bench .
 	@bench/push.sh $(BUILD)/src/cli/telecollect
 
 clean:

@@ -1,5 +1,6 @@
 #include "decode/declarative_decoder.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -30,12 +31,15 @@ int64_t SignExtend(uint64_t v, int bits) {
   return static_cast<int64_t>((v ^ sign) - sign);
 }
 
-// Scaled values such as 2829 * 0.01 come out as 28.290000000000003; keep the
-// 15 significant digits a double can represent faithfully.
+// Scaled values such as 2829 * 0.3 come out as 848.6999999999999; keep the
+// 15 significant digits a double can represent faithfully. (Scales of the form
+// 1/n are applied as a division, which is exact to the last digit: no tidying.)
 double Tidy(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return std::strtod(buf, nullptr);
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 15);
+  double out = v;
+  std::from_chars(buf, end, out);
+  return out;
 }
 
 std::string Hex2(uint8_t b) {
@@ -119,7 +123,12 @@ Result<std::vector<DecodedValue>> DeclarativeDecoder::Decode(const DecodeInput& 
     if (!std::isfinite(value)) {
       return Status::InvalidArgument("field \"" + f.name + "\" at byte " + std::to_string(f.offset) + " is not a finite number");
     }
-    if (f.scale != 1 || f.add != 0) value = Tidy(value * f.scale + f.add);
+    if (f.divisor != 0) {
+      value = value / f.divisor;
+      if (f.add != 0) value = Tidy(value + f.add);
+    } else if (f.scale != 1 || f.add != 0) {
+      value = Tidy(value * f.scale + f.add);
+    }
     out.push_back({f.name, value, f.unit});
   }
   return out;

@@ -24,6 +24,7 @@ class DeclarativeDecoder final : public Decoder {
     int bit_offset = 0;  // from the least significant bit of the read integer
     int bits = 0;        // 0 = the whole integer
     double scale = 1;
+    double divisor = 0;  // 1/scale when that is a whole number (0.01 → 100): dividing rounds exactly
     double add = 0;
     std::string unit;
     std::optional<int64_t> invalid;  // raw value meaning "no reading": field omitted

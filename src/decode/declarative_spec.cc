@@ -135,6 +135,10 @@ Result<DeclarativeDecoder::Field> ParseField(const toml::table& t, const std::st
     }
   }
   TC_ASSIGN_OR_RETURN(f.scale, GetNumber(t, "scale", w, 1));
+  if (f.scale != 0 && std::fabs(f.scale) < 1) {
+    const double inverse = std::round(1.0 / f.scale);
+    if (std::fabs(inverse * f.scale - 1.0) < 1e-12) f.divisor = inverse;
+  }
   TC_ASSIGN_OR_RETURN(f.add, GetNumber(t, "add", w, 0));
   TC_RETURN_IF_ERROR(CheckString(t, "unit", w));
   f.unit = GetString(t, "unit");

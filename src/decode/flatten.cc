@@ -50,6 +50,11 @@ void Walk(element e, std::string& name, std::vector<DecodedValue>& out, int dept
 
 }  // namespace
 
+void FlattenJsonObject(simdjson::dom::element object, std::vector<DecodedValue>& out) {
+  std::string name;
+  Walk(object, name, out, 0);
+}
+
 Result<std::vector<DecodedValue>> FlattenJsonData(std::string_view json) {
   simdjson::dom::parser parser;
   element root;

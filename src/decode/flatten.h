@@ -1,5 +1,7 @@
 #pragma once
 
+#include <simdjson.h>
+
 #include <string_view>
 #include <vector>
 
@@ -13,5 +15,7 @@ namespace telecollect::decode {
 // [A-Za-z0-9_-] become '_', booleans become 1/0, strings and nulls are not
 // measurements and are skipped. kInvalidArgument if `json` is not an object.
 Result<std::vector<DecodedValue>> FlattenJsonData(std::string_view json);
+// The same over an already parsed object.
+void FlattenJsonObject(simdjson::dom::element object, std::vector<DecodedValue>& out);
 
 }  // namespace telecollect::decode

@@ -26,6 +26,7 @@ double Tenths(int32_t v) { return std::round(v) / 10.0; }
 Result<std::vector<DecodedValue>> ElsysDecoder::Decode(const DecodeInput& in) const {
   const Bytes& b = in.bytes;
   std::vector<DecodedValue> out;
+  out.reserve(8);
   size_t i = 0;
   auto need = [&](size_t n, const char* what) -> Status {
     if (i + 1 + n > b.size()) {

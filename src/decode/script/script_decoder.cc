@@ -3,6 +3,7 @@
 #include "decode/script/script_decoder.h"
 
 #include <js/Array.h>
+#include <js/GCVector.h>
 #include <js/CompilationAndEvaluation.h>
 #include <js/Conversions.h>
 #include <js/ErrorReport.h>
@@ -52,6 +53,11 @@ function __tc_run(bytes, fPort, recvTime) {
   var result = decodeUplink(input);
   return JSON.stringify({ result: result, log: __tc_log },
                         function (k, v) { return v === undefined ? null : v; });
+}
+function __tc_decode(bytes, fPort, recvTime) {
+  var input = { bytes: bytes, recvTime: new Date(recvTime) };
+  if (fPort !== null) input.fPort = fPort;
+  return JSON.stringify(decodeUplink(input));
 }
 )js";
 
@@ -152,7 +158,7 @@ class Engine {
     expired_ = false;
     over_memory_ = false;
     memory_allowance_kb_ = static_cast<int64_t>(limits.heap_bytes >> 10);
-    start_rss_kb_ = ResidentKb();
+    start_rss_kb_ = -1;  // the watchdog takes the baseline at its next tick
     deadline_ = NowSteadyMs() + limits.timeout_ms;
     const bool ok = fn();
     deadline_ = 0;
@@ -176,7 +182,12 @@ class Engine {
   void CheckLimits(SteadyMs now, int64_t rss_kb) {
     const SteadyMs d = deadline_.load();
     if (d == 0) return;
-    if (rss_kb - start_rss_kb_.load() > memory_allowance_kb_.load()) over_memory_ = true;
+    int64_t base = start_rss_kb_.load();
+    if (base < 0) {
+      start_rss_kb_ = rss_kb;
+      return;
+    }
+    if (rss_kb - base > memory_allowance_kb_.load()) over_memory_ = true;
     if ((now > d || over_memory_) && !expired_.exchange(true)) JS_RequestInterruptCallback(cx_);
   }
 
@@ -267,7 +278,7 @@ Status ScriptDecoder::Check() const {
   return engine->Realm(id_, source_, name_).status();
 }
 
-Result<ScriptDecoder::RawResult> ScriptDecoder::Run(const DecodeInput& in) const {
+Result<std::string> ScriptDecoder::Call(const DecodeInput& in, const char* entry) const {
   Engine* engine = Engine::ForThisThread();
   if (!engine) return Status::Internal("the JavaScript engine could not start");
   engine->SetHeapLimit(limits_.heap_bytes);
@@ -275,13 +286,11 @@ Result<ScriptDecoder::RawResult> ScriptDecoder::Run(const DecodeInput& in) const
   JSContext* cx = engine->cx();
   JS::RootedObject global(cx, global_raw);
   JSAutoRealm ar(cx, global);
-  JS::RootedObject bytes(cx, JS::NewArrayObject(cx, in.bytes.size()));
+  JS::RootedValueVector values(cx);
+  if (!values.resize(in.bytes.size())) return Status::Internal("out of memory building input.bytes");
+  for (size_t i = 0; i < in.bytes.size(); ++i) values[i].setInt32(in.bytes[i]);
+  JS::RootedObject bytes(cx, JS::NewArrayObject(cx, values));
   if (!bytes) return Status::Internal("out of memory building input.bytes");
-  for (size_t i = 0; i < in.bytes.size(); ++i) {
-    if (!JS_SetElement(cx, bytes, static_cast<uint32_t>(i), static_cast<int32_t>(in.bytes[i]))) {
-      return Status::Internal("cannot build input.bytes");
-    }
-  }
   JS::RootedValueArray<3> args(cx);
   args[0].setObject(*bytes);
   if (in.fport) args[1].setInt32(*in.fport);
@@ -289,8 +298,13 @@ Result<ScriptDecoder::RawResult> ScriptDecoder::Run(const DecodeInput& in) const
   args[2].setDouble(static_cast<double>(in.received_at));
   JS::RootedValue out(cx);
   TC_RETURN_IF_ERROR(engine->Guarded(
-      limits_, [&] { return JS_CallFunctionName(cx, global, "__tc_run", args, &out); }, name_));
-  std::string json = ToUtf8(cx, out);
+      limits_, [&] { return JS_CallFunctionName(cx, global, entry, args, &out); }, name_));
+  if (!out.isString()) return Status::InvalidArgument(name_ + ": decodeUplink returned nothing JSON can represent");
+  return ToUtf8(cx, out);
+}
+
+Result<ScriptDecoder::RawResult> ScriptDecoder::Run(const DecodeInput& in) const {
+  TC_ASSIGN_OR_RETURN(std::string json, Call(in, "__tc_run"));
   // Split {"result": …, "log": […]} without a second JS round trip.
   const std::string prefix = "{\"result\":";
   const size_t log_at = json.rfind(",\"log\":");
@@ -304,11 +318,11 @@ Result<ScriptDecoder::RawResult> ScriptDecoder::Run(const DecodeInput& in) const
 }
 
 Result<std::vector<DecodedValue>> ScriptDecoder::Decode(const DecodeInput& in) const {
-  TC_ASSIGN_OR_RETURN(RawResult raw, Run(in));
+  TC_ASSIGN_OR_RETURN(std::string json, Call(in, "__tc_decode"));
   // {"data": {...}, "errors": [...], "warnings": [...]}: the script's own errors fail the frame.
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(raw.result_json).get(root) || root.type() != simdjson::dom::element_type::OBJECT) {
+  if (parser.parse(json).get(root) || root.type() != simdjson::dom::element_type::OBJECT) {
     return Status::InvalidArgument(name_ + ": decodeUplink must return an object {data, warnings, errors}");
   }
   simdjson::dom::array errors;
@@ -321,9 +335,13 @@ Result<std::vector<DecodedValue>> ScriptDecoder::Decode(const DecodeInput& in) c
     }
     return Status::InvalidArgument(name_ + ": " + text);
   }
-  simdjson::dom::object data;
-  if (root["data"].get(data)) return Status::InvalidArgument(name_ + ": decodeUplink returned no data object");
-  return FlattenJsonData(simdjson::minify(data));
+  simdjson::dom::element data;
+  if (root["data"].get(data) || data.type() != simdjson::dom::element_type::OBJECT) {
+    return Status::InvalidArgument(name_ + ": decodeUplink returned no data object");
+  }
+  std::vector<DecodedValue> out;
+  FlattenJsonObject(data, out);
+  return out;
 }
 
 }  // namespace telecollect::decode

@@ -48,6 +48,9 @@ class ScriptDecoder final : public Decoder {
   Status Check() const;
 
  private:
+  // Calls a prelude entry point (__tc_run, __tc_decode): its JSON string.
+  Result<std::string> Call(const DecodeInput& input, const char* entry) const;
+
   const std::string source_;
   const std::string name_;
   const ScriptLimits limits_;
