@@ -16,5 +16,4 @@ class GenericSensorsEnvelope final : public Envelope {
   ParsedFrames Parse(const PushRequest& request) const override;
 };
 
-
 }  // namespace telecollect::push

@@ -17,10 +17,9 @@ simdjson::dom::parser& ThreadParser() {
 
 std::optional<ItemError> BodyError(std::string reason) { return ItemError{std::nullopt, "", std::move(reason), false}; }
 
-std::optional<ItemError> TooMany(size_t n, size_t max) {
-  ItemError e{std::nullopt, "", "batch has more than " + std::to_string(max) + " items (push.max_batch_items)", true};
-  (void)n;
-  return e;
+std::optional<ItemError> TooMany(size_t max) {
+  return ItemError{std::nullopt, "", "batch has more than " + std::to_string(max) + " items (push.max_batch_items)",
+                   true};
 }
 
 std::optional<ItemError> VisitObject(size_t index, simdjson::dom::element e,
@@ -65,7 +64,7 @@ std::optional<ItemError> ForEachJsonItem(
       return BodyError(std::string("body is not valid JSON: ") + simdjson::error_message(err));
     }
     simdjson::dom::array arr = doc.get_array().value_unsafe();
-    if (arr.size() > request.max_items) return TooMany(arr.size(), request.max_items);
+    if (arr.size() > request.max_items) return TooMany(request.max_items);
     size_t i = 0;
     for (simdjson::dom::element e : arr) {
       if (auto err = VisitObject(i++, e, visit)) return err;
@@ -91,7 +90,7 @@ std::optional<ItemError> ForEachJsonItem(
     pos = end + 1;
     ++line_no;
     if (TrimLeft(line).empty()) continue;
-    if (index >= request.max_items) return TooMany(index + 1, request.max_items);
+    if (index >= request.max_items) return TooMany(request.max_items);
     simdjson::dom::element doc;
     if (auto err = parser.parse(line.data(), line.size()).get(doc)) {
       return ItemError{index, "", "line " + std::to_string(line_no) + " is not valid JSON: " + simdjson::error_message(err),
