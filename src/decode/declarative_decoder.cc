@@ -129,7 +129,7 @@ Result<std::vector<DecodedValue>> DeclarativeDecoder::Decode(const DecodeInput& 
     } else if (f.scale != 1 || f.add != 0) {
       value = Tidy(value * f.scale + f.add);
     }
-    out.push_back({f.name, value, f.unit});
+    AddValue(out, f.name, value, f.unit);
   }
   return out;
 }

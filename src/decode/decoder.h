@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/hex.h"
@@ -23,6 +24,14 @@ struct DecodedValue {
   double value = 0;
   std::string unit;
 };
+
+// Appends one value without temporaries (the hot path of native decoders).
+inline void AddValue(std::vector<DecodedValue>& out, std::string_view field, double value, std::string_view unit) {
+  DecodedValue& v = out.emplace_back();
+  v.field.assign(field.data(), field.size());
+  v.value = value;
+  v.unit.assign(unit.data(), unit.size());
+}
 
 // Turns payload bytes into named values. Implementations are immutable once
 // built and safe to call from any number of threads at once.

@@ -35,7 +35,7 @@ Result<std::vector<DecodedValue>> ElsysDecoder::Decode(const DecodeInput& in) co
     }
     return Status::Ok();
   };
-  auto put = [&](const char* field, double value, const char* unit) { out.push_back({field, value, unit}); };
+  auto put = [&](std::string_view field, double value, std::string_view unit) { AddValue(out, field, value, unit); };
   while (i < b.size()) {
     const uint8_t type = b[i];
     const uint8_t* p = b.data() + i + 1;

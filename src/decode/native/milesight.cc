@@ -52,27 +52,27 @@ Result<std::vector<DecodedValue>> MilesightDecoder::Decode(const DecodeInput& in
       TC_RETURN_IF_ERROR(need(static_cast<size_t>(n)));
     } else if (type == 0x75) {
       TC_RETURN_IF_ERROR(need(1));
-      out.push_back({"battery", static_cast<double>(p[0]), "%"});
+      AddValue(out, "battery", static_cast<double>(p[0]), "%");
     } else if (type == 0x67) {
       TC_RETURN_IF_ERROR(need(2));
-      out.push_back({"temperature", S16(p) / 10.0, "°C"});
+      AddValue(out, "temperature", S16(p) / 10.0, "°C");
     } else if (type == 0x68) {
       TC_RETURN_IF_ERROR(need(1));
-      out.push_back({"humidity", p[0] / 2.0, "%RH"});
+      AddValue(out, "humidity", p[0] / 2.0, "%RH");
     } else if (type == 0x6A) {
       TC_RETURN_IF_ERROR(need(2));
-      out.push_back({"activity", static_cast<double>(U16(p)), ""});
+      AddValue(out, "activity", static_cast<double>(U16(p)), "");
     } else if (type == 0x65) {
       TC_RETURN_IF_ERROR(need(6));
-      out.push_back({"illumination", static_cast<double>(U16(p)), "lx"});
-      out.push_back({"infrared_and_visible", static_cast<double>(U16(p + 2)), ""});
-      out.push_back({"infrared", static_cast<double>(U16(p + 4)), ""});
+      AddValue(out, "illumination", static_cast<double>(U16(p)), "lx");
+      AddValue(out, "infrared_and_visible", static_cast<double>(U16(p + 2)), "");
+      AddValue(out, "infrared", static_cast<double>(U16(p + 4)), "");
     } else if (type == 0x7D && (channel == 0x07 || channel == 0x08)) {
       TC_RETURN_IF_ERROR(need(2));
-      out.push_back({channel == 0x07 ? "co2" : "tvoc", static_cast<double>(U16(p)), channel == 0x07 ? "ppm" : ""});
+      AddValue(out, channel == 0x07 ? "co2" : "tvoc", static_cast<double>(U16(p)), channel == 0x07 ? "ppm" : "");
     } else if (type == 0x73) {
       TC_RETURN_IF_ERROR(need(2));
-      out.push_back({"pressure", U16(p) / 10.0, "hPa"});
+      AddValue(out, "pressure", U16(p) / 10.0, "hPa");
     } else {
       return Status::InvalidArgument("unknown Milesight channel " + Hex(channel) + " type " + Hex(type) + " at byte " +
                                      std::to_string(i));
