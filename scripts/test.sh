@@ -2,11 +2,13 @@
 # make test: every test, in this order, stopping at the first failure:
 #   1. release build (-Werror) + unit and end-to-end tests (ctest)
 #   2. ASan+UBSan build of the unit tests, run
-#   3. libFuzzer targets (clang 14), each run for FUZZ_SECONDS (default 20) from its seed corpus
+#   3. libFuzzer targets (clang 14), each run for FUZZ_SECONDS (default 20; envelope parsers, one
+#      target each, ENVELOPE_FUZZ_SECONDS, default 8) from its seed corpus (envelopes share fuzz/corpus/envelope_fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 fuzz_seconds=${FUZZ_SECONDS:-20}
+envelope_fuzz_seconds=${ENVELOPE_FUZZ_SECONDS:-8}
 
 echo "== release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTELECOLLECT_TESTS=ON >/dev/null
@@ -30,9 +32,11 @@ cmake --build build-fuzz -j "$jobs"
 for target in build-fuzz/fuzz/*_fuzz; do
   name=$(basename "$target")
   seeds=fuzz/corpus/$name
+  seconds=$fuzz_seconds
+  case "$name" in envelope_*) seeds=fuzz/corpus/envelope_fuzz; seconds=$envelope_fuzz_seconds ;; esac
   work=$(mktemp -d)
   echo "-- $name"
-  "$target" -max_total_time="$fuzz_seconds" -timeout=5 -rss_limit_mb=2048 -print_final_stats=0 \
+  "$target" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -print_final_stats=0 \
     -artifact_prefix="$work/" "$work" "$seeds" 2>"$work/log" || {
       tail -50 "$work/log"; echo "fuzz target $name failed; crasher kept in $work"; exit 1; }
   grep -E '^#[0-9]+.*DONE' "$work/log" | tail -1 || true
