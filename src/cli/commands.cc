@@ -53,11 +53,15 @@ std::string Number(double v) {
 
 }  // namespace
 
-std::unique_ptr<decode::DecoderRegistry> MakeRegistry(const Config& config) {
+decode::ScriptLimits ScriptLimitsFrom(const Config& config) {
   decode::ScriptLimits limits;
   limits.timeout_ms = config.decoders.script_timeout_ms;
   limits.heap_bytes = static_cast<uint32_t>(config.decoders.script_heap_mb) << 20;
-  return std::make_unique<decode::DecoderRegistry>(decode::MakeScriptFactory(limits));
+  return limits;
+}
+
+std::unique_ptr<decode::DecoderRegistry> MakeRegistry(const Config& config) {
+  return std::make_unique<decode::DecoderRegistry>(decode::MakeScriptFactory(ScriptLimitsFrom(config)));
 }
 
 int RunTokenCreate(const Config& config, const TokenCreateArgs& args) {
@@ -212,24 +216,22 @@ int RunDecode(const Config& config, const DecodeArgs& a) {
     if (!b.ok()) return Fail(b.status().WithContext("--payload"));
     bytes = std::move(b).value();
   }
-  decode::ScriptLimits limits;
-  limits.timeout_ms = config.decoders.script_timeout_ms;
-  limits.heap_bytes = static_cast<uint32_t>(config.decoders.script_heap_mb) << 20;
+  const decode::ScriptLimits limits = ScriptLimitsFrom(config);
   if (!a.script.empty()) {
     // A vendor's decodeUplink file, tried before it is registered: its raw result.
     std::ifstream in(a.script, std::ios::binary);
     if (!in) return Fail(Status::NotFound("cannot open " + a.script));
     std::ostringstream text;
     text << in.rdbuf();
-    decode::ScriptDecoder script(text.str(), a.script, limits);
-    if (Status s = script.Check(); !s.ok()) return Fail(s);
+    auto script = std::make_shared<const decode::ScriptDecoder>(text.str(), a.script, limits);
+    if (Status s = script->Check(); !s.ok()) return Fail(s);
     if (!bytes) return Fail(Status::InvalidArgument("--payload is required"));
-    auto raw = script.Run({*bytes, a.fport, 0});
+    auto raw = script->Run({*bytes, a.fport, 0});
     if (!raw.ok()) return Fail(raw.status());
     std::printf("{\"decodeUplink\":%s,\"console\":%s}\n", raw->result_json.c_str(), raw->log.c_str());
     decode::DeviceType type;
     type.name = "script";
-    type.decoder = std::make_shared<decode::ScriptDecoder>(text.str(), a.script, limits);
+    type.decoder = script;  // the same, already compiled
     bool ok = false;
     std::printf("%s\n", decode::DecodeReportJson(type, *bytes, a.fport, a.deviceid, &ok).c_str());
     return ok ? kExitOk : kExitUsage;

@@ -562,21 +562,27 @@ Result<std::vector<FrameRecord>> SqliteStore::QueryFrames(const FrameQuery& fq) 
   return out;
 }
 
-Result<std::vector<ModuleInfo>> SqliteStore::ListModules(const Scope& scope, std::string_view prefix, size_t limit) {
+Status SqliteStore::PrefixQuery(const Scope& scope, std::string_view sql, std::string_view prefix, size_t limit,
+                                const std::function<void(const Stmt&)>& row) {
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
   TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), scope));
-  std::vector<ModuleInfo> out;
-  if (!scope_id) return out;
-  // Prefix range on the (scope_id, name) index: name >= prefix AND name < prefix+U+10FFFF.
-  Stmt q(lease.get(),
-         "SELECT name, unit, created_ms FROM modules WHERE scope_id = ?1 AND name >= ?2 AND substr(name, 1, ?3) = ?2 "
-         "ORDER BY name LIMIT ?4");
+  if (!scope_id) return Status::Ok();  // nothing was ever written for this scope
+  Stmt q(lease.get(), sql);
   q.Bind(1, *scope_id).Bind(2, prefix).Bind(3, static_cast<int64_t>(prefix.size())).Bind(4, static_cast<int64_t>(limit));
   while (true) {
-    TC_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back({q.Text(0), q.Text(1), q.Int(2)});
+    TC_ASSIGN_OR_RETURN(bool more, q.Step());
+    if (!more) return Status::Ok();
+    row(q);
   }
+}
+
+Result<std::vector<ModuleInfo>> SqliteStore::ListModules(const Scope& scope, std::string_view prefix, size_t limit) {
+  std::vector<ModuleInfo> out;
+  TC_RETURN_IF_ERROR(PrefixQuery(
+      scope,
+      "SELECT name, unit, created_ms FROM modules WHERE scope_id = ?1 AND name >= ?2 AND substr(name, 1, ?3) = ?2 "
+      "ORDER BY name LIMIT ?4",
+      prefix, limit, [&](const Stmt& q) { out.push_back({q.Text(0), q.Text(1), q.Int(2)}); }));
   return out;
 }
 
@@ -640,19 +646,12 @@ Status SqliteStore::UpsertDevices(const Scope& scope, std::span<const Device> de
 }
 
 Result<std::vector<Device>> SqliteStore::ListDevices(const Scope& scope, std::string_view prefix, size_t limit) {
-  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
-  TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), scope));
   std::vector<Device> out;
-  if (!scope_id) return out;
-  Stmt q(lease.get(),
-         "SELECT device_id, device_type, label, module_template FROM devices WHERE scope_id = ?1 AND device_id >= ?2 "
-         "AND substr(device_id, 1, ?3) = ?2 ORDER BY device_id LIMIT ?4");
-  q.Bind(1, *scope_id).Bind(2, prefix).Bind(3, static_cast<int64_t>(prefix.size())).Bind(4, static_cast<int64_t>(limit));
-  while (true) {
-    TC_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3)});
-  }
+  TC_RETURN_IF_ERROR(PrefixQuery(
+      scope,
+      "SELECT device_id, device_type, label, module_template FROM devices WHERE scope_id = ?1 AND device_id >= ?2 "
+      "AND substr(device_id, 1, ?3) = ?2 ORDER BY device_id LIMIT ?4",
+      prefix, limit, [&](const Stmt& q) { out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3)}); }));
   return out;
 }
 

@@ -64,6 +64,11 @@ class SqliteStore final : public Store {
   Result<bool> InsertFrame(int64_t scope_id, const DecodedFrame& f);  // false = already journaled
   void ForgetUncommittedIds();
 
+  // Runs `sql` (binds: ?1 scope id, ?2 prefix, ?3 prefix length, ?4 limit — an
+  // id-prefix range on a (scope_id, id) index) on a reader, calling `row` per
+  // row. No rows when the scope has never been written.
+  Status PrefixQuery(const Scope& scope, std::string_view sql, std::string_view prefix, size_t limit,
+                     const std::function<void(const Stmt&)>& row);
   // Read-side scope lookup: nullopt if the scope has never been written.
   Result<std::optional<int64_t>> FindScopeId(sqlite3* db, const Scope& scope);
 
