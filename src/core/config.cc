@@ -6,89 +6,10 @@
 #include <toml++/toml.h>
 
 #include "core/time_util.h"
+#include "core/toml_reader.h"
 
 namespace telecollect {
 namespace {
-
-// Reads typed keys out of one TOML table, remembering which were consumed so
-// that leftovers (typos) are reported.
-class TableReader {
- public:
-  TableReader(const toml::table* table, std::string prefix) : table_(table), prefix_(std::move(prefix)) {}
-
-  Status String(const char* key, std::string& out) {
-    const toml::node* n = Take(key);
-    if (!n) return Status::Ok();
-    if (!n->is_string()) return TypeError(key, "a string");
-    out = *n->value<std::string>();
-    return Status::Ok();
-  }
-  template <typename Int>
-  Status Integer(const char* key, Int& out, int64_t min_value) {
-    const toml::node* n = Take(key);
-    if (!n) return Status::Ok();
-    if (!n->is_integer()) return TypeError(key, "an integer");
-    const int64_t v = *n->value<int64_t>();
-    if (v < min_value) return Status::InvalidArgument(Name(key) + " must be >= " + std::to_string(min_value));
-    out = static_cast<Int>(v);
-    return Status::Ok();
-  }
-  Status Duration(const char* key, int64_t& out_ms) {
-    const toml::node* n = Take(key);
-    if (!n) return Status::Ok();
-    if (!n->is_string()) return TypeError(key, "a duration string such as \"10s\"");
-    auto d = ParseDurationMs(*n->value<std::string>());
-    if (!d.ok()) return d.status().WithContext(Name(key));
-    out_ms = *d;
-    return Status::Ok();
-  }
-  Status StringArray(const char* key, std::vector<std::string>& out) {
-    const toml::node* n = Take(key);
-    if (!n) return Status::Ok();
-    const toml::array* arr = n->as_array();
-    if (!arr) return TypeError(key, "an array of strings");
-    out.clear();
-    for (const auto& e : *arr) {
-      if (!e.is_string()) return TypeError(key, "an array of strings");
-      out.push_back(*e.value<std::string>());
-    }
-    return Status::Ok();
-  }
-  const toml::table* Table(const char* key) {
-    const toml::node* n = Take(key);
-    return n ? n->as_table() : nullptr;
-  }
-  Status CheckTable(const char* key) {
-    const toml::node* n = table_ ? table_->get(key) : nullptr;
-    if (n && !n->is_table()) return TypeError(key, "a table");
-    return Status::Ok();
-  }
-  Status Leftovers() const {
-    if (!table_) return Status::Ok();
-    for (const auto& [k, v] : *table_) {
-      if (!taken_.count(std::string(k.str()))) {
-        return Status::InvalidArgument("unknown key " + Name(std::string(k.str()).c_str()) + " (line " +
-                                       std::to_string(v.source().begin.line) + ")");
-      }
-    }
-    return Status::Ok();
-  }
-
- private:
-  const toml::node* Take(const char* key) {
-    if (!table_) return nullptr;
-    taken_.insert(key);
-    return table_->get(key);
-  }
-  std::string Name(const char* key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
-  Status TypeError(const char* key, const char* want) const {
-    return Status::InvalidArgument(Name(key) + " must be " + want);
-  }
-
-  const toml::table* table_;
-  std::string prefix_;
-  std::set<std::string> taken_;
-};
 
 Status FillConfig(const toml::table& root, Config& c) {
   TableReader top(&root, "");

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,26 @@ struct Measurement {
   double value = 0;
   std::string unit;  // empty when unknown; recorded on the module at first sight
   int quality = 0;   // 0 = good
+};
+
+// A module as a file names it, and readings that refer to it by index: the
+// compact form flat-file imports stream to the store.
+struct ModuleDef {
+  std::string name;
+  std::string unit;
+};
+struct Reading {
+  uint32_t module = 0;  // index into the import's module list
+  EpochMs ts = 0;
+  double value = 0;
+};
+
+// Receives an import's readings in chunks. `modules` holds every module seen
+// so far; readings refer to it by index.
+class ReadingWriter {
+ public:
+  virtual ~ReadingWriter() = default;
+  virtual Status Add(const std::vector<ModuleDef>& modules, std::span<const Reading> readings) = 0;
 };
 
 // One raw uplink, as journaled.

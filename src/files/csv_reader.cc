@@ -1,0 +1,202 @@
+#include "files/csv_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+namespace telecollect::files {
+namespace {
+constexpr size_t kBufSize = 1 << 20;
+constexpr size_t kNpos = static_cast<size_t>(-1);
+
+// Fields per line for one delimiter, quotes respected, over up to 20 lines.
+std::vector<int> CountFields(std::string_view s, char delim, char quote) {
+  std::vector<int> counts;
+  int n = 1;
+  bool in_quote = false, any = false;
+  for (size_t i = 0; i < s.size() && counts.size() < 20; ++i) {
+    const char c = s[i];
+    if (c == quote) in_quote = !in_quote;
+    else if (!in_quote && c == delim) ++n;
+    else if (!in_quote && c == '\n') {
+      if (any) counts.push_back(n);
+      n = 1;
+      any = false;
+      continue;
+    }
+    if (c != '\r') any = true;
+  }
+  return counts;
+}
+}  // namespace
+
+char DetectDelimiter(std::string_view sample, char quote) {
+  char best = 0;
+  double best_score = 0;
+  for (const char d : {';', ',', '\t', '|'}) {
+    const std::vector<int> counts = CountFields(sample, d, quote);
+    if (counts.empty()) continue;
+    // The most frequent field count, and how many lines have it.
+    std::map<int, int> freq;
+    for (int c : counts) ++freq[c];
+    const auto top = std::max_element(freq.begin(), freq.end(), [](auto& a, auto& b) { return a.second < b.second; });
+    if (top->first < 2) continue;
+    const double score = double(top->second) / double(counts.size()) * 1000 + top->first;
+    if (score > best_score) {
+      best_score = score;
+      best = d;
+    }
+  }
+  return best;
+}
+
+CsvReader::CsvReader(TextReader& in, Options options) : in_(in), options_(options) {
+  cap_ = kBufSize;
+  buf_.reset(new char[cap_]);
+}
+
+Status CsvReader::Fill() {
+  if (pos_ > 0) {
+    std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
+    end_ -= pos_;
+    consumed_ += pos_;
+    pos_ = 0;
+  }
+  if (end_ == cap_) {
+    if (cap_ >= options_.max_record_bytes)
+      return Status::InvalidArgument("line " + std::to_string(line_) + ": record longer than " +
+                                     std::to_string(options_.max_record_bytes) + " bytes (unterminated quote?)");
+    std::unique_ptr<char[]> bigger(new char[cap_ * 2]);
+    std::memcpy(bigger.get(), buf_.get(), end_);
+    buf_ = std::move(bigger);
+    cap_ *= 2;
+  }
+  TC_ASSIGN_OR_RETURN(size_t got, in_.Read(buf_.get() + end_, cap_ - end_));
+  if (got == 0) eof_ = true;
+  end_ += got;
+  return Status::Ok();
+}
+
+std::string_view CsvReader::Head() {
+  if (!started_) {
+    started_ = true;
+    // Fill the buffer up to 64 KiB for detection.
+    while (!eof_ && end_ < 65536) {
+      if (!Fill().ok()) break;
+    }
+  }
+  if (consumed_ > 0) return {};
+  return std::string_view(buf_.get(), std::min<size_t>(end_, 65536));
+}
+
+Result<size_t> CsvReader::FindRecordEnd(bool& has_quote) {
+  const char* b = buf_.get();
+  const char q = options_.quote;
+  const void* nl = std::memchr(b + pos_, '\n', end_ - pos_);
+  const size_t line_end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - b) : end_;
+  has_quote = q != 0 && std::memchr(b + pos_, q, line_end - pos_) != nullptr;
+  if (!has_quote) {
+    if (nl != nullptr) return line_end;
+    return eof_ ? end_ : kNpos;
+  }
+  // Quotes: the record ends at the first newline outside quotes.
+  bool in_quote = false;
+  for (size_t i = pos_; i < end_; ++i) {
+    const char c = b[i];
+    if (c == q) in_quote = !in_quote;
+    else if (c == '\n' && !in_quote) return i;
+  }
+  if (!eof_) return kNpos;
+  if (in_quote) return Status::InvalidArgument("line " + std::to_string(line_) + ": quoted field not closed before the end of the file");
+  return end_;
+}
+
+Status CsvReader::Split(size_t begin, size_t end, bool has_quote, int64_t line, std::vector<std::string_view>& fields) {
+  char* b = buf_.get();
+  // CRLF: the CR belongs to the line ending.
+  if (end > begin && b[end - 1] == '\r') --end;
+  const char d = options_.delimiter;
+  if (!has_quote) {
+    size_t s = begin;
+    while (true) {
+      const void* hit = std::memchr(b + s, d, end - s);
+      if (hit == nullptr) {
+        fields.emplace_back(b + s, end - s);
+        return Status::Ok();
+      }
+      const size_t at = static_cast<size_t>(static_cast<const char*>(hit) - b);
+      fields.emplace_back(b + s, at - s);
+      s = at + 1;
+    }
+  }
+  const char q = options_.quote;
+  size_t i = begin;
+  while (true) {
+    if (i < end && b[i] == q) {
+      // Quoted field: unescape in place (the text only shrinks).
+      size_t w = i, r = i + 1;
+      while (true) {
+        if (r >= end) return Status::InvalidArgument("line " + std::to_string(line) + ": quoted field not closed");
+        if (b[r] == q) {
+          if (r + 1 < end && b[r + 1] == q) {
+            b[w++] = q;
+            r += 2;
+            continue;
+          }
+          ++r;
+          break;
+        }
+        b[w++] = b[r++];
+      }
+      fields.emplace_back(b + i, w - i);
+      // Spaces may follow the closing quote; then a delimiter or the end.
+      while (r < end && (b[r] == ' ' || b[r] == '\t') && b[r] != d) ++r;
+      if (r == end) return Status::Ok();
+      if (b[r] != d)
+        return Status::InvalidArgument("line " + std::to_string(line) + ", field " + std::to_string(fields.size()) +
+                                       ": unexpected character after a closing quote");
+      i = r + 1;
+      continue;
+    }
+    size_t s = i;
+    while (i < end && b[i] != d) ++i;
+    fields.emplace_back(b + s, i - s);
+    if (i >= end) return Status::Ok();
+    ++i;
+  }
+}
+
+Result<bool> CsvReader::Next(std::vector<std::string_view>& fields, int64_t& line) {
+  fields.clear();
+  if (!started_) Head();
+  if (options_.delimiter == 0) {
+    options_.delimiter = DetectDelimiter(Head(), options_.quote);
+    if (options_.delimiter == 0) options_.delimiter = ';';
+  }
+  while (true) {
+    if (pos_ >= end_) {
+      if (eof_) return false;
+      TC_RETURN_IF_ERROR(Fill());
+      continue;
+    }
+    bool has_quote = false;
+    TC_ASSIGN_OR_RETURN(size_t rec_end, FindRecordEnd(has_quote));
+    if (rec_end == kNpos) {
+      TC_RETURN_IF_ERROR(Fill());
+      continue;
+    }
+    const size_t begin = pos_;
+    line = line_;
+    // Lines inside the record (quoted newlines) and its terminator.
+    if (has_quote) line_ += std::count(buf_.get() + begin, buf_.get() + rec_end, '\n');
+    if (rec_end < end_) ++line_;
+    pos_ = rec_end < end_ ? rec_end + 1 : end_;
+    // Blank line (possibly just CR): skipped.
+    if (rec_end == begin || (rec_end == begin + 1 && buf_[begin] == '\r')) continue;
+    Status s = Split(begin, rec_end, has_quote, line, fields);
+    if (!s.ok()) return s;
+    return true;
+  }
+}
+
+}  // namespace telecollect::files

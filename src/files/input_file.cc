@@ -1,0 +1,147 @@
+#include "files/input_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+namespace telecollect::files {
+namespace {
+constexpr size_t kRawBufSize = 256 * 1024;
+
+Status Errno(const std::string& what, const std::string& path) {
+  return Status::IoError(what + " " + path + ": " + std::strerror(errno));
+}
+}  // namespace
+
+std::string Sha256Hex(const Sha256& d) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(64);
+  for (uint8_t b : d) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+Result<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
+  std::unique_ptr<InputFile> f(new InputFile());
+  f->path_ = path;
+  f->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (f->fd_ < 0) return Errno("cannot open", path);
+  struct stat st {};
+  if (fstat(f->fd_, &st) != 0) return Errno("cannot stat", path);
+  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + " is not a regular file");
+  f->size_ = static_cast<uint64_t>(st.st_size);
+  f->mtime_ms_ = int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+  f->hash_ = EVP_MD_CTX_new();
+  if (f->hash_ == nullptr || EVP_DigestInit_ex(f->hash_, EVP_sha256(), nullptr) != 1)
+    return Status::Internal("cannot initialise SHA-256");
+  f->raw_buf_.reset(new char[kRawBufSize]);
+
+  unsigned char magic[4] = {0, 0, 0, 0};
+  const ssize_t got = ::pread(f->fd_, magic, sizeof magic, 0);
+  if (got < 0) return Errno("cannot read", path);
+  if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) f->compression_ = Compression::kGzip;
+  else if (got >= 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) f->compression_ = Compression::kZip;
+  if (f->compression_ != Compression::kNone) {
+    f->archive_ = archive_read_new();
+    if (f->compression_ == Compression::kGzip) {
+      archive_read_support_filter_gzip(f->archive_);
+      archive_read_support_format_raw(f->archive_);
+    } else {
+      archive_read_support_filter_none(f->archive_);
+      archive_read_support_format_zip_streamable(f->archive_);
+    }
+    if (archive_read_open(f->archive_, f.get(), nullptr, &InputFile::ArchiveRead, nullptr) != ARCHIVE_OK) {
+      const std::string why = f->archive_error_.empty() ? archive_error_string(f->archive_) : f->archive_error_;
+      return Status::InvalidArgument(path + ": not a readable " +
+                                     (f->compression_ == Compression::kGzip ? "gzip" : "zip") + " file: " + why);
+    }
+  }
+  return f;
+}
+
+InputFile::~InputFile() {
+  if (archive_ != nullptr) archive_read_free(archive_);
+  if (hash_ != nullptr) EVP_MD_CTX_free(hash_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<size_t> InputFile::ReadRaw(char* buf, size_t n) {
+  if (eof_) return size_t{0};
+  ssize_t got;
+  do {
+    got = ::read(fd_, buf, n);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) return Errno("cannot read", path_);
+  if (got == 0) eof_ = true;
+  if (got > 0) EVP_DigestUpdate(hash_, buf, static_cast<size_t>(got));
+  return static_cast<size_t>(got);
+}
+
+long InputFile::ArchiveRead(struct archive* a, void* self, const void** buf) {
+  auto* f = static_cast<InputFile*>(self);
+  Result<size_t> got = f->ReadRaw(f->raw_buf_.get(), kRawBufSize);
+  if (!got.ok()) {
+    f->archive_error_ = got.status().message();
+    archive_set_error(a, EIO, "%s", f->archive_error_.c_str());
+    return -1;
+  }
+  *buf = f->raw_buf_.get();
+  return static_cast<long>(*got);
+}
+
+Result<bool> InputFile::NextPart(std::string& name) {
+  name.clear();
+  if (archive_ == nullptr) {
+    if (plain_part_given_) return false;
+    plain_part_given_ = true;
+    return true;
+  }
+  while (true) {
+    struct archive_entry* entry = nullptr;
+    const int r = archive_read_next_header(archive_, &entry);
+    if (r == ARCHIVE_EOF) return false;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+      return Status::InvalidArgument(path_ + ": corrupt archive: " + std::string(archive_error_string(archive_)));
+    if (compression_ == Compression::kGzip) return true;  // the one raw stream
+    if (archive_entry_filetype(entry) != AE_IFREG) continue;  // directories, links
+    const char* n = archive_entry_pathname_utf8(entry);
+    if (n == nullptr) n = archive_entry_pathname(entry);
+    name = n != nullptr ? n : "";
+    // macOS resource forks are not data.
+    if (name.rfind("__MACOSX/", 0) == 0) continue;
+    return true;
+  }
+}
+
+Result<size_t> InputFile::Read(char* buf, size_t n) {
+  if (archive_ == nullptr) return ReadRaw(buf, n);
+  const la_ssize_t got = archive_read_data(archive_, buf, n);
+  if (got < 0) {
+    return Status::InvalidArgument(path_ + ": cannot decompress: " +
+                                   std::string(archive_error_string(archive_) ? archive_error_string(archive_) : "error"));
+  }
+  return static_cast<size_t>(got);
+}
+
+Result<Sha256> InputFile::Finish() {
+  while (!eof_) {
+    TC_ASSIGN_OR_RETURN(size_t got, ReadRaw(raw_buf_.get(), kRawBufSize));
+    (void)got;
+  }
+  Sha256 d{};
+  unsigned len = 0;
+  EVP_DigestFinal_ex(hash_, d.data(), &len);
+  return d;
+}
+
+}  // namespace telecollect::files

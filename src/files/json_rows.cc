@@ -1,0 +1,496 @@
+// The JSON / NDJSON format reader. A streaming scanner finds the records (the
+// elements of the array at the profile's `records` path, "*" matching any key
+// or index on the way), copies each record's text out and parses it alone with
+// simdjson: memory is bounded by the largest record, not the document. Scalar
+// members of the objects enclosing the records, when they come before the
+// records array, are kept for "../name" fields.
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "files/file_parser.h"
+#include "files/number_format.h"
+
+namespace telecollect::files {
+namespace {
+
+namespace dom = simdjson::dom;
+
+constexpr size_t kMaxRecordBytes = 16 << 20;
+constexpr size_t kMaxKeptScalars = 256;
+
+// A field path: levels up ("../"), then a JSON pointer inside that object.
+struct JsonPath {
+  int up = 0;
+  std::string pointer;  // "" = the object itself
+  std::string text;     // as written, for messages
+};
+
+JsonPath ParsePath(const std::string& name) {
+  JsonPath p;
+  p.text = name;
+  std::string_view s = name;
+  while (s.substr(0, 3) == "../") {
+    ++p.up;
+    s.remove_prefix(3);
+  }
+  if (s.empty() || s == ".") return p;
+  if (s.front() == '/') {
+    p.pointer = std::string(s);
+    return p;
+  }
+  // Dotted: a.b.c → /a/b/c (escaping ~ and / as RFC 6901 says).
+  p.pointer = "/";
+  for (char c : s) {
+    if (c == '.') p.pointer += '/';
+    else if (c == '~') p.pointer += "~0";
+    else if (c == '/') p.pointer += "~1";
+    else p.pointer += c;
+  }
+  return p;
+}
+
+std::vector<std::string> SplitPattern(std::string_view records) {
+  std::vector<std::string> out;
+  if (!records.empty() && records.front() == '/') records.remove_prefix(1);
+  while (!records.empty()) {
+    const size_t slash = records.find('/');
+    out.emplace_back(records.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    records.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+class JsonScanner {
+ public:
+  JsonScanner(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper, ImportReport& report)
+      : text_(text), profile_(profile), part_(part), mapper_(mapper), report_(report) {
+    pattern_ = SplitPattern(profile.records);
+    ndjson_ = profile.format == Profile::Format::kNdjson;
+    for (const FieldRef& t : profile.timestamp) ts_paths_.push_back(ParsePath(t.name));
+    if (profile.layout == Profile::Layout::kLong) {
+      module_ = ParsePath(profile.module.name);
+      value_ = ParsePath(profile.value.name);
+      if (!profile.unit_field.empty()) unit_ = ParsePath(profile.unit_field.name);
+    }
+    for (const FieldRef& c : profile.columns) columns_.push_back(ParsePath(c.name));
+    std::string ts_name;
+    for (const auto& t : ts_paths_) ts_name += (ts_name.empty() ? "" : " + ") + t.text;
+    mapper.SetFieldNames(module_.text, value_.text, ts_name);
+  }
+
+  Status Run();
+
+ private:
+  struct Frame {
+    bool is_object = false;
+    bool expect_key = true;        // objects: next string is a key
+    std::string key;               // objects: current member's key
+    int64_t index = -1;            // arrays: current element index
+    bool on_path = false;          // this container lies on the way to the records
+    std::map<std::string, std::string, std::less<>> scalars;  // objects on the path: raw scalar members
+  };
+
+  // The component the next value at the top frame would add to the path.
+  bool NextValueMatches() const;
+  bool IsRecordLevel() const { return stack_.size() == depth_base_ + pattern_.size() + (records_are_elements_ ? 1 : 0); }
+  Status Fill();
+  Result<bool> Peek(char& c);  // skips whitespace
+  Status ReadString(std::string* out);
+  Status SkipScalar(std::string* out);
+  Status CaptureValue();  // copies one whole value into record_
+  Status EmitRecord();
+  Status Fail(const std::string& what) const {
+    return Status::InvalidArgument(fmt::format("line {}: {}", line_, what));
+  }
+  void ValueDone();
+
+  // Field extraction from the parsed record.
+  bool Lookup(dom::element rec, const JsonPath& path, std::string_view& out, bool& is_number, std::string& storage);
+
+  TextReader& text_;
+  const Profile& profile_;
+  std::string_view part_;
+  RowMapper& mapper_;
+  ImportReport& report_;
+  std::vector<std::string> pattern_;
+  bool ndjson_ = false;
+  bool records_are_elements_ = true;
+  size_t depth_base_ = 0;
+  JsonPath module_, value_, unit_;
+  std::vector<JsonPath> ts_paths_, columns_;
+
+  std::string buf_;
+  size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  int64_t line_ = 1;
+  std::vector<Frame> stack_;
+  std::string record_;
+  int64_t record_line_ = 0;
+  int64_t top_values_ = 0;
+  dom::parser parser_;
+  std::string ts_storage_[4], module_storage_, value_storage_, unit_storage_;
+  std::vector<std::string> cell_storage_;
+};
+
+Status JsonScanner::Fill() {
+  if (pos_ > 0) {
+    buf_.erase(0, pos_);
+    end_ -= pos_;
+    pos_ = 0;
+  }
+  buf_.resize(std::max<size_t>(end_ + (1 << 20), buf_.size()));
+  TC_ASSIGN_OR_RETURN(size_t got, text_.Read(buf_.data() + end_, buf_.size() - end_));
+  if (got == 0) eof_ = true;
+  end_ += got;
+  return Status::Ok();
+}
+
+Result<bool> JsonScanner::Peek(char& c) {
+  while (true) {
+    while (pos_ < end_) {
+      const char x = buf_[pos_];
+      if (x == '\n' && ndjson_ && !stack_.empty()) {
+        // An NDJSON line ended inside its document: that line's error.
+        Row row;
+        row.part = part_;
+        row.line = line_;
+        row.missing = "the line ends before its JSON document closes";
+        stack_.clear();
+        TC_RETURN_IF_ERROR(mapper_.Map(row));
+      }
+      if (x == '\n') ++line_;
+      else if (x != ' ' && x != '\t' && x != '\r') {
+        c = x;
+        return true;
+      }
+      ++pos_;
+    }
+    if (eof_) return false;
+    TC_RETURN_IF_ERROR(Fill());
+  }
+}
+
+// Reads a string token (pos_ at its opening quote), unescaped into `out` when given.
+Status JsonScanner::ReadString(std::string* out) {
+  ++pos_;
+  std::string raw;
+  while (true) {
+    if (pos_ >= end_) {
+      if (eof_) return Fail("unterminated string");
+      TC_RETURN_IF_ERROR(Fill());
+      continue;
+    }
+    const char c = buf_[pos_++];
+    if (c == '"') break;
+    if (c == '\n') return Fail("newline inside a string");
+    raw += c;
+    if (c == '\\') {
+      if (pos_ >= end_) TC_RETURN_IF_ERROR(Fill());
+      if (pos_ >= end_) return Fail("unterminated string");
+      raw += buf_[pos_++];
+    }
+  }
+  if (out != nullptr) {
+    // Let simdjson unescape (and validate) it.
+    std::string doc = "\"" + raw + "\"";
+    dom::element e;
+    if (parser_.parse(doc).get(e) != simdjson::SUCCESS) return Fail("invalid string escape");
+    *out = std::string(e.get_string().value_unsafe());
+  }
+  return Status::Ok();
+}
+
+Status JsonScanner::SkipScalar(std::string* out) {
+  if (out) out->clear();
+  while (true) {
+    while (pos_ < end_) {
+      const char c = buf_[pos_];
+      if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        if (out && out->empty()) return Fail("expected a value");
+        return Status::Ok();
+      }
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == '+' || c == '.' || c == 'E'))
+        return Fail(fmt::format("unexpected character '{}'", c));
+      if (out) *out += c;
+      ++pos_;
+    }
+    if (eof_) return Status::Ok();
+    TC_RETURN_IF_ERROR(Fill());
+  }
+}
+
+Status JsonScanner::CaptureValue() {
+  record_.clear();
+  record_line_ = line_;
+  int depth = 0;
+  bool in_string = false, escape = false;
+  while (true) {
+    if (pos_ >= end_) {
+      if (eof_) {
+        if (depth == 0 && !in_string && !record_.empty()) return Status::Ok();
+        return Fail(fmt::format("the document ends inside the record that starts at line {}", record_line_));
+      }
+      TC_RETURN_IF_ERROR(Fill());
+      continue;
+    }
+    // Copy a run of bytes at once; stop at what changes state.
+    const size_t start = pos_;
+    while (pos_ < end_) {
+      const char c = buf_[pos_];
+      if (in_string) {
+        if (escape) escape = false;
+        else if (c == '\\') escape = true;
+        else if (c == '"') in_string = false;
+        else if (c == '\n') break;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) break;  // closes the enclosing container: a scalar record ended
+        if (--depth == 0) {
+          ++pos_;
+          record_.append(buf_, start, pos_ - start);
+          return Status::Ok();
+        }
+      } else if (depth == 0 && (c == ',' || c == '\n' || c == ' ' || c == '\r' || c == '\t')) {
+        break;
+      } else if (c == '\n') {
+        if (ndjson_) break;  // an NDJSON record ends with its line, complete or not
+        ++line_;
+      }
+      ++pos_;
+    }
+    record_.append(buf_, start, pos_ - start);
+    if (record_.size() > kMaxRecordBytes) return Fail("record larger than 16 MiB");
+    if (pos_ < end_) {
+      // A truncated NDJSON line is that record's error (the parse fails); in a
+      // JSON document a raw newline inside a string breaks the whole document.
+      if (in_string && !ndjson_) return Fail("newline inside a string");
+      return Status::Ok();
+    }
+  }
+}
+
+bool JsonScanner::NextValueMatches() const {
+  // The path of the value about to be read: components of frames from depth_base_.
+  const size_t level = stack_.size() - depth_base_;  // index in the pattern of the top frame's child
+  if (level == 0) return true;                        // the top-level value itself
+  const Frame& top = stack_.back();
+  if (!top.on_path) return false;
+  const size_t i = level - 1;
+  if (i < pattern_.size()) {
+    const std::string& want = pattern_[i];
+    if (want == "*") return true;
+    return top.is_object ? top.key == want : std::to_string(top.index) == want;
+  }
+  return i == pattern_.size() && records_are_elements_;
+}
+
+void JsonScanner::ValueDone() {
+  if (stack_.empty()) return;
+  Frame& top = stack_.back();
+  if (top.is_object) top.expect_key = true;
+}
+
+bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_view& out, bool& is_number,
+                         std::string& storage) {
+  is_number = false;
+  if (path.up > 0) {
+    // Enclosing objects on the path, innermost first.
+    int up = path.up;
+    for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) {
+      if (!it->is_object) continue;
+      if (--up > 0) continue;
+      const std::string key = path.pointer.empty() ? "" : path.pointer.substr(1);
+      const auto found = it->scalars.find(key);
+      if (found == it->scalars.end()) return false;
+      storage = found->second;
+      // Kept raw: strings with their quotes.
+      if (storage.size() >= 2 && storage.front() == '"') {
+        storage = storage.substr(1, storage.size() - 2);
+      } else {
+        is_number = storage != "true" && storage != "false" && storage != "null";
+        if (storage == "null") storage.clear();
+      }
+      out = storage;
+      return true;
+    }
+    return false;
+  }
+  dom::element e;
+  if ((path.pointer.empty() ? rec : rec.at_pointer(path.pointer)).get(e) != simdjson::SUCCESS) return false;
+  switch (e.type()) {
+    case dom::element_type::STRING: out = e.get_string().value_unsafe(); return true;
+    case dom::element_type::INT64: case dom::element_type::UINT64: case dom::element_type::DOUBLE: {
+      if (e.type() == dom::element_type::DOUBLE) storage = fmt::format("{}", e.get_double().value_unsafe());
+      else if (e.type() == dom::element_type::INT64) storage = std::to_string(e.get_int64().value_unsafe());
+      else if (e.type() == dom::element_type::UINT64) storage = std::to_string(e.get_uint64().value_unsafe());
+      out = storage;
+      is_number = true;
+      return true;
+    }
+    case dom::element_type::NULL_VALUE: out = {}; return true;
+    case dom::element_type::BOOL: out = e.get_bool().value_unsafe() ? "1" : "0"; is_number = true; return true;
+    default: storage = "<object or array>"; out = storage; return true;
+  }
+}
+
+Status JsonScanner::EmitRecord() {
+  dom::element rec;
+  if (parser_.parse(record_).get(rec) != simdjson::SUCCESS) {
+    Row row;
+    row.part = part_;
+    row.line = record_line_;
+    row.missing = "the record is not valid JSON";
+    return mapper_.Map(row);
+  }
+  Row row;
+  row.part = part_;
+  row.line = record_line_;
+  if (rec.type() != dom::element_type::OBJECT) {
+    row.missing = "the record is not an object";
+    return mapper_.Map(row);
+  }
+  bool is_number = false;
+  row.ts_count = static_cast<int>(std::min<size_t>(ts_paths_.size(), 4));
+  for (int i = 0; i < row.ts_count; ++i) {
+    if (!Lookup(rec, ts_paths_[i], row.ts[i], is_number, ts_storage_[i])) {
+      row.missing = "no field " + ts_paths_[i].text + " in the record";
+      return mapper_.Map(row);
+    }
+  }
+  if (profile_.layout == Profile::Layout::kLong) {
+    if (!Lookup(rec, module_, row.module, is_number, module_storage_)) row.missing = "no field " + module_.text + " in the record";
+    else if (!Lookup(rec, value_, row.value, row.value_is_number, value_storage_)) row.missing = "no field " + value_.text + " in the record";
+    else if (!unit_.text.empty()) row.has_unit = Lookup(rec, unit_, row.unit, is_number, unit_storage_);
+    return mapper_.Map(row);
+  }
+  // Wide: the listed columns, or every member but the timestamp's and the excluded.
+  cell_storage_.resize(std::max<size_t>(cell_storage_.size(), 64));
+  size_t n = 0;
+  auto add = [&](std::string_view name, dom::element e) {
+    if (n >= cell_storage_.size()) cell_storage_.resize(n * 2);
+    Row::Cell c;
+    c.column = name;
+    switch (e.type()) {
+      case dom::element_type::STRING: c.value = e.get_string().value_unsafe(); break;
+      case dom::element_type::NULL_VALUE: break;
+      case dom::element_type::INT64: case dom::element_type::UINT64: case dom::element_type::DOUBLE:
+        cell_storage_[n] = std::string(simdjson::to_string(e));
+        c.value = cell_storage_[n];
+        c.is_number = true;
+        break;
+      default:
+        cell_storage_[n] = "<object or array>";
+        c.value = cell_storage_[n];
+    }
+    ++n;
+    row.cells.push_back(c);
+  };
+  if (!columns_.empty()) {
+    for (const JsonPath& p : columns_) {
+      dom::element e;
+      if (rec.at_pointer(p.pointer).get(e) == simdjson::SUCCESS) add(p.text, e);
+    }
+  } else {
+    dom::object obj;
+    if (rec.get_object().get(obj) != simdjson::SUCCESS) return mapper_.Map(row);
+    for (dom::key_value_pair kv : obj) {
+      const std::string_view key = kv.key;
+      const dom::element e = kv.value;
+      const std::string pointer = "/" + std::string(key);
+      if (std::any_of(ts_paths_.begin(), ts_paths_.end(), [&](const JsonPath& t) { return t.pointer == pointer; })) continue;
+      if (std::find(profile_.exclude.begin(), profile_.exclude.end(), key) != profile_.exclude.end()) continue;
+      add(key, e);
+    }
+  }
+  return mapper_.Map(row);
+}
+
+Status JsonScanner::Run() {
+  char c = 0;
+  bool first_top = true;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool more, Peek(c));
+    if (!more) break;
+    if (stack_.empty() && !first_top && !ndjson_) return Fail("more than one JSON document (use format = \"ndjson\")");
+    if (stack_.empty() && first_top) {
+      first_top = false;
+      // Without `records`: JSON's top-level array elements (or the top-level
+      // object); each NDJSON line's value.
+      records_are_elements_ = ndjson_ ? !pattern_.empty() : (!pattern_.empty() || c == '[');
+    }
+    if (!stack_.empty()) {
+      Frame& top = stack_.back();
+      if (c == ',') {
+        ++pos_;
+        if (top.is_object) top.expect_key = true;
+        continue;
+      }
+      if ((c == '}' && top.is_object) || (c == ']' && !top.is_object)) {
+        ++pos_;
+        stack_.pop_back();
+        ValueDone();
+        continue;
+      }
+      if (top.is_object && top.expect_key) {
+        if (c != '"') return Fail(fmt::format("expected a member name, found '{}'", c));
+        TC_RETURN_IF_ERROR(ReadString(&top.key));
+        TC_ASSIGN_OR_RETURN(bool more2, Peek(c));
+        if (!more2 || c != ':') return Fail("expected ':' after a member name");
+        ++pos_;
+        top.expect_key = false;
+        continue;
+      }
+      if (!top.is_object) ++top.index;
+    }
+    // A value starts here.
+    const bool matches = NextValueMatches();
+    if (matches && IsRecordLevel()) {
+      TC_RETURN_IF_ERROR(CaptureValue());
+      TC_RETURN_IF_ERROR(EmitRecord());
+      ValueDone();
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++pos_;
+      Frame f;
+      f.is_object = c == '{';
+      f.on_path = matches;
+      stack_.push_back(std::move(f));
+      continue;
+    }
+    // A scalar outside the records: kept when it may be a "../name" field.
+    std::string raw;
+    if (c == '"') {
+      std::string s;
+      TC_RETURN_IF_ERROR(ReadString(&s));
+      raw = "\"" + s + "\"";
+    } else {
+      TC_RETURN_IF_ERROR(SkipScalar(&raw));
+    }
+    if (!stack_.empty() && stack_.back().is_object && stack_.back().on_path &&
+        stack_.back().scalars.size() < kMaxKeptScalars) {
+      stack_.back().scalars[stack_.back().key] = raw;
+    }
+    ValueDone();
+  }
+  if (!stack_.empty()) return Fail("the document ends before its last " + std::string(stack_.back().is_object ? "object" : "array") + " closes");
+  if (first_top) return Fail("empty document");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ReadJsonPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper,
+                    ImportReport& report) {
+  JsonScanner scanner(text, profile, part, mapper, report);
+  return scanner.Run();
+}
+
+}  // namespace telecollect::files

@@ -1,0 +1,47 @@
+#include "files/number_format.h"
+
+#include <cmath>
+
+#include <fast_float/fast_float.h>
+
+namespace telecollect::files {
+
+std::string_view TrimSpaces(std::string_view t) {
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  return t;
+}
+
+bool ParseNumber(std::string_view text, const NumberFormat& format, double& out) {
+  std::string_view t = TrimSpaces(text);
+  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+  if (t.empty()) return false;
+  char buf[64];
+  if (format.thousands != 0) {
+    // Copy without the group separators, which must stand between digits.
+    size_t n = 0;
+    for (size_t i = 0; i < t.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(t[i]);
+      size_t sep_len = 0;
+      if (c == static_cast<unsigned char>(format.thousands)) sep_len = 1;
+      else if (format.thousands == ' ' && c == 0xC2 && i + 1 < t.size() && static_cast<unsigned char>(t[i + 1]) == 0xA0) sep_len = 2;
+      else if (format.thousands == ' ' && c == 0xE2 && i + 2 < t.size() && static_cast<unsigned char>(t[i + 1]) == 0x80 &&
+               static_cast<unsigned char>(t[i + 2]) == 0xAF) sep_len = 3;
+      if (sep_len > 0) {
+        const bool digit_before = i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9';
+        const bool digit_after = i + sep_len < t.size() && t[i + sep_len] >= '0' && t[i + sep_len] <= '9';
+        if (!digit_before || !digit_after) return false;
+        i += sep_len - 1;
+        continue;
+      }
+      if (n == sizeof(buf)) return false;
+      buf[n++] = static_cast<char>(c);
+    }
+    t = std::string_view(buf, n);
+  }
+  const fast_float::parse_options options{fast_float::chars_format::general, format.decimal};
+  const auto [end, ec] = fast_float::from_chars_advanced(t.data(), t.data() + t.size(), out, options);
+  return ec == std::errc() && end == t.data() + t.size() && std::isfinite(out);
+}
+
+}  // namespace telecollect::files

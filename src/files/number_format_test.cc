@@ -1,0 +1,44 @@
+#include "files/number_format.h"
+
+#include <gtest/gtest.h>
+
+namespace telecollect::files {
+namespace {
+
+double Num(std::string_view t, NumberFormat f) {
+  double v = -999;
+  EXPECT_TRUE(ParseNumber(t, f, v)) << t;
+  return v;
+}
+
+bool Bad(std::string_view t, NumberFormat f) {
+  double v = 0;
+  return !ParseNumber(t, f, v);
+}
+
+TEST(NumberFormat, DecimalPointAndComma) {
+  EXPECT_EQ(Num("12.5", {'.', 0}), 12.5);
+  EXPECT_EQ(Num(" -0.25 ", {'.', 0}), -0.25);
+  EXPECT_EQ(Num("+3", {'.', 0}), 3);
+  EXPECT_EQ(Num("1e3", {'.', 0}), 1000);
+  EXPECT_EQ(Num("12,5", {',', 0}), 12.5);
+  EXPECT_TRUE(Bad("12,5", {'.', 0}));
+  EXPECT_TRUE(Bad("12.5", {',', 0}));
+}
+
+TEST(NumberFormat, ThousandsSeparators) {
+  EXPECT_EQ(Num("1 234,5", {',', ' '}), 1234.5);
+  EXPECT_EQ(Num("1\xC2\xA0" "234,5", {',', ' '}), 1234.5);      // no-break space
+  EXPECT_EQ(Num("1\xE2\x80\xAF" "234 567", {',', ' '}), 1234567);  // narrow no-break space
+  EXPECT_EQ(Num("1.234.567,8", {',', '.'}), 1234567.8);
+  EXPECT_EQ(Num("1,234.5", {'.', ','}), 1234.5);
+  EXPECT_TRUE(Bad("1  234", {',', ' '}));  // separator not between digits
+  EXPECT_TRUE(Bad(",5", {'.', ','}));
+}
+
+TEST(NumberFormat, RejectsNonNumbers) {
+  for (const char* t : {"", " ", "abc", "12abc", "N/A", "-", "nan", "inf", "1e999"}) EXPECT_TRUE(Bad(t, {'.', 0})) << t;
+}
+
+}  // namespace
+}  // namespace telecollect::files

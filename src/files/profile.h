@@ -1,0 +1,73 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "files/number_format.h"
+#include "files/text_reader.h"
+#include "files/timestamp_format.h"
+
+namespace telecollect::files {
+
+// Which field of a record: a CSV header name or 1-based column number, a
+// JSON path relative to the record ("/a/b" or "a.b"), or an XML path relative
+// to the record element ("@id", "Value", "Meter/@id", "../@id", ".").
+struct FieldRef {
+  std::string name;
+  int index = 0;  // CSV column number when > 0
+  bool empty() const { return name.empty() && index == 0; }
+  std::string Describe() const { return index > 0 ? "column " + std::to_string(index) : "\"" + name + "\""; }
+};
+
+// How to read one kind of flat file into measurements. Loaded from TOML; every
+// key is documented in docs/files.md.
+struct Profile {
+  enum class Format { kCsv, kJson, kNdjson, kXml };
+  enum class Layout { kLong, kWide };
+
+  std::string name;  // for reports: the file stem or "sniffed"
+  Format format = Format::kCsv;
+  Layout layout = Layout::kLong;
+  Encoding encoding = Encoding::kAuto;
+  // CSV
+  char delimiter = 0;  // 0 = detect
+  char quote = '"';
+  int skip_rows = 0;   // lines before the header (or before the data when header = false)
+  bool header = true;
+  // Values and time
+  NumberFormat number;
+  std::string timestamp_format = "iso8601";
+  std::string timezone = "Europe/Paris";
+  int64_t interval_ms = 0;      // the step of the series; needed for shift_to_start, used for gap warnings
+  bool end_stamped = false;     // timestamp_marks = "end": a timestamp closes its interval
+  bool shift_to_start = false;  // store end-stamped readings at their interval start
+  std::string unit;             // every module's unit unless fields.unit says otherwise
+  std::string module_prefix;
+  bool skip_bad_rows = false;   // on_row_error = "skip" (default "reject": one bad row rejects the file)
+  bool empty_is_error = false;  // on_empty_value = "error" (default "skip": an empty cell is no reading)
+  std::optional<double> min_value, max_value;  // plausible range: outside → warning
+  // JSON and XML: where the records are.
+  std::string records;
+  // Long layout
+  FieldRef module;
+  std::vector<FieldRef> timestamp;  // several: joined with one space (date + time columns)
+  FieldRef value;
+  FieldRef unit_field;
+  // Wide layout
+  std::vector<FieldRef> columns;     // empty = every field but the timestamp's
+  std::vector<std::string> exclude;  // never modules
+  std::string module_name = "{column}";
+
+  bool is_csv() const { return format == Format::kCsv; }
+};
+
+const char* FormatName(Profile::Format f);
+
+Result<Profile> LoadProfileFile(const std::string& path);
+Result<Profile> LoadProfileString(const std::string& toml_text, const std::string& origin);
+// A profile as TOML that LoadProfileString reads back to the same profile.
+std::string ProfileToToml(const Profile& p);
+
+}  // namespace telecollect::files

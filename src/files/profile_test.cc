@@ -1,0 +1,73 @@
+#include "files/profile.h"
+
+#include <gtest/gtest.h>
+
+namespace telecollect::files {
+namespace {
+
+std::string Err(const std::string& toml) {
+  Result<Profile> p = LoadProfileString(toml, "p.toml");
+  EXPECT_FALSE(p.ok());
+  return p.ok() ? "" : p.status().message();
+}
+
+constexpr const char* kLong = R"(
+format = "csv"
+delimiter = ";"
+decimal = ","
+thousands = " "
+timestamp_format = "%d/%m/%Y %H:%M"
+timezone = "Europe/Paris"
+interval = "10m"
+timestamp_marks = "end"
+shift_to_start = true
+unit = "kWh"
+module_prefix = "acme."
+on_row_error = "skip"
+min_value = 0
+max_value = 1e6
+
+[fields]
+module = "compteur"
+timestamp = ["date", "heure"]
+value = 4
+)";
+
+TEST(Profile, ReadsEveryKey) {
+  Result<Profile> p = LoadProfileString(kLong, "/etc/profiles/enedis.toml");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->name, "enedis");
+  EXPECT_EQ(p->delimiter, ';');
+  EXPECT_EQ(p->number.decimal, ',');
+  EXPECT_EQ(p->number.thousands, ' ');
+  EXPECT_EQ(p->interval_ms, 600000);
+  EXPECT_TRUE(p->end_stamped && p->shift_to_start && p->skip_bad_rows);
+  ASSERT_EQ(p->timestamp.size(), 2u);
+  EXPECT_EQ(p->timestamp[1].name, "heure");
+  EXPECT_EQ(p->value.index, 4);
+  EXPECT_EQ(*p->max_value, 1e6);
+}
+
+TEST(Profile, RoundTripsThroughToml) {
+  Profile p = *LoadProfileString(kLong, "a.toml");
+  Result<Profile> q = LoadProfileString(ProfileToToml(p), "a.toml");
+  ASSERT_TRUE(q.ok()) << q.status().message() << "\n" << ProfileToToml(p);
+  EXPECT_EQ(ProfileToToml(*q), ProfileToToml(p));
+}
+
+TEST(Profile, ErrorsNameTheKey) {
+  EXPECT_NE(Err("format = \"xls\"\n[fields]\ntimestamp=\"t\"").find("format must be csv, json, ndjson or xml"), std::string::npos);
+  EXPECT_NE(Err("colour = 1\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"\nvalue=\"v\"").find("unknown key colour (line 1)"), std::string::npos);
+  EXPECT_NE(Err("[fields]\ntimestamp=\"t\"\nvalue=\"v\"").find("fields.module is required"), std::string::npos);
+  EXPECT_NE(Err("timezone = \"Mars/Olympus\"\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"\nvalue=\"v\"").find("Mars/Olympus"), std::string::npos);
+  EXPECT_NE(Err("shift_to_start = true\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"\nvalue=\"v\"").find("shift_to_start needs"), std::string::npos);
+  EXPECT_NE(Err("header = false\n[fields]\ntimestamp=\"t\"\nmodule=1\nvalue=2").find("column numbers"), std::string::npos);
+  EXPECT_NE(Err("format = \"xml\"\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"\nvalue=\"v\"").find("records is required"), std::string::npos);
+  EXPECT_NE(Err("layout = \"wide\"\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"").find("takes modules from the columns"), std::string::npos);
+  EXPECT_NE(Err("decimal = \",\"\nthousands = \",\"\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"\nvalue=\"v\"").find("must differ"), std::string::npos);
+  EXPECT_NE(Err("timestamp_format = \"%H\"\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"\nvalue=\"v\"").find("needs a year"), std::string::npos);
+  EXPECT_NE(Err("[fields\n").find("line 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace telecollect::files

@@ -1,0 +1,102 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/model.h"
+#include "core/status.h"
+#include "files/import_report.h"
+#include "files/local_time.h"
+#include "files/profile.h"
+#include "files/timestamp_format.h"
+
+namespace telecollect::files {
+
+// Where readings go, in chunks of bounded size: an import transaction
+// (store::ReadingWriter), or nowhere for validation.
+using ReadingSink = ReadingWriter;
+
+// A record as a format reader extracts it, before any interpretation.
+struct Row {
+  std::string_view part;  // zip entry
+  int64_t line = 0;
+  // Long layout.
+  std::string_view module, value, unit;
+  bool value_is_number = false;  // a JSON number: '.' decimal whatever the profile says
+  bool has_unit = false;
+  // Timestamp parts (date and time columns), joined with one space.
+  std::string_view ts[4];
+  int ts_count = 0;
+  // Wide layout: (column name, value).
+  struct Cell {
+    std::string_view column;
+    std::string_view value;
+    int index = 0;  // CSV column number, 0 otherwise
+    bool is_number = false;
+  };
+  std::vector<Cell> cells;
+  // Why the reader could not take the row apart (missing field, bad record); reported as its error.
+  std::string missing;
+};
+
+// Turns rows into readings under one profile: numbers with the profile's
+// separators, local times through the zone with the DST rule, end-stamp
+// shift, module names (prefix, wide-layout rule). Row problems go to the
+// report as errors (with line and field) or warnings; readings go to the sink
+// every kChunk readings.
+class RowMapper {
+ public:
+  static constexpr size_t kChunk = 65536;
+
+  RowMapper(const Profile& profile, const Zone& zone, const TimestampFormat& format, ReadingSink& sink,
+            ImportReport& report);
+
+  // How fields are named in errors ("column 3 (valeur)"), set by the reader.
+  void SetFieldNames(std::string module, std::string value, std::string timestamp) {
+    module_field_ = std::move(module);
+    value_field_ = std::move(value);
+    ts_field_ = std::move(timestamp);
+  }
+  Status Map(const Row& row);  // non-ok only when the sink fails
+  Status Flush();              // hands the last readings to the sink
+  const std::vector<ModuleDef>& modules() const { return modules_; }
+
+ private:
+  struct Series {
+    SeriesClock clock;
+    EpochMs last_ts = INT64_MIN;
+  };
+  // Resolves a row's instant; false (with the error reported) if it cannot.
+  bool RowTime(const Row& row, SeriesClock& clock, EpochMs& utc, LocalMs& local, bool& is_local);
+  bool Intern(const Row& row, std::string_view raw_name, std::string_view unit, uint32_t& index);
+  // `field` is called for the field's name only when there is something to report.
+  template <typename FieldName>
+  bool ReadValue(const Row& row, std::string_view text, bool is_number, const FieldName& field, double& v);
+  void Emit(const Row& row, uint32_t module, EpochMs utc, LocalMs local, bool is_local, double value);
+  void RowError(const Row& row, const std::string& field, std::string message);
+  void Warn(const char* kind, const Row& row, const std::string& field, std::string message);
+
+  const Profile& profile_;
+  const Zone& zone_;
+  const TimestampFormat& format_;
+  ReadingSink& sink_;
+  ImportReport& report_;
+  std::string module_field_ = "module", value_field_ = "value", ts_field_ = "timestamp";
+
+  std::vector<ModuleDef> modules_;
+  std::vector<Series> series_;
+  std::unordered_map<std::string, uint32_t> module_index_;  // raw name (before prefix/rule) → index
+  std::string last_raw_;                                     // cache of the last lookup
+  uint32_t last_index_ = 0;
+  bool have_last_ = false;
+  SeriesClock row_clock_;  // wide layout: one clock for the timestamp column
+  std::vector<Reading> chunk_;
+  std::string scratch_;
+  bool row_failed_ = false;
+};
+
+}  // namespace telecollect::files
