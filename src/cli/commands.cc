@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/cli_util.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
@@ -17,21 +18,6 @@
 
 namespace telecollect::cli {
 namespace {
-
-int Fail(const Status& s) {
-  std::fprintf(stderr, "telecollect: %s\n", s.message().c_str());
-  return ExitCodeFor(s);
-}
-
-Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Config& config) {
-  return store::SqliteStore::Open(config.store, config.StorePath());
-}
-
-Result<Scope> ScopeFrom(const std::string& tenant, const std::string& env) {
-  if (tenant.empty()) return Status::InvalidArgument("--tenant is empty");
-  TC_ASSIGN_OR_RETURN(Env e, ParseEnv(env));
-  return Scope{tenant, e};
-}
 
 // Fills `from`/`to` from the --from/--to arguments, when given.
 Status ReadRange(const std::string& from_text, const std::string& to_text, std::optional<EpochMs>& from,

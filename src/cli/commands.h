@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 
@@ -60,5 +61,30 @@ struct DeviceArgs {
 int RunDeviceSet(const Config& config, const DeviceArgs& args);
 int RunDeviceList(const Config& config, const DeviceArgs& args);
 int RunDeviceImport(const Config& config, const DeviceArgs& args);
+
+}  // namespace telecollect::cli
+
+namespace telecollect::cli {
+
+// Flat files: file_commands.cc.
+struct ValidateArgs {
+  std::string profile;        // empty: sniff one from the file
+  std::string file;
+  std::string write_profile;  // save the (proposed) profile here
+  bool json = false;
+};
+int RunValidate(const Config& config, const ValidateArgs& args);
+
+struct ImportArgs {
+  std::string profile, tenant, env;
+  std::vector<std::string> files;
+};
+int RunImport(const Config& config, const ImportArgs& args);
+
+struct FilesArgs {
+  std::string connector;
+  size_t limit = 50;
+};
+int RunFilesList(const Config& config, const FilesArgs& args);
 
 }  // namespace telecollect::cli

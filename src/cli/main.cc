@@ -94,6 +94,25 @@ int main(int argc, char** argv) {
   device_list->add_option("--prefix", dv.prefix, "device id prefix");
   device_import->add_option("file", dv.file, "CSV file")->required();
 
+  ValidateArgs va;
+  auto* validate = app.add_subcommand("validate", "read a sample file as it would be imported and report; without --profile, propose one");
+  validate->add_option("file", va.file, "the sample file (csv, json, ndjson, xml; gzip or zip)")->required();
+  validate->add_option("--profile", va.profile, "profile TOML (docs/files.md); omit to have one proposed");
+  validate->add_option("--write-profile", va.write_profile, "save the profile (proposed or given) to this file");
+  validate->add_flag("--json", va.json, "print the report as JSON");
+
+  ImportArgs ia;
+  auto* import = app.add_subcommand("import", "import files by hand, each in one transaction, never twice");
+  import->add_option("--profile", ia.profile, "profile TOML")->required();
+  import->add_option("--tenant", ia.tenant, "tenant")->required();
+  import->add_option("--env", ia.env, "preprod or prod")->required();
+  import->add_option("files", ia.files, "files to import")->required();
+
+  FilesArgs fa;
+  auto* files = app.add_subcommand("files", "the file journal: imported and rejected files, newest first (CSV)");
+  files->add_option("--connector", fa.connector, "only this connector's files");
+  files->add_option("--limit", fa.limit, "maximum rows (default 50)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -127,6 +146,9 @@ int main(int argc, char** argv) {
     if (*device_set) return RunDeviceSet(config, dv);
     if (*device_list) return RunDeviceList(config, dv);
     if (*device_import) return RunDeviceImport(config, dv);
+    if (*validate) return RunValidate(config, va);
+    if (*import) return RunImport(config, ia);
+    if (*files) return RunFilesList(config, fa);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "telecollect: unexpected error: %s\n", e.what());
     return kExitFailure;

@@ -37,10 +37,13 @@ char DetectDelimiter(std::string_view sample, char quote) {
     const std::vector<int> counts = CountFields(sample, d, quote);
     if (counts.empty()) continue;
     // The most frequent field count, and how many lines have it.
+    // Lines that this delimiter does not split (a preamble) do not count.
     std::map<int, int> freq;
-    for (int c : counts) ++freq[c];
+    for (int c : counts) {
+      if (c >= 2) ++freq[c];
+    }
+    if (freq.empty()) continue;
     const auto top = std::max_element(freq.begin(), freq.end(), [](auto& a, auto& b) { return a.second < b.second; });
-    if (top->first < 2) continue;
     const double score = double(top->second) / double(counts.size()) * 1000 + top->first;
     if (score > best_score) {
       best_score = score;

@@ -1,6 +1,15 @@
 #include "files/file_parser.h"
 
 namespace telecollect::files {
+namespace {
+
+class NullSink final : public ReadingSink {
+ public:
+  Status Add(const std::vector<ModuleDef>&, std::span<const Reading>) override { return Status::Ok(); }
+};
+
+}  // namespace
+
 
 Status ParseFile(InputFile& file, const Profile& profile, ReadingSink& sink, ImportReport& report) {
   TC_ASSIGN_OR_RETURN(TimestampFormat format, TimestampFormat::Parse(profile.timestamp_format));
@@ -35,6 +44,30 @@ Status ParseFile(InputFile& file, const Profile& profile, ReadingSink& sink, Imp
   }
   if (parts == 0) return Status::InvalidArgument("the archive holds no file");
   return mapper.Flush();
+}
+
+std::string ReadFileInto(const std::string& path, const Profile& profile, ReadingSink& sink, ImportReport& report,
+                     Status& file_error) {
+  report.file = path;
+  report.profile = profile.name;
+  Result<std::unique_ptr<InputFile>> file = InputFile::Open(path);
+  if (!file.ok()) {
+    file_error = file.status();
+    report.AddError({"", 0, "", file.status().message()});
+    return "";
+  }
+  file_error = ParseFile(**file, profile, sink, report);
+  if (!file_error.ok()) report.AddError({"", 0, "", file_error.message()});
+  Result<Sha256> digest = (*file)->Finish();
+  return digest.ok() ? Sha256Hex(*digest) : "";
+}
+
+ImportReport ValidateFile(const std::string& local_path, const Profile& profile) {
+  NullSink sink;
+  ImportReport report;
+  Status file_error;
+  ReadFileInto(local_path, profile, sink, report, file_error);
+  return report;
 }
 
 }  // namespace telecollect::files

@@ -15,6 +15,16 @@ namespace telecollect::files {
 // a sink failure.
 Status ParseFile(InputFile& file, const Profile& profile, ReadingSink& sink, ImportReport& report);
 
+// Reads the file at `path` into `sink`; every problem of the file ends up in
+// the report (a file-level one also in `file_error`, as an error at line 0).
+// Returns the SHA-256 (hex) of its raw bytes, empty if it cannot be opened.
+std::string ReadFileInto(const std::string& path, const Profile& profile, ReadingSink& sink, ImportReport& report,
+                         Status& file_error);
+
+// Reads a file under a profile without storing anything: the validation
+// report. A file-level failure is the report's error at line 0.
+ImportReport ValidateFile(const std::string& local_path, const Profile& profile);
+
 // Format readers, one per format; each feeds rows to the mapper.
 Status ReadCsvPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper,
                    ImportReport& report);

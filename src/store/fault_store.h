@@ -54,6 +54,19 @@ class FaultStore final : public Store {
   Result<std::vector<Device>> ListDevices(const Scope&, std::string_view, size_t) override {
     return std::vector<Device>();
   }
+  Result<FileImport> ImportFile(const Scope&, const FileProducer&) override { return Status::Unsupported("fault store"); }
+  Status RecordFile(const FileRecord&) override { return Status::Ok(); }
+  Result<std::optional<FileRecord>> FindFile(const std::string&, const std::string&, int64_t, int64_t) override {
+    return std::optional<FileRecord>();
+  }
+  Result<std::vector<FileRecord>> ListFiles(const std::optional<std::string>&, size_t) override {
+    return std::vector<FileRecord>();
+  }
+  Result<int64_t> StartRun(const RunRecord&) override { return int64_t{1}; }
+  Status FinishRun(const RunRecord&) override { return Status::Ok(); }
+  Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>&, size_t) override {
+    return std::vector<RunRecord>();
+  }
 
  private:
   mutable std::mutex mu_;

@@ -1,4 +1,5 @@
 #include "store/sqlite_store.h"
+#include "store/sqlite_store_internal.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -69,6 +70,36 @@ CREATE TABLE devices(
   updated_ms INTEGER NOT NULL,
   PRIMARY KEY(scope_id, device_id)) WITHOUT ROWID;
 )sql",
+    R"sql(
+CREATE TABLE files(
+  id INTEGER PRIMARY KEY,
+  scope_id INTEGER NOT NULL REFERENCES scopes(id),
+  connector TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  status TEXT NOT NULL,
+  rows INTEGER NOT NULL,
+  readings INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  report TEXT NOT NULL,
+  at_ms INTEGER NOT NULL);
+CREATE INDEX files_by_listing ON files(connector, path, size, mtime_ms);
+CREATE INDEX files_by_content ON files(scope_id, sha256);
+CREATE TABLE runs(
+  id INTEGER PRIMARY KEY,
+  connector TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  finished_ms INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  files_imported INTEGER NOT NULL DEFAULT 0,
+  files_rejected INTEGER NOT NULL DEFAULT 0,
+  files_skipped INTEGER NOT NULL DEFAULT 0,
+  readings INTEGER NOT NULL DEFAULT 0,
+  message TEXT NOT NULL DEFAULT '');
+CREATE INDEX runs_by_connector ON runs(connector, id);
+)sql",
 };
 
 int StatusToInt(DecodeStatus s) { return static_cast<int>(s); }
@@ -90,41 +121,6 @@ Result<Aggregate> ParseAggregate(std::string_view t) {
   if (t == "none" || t == "raw") return Aggregate::kNone;
   return Status::InvalidArgument("agg must be one of avg, min, max, sum, last, count; got \"" + std::string(t) + "\"");
 }
-
-struct SqliteStore::WriterStatements {
-  explicit WriterStatements(sqlite3* db)
-      : begin(db, "BEGIN IMMEDIATE"),
-        commit(db, "COMMIT"),
-        rollback(db, "ROLLBACK"),
-        find_scope(db, "SELECT id FROM scopes WHERE tenant = ?1 AND env = ?2"),
-        insert_scope(db, "INSERT INTO scopes(tenant, env) VALUES(?1, ?2)"),
-        find_module(db, "SELECT id FROM modules WHERE scope_id = ?1 AND name = ?2"),
-        insert_module(db, "INSERT INTO modules(scope_id, name, unit, created_ms) VALUES(?1, ?2, ?3, ?4)"),
-        upsert_measurement(db,
-                           "INSERT INTO measurements(module_id, ts, value, quality) VALUES(?1, ?2, ?3, ?4) "
-                           "ON CONFLICT(module_id, ts) DO UPDATE SET value = excluded.value, quality = excluded.quality"),
-        insert_frame(db,
-                     "INSERT INTO frames(scope_id, device_id, event_ms, payload, source, device_type, received_ms, "
-                     "fport, metadata, status, reason, encrypted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-                     "ON CONFLICT DO NOTHING"),
-        update_frame(db, "UPDATE frames SET status = ?1, reason = ?2, device_type = ?5 WHERE id = ?3 AND scope_id = ?4") {}
-  Stmt begin, commit, rollback, find_scope, insert_scope, find_module, insert_module, upsert_measurement, insert_frame,
-      update_frame;
-};
-
-class SqliteStore::ReadLease {
- public:
-  ReadLease(SqliteStore* store, SqliteDb db) : store_(store), db_(std::move(db)) {}
-  ReadLease(ReadLease&&) = default;
-  ~ReadLease() {
-    if (db_) store_->ReleaseReader(std::move(db_));
-  }
-  sqlite3* get() const { return db_.get(); }
-
- private:
-  SqliteStore* store_;
-  SqliteDb db_;
-};
 
 SqliteStore::SqliteStore(StoreOptions options, std::string path)
     : options_(std::move(options)), path_(std::move(path)) {}
@@ -293,19 +289,20 @@ Result<int64_t> SqliteStore::ScopeId(const Scope& scope) {
   return id;
 }
 
-Result<int64_t> SqliteStore::ModuleId(int64_t scope_id, const Measurement& m) {
+Result<int64_t> SqliteStore::ModuleId(int64_t scope_id, const std::string& name, const std::string& unit,
+                                      EpochMs created) {
   std::string key = std::to_string(scope_id);
   key += '\0';
-  key += m.module;
+  key += name;
   if (auto it = module_ids_.find(key); it != module_ids_.end()) return it->second;
   Stmt& find = stmts_->find_module;
-  find.Bind(1, scope_id).Bind(2, m.module);
+  find.Bind(1, scope_id).Bind(2, name);
   auto row = find.Step();
   int64_t id = row.ok() && *row ? find.Int(0) : 0;
   find.Reset();
   if (!row.ok()) return row.status();
   if (!*row) {
-    stmts_->insert_module.Bind(1, scope_id).Bind(2, m.module).Bind(3, m.unit).Bind(4, m.ts);
+    stmts_->insert_module.Bind(1, scope_id).Bind(2, name).Bind(3, unit).Bind(4, created);
     TC_RETURN_IF_ERROR(stmts_->insert_module.Run());
     id = sqlite3_last_insert_rowid(writer_.get());
     new_module_keys_.push_back(key);

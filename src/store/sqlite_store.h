@@ -39,7 +39,17 @@ class SqliteStore final : public Store {
   Status UpsertDevices(const Scope& scope, std::span<const Device> devices) override;
   Result<std::vector<Device>> ListDevices(const Scope& scope, std::string_view prefix, size_t limit) override;
 
-  static constexpr int kSchemaVersion = 2;
+  // File journal and runs: sqlite_files.cc.
+  Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce) override;
+  Status RecordFile(const FileRecord& record) override;
+  Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path, int64_t size,
+                                             int64_t mtime_ms) override;
+  Result<std::vector<FileRecord>> ListFiles(const std::optional<std::string>& connector, size_t limit) override;
+  Result<int64_t> StartRun(const RunRecord& run) override;
+  Status FinishRun(const RunRecord& run) override;
+  Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) override;
+
+  static constexpr int kSchemaVersion = 3;
 
  private:
   class ReadLease;
@@ -56,7 +66,10 @@ class SqliteStore final : public Store {
   Status InTransaction(const std::function<Status()>& body);
   // Writer-side helpers; caller holds write_mu_ inside a transaction.
   Result<int64_t> ScopeId(const Scope& scope);
-  Result<int64_t> ModuleId(int64_t scope_id, const Measurement& m);
+  Result<int64_t> ModuleId(int64_t scope_id, const Measurement& m) { return ModuleId(scope_id, m.module, m.unit, m.ts); }
+  Result<int64_t> ModuleId(int64_t scope_id, const std::string& name, const std::string& unit, EpochMs created);
+  Status InsertFileRecord(int64_t scope_id, const FileRecord& record);  // caller holds write_mu_ in a transaction
+  class FileWriter;
   // Measurements are staged during a transaction and upserted, sorted by
   // (module, ts), by FlushStaged just before the commit.
   Status StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged);

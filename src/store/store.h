@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -99,6 +100,48 @@ struct Point {
   int quality = 0;
 };
 
+// A file as journaled: its identity (who listed it where, size, mtime, content
+// hash), what became of it and the report of its reading.
+struct FileRecord {
+  int64_t id = 0;
+  Scope scope;
+  std::string connector;  // empty for a file imported by hand
+  std::string path;       // as listed (remote path for FTP/SFTP)
+  int64_t size = 0;
+  int64_t mtime_ms = 0;
+  std::string sha256;     // hex, of the raw bytes
+  std::string status;     // "imported" | "rejected"
+  int64_t rows = 0;
+  int64_t readings = 0;
+  int64_t errors = 0;
+  std::string report_json;
+  EpochMs at = 0;
+};
+
+struct FileImport {
+  bool duplicate = false;  // the scope already holds an imported file with this content: nothing written
+  FileRecord record;       // as journaled (the earlier record when duplicate)
+};
+
+// Streams one file's readings into the writer it is given, then returns the
+// file's journal record (the content hash is known only once it is read).
+// A non-ok status rolls the whole file back.
+using FileProducer = std::function<Result<FileRecord>(ReadingWriter&)>;
+
+// One run of a connector.
+struct RunRecord {
+  int64_t id = 0;
+  std::string connector;
+  EpochMs started = 0;
+  EpochMs finished = 0;      // 0 while running
+  std::string status;        // running | ok | failed
+  int64_t files_imported = 0;
+  int64_t files_rejected = 0;
+  int64_t files_skipped = 0; // already journaled, or not yet stable
+  int64_t readings = 0;
+  std::string message;       // what failed, for people
+};
+
 // Everything telecollect keeps. One implementation per backend (SQLite now,
 // PostgreSQL later). Thread-safe: Write and Redecode are called by a single
 // writer (the GroupCommitter) or a CLI command; reads from any thread.
@@ -141,6 +184,23 @@ class Store {
   // Device registry: upsert by (scope, device_id), all-or-nothing, durable on return.
   virtual Status UpsertDevices(const Scope& scope, std::span<const Device> devices) = 0;
   virtual Result<std::vector<Device>> ListDevices(const Scope& scope, std::string_view prefix, size_t limit) = 0;
+
+  // File journal. ImportFile runs `produce` inside one transaction: all the
+  // file's readings and its journal record, or nothing; durable on return.
+  // The writer path is held meanwhile (other writes wait).
+  virtual Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce) = 0;
+  // Journals a file that was not imported (rejected); durable on return.
+  virtual Status RecordFile(const FileRecord& record) = 0;
+  // The latest record of this exact listing identity, if any.
+  virtual Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path,
+                                                     int64_t size, int64_t mtime_ms) = 0;
+  // Newest first; nullopt connector = every file.
+  virtual Result<std::vector<FileRecord>> ListFiles(const std::optional<std::string>& connector, size_t limit) = 0;
+
+  // Connector runs: started, then finished (same id); newest first.
+  virtual Result<int64_t> StartRun(const RunRecord& run) = 0;
+  virtual Status FinishRun(const RunRecord& run) = 0;
+  virtual Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) = 0;
 };
 
 }  // namespace telecollect::store

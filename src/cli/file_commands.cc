@@ -1,0 +1,121 @@
+// Flat-file commands: validate, import, files (the journal).
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "core/clock.h"
+#include "core/json_writer.h"
+#include "files/file_import.h"
+#include "files/sniff.h"
+
+namespace telecollect::cli {
+
+int RunValidate(const Config&, const ValidateArgs& args) {
+  files::Profile profile;
+  std::vector<std::string> notes;
+  if (args.profile.empty()) {
+    Result<files::SniffResult> sniffed = files::SniffProfile(args.file);
+    if (!sniffed.ok()) return Fail(sniffed.status());
+    profile = sniffed->profile;
+    notes = sniffed->notes;
+  } else {
+    Result<files::Profile> loaded = files::LoadProfileFile(args.profile);
+    if (!loaded.ok()) return Fail(loaded.status());
+    profile = std::move(loaded).value();
+  }
+  const files::ImportReport report = files::ValidateFile(args.file, profile);
+  const std::string toml = files::ProfileToToml(profile);
+  if (!args.write_profile.empty()) {
+    std::ofstream out(args.write_profile, std::ios::binary);
+    out << "# Proposed by `telecollect validate` from " << std::filesystem::path(args.file).filename().string()
+        << ": check it, then use it with --profile.\n"
+        << toml;
+    if (!out) return Fail(Status::IoError("cannot write " + args.write_profile));
+  }
+  if (args.json) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("report").Raw(report.ToJson());
+    if (args.profile.empty()) {
+      w.Key("profile").String(toml);
+      w.Key("notes").BeginArray();
+      for (const auto& n : notes) w.String(n);
+      w.EndArray();
+    }
+    w.EndObject();
+    std::printf("%s\n", w.str().c_str());
+  } else {
+    if (args.profile.empty()) {
+      std::printf("No profile given: proposed from the file.\n");
+      for (const auto& n : notes) std::printf("  - %s\n", n.c_str());
+      std::printf("\n--- profile%s ---\n%s---\n\n", args.write_profile.empty() ? "" : (" (saved to " + args.write_profile + ")").c_str(),
+                  toml.c_str());
+    }
+    std::printf("%s", report.ToText().c_str());
+    std::printf("\n%s\n", report.error_count == 0 ? "OK: the file would be imported whole."
+                          : profile.skip_bad_rows ? "The rows in error would be skipped (on_row_error = \"skip\"), the others imported."
+                                                  : "The file would be REJECTED (on_row_error = \"reject\"): nothing of it imported.");
+  }
+  return report.error_count == 0 ? kExitOk : kExitUsage;
+}
+
+int RunImport(const Config& config, const ImportArgs& args) {
+  Result<Scope> scope = ScopeFrom(args.tenant, args.env);
+  if (!scope.ok()) return Fail(scope.status());
+  Result<files::Profile> profile = files::LoadProfileFile(args.profile);
+  if (!profile.ok()) return Fail(profile.status());
+  auto store = OpenStore(config);
+  if (!store.ok()) return Fail(store.status());
+  int rc = kExitOk;
+  for (const std::string& path : args.files) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      std::fprintf(stderr, "%s: cannot stat\n", path.c_str());
+      rc = kExitNotFound;
+      continue;
+    }
+    files::FileListing listing;
+    listing.path = std::filesystem::absolute(path).string();
+    listing.size = st.st_size;
+    listing.mtime_ms = int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+    Result<files::ImportOutcome> out = files::ImportFile(**store, *scope, *profile, path, listing, SystemClock().NowMs());
+    if (!out.ok()) return Fail(out.status());
+    const files::ImportOutcome& o = *out;
+    std::printf("%s: %s, %lld rows, %lld readings, %lld errors\n", path.c_str(), files::OutcomeName(o.kind),
+                static_cast<long long>(o.report.rows), static_cast<long long>(o.kind == files::ImportOutcome::Kind::kRejected ? 0 : o.report.readings),
+                static_cast<long long>(o.report.error_count));
+    for (const auto& e : o.report.errors) {
+      std::printf("  %sline %lld%s: %s\n", e.part.empty() ? "" : (e.part + ": ").c_str(), static_cast<long long>(e.line),
+                  e.field.empty() ? "" : (", " + e.field).c_str(), e.message.c_str());
+    }
+    if (o.kind == files::ImportOutcome::Kind::kDuplicate) {
+      std::printf("  same content as %s, imported %s: nothing written\n", o.record.path.c_str(), FormatIso8601(o.record.at).c_str());
+    }
+    if (o.kind == files::ImportOutcome::Kind::kRejected) rc = kExitUsage;
+  }
+  return rc;
+}
+
+int RunFilesList(const Config& config, const FilesArgs& args) {
+  auto store = OpenStore(config);
+  if (!store.ok()) return Fail(store.status());
+  auto files = (*store)->ListFiles(args.connector.empty() ? std::nullopt : std::optional(args.connector), args.limit);
+  if (!files.ok()) return Fail(files.status());
+  std::printf("id,at,tenant,env,connector,path,size,status,rows,readings,errors,sha256\n");
+  for (const auto& f : *files) {
+    std::printf("%lld,%s,%s,%s,%s,%s,%lld,%s,%lld,%lld,%lld,%s\n", static_cast<long long>(f.id), FormatIso8601(f.at).c_str(),
+                f.scope.tenant.c_str(), EnvName(f.scope.env), f.connector.c_str(), f.path.c_str(),
+                static_cast<long long>(f.size), f.status.c_str(), static_cast<long long>(f.rows),
+                static_cast<long long>(f.readings), static_cast<long long>(f.errors), f.sha256.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace telecollect::cli

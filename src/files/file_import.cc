@@ -1,0 +1,80 @@
+#include "files/file_import.h"
+
+#include "files/file_parser.h"
+#include "files/input_file.h"
+
+namespace telecollect::files {
+namespace {
+
+// Passes readings on, remembering whether the store failed (versus the file).
+class WatchedSink final : public ReadingSink {
+ public:
+  explicit WatchedSink(ReadingWriter& inner) : inner_(inner) {}
+  Status Add(const std::vector<ModuleDef>& modules, std::span<const Reading> readings) override {
+    Status s = inner_.Add(modules, readings);
+    if (!s.ok()) store_failure = s;
+    return s;
+  }
+  Status store_failure;
+
+ private:
+  ReadingWriter& inner_;
+};
+
+}  // namespace
+
+const char* OutcomeName(ImportOutcome::Kind k) {
+  switch (k) {
+    case ImportOutcome::Kind::kImported: return "imported";
+    case ImportOutcome::Kind::kDuplicate: return "duplicate";
+    case ImportOutcome::Kind::kRejected: return "rejected";
+  }
+  return "?";
+}
+
+Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const Profile& profile,
+                                 const std::string& local_path, const FileListing& listing, EpochMs now) {
+  ImportOutcome out;
+  store::FileRecord record;
+  record.scope = scope;
+  record.connector = listing.connector;
+  record.path = listing.path;
+  record.size = listing.size;
+  record.mtime_ms = listing.mtime_ms;
+  record.at = now;
+  bool rejected = false;
+  Status store_failure;
+  Result<store::FileImport> done = store.ImportFile(scope, [&](ReadingWriter& writer) -> Result<store::FileRecord> {
+    WatchedSink sink(writer);
+    Status file_error;
+    record.sha256 = ReadFileInto(local_path, profile, sink, out.report, file_error);
+    if (!sink.store_failure.ok()) {
+      store_failure = sink.store_failure;
+      return store_failure;
+    }
+    record.rows = out.report.rows;
+    record.readings = out.report.readings;
+    record.errors = out.report.error_count;
+    record.report_json = out.report.ToJson();
+    if (!file_error.ok() || (out.report.error_count > 0 && !profile.skip_bad_rows)) {
+      rejected = true;
+      return Status::InvalidArgument("rejected");  // rolls the readings back
+    }
+    record.status = "imported";
+    return record;
+  });
+  if (rejected) {
+    record.status = "rejected";
+    record.readings = 0;
+    TC_RETURN_IF_ERROR(store.RecordFile(record));
+    out.kind = ImportOutcome::Kind::kRejected;
+    out.record = record;
+    return out;
+  }
+  if (!done.ok()) return done.status();
+  out.kind = done->duplicate ? ImportOutcome::Kind::kDuplicate : ImportOutcome::Kind::kImported;
+  out.record = done->record;
+  return out;
+}
+
+}  // namespace telecollect::files

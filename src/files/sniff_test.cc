@@ -1,0 +1,107 @@
+#include "files/sniff.h"
+
+#include <gtest/gtest.h>
+
+#include "files/file_parser.h"
+#include "files/test_file_util.h"
+
+namespace telecollect::files {
+namespace {
+
+struct Sniffed {
+  Profile profile;
+  std::string notes;
+  ImportReport report;
+};
+
+Sniffed Sniff(const std::string& bytes, const std::string& suffix) {
+  TempFile f(bytes, suffix);
+  Result<SniffResult> r = SniffProfile(f.path());
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  Sniffed s;
+  if (!r.ok()) return s;
+  s.profile = r->profile;
+  for (const auto& n : r->notes) s.notes += n + "\n";
+  // The proposed profile must read its own sample without error.
+  Result<Profile> again = LoadProfileString(ProfileToToml(s.profile), "sniffed.toml");
+  EXPECT_TRUE(again.ok()) << again.status().message() << "\n" << ProfileToToml(s.profile);
+  s.report = ValidateFile(f.path(), again.ok() ? *again : s.profile);
+  EXPECT_EQ(s.report.error_count, 0) << s.report.ToText() << s.notes;
+  return s;
+}
+
+TEST(Sniff, FrenchLongCsv) {
+  Sniffed s = Sniff("\xEF\xBB\xBFPoint de comptage;Horodatage;Valeur (kWh)\r\n"
+                    "PDL-1;25/10/2026 01:30;12,5\r\nPDL-1;25/10/2026 02:00;1 012,5\r\nPDL-2;25/10/2026 01:30;3\r\n",
+                    ".csv");
+  EXPECT_EQ(s.profile.layout, Profile::Layout::kLong);
+  EXPECT_EQ(s.profile.delimiter, ';');
+  EXPECT_EQ(s.profile.number.decimal, ',');
+  EXPECT_EQ(s.profile.number.thousands, ' ');
+  EXPECT_EQ(s.profile.module.name, "Point de comptage");
+  EXPECT_EQ(s.profile.timestamp[0].name, "Horodatage");
+  EXPECT_EQ(s.profile.timestamp_format, "%d/%m/%Y %H:%M");
+  EXPECT_EQ(s.profile.value.name, "Valeur (kWh)");
+  EXPECT_EQ(s.profile.timezone, "Europe/Paris");
+  EXPECT_EQ(s.report.readings, 3);
+}
+
+TEST(Sniff, WideCsvWithTextColumnExcluded) {
+  Sniffed s = Sniff("timestamp,boiler_1,boiler_2,comment\n2026-01-01T00:00:00Z,1.5,2,ok\n2026-01-01T00:10:00Z,1.75,2.5,\n",
+                    ".csv");
+  EXPECT_EQ(s.profile.layout, Profile::Layout::kWide);  // "comment" has blanks: not a module
+  ASSERT_EQ(s.profile.exclude.size(), 1u);
+  EXPECT_EQ(s.profile.exclude[0], "comment");
+  EXPECT_EQ(s.report.readings, 4);
+}
+
+TEST(Sniff, WideCsv) {
+  Sniffed s = Sniff("Date;Salle 1;Salle 2\n2026-08-01 10:00;19,5;20\n2026-08-01 11:00;19,75;20,5\n", ".csv");
+  EXPECT_EQ(s.profile.layout, Profile::Layout::kWide);
+  EXPECT_EQ(s.profile.interval_ms, 3600000);
+  EXPECT_EQ(s.report.readings, 4);
+}
+
+TEST(Sniff, HeaderlessWithPreambleAndDateTimeColumns) {
+  Sniffed s = Sniff("Export SGE\nGenere le 02/02/2026\n12345678901234;01/02/2026;00:30;17\n12345678901234;01/02/2026;01:00;18\n",
+                    ".csv");
+  EXPECT_EQ(s.profile.skip_rows, 2) << s.notes;
+  EXPECT_FALSE(s.profile.header);
+  EXPECT_EQ(s.profile.module.index, 1);
+  ASSERT_EQ(s.profile.timestamp.size(), 2u);
+  EXPECT_EQ(s.profile.timestamp_format, "%d/%m/%Y %H:%M");
+  EXPECT_EQ(s.profile.value.index, 4);
+}
+
+TEST(Sniff, NestedJson) {
+  Sniffed s = Sniff(R"({"meters":[{"id":"e1","readings":[{"t":"2026-07-01T00:00:00+02:00","v":"3,5"},{"t":"2026-07-01T01:00:00+02:00","v":4}]}]})",
+                    ".json");
+  EXPECT_EQ(s.profile.records, "/meters/*/readings");
+  EXPECT_EQ(s.profile.module.name, "../id");
+  EXPECT_EQ(s.profile.number.decimal, ',');
+  EXPECT_EQ(s.report.readings, 2);
+}
+
+TEST(Sniff, Ndjson) {
+  Sniffed s = Sniff("{\"sensor\":\"t1\",\"ts\":1780000000,\"temp\":21.5}\n{\"sensor\":\"t2\",\"ts\":1780000600,\"temp\":-3}\n", ".log");
+  EXPECT_EQ(s.profile.format, Profile::Format::kNdjson);
+  EXPECT_EQ(s.profile.timestamp_format, "epoch");
+}
+
+TEST(Sniff, XmlAttributes) {
+  Sniffed s = Sniff("<export><meter id=\"M1\"><r ts=\"2026-02-01 10:00\" v=\"1.5\"/><r ts=\"2026-02-01 10:10\" v=\"2\"/></meter></export>",
+                    ".xml");
+  EXPECT_EQ(s.profile.records, "/export/meter/r");
+  EXPECT_EQ(s.profile.module.name, "../@id");
+  EXPECT_EQ(s.report.readings, 2);
+}
+
+TEST(Sniff, SaysWhyItCannot) {
+  TempFile f("just some text\nwithout columns\n", ".csv");
+  Result<SniffResult> r = SniffProfile(f.path());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("delimiter"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace telecollect::files

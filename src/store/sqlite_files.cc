@@ -1,0 +1,238 @@
+// SqliteStore: the file journal (one transaction per file) and connector runs.
+#include <algorithm>
+#include <chrono>
+
+#include "store/sqlite_store.h"
+#include "store/sqlite_store_internal.h"
+
+namespace telecollect::store {
+namespace {
+
+constexpr int kRowsPerStatement = 64;  // multi-row upserts: one VM run for 64 readings
+
+std::string MultiRowUpsert(int rows) {
+  std::string sql = "INSERT INTO measurements(module_id, ts, value, quality) VALUES ";
+  for (int i = 0; i < rows; ++i) sql += i ? ",(?,?,?,0)" : "(?,?,?,0)";
+  sql += " ON CONFLICT(module_id, ts) DO UPDATE SET value = excluded.value, quality = excluded.quality";
+  return sql;
+}
+
+EpochMs NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+constexpr const char* kFileColumns =
+    "SELECT f.id, s.tenant, s.env, f.connector, f.path, f.size, f.mtime_ms, f.sha256, f.status, f.rows, f.readings, "
+    "f.errors, f.report, f.at_ms FROM files f JOIN scopes s ON s.id = f.scope_id ";
+
+FileRecord ReadFile(const Stmt& q) {
+  FileRecord r;
+  r.id = q.Int(0);
+  r.scope.tenant = q.Text(1);
+  r.scope.env = q.Text(2) == "prod" ? Env::kProd : Env::kPreprod;
+  r.connector = q.Text(3);
+  r.path = q.Text(4);
+  r.size = q.Int(5);
+  r.mtime_ms = q.Int(6);
+  r.sha256 = q.Text(7);
+  r.status = q.Text(8);
+  r.rows = q.Int(9);
+  r.readings = q.Int(10);
+  r.errors = q.Int(11);
+  r.report_json = q.Text(12);
+  r.at = q.Int(13);
+  return r;
+}
+
+constexpr const char* kRunColumns =
+    "SELECT id, connector, started_ms, finished_ms, status, files_imported, files_rejected, files_skipped, readings, "
+    "message FROM runs ";
+
+RunRecord ReadRun(const Stmt& q) {
+  RunRecord r;
+  r.id = q.Int(0);
+  r.connector = q.Text(1);
+  r.started = q.Int(2);
+  r.finished = q.Int(3);
+  r.status = q.Text(4);
+  r.files_imported = q.Int(5);
+  r.files_rejected = q.Int(6);
+  r.files_skipped = q.Int(7);
+  r.readings = q.Int(8);
+  r.message = q.Text(9);
+  return r;
+}
+
+}  // namespace
+
+// Writes an import's readings inside the open transaction: module ids resolved
+// once per module, each chunk sorted by (module, ts) (the primary key order:
+// appends, not random inserts) and upserted 64 rows per statement.
+class SqliteStore::FileWriter final : public ReadingWriter {
+ public:
+  FileWriter(SqliteStore* store, int64_t scope_id)
+      : store_(store), scope_id_(scope_id), multi_(store->writer_.get(), MultiRowUpsert(kRowsPerStatement)) {}
+
+  Status Add(const std::vector<ModuleDef>& modules, std::span<const Reading> readings) override {
+    const EpochMs now = NowMs();
+    while (ids_.size() < modules.size()) {
+      const ModuleDef& m = modules[ids_.size()];
+      TC_ASSIGN_OR_RETURN(int64_t id, store_->ModuleId(scope_id_, m.name, m.unit, now));
+      ids_.push_back(id);
+    }
+    rows_.clear();
+    rows_.reserve(readings.size());
+    for (const Reading& r : readings) rows_.push_back({ids_[r.module], r.ts, r.value});
+    // stable: of two readings of one (module, ts), the later in the file wins.
+    std::stable_sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) {
+      return a.module_id != b.module_id ? a.module_id < b.module_id : a.ts < b.ts;
+    });
+    size_t i = 0;
+    for (; i + kRowsPerStatement <= rows_.size(); i += kRowsPerStatement) {
+      for (int k = 0; k < kRowsPerStatement; ++k) {
+        const Row& r = rows_[i + static_cast<size_t>(k)];
+        multi_.Bind(3 * k + 1, r.module_id).Bind(3 * k + 2, r.ts).Bind(3 * k + 3, r.value);
+      }
+      TC_RETURN_IF_ERROR(multi_.Run());
+    }
+    Stmt& one = store_->stmts_->upsert_measurement;
+    for (; i < rows_.size(); ++i) {
+      one.Bind(1, rows_[i].module_id).Bind(2, rows_[i].ts).Bind(3, rows_[i].value).Bind(4, 0);
+      TC_RETURN_IF_ERROR(one.Run());
+    }
+    return Status::Ok();
+  }
+
+ private:
+  struct Row {
+    int64_t module_id;
+    EpochMs ts;
+    double value;
+  };
+  SqliteStore* store_;
+  int64_t scope_id_;
+  Stmt multi_;
+  std::vector<int64_t> ids_;
+  std::vector<Row> rows_;
+};
+
+Status SqliteStore::InsertFileRecord(int64_t scope_id, const FileRecord& r) {
+  Stmt ins(writer_.get(),
+           "INSERT INTO files(scope_id, connector, path, size, mtime_ms, sha256, status, rows, readings, errors, report, "
+           "at_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  ins.Bind(1, scope_id).Bind(2, r.connector).Bind(3, r.path).Bind(4, r.size).Bind(5, r.mtime_ms).Bind(6, r.sha256);
+  ins.Bind(7, r.status).Bind(8, r.rows).Bind(9, r.readings).Bind(10, r.errors).Bind(11, r.report_json).Bind(12, r.at);
+  return ins.Run();
+}
+
+Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProducer& produce) {
+  std::lock_guard lock(write_mu_);
+  FileImport out;
+  bool duplicate = false;
+  Status s = InTransaction([&]() -> Status {
+    TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
+    FileWriter writer(this, scope_id);
+    TC_ASSIGN_OR_RETURN(FileRecord record, produce(writer));
+    record.scope = scope;
+    // The same content already imported in this scope (renamed, re-uploaded,
+    // or journaled before a failed delete): roll this one back.
+    Stmt q(writer_.get(), std::string(kFileColumns) +
+                              "WHERE f.scope_id = ?1 AND f.sha256 = ?2 AND f.status = 'imported' ORDER BY f.id LIMIT 1");
+    q.Bind(1, scope_id).Bind(2, record.sha256);
+    TC_ASSIGN_OR_RETURN(bool found, q.Step());
+    if (found) {
+      out.duplicate = duplicate = true;
+      out.record = ReadFile(q);
+      return Status::Internal("duplicate content: roll back");
+    }
+    TC_RETURN_IF_ERROR(InsertFileRecord(scope_id, record));
+    record.id = sqlite3_last_insert_rowid(writer_.get());
+    out.record = std::move(record);
+    return Status::Ok();
+  });
+  if (duplicate) return out;
+  TC_RETURN_IF_ERROR(s);
+  TC_RETURN_IF_ERROR(Sync());
+  return out;
+}
+
+Status SqliteStore::RecordFile(const FileRecord& record) {
+  std::lock_guard lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(record.scope));
+    return InsertFileRecord(scope_id, record);
+  }));
+  return Sync();
+}
+
+Result<std::optional<FileRecord>> SqliteStore::FindFile(const std::string& connector, const std::string& path,
+                                                        int64_t size, int64_t mtime_ms) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  Stmt q(lease.get(), std::string(kFileColumns) +
+                          "WHERE f.connector = ?1 AND f.path = ?2 AND f.size = ?3 AND f.mtime_ms = ?4 "
+                          "ORDER BY f.id DESC LIMIT 1");
+  q.Bind(1, connector).Bind(2, path).Bind(3, size).Bind(4, mtime_ms);
+  TC_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<FileRecord>();
+  return std::optional<FileRecord>(ReadFile(q));
+}
+
+Result<std::vector<FileRecord>> SqliteStore::ListFiles(const std::optional<std::string>& connector, size_t limit) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  Stmt q(lease.get(), std::string(kFileColumns) + (connector ? "WHERE f.connector = ?1 " : "") +
+                          "ORDER BY f.id DESC LIMIT ?2");
+  if (connector) q.Bind(1, *connector);
+  q.Bind(2, static_cast<int64_t>(limit));
+  std::vector<FileRecord> out;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadFile(q));
+  }
+  return out;
+}
+
+Result<int64_t> SqliteStore::StartRun(const RunRecord& run) {
+  std::lock_guard lock(write_mu_);
+  int64_t id = 0;
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    Stmt ins(writer_.get(), "INSERT INTO runs(connector, started_ms, status) VALUES(?1, ?2, ?3)");
+    ins.Bind(1, run.connector).Bind(2, run.started).Bind(3, run.status.empty() ? std::string("running") : run.status);
+    TC_RETURN_IF_ERROR(ins.Run());
+    id = sqlite3_last_insert_rowid(writer_.get());
+    return Status::Ok();
+  }));
+  TC_RETURN_IF_ERROR(Sync());
+  return id;
+}
+
+Status SqliteStore::FinishRun(const RunRecord& run) {
+  std::lock_guard lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    Stmt up(writer_.get(),
+            "UPDATE runs SET finished_ms = ?2, status = ?3, files_imported = ?4, files_rejected = ?5, files_skipped = ?6, "
+            "readings = ?7, message = ?8 WHERE id = ?1");
+    up.Bind(1, run.id).Bind(2, run.finished).Bind(3, run.status).Bind(4, run.files_imported);
+    up.Bind(5, run.files_rejected).Bind(6, run.files_skipped).Bind(7, run.readings).Bind(8, run.message);
+    TC_RETURN_IF_ERROR(up.Run());
+    if (sqlite3_changes(writer_.get()) != 1) return Status::NotFound("no run " + std::to_string(run.id));
+    return Status::Ok();
+  }));
+  return Sync();
+}
+
+Result<std::vector<RunRecord>> SqliteStore::ListRuns(const std::optional<std::string>& connector, size_t limit) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  Stmt q(lease.get(), std::string(kRunColumns) + (connector ? "WHERE connector = ?1 " : "") + "ORDER BY id DESC LIMIT ?2");
+  if (connector) q.Bind(1, *connector);
+  q.Bind(2, static_cast<int64_t>(limit));
+  std::vector<RunRecord> out;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(ReadRun(q));
+  }
+  return out;
+}
+
+}  // namespace telecollect::store

@@ -1,0 +1,44 @@
+#pragma once
+// SqliteStore's nested helpers, shared by its source files (sqlite_store.cc,
+// sqlite_files.cc). Not for use outside the store.
+
+#include "store/sqlite_store.h"
+
+namespace telecollect::store {
+
+struct SqliteStore::WriterStatements {
+  explicit WriterStatements(sqlite3* db)
+      : begin(db, "BEGIN IMMEDIATE"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK"),
+        find_scope(db, "SELECT id FROM scopes WHERE tenant = ?1 AND env = ?2"),
+        insert_scope(db, "INSERT INTO scopes(tenant, env) VALUES(?1, ?2)"),
+        find_module(db, "SELECT id FROM modules WHERE scope_id = ?1 AND name = ?2"),
+        insert_module(db, "INSERT INTO modules(scope_id, name, unit, created_ms) VALUES(?1, ?2, ?3, ?4)"),
+        upsert_measurement(db,
+                           "INSERT INTO measurements(module_id, ts, value, quality) VALUES(?1, ?2, ?3, ?4) "
+                           "ON CONFLICT(module_id, ts) DO UPDATE SET value = excluded.value, quality = excluded.quality"),
+        insert_frame(db,
+                     "INSERT INTO frames(scope_id, device_id, event_ms, payload, source, device_type, received_ms, "
+                     "fport, metadata, status, reason, encrypted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                     "ON CONFLICT DO NOTHING"),
+        update_frame(db, "UPDATE frames SET status = ?1, reason = ?2, device_type = ?5 WHERE id = ?3 AND scope_id = ?4") {}
+  Stmt begin, commit, rollback, find_scope, insert_scope, find_module, insert_module, upsert_measurement, insert_frame,
+      update_frame;
+};
+
+class SqliteStore::ReadLease {
+ public:
+  ReadLease(SqliteStore* store, SqliteDb db) : store_(store), db_(std::move(db)) {}
+  ReadLease(ReadLease&&) = default;
+  ~ReadLease() {
+    if (db_) store_->ReleaseReader(std::move(db_));
+  }
+  sqlite3* get() const { return db_.get(); }
+
+ private:
+  SqliteStore* store_;
+  SqliteDb db_;
+};
+
+}  // namespace telecollect::store
