@@ -13,6 +13,7 @@ build=(
 )
 test=(
   libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev curl python3 sqlite3 procps
+  python3-pyftpdlib python3-openssl openssh-server openssh-client openssl
 )
 bench=(
   wrk nginx-light influxdb

@@ -88,3 +88,10 @@ struct FilesArgs {
 int RunFilesList(const Config& config, const FilesArgs& args);
 
 }  // namespace telecollect::cli
+
+namespace telecollect::cli {
+// Connectors: file_commands.cc.
+int RunConnectorList(const Config& config);
+int RunConnectorRun(const Config& config, const std::string& name);
+int RunConnectorStatus(const Config& config, const std::string& name, size_t limit);
+}  // namespace telecollect::cli

@@ -12,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
+#include "files/connector_run.h"
 #include "files/file_import.h"
 #include "files/sniff.h"
 
@@ -114,6 +115,77 @@ int RunFilesList(const Config& config, const FilesArgs& args) {
                 f.scope.tenant.c_str(), EnvName(f.scope.env), f.connector.c_str(), f.path.c_str(),
                 static_cast<long long>(f.size), f.status.c_str(), static_cast<long long>(f.rows),
                 static_cast<long long>(f.readings), static_cast<long long>(f.errors), f.sha256.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace telecollect::cli
+
+namespace telecollect::cli {
+namespace {
+
+files::ConnectorSet LoadAllConnectors(const Config& config) {
+  return files::LoadConnectors(config.ConnectorDirs(), config.SecretsFile());
+}
+
+}  // namespace
+
+int RunConnectorList(const Config& config) {
+  files::ConnectorSet set = LoadAllConnectors(config);
+  std::printf("name,tenant,env,source,pattern,schedule,enabled,file\n");
+  for (const auto& c : set.connectors) {
+    std::printf("%s,%s,%s,%s,%s,%s,%s,%s\n", c.name.c_str(), c.scope.tenant.c_str(), EnvName(c.scope.env),
+                c.source.url.c_str(), c.source.pattern.c_str(), c.schedule.c_str(), c.enabled ? "yes" : "no",
+                c.origin.c_str());
+  }
+  for (const auto& [file, why] : set.refused) std::fprintf(stderr, "refused %s: %s\n", file.c_str(), why.c_str());
+  return set.refused.empty() ? kExitOk : kExitUsage;
+}
+
+int RunConnectorRun(const Config& config, const std::string& name) {
+  files::ConnectorSet set = LoadAllConnectors(config);
+  const files::Connector* c = nullptr;
+  for (const auto& x : set.connectors) {
+    if (x.name == name) c = &x;
+  }
+  if (c == nullptr) {
+    for (const auto& [file, why] : set.refused) {
+      if (std::filesystem::path(file).stem() == name) return Fail(Status::InvalidArgument(why));
+    }
+    return Fail(Status::NotFound("no connector \"" + name + "\" in " + [&] {
+      std::string dirs;
+      for (const auto& d : config.ConnectorDirs()) dirs += (dirs.empty() ? "" : ", ") + d;
+      return dirs;
+    }()));
+  }
+  auto store = OpenStore(config);
+  if (!store.ok()) return Fail(store.status());
+  SystemClock clock;
+  files::RunOptions o;
+  o.spool_dir = config.SpoolDir();
+  o.on_file = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
+  std::printf("%s: %s\n", c->name.c_str(), c->source.url.c_str());
+  const store::RunRecord run = files::RunConnector(**store, *c, clock, o);
+  std::printf("run %lld %s: %lld imported, %lld rejected, %lld skipped, %lld waiting, %lld readings, %.1f s%s%s\n",
+              static_cast<long long>(run.id), run.status.c_str(), static_cast<long long>(run.files_imported),
+              static_cast<long long>(run.files_rejected), static_cast<long long>(run.files_skipped),
+              static_cast<long long>(run.files_waiting), static_cast<long long>(run.readings),
+              (run.finished - run.started) / 1000.0, run.message.empty() ? "" : ": ", run.message.c_str());
+  return run.status == "ok" ? kExitOk : kExitFailure;
+}
+
+int RunConnectorStatus(const Config& config, const std::string& name, size_t limit) {
+  auto store = OpenStore(config);
+  if (!store.ok()) return Fail(store.status());
+  auto runs = (*store)->ListRuns(name.empty() ? std::nullopt : std::optional(name), limit);
+  if (!runs.ok()) return Fail(runs.status());
+  std::printf("run,connector,started,finished,status,imported,rejected,skipped,waiting,readings,message\n");
+  for (const auto& r : *runs) {
+    std::printf("%lld,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%lld,\"%s\"\n", static_cast<long long>(r.id), r.connector.c_str(),
+                FormatIso8601(r.started).c_str(), r.finished ? FormatIso8601(r.finished).c_str() : "",
+                r.status.c_str(), static_cast<long long>(r.files_imported), static_cast<long long>(r.files_rejected),
+                static_cast<long long>(r.files_skipped), static_cast<long long>(r.files_waiting),
+                static_cast<long long>(r.readings), r.message.c_str());
   }
   return kExitOk;
 }

@@ -113,6 +113,17 @@ int main(int argc, char** argv) {
   files->add_option("--connector", fa.connector, "only this connector's files");
   files->add_option("--limit", fa.limit, "maximum rows (default 50)");
 
+  auto* connector = app.add_subcommand("connector", "file-drop connectors: list, run one now, last runs");
+  connector->require_subcommand(1);
+  auto* connector_list = connector->add_subcommand("list", "list the connectors loaded from the connector directories");
+  std::string connector_name;
+  size_t connector_limit = 20;
+  auto* connector_run = connector->add_subcommand("run", "run one connector now");
+  connector_run->add_option("name", connector_name, "connector name (its file's stem)")->required();
+  auto* connector_status = connector->add_subcommand("status", "the last runs (all connectors, or one)");
+  connector_status->add_option("name", connector_name, "connector name");
+  connector_status->add_option("--limit", connector_limit, "maximum runs (default 20)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -149,6 +160,9 @@ int main(int argc, char** argv) {
     if (*validate) return RunValidate(config, va);
     if (*import) return RunImport(config, ia);
     if (*files) return RunFilesList(config, fa);
+    if (*connector_list) return RunConnectorList(config);
+    if (*connector_run) return RunConnectorRun(config, connector_name);
+    if (*connector_status) return RunConnectorStatus(config, connector_name, connector_limit);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "telecollect: unexpected error: %s\n", e.what());
     return kExitFailure;

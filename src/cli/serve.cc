@@ -2,12 +2,15 @@
 #include <cstdio>
 #include <pthread.h>
 #include <thread>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "files/connector.h"
 #include "push/auth.h"
+#include "schedule/scheduler.h"
 #include "push/push_service.h"
 #include "server/api.h"
 #include "server/http_server.h"
@@ -16,6 +19,20 @@
 
 namespace telecollect::cli {
 namespace {
+
+// Loads the connectors and hands them to the scheduler.
+void LoadConnectorsInto(const Config& config, schedule::Scheduler& scheduler) {
+  files::ConnectorSet set = files::LoadConnectors(config.ConnectorDirs(), config.SecretsFile());
+  for (const auto& c : set.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", c.source.url}});
+  for (const auto& [file, why] : set.refused) LogWarn("connector_refused", {{"file", file}, {"reason", why}});
+  scheduler.SetConnectors(set.connectors);
+}
+
+std::string NodeName() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid());
+}
 
 void LogDecoderReport(const decode::LoadReport& report) {
   for (const auto& a : report.active) LogInfo("decoder_active", {{"devicetype", a}});
@@ -62,6 +79,12 @@ int RunServe(Config config, const ServeArgs& args) {
   server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock});
   server::HttpServer http(config.server, api, metrics);
 
+  schedule::Scheduler scheduler(*db, clock, config.SpoolDir(), NodeName());
+  if (config.files.scheduler) {
+    LoadConnectorsInto(config, scheduler);
+    scheduler.Start();
+  }
+
   std::atomic<bool> stopping{false};
   std::thread reloader([&] {
     while (true) {
@@ -70,6 +93,7 @@ int RunServe(Config config, const ServeArgs& args) {
       if (stopping) return;
       LogInfo("decoders_reload");
       LogDecoderReport(registry.LoadDirectories(config.DecoderDirs()));
+      if (config.files.scheduler) LoadConnectorsInto(config, scheduler);
     }
   });
   auto stop_reloader = [&] {
@@ -81,6 +105,7 @@ int RunServe(Config config, const ServeArgs& args) {
   Status bound = http.Bind();
   if (!bound.ok()) {
     LogError("listen_failed", {{"error", bound.message()}});
+    scheduler.Stop();
     stop_reloader();
     return kExitCannotServe;
   }
@@ -92,7 +117,9 @@ int RunServe(Config config, const ServeArgs& args) {
   std::fflush(stdout);
 
   http.Run(/*handle_signals=*/true);
-  // Every connection is answered or closed; commit what is queued, then stop.
+  // Every connection is answered or closed; finish the connector run under
+  // way, commit what is queued, then stop.
+  scheduler.Stop();
   committer.Stop();
   stop_reloader();
   LogInfo("stopped");

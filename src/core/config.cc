@@ -14,7 +14,7 @@ namespace {
 Status FillConfig(const toml::table& root, Config& c) {
   TableReader top(&root, "");
   TC_RETURN_IF_ERROR(top.String("data_dir", c.data_dir));
-  for (const char* section : {"server", "push", "store", "decoders", "auth", "log"}) {
+  for (const char* section : {"server", "push", "store", "decoders", "auth", "files", "log"}) {
     TC_RETURN_IF_ERROR(top.CheckTable(section));
   }
   {
@@ -33,6 +33,14 @@ Status FillConfig(const toml::table& root, Config& c) {
     TC_RETURN_IF_ERROR(r.Integer("max_batch_items", c.push.max_batch_items, 1));
     TC_RETURN_IF_ERROR(r.Duration("max_future_skew", c.push.max_future_skew_ms));
     TC_RETURN_IF_ERROR(r.Duration("device_cache_ttl", c.push.device_cache_ttl_ms));
+    TC_RETURN_IF_ERROR(r.Leftovers());
+  }
+  {
+    TableReader r(top.Table("files"), "files");
+    TC_RETURN_IF_ERROR(r.StringArray("connectors_dirs", c.files.connectors_dirs));
+    TC_RETURN_IF_ERROR(r.String("secrets_file", c.files.secrets_file));
+    TC_RETURN_IF_ERROR(r.String("spool_dir", c.files.spool_dir));
+    TC_RETURN_IF_ERROR(r.Bool("scheduler", c.files.scheduler));
     TC_RETURN_IF_ERROR(r.Leftovers());
   }
   {
@@ -84,6 +92,16 @@ std::vector<std::string> Config::DecoderDirs() const {
   dirs.push_back(data_dir + "/decoders");
   return dirs;
 }
+
+std::vector<std::string> Config::ConnectorDirs() const {
+  std::vector<std::string> dirs = files.connectors_dirs;
+  dirs.push_back(data_dir + "/connectors");
+  return dirs;
+}
+
+std::string Config::SecretsFile() const { return files.secrets_file.empty() ? data_dir + "/secrets.toml" : files.secrets_file; }
+
+std::string Config::SpoolDir() const { return files.spool_dir.empty() ? data_dir + "/spool" : files.spool_dir; }
 
 Result<Config> LoadConfigString(const std::string& text, const std::string& origin) {
   Config c;

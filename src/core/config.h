@@ -48,6 +48,15 @@ struct AuthOptions {
   int64_t cache_ttl_ms = 1000;  // [auth] cache_ttl: how long a token lookup is reused
 };
 
+struct FilesOptions {
+  // [files] connectors_dirs: one TOML file per connector, loaded in order.
+  // <data_dir>/connectors is always appended.
+  std::vector<std::string> connectors_dirs = {"connectors"};
+  std::string secrets_file;  // [files] secrets_file; default <data_dir>/secrets.toml (must be mode 0600)
+  std::string spool_dir;     // [files] spool_dir; default <data_dir>/spool (remote files are downloaded there)
+  bool scheduler = true;     // [files] scheduler: run connectors on their schedule in `serve`
+};
+
 struct LogOptions {
   std::string level = "info";   // [log] level: trace|debug|info|warn|error
   std::string format = "text";  // [log] format: text|json
@@ -60,12 +69,16 @@ struct Config {
   StoreOptions store;
   DecoderOptions decoders;
   AuthOptions auth;
+  FilesOptions files;
   LogOptions log;
 
   // The SQLite file: store.path or <data_dir>/telecollect.db.
   std::string StorePath() const;
   // decoders.dirs plus <data_dir>/decoders.
   std::vector<std::string> DecoderDirs() const;
+  std::vector<std::string> ConnectorDirs() const;
+  std::string SecretsFile() const;
+  std::string SpoolDir() const;
 };
 
 // Loads `path` (TOML). Unknown keys and wrong types are errors naming the key.

@@ -85,6 +85,12 @@ LocalResolution Zone::Resolve(LocalMs local) const {
   return ResolveSlow(local);
 }
 
+LocalMs Zone::ToLocal(EpochMs utc) const {
+  using namespace std::chrono;
+  const date::sys_seconds secs{seconds{FloorDiv(utc, 1000)}};
+  return utc + tz_->get_info(secs).offset.count() * 1000;
+}
+
 Result<ResolvedTime> ResolveInSeries(const Zone& zone, LocalMs local, SeriesClock& series) {
   const LocalResolution r = zone.Resolve(local);
   ResolvedTime out;

@@ -37,6 +37,8 @@ class Zone {
   static Result<Zone> Locate(std::string_view iana);  // "Europe/Paris", "UTC"
   const std::string& name() const { return name_; }
   LocalResolution Resolve(LocalMs local) const;
+  // The wall time of an instant.
+  LocalMs ToLocal(EpochMs utc) const;
 
  private:
   struct HourEntry {

@@ -67,6 +67,12 @@ class FaultStore final : public Store {
   Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>&, size_t) override {
     return std::vector<RunRecord>();
   }
+  Result<EpochMs> NoteSighting(const std::string&, const std::string&, int64_t, int64_t, EpochMs now) override {
+    return now;
+  }
+  Status ForgetSighting(const std::string&, const std::string&) override { return Status::Ok(); }
+  Result<bool> TryLease(const std::string&, const std::string&, EpochMs, int64_t) override { return true; }
+  Status ReleaseLease(const std::string&, const std::string&) override { return Status::Ok(); }
 
  private:
   mutable std::mutex mu_;

@@ -46,7 +46,7 @@ FileRecord ReadFile(const Stmt& q) {
 
 constexpr const char* kRunColumns =
     "SELECT id, connector, started_ms, finished_ms, status, files_imported, files_rejected, files_skipped, readings, "
-    "message FROM runs ";
+    "message, files_waiting FROM runs ";
 
 RunRecord ReadRun(const Stmt& q) {
   RunRecord r;
@@ -60,6 +60,7 @@ RunRecord ReadRun(const Stmt& q) {
   r.files_skipped = q.Int(7);
   r.readings = q.Int(8);
   r.message = q.Text(9);
+  r.files_waiting = q.Int(10);
   return r;
 }
 
@@ -211,9 +212,10 @@ Status SqliteStore::FinishRun(const RunRecord& run) {
   TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
     Stmt up(writer_.get(),
             "UPDATE runs SET finished_ms = ?2, status = ?3, files_imported = ?4, files_rejected = ?5, files_skipped = ?6, "
-            "readings = ?7, message = ?8 WHERE id = ?1");
+            "readings = ?7, message = ?8, files_waiting = ?9 WHERE id = ?1");
     up.Bind(1, run.id).Bind(2, run.finished).Bind(3, run.status).Bind(4, run.files_imported);
     up.Bind(5, run.files_rejected).Bind(6, run.files_skipped).Bind(7, run.readings).Bind(8, run.message);
+    up.Bind(9, run.files_waiting);
     TC_RETURN_IF_ERROR(up.Run());
     if (sqlite3_changes(writer_.get()) != 1) return Status::NotFound("no run " + std::to_string(run.id));
     return Status::Ok();
@@ -233,6 +235,64 @@ Result<std::vector<RunRecord>> SqliteStore::ListRuns(const std::optional<std::st
     out.push_back(ReadRun(q));
   }
   return out;
+}
+
+// ---- sightings and leases -------------------------------------------------------
+
+Result<EpochMs> SqliteStore::NoteSighting(const std::string& connector, const std::string& path, int64_t size,
+                                          int64_t mtime_ms, EpochMs now) {
+  std::lock_guard lock(write_mu_);
+  EpochMs first = now;
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    // Same size and mtime: keep the first sighting; otherwise start again.
+    Stmt up(writer_.get(),
+            "INSERT INTO sightings(connector, path, size, mtime_ms, first_seen_ms) VALUES(?1, ?2, ?3, ?4, ?5) "
+            "ON CONFLICT(connector, path) DO UPDATE SET first_seen_ms = CASE WHEN size = excluded.size AND "
+            "mtime_ms = excluded.mtime_ms THEN first_seen_ms ELSE excluded.first_seen_ms END, size = excluded.size, "
+            "mtime_ms = excluded.mtime_ms RETURNING first_seen_ms");
+    up.Bind(1, connector).Bind(2, path).Bind(3, size).Bind(4, mtime_ms).Bind(5, now);
+    TC_ASSIGN_OR_RETURN(bool row, up.Step());
+    if (row) first = up.Int(0);
+    up.Reset();
+    return Status::Ok();
+  }));
+  return first;
+}
+
+Status SqliteStore::ForgetSighting(const std::string& connector, const std::string& path) {
+  std::lock_guard lock(write_mu_);
+  return InTransaction([&]() -> Status {
+    Stmt del(writer_.get(), "DELETE FROM sightings WHERE connector = ?1 AND path = ?2");
+    del.Bind(1, connector).Bind(2, path);
+    return del.Run();
+  });
+}
+
+Result<bool> SqliteStore::TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) {
+  std::lock_guard lock(write_mu_);
+  bool got = false;
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    Stmt up(writer_.get(),
+            "INSERT INTO leases(name, holder, until_ms) VALUES(?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET "
+            "holder = excluded.holder, until_ms = excluded.until_ms WHERE leases.holder = excluded.holder OR "
+            "leases.until_ms <= ?4");
+    up.Bind(1, name).Bind(2, holder).Bind(3, now + ttl_ms).Bind(4, now);
+    TC_RETURN_IF_ERROR(up.Run());
+    got = sqlite3_changes(writer_.get()) == 1;
+    return Status::Ok();
+  }));
+  TC_RETURN_IF_ERROR(Sync());
+  return got;
+}
+
+Status SqliteStore::ReleaseLease(const std::string& name, const std::string& holder) {
+  std::lock_guard lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    Stmt del(writer_.get(), "DELETE FROM leases WHERE name = ?1 AND holder = ?2");
+    del.Bind(1, name).Bind(2, holder);
+    return del.Run();
+  }));
+  return Sync();
 }
 
 }  // namespace telecollect::store

@@ -96,9 +96,24 @@ CREATE TABLE runs(
   files_imported INTEGER NOT NULL DEFAULT 0,
   files_rejected INTEGER NOT NULL DEFAULT 0,
   files_skipped INTEGER NOT NULL DEFAULT 0,
+  files_waiting INTEGER NOT NULL DEFAULT 0,
   readings INTEGER NOT NULL DEFAULT 0,
   message TEXT NOT NULL DEFAULT '');
 CREATE INDEX runs_by_connector ON runs(connector, id);
+-- When a listing first saw a file with this size and mtime: a file is taken
+-- once unchanged for the connector's stable_for (no half-uploaded files).
+CREATE TABLE sightings(
+  connector TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER NOT NULL,
+  first_seen_ms INTEGER NOT NULL,
+  PRIMARY KEY(connector, path)) WITHOUT ROWID;
+-- Who runs a job until when: one node per connector run.
+CREATE TABLE leases(
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  until_ms INTEGER NOT NULL) WITHOUT ROWID;
 )sql",
 };
 

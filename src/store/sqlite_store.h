@@ -48,6 +48,11 @@ class SqliteStore final : public Store {
   Result<int64_t> StartRun(const RunRecord& run) override;
   Status FinishRun(const RunRecord& run) override;
   Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) override;
+  Result<EpochMs> NoteSighting(const std::string& connector, const std::string& path, int64_t size, int64_t mtime_ms,
+                               EpochMs now) override;
+  Status ForgetSighting(const std::string& connector, const std::string& path) override;
+  Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) override;
+  Status ReleaseLease(const std::string& name, const std::string& holder) override;
 
   static constexpr int kSchemaVersion = 3;
 

@@ -137,7 +137,8 @@ struct RunRecord {
   std::string status;        // running | ok | failed
   int64_t files_imported = 0;
   int64_t files_rejected = 0;
-  int64_t files_skipped = 0; // already journaled, or not yet stable
+  int64_t files_skipped = 0; // already journaled (or same content as a journaled file)
+  int64_t files_waiting = 0; // not yet stable (still being uploaded?)
   int64_t readings = 0;
   std::string message;       // what failed, for people
 };
@@ -201,6 +202,17 @@ class Store {
   virtual Result<int64_t> StartRun(const RunRecord& run) = 0;
   virtual Status FinishRun(const RunRecord& run) = 0;
   virtual Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) = 0;
+
+  // When a listing first saw `path` with this size and mtime (now, if they
+  // changed or it is new). ForgetSighting once the file is dealt with.
+  virtual Result<EpochMs> NoteSighting(const std::string& connector, const std::string& path, int64_t size,
+                                       int64_t mtime_ms, EpochMs now) = 0;
+  virtual Status ForgetSighting(const std::string& connector, const std::string& path) = 0;
+
+  // Leases: `holder` gets `name` until now + ttl if it is free, expired or
+  // already its own. Several nodes on one database never run one job twice.
+  virtual Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) = 0;
+  virtual Status ReleaseLease(const std::string& name, const std::string& holder) = 0;
 };
 
 }  // namespace telecollect::store

@@ -1,0 +1,171 @@
+#include "files/connector.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "core/toml_reader.h"
+
+namespace telecollect::files {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Secret {
+  std::string password, key_passphrase;
+};
+
+// The connector's table of the secrets file, if any. The file must not be
+// readable by group or others.
+Result<Secret> ReadSecrets(const std::string& file, const std::string& name) {
+  Secret s;
+  struct stat st {};
+  if (file.empty() || ::stat(file.c_str(), &st) != 0) return s;
+  if ((st.st_mode & 077) != 0)
+    return Status::PermissionDenied("secrets file " + file + " is readable by others: chmod 600 " + file);
+  toml::table root;
+  try {
+    root = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument(file + ": line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  const toml::table* t = root[name].as_table();
+  if (t == nullptr) return s;
+  TableReader r(t, name);
+  TC_RETURN_IF_ERROR(r.String("password", s.password));
+  TC_RETURN_IF_ERROR(r.String("key_passphrase", s.key_passphrase));
+  Status left = r.Leftovers();
+  if (!left.ok()) return left.WithContext(file);
+  return s;
+}
+
+Status FromEnv(TableReader& r, const char* key, std::string& out) {
+  std::string var;
+  TC_RETURN_IF_ERROR(r.String(key, var));
+  if (var.empty()) return Status::Ok();
+  const char* v = std::getenv(var.c_str());
+  if (v == nullptr) return Status::InvalidArgument(r.Name(key) + ": environment variable " + var + " is not set");
+  out = v;
+  return Status::Ok();
+}
+
+std::string Resolve(const fs::path& base, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute() || p.find("://") != std::string::npos) return p;
+  return (base / p).lexically_normal().string();
+}
+
+}  // namespace
+
+Result<Connector> LoadConnectorFile(const std::string& path, const std::string& secrets_file) {
+  Connector c;
+  c.origin = path;
+  c.name = fs::path(path).stem().string();
+  const fs::path base = fs::path(path).parent_path();
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument(path + ": line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  auto fail = [&](const Status& s) { return s.WithContext("connector " + path); };
+  TableReader r(&root, "");
+  std::string env = "preprod";
+  Status s = r.String("tenant", c.scope.tenant);
+  if (s.ok()) s = r.String("env", env);
+  if (s.ok() && c.scope.tenant.empty()) s = Status::InvalidArgument("tenant is required");
+  if (!s.ok()) return fail(s);
+  Result<Env> e = ParseEnv(env);
+  if (!e.ok()) return fail(e.status());
+  c.scope.env = *e;
+  if (!(s = r.String("schedule", c.schedule)).ok()) return fail(s);
+  if (!(s = r.Bool("enabled", c.enabled)).ok()) return fail(s);
+  // The profile: a file (relative to the connector) or an inline [profile] table.
+  const toml::node* prof = r.Node("profile");
+  if (prof == nullptr) return fail(Status::InvalidArgument("profile is required (a file path, or a [profile] table)"));
+  Result<Profile> profile = Status::InvalidArgument("profile must be a file path or a table");
+  if (prof->is_string()) {
+    profile = LoadProfileFile(Resolve(base, *prof->value<std::string>()));
+  } else if (const toml::table* t = prof->as_table()) {
+    std::ostringstream text;
+    text << *t;
+    profile = LoadProfileString(text.str(), path + " [profile]");
+  }
+  if (!profile.ok()) return fail(profile.status());
+  c.profile = std::move(profile).value();
+
+  if (!(s = r.CheckTable("source")).ok()) return fail(s);
+  TableReader src(r.Table("source"), "source");
+  SourceOptions& o = c.source;
+  std::string after = "archive", on_reject = "quarantine";
+  for (const auto& [key, out] : std::initializer_list<std::pair<const char*, std::string*>>{
+           {"url", &o.url}, {"pattern", &o.pattern}, {"user", &o.user}, {"private_key", &o.private_key},
+           {"public_key", &o.public_key}, {"known_hosts", &o.known_hosts}, {"host_key_sha256", &o.host_key_sha256},
+           {"ca_file", &o.ca_file}, {"after_import", &after}, {"archive_dir", &o.archive_dir},
+           {"on_reject", &on_reject}, {"quarantine_dir", &o.quarantine_dir}}) {
+    if (!(s = src.String(key, *out)).ok()) return fail(s);
+  }
+  if (!(s = src.Bool("recursive", o.recursive)).ok()) return fail(s);
+  if (!(s = src.Duration("timeout", o.timeout_ms)).ok()) return fail(s);
+  if (!(s = src.Duration("stable_for", o.stable_for_ms)).ok()) return fail(s);
+  if (src.Node("password") != nullptr || src.Node("key_passphrase") != nullptr)
+    return fail(Status::InvalidArgument("source.password / source.key_passphrase must not be written in a connector file: "
+                                        "put them in the secrets file or name an environment variable (password_env)"));
+  Result<Secret> secret = ReadSecrets(secrets_file, c.name);
+  if (!secret.ok()) return fail(secret.status());
+  o.password = secret->password;
+  o.key_passphrase = secret->key_passphrase;
+  if (!(s = FromEnv(src, "password_env", o.password)).ok()) return fail(s);
+  if (!(s = FromEnv(src, "key_passphrase_env", o.key_passphrase)).ok()) return fail(s);
+  if (!(s = src.Leftovers()).ok()) return fail(s);
+  if (!(s = r.Leftovers()).ok()) return fail(s);
+
+  if (o.url.empty()) return fail(Status::InvalidArgument("source.url is required (a local directory, ftp://, ftps:// or sftp://)"));
+  if (after == "delete") o.after_import = SourceOptions::After::kDelete;
+  else if (after == "archive") o.after_import = SourceOptions::After::kArchive;
+  else if (after == "leave") o.after_import = SourceOptions::After::kLeave;
+  else return fail(Status::InvalidArgument("source.after_import must be delete, archive or leave"));
+  if (on_reject == "quarantine") o.quarantine = true;
+  else if (on_reject == "leave") o.quarantine = false;
+  else return fail(Status::InvalidArgument("source.on_reject must be quarantine or leave"));
+  for (std::string* p : {&o.private_key, &o.public_key, &o.known_hosts, &o.ca_file}) *p = Resolve(base, *p);
+  if (o.is_local()) o.url = Resolve(base, o.url.rfind("file://", 0) == 0 ? o.url.substr(7) : o.url);
+  return c;
+}
+
+ConnectorSet LoadConnectors(const std::vector<std::string>& dirs, const std::string& secrets_file) {
+  ConnectorSet set;
+  std::map<std::string, size_t> by_name;
+  for (const std::string& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (e.path().extension() == ".toml") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      Result<Connector> c = LoadConnectorFile(f.string(), secrets_file);
+      if (!c.ok()) {
+        set.refused.emplace_back(f.string(), c.status().message());
+        continue;
+      }
+      auto it = by_name.find(c->name);
+      if (it != by_name.end()) {
+        set.connectors[it->second] = std::move(c).value();
+      } else {
+        by_name[c->name] = set.connectors.size();
+        set.connectors.push_back(std::move(c).value());
+      }
+    }
+  }
+  return set;
+}
+
+}  // namespace telecollect::files

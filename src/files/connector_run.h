@@ -1,0 +1,28 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/clock.h"
+#include "files/connector.h"
+#include "store/store.h"
+
+namespace telecollect::files {
+
+struct RunOptions {
+  std::string spool_dir;  // where remote files are downloaded before import
+  // Called for each file dealt with (imported, duplicate, rejected, failed)
+  // with a one-line summary: logs and the CLI's output.
+  std::function<void(const std::string& line)> on_file;
+};
+
+// One run of a connector: list, skip what the journal already holds (redoing
+// a delete/move that did not happen), wait for files to be stable, fetch,
+// import each file in its own transaction, then delete/archive it — or
+// quarantine it with its report when rejected. The run is recorded (start,
+// end, counts, first failure); a failing file does not stop the others, a
+// failing store does. Returns the finished run record.
+store::RunRecord RunConnector(store::Store& store, const Connector& connector, const Clock& clock,
+                              const RunOptions& options);
+
+}  // namespace telecollect::files

@@ -1,0 +1,112 @@
+#include "schedule/scheduler.h"
+
+#include <chrono>
+
+#include "core/log.h"
+#include "files/connector_run.h"
+
+namespace telecollect::schedule {
+
+namespace {
+constexpr int64_t kLeaseMs = 30 * 60 * 1000;
+}
+
+Scheduler::Scheduler(store::Store& store, const Clock& clock, std::string spool_dir, std::string holder)
+    : store_(store), clock_(clock), spool_dir_(std::move(spool_dir)), holder_(std::move(holder)) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+void Scheduler::SetConnectors(const std::vector<files::Connector>& connectors) {
+  std::vector<Job> jobs;
+  const EpochMs now = clock_.NowMs();
+  for (const files::Connector& c : connectors) {
+    if (!c.enabled || c.schedule.empty()) continue;
+    Result<Schedule> s = Schedule::Parse(c.schedule, c.profile.timezone);
+    if (!s.ok()) {
+      LogWarn("connector_schedule_invalid", {{"connector", c.name}, {"error", s.status().message()}});
+      continue;
+    }
+    Job j{c, *s, 0};
+    j.next = j.schedule.Next(now);
+    LogInfo("connector_scheduled", {{"connector", c.name}, {"schedule", c.schedule}, {"next", FormatIso8601(j.next)}});
+    jobs.push_back(std::move(j));
+  }
+  std::lock_guard lock(mu_);
+  jobs_ = std::move(jobs);
+  changed_ = true;
+  cv_.notify_all();
+}
+
+void Scheduler::Start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+}
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::RunJob(Job& job) {
+  const files::Connector& c = job.connector;
+  const std::string lease = "connector:" + c.name;
+  Result<bool> got = store_.TryLease(lease, holder_, clock_.NowMs(), kLeaseMs);
+  if (!got.ok() || !*got) {
+    if (!got.ok()) LogWarn("connector_lease_failed", {{"connector", c.name}, {"error", got.status().message()}});
+    return;  // another node runs it
+  }
+  files::RunOptions o;
+  o.spool_dir = spool_dir_;
+  o.on_file = [&](const std::string& line) { LogInfo("connector_file", {{"connector", c.name}, {"what", line}}); };
+  const store::RunRecord run = files::RunConnector(store_, c, clock_, o);
+  (void)store_.ReleaseLease(lease, holder_);
+  const std::initializer_list<LogField> fields = {
+      {"connector", c.name},
+      {"status", run.status},
+      {"imported", std::to_string(run.files_imported)},
+      {"rejected", std::to_string(run.files_rejected)},
+      {"skipped", std::to_string(run.files_skipped)},
+      {"waiting", std::to_string(run.files_waiting)},
+      {"readings", std::to_string(run.readings)},
+      {"seconds", std::to_string((run.finished - run.started) / 1000.0)},
+      {"message", run.message}};
+  if (run.status == "ok") LogInfo("connector_run", fields);
+  else LogWarn("connector_run", fields);
+  const EpochMs now = clock_.NowMs();
+  job.next = job.schedule.Next(now);
+  // Files being uploaded: look again once they should be stable.
+  if (run.files_waiting > 0) job.next = std::min(job.next, now + c.source.stable_for_ms + 1000);
+}
+
+void Scheduler::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    EpochMs soonest = INT64_MAX;
+    Job* due = nullptr;
+    const EpochMs now = clock_.NowMs();
+    for (Job& j : jobs_) {
+      if (j.next <= now && (due == nullptr || j.next < due->next)) due = &j;
+      soonest = std::min(soonest, j.next);
+    }
+    if (due != nullptr) {
+      Job job = *due;
+      lock.unlock();
+      RunJob(job);
+      lock.lock();
+      // The set may have been replaced meanwhile: update the same connector if it is still there.
+      for (Job& j : jobs_) {
+        if (j.connector.name == job.connector.name && !changed_) j.next = job.next;
+      }
+      changed_ = false;
+      continue;
+    }
+    changed_ = false;
+    const int64_t wait_ms = soonest == INT64_MAX ? 60000 : std::min<int64_t>(soonest - now, 60000);
+    cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(wait_ms, 10)), [&] { return stopping_ || changed_; });
+  }
+}
+
+}  // namespace telecollect::schedule

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "files/connector.h"
+#include "schedule/schedule.h"
+#include "store/store.h"
+
+namespace telecollect::schedule {
+
+// Runs connectors on their schedules, one at a time, on its own thread. Each
+// run holds a lease in the store ("connector:<name>"), so several nodes on one
+// database never run a connector twice. Files still being uploaded bring the
+// next run forward to when they should be stable.
+class Scheduler {
+ public:
+  Scheduler(store::Store& store, const Clock& clock, std::string spool_dir, std::string holder);
+  ~Scheduler();
+
+  // Replaces the connectors (at start and on reload). Connectors without a
+  // schedule or disabled are only run by hand.
+  void SetConnectors(const std::vector<files::Connector>& connectors);
+  void Start();
+  void Stop();
+
+ private:
+  struct Job {
+    files::Connector connector;
+    Schedule schedule;
+    EpochMs next = 0;
+  };
+  void Loop();
+  void RunJob(Job& job);
+
+  store::Store& store_;
+  const Clock& clock_;
+  const std::string spool_dir_, holder_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Job> jobs_;  // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  bool changed_ = false;   // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace telecollect::schedule

@@ -1,0 +1,432 @@
+#!/usr/bin/env python3
+"""End-to-end: file drops on real servers started here on 127.0.0.1 — a local
+inbox, FTP and FTPS (pyftpdlib, certificate generated now), SFTP (OpenSSH's
+sshd, host and user keys generated now) and the hosted drop (internal-sftp,
+chrooted account, as root only) — driven by `telecollect connector run` and
+by the scheduler of `telecollect serve`."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import BIN, Server  # noqa: E402
+
+DEBIAN_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+PROFILE = """format = "csv"
+delimiter = ";"
+decimal = ","
+timestamp_format = "%Y-%m-%d %H:%M"
+unit = "kWh"
+
+[fields]
+module = "compteur"
+timestamp = "horodatage"
+value = "valeur"
+"""
+
+
+def csv_rows(n, module="PDL1", start_minute=0):
+    lines = ["compteur;horodatage;valeur"]
+    for i in range(n):
+        m = start_minute + 10 * i
+        lines.append(f"{module};2026-01-{1 + m // 1440:02d} {m // 60 % 24:02d}:{m % 60:02d};{i},5")
+    return "\n".join(lines) + "\n"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Env:
+    """A data dir with a connectors folder and the profile; runs the CLI."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="tc_files_")
+        os.makedirs(f"{self.dir}/connectors")
+        self.profile = f"{self.dir}/profile.toml"
+        with open(self.profile, "w") as f:
+            f.write(PROFILE)
+        self.env = dict(os.environ)
+
+    def connector(self, name, source, extra=""):
+        lines = [f'{k} = {json.dumps(v) if not isinstance(v, bool) else str(v).lower()}' for k, v in source.items()]
+        with open(f"{self.dir}/connectors/{name}.toml", "w") as f:
+            f.write(f'tenant = "acme"\nenv = "preprod"\nprofile = "{self.profile}"\n{extra}\n[source]\n' + "\n".join(lines) + "\n")
+
+    def cli(self, *args):
+        return subprocess.run([BIN, "--data-dir", self.dir, *args], capture_output=True, text=True, timeout=120, env=self.env)
+
+    def run(self, name):
+        r = self.cli("connector", "run", name)
+        return r.returncode, r.stdout + r.stderr
+
+    def points(self, module="PDL1"):
+        r = self.cli("query", "measurements", "--tenant", "acme", "--env", "preprod", "--module", module)
+        if r.returncode != 0:
+            return []
+        return [l for l in r.stdout.strip().splitlines()[1:] if l]
+
+    def files(self):
+        r = self.cli("files")
+        return [l.split(",") for l in r.stdout.strip().splitlines()[1:]]
+
+    def last_run(self):
+        r = self.cli("connector", "status", "--limit", "1")
+        return r.stdout.strip().splitlines()[1]
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class FtpServer:
+    def __init__(self, root, perm="elradfmw", tls=None, drop_after=None, password="s3cret-pw"):
+        os.makedirs(f"{root}/outbox", exist_ok=True)
+        args = [DEBIAN_PYTHON, f"{HERE}/ftp_server.py", "--root", root, "--user", "partner", "--password", password,
+                "--perm", perm]
+        if tls:
+            args += ["--tls", *tls]
+        if drop_after:
+            args += ["--drop-once-after", str(drop_after[0]), drop_after[1]]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith("port"), f"ftp server did not start: {line!r}"
+        self.port = int(line.split()[1])
+        self.root = root
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+# ---- local inbox ---------------------------------------------------------------
+
+def test_local_inbox_two_step_upload():
+    """A file written in two steps is taken only once stable, and whole."""
+    e = Env()
+    try:
+        inbox = f"{e.dir}/inbox"
+        os.makedirs(inbox)
+        e.connector("drop", {"url": inbox, "pattern": "*.csv", "stable_for": "2s", "after_import": "delete"})
+        full = csv_rows(40)
+        half = full[: len(full) // 2]
+        write(f"{inbox}/day.csv", half)
+        rc, out = e.run("drop")
+        assert rc == 0 and "not stable yet" in out, out
+        with open(f"{inbox}/day.csv", "a") as f:
+            f.write(full[len(half):])
+        rc, out = e.run("drop")
+        assert "not stable yet" in out and "day.csv: imported" not in out, out  # changed: waits again
+        assert e.points() == []
+        time.sleep(2.3)
+        rc, out = e.run("drop")
+        assert rc == 0 and "day.csv: imported, 40 readings" in out, out
+        assert len(e.points()) == 40
+        assert not os.path.exists(f"{inbox}/day.csv")
+        rc, out = e.run("drop")
+        assert len(e.points()) == 40
+    finally:
+        e.cleanup()
+
+
+def test_local_inbox_bad_rows_quarantined_with_report():
+    e = Env()
+    try:
+        inbox = f"{e.dir}/inbox"
+        os.makedirs(inbox)
+        e.connector("drop", {"url": inbox, "pattern": "*.csv", "stable_for": "0s"})
+        write(f"{inbox}/bad.csv", "compteur;horodatage;valeur\nPDL1;2026-01-01 00:00;1\nPDL1;2026-01-01 00:10;abc\nPDL1;2026-01-01 00:20;2\n")
+        rc, out = e.run("drop")
+        assert rc == 1, out
+        assert "bad.csv: rejected" in out and "line 3" in out, out
+        assert e.points() == []
+        q = os.listdir(f"{inbox}/quarantine")
+        reports = [n for n in q if n.endswith(".report.txt")]
+        assert len(q) == 2 and len(reports) == 1, q
+        with open(f"{inbox}/quarantine/{reports[0]}") as f:
+            text = f.read()
+        assert "line 3, column 3 (valeur): \"abc\" is not a number" in text, text
+        assert "failed" in e.last_run() and "bad.csv rejected" in e.last_run()
+        assert e.files()[0][7] == "rejected"
+    finally:
+        e.cleanup()
+
+
+def test_serve_runs_connectors_on_schedule():
+    e = Env()
+    srv = None
+    try:
+        inbox = f"{e.dir}/inbox"
+        os.makedirs(inbox)
+        e.connector("drop", {"url": inbox, "pattern": "*.csv", "stable_for": "0s"}, extra='schedule = "every 1s"')
+        srv = Server(data_dir=e.dir).start()
+        write(f"{inbox}/a.csv", csv_rows(5))
+        token = srv.token()
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            r = srv.get("/v1/modules/PDL1/measurements?tenant=acme&env=preprod", token)
+            if r.status == 200 and len(r.json().get("points", [])) == 5:
+                break
+            time.sleep(0.3)
+        else:
+            raise AssertionError(f"scheduled run did not import: {r.status} {r.body}")
+        assert os.listdir(f"{inbox}/archive"), "file not archived"
+        assert srv.stop() == 0
+        log = open(f"{e.dir}/server.log").read()
+        assert "connector_run" in log and "imported=1" in log.replace('"', "").replace(":", "="), log[-2000:]
+    finally:
+        if srv:
+            srv.stop()
+        e.cleanup()
+
+
+# ---- FTP and FTPS ----------------------------------------------------------------
+
+def ftp_connector(e, port, scheme="ftp", extra_source=None, password="s3cret-pw"):
+    src = {"url": f"{scheme}://127.0.0.1:{port}/outbox/", "pattern": "*.csv", "user": "partner",
+           "password_env": "PARTNER_PW", "stable_for": "0s", "after_import": "delete", "timeout": "5s"}
+    src.update(extra_source or {})
+    e.env["PARTNER_PW"] = password
+    e.connector("partner", src)
+
+
+def test_ftp_import_delete_and_wrong_password():
+    e = Env()
+    ftp = FtpServer(f"{e.dir}/ftproot")
+    try:
+        write(f"{ftp.root}/outbox/a.csv", csv_rows(30))
+        ftp_connector(e, ftp.port, password="wrong-password")
+        rc, out = e.run("partner")
+        assert rc == 1 and "530" in out and "check user and password" in out, out
+        assert "wrong-password" not in out
+        status = e.cli("connector", "status").stdout
+        assert "Access denied" in status or "530" in status, status
+        ftp_connector(e, ftp.port)
+        rc, out = e.run("partner")
+        assert rc == 0 and "a.csv: imported, 30 readings" in out, out
+        assert not os.path.exists(f"{ftp.root}/outbox/a.csv")
+        assert len(e.points()) == 30
+    finally:
+        ftp.stop()
+        e.cleanup()
+
+
+def test_ftp_connection_dropped_mid_transfer():
+    e = Env()
+    marker = f"{e.dir}/dropped"
+    ftp = FtpServer(f"{e.dir}/ftproot", drop_after=(2000, marker))
+    try:
+        write(f"{ftp.root}/outbox/big.csv", csv_rows(400))
+        ftp_connector(e, ftp.port)
+        rc, out = e.run("partner")
+        assert rc == 1 and os.path.exists(marker), out
+        assert e.points() == [] and e.files() == [], out
+        assert os.path.exists(f"{ftp.root}/outbox/big.csv")
+        rc, out = e.run("partner")
+        assert rc == 0 and "big.csv: imported, 400 readings" in out, out
+        assert len(e.points()) == 400
+        rc, out = e.run("partner")
+        assert len(e.points()) == 400 and len(e.files()) == 1
+    finally:
+        ftp.stop()
+        e.cleanup()
+
+
+def test_ftp_delete_refused_then_restart_no_duplicate():
+    """The import commits but the delete fails (as if telecollect stopped between
+    the two): later runs — new processes — finish the delete, never re-import."""
+    e = Env()
+    root = f"{e.dir}/ftproot"
+    ftp = FtpServer(root, perm="elr")  # no delete, no rename
+    try:
+        write(f"{root}/outbox/a.csv", csv_rows(12))
+        ftp_connector(e, ftp.port)
+        rc, out = e.run("partner")
+        assert rc == 1 and "imported, 12 readings" in out and "delete a.csv" in out, out
+        rc, out = e.run("partner")
+        assert "already imported" in out, out
+        ftp.stop()
+        ftp = FtpServer(root)  # the partner fixes the permissions
+        ftp_connector(e, ftp.port)
+        rc, out = e.run("partner")
+        assert rc == 0 and "already imported" in out, out
+        assert not os.path.exists(f"{root}/outbox/a.csv")
+        assert len(e.points()) == 12
+        assert [f[7] for f in e.files()] == ["imported"]
+    finally:
+        ftp.stop()
+        e.cleanup()
+
+
+def test_ftps_explicit_tls():
+    e = Env()
+    cert, key = f"{e.dir}/cert.pem", f"{e.dir}/key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    ftp = FtpServer(f"{e.dir}/ftproot", tls=(cert, key))
+    try:
+        write(f"{ftp.root}/outbox/a.csv", csv_rows(7))
+        ftp_connector(e, ftp.port, scheme="ftps", extra_source={"ca_file": cert, "after_import": "archive"})
+        rc, out = e.run("partner")
+        assert rc == 0 and "a.csv: imported, 7 readings" in out, out
+        assert os.listdir(f"{ftp.root}/outbox/archive")
+        # Without the CA, the certificate is refused.
+        write(f"{ftp.root}/outbox/b.csv", csv_rows(3, module="PDL2"))
+        ftp_connector(e, ftp.port, scheme="ftps")
+        rc, out = e.run("partner")
+        assert rc == 1 and "certificate" in out.lower(), out
+    finally:
+        ftp.stop()
+        e.cleanup()
+
+
+# ---- SFTP ------------------------------------------------------------------------
+
+class Sshd:
+    """OpenSSH's sshd on 127.0.0.1, keys generated now. As root: logs in root by key."""
+
+    def __init__(self, base, chroot=None):
+        self.base = base
+        os.makedirs(base, exist_ok=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{base}/host_key"], check=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{base}/user_key"], check=True)
+        shutil.copy(f"{base}/user_key.pub", f"{base}/authorized_keys")
+        os.chmod(f"{base}/authorized_keys", 0o600)
+        self.port = free_port()
+        user = os.environ.get("USER") or subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+        cfg = [f"ListenAddress 127.0.0.1:{self.port}", f"HostKey {base}/host_key", f"PidFile {base}/sshd.pid",
+               f"AuthorizedKeysFile {base}/authorized_keys", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+               "UsePAM no", "StrictModes no", "PermitRootLogin prohibit-password", "Subsystem sftp internal-sftp"]
+        if chroot:
+            cfg += [f"Match User {user}", f"  ChrootDirectory {chroot}", "  ForceCommand internal-sftp"]
+        with open(f"{base}/sshd_config", "w") as f:
+            f.write("\n".join(cfg) + "\n")
+        if os.geteuid() == 0:
+            os.makedirs("/run/sshd", exist_ok=True)
+        self.proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", f"{base}/sshd_config"],
+                                     stderr=open(f"{base}/sshd.log", "w"))
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        pub = open(f"{base}/host_key.pub").read().split()
+        with open(f"{base}/known_hosts", "w") as f:
+            f.write(f"[127.0.0.1]:{self.port} {pub[0]} {pub[1]}\n")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def test_sftp_private_key_and_host_key_check():
+    if not os.path.exists("/usr/sbin/sshd"):
+        print("SKIP sftp: no sshd")
+        return
+    e = Env()
+    sshd = Sshd(f"{e.dir}/ssh")
+    user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+    try:
+        outbox = f"{e.dir}/sftp-outbox"
+        write(f"{outbox}/a.csv", csv_rows(9))
+        src = {"url": f"sftp://127.0.0.1:{sshd.port}{outbox}/", "pattern": "*.csv", "user": user,
+               "private_key": f"{sshd.base}/user_key", "public_key": f"{sshd.base}/user_key.pub",
+               "known_hosts": f"{sshd.base}/known_hosts", "stable_for": "0s", "after_import": "archive", "timeout": "10s"}
+        e.connector("sftp", src)
+        rc, out = e.run("sftp")
+        assert rc == 0 and "a.csv: imported, 9 readings" in out, out + open(f"{sshd.base}/sshd.log").read()[-2000:]
+        assert os.listdir(f"{outbox}/archive")
+        # A server whose key is not the one in known_hosts: refused, nothing read.
+        with open(f"{sshd.base}/other_known_hosts", "w") as f:
+            f.write(f"[127.0.0.1]:{sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n")
+        write(f"{outbox}/b.csv", csv_rows(2, module="PDL2"))
+        src["known_hosts"] = f"{sshd.base}/other_known_hosts"
+        e.connector("sftp", src)
+        rc, out = e.run("sftp")
+        assert rc == 1 and "host key" in out, out
+        assert os.path.exists(f"{outbox}/b.csv")
+    finally:
+        sshd.stop()
+        e.cleanup()
+
+
+def test_hosted_drop_chrooted_internal_sftp():
+    """The drop we host: OpenSSH internal-sftp, the partner chrooted; its upload
+    folder is a telecollect local inbox (telecollect itself needs no root)."""
+    if os.geteuid() != 0 or not os.path.exists("/usr/sbin/sshd"):
+        print("SKIP hosted drop: needs root to start a chrooting sshd")
+        return
+    e = Env()
+    chroot = tempfile.mkdtemp(prefix="tc-drop-", dir="/srv") if os.path.isdir("/srv") else None
+    if chroot is None:
+        print("SKIP hosted drop: no /srv")
+        return
+    os.chmod(chroot, 0o755)
+    os.makedirs(f"{chroot}/upload")
+    sshd = Sshd(f"{e.dir}/ssh", chroot=chroot)
+    try:
+        write(f"{e.dir}/to-send.csv", csv_rows(6))
+        up = subprocess.run(["curl", "-sS", "--key", f"{sshd.base}/user_key", "--pubkey", f"{sshd.base}/user_key.pub",
+                             "--hostpubsha256", host_sha256(f"{sshd.base}/host_key.pub"), "-u", "root:",
+                             "-T", f"{e.dir}/to-send.csv", f"sftp://127.0.0.1:{sshd.port}/upload/day.csv"],
+                            capture_output=True, text=True, timeout=30)
+        assert up.returncode == 0, up.stderr + open(f"{sshd.base}/sshd.log").read()[-2000:]
+        # The partner sees only its chroot: / is the drop folder.
+        ls = subprocess.run(["curl", "-sS", "--key", f"{sshd.base}/user_key", "--pubkey", f"{sshd.base}/user_key.pub",
+                             "--hostpubsha256", host_sha256(f"{sshd.base}/host_key.pub"), "-u", "root:",
+                             f"sftp://127.0.0.1:{sshd.port}/"], capture_output=True, text=True, timeout=30)
+        assert "upload" in ls.stdout and "etc" not in ls.stdout, ls.stdout
+        e.connector("hosted", {"url": f"{chroot}/upload", "pattern": "*.csv", "stable_for": "0s", "after_import": "delete"})
+        rc, out = e.run("hosted")
+        assert rc == 0 and "day.csv: imported, 6 readings" in out, out
+    finally:
+        sshd.stop()
+        shutil.rmtree(chroot, ignore_errors=True)
+        e.cleanup()
+
+
+def host_sha256(pub_file):
+    import base64
+    import hashlib
+    blob = base64.b64decode(open(pub_file).read().split()[1])
+    return base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    failed = 0
+    for name, fn in tests:
+        t0 = time.time()
+        try:
+            fn()
+            print(f"ok   {name} ({time.time() - t0:.1f}s)", flush=True)
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}", flush=True)
+            traceback.print_exc()
+    print(f"{len(tests) - failed}/{len(tests)} passed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
