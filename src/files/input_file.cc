@@ -15,6 +15,11 @@ namespace telecollect::files {
 namespace {
 constexpr size_t kRawBufSize = 256 * 1024;
 
+std::string ArchiveError(struct archive* a) {
+  const char* e = archive_error_string(a);
+  return e != nullptr ? e : "unknown archive error";
+}
+
 Status Errno(const std::string& what, const std::string& path) {
   return Status::IoError(what + " " + path + ": " + std::strerror(errno));
 }
@@ -61,7 +66,7 @@ Result<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
       archive_read_support_format_zip_streamable(f->archive_);
     }
     if (archive_read_open(f->archive_, f.get(), nullptr, &InputFile::ArchiveRead, nullptr) != ARCHIVE_OK) {
-      const std::string why = f->archive_error_.empty() ? archive_error_string(f->archive_) : f->archive_error_;
+      const std::string why = f->archive_error_.empty() ? ArchiveError(f->archive_) : f->archive_error_;
       return Status::InvalidArgument(path + ": not a readable " +
                                      (f->compression_ == Compression::kGzip ? "gzip" : "zip") + " file: " + why);
     }
@@ -111,7 +116,7 @@ Result<bool> InputFile::NextPart(std::string& name) {
     const int r = archive_read_next_header(archive_, &entry);
     if (r == ARCHIVE_EOF) return false;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-      return Status::InvalidArgument(path_ + ": corrupt archive: " + std::string(archive_error_string(archive_)));
+      return Status::InvalidArgument(path_ + ": corrupt archive: " + ArchiveError(archive_));
     if (compression_ == Compression::kGzip) return true;  // the one raw stream
     if (archive_entry_filetype(entry) != AE_IFREG) continue;  // directories, links
     const char* n = archive_entry_pathname_utf8(entry);
@@ -127,8 +132,7 @@ Result<size_t> InputFile::Read(char* buf, size_t n) {
   if (archive_ == nullptr) return ReadRaw(buf, n);
   const la_ssize_t got = archive_read_data(archive_, buf, n);
   if (got < 0) {
-    return Status::InvalidArgument(path_ + ": cannot decompress: " +
-                                   std::string(archive_error_string(archive_) ? archive_error_string(archive_) : "error"));
+    return Status::InvalidArgument(path_ + ": cannot decompress: " + ArchiveError(archive_));
   }
   return static_cast<size_t>(got);
 }

@@ -267,6 +267,7 @@ Status JsonScanner::CaptureValue() {
     }
     record_.append(buf_, start, pos_ - start);
     if (record_.size() > kMaxRecordBytes) return Fail("record larger than 16 MiB");
+    if (record_.empty() && pos_ < end_) return Fail(fmt::format("expected a value, found '{}'", buf_[pos_]));
     if (pos_ < end_) {
       // A truncated NDJSON line is that record's error (the parse fails); in a
       // JSON document a raw newline inside a string breaks the whole document.
@@ -322,8 +323,8 @@ bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_vie
     }
     return false;
   }
-  dom::element e;
-  if ((path.pointer.empty() ? rec : rec.at_pointer(path.pointer)).get(e) != simdjson::SUCCESS) return false;
+  dom::element e = rec;
+  if (!path.pointer.empty() && rec.at_pointer(path.pointer).get(e) != simdjson::SUCCESS) return false;
   switch (e.type()) {
     case dom::element_type::STRING: out = e.get_string().value_unsafe(); return true;
     case dom::element_type::INT64: case dom::element_type::UINT64: case dom::element_type::DOUBLE: {

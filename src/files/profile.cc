@@ -173,13 +173,31 @@ Status FillProfile(const toml::table& root, Profile& p) {
   return Status::Ok();
 }
 
+// A TOML basic string: quotes, backslashes and control characters escaped;
+// bytes that are not UTF-8 (TOML must be) become U+FFFD.
 std::string TomlString(const std::string& s) {
   std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') { out += '\\'; out += c; }
-    else if (c == '\t') out += "\\t";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F) {
+      out += fmt::format("\\u{:04X}", c);
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      // One UTF-8 sequence, if valid.
+      const size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+      if (len > 1 && i + len <= s.size() && IsValidUtf8(std::string_view(s).substr(i, len))) {
+        out.append(s, i, len);
+        i += len - 1;
+      } else {
+        out += "\xEF\xBF\xBD";
+      }
+    }
   }
   return out + "\"";
 }

@@ -247,7 +247,9 @@ void XmlReader::EmitRecord() {
       }
     } else {
       // Direct children and attributes of the record, but the timestamp's and the excluded.
-      for (const auto& [path, text] : fields_) {
+      for (const auto& field : fields_) {
+        const std::string& path = field.first;
+        const std::string& text = field.second;
         if (path.empty() || path.find('/') != std::string::npos) continue;
         if (std::any_of(ts_.begin(), ts_.end(), [&](const XmlPath& t) { return t.up == 0 && t.rel == path; })) continue;
         std::string_view name = path;

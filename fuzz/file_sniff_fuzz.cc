@@ -1,0 +1,28 @@
+// Any bytes as a sample file to propose a profile for. Never crashes; a
+// proposed profile is valid TOML that loads back.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <string>
+
+#include "files/sniff.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace telecollect::files;
+  const int fd = memfd_create("fuzz-sample", 0);
+  if (fd < 0) return 0;
+  if (size > 0 && write(fd, data, size) != static_cast<ssize_t>(size)) {
+    close(fd);
+    return 0;
+  }
+  auto r = SniffProfile("/proc/self/fd/" + std::to_string(fd));
+  if (r.ok()) {
+    auto back = LoadProfileString(ProfileToToml(r->profile), "sniffed.toml");
+    if (!back.ok()) __builtin_trap();
+  } else if (r.status().message().empty()) {
+    __builtin_trap();
+  }
+  close(fd);
+  return 0;
+}
