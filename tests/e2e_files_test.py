@@ -197,6 +197,49 @@ def test_serve_runs_connectors_on_schedule():
         e.cleanup()
 
 
+def multipart(fields):
+    boundary = "telecollectTestBoundary"
+    body = b""
+    for name, (filename, data) in fields.items():
+        disp = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disp}\r\n\r\n".encode() + data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_http_validate_sample_with_and_without_profile():
+    e = Env()
+    srv = Server(data_dir=e.dir).start()
+    try:
+        token = srv.token()
+        sample = "Point;Date;Valeur\r\nPDL-9;29/03/2026 01:30;1,5\r\nPDL-9;29/03/2026 02:30;2\r\nPDL-9;29/03/2026 03:30;x\r\n"
+        body, ctype = multipart({"file": ("export.csv", sample.encode("cp1252"))})
+        r = srv.request("POST", "/v1/files/validate", body, {"Content-Type": ctype}, token)
+        assert r.status == 200, r.body
+        j = r.json()
+        assert j["sniffed"] and 'module = "Point"' in j["profile"] and 'decimal = ","' in j["profile"], j
+        rep = j["report"]
+        lines = sorted(err["line"] for err in rep["errors"])
+        assert lines == [3, 4], rep["errors"]  # 02:30 is in the spring gap; "x" is not a number
+        assert rep["readings"] == 1 and rep["sample"][0]["ts"] == "2026-03-29T00:30:00.000Z", rep
+        assert j["would_import"] is False
+        prof = 'on_row_error = "skip"\n' + PROFILE.replace("compteur", "Point").replace("horodatage", "Date").replace("valeur", "Valeur").replace('"%Y-%m-%d %H:%M"', '"%d/%m/%Y %H:%M"')
+        body, ctype = multipart({"file": ("export.csv", sample.encode()), "profile": (None, prof.encode())})
+        r = srv.request("POST", "/v1/files/validate", body, {"Content-Type": ctype}, token)
+        assert r.status == 200 and r.json()["would_import"] is True and not r.json()["sniffed"], r.body
+        body, ctype = multipart({"file": ("export.csv", b"a;b\n"), "profile": (None, b"format = \"xls\"")})
+        r = srv.request("POST", "/v1/files/validate", body, {"Content-Type": ctype}, token)
+        assert r.status == 400 and "format must be" in r.json()["error"], r.body
+        r = srv.request("POST", "/v1/files/validate", "{}", {"Content-Type": "application/json"}, token)
+        assert r.status == 415, r.body
+        r = srv.request("POST", "/v1/files/validate", body, {"Content-Type": ctype})
+        assert r.status == 401, r.body
+        assert e.points("PDL-9") == []  # validation stores nothing
+    finally:
+        srv.stop()
+        e.cleanup()
+
+
 # ---- FTP and FTPS ----------------------------------------------------------------
 
 def ftp_connector(e, port, scheme="ftp", extra_source=None, password="s3cret-pw"):

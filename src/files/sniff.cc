@@ -87,15 +87,21 @@ const char* const kDateTimeFormats[] = {
     "%m/%d/%Y",          "%d/%m/%y %H:%M",    "%d/%m/%y",       "%Y%m%d%H%M%S",   "%Y%m%d%H%M",
     "%Y%m%d"};
 
-bool AllParse(const TimestampFormat& f, const std::vector<std::string>& values) {
-  int n = 0;
+// A sample may hold the very errors validation is to report: a column is of a
+// kind when more than half of its non-empty values are.
+bool Mostly(const std::vector<std::string>& values, const std::function<bool(std::string_view)>& pred) {
+  size_t n = 0, ok = 0;
   for (const std::string& v : values) {
     const std::string_view t = TrimSpaces(v);
     if (t.empty()) continue;
-    if (!f.Read(t).ok()) return false;
     ++n;
+    if (pred(t)) ++ok;
   }
-  return n > 0;
+  return ok * 2 > n;
+}
+
+bool AllParse(const TimestampFormat& f, const std::vector<std::string>& values) {
+  return Mostly(values, [&](std::string_view t) { return f.Read(t).ok(); });
 }
 
 // The first format that reads every value; "" if none.
@@ -174,7 +180,7 @@ Typed Classify(const std::vector<std::string>& values, const NumberFormat& nf) {
     return {date_only && fmt != "iso8601" && fmt.find("%H") == std::string::npos ? Kind::kDate : Kind::kTime, fmt};
   }
   if (ident && fmt.empty()) return {Kind::kIdentifier, ""};
-  if (AllMatch(values, [&](std::string_view v) { double d; return ParseNumber(v, nf, d); })) {
+  if (Mostly(values, [&](std::string_view v) { double d; return ParseNumber(v, nf, d); })) {
     if (fmt == "epoch") return {Kind::kTime, fmt};
     return {Kind::kNumber, ""};
   }

@@ -13,6 +13,7 @@
 #include "push/json_batch.h"
 #include "push/json_fields.h"
 #include "push/redecode.h"
+#include "server/files_api.h"
 
 namespace telecollect::server {
 namespace {
@@ -92,6 +93,7 @@ std::string Api::RouteLabel(const HttpRequest& r) const {
     if (s[1] == "frames") return "/v1/frames";
     if (s[1] == "devices") return "/v1/devices";
     if (s[1] == "redecode") return "/v1/redecode";
+    if (s[1] == "files") return "/v1/files/validate";
     if (s[1] == "devicetypes") return s.size() == 4 ? "/v1/devicetypes/{t}/decode" : "/v1/devicetypes";
   }
   return "other";
@@ -123,7 +125,9 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
                        ((req.method == "GET" && seg.size() == 2) || (req.method == "POST" && seg.size() == 2) ||
                         (req.method == "PUT" && seg.size() == 3));
   const bool redecode = req.method == "POST" && seg.size() == 2 && seg[0] == "v1" && seg[1] == "redecode";
-  if (!push && !known_get && !try_decode && !devices && !redecode) {
+  const bool validate = req.method == "POST" && seg.size() == 3 && seg[0] == "v1" && seg[1] == "files" &&
+                        seg[2] == "validate";
+  if (!push && !known_get && !try_decode && !devices && !redecode && !validate) {
     if (seg.empty() || (seg.size() >= 2 && seg[0] == "v1")) {
       return reply(Error(405, "method " + req.method + " not allowed on " + req.target));
     }
@@ -144,6 +148,7 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
   if (auto tenant = Param(t, "tenant"); !tenant.empty() && tenant != scope->tenant) {
     return reply(Error(403, "this token belongs to another tenant"));
   }
+  if (validate) return reply(ValidateUpload(req));
 
   if (push) {
     push::PushService::Route route;
