@@ -28,6 +28,7 @@ bench: build
 	@scripts/install-deps.sh bench
 	@$(BUILD)/store_write_bench
 	@$(BUILD)/decode_bench .
+	@bench/files.sh $(BUILD)
 	@bench/push.sh $(BUILD)/src/cli/telecollect
 
 clean:

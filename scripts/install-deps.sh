@@ -16,7 +16,7 @@ test=(
   python3-pyftpdlib python3-openssl openssh-server openssh-client openssl
 )
 bench=(
-  wrk nginx-light influxdb
+  wrk nginx-light influxdb bc sqlite3 python3
 )
 
 groups=("$@")

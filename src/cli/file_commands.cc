@@ -89,8 +89,8 @@ int RunImport(const Config& config, const ImportArgs& args) {
     Result<files::ImportOutcome> out = files::ImportFile(**store, *scope, *profile, path, listing, SystemClock().NowMs());
     if (!out.ok()) return Fail(out.status());
     const files::ImportOutcome& o = *out;
-    std::printf("%s: %s, %lld rows, %lld readings, %lld errors\n", path.c_str(), files::OutcomeName(o.kind),
-                static_cast<long long>(o.report.rows), static_cast<long long>(o.kind == files::ImportOutcome::Kind::kRejected ? 0 : o.report.readings),
+    std::printf("%s: %s, %lld rows, %lld readings written, %lld errors\n", path.c_str(), files::OutcomeName(o.kind),
+                static_cast<long long>(o.report.rows), static_cast<long long>(o.kind == files::ImportOutcome::Kind::kImported ? o.report.readings : 0),
                 static_cast<long long>(o.report.error_count));
     for (const auto& e : o.report.errors) {
       std::printf("  %sline %lld%s: %s\n", e.part.empty() ? "" : (e.part + ": ").c_str(), static_cast<long long>(e.line),

@@ -176,11 +176,42 @@ Result<bool> CsvReader::Next(std::vector<std::string_view>& fields, int64_t& lin
     options_.delimiter = DetectDelimiter(Head(), options_.quote);
     if (options_.delimiter == 0) options_.delimiter = ';';
   }
+  const char d = options_.delimiter, q = options_.quote;
   while (true) {
     if (pos_ >= end_) {
       if (eof_) return false;
       TC_RETURN_IF_ERROR(Fill());
       continue;
+    }
+    // Fast path: one pass over an unquoted record finds its delimiters and end.
+    {
+      const char* b = buf_.get();
+      size_t i = pos_, field_start = pos_;
+      bool quoted = false;
+      for (; i < end_; ++i) {
+        const char c = b[i];
+        if (c == d) {
+          fields.emplace_back(b + field_start, i - field_start);
+          field_start = i + 1;
+        } else if (c == '\n') {
+          break;
+        } else if (c == q && q != 0) {
+          quoted = true;
+          break;
+        }
+      }
+      if (!quoted && (i < end_ || eof_)) {
+        const size_t begin = pos_;
+        line = line_;
+        if (i < end_) ++line_;
+        pos_ = i < end_ ? i + 1 : end_;
+        size_t last_end = i;
+        if (last_end > field_start && b[last_end - 1] == '\r') --last_end;  // CRLF
+        if (fields.empty() && last_end == begin) continue;  // blank line
+        fields.emplace_back(b + field_start, last_end - field_start);
+        return true;
+      }
+      fields.clear();
     }
     bool has_quote = false;
     TC_ASSIGN_OR_RETURN(size_t rec_end, FindRecordEnd(has_quote));

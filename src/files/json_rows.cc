@@ -5,6 +5,7 @@
 // members of the objects enclosing the records, when they come before the
 // records array, are kept for "../name" fields.
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include <fmt/format.h>
@@ -19,6 +20,17 @@ namespace {
 namespace dom = simdjson::dom;
 
 constexpr size_t kMaxRecordBytes = 16 << 20;
+
+constexpr std::array<bool, 256> Stops(std::string_view chars) {
+  std::array<bool, 256> t{};
+  for (const char c : chars) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+// The bytes that matter while copying a record out: inside a string, inside
+// the record's containers, and at its top level (where a scalar record ends).
+constexpr std::array<bool, 256> kStopsInString = Stops("\\\"\n");
+constexpr std::array<bool, 256> kStopsInContainer = Stops("\"{}[]\n");
+constexpr std::array<bool, 256> kStopsAtTop = Stops("\"{}[]\n, \r\t");
 constexpr size_t kMaxKeptScalars = 256;
 
 // A field path: levels up ("../"), then a JSON pointer inside that object.
@@ -26,6 +38,7 @@ struct JsonPath {
   int up = 0;
   std::string pointer;  // "" = the object itself
   std::string text;     // as written, for messages
+  std::string key;      // when the pointer is one plain member ("/name"): looked up by key, faster
 };
 
 JsonPath ParsePath(const std::string& name) {
@@ -39,6 +52,7 @@ JsonPath ParsePath(const std::string& name) {
   if (s.empty() || s == ".") return p;
   if (s.front() == '/') {
     p.pointer = std::string(s);
+    if (p.pointer.find_first_of("/~", 1) == std::string::npos) p.key = p.pointer.substr(1);
     return p;
   }
   // Dotted: a.b.c → /a/b/c (escaping ~ and / as RFC 6901 says).
@@ -49,6 +63,7 @@ JsonPath ParsePath(const std::string& name) {
     else if (c == '/') p.pointer += "~1";
     else p.pointer += c;
   }
+  if (p.pointer.find_first_of("/~", 1) == std::string::npos) p.key = p.pointer.substr(1);
   return p;
 }
 
@@ -109,7 +124,9 @@ class JsonScanner {
   void ValueDone();
 
   // Field extraction from the parsed record.
-  bool Lookup(dom::element rec, const JsonPath& path, std::string_view& out, bool& is_number, std::string& storage);
+  // `number`: for a value field, receives a JSON number directly (then `out` is empty).
+  bool Lookup(dom::element rec, const JsonPath& path, std::string_view& out, bool& is_number, std::string& storage,
+              double* number = nullptr);
 
   TextReader& text_;
   const Profile& profile_;
@@ -240,6 +257,12 @@ Status JsonScanner::CaptureValue() {
     // Copy a run of bytes at once; stop at what changes state.
     const size_t start = pos_;
     while (pos_ < end_) {
+      if (!escape) {
+        // Skip the bytes that change nothing in the current state, one table lookup each.
+        const bool* stops = in_string ? kStopsInString.data() : depth > 0 ? kStopsInContainer.data() : kStopsAtTop.data();
+        while (pos_ < end_ && !stops[static_cast<unsigned char>(buf_[pos_])]) ++pos_;
+        if (pos_ >= end_) break;
+      }
       const char c = buf_[pos_];
       if (in_string) {
         if (escape) escape = false;
@@ -299,7 +322,7 @@ void JsonScanner::ValueDone() {
 }
 
 bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_view& out, bool& is_number,
-                         std::string& storage) {
+                         std::string& storage, double* number) {
   is_number = false;
   if (path.up > 0) {
     // Enclosing objects on the path, innermost first.
@@ -324,10 +347,22 @@ bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_vie
     return false;
   }
   dom::element e = rec;
-  if (!path.pointer.empty() && rec.at_pointer(path.pointer).get(e) != simdjson::SUCCESS) return false;
+  if (!path.key.empty()) {
+    dom::object obj;
+    if (rec.get_object().get(obj) != simdjson::SUCCESS || obj.at_key(path.key).get(e) != simdjson::SUCCESS) return false;
+  } else if (!path.pointer.empty() && rec.at_pointer(path.pointer).get(e) != simdjson::SUCCESS) {
+    return false;
+  }
   switch (e.type()) {
     case dom::element_type::STRING: out = e.get_string().value_unsafe(); return true;
     case dom::element_type::INT64: case dom::element_type::UINT64: case dom::element_type::DOUBLE: {
+      is_number = true;
+      if (number != nullptr) {
+        // The value itself: no text round trip.
+        *number = e.get_double().value_unsafe();
+        out = {};
+        return true;
+      }
       if (e.type() == dom::element_type::DOUBLE) storage = fmt::format("{}", e.get_double().value_unsafe());
       else if (e.type() == dom::element_type::INT64) storage = std::to_string(e.get_int64().value_unsafe());
       else if (e.type() == dom::element_type::UINT64) storage = std::to_string(e.get_uint64().value_unsafe());
@@ -343,7 +378,10 @@ bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_vie
 
 Status JsonScanner::EmitRecord() {
   dom::element rec;
-  if (parser_.parse(record_).get(rec) != simdjson::SUCCESS) {
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: give it room, no copy.
+  const size_t len = record_.size();
+  if (record_.capacity() < len + simdjson::SIMDJSON_PADDING) record_.reserve(len + simdjson::SIMDJSON_PADDING);
+  if (parser_.parse(record_.data(), len, false).get(rec) != simdjson::SUCCESS) {
     Row row;
     row.part = part_;
     row.line = record_line_;
@@ -366,9 +404,14 @@ Status JsonScanner::EmitRecord() {
     }
   }
   if (profile_.layout == Profile::Layout::kLong) {
-    if (!Lookup(rec, module_, row.module, is_number, module_storage_)) row.missing = "no field " + module_.text + " in the record";
-    else if (!Lookup(rec, value_, row.value, row.value_is_number, value_storage_)) row.missing = "no field " + value_.text + " in the record";
-    else if (!unit_.text.empty()) row.has_unit = Lookup(rec, unit_, row.unit, is_number, unit_storage_);
+    if (!Lookup(rec, module_, row.module, is_number, module_storage_)) {
+      row.missing = "no field " + module_.text + " in the record";
+    } else if (!Lookup(rec, value_, row.value, row.value_is_number, value_storage_, &row.value_number)) {
+      row.missing = "no field " + value_.text + " in the record";
+    } else {
+      row.value_parsed = row.value_is_number;
+      if (!unit_.text.empty()) row.has_unit = Lookup(rec, unit_, row.unit, is_number, unit_storage_);
+    }
     return mapper_.Map(row);
   }
   // Wide: the listed columns, or every member but the timestamp's and the excluded.
@@ -382,9 +425,8 @@ Status JsonScanner::EmitRecord() {
       case dom::element_type::STRING: c.value = e.get_string().value_unsafe(); break;
       case dom::element_type::NULL_VALUE: break;
       case dom::element_type::INT64: case dom::element_type::UINT64: case dom::element_type::DOUBLE:
-        cell_storage_[n] = std::string(simdjson::to_string(e));
-        c.value = cell_storage_[n];
-        c.is_number = true;
+        c.number = e.get_double().value_unsafe();
+        c.parsed = c.is_number = true;
         break;
       default:
         cell_storage_[n] = "<object or array>";

@@ -1,6 +1,7 @@
 #include "files/number_format.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include <fast_float/fast_float.h>
 
@@ -12,10 +13,43 @@ std::string_view TrimSpaces(std::string_view t) {
   return t;
 }
 
+namespace {
+
+// Plain decimals ("-123,45"): up to 15 significant digits, no exponent, no
+// group separator. Integer mantissa and power of ten are both exact doubles,
+// so one IEEE division gives the correctly rounded value (Clinger's fast path).
+bool FastDecimal(std::string_view t, char decimal, double& out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  size_t i = 0;
+  const bool neg = !t.empty() && t[0] == '-';
+  if (neg) ++i;
+  uint64_t mantissa = 0;
+  int digits = 0, frac = -1;
+  for (; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c >= '0' && c <= '9') {
+      mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
+      ++digits;
+      if (frac >= 0) ++frac;
+    } else if (c == decimal && frac < 0) {
+      frac = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15 || frac == 0) return false;
+  const double v = static_cast<double>(mantissa) / kPow10[frac < 0 ? 0 : frac];
+  out = neg ? -v : v;
+  return true;
+}
+
+}  // namespace
+
 bool ParseNumber(std::string_view text, const NumberFormat& format, double& out) {
   std::string_view t = TrimSpaces(text);
   if (!t.empty() && t.front() == '+') t.remove_prefix(1);
   if (t.empty()) return false;
+  if (FastDecimal(t, format.decimal, out)) return true;
   char buf[64];
   if (format.thousands != 0) {
     // Copy without the group separators, which must stand between digits.

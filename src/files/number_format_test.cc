@@ -42,3 +42,27 @@ TEST(NumberFormat, RejectsNonNumbers) {
 
 }  // namespace
 }  // namespace telecollect::files
+
+namespace telecollect::files {
+namespace {
+
+TEST(NumberFormat, FastPathMatchesTheFullParser) {
+  // Every value the fast path takes must equal what fast_float gives.
+  for (const char* t : {"0", "-0", "1", "12,5", "0,1", "0,3", "123456789012345", "1234567890,12345", "-99999,99999",
+                        "3,14159265358979", "0,000000000000001", "1,", ",5", "--1", "1,2,3"}) {
+    double fast = 0, slow = 0;
+    const bool a = ParseNumber(t, {',', 0}, fast);
+    std::string dotted(t);
+    for (char& c : dotted) {
+      if (c == ',') c = '.';
+    }
+    const bool b = ParseNumber(dotted + "e0", {'.', 0}, slow);  // "e0": not the fast path
+    EXPECT_EQ(a, b) << t;
+    if (a && b) {
+      EXPECT_EQ(fast, slow) << t;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace telecollect::files

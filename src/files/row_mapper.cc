@@ -41,10 +41,16 @@ bool RowMapper::RowTime(const Row& row, SeriesClock& clock, EpochMs& utc, LocalM
     RowError(row, ts_field_, "empty timestamp");
     return false;
   }
-  Result<TimestampFormat::Value> v = format_.Read(text);
+  Result<TimestampFormat::Value> v = have_last_ts_ && text == last_ts_text_ ? Result<TimestampFormat::Value>(last_ts_value_)
+                                                                           : format_.Read(text);
   if (!v.ok()) {
     RowError(row, ts_field_, v.status().message());
     return false;
+  }
+  if (!have_last_ts_ || text != last_ts_text_) {
+    last_ts_text_.assign(text);
+    last_ts_value_ = *v;
+    have_last_ts_ = true;
   }
   is_local = !v->absolute;
   if (v->absolute) {
@@ -73,11 +79,19 @@ bool RowMapper::RowTime(const Row& row, SeriesClock& clock, EpochMs& utc, LocalM
 }
 
 bool RowMapper::Intern(const Row& row, std::string_view raw_name, std::string_view unit, uint32_t& index) {
-  if (have_last_ && raw_name == last_raw_) {
-    index = last_index_;
-    return true;
+  // The same module as the last row, or the next one in order: no hashing.
+  if (!raw_names_.empty()) {
+    if (raw_names_[last_index_] == raw_name) {
+      index = last_index_;
+      return true;
+    }
+    const uint32_t next = last_index_ + 1 < raw_names_.size() ? last_index_ + 1 : 0;
+    if (raw_names_[next] == raw_name) {
+      index = last_index_ = next;
+      return true;
+    }
   }
-  auto it = module_index_.find(std::string(raw_name));
+  auto it = module_index_.find(raw_name);
   if (it == module_index_.end()) {
     const std::string_view trimmed = TrimSpaces(raw_name);
     if (trimmed.empty()) {
@@ -102,26 +116,27 @@ bool RowMapper::Intern(const Row& row, std::string_view raw_name, std::string_vi
     }
     def.unit = unit.empty() ? profile_.unit : std::string(TrimSpaces(unit));
     it = module_index_.emplace(std::string(raw_name), static_cast<uint32_t>(modules_.size())).first;
+    raw_names_.emplace_back(raw_name);
     modules_.push_back(std::move(def));
     series_.emplace_back();
     report_.modules = static_cast<int64_t>(modules_.size());
   }
-  index = it->second;
-  last_raw_.assign(raw_name);
-  last_index_ = index;
-  have_last_ = true;
+  index = last_index_ = it->second;
   return true;
 }
 
 template <typename FieldName>
-bool RowMapper::ReadValue(const Row& row, std::string_view text, bool is_number, const FieldName& field, double& v) {
-  if (TrimSpaces(text).empty()) {
+bool RowMapper::ReadValue(const Row& row, std::string_view text, bool is_number, const double* parsed,
+                          const FieldName& field, double& v) {
+  if (parsed != nullptr) {
+    v = *parsed;
+  } else if (TrimSpaces(text).empty()) {
     if (profile_.empty_is_error) RowError(row, field(), "empty value");
     else Warn("empty_value", row, field(), "no value: no reading");
     return false;
   }
   static constexpr NumberFormat kJsonNumber{'.', 0};
-  if (!ParseNumber(text, is_number ? kJsonNumber : profile_.number, v)) {
+  if (parsed == nullptr && !ParseNumber(text, is_number ? kJsonNumber : profile_.number, v)) {
     std::string hint;
     if (profile_.number.decimal == '.' && text.find(',') != std::string_view::npos) hint = " (decimal comma? set decimal = \",\")";
     RowError(row, field(), "\"" + std::string(text.substr(0, 64)) + "\" is not a number" + hint);
@@ -171,7 +186,9 @@ Status RowMapper::Map(const Row& row) {
     if (!Intern(row, row.module, row.has_unit ? row.unit : std::string_view(), module)) return Status::Ok();
     if (!RowTime(row, series_[module].clock, utc, local, is_local)) return Status::Ok();
     double v = 0;
-    if (!ReadValue(row, row.value, row.value_is_number, [&] { return value_field_; }, v)) return Status::Ok();
+    if (!ReadValue(row, row.value, row.value_is_number, row.value_parsed ? &row.value_number : nullptr,
+                   [&] { return value_field_; }, v))
+      return Status::Ok();
     Emit(row, module, utc, local, is_local, v);
   } else {
     if (!RowTime(row, row_clock_, utc, local, is_local)) return Status::Ok();
@@ -185,7 +202,7 @@ Status RowMapper::Map(const Row& row) {
         return c.index > 0 ? fmt::format("column {} ({})", c.index, c.column) : std::string(c.column);
       };
       double v = 0;
-      if (!ReadValue(row, c.value, c.is_number, field, v)) continue;
+      if (!ReadValue(row, c.value, c.is_number, c.parsed ? &c.number : nullptr, field, v)) continue;
       uint32_t module = 0;
       if (!Intern(row, c.column, {}, module)) continue;
       parsed.push_back({module, v});

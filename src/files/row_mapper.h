@@ -27,6 +27,8 @@ struct Row {
   // Long layout.
   std::string_view module, value, unit;
   bool value_is_number = false;  // a JSON number: '.' decimal whatever the profile says
+  bool value_parsed = false;     // the reader already has the number (value_number); `value` may be empty
+  double value_number = 0;
   bool has_unit = false;
   // Timestamp parts (date and time columns), joined with one space.
   std::string_view ts[4];
@@ -37,6 +39,8 @@ struct Row {
     std::string_view value;
     int index = 0;  // CSV column number, 0 otherwise
     bool is_number = false;
+    bool parsed = false;  // the reader already has the number
+    double number = 0;
   };
   std::vector<Cell> cells;
   // Why the reader could not take the row apart (missing field, bad record); reported as its error.
@@ -75,7 +79,9 @@ class RowMapper {
   bool Intern(const Row& row, std::string_view raw_name, std::string_view unit, uint32_t& index);
   // `field` is called for the field's name only when there is something to report.
   template <typename FieldName>
-  bool ReadValue(const Row& row, std::string_view text, bool is_number, const FieldName& field, double& v);
+  // `parsed`: the number the reader already has, if any.
+  bool ReadValue(const Row& row, std::string_view text, bool is_number, const double* parsed, const FieldName& field,
+                 double& v);
   void Emit(const Row& row, uint32_t module, EpochMs utc, LocalMs local, bool is_local, double value);
   void RowError(const Row& row, const std::string& field, std::string message);
   void Warn(const char* kind, const Row& row, const std::string& field, std::string message);
@@ -89,10 +95,18 @@ class RowMapper {
 
   std::vector<ModuleDef> modules_;
   std::vector<Series> series_;
-  std::unordered_map<std::string, uint32_t> module_index_;  // raw name (before prefix/rule) → index
-  std::string last_raw_;                                     // cache of the last lookup
-  uint32_t last_index_ = 0;
-  bool have_last_ = false;
+  // Raw name (before prefix and rule) → index; looked up by string_view.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> module_index_;
+  std::vector<std::string> raw_names_;  // by index
+  uint32_t last_index_ = 0;             // rows usually repeat a module or cycle through them in order
+  // The last timestamp text and what it read as: files list many modules per instant.
+  std::string last_ts_text_;
+  TimestampFormat::Value last_ts_value_;
+  bool have_last_ts_ = false;
   SeriesClock row_clock_;  // wide layout: one clock for the timestamp column
   std::vector<Reading> chunk_;
   std::string scratch_;

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Flat-file import benchmark (make bench). Generates 2,000,000 rows (200 modules, 10-minute
+# steps, Paris local time across the spring change, ';' and decimal comma) as CSV, JSON and
+# XML, then measures in one run:
+#   - the raw ceiling: a minimal CSV scan of the same file
+#   - parse only (file → readings, time zone conversion included) for CSV, JSON, XML
+#   - file → committed measurements in SQLite for CSV, JSON, XML
+#   - the reference: sqlite3's own .import of the CSV (plain table, and (module, ts) primary key)
+#   - peak RSS of the import at 200,000 and 2,000,000 rows (flat = bounded memory)
+# Usage: bench/files.sh [BUILD_DIR] [ROWS]. Timing is reported, never asserted.
+set -euo pipefail
+build=${1:-build}
+rows=${2:-2000000}
+bench=$build/files_bench
+work=$(mktemp -d /tmp/tc_files_bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+
+python3 "$here/files_gen.py" "$work/big" "$rows"
+python3 "$here/files_gen.py" "$work/small" $((rows / 10))
+cat > "$work/csv.toml" <<'TOML'
+format = "csv"
+delimiter = ";"
+decimal = ","
+timestamp_format = "%Y-%m-%d %H:%M:%S"
+[fields]
+module = "compteur"
+timestamp = "horodatage"
+value = "valeur"
+TOML
+cat > "$work/json.toml" <<'TOML'
+format = "json"
+records = "/readings"
+timestamp_format = "%Y-%m-%d %H:%M:%S"
+[fields]
+module = "compteur"
+timestamp = "horodatage"
+value = "valeur"
+TOML
+cat > "$work/xml.toml" <<'TOML'
+format = "xml"
+records = "/export/r"
+timestamp_format = "%Y-%m-%d %H:%M:%S"
+[fields]
+module = "@compteur"
+timestamp = "@horodatage"
+value = "@valeur"
+TOML
+
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+echo "== flat files: $rows rows, $(du -m "$work/big/long.csv" | cut -f1) MB CSV"
+scan=$("$bench" scan "$work/big/long.csv"); echo "$scan"
+declare -A parse import
+for f in csv json xml; do
+  parse[$f]=$("$bench" parse "$work/$f.toml" "$work/big/long.$f"); echo "${parse[$f]} ($f)"
+done
+for f in csv json xml; do
+  rm -f "$work/$f.db"*
+  import[$f]=$("$bench" import "$work/$f.toml" "$work/big/long.$f" "$work/$f.db"); echo "${import[$f]} ($f)"
+done
+small=$("$bench" import "$work/csv.toml" "$work/small/long.csv" "$work/small.db"); echo "$small (csv, rows/10)"
+
+t0=$(date +%s.%N)
+sqlite3 "$work/ref.db" ".mode csv" ".separator ;" ".import $work/big/long.csv m"
+ref_plain=$(echo "$(date +%s.%N) - $t0" | bc)
+sqlite3 "$work/ref2.db" "CREATE TABLE m(compteur TEXT, horodatage TEXT, valeur TEXT, PRIMARY KEY(compteur, horodatage)) WITHOUT ROWID"
+t0=$(date +%s.%N)
+sqlite3 "$work/ref2.db" ".mode csv" ".separator ;" ".import --skip 1 $work/big/long.csv m"
+ref_pk=$(echo "$(date +%s.%N) - $t0" | bc)
+
+csv_mbs=$(echo "${parse[csv]}" | field mb_per_s)
+csv_import=$(echo "${import[csv]}" | field rows_per_s)
+ref_plain_rps=$(echo "$rows / $ref_plain" | bc)
+ref_pk_rps=$(echo "$rows / $ref_pk" | bc)
+echo "sqlite3 .import: plain table ${ref_plain_rps} rows/s, (module, ts) primary key ${ref_pk_rps} rows/s"
+echo
+echo "CSV parse-only:            ${csv_mbs} MB/s (target >= 400; raw scan $(echo "$scan" | field mb_per_s) MB/s)"
+echo "CSV file-to-committed:     ${csv_import} rows/s = $(echo "scale=2; $csv_import / $ref_plain_rps" | bc)x sqlite3 .import (plain), $(echo "scale=2; $csv_import / $ref_pk_rps" | bc)x (keyed) (target >= 2x)"
+for f in json xml; do
+  p=$(echo "${parse[$f]}" | field seconds); c=$(echo "${parse[csv]}" | field seconds)
+  i=$(echo "${import[$f]}" | field seconds); ci=$(echo "${import[csv]}" | field seconds)
+  echo "$f vs CSV:               parse $(echo "scale=2; $p / $c" | bc)x the time, import $(echo "scale=2; $i / $ci" | bc)x (target within 2x)"
+done
+echo "peak RSS, import:          $(echo "$small" | field peak_rss_mib) MiB at $((rows / 10)) rows, $(echo "${import[csv]}" | field peak_rss_mib) MiB at $rows rows (target: flat)"
