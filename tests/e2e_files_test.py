@@ -271,6 +271,31 @@ def test_ftp_import_delete_and_wrong_password():
         e.cleanup()
 
 
+def test_ftp_upload_in_two_steps_is_imported_once_and_whole():
+    e = Env()
+    ftp = FtpServer(f"{e.dir}/ftproot")
+    try:
+        full = csv_rows(60)
+        half = full[: len(full) // 2]
+        write(f"{ftp.root}/outbox/day.csv", half)
+        ftp_connector(e, ftp.port, extra_source={"stable_for": "2s"})
+        rc, out = e.run("partner")
+        assert rc == 0 and "not stable yet" in out, out
+        time.sleep(1.1)  # the partner pauses, then sends the rest (size and mtime change)
+        with open(f"{ftp.root}/outbox/day.csv", "a") as f:
+            f.write(full[len(half):])
+        rc, out = e.run("partner")
+        assert "not stable yet" in out and "day.csv: imported" not in out, out
+        time.sleep(2.3)
+        rc, out = e.run("partner")
+        assert rc == 0 and "day.csv: imported, 60 readings" in out, out
+        assert len(e.points()) == 60 and not os.path.exists(f"{ftp.root}/outbox/day.csv")
+        assert [f[7] for f in e.files()] == ["imported"]
+    finally:
+        ftp.stop()
+        e.cleanup()
+
+
 def test_ftp_connection_dropped_mid_transfer():
     e = Env()
     marker = f"{e.dir}/dropped"

@@ -179,13 +179,14 @@ int RunConnectorStatus(const Config& config, const std::string& name, size_t lim
   if (!store.ok()) return Fail(store.status());
   auto runs = (*store)->ListRuns(name.empty() ? std::nullopt : std::optional(name), limit);
   if (!runs.ok()) return Fail(runs.status());
-  std::printf("run,connector,started,finished,status,imported,rejected,skipped,waiting,readings,message\n");
+  std::printf("run,connector,started,finished,status,imported,rejected,skipped,waiting,rows,row_errors,readings,message\n");
   for (const auto& r : *runs) {
-    std::printf("%lld,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%lld,\"%s\"\n", static_cast<long long>(r.id), r.connector.c_str(),
+    std::printf("%lld,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,\"%s\"\n", static_cast<long long>(r.id), r.connector.c_str(),
                 FormatIso8601(r.started).c_str(), r.finished ? FormatIso8601(r.finished).c_str() : "",
                 r.status.c_str(), static_cast<long long>(r.files_imported), static_cast<long long>(r.files_rejected),
                 static_cast<long long>(r.files_skipped), static_cast<long long>(r.files_waiting),
-                static_cast<long long>(r.readings), r.message.c_str());
+                static_cast<long long>(r.rows), static_cast<long long>(r.row_errors), static_cast<long long>(r.readings),
+                r.message.c_str());
   }
   return kExitOk;
 }

@@ -127,6 +127,8 @@ class Run {
     FileListing listing{c_.name, f.path, f.size, f.mtime_ms};
     TC_ASSIGN_OR_RETURN(ImportOutcome out, Stored(ImportFile(store_, c_.scope, c_.profile, local, listing, clock_.NowMs())));
     (void)store_.ForgetSighting(c_.name, f.path);
+    run_.rows += out.report.rows;
+    run_.row_errors += out.report.error_count;
     switch (out.kind) {
       case ImportOutcome::Kind::kImported:
         ++run_.files_imported;

@@ -70,6 +70,8 @@ void Scheduler::RunJob(Job& job) {
       {"rejected", std::to_string(run.files_rejected)},
       {"skipped", std::to_string(run.files_skipped)},
       {"waiting", std::to_string(run.files_waiting)},
+      {"rows", std::to_string(run.rows)},
+      {"row_errors", std::to_string(run.row_errors)},
       {"readings", std::to_string(run.readings)},
       {"seconds", std::to_string((run.finished - run.started) / 1000.0)},
       {"message", run.message}};

@@ -46,7 +46,7 @@ FileRecord ReadFile(const Stmt& q) {
 
 constexpr const char* kRunColumns =
     "SELECT id, connector, started_ms, finished_ms, status, files_imported, files_rejected, files_skipped, readings, "
-    "message, files_waiting FROM runs ";
+    "message, files_waiting, rows, row_errors FROM runs ";
 
 RunRecord ReadRun(const Stmt& q) {
   RunRecord r;
@@ -61,7 +61,26 @@ RunRecord ReadRun(const Stmt& q) {
   r.readings = q.Int(8);
   r.message = q.Text(9);
   r.files_waiting = q.Int(10);
+  r.rows = q.Int(11);
+  r.row_errors = q.Int(12);
   return r;
+}
+
+// Runs `sql` (a SELECT ending in "ORDER BY <id>", with ?1 = connector when
+// given) newest first, at most `limit` rows, each read by `read`.
+template <typename T>
+Result<std::vector<T>> NewestFirst(sqlite3* db, const std::string& sql, const std::optional<std::string>& connector,
+                                   size_t limit, T (*read)(const Stmt&)) {
+  Stmt q(db, sql + " DESC LIMIT ?2");
+  if (connector) q.Bind(1, *connector);
+  q.Bind(2, static_cast<int64_t>(limit));
+  std::vector<T> out;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(read(q));
+  }
+  return out;
 }
 
 }  // namespace
@@ -180,17 +199,8 @@ Result<std::optional<FileRecord>> SqliteStore::FindFile(const std::string& conne
 
 Result<std::vector<FileRecord>> SqliteStore::ListFiles(const std::optional<std::string>& connector, size_t limit) {
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
-  Stmt q(lease.get(), std::string(kFileColumns) + (connector ? "WHERE f.connector = ?1 " : "") +
-                          "ORDER BY f.id DESC LIMIT ?2");
-  if (connector) q.Bind(1, *connector);
-  q.Bind(2, static_cast<int64_t>(limit));
-  std::vector<FileRecord> out;
-  while (true) {
-    TC_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(ReadFile(q));
-  }
-  return out;
+  return NewestFirst(lease.get(), std::string(kFileColumns) + (connector ? "WHERE f.connector = ?1 " : "") + "ORDER BY f.id",
+                     connector, limit, &ReadFile);
 }
 
 Result<int64_t> SqliteStore::StartRun(const RunRecord& run) {
@@ -212,10 +222,10 @@ Status SqliteStore::FinishRun(const RunRecord& run) {
   TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
     Stmt up(writer_.get(),
             "UPDATE runs SET finished_ms = ?2, status = ?3, files_imported = ?4, files_rejected = ?5, files_skipped = ?6, "
-            "readings = ?7, message = ?8, files_waiting = ?9 WHERE id = ?1");
+            "readings = ?7, message = ?8, files_waiting = ?9, rows = ?10, row_errors = ?11 WHERE id = ?1");
     up.Bind(1, run.id).Bind(2, run.finished).Bind(3, run.status).Bind(4, run.files_imported);
     up.Bind(5, run.files_rejected).Bind(6, run.files_skipped).Bind(7, run.readings).Bind(8, run.message);
-    up.Bind(9, run.files_waiting);
+    up.Bind(9, run.files_waiting).Bind(10, run.rows).Bind(11, run.row_errors);
     TC_RETURN_IF_ERROR(up.Run());
     if (sqlite3_changes(writer_.get()) != 1) return Status::NotFound("no run " + std::to_string(run.id));
     return Status::Ok();
@@ -225,16 +235,8 @@ Status SqliteStore::FinishRun(const RunRecord& run) {
 
 Result<std::vector<RunRecord>> SqliteStore::ListRuns(const std::optional<std::string>& connector, size_t limit) {
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
-  Stmt q(lease.get(), std::string(kRunColumns) + (connector ? "WHERE connector = ?1 " : "") + "ORDER BY id DESC LIMIT ?2");
-  if (connector) q.Bind(1, *connector);
-  q.Bind(2, static_cast<int64_t>(limit));
-  std::vector<RunRecord> out;
-  while (true) {
-    TC_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(ReadRun(q));
-  }
-  return out;
+  return NewestFirst(lease.get(), std::string(kRunColumns) + (connector ? "WHERE connector = ?1 " : "") + "ORDER BY id",
+                     connector, limit, &ReadRun);
 }
 
 // ---- sightings and leases -------------------------------------------------------

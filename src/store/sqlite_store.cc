@@ -97,6 +97,8 @@ CREATE TABLE runs(
   files_rejected INTEGER NOT NULL DEFAULT 0,
   files_skipped INTEGER NOT NULL DEFAULT 0,
   files_waiting INTEGER NOT NULL DEFAULT 0,
+  rows INTEGER NOT NULL DEFAULT 0,
+  row_errors INTEGER NOT NULL DEFAULT 0,
   readings INTEGER NOT NULL DEFAULT 0,
   message TEXT NOT NULL DEFAULT '');
 CREATE INDEX runs_by_connector ON runs(connector, id);

@@ -139,6 +139,8 @@ struct RunRecord {
   int64_t files_rejected = 0;
   int64_t files_skipped = 0; // already journaled (or same content as a journaled file)
   int64_t files_waiting = 0; // not yet stable (still being uploaded?)
+  int64_t rows = 0;          // records read from the files dealt with
+  int64_t row_errors = 0;    // rows in error among them
   int64_t readings = 0;
   std::string message;       // what failed, for people
 };
