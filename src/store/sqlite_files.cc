@@ -208,7 +208,9 @@ Result<int64_t> SqliteStore::StartRun(const RunRecord& run) {
   int64_t id = 0;
   TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
     Stmt ins(writer_.get(), "INSERT INTO runs(connector, started_ms, status) VALUES(?1, ?2, ?3)");
-    ins.Bind(1, run.connector).Bind(2, run.started).Bind(3, run.status.empty() ? std::string("running") : run.status);
+    // Text is bound without a copy (SQLITE_STATIC): it must outlive the statement's run.
+    const std::string status = run.status.empty() ? "running" : run.status;
+    ins.Bind(1, run.connector).Bind(2, run.started).Bind(3, status);
     TC_RETURN_IF_ERROR(ins.Run());
     id = sqlite3_last_insert_rowid(writer_.get());
     return Status::Ok();
