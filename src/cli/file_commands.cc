@@ -1,5 +1,6 @@
 // Flat-file commands: validate, import, files (the journal).
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -161,11 +162,17 @@ int RunConnectorRun(const Config& config, const std::string& name) {
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
   SystemClock clock;
+  // The same lease as serve's scheduler: never two runs of one connector at once.
+  const std::string lease = "connector:" + c->name, holder = "cli:" + std::to_string(::getpid());
+  Result<bool> got = (*store)->TryLease(lease, holder, clock.NowMs(), 30 * 60 * 1000);
+  if (!got.ok()) return Fail(got.status());
+  if (!*got) return Fail(Status::Unavailable("connector " + c->name + " is running elsewhere (lease " + lease + " held); try again later"));
   files::RunOptions o;
   o.spool_dir = config.SpoolDir();
   o.on_file = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
   std::printf("%s: %s\n", c->name.c_str(), c->source.url.c_str());
   const store::RunRecord run = files::RunConnector(**store, *c, clock, o);
+  (void)(*store)->ReleaseLease(lease, holder);
   std::printf("run %lld %s: %lld imported, %lld rejected, %lld skipped, %lld waiting, %lld readings, %.1f s%s%s\n",
               static_cast<long long>(run.id), run.status.c_str(), static_cast<long long>(run.files_imported),
               static_cast<long long>(run.files_rejected), static_cast<long long>(run.files_skipped),
