@@ -371,7 +371,7 @@ def test_ftps_explicit_tls():
 class Sshd:
     """OpenSSH's sshd on 127.0.0.1, keys generated now. As root: logs in root by key."""
 
-    def __init__(self, base, chroot=None):
+    def __init__(self, base, chroot=None, passwords=False):
         self.base = base
         os.makedirs(base, exist_ok=True)
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{base}/host_key"], check=True)
@@ -381,7 +381,8 @@ class Sshd:
         self.port = free_port()
         user = os.environ.get("USER") or subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
         cfg = [f"ListenAddress 127.0.0.1:{self.port}", f"HostKey {base}/host_key", f"PidFile {base}/sshd.pid",
-               f"AuthorizedKeysFile {base}/authorized_keys", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+               f"AuthorizedKeysFile {base}/authorized_keys",
+               f"PasswordAuthentication {'yes' if passwords else 'no'}", "KbdInteractiveAuthentication no",
                "UsePAM no", "StrictModes no", "PermitRootLogin prohibit-password", "Subsystem sftp internal-sftp"]
         if chroot:
             cfg += [f"Match User {user}", f"  ChrootDirectory {chroot}", "  ForceCommand internal-sftp"]
@@ -435,6 +436,43 @@ def test_sftp_private_key_and_host_key_check():
         assert os.path.exists(f"{outbox}/b.csv")
     finally:
         sshd.stop()
+        e.cleanup()
+
+
+def test_sftp_password_with_a_throwaway_user():
+    """Password authentication, against a system user created for this test (root only)."""
+    if os.geteuid() != 0 or not os.path.exists("/usr/sbin/sshd") or not shutil.which("useradd"):
+        print("SKIP sftp password: needs root to create a throw-away user")
+        return
+    e = Env()
+    os.chmod(e.dir, 0o755)  # the user must reach its home below it
+    user = f"tcsftp{os.getpid() % 100000}"
+    home = f"{e.dir}/home"
+    password = "Pw-" + os.urandom(6).hex()
+    subprocess.run(["useradd", "--home-dir", home, "--create-home", "--shell", "/bin/sh", user], check=True)
+    try:
+        subprocess.run(["chpasswd"], input=f"{user}:{password}\n", text=True, check=True)
+        sshd = Sshd(f"{e.dir}/ssh", passwords=True)
+        try:
+            outbox = f"{home}/outbox"
+            write(f"{outbox}/a.csv", csv_rows(4))
+            subprocess.run(["chown", "-R", f"{user}:{user}", home], check=True)
+            src = {"url": f"sftp://127.0.0.1:{sshd.port}/~/outbox/", "pattern": "*.csv", "user": user,
+                   "password_env": "SFTP_PW", "known_hosts": f"{sshd.base}/known_hosts", "stable_for": "0s",
+                   "after_import": "delete", "timeout": "10s"}
+            e.env["SFTP_PW"] = "not-the-Pw-4711"
+            e.connector("sftp-pw", src)
+            rc, out = e.run("sftp-pw")
+            assert rc == 1 and "check user and password" in out and "4711" not in out, out
+            e.env["SFTP_PW"] = password
+            rc, out = e.run("sftp-pw")
+            assert rc == 0 and "a.csv: imported, 4 readings" in out, out + open(f"{sshd.base}/sshd.log").read()[-1500:]
+            assert password not in out
+            assert not os.path.exists(f"{outbox}/a.csv")
+        finally:
+            sshd.stop()
+    finally:
+        subprocess.run(["userdel", "--remove", user], capture_output=True)
         e.cleanup()
 
 
