@@ -188,6 +188,13 @@ def test_serve_runs_connectors_on_schedule():
         else:
             raise AssertionError(f"scheduled run did not import: {r.status} {r.body}")
         assert os.listdir(f"{inbox}/archive"), "file not archived"
+        r = srv.get("/v1/files", token)
+        files = r.json()["files"]
+        assert r.status == 200 and len(files) == 1 and files[0]["path"] == "a.csv" and files[0]["status"] == "imported", r.body
+        assert files[0]["readings"] == 5 and len(files[0]["sha256"]) == 64 and "report" not in files[0]
+        assert srv.get("/v1/files?report=true", token).json()["files"][0]["report"]["rows"] == 5
+        assert srv.get("/v1/files", srv.token(env="prod")).json()["files"] == []  # another scope's journal
+        assert srv.get("/v1/files?limit=0", token).status == 400
         assert srv.stop() == 0
         log = open(f"{e.dir}/server.log").read()
         assert "connector_run" in log and "imported=1" in log.replace('"', "").replace(":", "="), log[-2000:]

@@ -108,7 +108,10 @@ int RunImport(const Config& config, const ImportArgs& args) {
 int RunFilesList(const Config& config, const FilesArgs& args) {
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
-  auto files = (*store)->ListFiles(args.connector.empty() ? std::nullopt : std::optional(args.connector), args.limit);
+  store::FileQuery query;
+  if (!args.connector.empty()) query.connector = args.connector;
+  query.limit = args.limit;
+  auto files = (*store)->ListFiles(query);
   if (!files.ok()) return Fail(files.status());
   std::printf("id,at,tenant,env,connector,path,size,status,rows,readings,errors,sha256\n");
   for (const auto& f : *files) {

@@ -74,7 +74,9 @@ TEST_F(FileImportTest, ImportsOnceThenSeesTheDuplicate) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->kind, ImportOutcome::Kind::kDuplicate);
   EXPECT_EQ(again->record.id, first->record.id);
-  EXPECT_EQ(store_->ListFiles(std::nullopt, 10)->size(), 1u);
+  EXPECT_EQ(store_->ListFiles({})->size(), 1u);
+  EXPECT_EQ(store_->ListFiles({Scope{"acme", Env::kProd}, std::nullopt, 10})->size(), 0u);
+  EXPECT_EQ(store_->ListFiles({scope_, std::string("c1"), 10})->size(), 1u);
 
   Result<std::optional<store::FileRecord>> found = store_->FindFile("c1", p, 1, 2);
   ASSERT_TRUE(found.ok() && found->has_value());
@@ -92,7 +94,7 @@ TEST_F(FileImportTest, ABadRowRejectsTheWholeFileAndIsJournaled) {
   EXPECT_TRUE(Points("P1").empty());
   ASSERT_EQ(r->report.errors.size(), 1u);
   EXPECT_EQ(r->report.errors[0].line, 3);
-  auto files = *store_->ListFiles(std::string("c1"), 10);
+  auto files = *store_->ListFiles({std::nullopt, std::string("c1"), 10});
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(files[0].status, "rejected");
   EXPECT_EQ(files[0].errors, 1);

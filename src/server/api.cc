@@ -93,7 +93,7 @@ std::string Api::RouteLabel(const HttpRequest& r) const {
     if (s[1] == "frames") return "/v1/frames";
     if (s[1] == "devices") return "/v1/devices";
     if (s[1] == "redecode") return "/v1/redecode";
-    if (s[1] == "files") return "/v1/files/validate";
+    if (s[1] == "files") return s.size() == 3 ? "/v1/files/validate" : "/v1/files";
     if (s[1] == "devicetypes") return s.size() == 4 ? "/v1/devicetypes/{t}/decode" : "/v1/devicetypes";
   }
   return "other";
@@ -118,7 +118,8 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
 
   const bool push = IsPush(req, t);
   const bool known_get = req.method == "GET" && seg.size() >= 2 && seg[0] == "v1" &&
-                         (seg[1] == "modules" || seg[1] == "frames" || seg[1] == "devicetypes");
+                         (seg[1] == "modules" || seg[1] == "frames" || seg[1] == "devicetypes" ||
+                          (seg[1] == "files" && seg.size() == 2));
   const bool try_decode = req.method == "POST" && seg.size() == 4 && seg[0] == "v1" && seg[1] == "devicetypes" &&
                           seg[3] == "decode";
   const bool devices = seg.size() >= 2 && seg.size() <= 3 && seg[0] == "v1" && seg[1] == "devices" &&
@@ -149,6 +150,7 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
     return reply(Error(403, "this token belongs to another tenant"));
   }
   if (validate) return reply(ValidateUpload(req));
+  if (req.method == "GET" && seg.size() == 2 && seg[1] == "files") return reply(FilesJournal(d_.store, *scope, t.params));
 
   if (push) {
     push::PushService::Route route;

@@ -86,4 +86,33 @@ HttpResponse ValidateUpload(const HttpRequest& req) {
   return {200, "application/json", w.Take(), {}};
 }
 
+HttpResponse FilesJournal(store::Store& store, const Scope& scope, const std::map<std::string, std::string>& params) {
+  store::FileQuery q;
+  q.scope = scope;
+  if (auto it = params.find("connector"); it != params.end()) q.connector = it->second;
+  if (auto it = params.find("limit"); it != params.end()) {
+    char* end = nullptr;
+    const long v = std::strtol(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end != 0 || v < 1 || v > 1000) return JsonError(400, "limit must be an integer from 1 to 1000");
+    q.limit = static_cast<size_t>(v);
+  }
+  const auto report = params.find("report");
+  const bool with_report = report != params.end() && report->second == "true";
+  Result<std::vector<store::FileRecord>> files = store.ListFiles(q);
+  if (!files.ok()) return JsonError(503, files.status().message());
+  JsonWriter w;
+  w.BeginObject().Key("files").BeginArray();
+  for (const store::FileRecord& f : *files) {
+    w.BeginObject();
+    w.Key("id").Int(f.id).Key("at").String(FormatIso8601(f.at)).Key("connector").String(f.connector);
+    w.Key("path").String(f.path).Key("size").Int(f.size).Key("mtime").String(FormatIso8601(f.mtime_ms));
+    w.Key("sha256").String(f.sha256).Key("status").String(f.status).Key("rows").Int(f.rows);
+    w.Key("readings").Int(f.readings).Key("errors").Int(f.errors);
+    if (with_report && !f.report_json.empty()) w.Key("report").Raw(f.report_json);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return {200, "application/json", w.Take(), {}};
+}
+
 }  // namespace telecollect::server

@@ -1,6 +1,11 @@
 #pragma once
 
+#include <map>
+#include <string>
+
+#include "core/model.h"
 #include "server/http_types.h"
+#include "store/store.h"
 
 namespace telecollect::server {
 
@@ -9,5 +14,10 @@ namespace telecollect::server {
 // 200 with {report, profile, notes, would_import}; 400 on a malformed body or
 // profile; 415 when the body is not multipart. Stores nothing.
 HttpResponse ValidateUpload(const HttpRequest& request);
+
+// GET /v1/files?connector=&limit=&report=true — the file journal of the
+// token's scope, newest first: path, size, mtime, hash, status, counts (and
+// each file's report with report=true).
+HttpResponse FilesJournal(store::Store& store, const Scope& scope, const std::map<std::string, std::string>& params);
 
 }  // namespace telecollect::server

@@ -59,7 +59,7 @@ class FaultStore final : public Store {
   Result<std::optional<FileRecord>> FindFile(const std::string&, const std::string&, int64_t, int64_t) override {
     return std::optional<FileRecord>();
   }
-  Result<std::vector<FileRecord>> ListFiles(const std::optional<std::string>&, size_t) override {
+  Result<std::vector<FileRecord>> ListFiles(const FileQuery&) override {
     return std::vector<FileRecord>();
   }
   Result<int64_t> StartRun(const RunRecord&) override { return int64_t{1}; }

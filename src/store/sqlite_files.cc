@@ -66,14 +66,9 @@ RunRecord ReadRun(const Stmt& q) {
   return r;
 }
 
-// Runs `sql` (a SELECT ending in "ORDER BY <id>", with ?1 = connector when
-// given) newest first, at most `limit` rows, each read by `read`.
+// Steps `q` to its end, reading each row with `read`.
 template <typename T>
-Result<std::vector<T>> NewestFirst(sqlite3* db, const std::string& sql, const std::optional<std::string>& connector,
-                                   size_t limit, T (*read)(const Stmt&)) {
-  Stmt q(db, sql + " DESC LIMIT ?2");
-  if (connector) q.Bind(1, *connector);
-  q.Bind(2, static_cast<int64_t>(limit));
+Result<std::vector<T>> Collect(Stmt& q, T (*read)(const Stmt&)) {
   std::vector<T> out;
   while (true) {
     TC_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -197,10 +192,15 @@ Result<std::optional<FileRecord>> SqliteStore::FindFile(const std::string& conne
   return std::optional<FileRecord>(ReadFile(q));
 }
 
-Result<std::vector<FileRecord>> SqliteStore::ListFiles(const std::optional<std::string>& connector, size_t limit) {
+Result<std::vector<FileRecord>> SqliteStore::ListFiles(const FileQuery& query) {
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
-  return NewestFirst(lease.get(), std::string(kFileColumns) + (connector ? "WHERE f.connector = ?1 " : "") + "ORDER BY f.id",
-                     connector, limit, &ReadFile);
+  Stmt q(lease.get(), std::string(kFileColumns) +
+                          "WHERE (?1 IS NULL OR f.connector = ?1) AND (?2 IS NULL OR (s.tenant = ?2 AND s.env = ?3)) "
+                          "ORDER BY f.id DESC LIMIT ?4");
+  if (query.connector) q.Bind(1, *query.connector);
+  if (query.scope) q.Bind(2, query.scope->tenant).Bind(3, std::string_view(EnvName(query.scope->env)));
+  q.Bind(4, static_cast<int64_t>(query.limit));
+  return Collect(q, &ReadFile);
 }
 
 Result<int64_t> SqliteStore::StartRun(const RunRecord& run) {
@@ -237,8 +237,10 @@ Status SqliteStore::FinishRun(const RunRecord& run) {
 
 Result<std::vector<RunRecord>> SqliteStore::ListRuns(const std::optional<std::string>& connector, size_t limit) {
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
-  return NewestFirst(lease.get(), std::string(kRunColumns) + (connector ? "WHERE connector = ?1 " : "") + "ORDER BY id",
-                     connector, limit, &ReadRun);
+  Stmt q(lease.get(), std::string(kRunColumns) + "WHERE (?1 IS NULL OR connector = ?1) ORDER BY id DESC LIMIT ?2");
+  if (connector) q.Bind(1, *connector);
+  q.Bind(2, static_cast<int64_t>(limit));
+  return Collect(q, &ReadRun);
 }
 
 // ---- sightings and leases -------------------------------------------------------

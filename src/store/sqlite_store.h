@@ -44,7 +44,7 @@ class SqliteStore final : public Store {
   Status RecordFile(const FileRecord& record) override;
   Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path, int64_t size,
                                              int64_t mtime_ms) override;
-  Result<std::vector<FileRecord>> ListFiles(const std::optional<std::string>& connector, size_t limit) override;
+  Result<std::vector<FileRecord>> ListFiles(const FileQuery& query) override;
   Result<int64_t> StartRun(const RunRecord& run) override;
   Status FinishRun(const RunRecord& run) override;
   Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) override;

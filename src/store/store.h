@@ -128,6 +128,12 @@ struct FileImport {
 // A non-ok status rolls the whole file back.
 using FileProducer = std::function<Result<FileRecord>(ReadingWriter&)>;
 
+struct FileQuery {
+  std::optional<Scope> scope;            // only this tenant/env
+  std::optional<std::string> connector;  // only this connector ("" = imported by hand)
+  size_t limit = 50;
+};
+
 // One run of a connector.
 struct RunRecord {
   int64_t id = 0;
@@ -197,8 +203,8 @@ class Store {
   // The latest record of this exact listing identity, if any.
   virtual Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path,
                                                      int64_t size, int64_t mtime_ms) = 0;
-  // Newest first; nullopt connector = every file.
-  virtual Result<std::vector<FileRecord>> ListFiles(const std::optional<std::string>& connector, size_t limit) = 0;
+  // Newest first.
+  virtual Result<std::vector<FileRecord>> ListFiles(const FileQuery& query) = 0;
 
   // Connector runs: started, then finished (same id); newest first.
   virtual Result<int64_t> StartRun(const RunRecord& run) = 0;
