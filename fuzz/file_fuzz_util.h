@@ -40,7 +40,7 @@ inline void FuzzFile(const uint8_t* data, size_t size, const char* profile_toml)
   CheckingSink sink;
   ImportReport report;
   Status file_error;
-  ReadFileInto(path, profile, sink, report, file_error);
+  ReadFileInto(path, profile, sink, report, file_error, /*hash=*/true);
   if (report.rows_rejected > report.rows) __builtin_trap();
   if (report.error_count < static_cast<int64_t>(report.errors.size())) __builtin_trap();
   for (const FileIssue& e : report.errors) {

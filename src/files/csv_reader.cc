@@ -53,7 +53,12 @@ char DetectDelimiter(std::string_view sample, char quote) {
   return best;
 }
 
-CsvReader::CsvReader(TextReader& in, Options options) : in_(in), options_(options) {
+CsvReader::CsvReader(TextReader& in, Options options) : in_(&in), options_(options) {
+  cap_ = kBufSize;
+  buf_.reset(new char[cap_]);
+}
+
+CsvReader::CsvReader(std::string_view text, Options options) : mem_(text), options_(options) {
   cap_ = kBufSize;
   buf_.reset(new char[cap_]);
 }
@@ -74,7 +79,14 @@ Status CsvReader::Fill() {
     buf_ = std::move(bigger);
     cap_ *= 2;
   }
-  TC_ASSIGN_OR_RETURN(size_t got, in_.Read(buf_.get() + end_, cap_ - end_));
+  size_t got = 0;
+  if (in_ != nullptr) {
+    TC_ASSIGN_OR_RETURN(got, in_->Read(buf_.get() + end_, cap_ - end_));
+  } else {
+    got = std::min(mem_.size(), cap_ - end_);
+    std::memcpy(buf_.get() + end_, mem_.data(), got);
+    mem_.remove_prefix(got);
+  }
   if (got == 0) eof_ = true;
   end_ += got;
   return Status::Ok();

@@ -25,6 +25,8 @@ class CsvReader {
     size_t max_record_bytes = 16 << 20;
   };
   CsvReader(TextReader& in, Options options);
+  // Over text already in memory (not copied beyond the reader's buffer).
+  CsvReader(std::string_view text, Options options);
 
   // The next record; false at the end. Fields stay valid until the next call.
   // `line` is the 1-based line where the record starts.
@@ -41,7 +43,8 @@ class CsvReader {
   Result<size_t> FindRecordEnd(bool& has_quote);
   Status Split(size_t begin, size_t end, bool has_quote, int64_t line, std::vector<std::string_view>& fields);
 
-  TextReader& in_;
+  TextReader* in_ = nullptr;  // or, reading from memory:
+  std::string_view mem_;
   Options options_;
   std::unique_ptr<char[]> buf_;
   size_t cap_ = 0, pos_ = 0, end_ = 0;

@@ -43,15 +43,11 @@ Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const 
   record.mtime_ms = listing.mtime_ms;
   record.at = now;
   bool rejected = false;
-  Status store_failure;
   Result<store::FileImport> done = store.ImportFile(scope, [&](ReadingWriter& writer) -> Result<store::FileRecord> {
     WatchedSink sink(writer);
     Status file_error;
-    record.sha256 = ReadFileInto(local_path, profile, sink, out.report, file_error);
-    if (!sink.store_failure.ok()) {
-      store_failure = sink.store_failure;
-      return store_failure;
-    }
+    record.sha256 = ReadFileInto(local_path, profile, sink, out.report, file_error, /*hash=*/true);
+    if (!sink.store_failure.ok()) return sink.store_failure;
     record.rows = out.report.rows;
     record.readings = out.report.readings;
     record.errors = out.report.error_count;

@@ -33,8 +33,8 @@ Status ParseFile(InputFile& file, const Profile& profile, ReadingSink& sink, Imp
     Status s;
     switch (profile.format) {
       case Profile::Format::kCsv: s = ReadCsvPart(text, profile, part, mapper, report); break;
-      case Profile::Format::kJson: case Profile::Format::kNdjson: s = ReadJsonPart(text, profile, part, mapper, report); break;
-      case Profile::Format::kXml: s = ReadXmlPart(text, profile, part, mapper, report); break;
+      case Profile::Format::kJson: case Profile::Format::kNdjson: s = ReadJsonPart(text, profile, part, mapper); break;
+      case Profile::Format::kXml: s = ReadXmlPart(text, profile, part, mapper); break;
     }
     if (report.encoding.empty()) {
       report.encoding = EncodingName(text.encoding());
@@ -47,10 +47,10 @@ Status ParseFile(InputFile& file, const Profile& profile, ReadingSink& sink, Imp
 }
 
 std::string ReadFileInto(const std::string& path, const Profile& profile, ReadingSink& sink, ImportReport& report,
-                     Status& file_error) {
+                         Status& file_error, bool hash) {
   report.file = path;
   report.profile = profile.name;
-  Result<std::unique_ptr<InputFile>> file = InputFile::Open(path);
+  Result<std::unique_ptr<InputFile>> file = InputFile::Open(path, hash);
   if (!file.ok()) {
     file_error = file.status();
     report.AddError({"", 0, "", file.status().message()});
@@ -58,6 +58,7 @@ std::string ReadFileInto(const std::string& path, const Profile& profile, Readin
   }
   file_error = ParseFile(**file, profile, sink, report);
   if (!file_error.ok()) report.AddError({"", 0, "", file_error.message()});
+  if (!hash) return "";
   Result<Sha256> digest = (*file)->Finish();
   return digest.ok() ? Sha256Hex(*digest) : "";
 }
@@ -66,7 +67,7 @@ ImportReport ValidateFile(const std::string& local_path, const Profile& profile)
   NullSink sink;
   ImportReport report;
   Status file_error;
-  ReadFileInto(local_path, profile, sink, report, file_error);
+  ReadFileInto(local_path, profile, sink, report, file_error, /*hash=*/false);
   return report;
 }
 

@@ -17,9 +17,10 @@ Status ParseFile(InputFile& file, const Profile& profile, ReadingSink& sink, Imp
 
 // Reads the file at `path` into `sink`; every problem of the file ends up in
 // the report (a file-level one also in `file_error`, as an error at line 0).
-// Returns the SHA-256 (hex) of its raw bytes, empty if it cannot be opened.
+// With `hash`, returns the SHA-256 (hex) of its raw bytes (empty if it cannot
+// be opened); without, returns "" and skips the hashing.
 std::string ReadFileInto(const std::string& path, const Profile& profile, ReadingSink& sink, ImportReport& report,
-                         Status& file_error);
+                         Status& file_error, bool hash);
 
 // Reads a file under a profile without storing anything: the validation
 // report. A file-level failure is the report's error at line 0.
@@ -28,9 +29,7 @@ ImportReport ValidateFile(const std::string& local_path, const Profile& profile)
 // Format readers, one per format; each feeds rows to the mapper.
 Status ReadCsvPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper,
                    ImportReport& report);
-Status ReadJsonPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper,
-                    ImportReport& report);
-Status ReadXmlPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper,
-                   ImportReport& report);
+Status ReadJsonPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper);
+Status ReadXmlPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper);
 
 }  // namespace telecollect::files

@@ -36,7 +36,7 @@ std::string Sha256Hex(const Sha256& d) {
   return out;
 }
 
-Result<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
+Result<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path, bool hash) {
   std::unique_ptr<InputFile> f(new InputFile());
   f->path_ = path;
   f->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -46,9 +46,11 @@ Result<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
   if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + " is not a regular file");
   f->size_ = static_cast<uint64_t>(st.st_size);
   f->mtime_ms_ = int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
-  f->hash_ = EVP_MD_CTX_new();
-  if (f->hash_ == nullptr || EVP_DigestInit_ex(f->hash_, EVP_sha256(), nullptr) != 1)
-    return Status::Internal("cannot initialise SHA-256");
+  if (hash) {
+    f->hash_ = EVP_MD_CTX_new();
+    if (f->hash_ == nullptr || EVP_DigestInit_ex(f->hash_, EVP_sha256(), nullptr) != 1)
+      return Status::Internal("cannot initialise SHA-256");
+  }
   f->raw_buf_.reset(new char[kRawBufSize]);
 
   unsigned char magic[4] = {0, 0, 0, 0};
@@ -88,7 +90,7 @@ Result<size_t> InputFile::ReadRaw(char* buf, size_t n) {
   } while (got < 0 && errno == EINTR);
   if (got < 0) return Errno("cannot read", path_);
   if (got == 0) eof_ = true;
-  if (got > 0) EVP_DigestUpdate(hash_, buf, static_cast<size_t>(got));
+  if (got > 0 && hash_ != nullptr) EVP_DigestUpdate(hash_, buf, static_cast<size_t>(got));
   return static_cast<size_t>(got);
 }
 
@@ -138,6 +140,7 @@ Result<size_t> InputFile::Read(char* buf, size_t n) {
 }
 
 Result<Sha256> InputFile::Finish() {
+  if (hash_ == nullptr) return Status::Internal("SHA-256 not computed: the file was opened without hashing");
   while (!eof_) {
     TC_ASSIGN_OR_RETURN(size_t got, ReadRaw(raw_buf_.get(), kRawBufSize));
     (void)got;

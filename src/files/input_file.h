@@ -22,7 +22,8 @@ std::string Sha256Hex(const Sha256& digest);
 class InputFile {
  public:
   enum class Compression { kNone, kGzip, kZip };
-  static Result<std::unique_ptr<InputFile>> Open(const std::string& path);
+  // `hash`: compute the SHA-256 (imports need it for the journal; validation does not).
+  static Result<std::unique_ptr<InputFile>> Open(const std::string& path, bool hash = true);
   ~InputFile();
 
   // Moves to the next part; false when there is none. `name` is the zip entry
@@ -30,7 +31,8 @@ class InputFile {
   Result<bool> NextPart(std::string& name);
   // Reads up to n bytes of the current part; 0 at its end.
   Result<size_t> Read(char* buf, size_t n);
-  // Reads what is left of the raw file (into the hash) and returns the digest.
+  // Reads what is left of the raw file (into the hash) and returns the digest
+  // (an error if the file was opened without hashing).
   Result<Sha256> Finish();
 
   Compression compression() const { return compression_; }

@@ -81,8 +81,8 @@ std::vector<std::string> SplitPattern(std::string_view records) {
 
 class JsonScanner {
  public:
-  JsonScanner(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper, ImportReport& report)
-      : text_(text), profile_(profile), part_(part), mapper_(mapper), report_(report) {
+  JsonScanner(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper)
+      : text_(text), profile_(profile), part_(part), mapper_(mapper) {
     pattern_ = SplitPattern(profile.records);
     ndjson_ = profile.format == Profile::Format::kNdjson;
     for (const FieldRef& t : profile.timestamp) ts_paths_.push_back(ParsePath(t.name));
@@ -132,7 +132,6 @@ class JsonScanner {
   const Profile& profile_;
   std::string_view part_;
   RowMapper& mapper_;
-  ImportReport& report_;
   std::vector<std::string> pattern_;
   bool ndjson_ = false;
   bool records_are_elements_ = true;
@@ -530,9 +529,8 @@ Status JsonScanner::Run() {
 
 }  // namespace
 
-Status ReadJsonPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper,
-                    ImportReport& report) {
-  JsonScanner scanner(text, profile, part, mapper, report);
+Status ReadJsonPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper) {
+  JsonScanner scanner(text, profile, part, mapper);
   return scanner.Run();
 }
 

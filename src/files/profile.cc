@@ -60,7 +60,6 @@ Status ReadFieldRefs(TableReader& r, const char* key, std::vector<FieldRef>& out
 Status FillProfile(const toml::table& root, Profile& p) {
   TableReader r(&root, "");
   std::string s;
-  s.clear();
   TC_RETURN_IF_ERROR(r.String("format", s));
   if (s == "csv" || s.empty()) p.format = Profile::Format::kCsv;
   else if (s == "json") p.format = Profile::Format::kJson;

@@ -165,8 +165,6 @@ struct Typed {
 };
 
 Typed Classify(const std::vector<std::string>& values, const NumberFormat& nf) {
-  Typed t;
-  if (AllMatch(values, [](std::string_view) { return false; })) return {Kind::kEmpty, ""};
   if (std::all_of(values.begin(), values.end(), [](const std::string& v) { return TrimSpaces(v).empty(); }))
     return {Kind::kEmpty, ""};
   // Long digit strings of one length are meter identifiers (PRM, PDL: 14 digits), not values.
@@ -185,7 +183,7 @@ Typed Classify(const std::vector<std::string>& values, const NumberFormat& nf) {
     return {Kind::kNumber, ""};
   }
   if (AllMatch(values, IsTimeOfDay)) return {Kind::kTimeOfDay, ""};
-  return t;
+  return {Kind::kText, ""};
 }
 
 // Decimal and thousands separators seen in the values.
@@ -355,36 +353,19 @@ struct SampleRecord {
   std::vector<std::string> fields;
 };
 
-std::vector<SampleRecord> SplitSample(std::string_view text, char delim, char quote, bool truncated) {
+// The sample's records, through the importer's own CSV reader. A sample cut
+// by the 8 MiB limit loses its last record (and stops at a quote it cut).
+std::vector<SampleRecord> SplitSample(std::string_view text, char delim, bool truncated) {
+  CsvReader reader(text, {delim, '"'});
   std::vector<SampleRecord> out;
-  SampleRecord cur;
-  std::string field;
-  bool in_quote = false, any = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_quote) {
-      if (c == quote && i + 1 < text.size() && text[i + 1] == quote) field += quote, ++i;
-      else if (c == quote) in_quote = false;
-      else field += c;
-      continue;
-    }
-    if (c == quote) { in_quote = true; any = true; }
-    else if (c == delim) { cur.fields.push_back(std::move(field)); field.clear(); any = true; }
-    else if (c == '\n') {
-      if (!field.empty() && field.back() == '\r') field.pop_back();
-      if (any || !field.empty()) {
-        cur.fields.push_back(std::move(field));
-        out.push_back(std::move(cur));
-      }
-      cur = {};
-      field.clear();
-      any = false;
-    } else { field += c; any = true; }
+  std::vector<std::string_view> fields;
+  int64_t line = 0;
+  while (true) {
+    Result<bool> more = reader.Next(fields, line);
+    if (!more.ok() || !*more) break;
+    out.push_back({std::vector<std::string>(fields.begin(), fields.end())});
   }
-  if (!truncated && (any || !field.empty())) {
-    cur.fields.push_back(std::move(field));
-    out.push_back(std::move(cur));
-  }
+  if (truncated && !out.empty()) out.pop_back();
   return out;
 }
 
@@ -394,7 +375,7 @@ Status SniffCsv(std::string_view text, bool truncated, SniffResult& r) {
   p.delimiter = DetectDelimiter(text, '"');
   if (p.delimiter == 0) return Status::InvalidArgument("no delimiter splits the lines into columns (tried ; , TAB |)");
   r.notes.push_back(fmt::format("delimiter: {}", p.delimiter == '\t' ? "TAB" : std::string(1, p.delimiter)));
-  std::vector<SampleRecord> recs = SplitSample(text, p.delimiter, '"', truncated);
+  std::vector<SampleRecord> recs = SplitSample(text, p.delimiter, truncated);
   if (recs.size() < 2) return Status::InvalidArgument("fewer than two lines: nothing to learn from");
   // The most common field count; preamble lines before the first such line are skipped.
   std::map<size_t, int> counts;

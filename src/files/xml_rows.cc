@@ -18,7 +18,6 @@
 namespace telecollect::files {
 namespace {
 
-constexpr char kNsSep = '\x01';
 constexpr size_t kMaxKept = 256;      // per enclosing element: attributes and simple children kept
 constexpr size_t kMaxRecordFields = 4096;
 constexpr size_t kMaxText = 1 << 16;
@@ -28,8 +27,6 @@ bool IsXmlns(const XML_Char* name) { return std::strncmp(name, "xmlns", 5) == 0 
 
 std::string_view LocalName(const XML_Char* name) {
   std::string_view n(name);
-  const size_t sep = n.rfind(kNsSep);
-  if (sep != std::string_view::npos) n.remove_prefix(sep + 1);
   const size_t colon = n.find(':');
   if (colon != std::string_view::npos) n.remove_prefix(colon + 1);
   return n;
@@ -275,7 +272,7 @@ Status XmlReader::Run(TextReader& text) {
   // The text arrives as UTF-8 whatever the file's encoding (TextReader): the
   // declaration's encoding is overridden.
   // No namespace processing: names are matched on their local part anyway
-  // (LocalName drops the prefix), and resolving URIs costs a third of the parse.
+  // (LocalName drops the prefix; xmlns declarations are skipped).
   parser_ = XML_ParserCreate("UTF-8");
   if (parser_ == nullptr) return Status::Internal("cannot create an XML parser");
   struct Free {
@@ -305,9 +302,7 @@ Status XmlReader::Run(TextReader& text) {
 
 }  // namespace
 
-Status ReadXmlPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper,
-                   ImportReport& report) {
-  (void)report;
+Status ReadXmlPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper) {
   XmlReader reader(profile, part, mapper);
   return reader.Run(text);
 }
