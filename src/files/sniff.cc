@@ -25,8 +25,12 @@ constexpr size_t kSampleRows = 200;
 struct Column {
   std::string ref;  // how the profile names it: header, index, JSON path, XML path
   std::vector<std::string> values;
-  int index = 0;    // CSV column number when the file has no header
+  int index = 0;    // CSV column number (0 for JSON and XML paths)
+  bool named = true;  // false for a CSV column without a header name, or an empty or repeated one: use the index
 };
+
+// Whether a profile field reference designates this column.
+bool Designates(const FieldRef& r, const Column& c) { return r.index > 0 ? c.index == r.index : c.ref == r.name; }
 
 // ---- names ------------------------------------------------------------------
 
@@ -228,11 +232,11 @@ Status AssignRoles(std::vector<Column>& cols, Profile& p, std::vector<std::strin
   for (const Column& c : cols) types.push_back(Classify(c.values, p.number));
   auto ref_of = [&](size_t i) {
     FieldRef r;
-    if (header || cols[i].index == 0) r.name = cols[i].ref;
+    if (cols[i].named) r.name = cols[i].ref;
     else r.index = cols[i].index;
     return r;
   };
-  auto describe = [&](size_t i) { return cols[i].index > 0 && !header ? fmt::format("column {}", cols[i].index) : "\"" + cols[i].ref + "\""; };
+  auto describe = [&](size_t i) { return ref_of(i).Describe(); };
 
   // Timestamp: a date-time column (named like one first), or a date and a time-of-day column.
   int ts = -1, date_col = -1, time_col = -1;
@@ -324,11 +328,22 @@ Status AssignRoles(std::vector<Column>& cols, Profile& p, std::vector<std::strin
   if (numbers.empty()) return Status::InvalidArgument("no numeric field; write the profile by hand (docs/files.md)");
   p.layout = Profile::Layout::kWide;
   notes.push_back(fmt::format("layout wide: {} numeric columns, one module each", numbers.size()));
-  if (!header) {
-    for (size_t i : numbers) p.columns.push_back(ref_of(i));
+  // Module names come from the header: a column without a usable name (empty or repeated) can
+  // be no module, so the columns are then listed instead of taken all but the excluded.
+  const bool all_named = std::all_of(cols.begin(), cols.end(), [](const Column& c) { return c.named; });
+  if (!all_named) {
+    for (size_t i : numbers) {
+      if (header && !cols[i].named) {
+        notes.push_back(fmt::format("column {} ignored: its header name is empty or repeated", cols[i].index));
+        continue;
+      }
+      p.columns.push_back(ref_of(i));
+    }
+    if (p.columns.empty()) return Status::InvalidArgument("no numeric column has a usable header name; write the profile by hand (docs/files.md)");
+    return Status::Ok();
   }
   for (size_t i = 0; i < cols.size(); ++i) {
-    if (!is_ts(i) && types[i].kind != Kind::kNumber && types[i].kind != Kind::kEmpty && header) p.exclude.push_back(cols[i].ref);
+    if (!is_ts(i) && types[i].kind != Kind::kNumber && types[i].kind != Kind::kEmpty) p.exclude.push_back(cols[i].ref);
   }
   return Status::Ok();
 }
@@ -402,6 +417,10 @@ Status SniffCsv(std::string_view text, bool truncated, SniffResult& r) {
     cols[i].ref = header ? std::string(TrimSpaces(head.fields[i])) : std::to_string(i + 1);
     cols[i].index = static_cast<int>(i + 1);
   }
+  for (size_t i = 0; i < width; ++i) {
+    cols[i].named = header && !cols[i].ref.empty() &&
+                    std::count_if(cols.begin(), cols.end(), [&](const Column& c) { return c.ref == cols[i].ref; }) == 1;
+  }
   for (size_t k = first + (header ? 1 : 0); k < recs.size() && k < first + 1 + kSampleRows; ++k) {
     if (recs[k].fields.size() != width) continue;
     for (size_t i = 0; i < width; ++i) cols[i].values.push_back(recs[k].fields[i]);
@@ -410,12 +429,12 @@ Status SniffCsv(std::string_view text, bool truncated, SniffResult& r) {
   TC_RETURN_IF_ERROR(AssignRoles(cols, p, r.notes, header, {}));
   if (p.timestamp.size() == 1) {
     for (const Column& c : cols) {
-      if ((header && c.ref == p.timestamp[0].name) || (!header && c.index == p.timestamp[0].index)) {
+      if (Designates(p.timestamp[0], c)) {
         std::vector<std::string> times = c.values;
         if (p.layout == Profile::Layout::kLong) {
           // One module's times: the module of the first row.
           const Column* m = nullptr;
-          for (const Column& mc : cols) if ((header && mc.ref == p.module.name) || (!header && mc.index == p.module.index)) m = &mc;
+          for (const Column& mc : cols) if (Designates(p.module, mc)) m = &mc;
           if (m != nullptr) {
             times.clear();
             for (size_t i = 0; i < c.values.size(); ++i) if (m->values[i] == m->values.front()) times.push_back(c.values[i]);

@@ -62,6 +62,23 @@ TEST(Sniff, WideCsv) {
   EXPECT_EQ(s.report.readings, 4);
 }
 
+TEST(Sniff, EmptyHeaderNameIsReferencedByColumnNumber) {
+  // A trailing delimiter on the header line leaves the value column without a name.
+  Sniffed s = Sniff("Horodatage;Compteur;\n2026-01-15 00:10;C-1;12,5\n2026-01-15 00:20;C-1;13\n", ".csv");
+  EXPECT_EQ(s.profile.layout, Profile::Layout::kLong);
+  EXPECT_EQ(s.profile.module.name, "Compteur");
+  EXPECT_EQ(s.profile.value.index, 3);
+  EXPECT_EQ(s.report.readings, 2);
+}
+
+TEST(Sniff, WideCsvSkipsColumnsWithoutAUsableName) {
+  Sniffed s = Sniff("ts,a,a,,b\n2026-01-01T00:00:00Z,1,2,3,4\n2026-01-01T00:10:00Z,1,2,3,4\n", ".csv");
+  EXPECT_EQ(s.profile.layout, Profile::Layout::kWide);
+  ASSERT_EQ(s.profile.columns.size(), 1u) << s.notes;
+  EXPECT_EQ(s.profile.columns[0].name, "b");
+  EXPECT_EQ(s.report.readings, 2);
+}
+
 TEST(Sniff, HeaderlessWithPreambleAndDateTimeColumns) {
   Sniffed s = Sniff("Export SGE\nGenere le 02/02/2026\n12345678901234;01/02/2026;00:30;17\n12345678901234;01/02/2026;01:00;18\n",
                     ".csv");
