@@ -73,6 +73,14 @@ class FaultStore final : public Store {
   Status ForgetSighting(const std::string&, const std::string&) override { return Status::Ok(); }
   Result<bool> TryLease(const std::string&, const std::string&, EpochMs, int64_t) override { return true; }
   Status ReleaseLease(const std::string&, const std::string&) override { return Status::Ok(); }
+  Result<std::optional<std::string>> GetState(const std::string&, const std::string&) override {
+    return std::optional<std::string>();
+  }
+  Status PutState(const std::string&, const std::string&, const std::string&) override { return Status::Ok(); }
+  Status ImportWindow(const Scope&, const std::string&, const std::string&, const std::string&,
+                      const WindowProducer&) override {
+    return Status::Unsupported("fault store");
+  }
 
  private:
   mutable std::mutex mu_;

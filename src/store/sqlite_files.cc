@@ -46,7 +46,7 @@ FileRecord ReadFile(const Stmt& q) {
 
 constexpr const char* kRunColumns =
     "SELECT id, connector, started_ms, finished_ms, status, files_imported, files_rejected, files_skipped, readings, "
-    "message, files_waiting, rows, row_errors FROM runs ";
+    "message, files_waiting, rows, row_errors, requests, windows, windows_failed FROM runs ";
 
 RunRecord ReadRun(const Stmt& q) {
   RunRecord r;
@@ -63,6 +63,9 @@ RunRecord ReadRun(const Stmt& q) {
   r.files_waiting = q.Int(10);
   r.rows = q.Int(11);
   r.row_errors = q.Int(12);
+  r.requests = q.Int(13);
+  r.windows = q.Int(14);
+  r.windows_failed = q.Int(15);
   return r;
 }
 
@@ -224,10 +227,12 @@ Status SqliteStore::FinishRun(const RunRecord& run) {
   TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
     Stmt up(writer_.get(),
             "UPDATE runs SET finished_ms = ?2, status = ?3, files_imported = ?4, files_rejected = ?5, files_skipped = ?6, "
-            "readings = ?7, message = ?8, files_waiting = ?9, rows = ?10, row_errors = ?11 WHERE id = ?1");
+            "readings = ?7, message = ?8, files_waiting = ?9, rows = ?10, row_errors = ?11, requests = ?12, windows = ?13, "
+            "windows_failed = ?14 WHERE id = ?1");
     up.Bind(1, run.id).Bind(2, run.finished).Bind(3, run.status).Bind(4, run.files_imported);
     up.Bind(5, run.files_rejected).Bind(6, run.files_skipped).Bind(7, run.readings).Bind(8, run.message);
     up.Bind(9, run.files_waiting).Bind(10, run.rows).Bind(11, run.row_errors);
+    up.Bind(12, run.requests).Bind(13, run.windows).Bind(14, run.windows_failed);
     TC_RETURN_IF_ERROR(up.Run());
     if (sqlite3_changes(writer_.get()) != 1) return Status::NotFound("no run " + std::to_string(run.id));
     return Status::Ok();
@@ -297,6 +302,43 @@ Status SqliteStore::ReleaseLease(const std::string& name, const std::string& hol
     Stmt del(writer_.get(), "DELETE FROM leases WHERE name = ?1 AND holder = ?2");
     del.Bind(1, name).Bind(2, holder);
     return del.Run();
+  }));
+  return Sync();
+}
+
+// ---- connector state (API pulls) ------------------------------------------------
+
+Result<std::optional<std::string>> SqliteStore::GetState(const std::string& connector, const std::string& key) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  Stmt q(lease.get(), "SELECT value FROM connector_state WHERE connector = ?1 AND key = ?2");
+  q.Bind(1, connector).Bind(2, key);
+  TC_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(q.Text(0));
+}
+
+Status SqliteStore::PutStateLocked(const std::string& connector, const std::string& key, const std::string& value) {
+  Stmt up(writer_.get(),
+          "INSERT INTO connector_state(connector, key, value, updated_ms) VALUES(?1, ?2, ?3, ?4) "
+          "ON CONFLICT(connector, key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms");
+  up.Bind(1, connector).Bind(2, key).Bind(3, value).Bind(4, NowMs());
+  return up.Run();
+}
+
+Status SqliteStore::PutState(const std::string& connector, const std::string& key, const std::string& value) {
+  std::lock_guard lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status { return PutStateLocked(connector, key, value); }));
+  return Sync();
+}
+
+Status SqliteStore::ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
+                                 const std::string& value, const WindowProducer& produce) {
+  std::lock_guard lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
+    FileWriter writer(this, scope_id);
+    TC_RETURN_IF_ERROR(produce(writer));
+    return PutStateLocked(connector, key, value);
   }));
   return Sync();
 }

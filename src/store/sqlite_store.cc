@@ -117,6 +117,18 @@ CREATE TABLE leases(
   holder TEXT NOT NULL,
   until_ms INTEGER NOT NULL) WITHOUT ROWID;
 )sql",
+    // v4: API pulls — connector state (watermarks, refresh tokens) and run counters.
+    R"sql(
+CREATE TABLE connector_state(
+  connector TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY(connector, key)) WITHOUT ROWID;
+ALTER TABLE runs ADD COLUMN requests INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN windows INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN windows_failed INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 int StatusToInt(DecodeStatus s) { return static_cast<int>(s); }

@@ -53,8 +53,12 @@ class SqliteStore final : public Store {
   Status ForgetSighting(const std::string& connector, const std::string& path) override;
   Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) override;
   Status ReleaseLease(const std::string& name, const std::string& holder) override;
+  Result<std::optional<std::string>> GetState(const std::string& connector, const std::string& key) override;
+  Status PutState(const std::string& connector, const std::string& key, const std::string& value) override;
+  Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
+                      const std::string& value, const WindowProducer& produce) override;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
  private:
   class ReadLease;
@@ -75,6 +79,7 @@ class SqliteStore final : public Store {
   Result<int64_t> ModuleId(int64_t scope_id, const std::string& name, const std::string& unit, EpochMs created);
   Status InsertFileRecord(int64_t scope_id, const FileRecord& record);  // caller holds write_mu_ in a transaction
   class FileWriter;
+  Status PutStateLocked(const std::string& connector, const std::string& key, const std::string& value);  // in a transaction
   // Measurements are staged during a transaction and upserted, sorted by
   // (module, ts), by FlushStaged just before the commit.
   Status StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged);

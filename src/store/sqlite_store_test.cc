@@ -201,5 +201,31 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchema) {
   EXPECT_EQ((*again)->ListScopes()->size(), 1u);
 }
 
+TEST_F(SqliteStoreTest, ImportWindowCommitsReadingsAndStateTogether) {
+  const std::vector<ModuleDef> modules{{"meter.1", "W"}};
+  auto add = [&](std::vector<Reading> rs) {
+    return [&modules, rs](ReadingWriter& w) { return w.Add(modules, rs); };
+  };
+  ASSERT_TRUE(store_->ImportWindow(pre_, "enedis", "watermark:1", "2000", add({{0, 1000, 5.0}, {0, 2000, 6.0}})).ok());
+  EXPECT_EQ(*store_->GetState("enedis", "watermark:1"), std::optional<std::string>("2000"));
+  // A failing producer rolls back its readings and leaves the state alone.
+  auto failing = [&](ReadingWriter& w) -> Status {
+    TC_RETURN_IF_ERROR(w.Add(modules, std::vector<Reading>{{0, 3000, 7.0}}));
+    return Status::Unavailable("page 2 failed");
+  };
+  EXPECT_FALSE(store_->ImportWindow(pre_, "enedis", "watermark:1", "3000", failing).ok());
+  EXPECT_EQ(*store_->GetState("enedis", "watermark:1"), std::optional<std::string>("2000"));
+  MeasurementQuery q{pre_, "meter.1"};
+  EXPECT_EQ(store_->QueryMeasurements(q)->size(), 2u);
+  // A corrected value in a later window: upserted, not doubled.
+  ASSERT_TRUE(store_->ImportWindow(pre_, "enedis", "watermark:1", "2000", add({{0, 2000, 6.5}})).ok());
+  auto points = store_->QueryMeasurements(q);
+  ASSERT_EQ(points->size(), 2u);
+  EXPECT_EQ((*points)[1].value, 6.5);
+  EXPECT_EQ(*store_->GetState("enedis", "other"), std::optional<std::string>());
+  ASSERT_TRUE(store_->PutState("enedis", "refresh_token", "r2").ok());
+  EXPECT_EQ(*store_->GetState("enedis", "refresh_token"), std::optional<std::string>("r2"));
+}
+
 }  // namespace
 }  // namespace telecollect::store

@@ -149,7 +149,15 @@ struct RunRecord {
   int64_t row_errors = 0;    // rows in error among them
   int64_t readings = 0;
   std::string message;       // what failed, for people
+  // API pulls: HTTP requests made, windows committed and windows that failed.
+  int64_t requests = 0;
+  int64_t windows = 0;
+  int64_t windows_failed = 0;
 };
+
+// Writes one API window's readings into the writer it is given. A non-ok
+// status rolls the window back (readings and state change alike).
+using WindowProducer = std::function<Status(ReadingWriter&)>;
 
 // Everything telecollect keeps. One implementation per backend (SQLite now,
 // PostgreSQL later). Thread-safe: Write and Redecode are called by a single
@@ -221,6 +229,15 @@ class Store {
   // already its own. Several nodes on one database never run one job twice.
   virtual Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) = 0;
   virtual Status ReleaseLease(const std::string& name, const std::string& holder) = 0;
+
+  // Connector state (API pulls): watermarks per meter, rotating OAuth2
+  // refresh tokens. Values are opaque text; PutState is durable on return.
+  virtual Result<std::optional<std::string>> GetState(const std::string& connector, const std::string& key) = 0;
+  virtual Status PutState(const std::string& connector, const std::string& key, const std::string& value) = 0;
+  // One API window in one transaction: its readings and the state change that
+  // says it is done (the meter's watermark), or nothing; durable on return.
+  virtual Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
+                              const std::string& value, const WindowProducer& produce) = 0;
 };
 
 }  // namespace telecollect::store
