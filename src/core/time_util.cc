@@ -135,7 +135,58 @@ std::string FormatIso8601(EpochMs ms) {
   return buf;
 }
 
+namespace {
+// ISO 8601 duration with fixed-length parts: P[nD][T[nH][nM][n[.f]S]] (P1D = 24 h; no years
+// or months, which have no fixed length).
+Result<int64_t> ParseIsoDurationMs(std::string_view text) {
+  auto bad = [&](const char* why) {
+    return Status::InvalidArgument("duration \"" + std::string(text) + "\": " + why + " (ISO 8601 such as PT30M, PT1H, P1D)");
+  };
+  size_t i = 1;
+  bool in_time = false, any = false;
+  int64_t total = 0;
+  while (i < text.size()) {
+    if (text[i] == 'T') {
+      if (in_time) return bad("two T");
+      in_time = true;
+      ++i;
+      continue;
+    }
+    int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(text.data() + i, text.data() + text.size(), n);
+    if (ec != std::errc() || n < 0 || n > 100000000) return bad("expected a number");
+    i = static_cast<size_t>(ptr - text.data());
+    int64_t frac_ms = 0;
+    if (i < text.size() && (text[i] == '.' || text[i] == ',')) {  // fraction of seconds only
+      ++i;
+      int64_t scale = 100;
+      while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+        frac_ms += (text[i] - '0') * scale;
+        scale /= 10;
+        ++i;
+      }
+      if (i >= text.size() || text[i] != 'S') return bad("a fraction is allowed on seconds only");
+    }
+    if (i >= text.size()) return bad("a number without its unit");
+    const char u = text[i++];
+    int64_t mult = 0;
+    if (!in_time && u == 'D') mult = 86400000;
+    else if (!in_time && u == 'W') mult = 7 * 86400000LL;
+    else if (in_time && u == 'H') mult = 3600000;
+    else if (in_time && u == 'M') mult = 60000;
+    else if (in_time && u == 'S') mult = 1000;
+    else if (!in_time && (u == 'Y' || u == 'M')) return bad("years and months have no fixed length");
+    else return bad("unknown unit");
+    total += n * mult + frac_ms;
+    any = true;
+  }
+  if (!any) return bad("no part");
+  return total;
+}
+}  // namespace
+
 Result<int64_t> ParseDurationMs(std::string_view text) {
+  if (text.size() > 1 && text[0] == 'P') return ParseIsoDurationMs(text);
   int64_t n = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc() || n < 0) return Status::InvalidArgument("duration \"" + std::string(text) + "\": expected a number then a unit (ms, s, m, h, d)");

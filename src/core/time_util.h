@@ -36,7 +36,9 @@ Status CheckReadingRange(EpochMs ms);
 // 2019-04-28T12:59:36.599Z
 std::string FormatIso8601(EpochMs ms);
 
-// Parses a duration such as "10m", "1h", "1d", "30s", "500ms" into milliseconds.
+// Parses a duration such as "10m", "1h", "1d", "30s", "500ms" — or ISO 8601
+// "PT30M", "PT1H", "P1D", "PT0.5S" (days, hours, minutes, seconds; no years
+// or months) — into milliseconds.
 Result<int64_t> ParseDurationMs(std::string_view text);
 
 }  // namespace telecollect

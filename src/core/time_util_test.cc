@@ -82,5 +82,18 @@ TEST(DurationTest, Units) {
   EXPECT_FALSE(ParseDurationMs("h").ok());
 }
 
+TEST(DurationTest, Iso8601) {
+  EXPECT_EQ(*ParseDurationMs("PT30M"), 1800000);
+  EXPECT_EQ(*ParseDurationMs("PT10M"), 600000);
+  EXPECT_EQ(*ParseDurationMs("PT1H"), 3600000);
+  EXPECT_EQ(*ParseDurationMs("P1D"), 86400000);
+  EXPECT_EQ(*ParseDurationMs("P1DT1H30M"), 86400000 + 5400000);
+  EXPECT_EQ(*ParseDurationMs("PT1.5S"), 1500);
+  EXPECT_FALSE(ParseDurationMs("P1M").ok());  // a month has no fixed length
+  EXPECT_FALSE(ParseDurationMs("PT").ok());
+  EXPECT_FALSE(ParseDurationMs("PT30").ok());
+  EXPECT_FALSE(ParseDurationMs("P1H").ok());  // hours need the T
+}
+
 }  // namespace
 }  // namespace telecollect

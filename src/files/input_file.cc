@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -56,24 +57,42 @@ Result<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path, bool
   unsigned char magic[4] = {0, 0, 0, 0};
   const ssize_t got = ::pread(f->fd_, magic, sizeof magic, 0);
   if (got < 0) return Errno("cannot read", path);
-  if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) f->compression_ = Compression::kGzip;
-  else if (got >= 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) f->compression_ = Compression::kZip;
-  if (f->compression_ != Compression::kNone) {
-    f->archive_ = archive_read_new();
-    if (f->compression_ == Compression::kGzip) {
-      archive_read_support_filter_gzip(f->archive_);
-      archive_read_support_format_raw(f->archive_);
-    } else {
-      archive_read_support_filter_none(f->archive_);
-      archive_read_support_format_zip_streamable(f->archive_);
-    }
-    if (archive_read_open(f->archive_, f.get(), nullptr, &InputFile::ArchiveRead, nullptr) != ARCHIVE_OK) {
-      const std::string why = f->archive_error_.empty() ? ArchiveError(f->archive_) : f->archive_error_;
-      return Status::InvalidArgument(path + ": not a readable " +
-                                     (f->compression_ == Compression::kGzip ? "gzip" : "zip") + " file: " + why);
-    }
-  }
+  TC_RETURN_IF_ERROR(f->DetectCompression(magic, static_cast<size_t>(got)));
   return f;
+}
+
+Result<std::unique_ptr<InputFile>> InputFile::FromMemory(std::string bytes, const std::string& name) {
+  std::unique_ptr<InputFile> f(new InputFile());
+  f->path_ = name;
+  f->in_memory_ = true;
+  f->memory_ = std::move(bytes);
+  f->size_ = f->memory_.size();
+  f->raw_buf_.reset(new char[kRawBufSize]);
+  unsigned char magic[4] = {0, 0, 0, 0};
+  const size_t got = std::min<size_t>(sizeof magic, f->memory_.size());
+  std::memcpy(magic, f->memory_.data(), got);
+  TC_RETURN_IF_ERROR(f->DetectCompression(magic, got));
+  return f;
+}
+
+Status InputFile::DetectCompression(const unsigned char* magic, size_t got) {
+  if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) compression_ = Compression::kGzip;
+  else if (got >= 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) compression_ = Compression::kZip;
+  if (compression_ == Compression::kNone) return Status::Ok();
+  archive_ = archive_read_new();
+  if (compression_ == Compression::kGzip) {
+    archive_read_support_filter_gzip(archive_);
+    archive_read_support_format_raw(archive_);
+  } else {
+    archive_read_support_filter_none(archive_);
+    archive_read_support_format_zip_streamable(archive_);
+  }
+  if (archive_read_open(archive_, this, nullptr, &InputFile::ArchiveRead, nullptr) != ARCHIVE_OK) {
+    const std::string why = archive_error_.empty() ? ArchiveError(archive_) : archive_error_;
+    return Status::InvalidArgument(path_ + ": not a readable " + (compression_ == Compression::kGzip ? "gzip" : "zip") +
+                                   " file: " + why);
+  }
+  return Status::Ok();
 }
 
 InputFile::~InputFile() {
@@ -84,6 +103,13 @@ InputFile::~InputFile() {
 
 Result<size_t> InputFile::ReadRaw(char* buf, size_t n) {
   if (eof_) return size_t{0};
+  if (in_memory_) {
+    const size_t take = std::min(n, memory_.size() - memory_pos_);
+    std::memcpy(buf, memory_.data() + memory_pos_, take);
+    memory_pos_ += take;
+    if (take == 0) eof_ = true;
+    return take;
+  }
   ssize_t got;
   do {
     got = ::read(fd_, buf, n);

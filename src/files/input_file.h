@@ -24,6 +24,9 @@ class InputFile {
   enum class Compression { kNone, kGzip, kZip };
   // `hash`: compute the SHA-256 (imports need it for the journal; validation does not).
   static Result<std::unique_ptr<InputFile>> Open(const std::string& path, bool hash = true);
+  // Bytes already in memory (an API response body), read the same way
+  // (gzip/zip detected); `name` stands for the path in errors. No hashing.
+  static Result<std::unique_ptr<InputFile>> FromMemory(std::string bytes, const std::string& name);
   ~InputFile();
 
   // Moves to the next part; false when there is none. `name` is the zip entry
@@ -42,7 +45,8 @@ class InputFile {
 
  private:
   InputFile() = default;
-  Result<size_t> ReadRaw(char* buf, size_t n);  // from the file, hashing
+  Status DetectCompression(const unsigned char* magic, size_t got);  // sets up the archive reader if needed
+  Result<size_t> ReadRaw(char* buf, size_t n);  // from the file (or memory), hashing
   static long ArchiveRead(struct archive*, void* self, const void** buf);  // libarchive callback
 
   std::string path_;
@@ -56,6 +60,9 @@ class InputFile {
   bool plain_part_given_ = false;
   bool eof_ = false;
   std::string archive_error_;
+  std::string memory_;  // FromMemory: the bytes, read from memory_pos_
+  size_t memory_pos_ = 0;
+  bool in_memory_ = false;
 };
 
 }  // namespace telecollect::files

@@ -91,6 +91,8 @@ class JsonScanner {
       value_ = ParsePath(profile.value.name);
       if (!profile.unit_field.empty()) unit_ = ParsePath(profile.unit_field.name);
     }
+    if (!profile.interval_field.empty()) interval_ = ParsePath(profile.interval_field.name);
+    if (!profile.skip_records_with.empty()) skip_ = ParsePath(profile.skip_records_with);
     for (const FieldRef& c : profile.columns) columns_.push_back(ParsePath(c.name));
     std::string ts_name;
     for (const auto& t : ts_paths_) ts_name += (ts_name.empty() ? "" : " + ") + t.text;
@@ -136,7 +138,7 @@ class JsonScanner {
   bool ndjson_ = false;
   bool records_are_elements_ = true;
   size_t depth_base_ = 0;
-  JsonPath module_, value_, unit_;
+  JsonPath module_, value_, unit_, interval_, skip_;
   std::vector<JsonPath> ts_paths_, columns_;
 
   std::string buf_;
@@ -148,7 +150,7 @@ class JsonScanner {
   int64_t record_line_ = 0;
   int64_t top_values_ = 0;
   dom::parser parser_;
-  std::string ts_storage_[4], module_storage_, value_storage_, unit_storage_;
+  std::string ts_storage_[4], module_storage_, value_storage_, unit_storage_, interval_storage_, skip_storage_;
   std::vector<std::string> cell_storage_;
 };
 
@@ -395,6 +397,9 @@ Status JsonScanner::EmitRecord() {
     return mapper_.Map(row);
   }
   bool is_number = false;
+  std::string_view control;
+  if (!skip_.text.empty() && Lookup(rec, skip_, control, is_number, skip_storage_)) return Status::Ok();  // not data
+  if (!interval_.text.empty()) Lookup(rec, interval_, row.interval, is_number, interval_storage_);
   row.ts_count = static_cast<int>(std::min<size_t>(ts_paths_.size(), 4));
   for (int i = 0; i < row.ts_count; ++i) {
     if (!Lookup(rec, ts_paths_[i], row.ts[i], is_number, ts_storage_[i])) {
@@ -403,6 +408,16 @@ Status JsonScanner::EmitRecord() {
     }
   }
   if (profile_.layout == Profile::Layout::kLong) {
+    if (!profile_.module_fixed.empty()) {
+      row.module = profile_.module_fixed;
+      if (!Lookup(rec, value_, row.value, row.value_is_number, value_storage_, &row.value_number)) {
+        row.missing = "no field " + value_.text + " in the record";
+      } else {
+        row.value_parsed = row.value_is_number;
+        if (!unit_.text.empty()) row.has_unit = Lookup(rec, unit_, row.unit, is_number, unit_storage_);
+      }
+      return mapper_.Map(row);
+    }
     if (!Lookup(rec, module_, row.module, is_number, module_storage_)) {
       row.missing = "no field " + module_.text + " in the record";
     } else if (!Lookup(rec, value_, row.value, row.value_is_number, value_storage_, &row.value_number)) {

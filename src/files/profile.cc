@@ -57,7 +57,7 @@ Status ReadFieldRefs(TableReader& r, const char* key, std::vector<FieldRef>& out
   return one(*n);
 }
 
-Status FillProfile(const toml::table& root, Profile& p) {
+Status FillProfile(const toml::table& root, Profile& p, bool module_given) {
   TableReader r(&root, "");
   std::string s;
   TC_RETURN_IF_ERROR(r.String("format", s));
@@ -109,8 +109,10 @@ Status FillProfile(const toml::table& root, Profile& p) {
   else if (s == "end") p.end_stamped = true;
   else return Status::InvalidArgument("timestamp_marks must be start or end; got \"" + s + "\"");
   TC_RETURN_IF_ERROR(r.Bool("shift_to_start", p.shift_to_start));
-  if (p.shift_to_start && (!p.end_stamped || p.interval_ms <= 0))
-    return Status::InvalidArgument("shift_to_start needs timestamp_marks = \"end\" and an interval (e.g. interval = \"10m\")");
+  const bool has_interval_field = r.Table("fields") != nullptr && r.Table("fields")->contains("interval");
+  if (p.shift_to_start && (!p.end_stamped || (p.interval_ms <= 0 && !has_interval_field)))
+    return Status::InvalidArgument("shift_to_start needs timestamp_marks = \"end\" and an interval (interval = \"10m\", "
+                                   "or fields.interval for a step given by each record)");
   TC_RETURN_IF_ERROR(r.String("unit", p.unit));
   TC_RETURN_IF_ERROR(r.String("module_prefix", p.module_prefix));
   s = p.skip_bad_rows ? "skip" : "reject";
@@ -135,6 +137,7 @@ Status FillProfile(const toml::table& root, Profile& p) {
     TC_RETURN_IF_ERROR(ReadFieldRefs(f, "timestamp", p.timestamp));
     TC_RETURN_IF_ERROR(ReadFieldRef(f, "value", p.value));
     TC_RETURN_IF_ERROR(ReadFieldRef(f, "unit", p.unit_field));
+    TC_RETURN_IF_ERROR(ReadFieldRef(f, "interval", p.interval_field));
     TC_RETURN_IF_ERROR(ReadFieldRefs(f, "columns", p.columns));
     TC_RETURN_IF_ERROR(f.StringArray("exclude", p.exclude));
     TC_RETURN_IF_ERROR(f.String("module_name", p.module_name));
@@ -145,7 +148,7 @@ Status FillProfile(const toml::table& root, Profile& p) {
   // Coherence.
   if (p.timestamp.empty()) return Status::InvalidArgument("fields.timestamp is required");
   if (p.layout == Profile::Layout::kLong) {
-    if (p.module.empty()) return Status::InvalidArgument("fields.module is required for layout = \"long\"");
+    if (p.module.empty() && !module_given) return Status::InvalidArgument("fields.module is required for layout = \"long\"");
     if (p.value.empty()) return Status::InvalidArgument("fields.value is required for layout = \"long\"");
     if (!p.columns.empty()) return Status::InvalidArgument("fields.columns is for layout = \"wide\"");
   } else {
@@ -165,6 +168,9 @@ Status FillProfile(const toml::table& root, Profile& p) {
   TC_RETURN_IF_ERROR(check_ref(p.module, "module"));
   TC_RETURN_IF_ERROR(check_ref(p.value, "value"));
   TC_RETURN_IF_ERROR(check_ref(p.unit_field, "unit"));
+  TC_RETURN_IF_ERROR(check_ref(p.interval_field, "interval"));
+  if (!p.interval_field.empty() && p.format != Profile::Format::kJson && p.format != Profile::Format::kNdjson)
+    return Status::InvalidArgument("fields.interval is read from JSON records only; give CSV and XML files interval = \"...\"");
   for (const auto& f : p.timestamp) TC_RETURN_IF_ERROR(check_ref(f, "timestamp"));
   for (const auto& f : p.columns) TC_RETURN_IF_ERROR(check_ref(f, "columns"));
   if (p.format == Profile::Format::kXml && p.records.empty())
@@ -225,9 +231,13 @@ Result<Profile> LoadProfileString(const std::string& text, const std::string& or
     return Status::InvalidArgument(origin + ": line " + std::to_string(e.source().begin.line) + ": " +
                                    std::string(e.description()));
   }
+  return LoadProfileTable(root, origin, false);
+}
+
+Result<Profile> LoadProfileTable(const toml::table& table, const std::string& origin, bool module_given) {
   Profile p;
   p.name = std::filesystem::path(origin).stem().string();
-  Status s = FillProfile(root, p);
+  Status s = FillProfile(table, p, module_given);
   if (!s.ok()) return s.WithContext("profile " + origin);
   return p;
 }
@@ -276,6 +286,7 @@ std::string ProfileToToml(const Profile& p) {
   o += fmt::format("timestamp = {}\n", refs(p.timestamp));
   if (!p.value.empty()) o += fmt::format("value = {}\n", TomlRef(p.value));
   if (!p.unit_field.empty()) o += fmt::format("unit = {}\n", TomlRef(p.unit_field));
+  if (!p.interval_field.empty()) o += fmt::format("interval = {}\n", TomlRef(p.interval_field));
   if (p.layout == Profile::Layout::kWide) {
     if (!p.columns.empty()) o += fmt::format("columns = {}\n", refs(p.columns));
     if (!p.exclude.empty()) {

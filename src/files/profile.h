@@ -9,6 +9,12 @@
 #include "files/text_reader.h"
 #include "files/timestamp_format.h"
 
+namespace toml {
+inline namespace v3 {
+class table;
+}
+}  // namespace toml
+
 namespace telecollect::files {
 
 // Which field of a record: a CSV header name or 1-based column number, a
@@ -55,6 +61,13 @@ struct Profile {
   std::vector<FieldRef> timestamp;  // several: joined with one space (date + time columns)
   FieldRef value;
   FieldRef unit_field;
+  FieldRef interval_field;  // JSON: the record's own step ("PT30M", seconds): for shift_to_start and gaps
+  // Long layout without fields.module: every record is this module (set by an
+  // API connector from its `module` template, per meter; not a profile key).
+  std::string module_fixed;
+  // JSON records carrying this member are control records (an API's status
+  // lines), not data: skipped. Set by an API connector ([response]).
+  std::string skip_records_with;
   // Wide layout
   std::vector<FieldRef> columns;     // empty = every field but the timestamp's
   std::vector<std::string> exclude;  // never modules
@@ -67,6 +80,10 @@ const char* FormatName(Profile::Format f);
 
 Result<Profile> LoadProfileFile(const std::string& path);
 Result<Profile> LoadProfileString(const std::string& toml_text, const std::string& origin);
+// A profile from a TOML table already parsed (an API connector's [mapping]).
+// `module_given`: the caller names the module (Profile::module_fixed), so
+// fields.module is not required.
+Result<Profile> LoadProfileTable(const toml::table& table, const std::string& origin, bool module_given);
 // A profile as TOML that LoadProfileString reads back to the same profile.
 std::string ProfileToToml(const Profile& p);
 

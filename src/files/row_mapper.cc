@@ -69,12 +69,31 @@ bool RowMapper::RowTime(const Row& row, SeriesClock& clock, EpochMs& utc, LocalM
                        r->second_occurrence ? "second" : "first", FormatIso8601(utc)));
     }
   }
-  if (profile_.shift_to_start) utc -= profile_.interval_ms;
+  if (!RowStep(row, row_step_)) return false;
+  if (profile_.shift_to_start) utc -= row_step_;
   Status range = CheckReadingRange(utc);
   if (!range.ok()) {
     RowError(row, ts_field_, range.message());
     return false;
   }
+  return true;
+}
+
+bool RowMapper::RowStep(const Row& row, int64_t& step_ms) {
+  step_ms = profile_.interval_ms;
+  if (profile_.interval_field.empty()) return true;
+  const std::string_view text = TrimSpaces(row.interval);
+  if (text.empty()) {
+    if (step_ms > 0) return true;  // the profile's interval stands in
+    RowError(row, "interval", "no interval in this record");
+    return false;
+  }
+  Result<int64_t> v = ParseDurationMs(text);
+  if (!v.ok() || *v <= 0) {
+    RowError(row, "interval", v.ok() ? "the interval must be positive" : v.status().message());
+    return false;
+  }
+  step_ms = *v;
   return true;
 }
 
@@ -154,10 +173,10 @@ void RowMapper::Emit(const Row& row, uint32_t module, EpochMs utc, LocalMs local
     if (utc == s.last_ts) {
       Warn("duplicate_timestamp", row, ts_field_,
            fmt::format("{} has two readings at {}: the later row wins", modules_[module].name, FormatIso8601(utc)));
-    } else if (profile_.interval_ms > 0 && utc - s.last_ts > profile_.interval_ms) {
+    } else if (row_step_ > 0 && utc - s.last_ts > row_step_) {
       Warn("gap", row, ts_field_,
            fmt::format("{}: {} missing step(s) between {} and {}", modules_[module].name,
-                       (utc - s.last_ts) / profile_.interval_ms - 1, FormatIso8601(s.last_ts), FormatIso8601(utc)));
+                       (utc - s.last_ts) / row_step_ - 1, FormatIso8601(s.last_ts), FormatIso8601(utc)));
     }
   }
   s.last_ts = utc;

@@ -30,6 +30,8 @@ struct Row {
   bool value_parsed = false;     // the reader already has the number (value_number); `value` may be empty
   double value_number = 0;
   bool has_unit = false;
+  // The record's own step (fields.interval), empty when the profile's applies.
+  std::string_view interval;
   // Timestamp parts (date and time columns), joined with one space.
   std::string_view ts[4];
   int ts_count = 0;
@@ -76,6 +78,8 @@ class RowMapper {
   };
   // Resolves a row's instant; false (with the error reported) if it cannot.
   bool RowTime(const Row& row, SeriesClock& clock, EpochMs& utc, LocalMs& local, bool& is_local);
+  // The row's step: its own (fields.interval) or the profile's; false (reported) if unreadable.
+  bool RowStep(const Row& row, int64_t& step_ms);
   bool Intern(const Row& row, std::string_view raw_name, std::string_view unit, uint32_t& index);
   // `field` is called for the field's name only when there is something to report.
   template <typename FieldName>
@@ -83,6 +87,7 @@ class RowMapper {
   bool ReadValue(const Row& row, std::string_view text, bool is_number, const double* parsed, const FieldName& field,
                  double& v);
   void Emit(const Row& row, uint32_t module, EpochMs utc, LocalMs local, bool is_local, double value);
+  int64_t row_step_ = 0;  // the current row's step (RowStep)
   void RowError(const Row& row, const std::string& field, std::string message);
   void Warn(const char* kind, const Row& row, const std::string& field, std::string message);
 
