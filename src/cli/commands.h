@@ -94,4 +94,10 @@ namespace telecollect::cli {
 int RunConnectorList(const Config& config);
 int RunConnectorRun(const Config& config, const std::string& name);
 int RunConnectorStatus(const Config& config, const std::string& name, size_t limit);
+struct TryArgs {
+  std::string name, from, to, meter;
+  bool json = false;
+};
+// API connectors: fetch [from, to) and show what would be stored.
+int RunConnectorTry(const Config& config, const TryArgs& args);
 }  // namespace telecollect::cli

@@ -14,6 +14,8 @@
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "files/connector_run.h"
+#include "pull/http_client.h"
+#include "pull/pull_run.h"
 #include "files/file_import.h"
 #include "files/sniff.h"
 
@@ -136,52 +138,145 @@ files::ConnectorSet LoadAllConnectors(const Config& config) {
 
 int RunConnectorList(const Config& config) {
   files::ConnectorSet set = LoadAllConnectors(config);
-  std::printf("name,tenant,env,source,pattern,schedule,enabled,file\n");
+  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
+  std::printf("name,type,tenant,env,source,pattern,schedule,enabled,file\n");
   for (const auto& c : set.connectors) {
-    std::printf("%s,%s,%s,%s,%s,%s,%s,%s\n", c.name.c_str(), c.scope.tenant.c_str(), EnvName(c.scope.env),
+    std::printf("%s,files,%s,%s,%s,%s,%s,%s,%s\n", c.name.c_str(), c.scope.tenant.c_str(), EnvName(c.scope.env),
                 c.source.url.c_str(), c.source.pattern.c_str(), c.schedule.c_str(), c.enabled ? "yes" : "no",
                 c.origin.c_str());
   }
+  for (const auto& c : apis.connectors) {
+    std::printf("%s,api,%s,%s,%s,%zu meter(s),%s,%s,%s\n", c.name.c_str(), c.scope.tenant.c_str(), EnvName(c.scope.env),
+                pull::RedactUrl(c.url).c_str(), std::max<size_t>(1, c.meters.size()), c.schedule.c_str(),
+                c.enabled ? "yes" : "no", c.origin.c_str());
+  }
+  set.refused.insert(set.refused.end(), apis.refused.begin(), apis.refused.end());
   for (const auto& [file, why] : set.refused) std::fprintf(stderr, "refused %s: %s\n", file.c_str(), why.c_str());
   return set.refused.empty() ? kExitOk : kExitUsage;
 }
 
+namespace {
+
+// The connector file named `name` in the directories, loaded or refused.
+Status NoConnector(const Config& config, const std::string& name,
+                   const std::vector<std::pair<std::string, std::string>>& refused) {
+  for (const auto& [file, why] : refused) {
+    if (std::filesystem::path(file).stem() == name) return Status::InvalidArgument(why);
+  }
+  std::string dirs;
+  for (const auto& d : config.ConnectorDirs()) dirs += (dirs.empty() ? "" : ", ") + d;
+  return Status::NotFound("no connector \"" + name + "\" in " + dirs);
+}
+
+// Runs `body` holding the connector's lease (the scheduler's): never two runs at once.
+int WithLease(store::Store& store, const std::string& name, const std::function<int()>& body) {
+  SystemClock clock;
+  const std::string lease = "connector:" + name, holder = "cli:" + std::to_string(::getpid());
+  Result<bool> got = store.TryLease(lease, holder, clock.NowMs(), 30 * 60 * 1000);
+  if (!got.ok()) return Fail(got.status());
+  if (!*got) return Fail(Status::Unavailable("connector " + name + " is running elsewhere (lease " + lease + " held); try again later"));
+  const int rc = body();
+  (void)store.ReleaseLease(lease, holder);
+  return rc;
+}
+
+int RunApiConnectorNow(const Config& config, const pull::ApiConnector& c) {
+  auto store = OpenStore(config);
+  if (!store.ok()) return Fail(store.status());
+  return WithLease(**store, c.name, [&] {
+    SystemClock clock;
+    pull::PullOptions o;
+    o.on_event = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
+    std::printf("%s: %s\n", c.name.c_str(), pull::RedactUrl(c.url).c_str());
+    const pull::PullResult r = pull::RunApiConnector(**store, c, clock, o);
+    const store::RunRecord& run = r.run;
+    std::printf("run %lld %s: %lld window(s) committed, %lld failed, %lld request(s), %lld readings, %.1f s%s%s\n",
+                static_cast<long long>(run.id), run.status.c_str(), static_cast<long long>(run.windows),
+                static_cast<long long>(run.windows_failed), static_cast<long long>(run.requests),
+                static_cast<long long>(run.readings), (run.finished - run.started) / 1000.0, run.message.empty() ? "" : ": ",
+                run.message.c_str());
+    return run.status == "ok" ? kExitOk : kExitFailure;
+  });
+}
+
+}  // namespace
+
 int RunConnectorRun(const Config& config, const std::string& name) {
+  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
+  for (const auto& a : apis.connectors) {
+    if (a.name == name) return RunApiConnectorNow(config, a);
+  }
   files::ConnectorSet set = LoadAllConnectors(config);
   const files::Connector* c = nullptr;
   for (const auto& x : set.connectors) {
     if (x.name == name) c = &x;
   }
   if (c == nullptr) {
-    for (const auto& [file, why] : set.refused) {
-      if (std::filesystem::path(file).stem() == name) return Fail(Status::InvalidArgument(why));
-    }
-    return Fail(Status::NotFound("no connector \"" + name + "\" in " + [&] {
-      std::string dirs;
-      for (const auto& d : config.ConnectorDirs()) dirs += (dirs.empty() ? "" : ", ") + d;
-      return dirs;
-    }()));
+    set.refused.insert(set.refused.end(), apis.refused.begin(), apis.refused.end());
+    return Fail(NoConnector(config, name, set.refused));
   }
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
+  return WithLease(**store, c->name, [&] {
+    SystemClock clock;
+    files::RunOptions o;
+    o.spool_dir = config.SpoolDir();
+    o.on_file = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
+    std::printf("%s: %s\n", c->name.c_str(), c->source.url.c_str());
+    const store::RunRecord run = files::RunConnector(**store, *c, clock, o);
+    std::printf("run %lld %s: %lld imported, %lld rejected, %lld skipped, %lld waiting, %lld readings, %.1f s%s%s\n",
+                static_cast<long long>(run.id), run.status.c_str(), static_cast<long long>(run.files_imported),
+                static_cast<long long>(run.files_rejected), static_cast<long long>(run.files_skipped),
+                static_cast<long long>(run.files_waiting), static_cast<long long>(run.readings),
+                (run.finished - run.started) / 1000.0, run.message.empty() ? "" : ": ", run.message.c_str());
+    return run.status == "ok" ? kExitOk : kExitFailure;
+  });
+}
+
+int RunConnectorTry(const Config& config, const TryArgs& args) {
+  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
+  const pull::ApiConnector* c = nullptr;
+  for (const auto& a : apis.connectors) {
+    if (a.name == args.name) c = &a;
+  }
+  if (c == nullptr) return Fail(NoConnector(config, args.name, apis.refused));
+  pull::PullOptions o;
+  o.preview = true;
+  o.meter = args.meter;
+  auto from = ParseTimeBound("from", args.from);
+  if (!from.ok()) return Fail(from.status());
+  o.from = *from;
+  if (!args.to.empty()) {
+    auto to = ParseTimeBound("to", args.to);
+    if (!to.ok()) return Fail(to.status());
+    o.to = *to;
+  }
+  if (!args.json) o.on_event = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
+  auto store = OpenStore(config);  // for a rotated refresh token and the watermarks: nothing else is written
+  if (!store.ok()) return Fail(store.status());
   SystemClock clock;
-  // The same lease as serve's scheduler: never two runs of one connector at once.
-  const std::string lease = "connector:" + c->name, holder = "cli:" + std::to_string(::getpid());
-  Result<bool> got = (*store)->TryLease(lease, holder, clock.NowMs(), 30 * 60 * 1000);
-  if (!got.ok()) return Fail(got.status());
-  if (!*got) return Fail(Status::Unavailable("connector " + c->name + " is running elsewhere (lease " + lease + " held); try again later"));
-  files::RunOptions o;
-  o.spool_dir = config.SpoolDir();
-  o.on_file = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
-  std::printf("%s: %s\n", c->name.c_str(), c->source.url.c_str());
-  const store::RunRecord run = files::RunConnector(**store, *c, clock, o);
-  (void)(*store)->ReleaseLease(lease, holder);
-  std::printf("run %lld %s: %lld imported, %lld rejected, %lld skipped, %lld waiting, %lld readings, %.1f s%s%s\n",
-              static_cast<long long>(run.id), run.status.c_str(), static_cast<long long>(run.files_imported),
-              static_cast<long long>(run.files_rejected), static_cast<long long>(run.files_skipped),
-              static_cast<long long>(run.files_waiting), static_cast<long long>(run.readings),
-              (run.finished - run.started) / 1000.0, run.message.empty() ? "" : ": ", run.message.c_str());
-  return run.status == "ok" ? kExitOk : kExitFailure;
+  const pull::PullResult r = pull::RunApiConnector(**store, *c, clock, o);
+  bool ok = r.run.message.empty() && r.run.windows_failed == 0;
+  if (args.json) {
+    JsonWriter j;
+    j.BeginObject().Key("connector").String(c->name).Key("requests").Int(r.run.requests);
+    j.Key("message").String(r.run.message).Key("windows").BeginArray();
+    for (const auto& w : r.windows) {
+      j.BeginObject().Key("meter").String(w.meter).Key("from").String(FormatIso8601(w.from));
+      j.Key("to").String(FormatIso8601(w.to)).Key("pages").Int(w.pages).Key("error").String(w.error);
+      j.Key("report").Raw(w.report.ToJson()).EndObject();
+    }
+    j.EndArray().EndObject();
+    std::printf("%s\n", j.str().c_str());
+  } else {
+    for (const auto& w : r.windows) {
+      std::printf("\n%s", w.report.ToText().c_str());
+      if (!w.error.empty()) std::printf("FAILED: %s\n", w.error.c_str());
+    }
+    std::printf("\n%s: %lld request(s); nothing stored (preview)%s%s\n", ok ? "OK" : "FAILED",
+                static_cast<long long>(r.run.requests), r.run.message.empty() ? "" : ": ", r.run.message.c_str());
+  }
+  return ok ? kExitOk : kExitFailure;
 }
 
 int RunConnectorStatus(const Config& config, const std::string& name, size_t limit) {
@@ -189,13 +284,15 @@ int RunConnectorStatus(const Config& config, const std::string& name, size_t lim
   if (!store.ok()) return Fail(store.status());
   auto runs = (*store)->ListRuns(name.empty() ? std::nullopt : std::optional(name), limit);
   if (!runs.ok()) return Fail(runs.status());
-  std::printf("run,connector,started,finished,status,imported,rejected,skipped,waiting,rows,row_errors,readings,message\n");
+  std::printf("run,connector,started,finished,status,imported,rejected,skipped,waiting,rows,row_errors,readings,requests,"
+              "windows,windows_failed,message\n");
   for (const auto& r : *runs) {
-    std::printf("%lld,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,\"%s\"\n", static_cast<long long>(r.id), r.connector.c_str(),
+    std::printf("%lld,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,\"%s\"\n", static_cast<long long>(r.id), r.connector.c_str(),
                 FormatIso8601(r.started).c_str(), r.finished ? FormatIso8601(r.finished).c_str() : "",
                 r.status.c_str(), static_cast<long long>(r.files_imported), static_cast<long long>(r.files_rejected),
                 static_cast<long long>(r.files_skipped), static_cast<long long>(r.files_waiting),
                 static_cast<long long>(r.rows), static_cast<long long>(r.row_errors), static_cast<long long>(r.readings),
+                static_cast<long long>(r.requests), static_cast<long long>(r.windows), static_cast<long long>(r.windows_failed),
                 r.message.c_str());
   }
   return kExitOk;

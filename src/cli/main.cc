@@ -113,13 +113,20 @@ int main(int argc, char** argv) {
   files->add_option("--connector", fa.connector, "only this connector's files");
   files->add_option("--limit", fa.limit, "maximum rows (default 50)");
 
-  auto* connector = app.add_subcommand("connector", "file-drop connectors: list, run one now, last runs");
+  auto* connector = app.add_subcommand("connector", "connectors (file drops, vendor APIs): list, run one now, try an API, last runs");
   connector->require_subcommand(1);
   auto* connector_list = connector->add_subcommand("list", "list the connectors loaded from the connector directories");
   std::string connector_name;
   size_t connector_limit = 20;
   auto* connector_run = connector->add_subcommand("run", "run one connector now");
   connector_run->add_option("name", connector_name, "connector name (its file's stem)")->required();
+  TryArgs try_args;
+  auto* connector_try = connector->add_subcommand("try", "API connector: fetch one span and show what would be stored, storing nothing");
+  connector_try->add_option("name", try_args.name, "connector name (its file's stem)")->required();
+  connector_try->add_option("--from", try_args.from, "start (ISO-8601 or epoch ms)")->required();
+  connector_try->add_option("--to", try_args.to, "end, exclusive (default: now minus the window lag)");
+  connector_try->add_option("--meter", try_args.meter, "only this meter id");
+  connector_try->add_flag("--json", try_args.json, "the reports as JSON");
   auto* connector_status = connector->add_subcommand("status", "the last runs (all connectors, or one)");
   connector_status->add_option("name", connector_name, "connector name");
   connector_status->add_option("--limit", connector_limit, "maximum runs (default 20)");
@@ -163,6 +170,7 @@ int main(int argc, char** argv) {
     if (*connector_list) return RunConnectorList(config);
     if (*connector_run) return RunConnectorRun(config, connector_name);
     if (*connector_status) return RunConnectorStatus(config, connector_name, connector_limit);
+    if (*connector_try) return RunConnectorTry(config, try_args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "telecollect: unexpected error: %s\n", e.what());
     return kExitFailure;

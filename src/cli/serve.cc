@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "files/connector.h"
 #include "push/auth.h"
+#include "pull/http_client.h"
 #include "schedule/scheduler.h"
 #include "push/push_service.h"
 #include "server/api.h"
@@ -24,8 +25,11 @@ namespace {
 void LoadConnectorsInto(const Config& config, schedule::Scheduler& scheduler) {
   files::ConnectorSet set = files::LoadConnectors(config.ConnectorDirs(), config.SecretsFile());
   for (const auto& c : set.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", c.source.url}});
+  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
+  for (const auto& c : apis.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", pull::RedactUrl(c.url)}});
+  set.refused.insert(set.refused.end(), apis.refused.begin(), apis.refused.end());
   for (const auto& [file, why] : set.refused) LogWarn("connector_refused", {{"file", file}, {"reason", why}});
-  scheduler.SetConnectors(set.connectors);
+  scheduler.SetConnectors(set.connectors, apis.connectors);
 }
 
 std::string NodeName() {

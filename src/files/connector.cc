@@ -11,6 +11,7 @@
 
 #include <toml++/toml.h>
 
+#include "core/secrets.h"
 #include "core/toml_reader.h"
 
 namespace telecollect::files {
@@ -18,50 +19,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Secret {
-  std::string password, key_passphrase;
-};
-
-// The connector's table of the secrets file, if any. The file must not be
-// readable by group or others.
-Result<Secret> ReadSecrets(const std::string& file, const std::string& name) {
-  Secret s;
-  struct stat st {};
-  if (file.empty() || ::stat(file.c_str(), &st) != 0) return s;
-  if ((st.st_mode & 077) != 0)
-    return Status::PermissionDenied("secrets file " + file + " is readable by others: chmod 600 " + file);
-  toml::table root;
-  try {
-    root = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument(file + ": line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
-  const toml::table* t = root[name].as_table();
-  if (t == nullptr) return s;
-  TableReader r(t, name);
-  TC_RETURN_IF_ERROR(r.String("password", s.password));
-  TC_RETURN_IF_ERROR(r.String("key_passphrase", s.key_passphrase));
-  Status left = r.Leftovers();
-  if (!left.ok()) return left.WithContext(file);
-  return s;
-}
-
-Status FromEnv(TableReader& r, const char* key, std::string& out) {
-  std::string var;
-  TC_RETURN_IF_ERROR(r.String(key, var));
-  if (var.empty()) return Status::Ok();
-  const char* v = std::getenv(var.c_str());
-  if (v == nullptr) return Status::InvalidArgument(r.Name(key) + ": environment variable " + var + " is not set");
-  out = v;
-  return Status::Ok();
-}
-
 std::string Resolve(const fs::path& base, const std::string& p) {
   if (p.empty() || fs::path(p).is_absolute() || p.find("://") != std::string::npos) return p;
   return (base / p).lexically_normal().string();
 }
 
 }  // namespace
+
+std::string ConnectorFileType(const std::string& path) {
+  try {
+    toml::table root = toml::parse_file(path);
+    return root["type"].value_or(std::string("files"));
+  } catch (const toml::parse_error&) {
+    return "";
+  }
+}
 
 Result<Connector> LoadConnectorFile(const std::string& path, const std::string& secrets_file) {
   Connector c;
@@ -76,8 +48,10 @@ Result<Connector> LoadConnectorFile(const std::string& path, const std::string& 
   }
   auto fail = [&](const Status& s) { return s.WithContext("connector " + path); };
   TableReader r(&root, "");
-  std::string env = "preprod";
-  Status s = r.String("tenant", c.scope.tenant);
+  std::string env = "preprod", type = "files";
+  Status s = r.String("type", type);
+  if (s.ok() && type != "files") s = Status::InvalidArgument("type is \"" + type + "\": this loader reads type = \"files\"");
+  if (s.ok()) s = r.String("tenant", c.scope.tenant);
   if (s.ok()) s = r.String("env", env);
   if (s.ok() && c.scope.tenant.empty()) s = Status::InvalidArgument("tenant is required");
   if (!s.ok()) return fail(s);
@@ -114,15 +88,11 @@ Result<Connector> LoadConnectorFile(const std::string& path, const std::string& 
   if (!(s = src.Bool("recursive", o.recursive)).ok()) return fail(s);
   if (!(s = src.Duration("timeout", o.timeout_ms)).ok()) return fail(s);
   if (!(s = src.Duration("stable_for", o.stable_for_ms)).ok()) return fail(s);
-  if (src.Node("password") != nullptr || src.Node("key_passphrase") != nullptr)
-    return fail(Status::InvalidArgument("source.password / source.key_passphrase must not be written in a connector file: "
-                                        "put them in the secrets file or name an environment variable (password_env)"));
-  Result<Secret> secret = ReadSecrets(secrets_file, c.name);
-  if (!secret.ok()) return fail(secret.status());
-  o.password = secret->password;
-  o.key_passphrase = secret->key_passphrase;
-  if (!(s = FromEnv(src, "password_env", o.password)).ok()) return fail(s);
-  if (!(s = FromEnv(src, "key_passphrase_env", o.key_passphrase)).ok()) return fail(s);
+  Result<std::map<std::string, std::string>> secrets =
+      SecretReader(secrets_file, c.name, {"password", "key_passphrase"}).Read(src);
+  if (!secrets.ok()) return fail(secrets.status());
+  o.password = (*secrets)["password"];
+  o.key_passphrase = (*secrets)["key_passphrase"];
   if (!(s = src.Leftovers()).ok()) return fail(s);
   if (!(s = r.Leftovers()).ok()) return fail(s);
 
@@ -151,6 +121,7 @@ ConnectorSet LoadConnectors(const std::vector<std::string>& dirs, const std::str
     }
     std::sort(files.begin(), files.end());
     for (const fs::path& f : files) {
+      if (ConnectorFileType(f.string()) == "api") continue;  // src/pull loads those
       Result<Connector> c = LoadConnectorFile(f.string(), secrets_file);
       if (!c.ok()) {
         set.refused.emplace_back(f.string(), c.status().message());

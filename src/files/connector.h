@@ -24,6 +24,10 @@ struct Connector {
   bool enabled = true;
 };
 
+// A connector file's `type`: "files" (the default) or "api" (src/pull); empty
+// if the file cannot be read as TOML (the loader then says why).
+std::string ConnectorFileType(const std::string& path);
+
 // Secrets live in the secrets file (TOML, one table per connector:
 // password, key_passphrase; mode 0600) or in environment variables named by
 // the connector (password_env, key_passphrase_env). Never in a connector file.
@@ -33,7 +37,7 @@ struct ConnectorSet {
   std::vector<Connector> connectors;
   std::vector<std::pair<std::string, std::string>> refused;  // file, why
 };
-// Every *.toml of the directories (a later one wins on the same name).
+// Every *.toml of type "files" of the directories (a later one wins on the same name).
 ConnectorSet LoadConnectors(const std::vector<std::string>& dirs, const std::string& secrets_file);
 
 }  // namespace telecollect::files

@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "files/connector_run.h"
+#include "pull/pull_run.h"
 
 namespace telecollect::schedule {
 
@@ -16,21 +17,24 @@ Scheduler::Scheduler(store::Store& store, const Clock& clock, std::string spool_
 
 Scheduler::~Scheduler() { Stop(); }
 
-void Scheduler::SetConnectors(const std::vector<files::Connector>& connectors) {
+void Scheduler::SetConnectors(const std::vector<files::Connector>& connectors,
+                              const std::vector<pull::ApiConnector>& apis) {
   std::vector<Job> jobs;
   const EpochMs now = clock_.NowMs();
-  for (const files::Connector& c : connectors) {
-    if (!c.enabled || c.schedule.empty()) continue;
-    Result<Schedule> s = Schedule::Parse(c.schedule, c.profile.timezone);
+  auto add = [&](const auto& c, const std::string& timezone) {
+    if (!c.enabled || c.schedule.empty()) return;
+    Result<Schedule> s = Schedule::Parse(c.schedule, timezone);
     if (!s.ok()) {
       LogWarn("connector_schedule_invalid", {{"connector", c.name}, {"error", s.status().message()}});
-      continue;
+      return;
     }
     Job j{c, *s, 0};
     j.next = j.schedule.Next(now);
     LogInfo("connector_scheduled", {{"connector", c.name}, {"schedule", c.schedule}, {"next", FormatIso8601(j.next)}});
     jobs.push_back(std::move(j));
-  }
+  };
+  for (const files::Connector& c : connectors) add(c, c.profile.timezone);
+  for (const pull::ApiConnector& c : apis) add(c, c.window.timezone);
   std::lock_guard lock(mu_);
   jobs_ = std::move(jobs);
   changed_ = true;
@@ -51,18 +55,24 @@ void Scheduler::Stop() {
 }
 
 void Scheduler::RunJob(Job& job) {
-  const files::Connector& c = job.connector;
-  const std::string lease = "connector:" + c.name;
+  const std::string lease = "connector:" + job.name();
   Result<bool> got = store_.TryLease(lease, holder_, clock_.NowMs(), kLeaseMs);
   if (!got.ok() || !*got) {
-    if (!got.ok()) LogWarn("connector_lease_failed", {{"connector", c.name}, {"error", got.status().message()}});
+    if (!got.ok()) LogWarn("connector_lease_failed", {{"connector", job.name()}, {"error", got.status().message()}});
     return;  // another node runs it
   }
+  EpochMs again = INT64_MAX;
+  if (const auto* f = std::get_if<files::Connector>(&job.connector)) again = RunFiles(*f);
+  else RunApi(std::get<pull::ApiConnector>(job.connector));
+  (void)store_.ReleaseLease(lease, holder_);
+  job.next = std::min(job.schedule.Next(clock_.NowMs()), again);
+}
+
+EpochMs Scheduler::RunFiles(const files::Connector& c) {
   files::RunOptions o;
   o.spool_dir = spool_dir_;
   o.on_file = [&](const std::string& line) { LogInfo("connector_file", {{"connector", c.name}, {"what", line}}); };
   const store::RunRecord run = files::RunConnector(store_, c, clock_, o);
-  (void)store_.ReleaseLease(lease, holder_);
   const std::initializer_list<LogField> fields = {
       {"connector", c.name},
       {"status", run.status},
@@ -77,10 +87,25 @@ void Scheduler::RunJob(Job& job) {
       {"message", run.message}};
   if (run.status == "ok") LogInfo("connector_run", fields);
   else LogWarn("connector_run", fields);
-  const EpochMs now = clock_.NowMs();
-  job.next = job.schedule.Next(now);
   // Files being uploaded: look again once they should be stable.
-  if (run.files_waiting > 0) job.next = std::min(job.next, now + c.source.stable_for_ms + 1000);
+  return run.files_waiting > 0 ? clock_.NowMs() + c.source.stable_for_ms + 1000 : INT64_MAX;
+}
+
+void Scheduler::RunApi(const pull::ApiConnector& c) {
+  pull::PullOptions o;
+  o.on_event = [&](const std::string& line) { LogInfo("connector_window", {{"connector", c.name}, {"what", line}}); };
+  const store::RunRecord run = pull::RunApiConnector(store_, c, clock_, o).run;
+  const std::initializer_list<LogField> fields = {
+      {"connector", c.name},
+      {"status", run.status},
+      {"windows", std::to_string(run.windows)},
+      {"windows_failed", std::to_string(run.windows_failed)},
+      {"requests", std::to_string(run.requests)},
+      {"readings", std::to_string(run.readings)},
+      {"seconds", std::to_string((run.finished - run.started) / 1000.0)},
+      {"message", run.message}};
+  if (run.status == "ok") LogInfo("connector_run", fields);
+  else LogWarn("connector_run", fields);
 }
 
 void Scheduler::Loop() {
@@ -100,7 +125,7 @@ void Scheduler::Loop() {
       lock.lock();
       // The set may have been replaced meanwhile: update the same connector if it is still there.
       for (Job& j : jobs_) {
-        if (j.connector.name == job.connector.name && !changed_) j.next = job.next;
+        if (j.name() == job.name() && !changed_) j.next = job.next;
       }
       changed_ = false;
       continue;

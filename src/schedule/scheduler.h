@@ -8,13 +8,16 @@
 #include <vector>
 
 #include "core/clock.h"
+#include <variant>
+
 #include "files/connector.h"
+#include "pull/api_connector.h"
 #include "schedule/schedule.h"
 #include "store/store.h"
 
 namespace telecollect::schedule {
 
-// Runs connectors on their schedules, one at a time, on its own thread. Each
+// Runs connectors (file drops and API pulls) on their schedules, one at a time, on its own thread. Each
 // run holds a lease in the store ("connector:<name>"), so several nodes on one
 // database never run a connector twice. Files still being uploaded bring the
 // next run forward to when they should be stable.
@@ -25,16 +28,22 @@ class Scheduler {
 
   // Replaces the connectors (at start and on reload). Connectors without a
   // schedule or disabled are only run by hand.
-  void SetConnectors(const std::vector<files::Connector>& connectors);
+  void SetConnectors(const std::vector<files::Connector>& connectors, const std::vector<pull::ApiConnector>& apis);
   void Start();
   void Stop();
 
  private:
   struct Job {
-    files::Connector connector;
+    std::variant<files::Connector, pull::ApiConnector> connector;
     Schedule schedule;
     EpochMs next = 0;
+    const std::string& name() const {
+      return std::visit([](const auto& c) -> const std::string& { return c.name; }, connector);
+    }
   };
+  // Runs the connector; returns when to look again at the latest (files still uploading).
+  EpochMs RunFiles(const files::Connector& c);
+  void RunApi(const pull::ApiConnector& c);
   void Loop();
   void RunJob(Job& job);
 

@@ -1,0 +1,140 @@
+#include "pull/auth.h"
+
+#include <map>
+#include <mutex>
+
+#include <simdjson.h>
+
+namespace telecollect::pull {
+namespace {
+
+struct CachedToken {
+  std::string value;
+  EpochMs expires = 0;
+};
+
+// Access tokens by connector name (and token URL + client, so a changed
+// config does not reuse another's token).
+std::mutex token_mu;
+std::map<std::string, CachedToken>& Tokens() {
+  static std::map<std::string, CachedToken> tokens;
+  return tokens;
+}
+
+std::string CacheKey(const ApiConnector& c) { return c.name + '\n' + c.auth.token_url + '\n' + c.auth.client_id; }
+
+constexpr int64_t kExpiryMarginMs = 60000;
+
+}  // namespace
+
+Status Authorizer::Apply(HttpRequest& req, int64_t& requests) {
+  const AuthConfig& a = c_.auth;
+  auto secret = [&](const char* k) { return a.secrets.count(k) ? a.secrets.at(k) : std::string(); };
+  switch (a.kind) {
+    case AuthConfig::Kind::kNone: return Status::Ok();
+    case AuthConfig::Kind::kApiKey:
+      if (!a.param.empty()) {
+        req.url += (req.url.find('?') == std::string::npos ? "?" : "&") + UrlEncode(a.param) + "=" + UrlEncode(secret("api_key"));
+      } else {
+        req.headers.emplace_back(a.header, secret("api_key"));
+      }
+      return Status::Ok();
+    case AuthConfig::Kind::kBasic:
+      req.basic_user = a.user;
+      req.basic_password = secret("password");
+      return Status::Ok();
+    case AuthConfig::Kind::kBearer:
+      req.headers.emplace_back("Authorization", "Bearer " + secret("token"));
+      return Status::Ok();
+    case AuthConfig::Kind::kOAuth2ClientCredentials:
+    case AuthConfig::Kind::kOAuth2RefreshToken: {
+      TC_ASSIGN_OR_RETURN(std::string token, AccessToken(requests));
+      req.headers.emplace_back("Authorization", "Bearer " + token);
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
+bool Authorizer::Invalidate() {
+  if (c_.auth.kind != AuthConfig::Kind::kOAuth2ClientCredentials && c_.auth.kind != AuthConfig::Kind::kOAuth2RefreshToken)
+    return false;
+  std::lock_guard lock(token_mu);
+  Tokens().erase(CacheKey(c_));
+  return true;
+}
+
+Result<std::string> Authorizer::AccessToken(int64_t& requests) {
+  {
+    std::lock_guard lock(token_mu);
+    auto it = Tokens().find(CacheKey(c_));
+    if (it != Tokens().end() && clock_.NowMs() < it->second.expires) return it->second.value;
+  }
+  TC_RETURN_IF_ERROR(FetchToken(requests));
+  std::lock_guard lock(token_mu);
+  return Tokens()[CacheKey(c_)].value;
+}
+
+Status Authorizer::FetchToken(int64_t& requests) {
+  const AuthConfig& a = c_.auth;
+  const bool refresh = a.kind == AuthConfig::Kind::kOAuth2RefreshToken;
+  std::string refresh_token;
+  if (refresh) {
+    TC_ASSIGN_OR_RETURN(std::optional<std::string> saved, store_.GetState(c_.name, "refresh_token"));
+    refresh_token = saved ? *saved : a.secrets.at("refresh_token");
+  }
+  HttpRequest req;
+  req.method = "POST";
+  req.url = a.token_url;
+  req.timeout_ms = c_.limits.timeout_ms;
+  req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  req.headers.emplace_back("Accept", "application/json");
+  std::map<std::string, std::string> form = a.token_params;
+  form["grant_type"] = refresh ? "refresh_token" : "client_credentials";
+  if (refresh) form["refresh_token"] = refresh_token;
+  if (!a.scope.empty()) form["scope"] = a.scope;
+  if (a.client_basic) {
+    req.basic_user = a.client_id;
+    req.basic_password = a.secrets.at("client_secret");
+  } else {
+    form["client_id"] = a.client_id;
+    form["client_secret"] = a.secrets.at("client_secret");
+  }
+  for (const auto& [k, v] : form) req.body += (req.body.empty() ? "" : "&") + UrlEncode(k) + "=" + UrlEncode(v);
+  ++requests;
+  TC_ASSIGN_OR_RETURN(HttpResponse resp, HttpExchange(req, c_.tls));
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const bool json = parser.parse(resp.body).get(doc) == simdjson::SUCCESS && doc.is_object();
+  if (resp.status < 200 || resp.status >= 300) {
+    std::string why;
+    std::string_view err, desc;
+    if (json && doc["error"].get(err) == simdjson::SUCCESS) why = std::string(err);
+    if (json && doc["error_description"].get(desc) == simdjson::SUCCESS) why += (why.empty() ? "" : ": ") + std::string(desc);
+    return Status::Unauthenticated("token endpoint " + RedactUrl(a.token_url) + " answered " + std::to_string(resp.status) +
+                                   (why.empty() ? "" : " (" + why + ")"));
+  }
+  std::string_view token;
+  if (!json || doc["access_token"].get(token) != simdjson::SUCCESS || token.empty())
+    return Status::Unauthenticated("token endpoint " + RedactUrl(a.token_url) + " answered without an access_token");
+  int64_t expires_in = 3600;
+  simdjson::dom::element e;
+  if (doc["expires_in"].get(e) == simdjson::SUCCESS) {
+    int64_t v = 0;
+    std::string_view s;
+    if (e.get_int64().get(v) == simdjson::SUCCESS) expires_in = v;
+    else if (e.get_string().get(s) == simdjson::SUCCESS) expires_in = std::atoll(std::string(s).c_str());
+  }
+  std::string_view rotated;
+  if (refresh && doc["refresh_token"].get(rotated) == simdjson::SUCCESS && !rotated.empty() && rotated != refresh_token) {
+    // Saved before use: losing a rotated refresh token loses the consent.
+    TC_RETURN_IF_ERROR(store_.PutState(c_.name, "refresh_token", std::string(rotated)));
+  }
+  std::lock_guard lock(token_mu);
+  CachedToken& t = Tokens()[CacheKey(c_)];
+  t.value = std::string(token);
+  t.expires = clock_.NowMs() + std::max<int64_t>(expires_in * 1000 - kExpiryMarginMs, expires_in * 500);
+  return Status::Ok();
+}
+
+}  // namespace telecollect::pull

@@ -1,0 +1,292 @@
+#include "pull/pull_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <charconv>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "pull/answer.h"
+#include "pull/auth.h"
+#include "pull/http_client.h"
+#include "pull/pacer.h"
+#include "pull/request_builder.h"
+
+namespace telecollect::pull {
+namespace {
+
+// Holds a window's readings until all its pages are in.
+class WindowBuffer final : public ReadingWriter {
+ public:
+  Status Add(const std::vector<ModuleDef>& modules, std::span<const Reading> readings) override {
+    std::vector<uint32_t> ids(modules.size());
+    for (size_t i = 0; i < modules.size(); ++i) {
+      const std::string key = modules[i].name + '\n' + modules[i].unit;
+      auto [it, fresh] = index_.emplace(key, static_cast<uint32_t>(modules_.size()));
+      if (fresh) modules_.push_back(modules[i]);
+      ids[i] = it->second;
+    }
+    for (const Reading& r : readings) readings_.push_back({ids[r.module], r.ts, r.value});
+    return Status::Ok();
+  }
+  Status WriteTo(ReadingWriter& w) const { return readings_.empty() ? Status::Ok() : w.Add(modules_, readings_); }
+  size_t size() const { return readings_.size(); }
+
+ private:
+  std::map<std::string, uint32_t> index_;
+  std::vector<ModuleDef> modules_;
+  std::vector<Reading> readings_;
+};
+
+// A run stops (not only the meter) on these.
+bool StopsRun(const Status& s) { return s.code() == StatusCode::kResourceExhausted; }
+
+std::string Excerpt(const std::string& body) {
+  std::string out;
+  for (char c : body.substr(0, 200)) out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+  return out;
+}
+
+class Runner {
+ public:
+  Runner(store::Store& store, const ApiConnector& c, const Clock& clock, const PullOptions& o, store::RunRecord& run)
+      : store_(store), c_(c), clock_(clock), o_(o), run_(run), auth_(c, store, clock),
+        pacer_(Pacer::For(c.name, c.limits)) {}
+
+  // One window, all its pages, into `buffer`.
+  Status FetchWindow(Vars vars, EpochMs from, EpochMs to, const files::Profile& mapping, WindowBuffer& buffer,
+                     WindowResult& w, const files::Zone& zone) {
+    vars["from"] = FormatBound(from, false, c_.window, zone);
+    vars["to"] = FormatBound(to, true, c_.window, zone);
+    const Pagination& pg = c_.pagination;
+    int64_t page = pg.first_page, offset = 0;
+    std::string cursor, next_url;
+    for (int n = 0; n < pg.max_pages; ++n) {
+      vars["page"] = std::to_string(page);
+      vars["offset"] = std::to_string(offset);
+      vars["limit"] = std::to_string(pg.limit);
+      vars["cursor"] = cursor;
+      TC_ASSIGN_OR_RETURN(HttpRequest req, BuildRequest(c_, vars, next_url));
+      TC_ASSIGN_OR_RETURN(HttpResponse resp, Send(req));
+      ++w.pages;
+      AnswerInfo info;
+      Status mapped = MapAnswer(resp.body, mapping, c_.checks, pg, buffer, w.report, info);
+      if (!mapped.ok()) return mapped.WithContext(fmt::format("page {}", w.pages));
+      if (!info.business_error.empty())
+        return Status::Unavailable(fmt::format("page {}: the API reports an error in a {} answer: {}", w.pages, resp.status,
+                                               info.business_error));
+      switch (pg.kind) {
+        case Pagination::Kind::kNone: return Status::Ok();
+        case Pagination::Kind::kPage:
+        case Pagination::Kind::kOffset:
+          if (info.records < pg.limit) return Status::Ok();
+          ++page;
+          offset += pg.limit;
+          break;
+        case Pagination::Kind::kCursor:
+          if (info.cursor.empty() || info.cursor == cursor) return Status::Ok();
+          cursor = info.cursor;
+          break;
+        case Pagination::Kind::kNextUrl:
+        case Pagination::Kind::kLinkHeader: {
+          const std::string next = pg.kind == Pagination::Kind::kNextUrl ? info.next_url : NextLink(resp.link);
+          if (next.empty()) return Status::Ok();
+          TC_ASSIGN_OR_RETURN(next_url, ResolveUrl(req.url, next));
+          break;
+        }
+      }
+    }
+    return Status::Unavailable(fmt::format("more than pagination.max_pages = {} pages in one window", pg.max_pages));
+  }
+
+ private:
+  void Sleep(int64_t ms) {
+    if (ms <= 0) return;
+    if (o_.sleep) o_.sleep(ms);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
+  void Event(const std::string& line) {
+    if (o_.on_event) o_.on_event(line);
+  }
+
+  // One request with its retries: 429/503 (Retry-After), other 5xx, 408,
+  // timeouts and connection errors are retried up to limits.max_attempts;
+  // a 401 with OAuth2 gets a new token once; other 4xx fail at once.
+  Result<HttpResponse> Send(const HttpRequest& base) {
+    bool reauthorized = false;
+    for (int attempt = 1;; ++attempt) {
+      if (run_.requests >= c_.limits.max_requests)
+        return Status::ResourceExhausted(fmt::format("limits.max_requests = {} reached in this run", c_.limits.max_requests));
+      HttpRequest req = base;
+      TC_RETURN_IF_ERROR(auth_.Apply(req, run_.requests));
+      TC_ASSIGN_OR_RETURN(int64_t wait, pacer_.Reserve(clock_.NowMs()));
+      Sleep(wait);
+      ++run_.requests;
+      Result<HttpResponse> resp = HttpExchange(req, c_.tls);
+      std::string failure;
+      int64_t delay = -1;
+      if (!resp.ok()) {
+        failure = resp.status().message();
+      } else if (resp->status >= 200 && resp->status < 300) {
+        return resp;
+      } else if (resp->status == 401 && !reauthorized && auth_.Invalidate()) {
+        reauthorized = true;
+        Event("401 Unauthorized: fetching a new access token");
+        --attempt;
+        continue;
+      } else if (resp->status == 429 || resp->status == 503 || resp->status == 408 || resp->status >= 500) {
+        failure = fmt::format("{} {}: HTTP {} {}", req.method, RedactUrl(req.url), resp->status, Excerpt(resp->body));
+        delay = ParseRetryAfterMs(resp->retry_after, clock_.NowMs());
+        if (delay > c_.limits.retry_after_max_ms) {
+          return Status::ResourceExhausted(fmt::format("{}; Retry-After asks for {} s, more than limits.retry_after_max: "
+                                                       "the next run resumes from the watermark",
+                                                       failure, delay / 1000));
+        }
+      } else {
+        return Status::InvalidArgument(fmt::format("{} {}: HTTP {} {}", req.method, RedactUrl(req.url), resp->status,
+                                                   Excerpt(resp->body)));
+      }
+      if (attempt >= c_.limits.max_attempts)
+        return Status::Unavailable(fmt::format("{} (gave up after {} attempts)", failure, attempt));
+      if (delay < 0) delay = pacer_.Backoff(attempt);
+      Event(fmt::format("retry {} in {} ms: {}", attempt, delay, failure));
+      Sleep(delay);
+    }
+  }
+
+  store::Store& store_;
+  const ApiConnector& c_;
+  const Clock& clock_;
+  const PullOptions& o_;
+  store::RunRecord& run_;
+  Authorizer auth_;
+  Pacer& pacer_;
+};
+
+}  // namespace
+
+std::string WatermarkKey(const std::string& meter_id) { return "watermark:" + meter_id; }
+
+PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clock& clock, const PullOptions& o) {
+  PullResult result;
+  store::RunRecord& run = result.run;
+  run.connector = c.name;
+  run.started = clock.NowMs();
+  run.status = "running";
+  auto event = [&](const std::string& line) {
+    if (o.on_event) o.on_event(line);
+  };
+  auto finish = [&](const std::string& failure) {
+    run.finished = clock.NowMs();
+    run.status = failure.empty() && run.windows_failed == 0 ? "ok" : "failed";
+    if (run.message.empty()) run.message = failure;
+    if (!o.preview && run.id > 0) {
+      Status s = store.FinishRun(run);
+      if (!s.ok()) event("cannot record the run: " + s.message());
+    }
+    return result;
+  };
+  if (!o.preview) {
+    Result<int64_t> id = store.StartRun(run);
+    if (!id.ok()) return finish("cannot record the run: " + id.status().message());
+    run.id = *id;
+  }
+  Result<files::Zone> zone = files::Zone::Locate(c.window.timezone);
+  if (!zone.ok()) return finish(zone.status().message());
+
+  std::vector<std::map<std::string, std::string>> meters = c.meters;
+  if (meters.empty()) meters.push_back({{"id", "-"}});
+  bool found = o.meter.empty();
+  Runner runner(store, c, clock, o, run);
+  for (const auto& meter : meters) {
+    const std::string& id = meter.at("id");
+    if (!o.meter.empty() && id != o.meter) continue;
+    found = true;
+    Vars vars = c.variables;
+    for (const auto& [k, v] : meter) vars[k] = v;
+    vars["meter"] = id;
+    files::Profile mapping = c.mapping;
+    Result<std::string> module = Expand(c.module, vars);
+    Result<std::string> prefix = Expand(c.mapping.module_prefix, vars);
+    if (!module.ok() || !prefix.ok()) return finish((module.ok() ? prefix : module).status().message());
+    mapping.module_fixed = *module;
+    mapping.module_prefix = *prefix;
+
+    // The span to fetch.
+    const EpochMs now = clock.NowMs();
+    const EpochMs oldest = now - c.window.history_ms;
+    EpochMs from = 0, end = 0;
+    std::optional<EpochMs> watermark;
+    Result<std::optional<std::string>> saved = store.GetState(c.name, WatermarkKey(id));
+    if (!saved.ok()) return finish(saved.status().message());
+    if (*saved) {
+      int64_t v = 0;
+      std::from_chars((*saved)->data(), (*saved)->data() + (*saved)->size(), v);
+      watermark = v;
+    }
+    if (o.preview && o.from) {
+      from = *o.from;
+      end = o.to ? *o.to : now - c.window.lag_ms;
+    } else {
+      from = watermark ? std::max(oldest, *watermark - c.window.overlap_ms) : oldest;
+      end = now - c.window.lag_ms;
+    }
+    if (c.window.align_days) {
+      from = LocalMidnight(from, *zone);
+      end = LocalMidnight(end, *zone);
+    }
+    if (from >= end) {
+      event(fmt::format("{}: up to date (watermark {})", id, watermark ? FormatIso8601(*watermark) : "none"));
+      continue;
+    }
+    for (EpochMs w_from = from; w_from < end;) {
+      EpochMs w_to = c.window.align_days ? AddLocalDays(w_from, c.window.max_ms / 86400000, *zone) : w_from + c.window.max_ms;
+      w_to = std::min(w_to, end);
+      WindowResult w;
+      w.meter = id;
+      w.from = w_from;
+      w.to = w_to;
+      w.report.file = fmt::format("{} {} [{}, {})", c.name, id, FormatIso8601(w_from), FormatIso8601(w_to));
+      w.report.profile = c.name;
+      WindowBuffer buffer;
+      Status s = runner.FetchWindow(vars, w_from, w_to, mapping, buffer, w, *zone);
+      if (s.ok() && w.report.error_count > 0 && !mapping.skip_bad_rows) {
+        s = Status::InvalidArgument(fmt::format("{} record(s) in error (mapping.on_row_error = \"reject\"); first: {}",
+                                                w.report.error_count, w.report.errors.empty() ? "" : w.report.errors[0].message));
+      }
+      if (s.ok() && !o.preview) {
+        const EpochMs mark = watermark ? std::max(*watermark, w_to) : w_to;
+        s = store.ImportWindow(c.scope, c.name, WatermarkKey(id), std::to_string(mark),
+                               [&](ReadingWriter& writer) { return buffer.WriteTo(writer); });
+        if (s.ok()) {
+          watermark = mark;
+          w.committed = true;
+        }
+      }
+      run.rows += w.report.rows;
+      run.row_errors += w.report.error_count;
+      if (s.ok()) {
+        ++run.windows;
+        run.readings += static_cast<int64_t>(buffer.size());
+        event(fmt::format("{}: {} .. {}: {} page(s), {} reading(s){}", id, FormatIso8601(w_from), FormatIso8601(w_to),
+                          w.pages, buffer.size(), o.preview ? " (preview: not stored)" : ", committed"));
+      } else {
+        ++run.windows_failed;
+        w.error = s.message();
+        if (run.message.empty()) run.message = id + ": " + s.message();
+        event(fmt::format("{}: {} .. {}: FAILED: {}", id, FormatIso8601(w_from), FormatIso8601(w_to), s.message()));
+      }
+      result.windows.push_back(std::move(w));
+      if (!s.ok()) {
+        if (StopsRun(s)) return finish(run.message);
+        break;  // this meter stops at its watermark; the next run retries
+      }
+      w_from = w_to;
+    }
+  }
+  if (!found) return finish("no meter \"" + o.meter + "\" in this connector");
+  return finish("");
+}
+
+}  // namespace telecollect::pull

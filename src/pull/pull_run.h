@@ -1,0 +1,54 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "files/import_report.h"
+#include "pull/api_connector.h"
+#include "store/store.h"
+
+namespace telecollect::pull {
+
+struct PullOptions {
+  // Preview (connector try): fetch [from, to) and store nothing — except a
+  // rotated OAuth2 refresh token, which must never be lost.
+  bool preview = false;
+  std::optional<EpochMs> from, to;
+  std::string meter;  // only this meter id (empty: all)
+  // One line per window dealt with, and per retry: logs and the CLI.
+  std::function<void(const std::string& line)> on_event;
+  // Sleeps between calls (quotas, Retry-After, backoff); tests may shorten.
+  std::function<void(int64_t ms)> sleep;
+};
+
+struct WindowResult {
+  std::string meter;
+  EpochMs from = 0, to = 0;
+  int pages = 0;
+  bool committed = false;
+  std::string error;  // why the window failed (then nothing of it was stored)
+  files::ImportReport report;
+};
+
+struct PullResult {
+  store::RunRecord run;
+  std::vector<WindowResult> windows;
+};
+
+// One run of an API connector. For each meter, from its watermark minus the
+// overlap (or now minus the history on the first run) up to now minus the
+// lag, window after window (window.max each): every page is fetched, then the
+// window's readings and the new watermark are committed in one transaction.
+// A failed window stops that meter (no gap behind the watermark) and the run
+// goes on with the next meter; a spent quota or a long Retry-After stops the
+// run. The run is recorded unless previewing.
+PullResult RunApiConnector(store::Store& store, const ApiConnector& connector, const Clock& clock,
+                           const PullOptions& options);
+
+// The state key of a meter's watermark.
+std::string WatermarkKey(const std::string& meter_id);
+
+}  // namespace telecollect::pull

@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""End-to-end: API pulls against a real HTTP server started here on 127.0.0.1
+(tests/vendor_api_server.py, serving the documented shapes of Enedis Data
+Connect, GRDF ADICT and a generic vendor API), driven by `telecollect
+connector run` / `connector try`: the shipped presets, every paging kind,
+OAuth2 expiry and rotating refresh tokens, 429 + Retry-After, 500, timeouts,
+errors inside 200 answers, the autumn DST day, corrections upserted, and a
+kill in the middle of a multi-page run."""
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from harness import BIN  # noqa: E402
+import vendor_api_server as vendor  # noqa: E402  (the series function: what the server serves)
+
+
+class Vendor:
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, f"{HERE}/vendor_api_server.py"], stdout=subprocess.PIPE, text=True)
+        self.port = int(self.proc.stdout.readline())
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def admin(self, **cmd):
+        req = urllib.request.Request(self.base + "/admin", data=json.dumps(cmd).encode(), method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def info(self):
+        return json.loads(urllib.request.urlopen(self.base + "/admin", timeout=10).read())
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+class Env:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="tc_pull_")
+        os.makedirs(f"{self.dir}/connectors")
+        with open(f"{self.dir}/secrets.toml", "w") as f:
+            f.write('[generic]\napi_key = "k-123"\n[generic-err]\napi_key = "k-123"\n')
+            for name in ("enedis-load-curve", "enedis-daily-consumption", "enedis-v5-load-curve", "grdf-adict", "oauth", "rotating"):
+                f.write(f'[{name}]\nclient_secret = "tc-secret"\n')
+            f.write('refresh_token = "r-0"\n')  # the last table: rotating
+        os.chmod(f"{self.dir}/secrets.toml", 0o600)
+
+    def write(self, name, text):
+        with open(f"{self.dir}/connectors/{name}.toml", "w") as f:
+            f.write(text)
+
+    def preset(self, preset, vendor, meters, base_path, extra_window=""):
+        text = open(f"{ROOT}/presets/{preset}.toml").read()
+        text = text.replace('tenant = "CHANGE-ME"', 'tenant = "acme"').replace('client_id = "CHANGE-ME"', 'client_id = "tc-client"')
+        text = re.sub(r'base = "[^"]*"', f'base = "{vendor.base}{base_path}"', text, count=1)
+        text = re.sub(r'token_url = "[^"]*"', f'token_url = "{vendor.base}/oauth/token"', text)
+        if extra_window:
+            text = re.sub(r'\nhistory = "[^"]*"', "\n" + extra_window.strip(), text, count=1)
+        text = text.replace("[request]\n", "".join(f'[[meters]]\nid = "{m}"\n\n' for m in meters) + "[request]\n", 1)
+        self.write(preset, text)
+
+    def cli(self, *args, timeout=120):
+        return subprocess.run([BIN, "--data-dir", self.dir, *args], capture_output=True, text=True, timeout=timeout)
+
+    def run(self, name):
+        r = self.cli("connector", "run", name)
+        return r.returncode, r.stdout + r.stderr
+
+    def points(self, module, frm="2020-01-01T00:00:00Z", to="2030-01-01T00:00:00Z"):
+        r = self.cli("query", "measurements", "--tenant", "acme", "--env", "preprod", "--module", module, "--from", frm, "--to", to)
+        if r.returncode != 0 and "no module" in r.stderr:
+            return {}
+        assert r.returncode == 0, r.stderr
+        out = {}
+        for line in r.stdout.strip().splitlines()[1:]:
+            ts, v = line.split(",")[:2]
+            out[ts] = float(v)
+        return out
+
+
+def iso(t):
+    return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def with_env(fn):
+    def wrapped():
+        v, e = Vendor(), Env()
+        try:
+            fn(v, e)
+        finally:
+            v.stop()
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+@with_env
+def test_enedis_load_curve_preset_across_the_autumn_dst_change(v, e):
+    e.preset("enedis-load-curve", v, ["12345678901234"], "/enedis")
+    r = e.cli("connector", "try", "enedis-load-curve", "--from", "2026-10-24T00:00:00+02:00", "--to", "2026-10-27T00:00:00+01:00")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "nothing stored" in r.stdout and e.points("enedis.12345678901234.load_curve") == {}
+    assert "dst_ambiguous" in r.stdout, r.stdout  # the repeated 02:00-03:00 hour, read in order
+    calls = v.info()["token_calls"]
+    rc, out = e.run("enedis-load-curve")
+    assert rc == 0, out
+    # Oct 24 (48 points), Oct 25 (50: a 25-hour day), Oct 26 (48): each at its interval start, the server's values.
+    got = e.points("enedis.12345678901234.load_curve", "2026-10-23T22:00:00Z", "2026-10-26T23:00:00Z")
+    start = int(dt.datetime(2026, 10, 23, 22, tzinfo=dt.timezone.utc).timestamp())
+    want = {iso(t): vendor.value("12345678901234", t) for t in range(start, start + 3 * 86400 + 3600, 1800)}
+    assert got == want, (len(got), len(want), sorted(set(want) - set(got))[:5], sorted(set(got) - set(want))[:5])
+    # 730 days of history at 7 days per call: ~105 windows, one token call for the run (cached).
+    assert v.info()["token_calls"] == calls + 1, (calls, v.info()["token_calls"])
+    # A second run fetches only the overlap again; a corrected value is upserted, not doubled.
+    t = start + 1800
+    v.admin(corrections={f"12345678901234|{t}": 999.5})
+    before = len(e.points("enedis.12345678901234.load_curve"))
+    rc, out = e.run("enedis-load-curve")
+    assert rc == 0, out
+    assert "12345678901234" in out and out.count("committed") <= 2, out  # the 2-day overlap only
+    assert len(e.points("enedis.12345678901234.load_curve")) == before
+    # The correction is older than the overlap: only a preview shows it, no run re-reads that far.
+    r = e.cli("connector", "try", "enedis-load-curve", "--from", "2026-10-24", "--to", "2026-10-25", "--json")
+    assert r.returncode == 0 and "999.5" in r.stdout, r.stdout
+
+
+@with_env
+def test_enedis_daily_and_v5_presets(v, e):
+    e.preset("enedis-daily-consumption", v, ["11111111111111"], "/enedis", 'history = "10d"\n')
+    rc, out = e.run("enedis-daily-consumption")
+    assert rc == 0, out
+    got = e.points("enedis.11111111111111.daily_consumption")
+    assert len(got) == 10, got  # the last 10 full local days (D-1 included)
+    e.preset("enedis-v5-load-curve", v, ["22222222222222"], "/enedis", 'history = "3d"\n')
+    rc, out = e.run("enedis-v5-load-curve")
+    assert rc == 0, out
+    got = e.points("enedis.22222222222222.load_curve")
+    assert len(got) in (3 * 48 - 2, 3 * 48, 3 * 48 + 2), len(got)
+    for ts, val in got.items():
+        t = int(dt.datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp())
+        assert vendor.value("22222222222222", t) == val, (ts, val)
+
+
+@with_env
+def test_grdf_preset_ndjson_status_lines_and_errors_inside_200(v, e):
+    e.preset("grdf-adict", v, ["GI123456", "GI000001"], "/grdf/adict/v2", 'history = "20d"\n')
+    rc, out = e.run("grdf-adict")
+    assert rc == 1, out  # one PCE's access right expired: that meter fails, the other is stored
+    assert "1000000011" in out and "Droit d'accès expiré" in out, out
+    got = e.points("grdf.GI123456.energy")
+    assert len(got) == 20, len(got)
+    for ts in got:
+        assert ts.endswith("T05:00:00.000Z") or ts.endswith("T04:00:00.000Z"), ts  # 06:00 Paris
+    assert e.points("grdf.GI000001.energy") == {}
+    status = e.cli("connector", "status", "grdf-adict").stdout
+    assert "failed" in status and "GI000001" in status, status
+    # A provisional value replaced later (within the 7-day overlap): upserted on the next run.
+    last = max(got)
+    t = int(dt.datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp())
+    v.admin(corrections={f"GI123456|{t}": 4242.0})
+    e.run("grdf-adict")
+    again = e.points("grdf.GI123456.energy")
+    assert len(again) == 20 and again[last] == 4242.0, (len(again), again.get(last))
+
+
+def generic_connector(e, v, kind, pagination, extra=""):
+    e.write("generic", f'''type = "api"
+tenant = "acme"
+env = "preprod"
+module = "vendor.{{meter}}"
+{extra}
+[[meters]]
+id = "site-a"
+
+[request]
+url = "{v.base}/generic/{kind}"
+[request.query]
+meter = "{{meter}}"
+from = "{{from}}"
+to = "{{to}}"
+page = "{{page}}"
+offset = "{{offset}}"
+limit = "{{limit}}"
+cursor = "{{cursor}}"
+
+[auth]
+kind = "api_key"
+header = "X-API-Key"
+
+[pagination]
+{pagination}
+
+[window]
+max = "6h"
+history = "12h"
+time_format = "iso8601_utc"
+timezone = "UTC"
+
+[limits]
+backoff = "100ms"
+backoff_max = "400ms"
+timeout = "2s"
+
+[mapping]
+format = "json"
+records = "/readings"
+[mapping.fields]
+timestamp = "time"
+value = "value"
+unit = "../unit"
+''')
+
+
+def check_series(e, module, meter):
+    got = e.points(module)
+    assert got, "nothing stored"
+    ts = sorted(int(dt.datetime.fromisoformat(k.replace("Z", "+00:00")).timestamp()) for k in got)
+    assert ts == list(range(ts[0], ts[-1] + 600, 600)), "a gap in the stored series"
+    for k, val in got.items():
+        t = int(dt.datetime.fromisoformat(k.replace("Z", "+00:00")).timestamp())
+        assert val == vendor.value(meter, t), (k, val)
+    return len(ts)
+
+
+@with_env
+def test_generic_connector_every_paging_kind(v, e):
+    kinds = {
+        "page": 'kind = "page"\nlimit = 7',
+        "offset": 'kind = "offset"\nlimit = 7\n',
+        "cursor": 'kind = "cursor"\nlimit = 7\ncursor_path = "/next_cursor"',
+        "next": 'kind = "next_url"\nlimit = 7\nnext_path = "/links/next"',
+        "link": 'kind = "link_header"\nlimit = 7',
+    }
+    for kind, pg in kinds.items():
+        generic_connector(e, v, kind, pg)
+        rc, out = e.run("generic")
+        assert rc == 0, (kind, out)
+        n = check_series(e, "vendor.site-a", "site-a")
+        assert n >= 71, (kind, n)  # 12 h of 10-minute readings
+        pages = sum(int(p) for p in re.findall(r"(\d+) page\(s\)", out))
+        assert pages >= 11, (kind, out)  # 72 readings, 7 per page, in two windows
+        os.remove(f"{e.dir}/connectors/generic.toml")
+        subprocess.run(["rm", "-f", f"{e.dir}/telecollect.db", f"{e.dir}/telecollect.db-wal", f"{e.dir}/telecollect.db-shm"])
+
+
+@with_env
+def test_quotas_retries_and_errors_inside_200(v, e):
+    generic_connector(e, v, "cursor", 'kind = "cursor"\nlimit = 50\ncursor_path = "/next_cursor"')
+    v.admin(faults=[{"status": 429, "retry_after": "1"}, {"status": 500}, {"sleep": 3}, {"status": 503}])
+    t0 = time.time()
+    rc, out = e.run("generic")
+    assert rc == 0, out
+    assert "HTTP 429" in out and "HTTP 500" in out and "timed out" in out.lower(), out
+    assert time.time() - t0 >= 1.0  # Retry-After: 1 was honoured
+    check_series(e, "vendor.site-a", "site-a")
+    status = e.cli("connector", "status", "generic").stdout.splitlines()
+    assert status[1].split(",")[4] == "ok", status
+    # Too many failures: the window is not committed, the watermark stays, the run says why.
+    v.admin(faults=[{"status": 500}] * 6)
+    generic_connector(e, v, "cursor", 'kind = "cursor"\nlimit = 50\ncursor_path = "/next_cursor"', 'schedule = ""')
+    e.write("generic-err", open(f"{e.dir}/connectors/generic.toml").read().replace("/generic/cursor", "/generic/error200")
+            + '\n[response]\nerror = "/error"\n')
+    v.admin(faults=[])
+    rc, out = e.run("generic-err")
+    assert rc == 1 and "site not provisioned" in out, out
+    assert e.points("vendor.site-a") and "error" in e.cli("connector", "status", "generic-err").stdout
+    # A 4xx that is not retried: a wrong key.
+    with open(f"{e.dir}/secrets.toml", "w") as f:
+        f.write('[generic]\napi_key = "wrong"\n')
+    rc, out = e.run("generic")
+    assert rc == 1 and "HTTP 401" in out and "wrong" not in out.replace("wrong API key", ""), out
+
+
+@with_env
+def test_oauth2_expiry_and_rotating_refresh_tokens(v, e):
+    v.admin(token_ttl=1)
+    body = open(f"{ROOT}/presets/enedis-daily-consumption.toml").read()
+    body = body.replace('tenant = "CHANGE-ME"', 'tenant = "acme"').replace('client_id = "CHANGE-ME"', 'client_id = "tc-client"')
+    body = re.sub(r'base = "[^"]*"', f'base = "{v.base}/enedis"', body, count=1)
+    body = re.sub(r'token_url = "[^"]*"', f'token_url = "{v.base}/oauth/token"', body)
+    body = body.replace("[request]\n", '[[meters]]\nid = "33333333333333"\n\n[request]\n', 1)
+    body = body.replace('max = "365d"', 'max = "2d"').replace('history = "1095d"', 'history = "6d"')
+    e.write("oauth", body)
+    rc, out = e.run("oauth")
+    assert rc == 0, out
+    calls = v.info()["token_calls"]
+    time.sleep(1.2)  # the token expired: the next run asks for a new one (a 401 would too)
+    rc, out = e.run("oauth")
+    assert rc == 0 and v.info()["token_calls"] > calls, (out, v.info())
+    # Refresh-token flow: the server rotates the refresh token at each use; telecollect keeps the newest.
+    e.write("rotating", body.replace('kind = "oauth2_client_credentials"', 'kind = "oauth2_refresh_token"'))
+    for i in range(3):
+        rc, out = e.run("rotating")
+        assert rc == 0, (i, out)
+        time.sleep(1.1)
+    assert v.info()["refresh"] == "r-3", v.info()
+
+
+@with_env
+def test_killed_mid_run_resumes_from_the_committed_watermark(v, e):
+    generic_connector(e, v, "page", 'kind = "page"\nlimit = 6')
+    text = open(f"{e.dir}/connectors/generic.toml").read().replace('max = "6h"', 'max = "1h"').replace('history = "12h"', 'history = "24h"')
+    e.write("generic", text)
+    v.admin(slow=0.15)
+    p = subprocess.Popen([BIN, "--data-dir", e.dir, "connector", "run", "generic"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(3.0)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    partial = len(e.points("vendor.site-a"))
+    assert 0 < partial < 140, partial  # some windows committed, not all
+    v.admin(slow=0.0)
+    # The lease of the killed run is held until it expires: take it over as an operator would after a crash.
+    import sqlite3
+    db = sqlite3.connect(f"{e.dir}/telecollect.db")
+    db.execute("DELETE FROM leases")
+    db.commit()
+    db.close()
+    rc, out = e.run("generic")
+    assert rc == 0, out
+    n = check_series(e, "vendor.site-a", "site-a")
+    assert n >= 143, n  # the whole day, no gap, nothing doubled
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    only = sys.argv[1:]
+    failed = 0
+    for name, fn in tests:
+        if only and name not in only:
+            continue
+        t0 = time.time()
+        try:
+            fn()
+            print(f"ok   {name} ({time.time() - t0:.1f}s)", flush=True)
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}", flush=True)
+            traceback.print_exc()
+    print(f"{len(tests) - failed}/{len(tests)} passed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
