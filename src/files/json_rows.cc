@@ -148,7 +148,6 @@ class JsonScanner {
   std::vector<Frame> stack_;
   std::string record_;
   int64_t record_line_ = 0;
-  int64_t top_values_ = 0;
   dom::parser parser_;
   std::string ts_storage_[4], module_storage_, value_storage_, unit_storage_, interval_storage_, skip_storage_;
   std::vector<std::string> cell_storage_;

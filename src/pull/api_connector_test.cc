@@ -1,1 +1,100 @@
+#include "pull/api_connector.h"
+
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace telecollect::pull {
+namespace {
+
+class ApiConnectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/tc_api_XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& text, int mode = 0644) {
+    const std::string p = dir_ + "/" + name;
+    std::ofstream(p) << text;
+    ::chmod(p.c_str(), mode);
+    return p;
+  }
+  std::string dir_;
+};
+
+constexpr const char* kMinimal = R"(type = "api"
+tenant = "acme"
+module = "v.{meter}"
+[[meters]]
+id = "m1"
+[request]
+url = "https://api.example/{meter}"
+[request.query]
+from = "{from}"
+[auth]
+kind = "api_key"
+[mapping]
+format = "json"
+records = "/data"
+[mapping.fields]
+timestamp = "t"
+value = "v"
+)";
+
+TEST_F(ApiConnectorTest, LoadsWithSecretsFromTheSecretsFile) {
+  const std::string secrets = Write("secrets.toml", "[vendor]\napi_key = \"k\"\n", 0600);
+  Result<ApiConnector> c = LoadApiConnectorFile(Write("vendor.toml", kMinimal), secrets);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->name, "vendor");
+  EXPECT_EQ(c->auth.secrets.at("api_key"), "k");
+  EXPECT_EQ(c->meters.size(), 1u);
+  EXPECT_EQ(c->window.timezone, "Europe/Paris");
+  EXPECT_TRUE(IsApiConnectorFile(dir_ + "/vendor.toml"));
+}
+
+TEST_F(ApiConnectorTest, RefusesWithPreciseReasons) {
+  const std::string secrets = Write("secrets.toml", "[vendor]\napi_key = \"k\"\n", 0600);
+  auto error = [&](const std::string& text) {
+    Result<ApiConnector> c = LoadApiConnectorFile(Write("vendor.toml", text), secrets);
+    return c.ok() ? std::string("loaded") : c.status().message();
+  };
+  const std::string base = kMinimal;
+  EXPECT_NE(error(base + "bogus = 1\n").find("bogus"), std::string::npos);
+  std::string s = base;
+  s.replace(s.find("kind = \"api_key\""), 16, "kind = \"api_key\"\napi_key = \"in-git\"");
+  EXPECT_NE(error(s).find("must not be written in a connector file"), std::string::npos);
+  s = base;
+  s.replace(s.find("[auth]"), 6, "[pagination]\nkind = \"cursor\"\n[auth]");
+  EXPECT_NE(error(s).find("cursor_path"), std::string::npos);
+  s = base;
+  const std::string module_line = "module = \"v.{meter}\"\n";
+  s.erase(s.find(module_line), module_line.size());
+  EXPECT_NE(error(s).find("fields.module is required"), std::string::npos);
+  s = base;
+  s.replace(s.find("[auth]"), 6, "[window]\nalign = \"day\"\nmax = \"1h\"\n[auth]");
+  EXPECT_NE(error(s).find("window.align"), std::string::npos);
+  Write("secrets.toml", "[vendor]\napi_key = \"k\"\n", 0644);
+  EXPECT_NE(error(base).find("chmod 600"), std::string::npos);
+}
+
+TEST_F(ApiConnectorTest, ShippedPresetsLoad) {
+  const char* src = std::getenv("TELECOLLECT_SOURCE_DIR");
+  const std::string presets = std::string(src != nullptr ? src : ".") + "/presets";
+  ASSERT_TRUE(std::filesystem::is_directory(presets)) << "no presets dir at " << presets;
+  const std::string secrets =
+      Write("secrets.toml",
+            "[enedis-load-curve]\nclient_secret = \"s\"\n[enedis-daily-consumption]\nclient_secret = \"s\"\n"
+            "[enedis-v5-load-curve]\nclient_secret = \"s\"\n[grdf-adict]\nclient_secret = \"s\"\n",
+            0600);
+  ApiConnectorSet set = LoadApiConnectors({presets}, secrets);
+  for (const auto& [file, why] : set.refused) ADD_FAILURE() << file << ": " << why;
+  EXPECT_EQ(set.connectors.size(), 4u);
+}
+
+}  // namespace
+}  // namespace telecollect::pull
