@@ -21,7 +21,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from harness import BIN  # noqa: E402
+from harness import BIN, Server  # noqa: E402
 import vendor_api_server as vendor  # noqa: E402  (the series function: what the server serves)
 
 
@@ -329,13 +329,34 @@ def test_killed_mid_run_resumes_from_the_committed_watermark(v, e):
     assert n >= 143, n  # the whole day, no gap, nothing doubled
 
 
+@with_env
+def test_try_over_http_with_the_tokens_scope(v, e):
+    generic_connector(e, v, "cursor", 'kind = "cursor"\nlimit = 50\ncursor_path = "/next_cursor"')
+    srv = Server(data_dir=e.dir)
+    try:
+        srv.start()
+        tok, prod = srv.token(), srv.token(env="prod")
+        r = srv.request("POST", "/v1/connectors/generic/try?from=2026-11-01T00:00:00Z&to=2026-11-01T02:00:00Z", b"", token=tok)
+        assert r.status == 200, r.body
+        out = r.json()
+        assert out["windows"][0]["report"]["readings"] == 12 and out["windows"][0]["error"] == "", out
+        assert e.points("vendor.site-a") == {}  # nothing stored
+        r = srv.request("POST", "/v1/connectors/generic/try?from=2026-11-01", b"", token=prod)
+        assert r.status == 404, r.body  # a prod token does not see a preprod connector
+        r = srv.request("POST", "/v1/connectors/generic/try?from=yesterday", b"", token=tok)
+        assert r.status == 400 and "from" in r.json()["error"], r.body
+        r = srv.request("POST", "/v1/connectors/generic/try?from=2026-11-01", b"")
+        assert r.status == 401, r.body
+    finally:
+        srv.stop()
+
+
 def main():
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
     only = sys.argv[1:]
+    tests = [(n, f) for n, f in tests if not only or n in only]
     failed = 0
     for name, fn in tests:
-        if only and name not in only:
-            continue
         t0 = time.time()
         try:
             fn()

@@ -258,16 +258,7 @@ int RunConnectorTry(const Config& config, const TryArgs& args) {
   const pull::PullResult r = pull::RunApiConnector(**store, *c, clock, o);
   bool ok = r.run.message.empty() && r.run.windows_failed == 0;
   if (args.json) {
-    JsonWriter j;
-    j.BeginObject().Key("connector").String(c->name).Key("requests").Int(r.run.requests);
-    j.Key("message").String(r.run.message).Key("windows").BeginArray();
-    for (const auto& w : r.windows) {
-      j.BeginObject().Key("meter").String(w.meter).Key("from").String(FormatIso8601(w.from));
-      j.Key("to").String(FormatIso8601(w.to)).Key("pages").Int(w.pages).Key("error").String(w.error);
-      j.Key("report").Raw(w.report.ToJson()).EndObject();
-    }
-    j.EndArray().EndObject();
-    std::printf("%s\n", j.str().c_str());
+    std::printf("%s\n", pull::PullResultJson(c->name, r).c_str());
   } else {
     for (const auto& w : r.windows) {
       std::printf("\n%s", w.report.ToText().c_str());

@@ -1,4 +1,5 @@
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <pthread.h>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "files/connector.h"
 #include "push/auth.h"
 #include "pull/http_client.h"
+#include "pull/pull_run.h"
 #include "schedule/scheduler.h"
 #include "push/push_service.h"
 #include "server/api.h"
@@ -80,7 +82,17 @@ int RunServe(Config config, const ServeArgs& args) {
   push::Authenticator auth(*db, clock, config.auth.cache_ttl_ms);
   push::DeviceDirectory devices(*db, clock, config.push.device_cache_ttl_ms);
   push::PushService push_service(registry, committer, metrics, config.push, clock, &devices);
-  server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock});
+  auto api_connectors = [&config](const std::string& name) -> Result<pull::ApiConnector> {
+    pull::ApiConnectorSet set = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
+    for (auto& c : set.connectors) {
+      if (c.name == name) return std::move(c);
+    }
+    for (const auto& [file, why] : set.refused) {
+      if (std::filesystem::path(file).stem() == name) return Status::InvalidArgument(why);
+    }
+    return Status::NotFound("no API connector " + name);
+  };
+  server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock, api_connectors});
   server::HttpServer http(config.server, api, metrics);
 
   schedule::Scheduler scheduler(*db, clock, config.SpoolDir(), NodeName());

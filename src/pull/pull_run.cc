@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/json_writer.h"
 #include "pull/answer.h"
 #include "pull/auth.h"
 #include "pull/http_client.h"
@@ -167,6 +168,19 @@ class Runner {
 }  // namespace
 
 std::string WatermarkKey(const std::string& meter_id) { return "watermark:" + meter_id; }
+
+std::string PullResultJson(const std::string& connector, const PullResult& r) {
+  JsonWriter j;
+  j.BeginObject().Key("connector").String(connector).Key("requests").Int(r.run.requests);
+  j.Key("message").String(r.run.message).Key("windows").BeginArray();
+  for (const auto& w : r.windows) {
+    j.BeginObject().Key("meter").String(w.meter).Key("from").String(FormatIso8601(w.from));
+    j.Key("to").String(FormatIso8601(w.to)).Key("pages").Int(w.pages).Key("error").String(w.error);
+    j.Key("report").Raw(w.report.ToJson()).EndObject();
+  }
+  j.EndArray().EndObject();
+  return j.Take();
+}
 
 PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clock& clock, const PullOptions& o) {
   PullResult result;

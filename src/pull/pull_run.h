@@ -48,6 +48,10 @@ struct PullResult {
 PullResult RunApiConnector(store::Store& store, const ApiConnector& connector, const Clock& clock,
                            const PullOptions& options);
 
+// A run's result as JSON (connector try --json, POST /v1/connectors/{name}/try):
+// {connector, requests, message, windows: [{meter, from, to, pages, error, report}]}.
+std::string PullResultJson(const std::string& connector, const PullResult& result);
+
 // The state key of a meter's watermark.
 std::string WatermarkKey(const std::string& meter_id);
 

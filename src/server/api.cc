@@ -94,6 +94,7 @@ std::string Api::RouteLabel(const HttpRequest& r) const {
     if (s[1] == "devices") return "/v1/devices";
     if (s[1] == "redecode") return "/v1/redecode";
     if (s[1] == "files") return s.size() == 3 ? "/v1/files/validate" : "/v1/files";
+    if (s[1] == "connectors") return "/v1/connectors/{name}/try";
     if (s[1] == "devicetypes") return s.size() == 4 ? "/v1/devicetypes/{t}/decode" : "/v1/devicetypes";
   }
   return "other";
@@ -128,7 +129,9 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
   const bool redecode = req.method == "POST" && seg.size() == 2 && seg[0] == "v1" && seg[1] == "redecode";
   const bool validate = req.method == "POST" && seg.size() == 3 && seg[0] == "v1" && seg[1] == "files" &&
                         seg[2] == "validate";
-  if (!push && !known_get && !try_decode && !devices && !redecode && !validate) {
+  const bool try_connector = req.method == "POST" && seg.size() == 4 && seg[0] == "v1" && seg[1] == "connectors" &&
+                             seg[3] == "try";
+  if (!push && !known_get && !try_decode && !devices && !redecode && !validate && !try_connector) {
     if (seg.empty() || (seg.size() >= 2 && seg[0] == "v1")) {
       return reply(Error(405, "method " + req.method + " not allowed on " + req.target));
     }
@@ -150,6 +153,10 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
     return reply(Error(403, "this token belongs to another tenant"));
   }
   if (validate) return reply(ValidateUpload(req));
+  if (try_connector) {
+    if (!d_.api_connectors) return reply(Error(404, "API connectors are not served here"));
+    return reply(TryConnector(d_.store, d_.clock, d_.api_connectors, *scope, seg[2], t.params));
+  }
   if (req.method == "GET" && seg.size() == 2 && seg[1] == "files") return reply(FilesJournal(d_.store, *scope, t.params));
 
   if (push) {

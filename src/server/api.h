@@ -8,6 +8,7 @@
 #include "push/push_service.h"
 #include "server/http_types.h"
 #include "store/group_commit.h"
+#include "server/connectors_api.h"
 #include "store/store.h"
 
 namespace telecollect::server {
@@ -25,6 +26,7 @@ class Api final : public HttpHandler {
     push::DeviceDirectory& devices;
     Metrics& metrics;
     const Clock& clock;
+    ApiConnectorLookup api_connectors;  // for POST /v1/connectors/{name}/try
   };
   explicit Api(Deps deps) : d_(deps) {}
 

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "core/clock.h"
+#include "core/model.h"
+#include "pull/api_connector.h"
+#include "server/http_types.h"
+#include "store/store.h"
+
+namespace telecollect::server {
+
+// Finds an API connector by name in the connector directories (as loaded now).
+using ApiConnectorLookup = std::function<Result<pull::ApiConnector>(const std::string& name)>;
+
+// POST /v1/connectors/{name}/try?from=&to=&meter= — fetches [from, to) from
+// the vendor API (every page) and answers what would be stored, per window,
+// storing nothing (a rotated OAuth2 refresh token excepted). The connector
+// must belong to the token's tenant and env (else 404). 200 even when a
+// window failed: the report says why; 400 on bad bounds.
+HttpResponse TryConnector(store::Store& store, const Clock& clock, const ApiConnectorLookup& lookup, const Scope& scope,
+                          const std::string& name, const std::map<std::string, std::string>& params);
+
+}  // namespace telecollect::server
