@@ -15,6 +15,7 @@
 #include "core/json_writer.h"
 #include "files/connector_run.h"
 #include "pull/http_client.h"
+#include "schedule/lease.h"
 #include "pull/pull_run.h"
 #include "files/file_import.h"
 #include "files/sniff.h"
@@ -171,12 +172,12 @@ Status NoConnector(const Config& config, const std::string& name,
 // Runs `body` holding the connector's lease (the scheduler's): never two runs at once.
 int WithLease(store::Store& store, const std::string& name, const std::function<int()>& body) {
   SystemClock clock;
-  const std::string lease = "connector:" + name, holder = "cli:" + std::to_string(::getpid());
-  Result<bool> got = store.TryLease(lease, holder, clock.NowMs(), 30 * 60 * 1000);
+  const std::string lease = "connector:" + name;
+  Result<bool> got = schedule::TakeLease(store, lease, clock.NowMs(), 30 * 60 * 1000);
   if (!got.ok()) return Fail(got.status());
   if (!*got) return Fail(Status::Unavailable("connector " + name + " is running elsewhere (lease " + lease + " held); try again later"));
   const int rc = body();
-  (void)store.ReleaseLease(lease, holder);
+  (void)store.ReleaseLease(lease, schedule::ThisHolder());
   return rc;
 }
 

@@ -34,12 +34,6 @@ void LoadConnectorsInto(const Config& config, schedule::Scheduler& scheduler) {
   scheduler.SetConnectors(set.connectors, apis.connectors);
 }
 
-std::string NodeName() {
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  return std::string(host) + ":" + std::to_string(getpid());
-}
-
 void LogDecoderReport(const decode::LoadReport& report) {
   for (const auto& a : report.active) LogInfo("decoder_active", {{"devicetype", a}});
   for (const auto& [file, why] : report.rejected) LogWarn("decoder_refused", {{"file", file}, {"reason", why}});
@@ -95,7 +89,7 @@ int RunServe(Config config, const ServeArgs& args) {
   server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock, api_connectors});
   server::HttpServer http(config.server, api, metrics);
 
-  schedule::Scheduler scheduler(*db, clock, config.SpoolDir(), NodeName());
+  schedule::Scheduler scheduler(*db, clock, config.SpoolDir());
   if (config.files.scheduler) {
     LoadConnectorsInto(config, scheduler);
     scheduler.Start();

@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "files/connector_run.h"
+#include "schedule/lease.h"
 #include "pull/pull_run.h"
 
 namespace telecollect::schedule {
@@ -12,8 +13,8 @@ namespace {
 constexpr int64_t kLeaseMs = 30 * 60 * 1000;
 }
 
-Scheduler::Scheduler(store::Store& store, const Clock& clock, std::string spool_dir, std::string holder)
-    : store_(store), clock_(clock), spool_dir_(std::move(spool_dir)), holder_(std::move(holder)) {}
+Scheduler::Scheduler(store::Store& store, const Clock& clock, std::string spool_dir)
+    : store_(store), clock_(clock), spool_dir_(std::move(spool_dir)) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -56,7 +57,7 @@ void Scheduler::Stop() {
 
 void Scheduler::RunJob(Job& job) {
   const std::string lease = "connector:" + job.name();
-  Result<bool> got = store_.TryLease(lease, holder_, clock_.NowMs(), kLeaseMs);
+  Result<bool> got = TakeLease(store_, lease, clock_.NowMs(), kLeaseMs);
   if (!got.ok() || !*got) {
     if (!got.ok()) LogWarn("connector_lease_failed", {{"connector", job.name()}, {"error", got.status().message()}});
     return;  // another node runs it
@@ -64,7 +65,7 @@ void Scheduler::RunJob(Job& job) {
   EpochMs again = INT64_MAX;
   if (const auto* f = std::get_if<files::Connector>(&job.connector)) again = RunFiles(*f);
   else RunApi(std::get<pull::ApiConnector>(job.connector));
-  (void)store_.ReleaseLease(lease, holder_);
+  (void)store_.ReleaseLease(lease, ThisHolder());
   job.next = std::min(job.schedule.Next(clock_.NowMs()), again);
 }
 

@@ -18,12 +18,12 @@
 namespace telecollect::schedule {
 
 // Runs connectors (file drops and API pulls) on their schedules, one at a time, on its own thread. Each
-// run holds a lease in the store ("connector:<name>"), so several nodes on one
-// database never run a connector twice. Files still being uploaded bring the
+// run holds a lease in the store ("connector:<name>", schedule/lease.h), so
+// several nodes on one database never run a connector twice. Files still being uploaded bring the
 // next run forward to when they should be stable.
 class Scheduler {
  public:
-  Scheduler(store::Store& store, const Clock& clock, std::string spool_dir, std::string holder);
+  Scheduler(store::Store& store, const Clock& clock, std::string spool_dir);
   ~Scheduler();
 
   // Replaces the connectors (at start and on reload). Connectors without a
@@ -49,7 +49,7 @@ class Scheduler {
 
   store::Store& store_;
   const Clock& clock_;
-  const std::string spool_dir_, holder_;
+  const std::string spool_dir_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Job> jobs_;  // guarded by mu_

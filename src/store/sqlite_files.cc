@@ -306,6 +306,15 @@ Status SqliteStore::ReleaseLease(const std::string& name, const std::string& hol
   return Sync();
 }
 
+Result<std::optional<std::string>> SqliteStore::LeaseHolder(const std::string& name) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  Stmt q(lease.get(), "SELECT holder FROM leases WHERE name = ?1");
+  q.Bind(1, name);
+  TC_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(q.Text(0));
+}
+
 // ---- connector state (API pulls) ------------------------------------------------
 
 Result<std::optional<std::string>> SqliteStore::GetState(const std::string& connector, const std::string& key) {

@@ -53,6 +53,7 @@ class SqliteStore final : public Store {
   Status ForgetSighting(const std::string& connector, const std::string& path) override;
   Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) override;
   Status ReleaseLease(const std::string& name, const std::string& holder) override;
+  Result<std::optional<std::string>> LeaseHolder(const std::string& name) override;
   Result<std::optional<std::string>> GetState(const std::string& connector, const std::string& key) override;
   Status PutState(const std::string& connector, const std::string& key, const std::string& value) override;
   Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,

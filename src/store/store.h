@@ -229,6 +229,8 @@ class Store {
   // already its own. Several nodes on one database never run one job twice.
   virtual Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) = 0;
   virtual Status ReleaseLease(const std::string& name, const std::string& holder) = 0;
+  // Who holds `name` now (expired or not), if anyone.
+  virtual Result<std::optional<std::string>> LeaseHolder(const std::string& name) = 0;
 
   // Connector state (API pulls): watermarks per meter, rotating OAuth2
   // refresh tokens. Values are opaque text; PutState is durable on return.

@@ -1,0 +1,42 @@
+#include "schedule/lease.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+
+namespace telecollect::schedule {
+namespace {
+
+std::string HostName() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// Whether `holder` names a process of this host that is gone.
+bool IsDeadLocalHolder(const std::string& holder) {
+  const size_t colon = holder.rfind(':');
+  if (colon == std::string::npos || holder.substr(0, colon) != HostName()) return false;
+  int pid = 0;
+  auto [p, ec] = std::from_chars(holder.data() + colon + 1, holder.data() + holder.size(), pid);
+  if (ec != std::errc() || p != holder.data() + holder.size() || pid <= 0 || pid == getpid()) return false;
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
+std::string ThisHolder() { return HostName() + ":" + std::to_string(getpid()); }
+
+Result<bool> TakeLease(store::Store& store, const std::string& name, EpochMs now, int64_t ttl_ms) {
+  const std::string me = ThisHolder();
+  TC_ASSIGN_OR_RETURN(bool got, store.TryLease(name, me, now, ttl_ms));
+  if (got) return true;
+  TC_ASSIGN_OR_RETURN(std::optional<std::string> holder, store.LeaseHolder(name));
+  if (!holder || !IsDeadLocalHolder(*holder)) return false;
+  TC_RETURN_IF_ERROR(store.ReleaseLease(name, *holder));
+  return store.TryLease(name, me, now, ttl_ms);
+}
+
+}  // namespace telecollect::schedule
