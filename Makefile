@@ -29,6 +29,7 @@ bench: build
 	@$(BUILD)/store_write_bench
 	@$(BUILD)/decode_bench .
 	@bench/files.sh $(BUILD)
+	@$(BUILD)/pull_bench
 	@bench/push.sh $(BUILD)/src/cli/telecollect
 
 clean:

@@ -67,7 +67,6 @@ Result<std::unique_ptr<InputFile>> InputFile::FromMemory(std::string bytes, cons
   f->in_memory_ = true;
   f->memory_ = std::move(bytes);
   f->size_ = f->memory_.size();
-  f->raw_buf_.reset(new char[kRawBufSize]);
   unsigned char magic[4] = {0, 0, 0, 0};
   const size_t got = std::min<size_t>(sizeof magic, f->memory_.size());
   std::memcpy(magic, f->memory_.data(), got);
@@ -79,6 +78,7 @@ Status InputFile::DetectCompression(const unsigned char* magic, size_t got) {
   if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) compression_ = Compression::kGzip;
   else if (got >= 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) compression_ = Compression::kZip;
   if (compression_ == Compression::kNone) return Status::Ok();
+  if (!raw_buf_) raw_buf_.reset(new char[kRawBufSize]);  // what libarchive reads the raw bytes into
   archive_ = archive_read_new();
   if (compression_ == Compression::kGzip) {
     archive_read_support_filter_gzip(archive_);

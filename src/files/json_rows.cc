@@ -148,7 +148,13 @@ class JsonScanner {
   std::vector<Frame> stack_;
   std::string record_;
   int64_t record_line_ = 0;
-  dom::parser parser_;
+  // One parser per thread, kept across documents: its buffers are allocated once,
+  // not for every small document (an API answer).
+  static dom::parser& Parser() {
+    thread_local dom::parser parser;
+    return parser;
+  }
+  size_t fill_ = 32 << 10;  // the next read's size (Fill)
   std::string ts_storage_[4], module_storage_, value_storage_, unit_storage_, interval_storage_, skip_storage_;
   std::vector<std::string> cell_storage_;
 };
@@ -159,7 +165,9 @@ Status JsonScanner::Fill() {
     end_ -= pos_;
     pos_ = 0;
   }
-  buf_.resize(std::max<size_t>(end_ + (1 << 20), buf_.size()));
+  // Reads grow from 64 KiB to 1 MiB: small documents (API answers) stay cheap.
+  fill_ = std::min<size_t>(fill_ * 2, 1 << 20);
+  buf_.resize(std::max<size_t>(end_ + fill_, buf_.size()));
   TC_ASSIGN_OR_RETURN(size_t got, text_.Read(buf_.data() + end_, buf_.size() - end_));
   if (got == 0) eof_ = true;
   end_ += got;
@@ -215,7 +223,7 @@ Status JsonScanner::ReadString(std::string* out) {
     // Let simdjson unescape (and validate) it.
     std::string doc = "\"" + raw + "\"";
     dom::element e;
-    if (parser_.parse(doc).get(e) != simdjson::SUCCESS) return Fail("invalid string escape");
+    if (Parser().parse(doc).get(e) != simdjson::SUCCESS) return Fail("invalid string escape");
     *out = std::string(e.get_string().value_unsafe());
   }
   return Status::Ok();
@@ -381,7 +389,7 @@ Status JsonScanner::EmitRecord() {
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: give it room, no copy.
   const size_t len = record_.size();
   if (record_.capacity() < len + simdjson::SIMDJSON_PADDING) record_.reserve(len + simdjson::SIMDJSON_PADDING);
-  if (parser_.parse(record_.data(), len, false).get(rec) != simdjson::SUCCESS) {
+  if (Parser().parse(record_.data(), len, false).get(rec) != simdjson::SUCCESS) {
     Row row;
     row.part = part_;
     row.line = record_line_;

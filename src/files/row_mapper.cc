@@ -12,7 +12,7 @@ namespace telecollect::files {
 RowMapper::RowMapper(const Profile& profile, const Zone& zone, const TimestampFormat& format, ReadingSink& sink,
                      ImportReport& report)
     : profile_(profile), zone_(zone), format_(format), sink_(sink), report_(report) {
-  chunk_.reserve(kChunk);
+  chunk_.reserve(4096);  // grows to kChunk on big files only
 }
 
 void RowMapper::RowError(const Row& row, const std::string& field, std::string message) {

@@ -102,7 +102,7 @@ Status MapAnswer(std::string_view body, const files::Profile& mapping, const Res
         text.append(buf, got);
       }
     }
-    dom::parser parser;
+    thread_local dom::parser parser;  // kept across answers: allocated once per thread
     if (mapping.format == files::Profile::Format::kNdjson) {
       size_t pos = 0;
       while (pos < text.size()) {
