@@ -16,7 +16,6 @@
 
 #include <fmt/format.h>
 #include <simdjson.h>
-#include <toml++/toml.h>
 
 #include "pull/answer.h"
 #include "store/sqlite_store.h"
@@ -76,10 +75,7 @@ struct Keep final : ReadingWriter {
   std::vector<Reading> readings;
 };
 
-files::Profile Mapping(const char* text, bool module_given) {
-  toml::table t = toml::parse(text);
-  return *files::LoadProfileTable(t, "bench [mapping]", module_given);
-}
+files::Profile Mapping(const char* text, bool module_given) { return *files::LoadProfileString(text, "bench", module_given); }
 
 void Line(const char* mode, int answers, size_t readings, size_t bytes, double secs) {
   std::printf("%-7s answers=%d readings=%zu seconds=%.3f answers_per_s=%.0f readings_per_s=%.0f mb_per_s=%.1f\n", mode,

@@ -6,8 +6,6 @@
 #include <cstdint>
 #include <string>
 
-#include <toml++/toml.h>
-
 #include "pull/answer.h"
 
 namespace {
@@ -22,10 +20,7 @@ struct Count final : ReadingWriter {
   size_t n = 0;
 };
 
-files::Profile Load(const char* text, bool module_given) {
-  toml::table t = toml::parse(text);
-  return *files::LoadProfileTable(t, "fuzz [mapping]", module_given);
-}
+files::Profile Load(const char* text, bool module_given) { return *files::LoadProfileString(text, "fuzz", module_given); }
 
 struct Shapes {
   files::Profile enedis = Load(R"(format = "json"

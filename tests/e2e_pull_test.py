@@ -15,13 +15,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from harness import BIN, Server  # noqa: E402
+from harness import BIN, Server, run_tests  # noqa: E402
 import vendor_api_server as vendor  # noqa: E402  (the series function: what the server serves)
 
 
@@ -346,23 +345,5 @@ def test_try_over_http_with_the_tokens_scope(v, e):
         srv.stop()
 
 
-def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
-    only = sys.argv[1:]
-    tests = [(n, f) for n, f in tests if not only or n in only]
-    failed = 0
-    for name, fn in tests:
-        t0 = time.time()
-        try:
-            fn()
-            print(f"ok   {name} ({time.time() - t0:.1f}s)", flush=True)
-        except Exception:
-            failed += 1
-            print(f"FAIL {name}", flush=True)
-            traceback.print_exc()
-    print(f"{len(tests) - failed}/{len(tests)} passed")
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(globals())

@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -113,3 +114,23 @@ class Server:
 
 def basic(user, password):
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def run_tests(namespace):
+    """Runs the module's test_* functions (or those named on the command line),
+    prints one line each, and exits 1 if any failed."""
+    import traceback
+    only = sys.argv[1:]
+    tests = [(n, f) for n, f in sorted(namespace.items()) if n.startswith("test_") and callable(f) and (not only or n in only)]
+    failed = 0
+    for name, fn in tests:
+        t0 = time.time()
+        try:
+            fn()
+            print(f"ok   {name} ({time.time() - t0:.1f}s)", flush=True)
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}", flush=True)
+            traceback.print_exc()
+    print(f"{len(tests) - failed}/{len(tests)} passed")
+    sys.exit(1 if failed else 0)

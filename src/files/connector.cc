@@ -11,6 +11,7 @@
 
 #include <toml++/toml.h>
 
+#include "core/connector_files.h"
 #include "core/secrets.h"
 #include "core/toml_reader.h"
 
@@ -111,31 +112,9 @@ Result<Connector> LoadConnectorFile(const std::string& path, const std::string& 
 
 ConnectorSet LoadConnectors(const std::vector<std::string>& dirs, const std::string& secrets_file) {
   ConnectorSet set;
-  std::map<std::string, size_t> by_name;
-  for (const std::string& dir : dirs) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) continue;
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      if (e.path().extension() == ".toml") files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const fs::path& f : files) {
-      if (ConnectorFileType(f.string()) == "api") continue;  // src/pull loads those
-      Result<Connector> c = LoadConnectorFile(f.string(), secrets_file);
-      if (!c.ok()) {
-        set.refused.emplace_back(f.string(), c.status().message());
-        continue;
-      }
-      auto it = by_name.find(c->name);
-      if (it != by_name.end()) {
-        set.connectors[it->second] = std::move(c).value();
-      } else {
-        by_name[c->name] = set.connectors.size();
-        set.connectors.push_back(std::move(c).value());
-      }
-    }
-  }
+  LoadConnectorFiles<Connector>(
+      dirs, [](const std::string& path) { return ConnectorFileType(path) != "api"; },  // src/pull loads those
+      [&](const std::string& path) { return LoadConnectorFile(path, secrets_file); }, set.connectors, set.refused);
   return set;
 }
 

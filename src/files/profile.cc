@@ -223,7 +223,7 @@ const char* FormatName(Profile::Format f) {
   return "?";
 }
 
-Result<Profile> LoadProfileString(const std::string& text, const std::string& origin) {
+Result<Profile> LoadProfileString(const std::string& text, const std::string& origin, bool module_given) {
   toml::table root;
   try {
     root = toml::parse(text, origin);
@@ -231,7 +231,7 @@ Result<Profile> LoadProfileString(const std::string& text, const std::string& or
     return Status::InvalidArgument(origin + ": line " + std::to_string(e.source().begin.line) + ": " +
                                    std::string(e.description()));
   }
-  return LoadProfileTable(root, origin, false);
+  return LoadProfileTable(root, origin, module_given);
 }
 
 Result<Profile> LoadProfileTable(const toml::table& table, const std::string& origin, bool module_given) {

@@ -79,7 +79,7 @@ struct Profile {
 const char* FormatName(Profile::Format f);
 
 Result<Profile> LoadProfileFile(const std::string& path);
-Result<Profile> LoadProfileString(const std::string& toml_text, const std::string& origin);
+Result<Profile> LoadProfileString(const std::string& toml_text, const std::string& origin, bool module_given = false);
 // A profile from a TOML table already parsed (an API connector's [mapping]).
 // `module_given`: the caller names the module (Profile::module_fixed), so
 // fields.module is not required.

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <toml++/toml.h>
-
 namespace telecollect::pull {
 namespace {
 
@@ -18,8 +16,7 @@ struct Collect final : ReadingWriter {
 };
 
 files::Profile Mapping(const char* toml, bool module_given) {
-  toml::table t = toml::parse(toml);
-  Result<files::Profile> p = files::LoadProfileTable(t, "test [mapping]", module_given);
+  Result<files::Profile> p = files::LoadProfileString(toml, "test [mapping]", module_given);
   EXPECT_TRUE(p.ok()) << p.status().message();
   return p.ok() ? *p : files::Profile();
 }

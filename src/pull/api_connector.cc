@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include "core/connector_files.h"
 #include "core/secrets.h"
 #include "core/time_util.h"
 #include "core/toml_reader.h"
@@ -269,30 +270,9 @@ Result<ApiConnector> LoadApiConnectorFile(const std::string& path, const std::st
 
 ApiConnectorSet LoadApiConnectors(const std::vector<std::string>& dirs, const std::string& secrets_file) {
   ApiConnectorSet set;
-  std::map<std::string, size_t> by_name;
-  for (const std::string& dir : dirs) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) continue;
-    std::vector<fs::path> paths;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      if (e.path().extension() == ".toml" && IsApiConnectorFile(e.path().string())) paths.push_back(e.path());
-    }
-    std::sort(paths.begin(), paths.end());
-    for (const fs::path& f : paths) {
-      Result<ApiConnector> c = LoadApiConnectorFile(f.string(), secrets_file);
-      if (!c.ok()) {
-        set.refused.emplace_back(f.string(), c.status().message());
-        continue;
-      }
-      auto it = by_name.find(c->name);
-      if (it != by_name.end()) {
-        set.connectors[it->second] = std::move(c).value();
-      } else {
-        by_name[c->name] = set.connectors.size();
-        set.connectors.push_back(std::move(c).value());
-      }
-    }
-  }
+  LoadConnectorFiles<ApiConnector>(
+      dirs, IsApiConnectorFile, [&](const std::string& path) { return LoadApiConnectorFile(path, secrets_file); },
+      set.connectors, set.refused);
   return set;
 }
 
