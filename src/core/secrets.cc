@@ -17,13 +17,7 @@ Result<std::map<std::string, std::string>> SecretReader::Read(TableReader& table
   if (!file_.empty() && ::stat(file_.c_str(), &st) == 0) {
     if ((st.st_mode & 077) != 0)
       return Status::PermissionDenied("secrets file " + file_ + " is readable by others: chmod 600 " + file_);
-    toml::table root;
-    try {
-      root = toml::parse_file(file_);
-    } catch (const toml::parse_error& e) {
-      return Status::InvalidArgument(file_ + ": line " + std::to_string(e.source().begin.line) + ": " +
-                                     std::string(e.description()));
-    }
+    TC_ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(file_));
     if (const toml::table* t = root[connector_].as_table()) {
       TableReader r(t, connector_);
       for (const char* key : keys_) {

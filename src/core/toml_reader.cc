@@ -68,6 +68,14 @@ Status TableReader::CheckTable(const char* key) {
   return Status::Ok();
 }
 
+Result<toml::table> ParseTomlFile(const std::string& path) {
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument(path + ": line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+}
+
 Status TableReader::Leftovers() const {
   if (!table_) return Status::Ok();
   for (const auto& [k, v] : *table_) {

@@ -11,6 +11,9 @@
 
 namespace telecollect {
 
+// Parses a TOML file; a syntax error says the file and line.
+Result<toml::table> ParseTomlFile(const std::string& path);
+
 // Reads typed keys out of one TOML table, remembering which were consumed so
 // that leftovers (typos) are reported with their line. Errors name the key
 // with its table prefix ("server.listen"). A missing key leaves `out` as is.

@@ -41,12 +41,7 @@ Result<Connector> LoadConnectorFile(const std::string& path, const std::string& 
   c.origin = path;
   c.name = fs::path(path).stem().string();
   const fs::path base = fs::path(path).parent_path();
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument(path + ": line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
+  TC_ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
   auto fail = [&](const Status& s) { return s.WithContext("connector " + path); };
   TableReader r(&root, "");
   std::string env = "preprod", type = "files";

@@ -178,12 +178,7 @@ Result<ApiConnector> LoadApiConnectorFile(const std::string& path, const std::st
   c.origin = path;
   c.name = fs::path(path).stem().string();
   const fs::path base = fs::path(path).parent_path();
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument(path + ": line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
+  TC_ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
   auto body = [&]() -> Status {
     TableReader r(&root, "");
     std::string type, env = "preprod";
