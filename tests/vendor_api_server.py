@@ -287,7 +287,16 @@ class Server(ThreadingHTTPServer):
 
 
 def main():
+    """Plain HTTP, or with `--tls CERT KEY CLIENT_CA`: HTTPS that requires a client
+    certificate signed by CLIENT_CA (mutual TLS)."""
     srv = Server(("127.0.0.1", 0), Handler)
+    if len(sys.argv) == 5 and sys.argv[1] == "--tls":
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(sys.argv[4])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print(srv.server_address[1], flush=True)
     srv.serve_forever()
 
