@@ -148,6 +148,7 @@ class Runner {
         return Status::InvalidArgument(fmt::format("{} {}: HTTP {} {}", req.method, RedactUrl(req.url), resp->status,
                                                    Excerpt(resp->body)));
       }
+      if (o_.should_stop && o_.should_stop()) return Status::ResourceExhausted("stopped (shutting down): " + failure);
       if (attempt >= c_.limits.max_attempts)
         return Status::Unavailable(fmt::format("{} (gave up after {} attempts)", failure, attempt));
       if (delay < 0) delay = pacer_.Backoff(attempt);
@@ -255,6 +256,7 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
       continue;
     }
     for (EpochMs w_from = from; w_from < end;) {
+      if (o.should_stop && o.should_stop()) return finish("stopped (shutting down); the next run resumes from the watermarks");
       EpochMs w_to = c.window.align_days ? AddLocalDays(w_from, c.window.max_ms / 86400000, *zone) : w_from + c.window.max_ms;
       w_to = std::min(w_to, end);
       WindowResult w;

@@ -22,6 +22,9 @@ struct PullOptions {
   std::function<void(const std::string& line)> on_event;
   // Sleeps between calls (quotas, Retry-After, backoff); tests may shorten.
   std::function<void(int64_t ms)> sleep;
+  // Asked before each window and each retry: true stops the run there (serve
+  // shutting down); what was committed stays, the next run resumes.
+  std::function<bool()> should_stop;
 };
 
 struct WindowResult {

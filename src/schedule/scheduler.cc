@@ -50,6 +50,7 @@ void Scheduler::Stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    stop_requested_ = true;
     cv_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
@@ -94,6 +95,7 @@ EpochMs Scheduler::RunFiles(const files::Connector& c) {
 
 void Scheduler::RunApi(const pull::ApiConnector& c) {
   pull::PullOptions o;
+  o.should_stop = [this] { return stop_requested_.load(); };
   o.on_event = [&](const std::string& line) { LogInfo("connector_window", {{"connector", c.name}, {"what", line}}); };
   const store::RunRecord run = pull::RunApiConnector(store_, c, clock_, o).run;
   const std::initializer_list<LogField> fields = {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -54,6 +55,7 @@ class Scheduler {
   std::condition_variable cv_;
   std::vector<Job> jobs_;  // guarded by mu_
   bool stopping_ = false;  // guarded by mu_
+  std::atomic<bool> stop_requested_{false};  // read by a run under way (API pulls stop between windows)
   bool changed_ = false;   // guarded by mu_
   std::thread thread_;
 };
