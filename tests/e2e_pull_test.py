@@ -49,7 +49,8 @@ class Env:
         os.makedirs(f"{self.dir}/connectors")
         with open(f"{self.dir}/secrets.toml", "w") as f:
             f.write('[generic]\napi_key = "k-123"\n[generic-err]\napi_key = "k-123"\n')
-            for name in ("enedis-load-curve", "enedis-daily-consumption", "enedis-v5-load-curve", "grdf-adict", "oauth", "rotating"):
+            for name in ("enedis-load-curve", "enedis-daily-consumption", "enedis-v5-load-curve", "enedis-v5-daily-consumption",
+                 "grdf-adict", "oauth", "rotating"):
                 f.write(f'[{name}]\nclient_secret = "tc-secret"\n')
             f.write('refresh_token = "r-0"\n')  # the last table: rotating
         os.chmod(f"{self.dir}/secrets.toml", 0o600)
@@ -147,6 +148,14 @@ def test_enedis_daily_and_v5_presets(v, e):
     for ts, val in got.items():
         t = int(dt.datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp())
         assert vendor.value("22222222222222", t) == val, (ts, val)
+    e.preset("enedis-v5-daily-consumption", v, ["33333333333333"], "/enedis", 'history = "5d"\n')
+    rc, out = e.run("enedis-v5-daily-consumption")
+    assert rc == 0, out
+    got = e.points("enedis.33333333333333.daily_consumption")
+    assert len(got) == 5, got
+    for ts, val in got.items():
+        t = int(dt.datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp())
+        assert int(vendor.value("33333333333333d", t) * 1000) == val, (ts, val)
 
 
 @with_env
@@ -289,18 +298,24 @@ def test_oauth2_expiry_and_rotating_refresh_tokens(v, e):
     body = body.replace("[request]\n", '[[meters]]\nid = "33333333333333"\n\n[request]\n', 1)
     body = body.replace('max = "365d"', 'max = "2d"').replace('history = "1095d"', 'history = "6d"')
     e.write("oauth", body)
+    # Tokens live 1 s (cached until 0.5 s before), answers take 0.3 s: one run of 3 windows
+    # outlives its first token and fetches a new one before it expires (no 401 on the way).
+    v.admin(slow=0.3)
     rc, out = e.run("oauth")
-    assert rc == 0, out
+    assert rc == 0 and "401" not in out, out
+    assert v.info()["token_calls"] >= 2, v.info()
+    v.admin(slow=0.0, token_ttl=3600)
+    # A token revoked in the middle of a run: 401, one new token, the request again.
     calls = v.info()["token_calls"]
-    time.sleep(1.2)  # the token expired: the next run asks for a new one (a 401 would too)
+    v.admin(faults=[{"revoke": True}])
     rc, out = e.run("oauth")
-    assert rc == 0 and v.info()["token_calls"] > calls, (out, v.info())
+    assert rc == 0 and "401 Unauthorized: fetching a new access token" in out, out
+    assert v.info()["token_calls"] == calls + 2, (calls, v.info())
     # Refresh-token flow: the server rotates the refresh token at each use; telecollect keeps the newest.
     e.write("rotating", body.replace('kind = "oauth2_client_credentials"', 'kind = "oauth2_refresh_token"'))
     for i in range(3):
         rc, out = e.run("rotating")
         assert rc == 0, (i, out)
-        time.sleep(1.1)
     assert v.info()["refresh"] == "r-3", v.info()
 
 

@@ -138,6 +138,10 @@ class Handler(BaseHTTPRequestHandler):
         if "sleep" in f:
             time.sleep(f["sleep"])
             return False
+        if f.get("revoke"):  # every access token stops working now: the client must get a new one
+            with lock:
+                state["tokens"].clear()
+            return False
         headers = {"Retry-After": f["retry_after"]} if "retry_after" in f else None
         self.json(f["status"], {"error": "injected"}, headers)
         return True

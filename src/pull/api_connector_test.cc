@@ -89,11 +89,12 @@ TEST_F(ApiConnectorTest, ShippedPresetsLoad) {
   const std::string secrets =
       Write("secrets.toml",
             "[enedis-load-curve]\nclient_secret = \"s\"\n[enedis-daily-consumption]\nclient_secret = \"s\"\n"
-            "[enedis-v5-load-curve]\nclient_secret = \"s\"\n[grdf-adict]\nclient_secret = \"s\"\n",
+            "[enedis-v5-load-curve]\nclient_secret = \"s\"\n[enedis-v5-daily-consumption]\nclient_secret = \"s\"\n"
+            "[grdf-adict]\nclient_secret = \"s\"\n",
             0600);
   ApiConnectorSet set = LoadApiConnectors({presets}, secrets);
   for (const auto& [file, why] : set.refused) ADD_FAILURE() << file << ": " << why;
-  EXPECT_EQ(set.connectors.size(), 4u);
+  EXPECT_EQ(set.connectors.size(), 5u);
 }
 
 }  // namespace
