@@ -340,6 +340,28 @@ def test_killed_mid_run_resumes_from_the_committed_watermark(v, e):
 
 
 @with_env
+def test_every_static_auth_scheme(v, e):
+    with open(f"{e.dir}/secrets.toml", "w") as f:
+        f.write('[generic]\napi_key = "k-123"\npassword = "k-123"\ntoken = "k-123"\n')
+    schemes = {
+        "api_key in a query parameter": 'kind = "api_key"\nparam = "api_key"',
+        "basic": 'kind = "basic"\nuser = "tc"',
+        "bearer": 'kind = "bearer"',
+    }
+    for what, auth in schemes.items():
+        generic_connector(e, v, "cursor", 'kind = "cursor"\nlimit = 50\ncursor_path = "/next_cursor"')
+        path = f"{e.dir}/connectors/generic.toml"
+        e.write("generic", open(path).read().replace('kind = "api_key"\nheader = "X-API-Key"', auth))
+        r = e.cli("connector", "try", "generic", "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-01T01:00:00Z", "--json")
+        assert r.returncode == 0 and json.loads(r.stdout)["windows"][0]["report"]["readings"] == 6, (what, r.stdout, r.stderr)
+        assert "k-123" not in r.stdout + r.stderr, what
+    with open(f"{e.dir}/secrets.toml", "w") as f:
+        f.write('[generic]\napi_key = "nope"\npassword = "nope"\ntoken = "nope"\n')
+    r = e.cli("connector", "try", "generic", "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-01T01:00:00Z")
+    assert r.returncode == 1 and "HTTP 401" in r.stdout, r.stdout
+
+
+@with_env
 def test_try_over_http_with_the_tokens_scope(v, e):
     generic_connector(e, v, "cursor", 'kind = "cursor"\nlimit = 50\ncursor_path = "/next_cursor"')
     srv = Server(data_dir=e.dir)

@@ -181,7 +181,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.json(401, {"error": "invalid_token"})
             return self.grdf(u.path, q)
         if u.path.startswith("/generic/"):
-            if self.headers.get("X-API-Key") != API_KEY:
+            auth = self.headers.get("Authorization", "")
+            basic = auth.startswith("Basic ") and base64.b64decode(auth[6:]).decode() == "tc:" + API_KEY
+            if API_KEY not in (self.headers.get("X-API-Key"), q.get("api_key"), auth[7:] if auth.startswith("Bearer ") else None) and not basic:
                 return self.json(401, {"message": "missing or wrong API key"})
             return self.generic(u.path.split("/")[2], q)
         self.json(404, {"error": "no route"})
