@@ -256,7 +256,14 @@ Result<ApiConnector> LoadApiConnectorFile(const std::string& path, const std::st
     TC_RETURN_IF_ERROR(r.CheckTable("response"));
     TableReader ch(r.Table("response"), "response");
     TC_RETURN_IF_ERROR(ReadChecks(ch, c.checks, c.mapping));
-    return r.Leftovers();
+    TC_RETURN_IF_ERROR(r.Leftovers());
+    if (c.meters.empty()) {
+      bool uses_meter = c.url.find("{meter}") != std::string::npos || c.body.find("{meter}") != std::string::npos ||
+                        c.module.find("{meter}") != std::string::npos;
+      for (const auto& kv : c.query) uses_meter = uses_meter || kv.second.find("{meter}") != std::string::npos;
+      if (uses_meter) return Status::InvalidArgument("{meter} is used but no meter is listed: add [[meters]] tables with id = \"...\"");
+    }
+    return Status::Ok();
   };
   Status s = body();
   if (!s.ok()) return s.WithContext("connector " + path);

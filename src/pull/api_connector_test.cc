@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace telecollect::pull {
 namespace {
@@ -82,19 +83,36 @@ TEST_F(ApiConnectorTest, RefusesWithPreciseReasons) {
   EXPECT_NE(error(base).find("chmod 600"), std::string::npos);
 }
 
-TEST_F(ApiConnectorTest, ShippedPresetsLoad) {
+TEST_F(ApiConnectorTest, ShippedPresetsLoadOnceMetersAreListed) {
   const char* src = std::getenv("TELECOLLECT_SOURCE_DIR");
   const std::string presets = std::string(src != nullptr ? src : ".") + "/presets";
   ASSERT_TRUE(std::filesystem::is_directory(presets)) << "no presets dir at " << presets;
-  const std::string secrets =
-      Write("secrets.toml",
-            "[enedis-load-curve]\nclient_secret = \"s\"\n[enedis-daily-consumption]\nclient_secret = \"s\"\n"
-            "[enedis-v5-load-curve]\nclient_secret = \"s\"\n[enedis-v5-daily-consumption]\nclient_secret = \"s\"\n"
-            "[grdf-adict]\nclient_secret = \"s\"\n",
-            0600);
-  ApiConnectorSet set = LoadApiConnectors({presets}, secrets);
+  std::string secrets_text;
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(presets)) {
+    if (e.path().extension() != ".toml") continue;
+    ++n;
+    const std::string name = e.path().stem().string();
+    secrets_text += "[" + name + "]\nclient_secret = \"s\"\n";
+  }
+  const std::string secrets = Write("secrets.toml", secrets_text, 0600);
+  // As shipped, a preset lists no meter: it says what to add.
+  ApiConnectorSet raw = LoadApiConnectors({presets}, secrets);
+  EXPECT_EQ(raw.refused.size(), static_cast<size_t>(n));
+  for (const auto& [file, why] : raw.refused) EXPECT_NE(why.find("add [[meters]]"), std::string::npos) << file << ": " << why;
+  // With a meter, every preset loads.
+  std::filesystem::create_directory(dir_ + "/connectors");
+  for (const auto& e : std::filesystem::directory_iterator(presets)) {
+    if (e.path().extension() != ".toml") continue;
+    std::ifstream in(e.path());
+    std::stringstream text;
+    text << in.rdbuf() << "\n[[meters]]\nid = \"12345678901234\"\n";
+    Write("connectors/" + e.path().filename().string(), text.str());
+  }
+  ApiConnectorSet set = LoadApiConnectors({dir_ + "/connectors"}, secrets);
   for (const auto& [file, why] : set.refused) ADD_FAILURE() << file << ": " << why;
-  EXPECT_EQ(set.connectors.size(), 5u);
+  EXPECT_EQ(set.connectors.size(), static_cast<size_t>(n));
+  EXPECT_GE(n, 5);
 }
 
 }  // namespace
