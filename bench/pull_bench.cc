@@ -18,6 +18,7 @@
 #include <simdjson.h>
 
 #include "pull/answer.h"
+#include "pull/preset_mappings.h"
 #include "store/sqlite_store.h"
 
 using namespace telecollect;
@@ -94,25 +95,9 @@ int main(int argc, char** argv) {
     grdf.push_back(GrdfMonth(w));
     grdf_bytes += grdf.back().size();
   }
-  files::Profile enedis_map = Mapping(R"(format = "json"
-records = "/grandeur/*/points"
-timezone = "Europe/Paris"
-timestamp_marks = "end"
-shift_to_start = true
-[fields]
-timestamp = "d"
-value = "v"
-unit = "../unite"
-interval = "p"
-)", true);
+  files::Profile enedis_map = Mapping(pull::kEnedisLoadCurveMapping, true);
   enedis_map.module_fixed = "enedis.12345678901234.load_curve";
-  files::Profile grdf_map = Mapping(R"(format = "ndjson"
-unit = "kWh"
-[fields]
-module = "/pce/id_pce"
-timestamp = "/consommation/date_debut_consommation"
-value = "/consommation/energie"
-)", false);
+  files::Profile grdf_map = Mapping(pull::kGrdfAdictMapping, false);
   grdf_map.skip_records_with = "/code_statut_traitement";
   pull::ResponseChecks checks;
   checks.status_paths = {"/code_statut_traitement", "/statut_restitution/code_statut_traitement"};

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pull/answer.h"
+#include "pull/preset_mappings.h"
 
 namespace {
 
@@ -23,24 +24,8 @@ struct Count final : ReadingWriter {
 files::Profile Load(const char* text, bool module_given) { return *files::LoadProfileString(text, "fuzz", module_given); }
 
 struct Shapes {
-  files::Profile enedis = Load(R"(format = "json"
-records = "/grandeur/*/points"
-timezone = "Europe/Paris"
-timestamp_marks = "end"
-shift_to_start = true
-[fields]
-timestamp = "d"
-value = "v"
-unit = "../unite"
-interval = "p"
-)", true);
-  files::Profile grdf = Load(R"(format = "ndjson"
-timestamp_format = "iso8601"
-[fields]
-module = "/pce/id_pce"
-timestamp = "/consommation/date_debut_consommation"
-value = "/consommation/energie"
-)", false);
+  files::Profile enedis = Load(pull::kEnedisLoadCurveMapping, true);
+  files::Profile grdf = Load(pull::kGrdfAdictMapping, false);
   pull::ResponseChecks checks;
   pull::Pagination paging;
   Shapes() {

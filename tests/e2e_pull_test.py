@@ -126,7 +126,7 @@ def test_enedis_load_curve_preset_across_the_autumn_dst_change(v, e):
     before = len(e.points("enedis.12345678901234.load_curve"))
     rc, out = e.run("enedis-load-curve")
     assert rc == 0, out
-    assert "12345678901234" in out and out.count("committed") <= 2, out  # the 2-day overlap only
+    assert "12345678901234" in out and 1 <= out.count("committed") <= 2, out  # the 2-day overlap only
     assert len(e.points("enedis.12345678901234.load_curve")) == before
     # The correction is older than the overlap: only a preview shows it, no run re-reads that far.
     r = e.cli("connector", "try", "enedis-load-curve", "--from", "2026-10-24", "--to", "2026-10-25", "--json")

@@ -257,7 +257,7 @@ int RunConnectorTry(const Config& config, const TryArgs& args) {
   if (!store.ok()) return Fail(store.status());
   SystemClock clock;
   const pull::PullResult r = pull::RunApiConnector(**store, *c, clock, o);
-  bool ok = r.run.message.empty() && r.run.windows_failed == 0;
+  const bool ok = r.run.status == "ok";
   if (args.json) {
     std::printf("%s\n", pull::PullResultJson(c->name, r).c_str());
   } else {

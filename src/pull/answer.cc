@@ -121,7 +121,10 @@ Status MapAnswer(std::string_view body, const files::Profile& mapping, const Res
       if (parser.parse(text).get(doc) == simdjson::SUCCESS) Inspect(doc, checks, pagination, info);
     }
     if (!info.business_error.empty()) return Status::Ok();
-    TC_ASSIGN_OR_RETURN(file, files::InputFile::FromMemory(std::string(body), "answer"));
+    // A plain answer is mapped from the text just read (no second copy); a compressed one is
+    // read again from its bytes (every part of a zip).
+    const bool plain = file->compression() == files::InputFile::Compression::kNone;
+    TC_ASSIGN_OR_RETURN(file, files::InputFile::FromMemory(plain ? std::move(text) : std::string(body), "answer"));
   }
   const int64_t rows_before = report.rows;
   TC_RETURN_IF_ERROR(files::ParseFile(*file, mapping, sink, report));

@@ -1,4 +1,5 @@
 #include "pull/answer.h"
+#include "pull/preset_mappings.h"
 
 #include <gtest/gtest.h>
 
@@ -22,17 +23,7 @@ files::Profile Mapping(const char* toml, bool module_given) {
 }
 
 TEST(MapAnswer, EnedisPointsEndStampedWithTheirOwnStep) {
-  files::Profile m = Mapping(R"(format = "json"
-records = "/grandeur/*/points"
-timezone = "Europe/Paris"
-timestamp_marks = "end"
-shift_to_start = true
-[fields]
-timestamp = "d"
-value = "v"
-unit = "../unite"
-interval = "p"
-)", true);
+  files::Profile m = Mapping(kEnedisLoadCurveMapping, true);
   m.module_fixed = "enedis.1.load_curve";
   const std::string body = R"({"idPrm":"1","grandeur":[{"grandeurMetier":"CONS","unite":"W","points":[
     {"v":"100","d":"2026-10-25 00:10:00","p":"PT10M","n":"B"},
@@ -56,12 +47,7 @@ interval = "p"
 }
 
 TEST(MapAnswer, StatusLinesAreCheckedAndSkipped) {
-  files::Profile m = Mapping(R"(format = "ndjson"
-[fields]
-module = "/pce/id_pce"
-timestamp = "/consommation/date_debut_consommation"
-value = "/consommation/energie"
-)", false);
+  files::Profile m = Mapping(kGrdfAdictMapping, false);
   m.skip_records_with = "/code_statut_traitement";
   ResponseChecks checks;
   checks.status_paths = {"/code_statut_traitement", "/statut_restitution/code_statut_traitement"};

@@ -52,7 +52,7 @@ std::string Excerpt(const std::string& body) {
 class Runner {
  public:
   Runner(store::Store& store, const ApiConnector& c, const Clock& clock, const PullOptions& o, store::RunRecord& run)
-      : store_(store), c_(c), clock_(clock), o_(o), run_(run), auth_(c, store, clock),
+      : c_(c), clock_(clock), o_(o), run_(run), auth_(c, store, clock),
         pacer_(Pacer::For(c.name, c.limits)) {}
 
   // One window, all its pages, into `buffer`.
@@ -157,7 +157,6 @@ class Runner {
     }
   }
 
-  store::Store& store_;
   const ApiConnector& c_;
   const Clock& clock_;
   const PullOptions& o_;

@@ -60,7 +60,7 @@ std::string FormatBound(EpochMs t, bool is_end, const Window& w, const files::Zo
   }
   if (f == "epoch_s") return std::to_string(t / 1000);
   if (f == "epoch_ms") return std::to_string(t);
-  if (f == "iso8601_utc") return FormatIso8601(t - ((t % 1000) + 1000) % 1000).substr(0, 19) + "Z";
+  if (f == "iso8601_utc") return FormatIso8601(t).substr(0, 19) + "Z";  // whole seconds
   const files::LocalMs local = zone.ToLocal(t);
   const time_t secs = static_cast<time_t>((local - (((local % 1000) + 1000) % 1000)) / 1000);
   std::tm tm{};
