@@ -14,6 +14,7 @@ build=(
 test=(
   libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev curl python3 sqlite3 procps
   python3-pyftpdlib python3-openssl openssh-server openssh-client openssl
+  nodejs
 )
 bench=(
   wrk nginx-light influxdb bc sqlite3 python3
@@ -34,6 +35,11 @@ done
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# npm (Adeunis's codec library, the reference of the Adeunis decoder tests):
+# some nodejs builds carry their own npm, Debian's is a package of its own.
+for g in "${groups[@]}"; do
+  if [ "$g" = test ] && ! command -v npm >/dev/null; then missing+=(npm); fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

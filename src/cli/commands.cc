@@ -192,6 +192,68 @@ int RunRedecode(const Config& config, const RedecodeArgs& a) {
   return kExitOk;
 }
 
+namespace {
+
+struct BatchPayload {
+  Bytes bytes;
+  std::optional<int> fport;
+  std::string hex;
+};
+
+// Reads `HEX[,FPORT]` lines (blank lines, `#` comments and a `payload,fport`
+// header skipped); the first bad line is an error naming it.
+Result<std::vector<BatchPayload>> ReadPayloadLines(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + file);
+  std::vector<BatchPayload> out;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty() || line[0] == '#' || (number == 1 && line.rfind("payload", 0) == 0)) continue;
+    const auto where = [&](const std::string& what) {
+      return Status::InvalidArgument(file + ":" + std::to_string(number) + ": " + what);
+    };
+    BatchPayload p;
+    const size_t comma = line.find(',');
+    p.hex = line.substr(0, comma);
+    auto bytes = DecodeHex(p.hex);
+    if (!bytes.ok()) return where("payload: " + bytes.status().message());
+    p.bytes = std::move(bytes).value();
+    if (comma != std::string::npos) {
+      const std::string port = line.substr(comma + 1);
+      int value = -1;
+      const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+      if (ec != std::errc() || end != port.data() + port.size() || value < 0 || value > 255) {
+        return where("fport: \"" + port + "\" is not a number from 0 to 255");
+      }
+      p.fport = value;
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// One JSON line per payload; exit 0 when every payload decoded.
+int DecodeBatch(const decode::DeviceType& type, const DecodeArgs& a) {
+  auto payloads = ReadPayloadLines(a.payloads);
+  if (!payloads.ok()) return Fail(payloads.status());
+  size_t failed = 0;
+  for (const auto& p : *payloads) {
+    bool ok = false;
+    const std::string report = decode::DecodeReportJson(type, p.bytes, p.fport, a.deviceid, &ok);
+    failed += !ok;
+    JsonWriter w;
+    w.BeginObject().Key("payload").String(p.hex).Key("fport");
+    if (p.fport) w.Int(*p.fport); else w.Null();
+    w.Key("result").Raw(report).EndObject();
+    std::printf("%s\n", w.Take().c_str());
+  }
+  std::fprintf(stderr, "%zu payloads, %zu decoded, %zu failed\n", payloads->size(), payloads->size() - failed, failed);
+  return failed == 0 ? kExitOk : kExitUsage;
+}
+
+}  // namespace
+
 int RunDecode(const Config& config, const DecodeArgs& a) {
   if ((!a.devicetype.empty()) + (!a.spec.empty()) + (!a.script.empty()) != 1) {
     return Fail(Status::InvalidArgument("decode needs exactly one of --devicetype, --spec or --script"));
@@ -241,6 +303,7 @@ int RunDecode(const Config& config, const DecodeArgs& a) {
     type = registry->Find(a.devicetype);
     if (!type) return Fail(Status::NotFound("no active decoder for device type \"" + a.devicetype + "\""));
   }
+  if (!a.payloads.empty()) return DecodeBatch(*type, a);
   if (!bytes) return Fail(Status::InvalidArgument("--payload is required"));
   bool ok = false;
   std::printf("%s\n", decode::DecodeReportJson(*type, *bytes, a.fport, a.deviceid, &ok).c_str());

@@ -49,6 +49,7 @@ int RunRedecode(const Config& config, const RedecodeArgs& args);
 
 struct DecodeArgs {
   std::string devicetype, spec, script, payload;
+  std::string payloads;  // a file of payloads, one `HEX[,FPORT]` per line
   std::optional<int> fport;
   std::string deviceid = "DEVICE";
 };

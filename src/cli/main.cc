@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
   decode->add_option("--script", da.script, "a vendor's decodeUplink .js file to try as it is");
   decode->add_option("--payload", da.payload, "payload in hex");
   decode->add_option("--fport", fport, "LoRaWAN fPort");
+  decode->add_option("--payloads", da.payloads,
+                     "a file of payloads, one HEX[,FPORT] per line: one JSON line each (payload, fport, result)");
   decode->add_option("--deviceid", da.deviceid, "device id used to name modules");
 
   auto* decoders = app.add_subcommand("decoders", "load every decoder directory and report what is active or refused");
