@@ -1,7 +1,9 @@
 // bench/decode_bench: frames/s of one decoder per kind on a typical sensor
-// payload, single thread, in one run: native (Elsys ERS CO2), declarative
-// (Dragino LHT65 spec), script (the same LHT65 layout in JavaScript, SpiderMonkey),
-// and, when `node` is on PATH, the same JavaScript in a plain Node (V8) loop.
+// payload, single thread, in one run, all on the same Dragino LHT65 frame:
+// native (C++), declarative (docs/examples/dragino-lht65.toml), script (the
+// same layout in JavaScript, SpiderMonkey), and, when `node` is on PATH, the
+// same JavaScript in a plain Node (V8) loop; then two more native decoders
+// (Elsys ERS CO2, Netvox R718A) for scale.
 //   decode_bench [source_dir=.] [seconds_per_case=2] [only=native|declarative|script]
 #include <chrono>
 #include <cstdio>
@@ -10,8 +12,10 @@
 #include <sstream>
 #include <string>
 
+#include "decode/device_type.h"
+#include "decode/native/dragino_lht65.h"
 #include "decode/native/elsys.h"
-#include "decode/registry.h"
+#include "decode/native/netvox.h"
 #include "decode/script/script_decoder.h"
 
 using namespace telecollect;
@@ -49,20 +53,28 @@ int main(int argc, char** argv) {
   const Bytes elsys = *DecodeHex("0100e202290400270506060308");
   const Bytes lht65 = *DecodeHex("cbf60b0d0376010add7fff");
 
-  ElsysDecoder native;
-  DecoderRegistry registry;
-  registry.LoadDirectories({src + "/decoders"});
-  auto declarative = registry.Find("dragino-lht65");
+  const Bytes netvox_frame = *DecodeHex("010b012409ea1a90000000");
+  DraginoLht65Decoder native;
+  ElsysDecoder elsys_decoder;
+  NetvoxDecoder netvox;
+  std::ifstream spec_file(src + "/docs/examples/dragino-lht65.toml");
+  std::ostringstream spec;
+  spec << spec_file.rdbuf();
+  auto declarative = LoadDeclarativeSpec(spec.str(), "dragino-lht65.toml");
   std::ifstream in(src + "/bench/lht65_decoder.js");
   std::ostringstream js;
   js << in.rdbuf();
   ScriptDecoder script(js.str(), "lht65_decoder.js", {});
-  if (!declarative || !script.Check().ok()) {
+  if (!declarative.ok() || !script.Check().ok()) {
     std::fprintf(stderr, "decoders missing: run from the source directory\n");
     return 1;
   }
   std::printf("decode: frames/s, one thread, %.0f s per case\n", seconds);
-  if (want("native")) std::printf("  native      elsys (ERS CO2, 13 B)   %12.0f\n", Rate(native, elsys, 1, seconds));
+  if (want("native")) {
+    std::printf("  native      dragino-lht65 (11 B)    %12.0f\n", Rate(native, lht65, 2, seconds));
+    std::printf("  native      elsys ERS CO2 (13 B)    %12.0f\n", Rate(elsys_decoder, elsys, 1, seconds));
+    std::printf("  native      netvox R718A (11 B)     %12.0f\n", Rate(netvox, netvox_frame, 6, seconds));
+  }
   if (want("declarative")) {
     std::printf("  declarative dragino-lht65 (11 B)    %12.0f\n", Rate(*declarative->decoder, lht65, 2, seconds));
   }

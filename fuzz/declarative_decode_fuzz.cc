@@ -1,4 +1,4 @@
-// Decodes arbitrary payloads with every shipped declarative decoder.
+// Decodes arbitrary payloads with every shipped decoder (native and declarative specs).
 // First byte: fPort (0xFF = none); the rest: the payload.
 #include <cmath>
 #include <cstdint>

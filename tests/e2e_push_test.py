@@ -218,7 +218,7 @@ class PushEndToEnd(unittest.TestCase):
         r = self.server.request("POST", "/v1/devicetypes/dragino-lht65/decode", json.dumps({"payload": "cbf6", "fport": 9}),
                                 {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
         self.assertEqual(r.status, 422, r.body)
-        self.assertIn("no layout matches", r.json()["errors"][0])
+        self.assertIn("fPort 9 is not the LHT65", r.json()["errors"][0])
         r = self.server.request("POST", "/v1/devicetypes/nope/decode", json.dumps({"payload": "00"}),
                                 {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
         self.assertEqual(r.status, 404, r.body)

@@ -1,8 +1,10 @@
 #include "decode/native/native_types.h"
 
 #include "decode/native/adeunis.h"
+#include "decode/native/dragino_lht65.h"
 #include "decode/native/elsys.h"
 #include "decode/native/milesight.h"
+#include "decode/native/netvox.h"
 
 namespace telecollect::decode {
 namespace {
@@ -96,6 +98,45 @@ std::vector<DeviceType> NativeDeviceTypes() {
     out.push_back(std::move(t));
   }
   AddAdeunisTypes(out);
+  {
+    DeviceType t;
+    t.name = "dragino-lht65";
+    t.description = "Dragino LHT65 temperature/humidity sensor and its external probes (native)";
+    t.origin = "native:dragino-lht65";
+    t.aliases = {"lht65"};
+    t.decoder = std::make_shared<DraginoLht65Decoder>();
+    // Dragino's published example, then the probe unplugged and a negative temperature.
+    t.tests.push_back({2, *DecodeHex("cbf60b0d0376010add7fff"),
+                       {{"battery_voltage", 3.062}, {"battery_status", 3}, {"temperature", 28.29}, {"humidity", 88.6},
+                        {"ext_temperature", 27.81}}, ""});
+    t.tests.push_back({2, *DecodeHex("cbf60b0d0376017fff7fff"),
+                       {{"battery_voltage", 3.062}, {"battery_status", 3}, {"temperature", 28.29}, {"humidity", 88.6}}, ""});
+    t.tests.push_back({2, *DecodeHex("0bb8ff380258000000ffff"),
+                       {{"battery_voltage", 3.0}, {"battery_status", 0}, {"temperature", -2.0}, {"humidity", 60.0}}, ""});
+    t.tests.push_back({42, *DecodeHex("cbf60b0d0376010add7fff"), {}, "fPort 42 is not"});
+    t.tests.push_back({2, *DecodeHex("cbf60b0d03"), {}, "11 bytes, got 5"});
+    out.push_back(std::move(t));
+  }
+  {
+    DeviceType t;
+    t.name = "netvox";
+    t.description = "Netvox R711/R718/R311/R312/R72x/RA07/R602A/R809A/R816B/RB02I/RB11E families (native)";
+    t.origin = "native:netvox";
+    for (int b = 0; b < 256; ++b) {
+      const std::string_view model = NetvoxDecoder::ModelName(static_cast<uint8_t>(b));
+      if (model.empty()) continue;
+      std::string alias = "netvox-" + NormalizeDeviceType(model);
+      if (alias != "netvox-r718a") t.aliases.push_back(std::move(alias));  // decoders/netvox-r718a.toml
+    }
+    t.decoder = std::make_shared<NetvoxDecoder>();
+    // Netvox's published examples.
+    t.tests.push_back({6, *DecodeHex("0101011e09ea1a90000000"), {{"Volt", 3}, {"Temp", 25.38}, {"Humi", 68}}, ""});
+    t.tests.push_back({6, *DecodeHex("0105097803e8fce803e800"),
+                       {{"Volt", 12}, {"NTU", 100}, {"TempNTU", -7.92}, {"EC5SoildHumi", 10}}, ""});
+    t.tests.push_back({7, *DecodeHex("8101000000000000000000"), {}, ""});
+    t.tests.push_back({6, *DecodeHex("01ff011e"), {}, "unknown Netvox device type 0xff"});
+    out.push_back(std::move(t));
+  }
   return out;
 }
 
