@@ -5,6 +5,8 @@
 #include "decode/native/elsys.h"
 #include "decode/native/milesight.h"
 #include "decode/native/netvox.h"
+#include "decode/native/nexelec.h"
+#include "decode/native/watteco.h"
 
 namespace telecollect::decode {
 namespace {
@@ -135,6 +137,62 @@ std::vector<DeviceType> NativeDeviceTypes() {
                        {{"Volt", 12}, {"NTU", 100}, {"TempNTU", -7.92}, {"EC5SoildHumi", 10}}, ""});
     t.tests.push_back({7, *DecodeHex("8101000000000000000000"), {}, ""});
     t.tests.push_back({6, *DecodeHex("01ff011e"), {}, "unknown Netvox device type 0xff"});
+    out.push_back(std::move(t));
+  }
+  {
+    DeviceType t;
+    t.name = "watteco";
+    t.description = "nke Watteco standard reports (Temp'O, HygroTemp'O, VAQA'O, Clim'O, Pulse Senso, Flash'O, Ventil'O...) (native)";
+    t.origin = "native:watteco";
+    t.aliases = {"nke-watteco", "watteco-temp-o", "watteco-hygrotemp-o", "watteco-vaqa-o", "watteco-vaqa-o-lt",
+                 "watteco-clim-o", "watteco-pulse-senso", "watteco-flash-o", "watteco-ventil-o", "watteco-move-o"};
+    t.decoder = std::make_shared<WattecoDecoder>();
+    // Watteco's published examples.
+    t.tests.push_back({125, *DecodeHex("110A04020000290998"), {{"temperature", 24.56}}, ""});
+    t.tests.push_back({125, *DecodeHex("110a04050000211111"), {{"humidity", 43.69}}, ""});
+    t.tests.push_back({125, *DecodeHex("110a000f04022311111111"), {{"index", 286331153}}, ""});
+    t.tests.push_back({125, *DecodeHex("110a00500006410501040DAC04"), {{"disposable_battery_voltage", 3.5}}, ""});
+    t.tests.push_back({125, *DecodeHex("310A000C00553944f5e000"), {{"analog_ep1", 1967}}, ""});
+    t.tests.push_back({125, *DecodeHex("1107000f00000402"), {}, ""});
+    t.tests.push_back({125, *DecodeHex("100000"), {}, "batch (compressed) reports"});
+    out.push_back(std::move(t));
+  }
+  {
+    DeviceType t;
+    t.name = "nexelec-carbon";
+    t.description = "Nexelec Insafe+ Carbon CO2/temperature/humidity (native)";
+    t.origin = "native:nexelec-carbon";
+    t.aliases = {"nexelec-insafe-carbon", "insafe-carbon"};
+    t.decoder = std::make_shared<NexelecDecoder>(NexelecDecoder::Model::kCarbon);
+    t.tests.push_back({1, *DecodeHex("72286e5a2a4003"),
+                       {{"co2", 800}, {"temperature", 22}, {"humidity", 45}, {"iaq_global", 1}, {"iaq_co2", 1},
+                        {"iaq_dryness", 0}, {"iaq_mould", 0}, {"iaq_dust_mites", 0}}, ""});
+    t.tests.push_back({1, *DecodeHex("751e6450236955296f5b14"), {{"co2", 820}, {"temperature", 22.2}, {"humidity", 45.5}}, ""});
+    t.tests.push_back({1, *DecodeHex("773c50"), {{"co2", 1200}, {"co2_threshold_1", 1}, {"co2_threshold_2", 0}}, ""});
+    t.tests.push_back({1, *DecodeHex("7228"), {}, "needs 7 bytes, got 2"});
+    out.push_back(std::move(t));
+  }
+  {
+    DeviceType t;
+    t.name = "nexelec-origin";
+    t.description = "Nexelec Insafe+ Origin smoke alarm with temperature/humidity (native)";
+    t.origin = "native:nexelec-origin";
+    t.aliases = {"nexelec-insafe-origin", "insafe-origin"};
+    t.decoder = std::make_shared<NexelecDecoder>(NexelecDecoder::Model::kOrigin);
+    t.tests.push_back({1, *DecodeHex("a20500506bad00"),
+                       {{"iaq_global", 0}, {"iaq_dryness", 1}, {"iaq_mould", 2}, {"iaq_dust_mites", 0},
+                        {"temperature", 21.5}, {"humidity", 45}}, ""});
+    t.tests.push_back({1, *DecodeHex("a205fe50ffff80"), {{"iaq_dryness", 1}, {"iaq_mould", 2}, {"iaq_dust_mites", 0}}, ""});
+    t.tests.push_back({1, *DecodeHex("a203800c20"),
+                       {{"smoke_alarm", 1}, {"smoke_alarm_hush", 0}, {"smoke_test", 0}, {"maintenance_alarm", 0},
+                        {"humidity_alarm", 0}, {"temperature_alarm", 0}}, ""});
+    t.tests.push_back({1, *DecodeHex("a2044a5f7369466e5a00"),
+                       {{"iaq_global", 2}, {"temperature_min", 19}, {"temperature_max", 23}, {"temperature_mean", 21},
+                        {"humidity_min", 35}, {"humidity_max", 55}, {"humidity_mean", 45}}, ""});
+    t.tests.push_back({1, *DecodeHex("a20001027600c8be4000055182a00064000000"),
+                       {{"remaining_lifetime", 118}, {"smoke_sensor_fault", 0}, {"temperature_humidity_sensor_fault", 0},
+                        {"battery1_voltage", 3.0}, {"battery2_voltage", 2.95}, {"battery_level", 1}}, ""});
+    t.tests.push_back({1, *DecodeHex("a3050000"), {}, "not an Insafe+ Origin frame"});
     out.push_back(std::move(t));
   }
   return out;
