@@ -12,6 +12,7 @@
 #include "decode/decode_frame.h"
 #include "decode/decode_report.h"
 #include "decode/script/script_factory.h"
+#include "push/decoder_catalog.h"
 #include "push/device_csv.h"
 #include "push/redecode.h"
 #include "store/sqlite_store.h"
@@ -184,6 +185,9 @@ int RunRedecode(const Config& config, const RedecodeArgs& a) {
   for (const auto& [file, why] : report.rejected) std::fprintf(stderr, "decoder refused: %s\n", why.c_str());
   auto db = OpenStore(config);
   if (!db.ok()) return Fail(db.status());
+  auto versions = push::LoadActiveDecoderVersions(**db, registry);  // each tenant's uploaded versions
+  if (!versions.ok()) return Fail(versions.status());
+  for (const auto& p : *versions) std::fprintf(stderr, "decoder version refused: %s\n", p.c_str());
   auto r = push::Redecode(**db, registry, filter);
   if (!r.ok()) return Fail(r.status());
   std::printf("%s%zu frames scanned: %zu decoded, %zu still without decoder, %zu failed; %zu measurements written\n",
@@ -300,7 +304,18 @@ int RunDecode(const Config& config, const DecodeArgs& a) {
   } else {
     auto registry = MakeRegistry(config);
     registry->LoadDirectories(config.DecoderDirs());
-    type = registry->Find(a.devicetype);
+    if (!a.tenant.empty() || !a.env.empty()) {
+      // The decoder that applies to that tenant and env's frames: its uploaded version first.
+      auto scope = ScopeFrom(a.tenant, a.env);
+      if (!scope.ok()) return Fail(scope.status());
+      auto db = OpenStore(config);
+      if (!db.ok()) return Fail(db.status());
+      auto versions = push::LoadActiveDecoderVersions(**db, *registry);
+      if (!versions.ok()) return Fail(versions.status());
+      type = registry->Find(*scope, a.devicetype);
+    } else {
+      type = registry->Find(a.devicetype);
+    }
     if (!type) return Fail(Status::NotFound("no active decoder for device type \"" + a.devicetype + "\""));
   }
   if (!a.payloads.empty()) return DecodeBatch(*type, a);

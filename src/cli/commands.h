@@ -50,11 +50,22 @@ int RunRedecode(const Config& config, const RedecodeArgs& args);
 struct DecodeArgs {
   std::string devicetype, spec, script, payload;
   std::string payloads;  // a file of payloads, one `HEX[,FPORT]` per line
+  std::string tenant, env;  // with --devicetype: the decoder that applies to this scope's frames
   std::optional<int> fport;
   std::string deviceid = "DEVICE";
 };
 int RunDecode(const Config& config, const DecodeArgs& args);
 int RunDecodersCheck(const Config& config);
+
+// Decoder versions per tenant and env (decoder_commands.cc).
+struct DecoderVersionArgs {
+  std::string tenant, env, devicetype, version, spec, script;
+  bool activate = false;  // upload: make it active at once
+  bool none = false;      // activate: no version active (the shared decoder applies)
+};
+int RunDecoderUpload(const Config& config, const DecoderVersionArgs& args);
+int RunDecoderVersions(const Config& config, const DecoderVersionArgs& args);
+int RunDecoderActivate(const Config& config, const DecoderVersionArgs& args);
 
 struct DeviceArgs {
   std::string tenant, env, deviceid, devicetype, label, module, prefix, file;

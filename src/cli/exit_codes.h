@@ -15,7 +15,8 @@ inline int ExitCodeFor(const Status& s) {
   switch (s.code()) {
     case StatusCode::kOk: return kExitOk;
     case StatusCode::kInvalidArgument:
-    case StatusCode::kUnsupported: return kExitUsage;
+    case StatusCode::kUnsupported:
+    case StatusCode::kAlreadyExists: return kExitUsage;
     case StatusCode::kNotFound: return kExitNotFound;
     default: return kExitFailure;
   }

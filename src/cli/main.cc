@@ -76,8 +76,28 @@ int main(int argc, char** argv) {
   decode->add_option("--payloads", da.payloads,
                      "a file of payloads, one HEX[,FPORT] per line: one JSON line each (payload, fport, result)");
   decode->add_option("--deviceid", da.deviceid, "device id used to name modules");
+  decode->add_option("--tenant", da.tenant, "with --devicetype: the decoder this tenant's frames get (its uploaded version first)");
+  decode->add_option("--env", da.env, "with --tenant: preprod or prod");
 
-  auto* decoders = app.add_subcommand("decoders", "load every decoder directory and report what is active or refused");
+  auto* decoders = app.add_subcommand("decoders",
+                                      "without a subcommand: load every decoder directory and report what is active or "
+                                      "refused; upload, versions, activate: decoder versions per tenant and env");
+  DecoderVersionArgs dva;
+  auto* decoders_upload = decoders->add_subcommand("upload", "store a decoder version (its vectors must pass) for a tenant and env");
+  auto* decoders_versions = decoders->add_subcommand("versions", "list the uploaded decoder versions of a tenant and env (CSV)");
+  auto* decoders_activate = decoders->add_subcommand("activate", "make one uploaded version the active decoder of its device type");
+  for (auto* sub : {decoders_upload, decoders_versions, decoders_activate}) {
+    sub->add_option("--tenant", dva.tenant, "tenant")->required();
+    sub->add_option("--env", dva.env, "preprod or prod")->required();
+  }
+  decoders_upload->add_option("spec", dva.spec, "the spec (TOML, docs/decoders.md), with its [[test]] vectors")->required();
+  decoders_upload->add_option("--script", dva.script, "the .js file of a script decoder (kind = \"script\")");
+  decoders_upload->add_option("--devicetype", dva.devicetype, "refuse the spec unless it is for this device type");
+  decoders_upload->add_flag("--activate", dva.activate, "make it the active version at once");
+  decoders_versions->add_option("--devicetype", dva.devicetype, "only this device type");
+  decoders_activate->add_option("--devicetype", dva.devicetype, "device type")->required();
+  decoders_activate->add_option("--version", dva.version, "the version to activate");
+  decoders_activate->add_flag("--none", dva.none, "leave no uploaded version active (the shared decoder applies again)");
 
   DeviceArgs dv;
   auto* device = app.add_subcommand("device", "the device registry: device id → device type, label, module naming");
@@ -162,6 +182,9 @@ int main(int argc, char** argv) {
       if (fport >= 0) da.fport = fport;
       return RunDecode(config, da);
     }
+    if (*decoders_upload) return RunDecoderUpload(config, dva);
+    if (*decoders_versions) return RunDecoderVersions(config, dva);
+    if (*decoders_activate) return RunDecoderActivate(config, dva);
     if (*decoders) return RunDecodersCheck(config);
     if (*device_set) return RunDeviceSet(config, dv);
     if (*device_list) return RunDeviceList(config, dv);

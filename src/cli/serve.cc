@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "files/connector.h"
+#include "push/decoder_catalog.h"
 #include "push/auth.h"
 #include "pull/http_client.h"
 #include "pull/pull_run.h"
@@ -65,6 +66,16 @@ int RunServe(Config config, const ServeArgs& args) {
   std::unique_ptr<decode::DecoderRegistry> registry_ptr = MakeRegistry(config);
   decode::DecoderRegistry& registry = *registry_ptr;
   LogDecoderReport(registry.LoadDirectories(config.DecoderDirs()));
+  std::string active_versions;  // signature of the decoder versions active in the store
+  auto refresh_versions = [&] {
+    auto problems = push::LoadActiveDecoderVersions(*db, registry, &active_versions);
+    if (!problems.ok()) {
+      LogWarn("decoder_versions_unreadable", {{"error", problems.status().message()}});
+      return;
+    }
+    for (const auto& p : *problems) LogWarn("decoder_version_refused", {{"reason", p}});
+  };
+  refresh_versions();
 
   store::GroupCommitter committer(
       *db, config.store.queue_capacity, config.store.max_group_rows,
@@ -97,12 +108,21 @@ int RunServe(Config config, const ServeArgs& args) {
 
   std::atomic<bool> stopping{false};
   std::thread reloader([&] {
+    const int64_t refresh_ms = std::max<int64_t>(config.decoders.refresh_ms, 100);
+    timespec every{static_cast<time_t>(refresh_ms / 1000), static_cast<long>(refresh_ms % 1000) * 1000000};
     while (true) {
-      int sig = 0;
-      if (sigwait(&hup, &sig) != 0) continue;
+      // Wakes on SIGHUP (reload everything) or every decoders.refresh (decoder
+      // versions activated by another process on this store).
+      const int sig = sigtimedwait(&hup, nullptr, &every);
       if (stopping) return;
+      if (sig != SIGHUP) {
+        refresh_versions();
+        continue;
+      }
       LogInfo("decoders_reload");
       LogDecoderReport(registry.LoadDirectories(config.DecoderDirs()));
+      active_versions.clear();
+      refresh_versions();
       if (config.files.scheduler) LoadConnectorsInto(config, scheduler);
     }
   });

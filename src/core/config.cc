@@ -64,6 +64,7 @@ Status FillConfig(const toml::table& root, Config& c) {
     TC_RETURN_IF_ERROR(r.StringArray("dirs", c.decoders.dirs));
     TC_RETURN_IF_ERROR(r.Duration("script_timeout", c.decoders.script_timeout_ms));
     TC_RETURN_IF_ERROR(r.Integer("script_heap_mb", c.decoders.script_heap_mb, 8));
+    TC_RETURN_IF_ERROR(r.Duration("refresh", c.decoders.refresh_ms));
     TC_RETURN_IF_ERROR(r.Leftovers());
   }
   {

@@ -42,6 +42,7 @@ struct DecoderOptions {
   std::vector<std::string> dirs = {"decoders"};
   int64_t script_timeout_ms = 100;   // [decoders] script_timeout: per JavaScript decodeUplink call
   int64_t script_heap_mb = 64;       // [decoders] script_heap_mb: JavaScript heap per worker thread
+  int64_t refresh_ms = 10000;        // [decoders] refresh: how often serve looks for decoder versions activated elsewhere
 };
 
 struct AuthOptions {

@@ -15,6 +15,7 @@ enum class StatusCode {
   kUnauthenticated,    // no or unknown credentials (401)
   kPermissionDenied,   // credentials valid, scope wrong (403)
   kNotFound,           // (404)
+  kAlreadyExists,      // the same key holds other content (409)
   kUnsupported,        // e.g. media type or source not handled (415)
   kResourceExhausted,  // queue full, body too large (429/503/413 by context)
   kUnavailable,        // shutting down, storage temporarily unavailable (503)
@@ -36,6 +37,7 @@ class [[nodiscard]] Status {
   static Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
   static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
+  static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }

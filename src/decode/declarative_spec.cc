@@ -233,7 +233,8 @@ Result<TestVector> ParseTest(const toml::table& t, const std::string& where) {
 Status ParseVariants(const toml::table& root, const std::string& origin, DeviceType& dt);
 Status ParseTests(const toml::table& root, const std::string& origin, DeviceType& dt);
 
-Status ParseSpec(const toml::table& root, const std::string& origin, const ScriptFactory& scripts, DeviceType& dt) {
+Status ParseSpec(const toml::table& root, const std::string& origin, const ScriptFactory& scripts,
+                 const std::string* script_text, DeviceType& dt) {
   TC_RETURN_IF_ERROR(OnlyKeys(root, {"devicetype", "description", "vendor", "model", "version", "module", "reference",
                                      "kind", "aliases", "script", "variant", "test"}, origin));
   if (const toml::node* a = root.get("aliases")) {
@@ -266,14 +267,26 @@ Status ParseSpec(const toml::table& root, const std::string& origin, const Scrip
     if (script.empty()) return Status::InvalidArgument(origin + ": \"script\" (the .js file) is required");
     if (!scripts) return Status::Unsupported(origin + ": script decoders are not available here");
     const std::filesystem::path path = std::filesystem::path(origin).parent_path() / script;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::InvalidArgument(origin + ": cannot read script " + path.string());
-    std::ostringstream source;
-    source << in.rdbuf();
-    auto decoder = scripts(source.str(), path.string());
+    std::string source;
+    if (script_text) {
+      if (script_text->empty()) {
+        return Status::InvalidArgument(origin + ": a script decoder (script = \"" + script + "\"): send the script with the spec");
+      }
+      source = *script_text;
+    } else {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return Status::InvalidArgument(origin + ": cannot read script " + path.string());
+      std::ostringstream text;
+      text << in.rdbuf();
+      source = text.str();
+    }
+    auto decoder = scripts(source, path.string());
     if (!decoder.ok()) return decoder.status();
     dt.decoder = std::move(decoder).value();
   } else {
+    if (script_text && !script_text->empty()) {
+      return Status::InvalidArgument(origin + ": a declarative spec (no kind = \"script\") takes no script");
+    }
     TC_RETURN_IF_ERROR(ParseVariants(root, origin, dt));
   }
   return ParseTests(root, origin, dt);
@@ -314,11 +327,11 @@ Status ParseTests(const toml::table& root, const std::string& origin, DeviceType
 }  // namespace
 
 Result<DeviceType> LoadDeclarativeSpec(const std::string& text, const std::string& origin,
-                                       const ScriptFactory& scripts) {
+                                       const ScriptFactory& scripts, const std::string* script_text) {
   DeviceType dt;
   try {
     toml::table root = toml::parse(text, origin);
-    TC_RETURN_IF_ERROR(ParseSpec(root, origin, scripts, dt));
+    TC_RETURN_IF_ERROR(ParseSpec(root, origin, scripts, script_text, dt));
   } catch (const toml::parse_error& e) {
     return Status::InvalidArgument(origin + ":" + std::to_string(e.source().begin.line) + ":" +
                                    std::to_string(e.source().begin.column) + ": " + std::string(e.description()));

@@ -2,7 +2,8 @@
 
 namespace telecollect::decode {
 
-FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Frame& frame, std::string_view module_template) {
+FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Scope& scope, const Frame& frame,
+                          std::string_view module_template) {
   FrameDecoding out;
   if (frame.encrypted) {
     out.status = DecodeStatus::kFailed;
@@ -13,7 +14,7 @@ FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Frame& frame, s
     out.reason = "no device type";
     return out;
   }
-  auto type = registry.Find(frame.device_type);
+  auto type = registry.Find(scope, frame.device_type);
   if (!type) {
     out.reason = "no decoder for device type \"" + frame.device_type + "\"";
     return out;

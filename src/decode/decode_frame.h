@@ -14,7 +14,9 @@ struct FrameDecoding {
   std::vector<Measurement> measurements;
 };
 // `module_template`, when not empty, overrides the device type's (a device
-// registered with its own module naming).
-FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Frame& frame, std::string_view module_template = {});
+// registered with its own module naming). A decoder version activated for the
+// frame's `scope` comes before the shared one.
+FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Scope& scope, const Frame& frame,
+                          std::string_view module_template = {});
 
 }  // namespace telecollect::decode

@@ -49,8 +49,10 @@ using ScriptFactory =
 // layouts) or `kind = "script"` with `script = "file.js"` (path relative to
 // the spec, built by `scripts`; refused when that is empty). Errors name the
 // file, the variant/field index and the key. Does not run the test vectors.
+// `script_text`, when given, is the script itself (an uploaded decoder) instead
+// of the file the spec names.
 Result<DeviceType> LoadDeclarativeSpec(const std::string& toml_text, const std::string& origin,
-                                       const ScriptFactory& scripts = {});
+                                       const ScriptFactory& scripts = {}, const std::string* script_text = nullptr);
 
 // Runs every test vector; the error lists each failing vector by index.
 Status RunTestVectors(const DeviceType& type);

@@ -25,6 +25,57 @@ std::shared_ptr<const DeviceType> DecoderRegistry::Find(std::string_view device_
   return it->second;
 }
 
+namespace {
+
+std::string ScopedKey(const Scope& scope, std::string_view name) {
+  std::string key = scope.tenant;
+  key += '\0';
+  key += EnvName(scope.env);
+  key += '\0';
+  key += name;
+  return key;
+}
+
+}  // namespace
+
+std::shared_ptr<const DeviceType> DecoderRegistry::Find(const Scope& scope, std::string_view device_type) const {
+  std::shared_ptr<const Table> scoped;
+  {
+    std::lock_guard lock(mutex_);
+    scoped = scoped_;
+  }
+  if (!scoped->empty()) {
+    auto it = scoped->find(ScopedKey(scope, device_type));
+    if (it == scoped->end()) it = scoped->find(ScopedKey(scope, NormalizeDeviceType(device_type)));
+    if (it != scoped->end()) return it->second;
+  }
+  return Find(device_type);
+}
+
+void DecoderRegistry::ReplaceScoped(const std::vector<ScopedType>& types) {
+  auto scoped = std::make_shared<Table>();
+  for (const ScopedType& t : types) (*scoped)[ScopedKey(t.scope, t.type->name)] = t.type;
+  for (const ScopedType& t : types) {
+    for (const auto& alias : t.type->aliases) scoped->emplace(ScopedKey(t.scope, alias), t.type);
+  }
+  std::lock_guard lock(mutex_);
+  scoped_ = std::move(scoped);
+}
+
+std::vector<DecoderRegistry::ScopedType> DecoderRegistry::ScopedTypes(const Scope& scope) const {
+  std::shared_ptr<const Table> scoped;
+  {
+    std::lock_guard lock(mutex_);
+    scoped = scoped_;
+  }
+  std::vector<ScopedType> out;
+  const std::string prefix = ScopedKey(scope, "");
+  for (auto it = scoped->lower_bound(prefix); it != scoped->end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    if (it->first.substr(prefix.size()) == it->second->name) out.push_back({scope, it->second});
+  }
+  return out;
+}
+
 LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs) {
   namespace fs = std::filesystem;
   LoadReport report;

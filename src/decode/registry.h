@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/model.h"
 #include "decode/device_type.h"
 
 namespace telecollect::decode {
@@ -29,6 +30,18 @@ class DecoderRegistry {
 
   // Null when no active decoder has that (normalised) name.
   std::shared_ptr<const DeviceType> Find(std::string_view device_type) const;
+  // The same for frames of one tenant and env: a decoder version uploaded and
+  // activated for that scope comes first, then the shared table.
+  std::shared_ptr<const DeviceType> Find(const Scope& scope, std::string_view device_type) const;
+
+  // Decoder versions uploaded per scope (tenant and env), as activated in the store.
+  struct ScopedType {
+    Scope scope;
+    std::shared_ptr<const DeviceType> type;
+  };
+  // Replaces every scoped decoder at once (names and aliases).
+  void ReplaceScoped(const std::vector<ScopedType>& types);
+  std::vector<ScopedType> ScopedTypes(const Scope& scope) const;
 
   // Replaces the table by every *.toml spec found in `dirs` (in order; a later
   // directory overrides an earlier one). A spec that fails to parse or whose
@@ -39,11 +52,15 @@ class DecoderRegistry {
   Status Activate(DeviceType type);
 
   std::shared_ptr<const Table> Snapshot() const;
+  // Builds script decoders (may be empty: then script specs are refused).
+  const ScriptFactory& scripts() const { return scripts_; }
 
  private:
   const ScriptFactory scripts_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Table> table_ = std::make_shared<Table>();  // guarded by mutex_
+  // Key: tenant '\0' env '\0' name (or alias).
+  std::shared_ptr<const Table> scoped_ = std::make_shared<Table>();  // guarded by mutex_
 };
 
 }  // namespace telecollect::decode

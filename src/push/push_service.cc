@@ -62,7 +62,7 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
     }
     if (f.device_type.empty()) f.device_type = route.default_device_type;
     f.device_type = decode::NormalizeDeviceType(f.device_type);
-    decode::FrameDecoding d = decode::DecodeFrame(registry_, f, module_template);
+    decode::FrameDecoding d = decode::DecodeFrame(registry_, scope, f, module_template);
     batch.frames.push_back({std::move(f), d.status, std::move(d.reason), std::move(d.measurements)});
   }
   std::vector<DecodeStatus> statuses;

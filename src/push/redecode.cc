@@ -39,7 +39,7 @@ Result<RedecodeReport> Redecode(store::Store& store, const decode::DecoderRegist
             if (frame.device_type.empty()) frame.device_type = device->device_type;
             module_template = std::move(device->module_template);
           }
-          decode::FrameDecoding d = decode::DecodeFrame(registry, frame, module_template);
+          decode::FrameDecoding d = decode::DecodeFrame(registry, scope, frame, module_template);
           ++report.scanned;
           switch (d.status) {
             case DecodeStatus::kDecoded: ++report.decoded; break;

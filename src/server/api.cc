@@ -13,6 +13,7 @@
 #include "push/json_batch.h"
 #include "push/json_fields.h"
 #include "push/redecode.h"
+#include "server/decoders_api.h"
 #include "server/files_api.h"
 
 namespace telecollect::server {
@@ -44,6 +45,7 @@ int HttpStatusFor(const Status& s) {
     case StatusCode::kUnauthenticated: return 401;
     case StatusCode::kPermissionDenied: return 403;
     case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
     case StatusCode::kUnsupported: return 415;
     case StatusCode::kResourceExhausted:
     case StatusCode::kUnavailable: return 503;
@@ -95,7 +97,13 @@ std::string Api::RouteLabel(const HttpRequest& r) const {
     if (s[1] == "redecode") return "/v1/redecode";
     if (s[1] == "files") return s.size() == 3 ? "/v1/files/validate" : "/v1/files";
     if (s[1] == "connectors") return "/v1/connectors/{name}/try";
-    if (s[1] == "devicetypes") return s.size() == 4 ? "/v1/devicetypes/{t}/decode" : "/v1/devicetypes";
+    if (s[1] == "devicetypes") {
+      if (s.size() == 2) return "/v1/devicetypes";
+      if (s.size() == 4 && s[3] == "decode") return "/v1/devicetypes/{t}/decode";
+      if (s.size() == 4 && s[3] == "deactivate") return "/v1/devicetypes/{t}/deactivate";
+      if (s.size() == 6) return "/v1/devicetypes/{t}/versions/{v}/activate";
+      return "/v1/devicetypes/{t}/versions";
+    }
   }
   return "other";
 }
@@ -131,7 +139,15 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
                         seg[2] == "validate";
   const bool try_connector = req.method == "POST" && seg.size() == 4 && seg[0] == "v1" && seg[1] == "connectors" &&
                              seg[3] == "try";
-  if (!push && !known_get && !try_decode && !devices && !redecode && !validate && !try_connector) {
+  // The decoder lifecycle (decoders_api.h).
+  const bool on_type = seg.size() >= 4 && seg[0] == "v1" && seg[1] == "devicetypes";
+  const bool list_versions = req.method == "GET" && on_type && seg.size() == 4 && seg[3] == "versions";
+  const bool upload_version = req.method == "POST" && on_type && seg.size() == 4 && seg[3] == "versions";
+  const bool activate_version = req.method == "POST" && on_type && seg.size() == 6 && seg[3] == "versions" &&
+                                seg[5] == "activate";
+  const bool deactivate = req.method == "POST" && on_type && seg.size() == 4 && seg[3] == "deactivate";
+  const bool lifecycle = list_versions || upload_version || activate_version || deactivate;
+  if (!push && !known_get && !try_decode && !devices && !redecode && !validate && !try_connector && !lifecycle) {
     if (seg.empty() || (seg.size() >= 2 && seg[0] == "v1")) {
       return reply(Error(405, "method " + req.method + " not allowed on " + req.target));
     }
@@ -153,6 +169,12 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
     return reply(Error(403, "this token belongs to another tenant"));
   }
   if (validate) return reply(ValidateUpload(req));
+  if (lifecycle) {
+    const DecodersApi decoders{d_.store, d_.registry, d_.clock};
+    if (list_versions) return reply(decoders.Versions(*scope, seg[2]));
+    if (upload_version) return reply(decoders.Upload(*scope, seg[2], req, Param(t, "activate") == "true"));
+    return reply(decoders.Activate(*scope, seg[2], deactivate ? std::string() : seg[4]));
+  }
   if (try_connector) {
     if (!d_.api_connectors) return reply(Error(404, "API connectors are not served here"));
     return reply(TryConnector(d_.store, d_.clock, d_.api_connectors, *scope, seg[2], t.params));
@@ -257,7 +279,7 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
 
   if (try_decode) {
     // The preprod validation step: what would this payload become?
-    auto type = d_.registry.Find(seg[2]);
+    auto type = d_.registry.Find(*scope, seg[2]);
     if (!type) return reply(Error(404, "no active decoder for device type \"" + seg[2] + "\" (GET /v1/devicetypes)"));
     push::PushRequest body_req;
     body_req.body = req.body;
@@ -287,15 +309,20 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
   }
 
   if (seg[1] == "devicetypes" && seg.size() == 2) {
-    auto table = d_.registry.Snapshot();
+    // What applies to this token's frames: a version uploaded for its scope, else the shared decoder.
+    std::map<std::string, std::pair<std::shared_ptr<const decode::DeviceType>, bool>> types;
+    for (const auto& [name, dt] : *d_.registry.Snapshot()) {
+      if (name == dt->name) types[name] = {dt, false};  // not an alias
+    }
+    for (const auto& scoped : d_.registry.ScopedTypes(*scope)) types[scoped.type->name] = {scoped.type, true};
     JsonWriter w;
     w.BeginObject().Key("devicetypes").BeginArray();
-    for (const auto& [name, dt] : *table) {
-      if (name != dt->name) continue;  // an alias
+    for (const auto& [name, entry] : types) {
+      const auto& dt = entry.first;
       w.BeginObject().Key("devicetype").String(name).Key("version").String(dt->version)
           .Key("kind").String(dt->decoder->kind()).Key("description").String(dt->description)
           .Key("module").String(dt->module_template).Key("tests").Int(static_cast<int64_t>(dt->tests.size()))
-          .EndObject();
+          .Key("uploaded").Bool(entry.second).EndObject();
     }
     w.EndArray().EndObject();
     return reply(Json(200, w.Take()));
@@ -416,7 +443,7 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
       if (!f.reason.empty()) w.Key("reason").String(f.reason);
       if (f.status == DecodeStatus::kDecoded) {
         // What the decoder makes of it now: the preprod validation view.
-        decode::FrameDecoding now = decode::DecodeFrame(d_.registry, f.frame);
+        decode::FrameDecoding now = decode::DecodeFrame(d_.registry, *scope, f.frame);
         w.Key("values").BeginObject();
         for (const auto& m : now.measurements) w.Key(m.module).Number(m.value);
         w.EndObject();

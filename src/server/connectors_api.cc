@@ -3,15 +3,10 @@
 #include "core/json_writer.h"
 #include "core/time_util.h"
 #include "pull/pull_run.h"
+#include "server/json_error.h"
 
 namespace telecollect::server {
 namespace {
-
-HttpResponse JsonError(int status, const std::string& message) {
-  JsonWriter w;
-  w.BeginObject().Key("error").String(message).EndObject();
-  return {status, "application/json", w.Take(), {}};
-}
 
 std::string Param(const std::map<std::string, std::string>& params, const char* key) {
   auto it = params.find(key);

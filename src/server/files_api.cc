@@ -11,13 +11,10 @@
 #include "files/file_parser.h"
 #include "files/sniff.h"
 #include "push/push_service.h"
+#include "server/json_error.h"
 
 namespace telecollect::server {
 namespace {
-
-HttpResponse JsonError(int status, std::string_view message) {
-  return {status, "application/json", push::ErrorJson(message), {}};
-}
 
 // The upload as a temporary file (keeping its extension: it helps sniffing), removed after.
 class TempUpload {

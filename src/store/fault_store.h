@@ -38,6 +38,13 @@ class FaultStore final : public Store {
     return fail_sync_ ? Status::IoError("injected fsync failure") : Status::Ok();
   }
   Status Redecode(const Scope&, std::span<const Redecoded>) override { return Status::Ok(); }
+  Status PutDecoderVersion(const DecoderVersion&) override { return Status::Ok(); }
+  Result<std::vector<DecoderVersion>> ListDecoderVersions(const std::optional<Scope>&, const std::string&, bool) override {
+    return std::vector<DecoderVersion>{};
+  }
+  Status ActivateDecoderVersion(const Scope&, const std::string&, const std::string&, EpochMs) override {
+    return Status::Ok();
+  }
   Result<int64_t> CreateToken(const TokenRecord&) override { return int64_t{1}; }
   Result<std::optional<TokenRecord>> FindToken(const TokenHash&) override { return std::optional<TokenRecord>(); }
   Result<std::vector<TokenRecord>> ListTokens(const std::optional<std::string>&) override {

@@ -129,6 +129,18 @@ ALTER TABLE runs ADD COLUMN requests INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN windows INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN windows_failed INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // v5: decoder versions uploaded per scope, at most one active per device type.
+    R"sql(
+CREATE TABLE decoder_versions(
+  scope_id INTEGER NOT NULL REFERENCES scopes(id),
+  device_type TEXT NOT NULL,
+  version TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  script TEXT NOT NULL DEFAULT '',
+  uploaded_ms INTEGER NOT NULL,
+  activated_ms INTEGER,
+  PRIMARY KEY(scope_id, device_type, version)) WITHOUT ROWID;
+)sql",
 };
 
 int StatusToInt(DecodeStatus s) { return static_cast<int>(s); }

@@ -59,7 +59,14 @@ class SqliteStore final : public Store {
   Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
                       const std::string& value, const WindowProducer& produce) override;
 
-  static constexpr int kSchemaVersion = 4;
+  // Decoder versions: sqlite_decoders.cc.
+  Status PutDecoderVersion(const DecoderVersion& version) override;
+  Result<std::vector<DecoderVersion>> ListDecoderVersions(const std::optional<Scope>& scope,
+                                                          const std::string& device_type, bool active_only) override;
+  Status ActivateDecoderVersion(const Scope& scope, const std::string& device_type, const std::string& version,
+                                EpochMs now) override;
+
+  static constexpr int kSchemaVersion = 5;
 
  private:
   class ReadLease;

@@ -164,6 +164,19 @@ using WindowProducer = std::function<Status(ReadingWriter&)>;
 // writer (the GroupCommitter) or a CLI command; reads from any thread.
 // Failures: kIoError for storage trouble, kUnavailable when busy/locked past
 // the busy timeout, kInvalidArgument for bad arguments.
+// One version of a decoder uploaded for one tenant and env: its spec (TOML)
+// and, for a script decoder, the script. At most one version per (scope,
+// device type) is active.
+struct DecoderVersion {
+  Scope scope;
+  std::string device_type;  // normalised
+  std::string version;
+  std::string spec;
+  std::string script;  // JavaScript source, kind = "script" only
+  EpochMs uploaded_at = 0;
+  std::optional<EpochMs> activated_at;  // set while this version is the active one
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -240,6 +253,18 @@ class Store {
   // says it is done (the meter's watermark), or nothing; durable on return.
   virtual Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
                               const std::string& value, const WindowProducer& produce) = 0;
+
+  // Decoder versions (decoder lifecycle). Put stores a new version, durable on
+  // return; the same version again with the same content is a no-op, with
+  // other content kAlreadyExists. List: every scope when `scope` is empty,
+  // only the active versions when `active_only`. Activate makes `version` the
+  // active one of its scope and device type (kNotFound if absent); an empty
+  // `version` leaves none active (the shared decoder applies again).
+  virtual Status PutDecoderVersion(const DecoderVersion& version) = 0;
+  virtual Result<std::vector<DecoderVersion>> ListDecoderVersions(const std::optional<Scope>& scope,
+                                                                  const std::string& device_type, bool active_only) = 0;
+  virtual Status ActivateDecoderVersion(const Scope& scope, const std::string& device_type, const std::string& version,
+                                        EpochMs now) = 0;
 };
 
 }  // namespace telecollect::store

@@ -1,0 +1,96 @@
+#include "push/decoder_catalog.h"
+
+namespace telecollect::push {
+namespace {
+
+std::string Origin(const Scope& scope, std::string_view device_type) {
+  return "upload:" + scope.tenant + "/" + EnvName(scope.env) + "/" + std::string(device_type);
+}
+
+}  // namespace
+
+Result<decode::DeviceType> BuildDecoderVersion(const store::DecoderVersion& v, const decode::ScriptFactory& scripts) {
+  const std::string origin = Origin(v.scope, v.device_type) + "@" + v.version;
+  return decode::LoadDeclarativeSpec(v.spec, origin, scripts, v.script.empty() ? nullptr : &v.script);
+}
+
+Result<UploadedVersion> UploadDecoderVersion(store::Store& store, decode::DecoderRegistry& registry, const Scope& scope,
+                                             const std::string& spec, const std::string& script,
+                                             std::string_view expect_type, bool activate, EpochMs now) {
+  const std::string origin = Origin(scope, expect_type.empty() ? "spec" : expect_type);
+  TC_ASSIGN_OR_RETURN(decode::DeviceType type, decode::LoadDeclarativeSpec(spec, origin, registry.scripts(), &script));
+  if (!expect_type.empty() && type.name != decode::NormalizeDeviceType(expect_type)) {
+    return Status::InvalidArgument(origin + ": the spec is for device type \"" + type.name + "\", not \"" +
+                                   std::string(expect_type) + "\"");
+  }
+  if (type.tests.empty()) {
+    return Status::InvalidArgument(origin + ": no [[test]] vectors: a version needs sample payloads and what they decode to");
+  }
+  TC_RETURN_IF_ERROR(decode::RunTestVectors(type));
+  store::DecoderVersion v;
+  v.scope = scope;
+  v.device_type = type.name;
+  v.version = type.version;
+  v.spec = spec;
+  v.script = script;
+  v.uploaded_at = now;
+  TC_RETURN_IF_ERROR(store.PutDecoderVersion(v));
+  UploadedVersion out{type.name, type.version, type.decoder->kind(), type.tests.size(), false};
+  if (activate) {
+    TC_RETURN_IF_ERROR(ActivateDecoderVersion(store, registry, scope, type.name, type.version, now));
+    out.activated = true;
+  }
+  return out;
+}
+
+Status ActivateDecoderVersion(store::Store& store, decode::DecoderRegistry& registry, const Scope& scope,
+                              const std::string& device_type, const std::string& version, EpochMs now) {
+  const std::string name = decode::NormalizeDeviceType(device_type);
+  if (!version.empty()) {
+    TC_ASSIGN_OR_RETURN(std::vector<store::DecoderVersion> versions, store.ListDecoderVersions(scope, name, false));
+    const store::DecoderVersion* found = nullptr;
+    for (const auto& v : versions) {
+      if (v.version == version) found = &v;
+    }
+    if (!found) {
+      return Status::NotFound("no uploaded version \"" + version + "\" of " + name + " for " + scope.tenant + "/" +
+                              EnvName(scope.env));
+    }
+    // The engine or the spec rules may have changed since the upload.
+    TC_ASSIGN_OR_RETURN(decode::DeviceType type, BuildDecoderVersion(*found, registry.scripts()));
+    TC_RETURN_IF_ERROR(decode::RunTestVectors(type));
+  }
+  TC_RETURN_IF_ERROR(store.ActivateDecoderVersion(scope, name, version, now));
+  auto problems = LoadActiveDecoderVersions(store, registry);
+  return problems.ok() ? Status::Ok() : problems.status();
+}
+
+Result<std::vector<std::string>> LoadActiveDecoderVersions(store::Store& store, decode::DecoderRegistry& registry,
+                                                           std::string* signature) {
+  TC_ASSIGN_OR_RETURN(std::vector<store::DecoderVersion> active, store.ListDecoderVersions(std::nullopt, "", true));
+  std::vector<std::string> problems;
+  if (signature) {
+    std::string now;
+    for (const auto& v : active) {
+      now += v.scope.tenant + '\0' + EnvName(v.scope.env) + '\0' + v.device_type + '\0' + v.version + '\0' +
+             std::to_string(*v.activated_at) + '\n';
+    }
+    if (now == *signature) return problems;
+    *signature = std::move(now);
+  }
+  std::vector<decode::DecoderRegistry::ScopedType> types;
+  for (const auto& v : active) {
+    auto type = BuildDecoderVersion(v, registry.scripts());
+    Status vectors = type.ok() ? decode::RunTestVectors(*type) : type.status();
+    if (!vectors.ok()) {
+      problems.push_back(v.scope.tenant + "/" + EnvName(v.scope.env) + " " + v.device_type + " v" + v.version + ": " +
+                         vectors.message());
+      continue;
+    }
+    types.push_back({v.scope, std::make_shared<const decode::DeviceType>(std::move(type).value())});
+  }
+  registry.ReplaceScoped(types);
+  return problems;
+}
+
+}  // namespace telecollect::push

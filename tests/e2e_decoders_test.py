@@ -1,0 +1,159 @@
+"""Decoder lifecycle end to end: versions uploaded per tenant and env over HTTP and the CLI,
+checked by their vectors, activated, rolled back, seen by a running server, never leaking
+from preprod to prod."""
+import json
+import os
+import sys
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, run_tests  # noqa: E402
+
+SPEC_V1 = """devicetype = "acme-th"
+version = "1"
+description = "ACME T/H, first layout"
+[[variant]]
+  [[variant.field]]
+  name = "temperature"
+  offset = 0
+  type = "i16"
+  scale = 0.1
+  unit = "°C"
+[[test]]
+payload = "00e1"
+expect = { temperature = 22.5 }
+"""
+
+SPEC_V2_SCRIPT = """devicetype = "acme-th"
+version = "2"
+kind = "script"
+script = "acme-th.js"
+[[test]]
+fport = 1
+payload = "00e132"
+expect = { temperature = 22.5, humidity = 50 }
+"""
+
+SCRIPT_V2 = """function decodeUplink(input) {
+  var b = input.bytes;
+  return { data: { temperature: ((b[0] << 8 | b[1]) << 16 >> 16) / 10, humidity: b[2] } };
+}
+"""
+
+
+def multipart(fields):
+    boundary = "tc" + uuid.uuid4().hex
+    body = ""
+    for name, (filename, text) in fields.items():
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n\r\n{text}\r\n'
+    body += f"--{boundary}--\r\n"
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def frame(device, payload, ts, fport=1):
+    return {"timestamp": ts, "deviceid": device, "payload": payload, "devicetype": "acme-th", "fport": fport}
+
+
+def frames(server, token, device):
+    return server.get(f"/v1/frames?deviceid={device}", token).json()["frames"]
+
+
+def test_upload_activate_roll_back_and_scope():
+    # The harness's config ends with its [decoders] table: this line joins it.
+    server = Server('refresh = "200ms"\n').start()
+    try:
+        pre = server.token("acme", "preprod")
+        prod = server.token("acme", "prod")
+        toml = {"Content-Type": "application/toml"}
+
+        # A spec whose vector fails is refused and stores nothing.
+        bad = SPEC_V1.replace("temperature = 22.5", "temperature = 99")
+        r = server.request("POST", "/v1/devicetypes/acme-th/versions", bad, toml, pre)
+        assert r.status == 400 and "test" in r.json()["error"], r.body
+        r = server.request("POST", "/v1/devicetypes/other/versions", SPEC_V1, toml, pre)
+        assert r.status == 400 and 'not "other"' in r.json()["error"], r.body
+        assert server.get("/v1/devicetypes/acme-th/versions", pre).json()["versions"] == []
+
+        # Version 1, active at once: preprod frames decode with it.
+        r = server.request("POST", "/v1/devicetypes/acme-th/versions?activate=true", SPEC_V1, toml, pre)
+        assert r.status == 201, r.body
+        assert r.json() == {"devicetype": "acme-th", "version": "1", "kind": "declarative", "vectors": 1, "active": True}
+        assert server.push(frame("D1", "00e1", "2026-11-26T10:00:00Z"), pre).json()["decoded"] == 1
+        # Prod has not seen it: the frame waits for a decoder.
+        assert server.push(frame("D1", "00e1", "2026-11-26T10:00:00Z"), prod).json()["pending"] == 1
+        assert "acme-th" not in [t["devicetype"] for t in server.get("/v1/devicetypes", prod).json()["devicetypes"]]
+        listed = {t["devicetype"]: t for t in server.get("/v1/devicetypes", pre).json()["devicetypes"]}
+        assert listed["acme-th"]["uploaded"] is True and listed["acme-th"]["version"] == "1"
+
+        # The same version again with other content: 409.
+        r = server.request("POST", "/v1/devicetypes/acme-th/versions", SPEC_V1.replace("first layout", "reworded"), toml, pre)
+        assert r.status == 409, r.body
+
+        # Version 2, a script decoder sent with its script; stored inactive, then activated.
+        body, ctype = multipart({"spec": ("acme-th.toml", SPEC_V2_SCRIPT), "script": ("acme-th.js", SCRIPT_V2)})
+        r = server.request("POST", "/v1/devicetypes/acme-th/versions", body, {"Content-Type": ctype}, pre)
+        assert r.status == 201 and r.json()["kind"] == "script" and r.json()["active"] is False, r.body
+        try_body = json.dumps({"payload": "00e132", "fport": 1})
+        j = {"Content-Type": "application/json"}
+        assert "humidity" not in server.request("POST", "/v1/devicetypes/acme-th/decode", try_body, j, pre).json()["data"]
+        r = server.request("POST", "/v1/devicetypes/acme-th/versions/2/activate", "", None, pre)
+        assert r.status == 200 and r.json()["active"] == "2", r.body
+        assert server.request("POST", "/v1/devicetypes/acme-th/decode", try_body, j, pre).json()["data"]["humidity"] == 50
+        assert server.push(frame("D2", "00e132", "2026-11-26T10:05:00Z"), pre).json()["decoded"] == 1
+        versions = server.get("/v1/devicetypes/acme-th/versions", pre).json()["versions"]
+        assert [(v["version"], v["active"]) for v in versions] == [("1", False), ("2", True)], versions
+
+        # Roll back with the CLI: the running server follows within decoders.refresh.
+        out = server.cli("decoders", "activate", "--tenant", "acme", "--env", "preprod", "--devicetype", "acme-th",
+                         "--version", "1")
+        assert "version 1 active" in out.stdout, out.stdout
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            data = server.request("POST", "/v1/devicetypes/acme-th/decode", try_body, j, pre).json()["data"]
+            if "humidity" not in data:
+                break
+            time.sleep(0.1)
+        assert "humidity" not in data, data
+        csv = server.cli("decoders", "versions", "--tenant", "acme", "--env", "preprod").stdout.splitlines()
+        assert csv[0] == "devicetype,version,uploaded,active_since" and len(csv) == 3, csv
+        assert csv[1].startswith("acme-th,1,") and csv[1].split(",")[3] != "" and csv[2].split(",")[3] == "", csv
+
+        # Unknown version: 404; deactivate: the shared table applies again (none for acme-th).
+        assert server.request("POST", "/v1/devicetypes/acme-th/versions/9/activate", "", None, pre).status == 404
+        assert server.request("POST", "/v1/devicetypes/acme-th/deactivate", "", None, pre).status == 200
+        assert server.request("POST", "/v1/devicetypes/acme-th/decode", try_body, j, pre).status == 404
+
+        # The frames decoded earlier keep what they were decoded with; the pending prod frame is still pending.
+        assert frames(server, pre, "D1")[0]["status"] == "decoded"
+        assert frames(server, prod, "D1")[0]["status"] == "no-decoder"
+    finally:
+        server.cleanup()
+
+
+def test_cli_upload_then_prod_promotion():
+    server = Server().start()
+    try:
+        spec = os.path.join(server.data_dir, "acme-th.toml")
+        with open(spec, "w") as f:
+            f.write(SPEC_V1)
+        up = server.cli("decoders", "upload", "--tenant", "acme", "--env", "prod", spec, "--activate")
+        assert "acme-th version 1 (declarative, 1 test vectors pass) stored for acme/prod, active" in up.stdout, up.stdout
+        # A restarted server serves it from the store at once.
+        server.stop()
+        server.start()
+        prod = server.token("acme", "prod")
+        assert server.push(frame("P1", "00e1", "2026-11-26T11:00:00Z"), prod).json()["decoded"] == 1
+        out = server.cli("decode", "--devicetype", "acme-th", "--tenant", "acme", "--env", "prod", "--payload", "00e1")
+        assert json.loads(out.stdout)["data"] == {"temperature": 22.5}, out.stdout
+        # A spec file that does not parse: exit 2, the file and line named, nothing stored.
+        with open(spec, "w") as f:
+            f.write("devicetype = \n")
+        bad = server.cli("decoders", "upload", "--tenant", "acme", "--env", "prod", spec, check=False)
+        assert bad.returncode == 2 and "acme-th.toml" not in bad.stdout and ":1:" in bad.stderr, (bad.returncode, bad.stderr)
+    finally:
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    run_tests(globals())
