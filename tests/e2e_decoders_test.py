@@ -37,6 +37,7 @@ expect = { temperature = 22.5, humidity = 50 }
 
 SCRIPT_V2 = """function decodeUplink(input) {
   var b = input.bytes;
+  console.log("frame of", b.length, "bytes");
   return { data: { temperature: ((b[0] << 8 | b[1]) << 16 >> 16) / 10, humidity: b[2] } };
 }
 """
@@ -101,6 +102,8 @@ def test_upload_activate_roll_back_and_scope():
         assert r.status == 200 and r.json()["active"] == "2", r.body
         assert server.request("POST", "/v1/devicetypes/acme-th/decode", try_body, j, pre).json()["data"]["humidity"] == 50
         assert server.push(frame("D2", "00e132", "2026-11-26T10:05:00Z"), pre).json()["decoded"] == 1
+        # What the script logged is in the frame's decode record.
+        assert frames(server, pre, "D2")[0]["reason"] == "console: frame of 3 bytes", frames(server, pre, "D2")
         versions = server.get("/v1/devicetypes/acme-th/versions", pre).json()["versions"]
         assert [(v["version"], v["active"]) for v in versions] == [("1", False), ("2", True)], versions
 

@@ -75,7 +75,7 @@ struct Frame {
 struct DecodedFrame {
   Frame frame;
   DecodeStatus status = DecodeStatus::kNoDecoder;
-  std::string reason;  // for kFailed / kNoDecoder
+  std::string reason;  // why (kFailed / kNoDecoder); for kDecoded, what a script logged or warned, if anything
   std::vector<Measurement> measurements;
 };
 

@@ -19,13 +19,16 @@ FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Scope& scope, c
     out.reason = "no decoder for device type \"" + frame.device_type + "\"";
     return out;
   }
-  auto values = type->decoder->Decode({frame.payload, frame.fport, frame.received_at});
+  std::string notes;  // what a script logged or warned: kept in the frame's record
+  auto values = type->decoder->Decode({frame.payload, frame.fport, frame.received_at, &notes});
   if (!values.ok()) {
     out.status = DecodeStatus::kFailed;
     out.reason = type->name + " v" + type->version + ": " + values.status().message();
+    if (!notes.empty()) out.reason += " (" + notes + ")";
     return out;
   }
   out.status = DecodeStatus::kDecoded;
+  out.reason = std::move(notes);
   out.measurements.reserve(values->size());
   for (auto& v : *values) {
     std::string module = module_template.empty()

@@ -7,7 +7,8 @@ namespace telecollect::decode {
 
 // Runs the frame's decoder, if its device type has one, and names the values
 // as modules. Never fails: the outcome is in the status (decoded, no-decoder,
-// failed + reason). Measurements are stamped with the frame's event time.
+// failed + reason; a decoded frame's reason holds what a script decoder
+// logged or warned). Measurements are stamped with the frame's event time.
 struct FrameDecoding {
   DecodeStatus status = DecodeStatus::kNoDecoder;
   std::string reason;

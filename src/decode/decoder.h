@@ -16,6 +16,10 @@ struct DecodeInput {
   const Bytes& bytes;
   std::optional<int> fport;
   EpochMs received_at = 0;
+  // When set, a decoder may leave here what it logged or warned while
+  // decoding (a script's console and decodeUplink warnings): the frame's
+  // decode record keeps it.
+  std::string* notes = nullptr;
 };
 
 // One named numeric value produced by a decoder.

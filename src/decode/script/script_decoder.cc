@@ -317,23 +317,52 @@ Result<ScriptDecoder::RawResult> ScriptDecoder::Run(const DecodeInput& in) const
   return r;
 }
 
+namespace {
+
+// The strings of a JSON array joined with `sep` (other values minified).
+std::string JoinTexts(simdjson::dom::array items, std::string_view sep) {
+  std::string text;
+  for (simdjson::dom::element e : items) {
+    std::string_view sv;
+    if (!text.empty()) text += sep;
+    text += e.get(sv) ? simdjson::minify(e) : std::string(sv);
+  }
+  return text;
+}
+
+}  // namespace
+
 Result<std::vector<DecodedValue>> ScriptDecoder::Decode(const DecodeInput& in) const {
-  TC_ASSIGN_OR_RETURN(std::string json, Call(in, "__tc_decode"));
+  std::string json;
+  std::string log_json;
+  if (in.notes) {
+    // The frame's decode record keeps what the script logged and warned.
+    TC_ASSIGN_OR_RETURN(RawResult raw, Run(in));
+    json = std::move(raw.result_json);
+    log_json = std::move(raw.log);
+  } else {
+    TC_ASSIGN_OR_RETURN(json, Call(in, "__tc_decode"));
+  }
   // {"data": {...}, "errors": [...], "warnings": [...]}: the script's own errors fail the frame.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(json).get(root) || root.type() != simdjson::dom::element_type::OBJECT) {
     return Status::InvalidArgument(name_ + ": decodeUplink must return an object {data, warnings, errors}");
   }
+  if (in.notes) {
+    std::string notes;
+    simdjson::dom::array warnings;
+    if (!root["warnings"].get(warnings) && warnings.size() > 0) notes = "warnings: " + JoinTexts(warnings, " | ");
+    thread_local simdjson::dom::parser log_parser;
+    simdjson::dom::array lines;
+    if (!log_json.empty() && !log_parser.parse(log_json).get(lines) && lines.size() > 0) {
+      notes += (notes.empty() ? "" : "; ") + std::string("console: ") + JoinTexts(lines, " | ");
+    }
+    *in.notes = std::move(notes);
+  }
   simdjson::dom::array errors;
   if (!root["errors"].get(errors) && errors.size() > 0) {
-    std::string text;
-    for (simdjson::dom::element e : errors) {
-      std::string_view sv;
-      text += text.empty() ? "" : "; ";
-      text += e.get(sv) ? simdjson::minify(e) : std::string(sv);
-    }
-    return Status::InvalidArgument(name_ + ": " + text);
+    return Status::InvalidArgument(name_ + ": " + JoinTexts(errors, "; "));
   }
   simdjson::dom::element data;
   if (root["data"].get(data) || data.type() != simdjson::dom::element_type::OBJECT) {

@@ -61,6 +61,28 @@ TEST(ScriptDecoderTest, RunsAVendorStyleDecodeUplink) {
   EXPECT_EQ(raw->log, "[\"decoding 11 bytes\"]");
 }
 
+TEST(ScriptDecoderTest, ConsoleAndWarningsGoToTheDecodeRecord) {
+  ScriptDecoder d(R"js(
+function decodeUplink(input) {
+  console.log("got", input.bytes.length, "bytes");
+  if (input.bytes[0] === 0) { console.warn("zero"); return { errors: ["empty reading"] }; }
+  return { data: { v: input.bytes[0] }, warnings: ["battery low"] };
+}
+)js", "notes.js", {});
+  Bytes ok = {7};
+  std::string notes;
+  auto r = d.Decode({ok, 1, 0, &notes});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(notes, "warnings: battery low; console: got 1 bytes");
+  Bytes zero = {0};
+  auto f = d.Decode({zero, 1, 0, &notes});
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().message(), "notes.js: empty reading");
+  EXPECT_EQ(notes, "console: got 1 bytes | zero");
+  // Without a place for notes (benchmarks, tools), the same values.
+  EXPECT_EQ(d.Decode({ok, 1, 0}).value().at(0).value, 7);
+}
+
 TEST(ScriptDecoderTest, ScriptErrorsExceptionsAndSyntaxAreReported) {
   ScriptDecoder d(kLht65, "lht65.js", {});
   Bytes b = *DecodeHex("00");
