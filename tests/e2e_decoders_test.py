@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import time
+import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -154,6 +155,47 @@ def test_cli_upload_then_prod_promotion():
             f.write("devicetype = \n")
         bad = server.cli("decoders", "upload", "--tenant", "acme", "--env", "prod", spec, check=False)
         assert bad.returncode == 2 and "acme-th.toml" not in bad.stdout and ":1:" in bad.stderr, (bad.returncode, bad.stderr)
+    finally:
+        server.cleanup()
+
+
+def chirpstack_uplink(dedup, payload_hex, profile, minute=0):
+    import base64
+    return json.dumps({"deduplicationId": dedup, "time": f"2026-11-26T12:{minute:02d}:00Z",
+                       "deviceInfo": {"tenantName": "acme", "deviceProfileName": profile, "devEui": "70b3d5e75e00aa01"},
+                       "fPort": 1, "data": base64.b64encode(bytes.fromhex(payload_hex)).decode()})
+
+
+def test_a_tenants_own_profile_name_maps_to_a_decoder():
+    server = Server().start()
+    try:
+        pre = server.token("acme", "preprod")
+        prod = server.token("acme", "prod")
+        j = {"Content-Type": "application/json"}
+        profile = "Salle CO2 v2 (bât A)"
+        carbon = "72286e5a2a4003"  # Insafe+ Carbon real-time: 800 ppm, 22 °C, 45 %
+        r = server.request("POST", "/v1/push/chirpstack?event=up", chirpstack_uplink("a", carbon, profile), j, pre)
+        assert r.json()["pending"] == 1, r.body
+        # The tenant names its profile once; frames decode from then on, earlier ones with redecode.
+        r = server.request("PUT", "/v1/devicetype-aliases/" + urllib.parse.quote(profile),
+                           json.dumps({"devicetype": "nexelec-carbon"}), j, pre)
+        assert r.status == 200 and r.json() == {"alias": "salle co2 v2 (bât a)", "devicetype": "nexelec-carbon"}, r.body
+        r = server.request("POST", "/v1/push/chirpstack?event=up", chirpstack_uplink("b", "773c50", profile, 10), j, pre)
+        assert r.json()["decoded"] == 1, r.body
+        assert server.request("POST", "/v1/redecode", "", None, pre).json()["decoded"] == 1
+        co2 = server.get("/v1/modules/70B3D5E75E00AA01.co2/measurements", pre).json()
+        assert sorted(p["value"] for p in co2["points"]) == [800, 1200], co2
+        # An alias to a device type without a decoder is refused; prod is not affected.
+        r = server.request("PUT", "/v1/devicetype-aliases/x", json.dumps({"devicetype": "nope"}), j, pre)
+        assert r.status == 404, r.body
+        r = server.request("POST", "/v1/push/chirpstack?event=up", chirpstack_uplink("c", carbon, profile), j, prod)
+        assert r.json()["pending"] == 1, r.body
+        listed = server.get("/v1/devicetype-aliases", pre).json()["aliases"]
+        assert listed == [{"alias": "salle co2 v2 (bât a)", "devicetype": "nexelec-carbon"}], listed
+        # Removed with the CLI.
+        out = server.cli("decoders", "alias", "--tenant", "acme", "--env", "preprod", profile, "--remove")
+        assert "removed" in out.stdout, out.stdout
+        assert server.get("/v1/devicetype-aliases", pre).json()["aliases"] == []
     finally:
         server.cleanup()
 

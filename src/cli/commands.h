@@ -62,10 +62,15 @@ struct DecoderVersionArgs {
   std::string tenant, env, devicetype, version, spec, script;
   bool activate = false;  // upload: make it active at once
   bool none = false;      // activate: no version active (the shared decoder applies)
+  std::string alias;      // alias: the platform's name for the device type
+  bool remove = false;    // alias: remove it
 };
 int RunDecoderUpload(const Config& config, const DecoderVersionArgs& args);
 int RunDecoderVersions(const Config& config, const DecoderVersionArgs& args);
 int RunDecoderActivate(const Config& config, const DecoderVersionArgs& args);
+// A tenant's own names for device types: set (or --remove) one, list them.
+int RunTypeAliasSet(const Config& config, const DecoderVersionArgs& args);
+int RunTypeAliasList(const Config& config, const DecoderVersionArgs& args);
 
 struct DeviceArgs {
   std::string tenant, env, deviceid, devicetype, label, module, prefix, file;

@@ -86,4 +86,39 @@ int RunDecoderActivate(const Config& config, const DecoderVersionArgs& a) {
   return kExitOk;
 }
 
+int RunTypeAliasSet(const Config& config, const DecoderVersionArgs& a) {
+  auto scope = ScopeFrom(a.tenant, a.env);
+  if (!scope.ok()) return Fail(scope.status());
+  if (a.remove == !a.devicetype.empty()) return Fail(Status::InvalidArgument("give exactly one of --devicetype T or --remove"));
+  auto db = OpenStore(config);
+  if (!db.ok()) return Fail(db.status());
+  auto registry = MakeRegistry(config);
+  registry->LoadDirectories(config.DecoderDirs());
+  auto loaded = push::LoadActiveDecoderVersions(**db, *registry);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Status s = push::SetTypeAlias(**db, *registry, *scope, a.alias, a.remove ? std::string() : a.devicetype);
+  if (!s.ok()) return Fail(s);
+  if (a.remove) {
+    std::printf("alias \"%s\" removed for %s/%s\n", decode::NormalizeDeviceType(a.alias).c_str(), scope->tenant.c_str(),
+                EnvName(scope->env));
+  } else {
+    std::printf("frames of %s/%s with device type \"%s\" are decoded as %s\n", scope->tenant.c_str(), EnvName(scope->env),
+                decode::NormalizeDeviceType(a.alias).c_str(), decode::NormalizeDeviceType(a.devicetype).c_str());
+  }
+  std::fprintf(stderr, "%s\n", kRunningServers);
+  return kExitOk;
+}
+
+int RunTypeAliasList(const Config& config, const DecoderVersionArgs& a) {
+  auto scope = ScopeFrom(a.tenant, a.env);
+  if (!scope.ok()) return Fail(scope.status());
+  auto db = OpenStore(config);
+  if (!db.ok()) return Fail(db.status());
+  auto aliases = (*db)->ListTypeAliases(*scope);
+  if (!aliases.ok()) return Fail(aliases.status());
+  std::printf("alias,devicetype\n");
+  for (const auto& al : *aliases) std::printf("\"%s\",%s\n", al.alias.c_str(), al.device_type.c_str());
+  return kExitOk;
+}
+
 }  // namespace telecollect::cli

@@ -86,7 +86,13 @@ int main(int argc, char** argv) {
   auto* decoders_upload = decoders->add_subcommand("upload", "store a decoder version (its vectors must pass) for a tenant and env");
   auto* decoders_versions = decoders->add_subcommand("versions", "list the uploaded decoder versions of a tenant and env (CSV)");
   auto* decoders_activate = decoders->add_subcommand("activate", "make one uploaded version the active decoder of its device type");
-  for (auto* sub : {decoders_upload, decoders_versions, decoders_activate}) {
+  auto* decoders_alias = decoders->add_subcommand(
+      "alias", "name a device type as this tenant's platform calls it (a ChirpStack device profile, a ThingPark model...)");
+  auto* decoders_aliases = decoders->add_subcommand("aliases", "list the tenant's device type aliases (CSV)");
+  decoders_alias->add_option("name", dva.alias, "the device type as the platform sends it")->required();
+  decoders_alias->add_option("--devicetype", dva.devicetype, "the device type whose decoder these frames get");
+  decoders_alias->add_flag("--remove", dva.remove, "remove the alias");
+  for (auto* sub : {decoders_upload, decoders_versions, decoders_activate, decoders_alias, decoders_aliases}) {
     sub->add_option("--tenant", dva.tenant, "tenant")->required();
     sub->add_option("--env", dva.env, "preprod or prod")->required();
   }
@@ -185,6 +191,8 @@ int main(int argc, char** argv) {
     if (*decoders_upload) return RunDecoderUpload(config, dva);
     if (*decoders_versions) return RunDecoderVersions(config, dva);
     if (*decoders_activate) return RunDecoderActivate(config, dva);
+    if (*decoders_alias) return RunTypeAliasSet(config, dva);
+    if (*decoders_aliases) return RunTypeAliasList(config, dva);
     if (*decoders) return RunDecodersCheck(config);
     if (*device_set) return RunDeviceSet(config, dv);
     if (*device_list) return RunDeviceList(config, dv);

@@ -52,14 +52,27 @@ std::shared_ptr<const DeviceType> DecoderRegistry::Find(const Scope& scope, std:
   return Find(device_type);
 }
 
-void DecoderRegistry::ReplaceScoped(const std::vector<ScopedType>& types) {
+std::vector<DecoderRegistry::ScopedAlias> DecoderRegistry::ReplaceScoped(const std::vector<ScopedType>& types,
+                                                                         const std::vector<ScopedAlias>& aliases) {
   auto scoped = std::make_shared<Table>();
   for (const ScopedType& t : types) (*scoped)[ScopedKey(t.scope, t.type->name)] = t.type;
   for (const ScopedType& t : types) {
     for (const auto& alias : t.type->aliases) scoped->emplace(ScopedKey(t.scope, alias), t.type);
   }
+  std::vector<ScopedAlias> unresolved;
+  for (const ScopedAlias& a : aliases) {
+    std::shared_ptr<const DeviceType> target;
+    if (auto it = scoped->find(ScopedKey(a.scope, a.device_type)); it != scoped->end()) target = it->second;
+    if (!target) target = Find(a.device_type);
+    if (!target) {
+      unresolved.push_back(a);
+      continue;
+    }
+    scoped->emplace(ScopedKey(a.scope, a.alias), std::move(target));  // a decoder's own name wins
+  }
   std::lock_guard lock(mutex_);
   scoped_ = std::move(scoped);
+  return unresolved;
 }
 
 std::vector<DecoderRegistry::ScopedType> DecoderRegistry::ScopedTypes(const Scope& scope) const {

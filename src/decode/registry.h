@@ -39,8 +39,15 @@ class DecoderRegistry {
     Scope scope;
     std::shared_ptr<const DeviceType> type;
   };
-  // Replaces every scoped decoder at once (names and aliases).
-  void ReplaceScoped(const std::vector<ScopedType>& types);
+  // A tenant's own name for a device type (uploaded for its scope, or shared).
+  struct ScopedAlias {
+    Scope scope;
+    std::string alias;
+    std::string device_type;
+  };
+  // Replaces every scoped decoder and alias at once. Returns the aliases whose
+  // device type has no decoder (they are left out).
+  std::vector<ScopedAlias> ReplaceScoped(const std::vector<ScopedType>& types, const std::vector<ScopedAlias>& aliases = {});
   std::vector<ScopedType> ScopedTypes(const Scope& scope) const;
 
   // Replaces the table by every *.toml spec found in `dirs` (in order; a later

@@ -68,12 +68,16 @@ Status ActivateDecoderVersion(store::Store& store, decode::DecoderRegistry& regi
 Result<std::vector<std::string>> LoadActiveDecoderVersions(store::Store& store, decode::DecoderRegistry& registry,
                                                            std::string* signature) {
   TC_ASSIGN_OR_RETURN(std::vector<store::DecoderVersion> active, store.ListDecoderVersions(std::nullopt, "", true));
+  TC_ASSIGN_OR_RETURN(std::vector<store::TypeAlias> aliases, store.ListTypeAliases(std::nullopt));
   std::vector<std::string> problems;
   if (signature) {
     std::string now;
     for (const auto& v : active) {
       now += v.scope.tenant + '\0' + EnvName(v.scope.env) + '\0' + v.device_type + '\0' + v.version + '\0' +
              std::to_string(*v.activated_at) + '\n';
+    }
+    for (const auto& a : aliases) {
+      now += a.scope.tenant + '\0' + EnvName(a.scope.env) + '\0' + a.alias + '\0' + a.device_type + '\n';
     }
     if (now == *signature) return problems;
     *signature = std::move(now);
@@ -89,8 +93,31 @@ Result<std::vector<std::string>> LoadActiveDecoderVersions(store::Store& store, 
     }
     types.push_back({v.scope, std::make_shared<const decode::DeviceType>(std::move(type).value())});
   }
-  registry.ReplaceScoped(types);
+  std::vector<decode::DecoderRegistry::ScopedAlias> scoped_aliases;
+  for (const auto& a : aliases) scoped_aliases.push_back({a.scope, a.alias, a.device_type});
+  for (const auto& a : registry.ReplaceScoped(types, scoped_aliases)) {
+    problems.push_back(a.scope.tenant + "/" + EnvName(a.scope.env) + " alias \"" + a.alias + "\": no decoder for " +
+                       a.device_type);
+  }
   return problems;
+}
+
+Status SetTypeAlias(store::Store& store, decode::DecoderRegistry& registry, const Scope& scope,
+                    const std::string& alias, const std::string& device_type) {
+  store::TypeAlias a{scope, decode::NormalizeDeviceType(alias), decode::NormalizeDeviceType(device_type)};
+  if (a.alias.empty()) return Status::InvalidArgument("the alias is empty");
+  if (!a.device_type.empty()) {
+    if (a.alias == a.device_type) return Status::InvalidArgument("an alias names another device type, not itself");
+    auto target = registry.Find(scope, a.device_type);
+    if (!target) {
+      return Status::NotFound("no decoder for device type \"" + a.device_type + "\" in " + scope.tenant + "/" +
+                              EnvName(scope.env) + " (GET /v1/devicetypes)");
+    }
+    a.device_type = target->name;  // an alias of an alias names the decoder itself
+  }
+  TC_RETURN_IF_ERROR(store.PutTypeAlias(a));
+  auto problems = LoadActiveDecoderVersions(store, registry);
+  return problems.ok() ? Status::Ok() : problems.status();
 }
 
 }  // namespace telecollect::push

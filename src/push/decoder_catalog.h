@@ -41,6 +41,12 @@ Status ActivateDecoderVersion(store::Store& store, decode::DecoderRegistry& regi
 Result<std::vector<std::string>> LoadActiveDecoderVersions(store::Store& store, decode::DecoderRegistry& registry,
                                                            std::string* signature = nullptr);
 
+// Names `alias` (a platform's device profile or model name, as this tenant's
+// frames carry it) as `device_type` for `scope`; an empty `device_type`
+// removes the alias. The device type must have a decoder for that scope.
+Status SetTypeAlias(store::Store& store, decode::DecoderRegistry& registry, const Scope& scope,
+                    const std::string& alias, const std::string& device_type);
+
 // The uploaded version as a device type (spec parsed, vectors not run).
 Result<decode::DeviceType> BuildDecoderVersion(const store::DecoderVersion& version, const decode::ScriptFactory& scripts);
 

@@ -97,6 +97,7 @@ std::string Api::RouteLabel(const HttpRequest& r) const {
     if (s[1] == "redecode") return "/v1/redecode";
     if (s[1] == "files") return s.size() == 3 ? "/v1/files/validate" : "/v1/files";
     if (s[1] == "connectors") return "/v1/connectors/{name}/try";
+    if (s[1] == "devicetype-aliases") return "/v1/devicetype-aliases";
     if (s[1] == "devicetypes") {
       if (s.size() == 2) return "/v1/devicetypes";
       if (s.size() == 4 && s[3] == "decode") return "/v1/devicetypes/{t}/decode";
@@ -146,7 +147,10 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
   const bool activate_version = req.method == "POST" && on_type && seg.size() == 6 && seg[3] == "versions" &&
                                 seg[5] == "activate";
   const bool deactivate = req.method == "POST" && on_type && seg.size() == 4 && seg[3] == "deactivate";
-  const bool lifecycle = list_versions || upload_version || activate_version || deactivate;
+  const bool aliases = seg.size() >= 2 && seg.size() <= 3 && seg[0] == "v1" && seg[1] == "devicetype-aliases" &&
+                       ((req.method == "GET" && seg.size() == 2) ||
+                        ((req.method == "PUT" || req.method == "DELETE") && seg.size() == 3));
+  const bool lifecycle = list_versions || upload_version || activate_version || deactivate || aliases;
   if (!push && !known_get && !try_decode && !devices && !redecode && !validate && !try_connector && !lifecycle) {
     if (seg.empty() || (seg.size() >= 2 && seg[0] == "v1")) {
       return reply(Error(405, "method " + req.method + " not allowed on " + req.target));
@@ -171,6 +175,10 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
   if (validate) return reply(ValidateUpload(req));
   if (lifecycle) {
     const DecodersApi decoders{d_.store, d_.registry, d_.clock};
+    if (aliases) {
+      if (seg.size() == 2) return reply(decoders.Aliases(*scope));
+      return reply(decoders.SetAlias(*scope, seg[2], req.body, req.method == "DELETE"));
+    }
     if (list_versions) return reply(decoders.Versions(*scope, seg[2]));
     if (upload_version) return reply(decoders.Upload(*scope, seg[2], req, Param(t, "activate") == "true"));
     return reply(decoders.Activate(*scope, seg[2], deactivate ? std::string() : seg[4]));

@@ -1,5 +1,7 @@
 #include "server/decoders_api.h"
 
+#include <simdjson.h>
+
 #include "core/json_writer.h"
 #include "core/multipart.h"
 #include "core/time_util.h"
@@ -86,6 +88,37 @@ HttpResponse DecodersApi::Activate(const Scope& scope, const std::string& device
   JsonWriter w;
   w.BeginObject().Key("devicetype").String(decode::NormalizeDeviceType(device_type)).Key("active");
   if (version.empty()) w.Null(); else w.String(version);
+  w.EndObject();
+  return {200, "application/json", w.Take(), {}};
+}
+
+HttpResponse DecodersApi::Aliases(const Scope& scope) const {
+  auto aliases = store.ListTypeAliases(scope);
+  if (!aliases.ok()) return JsonError(HttpStatusFor(aliases.status()), aliases.status().message());
+  JsonWriter w;
+  w.BeginObject().Key("aliases").BeginArray();
+  for (const auto& a : *aliases) w.BeginObject().Key("alias").String(a.alias).Key("devicetype").String(a.device_type).EndObject();
+  w.EndArray().EndObject();
+  return {200, "application/json", w.Take(), {}};
+}
+
+HttpResponse DecodersApi::SetAlias(const Scope& scope, const std::string& alias, const std::string& body,
+                                   bool remove) const {
+  std::string device_type;
+  if (!remove) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    std::string_view type;
+    if (parser.parse(body).get(root) || root["devicetype"].get(type) || type.empty()) {
+      return JsonError(400, "the body must be {\"devicetype\": \"...\"}");
+    }
+    device_type = std::string(type);
+  }
+  Status s = push::SetTypeAlias(store, registry, scope, alias, device_type);
+  if (!s.ok()) return JsonError(HttpStatusFor(s), s.message());
+  JsonWriter w;
+  w.BeginObject().Key("alias").String(decode::NormalizeDeviceType(alias)).Key("devicetype");
+  if (remove) w.Null(); else w.String(decode::NormalizeDeviceType(device_type));
   w.EndObject();
   return {200, "application/json", w.Take(), {}};
 }

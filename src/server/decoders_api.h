@@ -18,6 +18,9 @@ namespace telecollect::server {
 //        multipart/form-data with parts "spec" and "script" (a script decoder)
 //   POST /v1/devicetypes/{t}/versions/{v}/activate
 //   POST /v1/devicetypes/{t}/deactivate                  (the shared decoder applies again)
+//   GET  /v1/devicetype-aliases
+//   PUT  /v1/devicetype-aliases/{alias}  body {"devicetype": "..."}
+//   DELETE /v1/devicetype-aliases/{alias}
 struct DecodersApi {
   store::Store& store;
   decode::DecoderRegistry& registry;
@@ -26,6 +29,9 @@ struct DecodersApi {
   HttpResponse Versions(const Scope& scope, const std::string& device_type) const;
   HttpResponse Upload(const Scope& scope, const std::string& device_type, const HttpRequest& req, bool activate) const;
   HttpResponse Activate(const Scope& scope, const std::string& device_type, const std::string& version) const;
+  HttpResponse Aliases(const Scope& scope) const;
+  // `body` empty: remove the alias.
+  HttpResponse SetAlias(const Scope& scope, const std::string& alias, const std::string& body, bool remove) const;
 };
 
 }  // namespace telecollect::server

@@ -45,6 +45,8 @@ class FaultStore final : public Store {
   Status ActivateDecoderVersion(const Scope&, const std::string&, const std::string&, EpochMs) override {
     return Status::Ok();
   }
+  Status PutTypeAlias(const TypeAlias&) override { return Status::Ok(); }
+  Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>&) override { return std::vector<TypeAlias>{}; }
   Result<int64_t> CreateToken(const TokenRecord&) override { return int64_t{1}; }
   Result<std::optional<TokenRecord>> FindToken(const TokenHash&) override { return std::optional<TokenRecord>(); }
   Result<std::vector<TokenRecord>> ListTokens(const std::optional<std::string>&) override {

@@ -85,4 +85,45 @@ Status SqliteStore::ActivateDecoderVersion(const Scope& scope, const std::string
   return Sync();
 }
 
+Status SqliteStore::PutTypeAlias(const TypeAlias& a) {
+  std::lock_guard lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(a.scope));
+    if (a.device_type.empty()) {
+      Stmt del(writer_.get(), "DELETE FROM type_aliases WHERE scope_id = ?1 AND alias = ?2");
+      del.Bind(1, scope_id).Bind(2, a.alias);
+      return del.Run();
+    }
+    Stmt put(writer_.get(),
+             "INSERT INTO type_aliases(scope_id, alias, device_type) VALUES(?1, ?2, ?3) "
+             "ON CONFLICT(scope_id, alias) DO UPDATE SET device_type = excluded.device_type");
+    put.Bind(1, scope_id).Bind(2, a.alias).Bind(3, a.device_type);
+    return put.Run();
+  }));
+  return Sync();
+}
+
+Result<std::vector<TypeAlias>> SqliteStore::ListTypeAliases(const std::optional<Scope>& scope) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  Stmt q(lease.get(),
+         "SELECT s.tenant, s.env, a.alias, a.device_type FROM type_aliases a JOIN scopes s ON s.id = a.scope_id "
+         "WHERE ?1 = '' OR (s.tenant = ?1 AND s.env = ?2) ORDER BY s.tenant, s.env, a.alias");
+  q.Bind(1, scope ? std::string_view(scope->tenant) : std::string_view())
+      .Bind(2, std::string_view(scope ? EnvName(scope->env) : ""));
+  std::vector<TypeAlias> out;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    TypeAlias a;
+    a.scope.tenant = q.Text(0);
+    auto env = ParseEnv(q.Text(1));
+    if (!env.ok()) return env.status();
+    a.scope.env = *env;
+    a.alias = q.Text(2);
+    a.device_type = q.Text(3);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 }  // namespace telecollect::store

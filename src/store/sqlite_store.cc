@@ -140,6 +140,12 @@ CREATE TABLE decoder_versions(
   uploaded_ms INTEGER NOT NULL,
   activated_ms INTEGER,
   PRIMARY KEY(scope_id, device_type, version)) WITHOUT ROWID;
+-- A tenant's own names for device types (a ChirpStack device profile, a ThingPark model...).
+CREATE TABLE type_aliases(
+  scope_id INTEGER NOT NULL REFERENCES scopes(id),
+  alias TEXT NOT NULL,
+  device_type TEXT NOT NULL,
+  PRIMARY KEY(scope_id, alias)) WITHOUT ROWID;
 )sql",
 };
 

@@ -65,6 +65,8 @@ class SqliteStore final : public Store {
                                                           const std::string& device_type, bool active_only) override;
   Status ActivateDecoderVersion(const Scope& scope, const std::string& device_type, const std::string& version,
                                 EpochMs now) override;
+  Status PutTypeAlias(const TypeAlias& alias) override;
+  Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
   static constexpr int kSchemaVersion = 5;
 

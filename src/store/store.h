@@ -177,6 +177,15 @@ struct DecoderVersion {
   std::optional<EpochMs> activated_at;  // set while this version is the active one
 };
 
+// A tenant's own name for a device type: frames whose platform field (a
+// ChirpStack device profile, ThingPark CustomerData.alr.pro...) carries
+// `alias` are decoded as `device_type`, for that tenant and env only.
+struct TypeAlias {
+  Scope scope;
+  std::string alias;        // normalised
+  std::string device_type;  // normalised
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -265,6 +274,10 @@ class Store {
                                                                   const std::string& device_type, bool active_only) = 0;
   virtual Status ActivateDecoderVersion(const Scope& scope, const std::string& device_type, const std::string& version,
                                         EpochMs now) = 0;
+  // Device type aliases per scope: Put replaces (an empty device_type removes
+  // the alias); List gives every scope's when `scope` is empty.
+  virtual Status PutTypeAlias(const TypeAlias& alias) = 0;
+  virtual Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) = 0;
 };
 
 }  // namespace telecollect::store
