@@ -51,6 +51,7 @@ void Walk(element e, std::string& name, std::vector<DecodedValue>& out, int dept
 }  // namespace
 
 void FlattenJsonObject(simdjson::dom::element object, std::vector<DecodedValue>& out) {
+  out.reserve(out.size() + 8);
   std::string name;
   Walk(object, name, out, 0);
 }

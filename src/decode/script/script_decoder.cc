@@ -129,7 +129,12 @@ class Engine {
   }
 
   JSContext* cx() const { return cx_; }
-  void SetHeapLimit(uint32_t bytes) { JS_SetGCParameter(cx_, JSGC_MAX_BYTES, bytes); }
+  // Setting a GC parameter takes the GC lock: only when it changes.
+  void SetHeapLimit(uint32_t bytes) {
+    if (bytes == heap_limit_) return;
+    JS_SetGCParameter(cx_, JSGC_MAX_BYTES, bytes);
+    heap_limit_ = bytes;
+  }
 
   // The decoder's global, compiling it on first use in this thread.
   Result<JSObject*> Realm(uint64_t id, const std::string& source, const std::string& name) {
@@ -154,7 +159,8 @@ class Engine {
 
   // Runs fn with a deadline and a memory allowance; kInvalidArgument with the
   // reason on failure.
-  Status Guarded(const ScriptLimits& limits, const std::function<bool()>& fn, const std::string& name) {
+  template <typename Fn>
+  Status Guarded(const ScriptLimits& limits, const Fn& fn, const std::string& name) {
     expired_ = false;
     over_memory_ = false;
     memory_allowance_kb_ = static_cast<int64_t>(limits.heap_bytes >> 10);
@@ -238,6 +244,7 @@ class Engine {
 
   JSContext* cx_ = nullptr;
   std::map<uint64_t, std::unique_ptr<JS::PersistentRootedObject>> realms_;
+  uint32_t heap_limit_ = 0;
   std::atomic<SteadyMs> deadline_{0};
   std::atomic<bool> expired_{false};
   std::atomic<bool> over_memory_{false};
@@ -260,11 +267,19 @@ void Watchdog::Run() {
 
 std::atomic<uint64_t> g_next_id{1};
 
+// The string's UTF-8 bytes written once, straight into the result (no
+// intermediate copy), with room after them for simdjson's padding.
 std::string ToUtf8(JSContext* cx, JS::HandleValue v) {
   JS::RootedString s(cx, JS::ToString(cx, v));
   if (!s) return {};
-  JS::UniqueChars chars = JS_EncodeStringToUTF8(cx, s);
-  return chars ? std::string(chars.get()) : std::string();
+  JSLinearString* linear = JS_EnsureLinearString(cx, s);
+  if (!linear) return {};
+  const size_t n = JS::GetDeflatedUTF8StringLength(linear);
+  std::string out;
+  out.reserve(n + simdjson::SIMDJSON_PADDING);
+  out.resize(n);
+  JS::DeflateStringToUTF8Buffer(linear, mozilla::Span<char>(out.data(), n));
+  return out;
 }
 
 }  // namespace
