@@ -29,7 +29,8 @@ double Rate(const Decoder& d, const Bytes& payload, std::optional<int> fport, do
   double elapsed = 0;
   while (elapsed < seconds && n < 100000000) {
     for (int i = 0; i < 1000; ++i) {
-      auto r = d.Decode({payload, fport, 0});
+      std::string notes;  // as the push path decodes: with a place for what a script logs
+      auto r = d.Decode({payload, fport, 0, &notes});
       if (!r.ok()) {
         std::fprintf(stderr, "decode failed: %s\n", r.status().ToString().c_str());
         std::exit(1);

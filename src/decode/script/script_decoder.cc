@@ -55,10 +55,12 @@ function __tc_run(bytes, fPort, recvTime) {
                         function (k, v) { return v === undefined ? null : v; });
 }
 function __tc_decode(bytes, fPort, recvTime) {
+  if (__tc_log.length) __tc_log = [];
   var input = { bytes: bytes, recvTime: new Date(recvTime) };
   if (fPort !== null) input.fPort = fPort;
   return JSON.stringify(decodeUplink(input));
 }
+function __tc_log_json() { return JSON.stringify(__tc_log); }
 )js";
 
 JSClass kGlobalClass = {"global", JSCLASS_GLOBAL_FLAGS, &JS::DefaultGlobalClassOps, nullptr, nullptr, nullptr};
@@ -269,6 +271,12 @@ std::atomic<uint64_t> g_next_id{1};
 
 // The string's UTF-8 bytes written once, straight into the result (no
 // intermediate copy), with room after them for simdjson's padding.
+// GCC 12 takes JS::Rooted's registration on the context's root list for a
+// dangling pointer (it is unregistered by the destructor): a false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
 std::string ToUtf8(JSContext* cx, JS::HandleValue v) {
   JS::RootedString s(cx, JS::ToString(cx, v));
   if (!s) return {};
@@ -281,6 +289,9 @@ std::string ToUtf8(JSContext* cx, JS::HandleValue v) {
   JS::DeflateStringToUTF8Buffer(linear, mozilla::Span<char>(out.data(), n));
   return out;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 }  // namespace
 
@@ -293,7 +304,7 @@ Status ScriptDecoder::Check() const {
   return engine->Realm(id_, source_, name_).status();
 }
 
-Result<std::string> ScriptDecoder::Call(const DecodeInput& in, const char* entry) const {
+Result<std::string> ScriptDecoder::Call(const DecodeInput& in, const char* entry, std::string* log_json) const {
   Engine* engine = Engine::ForThisThread();
   if (!engine) return Status::Internal("the JavaScript engine could not start");
   engine->SetHeapLimit(limits_.heap_bytes);
@@ -315,6 +326,21 @@ Result<std::string> ScriptDecoder::Call(const DecodeInput& in, const char* entry
   TC_RETURN_IF_ERROR(engine->Guarded(
       limits_, [&] { return JS_CallFunctionName(cx, global, entry, args, &out); }, name_));
   if (!out.isString()) return Status::InvalidArgument(name_ + ": decodeUplink returned nothing JSON can represent");
+  if (log_json) {
+    // What the call logged, serialised only when there is something.
+    log_json->clear();
+    JS::RootedValue log(cx);
+    uint32_t lines = 0;
+    if (JS_GetProperty(cx, global, "__tc_log", &log) && log.isObject()) {
+      JS::RootedObject array(cx, &log.toObject());
+      if (!JS::GetArrayLength(cx, array, &lines)) lines = 0;
+    }
+    JS::RootedValue text(cx);
+    if (lines > 0 && JS_CallFunctionName(cx, global, "__tc_log_json", JS::HandleValueArray::empty(), &text)) {
+      *log_json = ToUtf8(cx, text);
+    }
+    JS_ClearPendingException(cx);
+  }
   return ToUtf8(cx, out);
 }
 
@@ -348,16 +374,9 @@ std::string JoinTexts(simdjson::dom::array items, std::string_view sep) {
 }  // namespace
 
 Result<std::vector<DecodedValue>> ScriptDecoder::Decode(const DecodeInput& in) const {
-  std::string json;
+  // With somewhere to keep them, what the script logged and warned goes to the frame's decode record.
   std::string log_json;
-  if (in.notes) {
-    // The frame's decode record keeps what the script logged and warned.
-    TC_ASSIGN_OR_RETURN(RawResult raw, Run(in));
-    json = std::move(raw.result_json);
-    log_json = std::move(raw.log);
-  } else {
-    TC_ASSIGN_OR_RETURN(json, Call(in, "__tc_decode"));
-  }
+  TC_ASSIGN_OR_RETURN(std::string json, Call(in, "__tc_decode", in.notes ? &log_json : nullptr));
   // {"data": {...}, "errors": [...], "warnings": [...]}: the script's own errors fail the frame.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;

@@ -48,8 +48,9 @@ class ScriptDecoder final : public Decoder {
   Status Check() const;
 
  private:
-  // Calls a prelude entry point (__tc_run, __tc_decode): its JSON string.
-  Result<std::string> Call(const DecodeInput& input, const char* entry) const;
+  // Calls a prelude entry point (__tc_run, __tc_decode): its JSON string; with
+  // `log_json`, also what the call logged (a JSON array, empty if nothing).
+  Result<std::string> Call(const DecodeInput& input, const char* entry, std::string* log_json = nullptr) const;
 
   const std::string source_;
   const std::string name_;
