@@ -7,6 +7,13 @@ std::string Origin(const Scope& scope, std::string_view device_type) {
   return "upload:" + scope.tenant + "/" + EnvName(scope.env) + "/" + std::string(device_type);
 }
 
+// Records the activation (`version` checked by the caller) and serves it here at once.
+Status ActivateChecked(store::Store& store, decode::DecoderRegistry& registry, const Scope& scope,
+                       const std::string& device_type, const std::string& version, EpochMs now) {
+  TC_RETURN_IF_ERROR(store.ActivateDecoderVersion(scope, device_type, version, now));
+  return LoadActiveDecoderVersions(store, registry).status();
+}
+
 }  // namespace
 
 Result<decode::DeviceType> BuildDecoderVersion(const store::DecoderVersion& v, const decode::ScriptFactory& scripts) {
@@ -36,8 +43,8 @@ Result<UploadedVersion> UploadDecoderVersion(store::Store& store, decode::Decode
   v.uploaded_at = now;
   TC_RETURN_IF_ERROR(store.PutDecoderVersion(v));
   UploadedVersion out{type.name, type.version, type.decoder->kind(), type.tests.size(), false};
-  if (activate) {
-    TC_RETURN_IF_ERROR(ActivateDecoderVersion(store, registry, scope, type.name, type.version, now));
+  if (activate) {  // its vectors have just passed
+    TC_RETURN_IF_ERROR(ActivateChecked(store, registry, scope, type.name, type.version, now));
     out.activated = true;
   }
   return out;
@@ -60,9 +67,7 @@ Status ActivateDecoderVersion(store::Store& store, decode::DecoderRegistry& regi
     TC_ASSIGN_OR_RETURN(decode::DeviceType type, BuildDecoderVersion(*found, registry.scripts()));
     TC_RETURN_IF_ERROR(decode::RunTestVectors(type));
   }
-  TC_RETURN_IF_ERROR(store.ActivateDecoderVersion(scope, name, version, now));
-  auto problems = LoadActiveDecoderVersions(store, registry);
-  return problems.ok() ? Status::Ok() : problems.status();
+  return ActivateChecked(store, registry, scope, name, version, now);
 }
 
 Result<std::vector<std::string>> LoadActiveDecoderVersions(store::Store& store, decode::DecoderRegistry& registry,
@@ -116,8 +121,7 @@ Status SetTypeAlias(store::Store& store, decode::DecoderRegistry& registry, cons
     a.device_type = target->name;  // an alias of an alias names the decoder itself
   }
   TC_RETURN_IF_ERROR(store.PutTypeAlias(a));
-  auto problems = LoadActiveDecoderVersions(store, registry);
-  return problems.ok() ? Status::Ok() : problems.status();
+  return LoadActiveDecoderVersions(store, registry).status();
 }
 
 }  // namespace telecollect::push

@@ -15,6 +15,7 @@
 #include "push/redecode.h"
 #include "server/decoders_api.h"
 #include "server/files_api.h"
+#include "server/json_error.h"
 
 namespace telecollect::server {
 namespace {
@@ -38,20 +39,6 @@ Result<Target> ParseTarget(const std::string& target) {
 
 HttpResponse Json(int status, std::string body) { return {status, "application/json", std::move(body), {}}; }
 HttpResponse Error(int status, std::string_view message) { return Json(status, ErrorJson(message)); }
-
-int HttpStatusFor(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kAlreadyExists: return 409;
-    case StatusCode::kUnsupported: return 415;
-    case StatusCode::kResourceExhausted:
-    case StatusCode::kUnavailable: return 503;
-    default: return 500;
-  }
-}
 
 HttpResponse FromStatus(const Status& s) {
   HttpResponse r = Error(HttpStatusFor(s), s.message());

@@ -9,20 +9,6 @@
 #include "server/json_error.h"
 
 namespace telecollect::server {
-namespace {
-
-int HttpStatusFor(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kAlreadyExists: return 409;
-    case StatusCode::kUnsupported: return 415;
-    case StatusCode::kUnavailable: return 503;
-    default: return 500;
-  }
-}
-
-}  // namespace
 
 HttpResponse DecodersApi::Versions(const Scope& scope, const std::string& device_type) const {
   const std::string name = decode::NormalizeDeviceType(device_type);
