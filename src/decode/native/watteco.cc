@@ -146,30 +146,31 @@ Result<std::vector<DecodedValue>> WattecoDecoder::Decode(const DecodeInput& in) 
   const uint8_t* value = b.data() + value_at;
   const size_t left = b.size() - value_at;
   const int size = ValueSize(type, value, left);
-  const std::string where = "cluster " + Hex16(cluster) + " attribute " + Hex16(attribute);
-  if (size < 0) return Status::InvalidArgument(where + ": unknown attribute type " + Hex16(type));
+  // Errors name the cluster and attribute (built only when one happens).
+  auto error = [&](const std::string& what) {
+    return Status::InvalidArgument("cluster " + Hex16(cluster) + " attribute " + Hex16(attribute) + what);
+  };
+  if (size < 0) return error(": unknown attribute type " + Hex16(type));
   if (static_cast<size_t>(size) > left) {
-    return Status::InvalidArgument(where + ": the value needs " + std::to_string(size) + " bytes, " +
-                                   std::to_string(left) + " left");
+    return error(": the value needs " + std::to_string(size) + " bytes, " + std::to_string(left) + " left");
   }
   const int endpoint = ((b[0] & 0xE0) >> 5) | ((b[0] & 0x06) << 2);
   Out put(out, endpoint);
-  if (attribute == 0x0000 && (cluster == 0x800A || cluster == 0x800B) && (type == 0x41 || type == 0x42)) {
-    TC_RETURN_IF_ERROR(DecodeStructured(cluster, value, static_cast<size_t>(size), put));
-    return out;
-  }
-  if (cluster == 0x0050 && attribute == 0x0006 && (type == 0x41 || type == 0x42)) {
+  const bool is_string = type == 0x41 || type == 0x42;
+  const bool structured = (attribute == 0x0000 && (cluster == 0x800A || cluster == 0x800B)) ||
+                          (cluster == 0x0050 && attribute == 0x0006);
+  if (structured && is_string) {
     TC_RETURN_IF_ERROR(DecodeStructured(cluster, value, static_cast<size_t>(size), put));
     return out;
   }
   for (const Attribute& a : kAttributes) {
     if (a.cluster != cluster || a.attribute != attribute) continue;
-    if (type == 0x41 || type == 0x42) return Status::InvalidArgument(where + ": a string where a number is expected");
+    if (is_string) return error(": a string where a number is expected");
     put.Put(a.name, Number(type, value) / a.divisor, a.unit);
     return out;
   }
   if (cluster == 0x0050 || cluster == 0x0000) return out;  // configuration and basic clusters: nothing to store
-  return Status::InvalidArgument(where + " is not decoded natively (a script decoder can take it)");
+  return error(" is not decoded natively (a script decoder can take it)");
 }
 
 }  // namespace telecollect::decode
