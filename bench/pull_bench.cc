@@ -66,15 +66,7 @@ struct Discard final : ReadingWriter {
   size_t n = 0;
 };
 
-struct Keep final : ReadingWriter {
-  Status Add(const std::vector<ModuleDef>& m, std::span<const Reading> rs) override {
-    modules = m;
-    readings.insert(readings.end(), rs.begin(), rs.end());
-    return Status::Ok();
-  }
-  std::vector<ModuleDef> modules;
-  std::vector<Reading> readings;
-};
+using Keep = pull::CollectingWriter;
 
 files::Profile Mapping(const char* text, bool module_given) { return *files::LoadProfileString(text, "bench", module_given); }
 

@@ -6,15 +6,7 @@
 namespace telecollect::pull {
 namespace {
 
-struct Collect final : ReadingWriter {
-  Status Add(const std::vector<ModuleDef>& m, std::span<const Reading> rs) override {
-    modules = m;
-    readings.insert(readings.end(), rs.begin(), rs.end());
-    return Status::Ok();
-  }
-  std::vector<ModuleDef> modules;
-  std::vector<Reading> readings;
-};
+using Collect = CollectingWriter;
 
 files::Profile Mapping(const char* toml, bool module_given) {
   Result<files::Profile> p = files::LoadProfileString(toml, "test [mapping]", module_given);
