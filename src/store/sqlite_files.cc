@@ -8,14 +8,9 @@
 namespace telecollect::store {
 namespace {
 
-constexpr int kRowsPerStatement = 64;  // multi-row upserts: one VM run for 64 readings
-
-std::string MultiRowUpsert(int rows) {
-  std::string sql = "INSERT INTO measurements(module_id, ts, value, quality) VALUES ";
-  for (int i = 0; i < rows; ++i) sql += i ? ",(?,?,?,0)" : "(?,?,?,0)";
-  sql += " ON CONFLICT(module_id, ts) DO UPDATE SET value = excluded.value, quality = excluded.quality";
-  return sql;
-}
+// Readings held before they are written as chunks: enough for whole chunks of
+// many modules, bounded whatever the file's size.
+constexpr size_t kBufferedReadings = size_t{1} << 18;
 
 EpochMs NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -84,12 +79,12 @@ Result<std::vector<T>> Collect(Stmt& q, T (*read)(const Stmt&)) {
 }  // namespace
 
 // Writes an import's readings inside the open transaction: module ids resolved
-// once per module, each chunk sorted by (module, ts) (the primary key order:
-// appends, not random inserts) and upserted 64 rows per statement.
+// once per module, readings buffered and written in (module, ts) order as
+// chunks (appends to each module's last chunk, not random inserts). Finish()
+// writes what is still buffered.
 class SqliteStore::FileWriter final : public ReadingWriter {
  public:
-  FileWriter(SqliteStore* store, int64_t scope_id)
-      : store_(store), scope_id_(scope_id), multi_(store->writer_.get(), MultiRowUpsert(kRowsPerStatement)) {}
+  FileWriter(SqliteStore* store, int64_t scope_id) : store_(store), scope_id_(scope_id) {}
 
   Status Add(const std::vector<ModuleDef>& modules, std::span<const Reading> readings) override {
     const EpochMs now = NowMs();
@@ -98,40 +93,18 @@ class SqliteStore::FileWriter final : public ReadingWriter {
       TC_ASSIGN_OR_RETURN(int64_t id, store_->ModuleId(scope_id_, m.name, m.unit, now));
       ids_.push_back(id);
     }
-    rows_.clear();
-    rows_.reserve(readings.size());
-    for (const Reading& r : readings) rows_.push_back({ids_[r.module], r.ts, r.value});
-    // stable: of two readings of one (module, ts), the later in the file wins.
-    std::stable_sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) {
-      return a.module_id != b.module_id ? a.module_id < b.module_id : a.ts < b.ts;
-    });
-    size_t i = 0;
-    for (; i + kRowsPerStatement <= rows_.size(); i += kRowsPerStatement) {
-      for (int k = 0; k < kRowsPerStatement; ++k) {
-        const Row& r = rows_[i + static_cast<size_t>(k)];
-        multi_.Bind(3 * k + 1, r.module_id).Bind(3 * k + 2, r.ts).Bind(3 * k + 3, r.value);
-      }
-      TC_RETURN_IF_ERROR(multi_.Run());
-    }
-    Stmt& one = store_->stmts_->upsert_measurement;
-    for (; i < rows_.size(); ++i) {
-      one.Bind(1, rows_[i].module_id).Bind(2, rows_[i].ts).Bind(3, rows_[i].value).Bind(4, 0);
-      TC_RETURN_IF_ERROR(one.Run());
-    }
+    for (const Reading& r : readings) buffer_.Add(ids_[r.module], {r.ts, r.value, 0});
+    if (buffer_.size() >= kBufferedReadings) return Finish();
     return Status::Ok();
   }
 
+  Status Finish() { return buffer_.Flush(*store_->series_); }
+
  private:
-  struct Row {
-    int64_t module_id;
-    EpochMs ts;
-    double value;
-  };
   SqliteStore* store_;
   int64_t scope_id_;
-  Stmt multi_;
   std::vector<int64_t> ids_;
-  std::vector<Row> rows_;
+  SeriesBatch buffer_;
 };
 
 Status SqliteStore::InsertFileRecord(int64_t scope_id, const FileRecord& r) {
@@ -151,6 +124,7 @@ Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProduce
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
     FileWriter writer(this, scope_id);
     TC_ASSIGN_OR_RETURN(FileRecord record, produce(writer));
+    TC_RETURN_IF_ERROR(writer.Finish());
     record.scope = scope;
     // The same content already imported in this scope (renamed, re-uploaded,
     // or journaled before a failed delete): roll this one back.
@@ -347,6 +321,7 @@ Status SqliteStore::ImportWindow(const Scope& scope, const std::string& connecto
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
     FileWriter writer(this, scope_id);
     TC_RETURN_IF_ERROR(produce(writer));
+    TC_RETURN_IF_ERROR(writer.Finish());
     return PutStateLocked(connector, key, value);
   }));
   return Sync();

@@ -147,7 +147,40 @@ CREATE TABLE type_aliases(
   device_type TEXT NOT NULL,
   PRIMARY KEY(scope_id, alias)) WITHOUT ROWID;
 )sql",
+    // v6: measurements as chunks of up to 200 points per module (series_codec.h);
+    // the rows of `measurements` are moved into them by ConvertMeasurementsToChunks.
+    R"sql(
+CREATE TABLE chunks(
+  id INTEGER PRIMARY KEY,
+  module_id INTEGER NOT NULL,
+  start_ts INTEGER NOT NULL,
+  end_ts INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  data BLOB NOT NULL);
+CREATE UNIQUE INDEX chunks_by_module ON chunks(module_id, start_ts);
+)sql",
 };
+
+// v6: every (module, ts) row of the old table becomes a point of a chunk.
+Status ConvertMeasurementsToChunks(sqlite3* db) {
+  {
+    SeriesWriter writer(db);
+    Stmt rows(db, "SELECT module_id, ts, value, quality FROM measurements ORDER BY module_id, ts");
+    std::vector<SeriesPoint> run;
+    int64_t module_id = 0;
+    while (true) {
+      TC_ASSIGN_OR_RETURN(bool row, rows.Step());
+      if (!row || (!run.empty() && rows.Int(0) != module_id)) {
+        TC_RETURN_IF_ERROR(writer.Upsert(module_id, run));
+        run.clear();
+      }
+      if (!row) break;
+      module_id = rows.Int(0);
+      run.push_back({rows.Int(1), rows.Double(2), static_cast<int>(rows.Int(3))});
+    }
+  }
+  return Exec(db, "DROP TABLE measurements");
+}
 
 int StatusToInt(DecodeStatus s) { return static_cast<int>(s); }
 DecodeStatus IntToStatus(int64_t v) {
@@ -190,6 +223,7 @@ SqliteStore::~SqliteStore() {
     if (wal_fd_ >= 0) ::close(wal_fd_);
   }
   std::lock_guard lock(write_mu_);
+  series_.reset();
   stmts_.reset();
   if (writer_) {
     // Fold the WAL back so the file is self-contained after a clean stop.
@@ -210,6 +244,7 @@ Status SqliteStore::Init() {
   TC_RETURN_IF_ERROR(Exec(writer_.get(), "PRAGMA temp_store = MEMORY"));
   TC_RETURN_IF_ERROR(Migrate());
   stmts_ = std::make_unique<WriterStatements>(writer_.get());
+  series_ = std::make_unique<SeriesWriter>(writer_.get());
   sqlite3_wal_hook(writer_.get(), &SqliteStore::OnWalCommit, this);
   checkpointer_ = std::thread([this] { RunCheckpointer(); });
   return Sync();
@@ -288,6 +323,7 @@ Status SqliteStore::Migrate() {
   }
   for (int64_t v = current; v < kLatest; ++v) {
     Status s = Exec(db, kMigrations[v]);
+    if (s.ok() && v + 1 == 6) s = ConvertMeasurementsToChunks(db);
     if (s.ok()) s = Exec(db, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
     if (!s.ok()) {
       (void)Exec(db, "ROLLBACK");
@@ -361,30 +397,13 @@ Result<int64_t> SqliteStore::ModuleId(int64_t scope_id, const std::string& name,
 Status SqliteStore::StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged) {
   for (const Measurement& m : ms) {
     TC_ASSIGN_OR_RETURN(int64_t module_id, ModuleId(scope_id, m));
-    staged_.push_back({module_id, m.ts, m.value, m.quality});
+    staged_.Add(module_id, {m.ts, m.value, m.quality});
     ++staged;
   }
   return Status::Ok();
 }
 
-Status SqliteStore::FlushStaged() {
-  // In (module, ts) order each insert lands next to the previous one, usually
-  // at the end of the module's range: far fewer page seeks than frame order
-  // (every frame touching every module). stable_sort keeps the later of two
-  // writes to one (module, ts) last, so it still wins.
-  std::stable_sort(staged_.begin(), staged_.end(), [](const StagedPoint& a, const StagedPoint& b) {
-    return a.module_id != b.module_id ? a.module_id < b.module_id : a.ts < b.ts;
-  });
-  Stmt& up = stmts_->upsert_measurement;
-  Status s;
-  for (const StagedPoint& p : staged_) {
-    up.Bind(1, p.module_id).Bind(2, p.ts).Bind(3, p.value).Bind(4, p.quality);
-    s = up.Run();
-    if (!s.ok()) break;
-  }
-  staged_.clear();
-  return s;
-}
+Status SqliteStore::FlushStaged() { return staged_.Flush(*series_); }
 
 Result<bool> SqliteStore::InsertFrame(int64_t scope_id, const DecodedFrame& df) {
   const Frame& f = df.frame;
@@ -408,13 +427,25 @@ void SqliteStore::ForgetUncommittedIds() {
 }
 
 Status SqliteStore::InTransaction(const std::function<Status()>& body) {
-  staged_.clear();
+  staged_.Clear();
   TC_RETURN_IF_ERROR(stmts_->begin.Run());
-  Status s = body();
+  // Another connection (a CLI import, redecode...) committed since our last
+  // transaction: what the series writer cached of last chunks may be stale.
+  auto version = stmts_->data_version.Step();
+  Status s = version.ok() ? Status::Ok() : version.status();
+  if (s.ok()) {
+    const int64_t v = stmts_->data_version.Int(0);
+    if (v != data_version_) series_->ForgetCache();
+    data_version_ = v;
+  }
+  stmts_->data_version.Reset();
+  if (s.ok()) s = body();
   if (s.ok()) s = stmts_->commit.Run();
   if (!s.ok()) {
     (void)stmts_->rollback.Run();
     ForgetUncommittedIds();
+    series_->ForgetCache();
+    staged_.Clear();
     return s;
   }
   new_scope_keys_.clear();
@@ -639,32 +670,49 @@ Result<std::vector<Point>> SqliteStore::QueryMeasurements(const MeasurementQuery
   TC_ASSIGN_OR_RETURN(bool found, mod.Step());
   if (!found) return Status::NotFound("no module \"" + mq.module + "\"");
   const int64_t module_id = mod.Int(0);
-  std::string sql;
-  const bool raw = mq.step_ms <= 0 || mq.agg == Aggregate::kNone;
-  if (raw) {
-    sql = "SELECT ts, value, quality FROM measurements WHERE module_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts LIMIT ?5";
-  } else {
-    const char* expr = "avg(value)";
-    switch (mq.agg) {
-      case Aggregate::kMin: expr = "min(value)"; break;
-      case Aggregate::kMax: expr = "max(value)"; break;
-      case Aggregate::kSum: expr = "sum(value)"; break;
-      case Aggregate::kCount: expr = "count(*)"; break;
-      case Aggregate::kLast: expr = "value, max(ts)"; break;  // SQLite: bare column from the max(ts) row
-      default: break;
-    }
-    sql = std::string("SELECT ts - (ts % ?4) AS bucket, ") + expr +
-          " FROM measurements WHERE module_id = ?1 AND ts >= ?2 AND ts < ?3 GROUP BY bucket ORDER BY bucket LIMIT ?5";
-  }
-  Stmt q(lease.get(), sql);
-  q.Bind(1, module_id).Bind(2, mq.from).Bind(3, mq.to).Bind(5, static_cast<int64_t>(mq.limit));
-  if (!raw) q.Bind(4, mq.step_ms);
+  mod.Reset();
   std::vector<Point> out;
-  while (true) {
-    TC_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back({q.Int(0), q.Double(1), raw ? static_cast<int>(q.Int(2)) : 0});
+  const size_t limit = mq.limit;
+  if (limit == 0) return out;
+  if (mq.step_ms <= 0 || mq.agg == Aggregate::kNone) {
+    TC_RETURN_IF_ERROR(ReadSeries(lease.get(), module_id, mq.from, mq.to, [&](const SeriesPoint& p) {
+      out.push_back({p.ts, p.value, p.quality});
+      return out.size() < limit;
+    }));
+    return out;
   }
+  // Buckets of step_ms from the epoch (floor, also before 1970).
+  const int64_t step = mq.step_ms;
+  EpochMs bucket = 0;
+  double acc = 0;
+  int64_t count = 0;
+  auto close = [&] {
+    if (count == 0) return;
+    double v = acc;
+    if (mq.agg == Aggregate::kAvg) v = acc / static_cast<double>(count);
+    else if (mq.agg == Aggregate::kCount) v = static_cast<double>(count);
+    out.push_back({bucket, v, 0});
+  };
+  TC_RETURN_IF_ERROR(ReadSeries(lease.get(), module_id, mq.from, mq.to, [&](const SeriesPoint& p) {
+    const EpochMs b = p.ts - ((p.ts % step) + step) % step;
+    if (count == 0 || b != bucket) {
+      close();
+      if (out.size() >= limit) return false;
+      bucket = b;
+      count = 0;
+      acc = p.value;
+    } else {
+      switch (mq.agg) {
+        case Aggregate::kMin: acc = std::min(acc, p.value); break;
+        case Aggregate::kMax: acc = std::max(acc, p.value); break;
+        case Aggregate::kLast: acc = p.value; break;
+        default: acc += p.value; break;  // avg, sum (count ignores acc)
+      }
+    }
+    ++count;
+    return true;
+  }));
+  if (out.size() < limit) close();
   return out;
 }
 

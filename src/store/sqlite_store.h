@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_series.h"
 #include "store/store.h"
 
 namespace telecollect::store {
@@ -68,7 +69,7 @@ class SqliteStore final : public Store {
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
  private:
   class ReadLease;
@@ -90,8 +91,8 @@ class SqliteStore final : public Store {
   Status InsertFileRecord(int64_t scope_id, const FileRecord& record);  // caller holds write_mu_ in a transaction
   class FileWriter;
   Status PutStateLocked(const std::string& connector, const std::string& key, const std::string& value);  // in a transaction
-  // Measurements are staged during a transaction and upserted, sorted by
-  // (module, ts), by FlushStaged just before the commit.
+  // Measurements are staged during a transaction and written, sorted by
+  // (module, ts), into chunks by FlushStaged just before the commit.
   Status StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged);
   Status FlushStaged();
   Result<bool> InsertFrame(int64_t scope_id, const DecodedFrame& f);  // false = already journaled
@@ -115,13 +116,9 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, int64_t> scope_ids_;  // "tenant\0env" → id; guarded by write_mu_
   std::unordered_map<std::string, int64_t> module_ids_; // "<scope_id>\0name" → id; guarded by write_mu_
   std::vector<std::string> new_scope_keys_, new_module_keys_;  // created in the open transaction
-  struct StagedPoint {
-    int64_t module_id;
-    EpochMs ts;
-    double value;
-    int quality;
-  };
-  std::vector<StagedPoint> staged_;  // guarded by write_mu_
+  std::unique_ptr<SeriesWriter> series_;  // guarded by write_mu_
+  SeriesBatch staged_;                    // guarded by write_mu_
+  int64_t data_version_ = -1;             // writer's PRAGMA data_version at its last transaction
 
   std::mutex read_mu_;
   std::vector<SqliteDb> idle_readers_;  // guarded by read_mu_

@@ -227,5 +227,72 @@ TEST_F(SqliteStoreTest, ImportWindowCommitsReadingsAndStateTogether) {
   EXPECT_EQ(*store_->GetState("enedis", "refresh_token"), std::optional<std::string>("r2"));
 }
 
+TEST_F(SqliteStoreTest, AnotherConnectionsWritesAreNotOverwritten) {
+  // `serve` keeps each module's last chunk in memory; a CLI import on the same
+  // file appends to it meanwhile. The next write must start from what is stored.
+  auto other = SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db");
+  ASSERT_TRUE(other.ok());
+  auto write = [&](SqliteStore& s, EpochMs ts) {
+    WriteBatch b{pre_, {}, {{"m.1", ts, double(ts), "", 0}}};
+    const WriteBatch* p = &b;
+    ASSERT_TRUE(s.Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  };
+  write(*store_, 1000);
+  write(**other, 2000);
+  write(*store_, 3000);
+  write(**other, 4000);
+  auto pts = store_->QueryMeasurements({pre_, "m.1"});
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 4u);
+  EXPECT_EQ((*pts)[1].ts, 2000);
+  EXPECT_EQ((*pts)[3].ts, 4000);
+}
+
+TEST_F(SqliteStoreTest, ARolledBackImportLeavesNoPoints) {
+  const std::vector<ModuleDef> modules{{"meter.1", "W"}};
+  std::vector<Reading> many;
+  for (int i = 0; i < 300000; ++i) many.push_back({0, 1000 + i, 1.0});  // past the writer's buffer: chunks written
+  auto failing = [&](ReadingWriter& w) -> Status {
+    TC_RETURN_IF_ERROR(w.Add(modules, many));
+    return Status::Unavailable("page 2 failed");
+  };
+  EXPECT_FALSE(store_->ImportWindow(pre_, "c", "k", "v", failing).ok());
+  auto ok = [&](ReadingWriter& w) { return w.Add(modules, std::vector<Reading>{{0, 500, 2.0}, {0, 400000, 3.0}}); };
+  ASSERT_TRUE(store_->ImportWindow(pre_, "c", "k", "v", ok).ok());
+  auto pts = store_->QueryMeasurements({pre_, "meter.1"});
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 2u);
+  EXPECT_EQ((*pts)[1].value, 3.0);
+}
+
+TEST_F(SqliteStoreTest, SchemaFiveMeasurementsMoveIntoChunks) {
+  WriteOne({pre_, {}, {{"m.1", 1000, 1, "", 0}}});  // creates scope and module
+  store_.reset();
+  // Put the file back to schema 5: the row-per-point table, no chunks.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
+  SqliteDb db(raw);
+  ASSERT_TRUE(Exec(db.get(),
+                   "DROP TABLE chunks; CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
+                   "value REAL NOT NULL, quality INTEGER NOT NULL, PRIMARY KEY(module_id, ts)) WITHOUT ROWID;"
+                   "PRAGMA user_version = 5;")
+                  .ok());
+  {
+    Stmt ins(db.get(), "INSERT INTO measurements VALUES((SELECT id FROM modules WHERE name = 'm.1'), ?1, ?2, ?3)");
+    for (int i = 0; i < 450; ++i) ASSERT_TRUE(ins.Bind(1, int64_t{i} * 600000).Bind(2, i * 0.5).Bind(3, i % 2).Run().ok());
+  }
+  db.reset();
+  auto reopened = SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(reopened).value();
+  MeasurementQuery q{pre_, "m.1"};
+  auto pts = store_->QueryMeasurements(q);
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 450u);
+  EXPECT_EQ((*pts)[449].ts, 449 * 600000);
+  EXPECT_EQ((*pts)[449].value, 449 * 0.5);
+  EXPECT_EQ((*pts)[449].quality, 1);
+}
+
 }  // namespace
 }  // namespace telecollect::store

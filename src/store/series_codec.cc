@@ -1,0 +1,99 @@
+#include "store/series_codec.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace telecollect::store {
+namespace {
+
+inline void PutVarint(std::string& out, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out.append(buf, n);
+}
+
+inline bool GetVarint(const unsigned char*& p, const unsigned char* end, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64 && p < end; shift += 7) {
+    const unsigned char b = *p++;
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+
+inline uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+inline int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+
+// An exact integer that survives the round trip through int64 (not -0, not NaN).
+inline bool Integral(double v) {
+  return std::fabs(v) < kMaxExactInteger && v == std::trunc(v) && !(v == 0 && std::signbit(v));
+}
+
+}  // namespace
+
+void AppendPoint(std::string& data, EpochMs prev_ts, const SeriesPoint& p) {
+  PutVarint(data, static_cast<uint64_t>(p.ts - prev_ts));
+  const bool integral = Integral(p.value);
+  PutVarint(data, ZigZag(p.quality) << 1 | (integral ? 1u : 0u));
+  if (integral) {
+    PutVarint(data, ZigZag(static_cast<int64_t>(p.value)));
+  } else {
+    char raw[8];
+    std::memcpy(raw, &p.value, 8);  // x86-64 and aarch64 are little-endian
+    data.append(raw, 8);
+  }
+}
+
+Status DecodeChunk(EpochMs start_ts, std::string_view data, std::vector<SeriesPoint>& out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  const auto* end = p + data.size();
+  EpochMs ts = start_ts;
+  while (p < end) {
+    uint64_t delta = 0, flags = 0;
+    if (!GetVarint(p, end, delta) || !GetVarint(p, end, flags) || delta > (uint64_t{1} << 62)) {
+      return Status::IoError("corrupt measurement chunk at ts " + std::to_string(ts) + ": bad point header");
+    }
+    ts += static_cast<EpochMs>(delta);
+    SeriesPoint point;
+    point.ts = ts;
+    point.quality = static_cast<int>(UnZigZag(flags >> 1));
+    if (flags & 1) {
+      uint64_t v = 0;
+      if (!GetVarint(p, end, v)) return Status::IoError("corrupt measurement chunk at ts " + std::to_string(ts));
+      point.value = static_cast<double>(UnZigZag(v));
+    } else {
+      if (end - p < 8) return Status::IoError("corrupt measurement chunk at ts " + std::to_string(ts) + ": cut short");
+      std::memcpy(&point.value, p, 8);
+      p += 8;
+    }
+    out.push_back(point);
+  }
+  return Status::Ok();
+}
+
+std::vector<SeriesPoint> MergePoints(std::span<const SeriesPoint> older, std::span<const SeriesPoint> newer) {
+  std::vector<SeriesPoint> out;
+  out.reserve(older.size() + newer.size());
+  size_t i = 0, j = 0;
+  while (i < older.size() && j < newer.size()) {
+    if (older[i].ts < newer[j].ts) {
+      out.push_back(older[i++]);
+    } else {
+      if (older[i].ts == newer[j].ts) ++i;  // replaced
+      out.push_back(newer[j++]);
+    }
+  }
+  out.insert(out.end(), older.begin() + static_cast<std::ptrdiff_t>(i), older.end());
+  out.insert(out.end(), newer.begin() + static_cast<std::ptrdiff_t>(j), newer.end());
+  return out;
+}
+
+}  // namespace telecollect::store

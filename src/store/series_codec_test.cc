@@ -1,0 +1,178 @@
+#include "store/series_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <random>
+
+#include "store/sqlite_series.h"
+
+namespace telecollect::store {
+namespace {
+
+std::vector<SeriesPoint> RoundTrip(const std::vector<SeriesPoint>& points) {
+  std::string data;
+  EpochMs prev = points.front().ts;
+  for (const auto& p : points) {
+    AppendPoint(data, prev, p);
+    prev = p.ts;
+  }
+  std::vector<SeriesPoint> out;
+  EXPECT_TRUE(DecodeChunk(points.front().ts, data, out).ok());
+  return out;
+}
+
+TEST(SeriesCodec, EveryKindOfValueComesBackBitForBit) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<SeriesPoint> in = {
+      {-86400000, 0, 0},        {-1, -0.0, 0},          {0, 21.5, 0},       {1, -3, 2},
+      {600000, 1e15, -1},       {600001, 9007199254740993.0, 0},          {700000, 12.25, 7},
+      {4102444800000, nan, 0},  {4102444800001, inf, 0}, {4102444800002, -inf, 0},
+      {4102444800003, 123456789, 0}, {4102444800004, 0.1, 0},
+  };
+  const auto out = RoundTrip(in);
+  ASSERT_EQ(out.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[i].ts, in[i].ts) << i;
+    EXPECT_EQ(std::memcmp(&out[i].value, &in[i].value, 8), 0) << i << ": " << in[i].value;
+    EXPECT_EQ(out[i].quality, in[i].quality) << i;
+  }
+}
+
+TEST(SeriesCodec, TenMinuteReadingsTakeFewBytes) {
+  std::string data;
+  EpochMs prev = 1767225600000;
+  for (int i = 0; i < 144; ++i) {
+    const SeriesPoint p{prev + (i ? 600000 : 0), 1000 + i * 3.0, 0};
+    AppendPoint(data, prev, p);
+    prev = p.ts;
+  }
+  EXPECT_LE(data.size(), 144u * 6);
+}
+
+TEST(SeriesCodec, TruncatedChunkIsAnError) {
+  std::string data;
+  AppendPoint(data, 0, {0, 21.5, 0});
+  AppendPoint(data, 0, {10, 22.5, 0});
+  for (size_t cut = 1; cut < data.size(); ++cut) {
+    std::vector<SeriesPoint> out;
+    const Status s = DecodeChunk(0, std::string_view(data).substr(0, cut), out);
+    if (cut == 10) continue;  // the first point whole, the second not started
+    EXPECT_EQ(s.code(), StatusCode::kIoError) << cut;
+  }
+}
+
+TEST(SeriesCodec, MergeKeepsOrderAndTheNewerValue) {
+  const std::vector<SeriesPoint> older = {{1, 1, 0}, {3, 3, 0}, {5, 5, 0}};
+  const std::vector<SeriesPoint> newer = {{0, 10, 0}, {3, 30, 1}, {6, 60, 0}};
+  const auto m = MergePoints(older, newer);
+  ASSERT_EQ(m.size(), 5u);
+  EXPECT_EQ(m[0].ts, 0);
+  EXPECT_EQ(m[2].value, 30);
+  EXPECT_EQ(m[2].quality, 1);
+  EXPECT_EQ(m[4].ts, 6);
+}
+
+// The series writer against a map: random batches in order, late, overlapping,
+// with the cache dropped now and then, always read back as the map says.
+class SeriesWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(":memory:", &raw), SQLITE_OK);
+    db_.reset(raw);
+    ASSERT_TRUE(Exec(db_.get(),
+                     "CREATE TABLE chunks(id INTEGER PRIMARY KEY, module_id INTEGER NOT NULL, start_ts INTEGER NOT NULL,"
+                     " end_ts INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);"
+                     "CREATE UNIQUE INDEX chunks_by_module ON chunks(module_id, start_ts);")
+                    .ok());
+  }
+  std::vector<SeriesPoint> Read(int64_t module, EpochMs from = kMinEpochMs, EpochMs to = kMaxEpochMs) {
+    std::vector<SeriesPoint> out;
+    EXPECT_TRUE(ReadSeries(db_.get(), module, from, to, [&](const SeriesPoint& p) {
+      out.push_back(p);
+      return true;
+    }).ok());
+    return out;
+  }
+  int64_t Count(const char* sql) {
+    Stmt q(db_.get(), sql);
+    EXPECT_TRUE(*q.Step());
+    return q.Int(0);
+  }
+  SqliteDb db_;
+};
+
+TEST_F(SeriesWriterTest, AppendsFillChunksUpToTheirCapacity) {
+  SeriesWriter w(db_.get());
+  for (int batch = 0; batch < 50; ++batch) {
+    std::vector<SeriesPoint> pts;
+    for (int i = 0; i < 10; ++i) pts.push_back({(batch * 10 + i) * 1000, double(batch * 10 + i), 0});
+    ASSERT_TRUE(w.Upsert(7, pts).ok());
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM chunks"), 3);  // 200 + 200 + 100
+  EXPECT_EQ(Count("SELECT max(n) FROM chunks"), static_cast<int64_t>(kChunkCapacity));
+  const auto all = Read(7);
+  ASSERT_EQ(all.size(), 500u);
+  EXPECT_EQ(all[499].value, 499);
+  const auto some = Read(7, 199000, 202000);  // across a chunk boundary, `to` exclusive
+  ASSERT_EQ(some.size(), 3u);
+  EXPECT_EQ(some.front().ts, 199000);
+  EXPECT_TRUE(Read(8).empty());
+}
+
+TEST_F(SeriesWriterTest, RandomWritesReadBackAsAMap) {
+  std::mt19937_64 rng(42);
+  SeriesWriter w(db_.get());
+  std::map<int64_t, std::map<EpochMs, double>> want;
+  for (int round = 0; round < 300; ++round) {
+    const int64_t module = static_cast<int64_t>(rng() % 3);
+    std::map<EpochMs, double> batch;
+    const int kind = static_cast<int>(rng() % 3);
+    const EpochMs base = kind == 0 ? round * 1000 : static_cast<EpochMs>(rng() % 300000);  // in order, or anywhere
+    const int n = 1 + static_cast<int>(rng() % (kind == 2 ? 400 : 30));
+    for (int i = 0; i < n; ++i) batch[base + static_cast<EpochMs>(rng() % 5000)] = static_cast<double>(rng() % 1000) / 4;
+    std::vector<SeriesPoint> pts;
+    for (auto [ts, v] : batch) pts.push_back({ts, v, 0});
+    ASSERT_TRUE(w.Upsert(module, pts).ok());
+    for (auto [ts, v] : batch) want[module][ts] = v;
+    if (rng() % 10 == 0) w.ForgetCache();
+  }
+  for (auto& [module, points] : want) {
+    const auto got = Read(module);
+    ASSERT_EQ(got.size(), points.size()) << module;
+    size_t i = 0;
+    for (auto [ts, v] : points) {
+      EXPECT_EQ(got[i].ts, ts);
+      EXPECT_EQ(got[i].value, v);
+      ++i;
+    }
+  }
+  // Chunks of one module never overlap, and none holds more than its capacity.
+  EXPECT_EQ(Count("SELECT count(*) FROM chunks a JOIN chunks b ON a.module_id = b.module_id AND a.id != b.id "
+                  "AND a.start_ts <= b.end_ts AND b.start_ts <= a.end_ts"),
+            0);
+  EXPECT_LE(Count("SELECT max(n) FROM chunks"), static_cast<int64_t>(kChunkCapacity));
+}
+
+TEST_F(SeriesWriterTest, BatchKeepsTheLaterOfTwoWritesToOneInstant) {
+  SeriesWriter w(db_.get());
+  SeriesBatch b;
+  b.Add(1, {2000, 2, 0});
+  b.Add(2, {1000, 9, 0});
+  b.Add(1, {1000, 1, 0});
+  b.Add(1, {2000, 20, 3});
+  ASSERT_TRUE(b.Flush(w).ok());
+  const auto got = Read(1);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].value, 20);
+  EXPECT_EQ(got[1].quality, 3);
+  EXPECT_EQ(Read(2).size(), 1u);
+}
+
+}  // namespace
+}  // namespace telecollect::store

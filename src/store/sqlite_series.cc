@@ -1,0 +1,172 @@
+#include "store/sqlite_series.h"
+
+#include <algorithm>
+
+namespace telecollect::store {
+namespace {
+
+constexpr size_t kMaxCachedBytes = 64u << 20;
+
+// The chunks that may hold points of [?2, ?3]: from the last one starting at
+// or before ?2 (it may reach into the range) to the last one starting at or
+// before ?3. A module's chunks do not overlap, so nothing else can.
+constexpr const char* kOverlapping =
+    " FROM chunks WHERE module_id = ?1 AND start_ts <= ?3 AND start_ts >= "
+    "coalesce((SELECT max(start_ts) FROM chunks WHERE module_id = ?1 AND start_ts <= ?2), ?2) ORDER BY start_ts";
+
+std::string Encode(std::span<const SeriesPoint> points) {
+  std::string data;
+  data.reserve(points.size() * 12);
+  EpochMs prev = points.front().ts;
+  for (const SeriesPoint& p : points) {
+    AppendPoint(data, prev, p);
+    prev = p.ts;
+  }
+  return data;
+}
+
+}  // namespace
+
+SeriesWriter::SeriesWriter(sqlite3* db)
+    : db_(db),
+      last_chunk_(db, "SELECT id, start_ts, end_ts, n, data FROM chunks WHERE module_id = ?1 ORDER BY start_ts DESC LIMIT 1"),
+      insert_(db, "INSERT INTO chunks(module_id, start_ts, end_ts, n, data) VALUES(?1, ?2, ?3, ?4, ?5)"),
+      update_(db, "UPDATE chunks SET end_ts = ?2, n = ?3, data = ?4 WHERE id = ?1"),
+      overlapping_(db, std::string("SELECT id, start_ts, data") + kOverlapping),
+      delete_(db, "DELETE FROM chunks WHERE id = ?1") {}
+
+void SeriesWriter::ForgetCache() {
+  tails_.clear();
+  cached_bytes_ = 0;
+}
+
+Result<SeriesWriter::Tail*> SeriesWriter::FindTail(int64_t module_id) {
+  if (auto it = tails_.find(module_id); it != tails_.end()) return &it->second;
+  last_chunk_.Bind(1, module_id);
+  auto row = last_chunk_.Step();
+  if (!row.ok() || !*row) {
+    last_chunk_.Reset();
+    if (!row.ok()) return row.status();
+    return static_cast<Tail*>(nullptr);
+  }
+  Tail t;
+  t.id = last_chunk_.Int(0);
+  t.start_ts = last_chunk_.Int(1);
+  t.end_ts = last_chunk_.Int(2);
+  t.n = static_cast<size_t>(last_chunk_.Int(3));
+  t.data = std::string(last_chunk_.Blob(4));
+  last_chunk_.Reset();
+  if (cached_bytes_ > kMaxCachedBytes) ForgetCache();
+  cached_bytes_ += t.data.size();
+  return &(tails_[module_id] = std::move(t));
+}
+
+Status SeriesWriter::InsertChunks(int64_t module_id, std::span<const SeriesPoint> points, bool is_tail) {
+  for (size_t i = 0; i < points.size(); i += kChunkCapacity) {
+    const auto part = points.subspan(i, std::min(kChunkCapacity, points.size() - i));
+    std::string data = Encode(part);
+    insert_.Bind(1, module_id).Bind(2, part.front().ts).Bind(3, part.back().ts);
+    insert_.Bind(4, static_cast<int64_t>(part.size())).BindBlob(5, data.data(), data.size());
+    TC_RETURN_IF_ERROR(insert_.Run());
+    if (is_tail && i + kChunkCapacity >= points.size()) {
+      if (cached_bytes_ > kMaxCachedBytes) ForgetCache();
+      cached_bytes_ += data.size();
+      tails_[module_id] = Tail{sqlite3_last_insert_rowid(db_), part.front().ts, part.back().ts, part.size(), std::move(data)};
+    }
+  }
+  return Status::Ok();
+}
+
+Status SeriesWriter::Upsert(int64_t module_id, std::span<const SeriesPoint> points) {
+  if (points.empty()) return Status::Ok();
+  TC_ASSIGN_OR_RETURN(Tail* tail, FindTail(module_id));
+  if (!tail) return InsertChunks(module_id, points, true);
+  if (points.front().ts <= tail->end_ts) return Merge(module_id, points);
+  // Append: fill the last chunk, then open new ones.
+  size_t k = 0;
+  const size_t before = tail->data.size();
+  for (; k < points.size() && tail->n < kChunkCapacity; ++k) {
+    AppendPoint(tail->data, tail->end_ts, points[k]);
+    tail->end_ts = points[k].ts;
+    ++tail->n;
+  }
+  cached_bytes_ += tail->data.size() - before;
+  if (k > 0) {
+    update_.Bind(1, tail->id).Bind(2, tail->end_ts).Bind(3, static_cast<int64_t>(tail->n));
+    update_.BindBlob(4, tail->data.data(), tail->data.size());
+    TC_RETURN_IF_ERROR(update_.Run());
+  }
+  if (k == points.size()) return Status::Ok();
+  return InsertChunks(module_id, points.subspan(k), true);
+}
+
+Status SeriesWriter::Merge(int64_t module_id, std::span<const SeriesPoint> points) {
+  std::vector<SeriesPoint> old;
+  std::vector<int64_t> ids;
+  overlapping_.Bind(1, module_id).Bind(2, points.front().ts).Bind(3, points.back().ts);
+  Status s;
+  while (true) {
+    auto row = overlapping_.Step();
+    if (!row.ok()) {
+      s = row.status();
+      break;
+    }
+    if (!*row) break;
+    ids.push_back(overlapping_.Int(0));
+    s = DecodeChunk(overlapping_.Int(1), overlapping_.Blob(2), old);
+    if (!s.ok()) break;
+  }
+  overlapping_.Reset();
+  TC_RETURN_IF_ERROR(s);
+  for (int64_t id : ids) {
+    delete_.Bind(1, id);
+    TC_RETURN_IF_ERROR(delete_.Run());
+  }
+  // Whether the last chunk was among those rewritten or not, reload it when next needed.
+  if (auto it = tails_.find(module_id); it != tails_.end()) {
+    cached_bytes_ -= std::min(cached_bytes_, it->second.data.size());
+    tails_.erase(it);
+  }
+  const std::vector<SeriesPoint> merged = MergePoints(old, points);
+  return InsertChunks(module_id, merged, false);
+}
+
+Status SeriesBatch::Flush(SeriesWriter& writer) {
+  // stable: of two writes to one (module, ts), the later stays last.
+  std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
+  });
+  Status s;
+  for (size_t i = 0; i < entries_.size() && s.ok();) {
+    const int64_t module_id = entries_[i].module_id;
+    run_.clear();
+    for (; i < entries_.size() && entries_[i].module_id == module_id; ++i) {
+      if (!run_.empty() && run_.back().ts == entries_[i].point.ts) run_.back() = entries_[i].point;
+      else run_.push_back(entries_[i].point);
+    }
+    s = writer.Upsert(module_id, run_);
+  }
+  entries_.clear();
+  return s;
+}
+
+Status ReadSeries(sqlite3* db, int64_t module_id, EpochMs from, EpochMs to,
+                  const std::function<bool(const SeriesPoint&)>& each) {
+  if (from >= to) return Status::Ok();
+  Stmt q(db, std::string("SELECT start_ts, data") + kOverlapping);
+  q.Bind(1, module_id).Bind(2, from).Bind(3, to - 1);
+  std::vector<SeriesPoint> points;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Status::Ok();
+    points.clear();
+    TC_RETURN_IF_ERROR(DecodeChunk(q.Int(0), q.Blob(1), points));
+    for (const SeriesPoint& p : points) {
+      if (p.ts < from) continue;
+      if (p.ts >= to) return Status::Ok();
+      if (!each(p)) return Status::Ok();
+    }
+  }
+}
+
+}  // namespace telecollect::store
