@@ -58,10 +58,10 @@ Status DecodeChunk(EpochMs start_ts, std::string_view data, std::vector<SeriesPo
   EpochMs ts = start_ts;
   while (p < end) {
     uint64_t delta = 0, flags = 0;
-    if (!GetVarint(p, end, delta) || !GetVarint(p, end, flags) || delta > (uint64_t{1} << 62)) {
+    if (!GetVarint(p, end, delta) || !GetVarint(p, end, flags) || delta > (uint64_t{1} << 62) ||
+        __builtin_add_overflow(ts, static_cast<EpochMs>(delta), &ts)) {
       return Status::IoError("corrupt measurement chunk at ts " + std::to_string(ts) + ": bad point header");
     }
-    ts += static_cast<EpochMs>(delta);
     SeriesPoint point;
     point.ts = ts;
     point.quality = static_cast<int>(UnZigZag(flags >> 1));

@@ -1,0 +1,35 @@
+// A measurement chunk as read back from the database (series_codec.h): decoding
+// never crashes, and whatever decodes re-encodes to the same points, bit for bit.
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "store/series_codec.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace telecollect::store;
+  const std::string_view in(reinterpret_cast<const char*>(data), size);
+  std::vector<SeriesPoint> points;
+  const telecollect::Status s = DecodeChunk(1700000000000, in, points);
+  if (!s.ok()) {
+    if (s.message().empty()) __builtin_trap();
+    return 0;
+  }
+  if (points.empty()) return 0;
+  std::string again;
+  telecollect::EpochMs prev = 1700000000000;
+  for (const SeriesPoint& p : points) {
+    if (p.ts < prev) __builtin_trap();  // deltas are unsigned
+    AppendPoint(again, prev, p);
+    prev = p.ts;
+  }
+  std::vector<SeriesPoint> back;
+  if (!DecodeChunk(1700000000000, again, back).ok() || back.size() != points.size()) __builtin_trap();
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (back[i].ts != points[i].ts || back[i].quality != points[i].quality ||
+        std::memcmp(&back[i].value, &points[i].value, 8) != 0) {
+      __builtin_trap();
+    }
+  }
+  return 0;
+}
