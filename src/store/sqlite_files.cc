@@ -10,7 +10,7 @@ namespace {
 
 // Readings held before they are written as chunks: enough for whole chunks of
 // many modules, bounded whatever the file's size.
-constexpr size_t kBufferedReadings = size_t{1} << 18;
+constexpr size_t kBufferedReadings = size_t{1} << 16;
 
 EpochMs NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
