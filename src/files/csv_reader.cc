@@ -4,6 +4,10 @@
 #include <cstring>
 #include <map>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace telecollect::files {
 namespace {
 constexpr size_t kBufSize = 1 << 20;
@@ -200,17 +204,44 @@ Result<bool> CsvReader::Next(std::vector<std::string_view>& fields, int64_t& lin
       const char* b = buf_.get();
       size_t i = pos_, field_start = pos_;
       bool quoted = false;
-      for (; i < end_; ++i) {
-        const char c = b[i];
+      // Returns true at the record's end (i on the '\n', or on a quote: quoted).
+      auto at = [&](size_t k) __attribute__((always_inline)) {
+        const char c = b[k];
         if (c == d) {
-          fields.emplace_back(b + field_start, i - field_start);
-          field_start = i + 1;
-        } else if (c == '\n') {
-          break;
-        } else if (c == q && q != 0) {
-          quoted = true;
-          break;
+          fields.emplace_back(b + field_start, k - field_start);
+          field_start = k + 1;
+          return false;
         }
+        if (c == '\n') {
+          i = k;
+          return true;
+        }
+        if (c == q && q != 0) {
+          i = k;
+          quoted = true;
+          return true;
+        }
+        return false;
+      };
+      bool done = false;
+#if defined(__SSE2__)
+      // 16 bytes at a time: one compare per special character, then only
+      // the positions that hit are looked at.
+      const __m128i vd = _mm_set1_epi8(d), vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8(q != 0 ? q : '\n');
+      for (; !done && i + 16 <= end_; i += 16) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
+        unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vn)), _mm_cmpeq_epi8(x, vq))));
+        const size_t base = i;
+        while (mask != 0 && !done) {
+          done = at(base + static_cast<size_t>(__builtin_ctz(mask)));
+          mask &= mask - 1;
+        }
+        if (done) break;
+      }
+#endif
+      for (; !done && i < end_; ++i) {
+        if (at(i)) break;
       }
       if (!quoted && (i < end_ || eof_)) {
         const size_t begin = pos_;

@@ -7,12 +7,6 @@
 
 namespace telecollect::files {
 
-std::string_view TrimSpaces(std::string_view t) {
-  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-  return t;
-}
-
 namespace {
 
 // Plain decimals ("-123,45"): up to 15 significant digits, no exponent, no

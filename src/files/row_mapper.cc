@@ -41,13 +41,13 @@ bool RowMapper::RowTime(const Row& row, SeriesClock& clock, EpochMs& utc, LocalM
     RowError(row, ts_field_, "empty timestamp");
     return false;
   }
-  Result<TimestampFormat::Value> v = have_last_ts_ && text == last_ts_text_ ? Result<TimestampFormat::Value>(last_ts_value_)
-                                                                           : format_.Read(text);
+  const bool same_text = have_last_ts_ && SameText(text, last_ts_text_);
+  Result<TimestampFormat::Value> v = same_text ? Result<TimestampFormat::Value>(last_ts_value_) : format_.Read(text);
   if (!v.ok()) {
     RowError(row, ts_field_, v.status().message());
     return false;
   }
-  if (!have_last_ts_ || text != last_ts_text_) {
+  if (!same_text) {
     last_ts_text_.assign(text);
     last_ts_value_ = *v;
     have_last_ts_ = true;
@@ -100,12 +100,12 @@ bool RowMapper::RowStep(const Row& row, int64_t& step_ms) {
 bool RowMapper::Intern(const Row& row, std::string_view raw_name, std::string_view unit, uint32_t& index) {
   // The same module as the last row, or the next one in order: no hashing.
   if (!raw_names_.empty()) {
-    if (raw_names_[last_index_] == raw_name) {
+    if (SameText(raw_names_[last_index_], raw_name)) {
       index = last_index_;
       return true;
     }
     const uint32_t next = last_index_ + 1 < raw_names_.size() ? last_index_ + 1 : 0;
-    if (raw_names_[next] == raw_name) {
+    if (SameText(raw_names_[next], raw_name)) {
       index = last_index_ = next;
       return true;
     }
