@@ -119,7 +119,13 @@ class JsonScanner {
   Status ReadString(std::string* out);
   Status SkipScalar(std::string* out);
   Status CaptureValue();  // copies one whole value into record_
-  Status EmitRecord();
+  // Records are parsed ~256 KiB at a time as one array (one simdjson run for
+  // thousands of small records); a batch that does not parse is parsed record
+  // by record, so that the bad one is reported on its own line.
+  Status QueueRecord();
+  Status FlushBatch();
+  Status EmitRecord(dom::element rec, int64_t line);
+  Status EmitInvalid(int64_t line, const char* why);
   Status Fail(const std::string& what) const {
     return Status::InvalidArgument(fmt::format("line {}: {}", line_, what));
   }
@@ -148,6 +154,9 @@ class JsonScanner {
   std::vector<Frame> stack_;
   std::string record_;
   int64_t record_line_ = 0;
+  std::string batch_;                                // "[" record "," record ...
+  std::vector<int64_t> batch_lines_;                 // each queued record's first line
+  std::vector<std::pair<size_t, size_t>> batch_spans_;  // each record's bytes in batch_
   // One parser per thread, kept across documents: its buffers are allocated once,
   // not for every small document (an API answer).
   static dom::parser& Parser() {
@@ -384,21 +393,62 @@ bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_vie
   }
 }
 
-Status JsonScanner::EmitRecord() {
-  dom::element rec;
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end: give it room, no copy.
-  const size_t len = record_.size();
-  if (record_.capacity() < len + simdjson::SIMDJSON_PADDING) record_.reserve(len + simdjson::SIMDJSON_PADDING);
-  if (Parser().parse(record_.data(), len, false).get(rec) != simdjson::SUCCESS) {
-    Row row;
-    row.part = part_;
-    row.line = record_line_;
-    row.missing = "the record is not valid JSON";
-    return mapper_.Map(row);
-  }
+Status JsonScanner::EmitInvalid(int64_t line, const char* why) {
   Row row;
   row.part = part_;
-  row.line = record_line_;
+  row.line = line;
+  row.missing = why;
+  return mapper_.Map(row);
+}
+
+Status JsonScanner::QueueRecord() {
+  TC_RETURN_IF_ERROR(CaptureValue());
+  batch_ += batch_.empty() ? '[' : ',';
+  batch_spans_.emplace_back(batch_.size(), record_.size());
+  batch_ += record_;
+  batch_lines_.push_back(record_line_);
+  if (batch_.size() >= (256u << 10)) return FlushBatch();
+  return Status::Ok();
+}
+
+Status JsonScanner::FlushBatch() {
+  if (batch_lines_.empty()) return Status::Ok();
+  batch_ += ']';
+  const size_t len = batch_.size();
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: give it room, no copy.
+  if (batch_.capacity() < len + simdjson::SIMDJSON_PADDING) batch_.reserve(len + simdjson::SIMDJSON_PADDING);
+  dom::array all;
+  Status s;
+  if (Parser().parse(batch_.data(), len, false).get_array().get(all) == simdjson::SUCCESS &&
+      all.size() == batch_lines_.size()) {
+    size_t i = 0;
+    for (dom::element rec : all) {
+      s = EmitRecord(rec, batch_lines_[i++]);
+      if (!s.ok()) break;
+    }
+  } else {
+    std::string one;
+    for (size_t i = 0; i < batch_lines_.size() && s.ok(); ++i) {
+      one.assign(batch_, batch_spans_[i].first, batch_spans_[i].second);
+      one.reserve(one.size() + simdjson::SIMDJSON_PADDING);
+      dom::element rec;
+      if (Parser().parse(one.data(), one.size(), false).get(rec) != simdjson::SUCCESS) {
+        s = EmitInvalid(batch_lines_[i], "the record is not valid JSON");
+      } else {
+        s = EmitRecord(rec, batch_lines_[i]);
+      }
+    }
+  }
+  batch_.clear();
+  batch_lines_.clear();
+  batch_spans_.clear();
+  return s;
+}
+
+Status JsonScanner::EmitRecord(dom::element rec, int64_t line) {
+  Row row;
+  row.part = part_;
+  row.line = line;
   if (rec.type() != dom::element_type::OBJECT) {
     row.missing = "the record is not an object";
     return mapper_.Map(row);
@@ -497,12 +547,14 @@ Status JsonScanner::Run() {
         continue;
       }
       if ((c == '}' && top.is_object) || (c == ']' && !top.is_object)) {
+        TC_RETURN_IF_ERROR(FlushBatch());  // what follows may be an enclosing object's "../" field
         ++pos_;
         stack_.pop_back();
         ValueDone();
         continue;
       }
       if (top.is_object && top.expect_key) {
+        TC_RETURN_IF_ERROR(FlushBatch());
         if (c != '"') return Fail(fmt::format("expected a member name, found '{}'", c));
         TC_RETURN_IF_ERROR(ReadString(&top.key));
         TC_ASSIGN_OR_RETURN(bool more2, Peek(c));
@@ -516,11 +568,11 @@ Status JsonScanner::Run() {
     // A value starts here.
     const bool matches = NextValueMatches();
     if (matches && IsRecordLevel()) {
-      TC_RETURN_IF_ERROR(CaptureValue());
-      TC_RETURN_IF_ERROR(EmitRecord());
+      TC_RETURN_IF_ERROR(QueueRecord());
       ValueDone();
       continue;
     }
+    TC_RETURN_IF_ERROR(FlushBatch());
     if (c == '{' || c == '[') {
       ++pos_;
       Frame f;
@@ -544,6 +596,7 @@ Status JsonScanner::Run() {
     }
     ValueDone();
   }
+  TC_RETURN_IF_ERROR(FlushBatch());
   if (!stack_.empty()) return Fail("the document ends before its last " + std::string(stack_.back().is_object ? "object" : "array") + " closes");
   if (first_top) return Fail("empty document");
   return Status::Ok();
