@@ -224,6 +224,7 @@ SqliteStore::~SqliteStore() {
   }
   std::lock_guard lock(write_mu_);
   series_.reset();
+  insert_frames_.clear();
   stmts_.reset();
   if (writer_) {
     // Fold the WAL back so the file is self-contained after a clean stop.
@@ -407,18 +408,73 @@ Status SqliteStore::StageMeasurements(int64_t scope_id, const std::vector<Measur
 
 Status SqliteStore::FlushStaged() { return staged_.Flush(*series_); }
 
-Result<bool> SqliteStore::InsertFrame(int64_t scope_id, const DecodedFrame& df) {
+namespace {
+
+constexpr const char* kFrameColumns =
+    "INSERT INTO frames(scope_id, device_id, event_ms, payload, source, device_type, received_ms, fport, metadata, "
+    "status, reason, encrypted) VALUES ";
+constexpr int kFrameParams = 12;
+
+void BindFrame(Stmt& st, int base, int64_t scope_id, const DecodedFrame& df) {
   const Frame& f = df.frame;
-  Stmt& ins = stmts_->insert_frame;
-  ins.Bind(1, scope_id).Bind(2, f.device_id).Bind(3, f.event_time).BindBlob(4, f.payload.data(), f.payload.size());
-  ins.Bind(5, f.source).Bind(6, f.device_type).Bind(7, f.received_at);
-  if (f.fport) ins.Bind(8, *f.fport); else ins.BindNull(8);
-  if (f.metadata_json.empty()) ins.BindNull(9); else ins.Bind(9, f.metadata_json);
-  ins.Bind(10, StatusToInt(df.status)).Bind(11, df.reason).Bind(12, f.encrypted ? 1 : 0);
-  TC_RETURN_IF_ERROR(ins.Run());
-  // ON CONFLICT DO NOTHING: no change means this frame (same scope, device,
-  // event time and payload) is already journaled.
-  return sqlite3_changes(writer_.get()) == 1;
+  st.Bind(base + 1, scope_id).Bind(base + 2, f.device_id).Bind(base + 3, f.event_time);
+  st.BindBlob(base + 4, f.payload.data(), f.payload.size());
+  st.Bind(base + 5, f.source).Bind(base + 6, f.device_type).Bind(base + 7, f.received_at);
+  if (f.fport) st.Bind(base + 8, *f.fport); else st.BindNull(base + 8);
+  if (f.metadata_json.empty()) st.BindNull(base + 9); else st.Bind(base + 9, f.metadata_json);
+  st.Bind(base + 10, StatusToInt(df.status)).Bind(base + 11, df.reason).Bind(base + 12, f.encrypted ? 1 : 0);
+}
+
+}  // namespace
+
+Stmt& SqliteStore::InsertFramesStmt(size_t rows) {
+  auto it = insert_frames_.find(rows);
+  if (it != insert_frames_.end()) return it->second;
+  std::string sql = kFrameColumns;
+  for (size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?)";
+  // No change for a row means that frame (same scope, device, event time and
+  // payload) is already journaled.
+  sql += " ON CONFLICT DO NOTHING";
+  return insert_frames_.emplace(rows, Stmt(writer_.get(), sql)).first->second;
+}
+
+Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vector<char>& fresh) {
+  fresh.assign(frames.size(), 0);
+  for (size_t i = 0; i < frames.size();) {
+    const size_t n = std::min(kFramesPerStatement, frames.size() - i);
+    Stmt& ins = InsertFramesStmt(n);
+    for (size_t k = 0; k < n; ++k) BindFrame(ins, static_cast<int>(k) * kFrameParams, frames[i + k].scope_id, *frames[i + k].frame);
+    TC_RETURN_IF_ERROR(ins.Run());
+    const auto inserted = static_cast<size_t>(sqlite3_changes(writer_.get()));
+    if (inserted == n) {
+      std::fill(fresh.begin() + static_cast<std::ptrdiff_t>(i), fresh.begin() + static_cast<std::ptrdiff_t>(i + n), 1);
+    } else if (inserted > 0) {
+      // Some were journaled already (a resend). The rows just inserted hold the
+      // `inserted` highest ids (rowids grow by one); a frame is new if its row
+      // is one of them, and only its first copy within this statement is.
+      Stmt& max_id = stmts_->max_frame_id;
+      TC_ASSIGN_OR_RETURN(bool row, max_id.Step());
+      const int64_t top = row ? max_id.Int(0) : 0;
+      max_id.Reset();
+      std::vector<int64_t> claimed;
+      for (size_t k = 0; k < n; ++k) {
+        const Frame& f = frames[i + k].frame->frame;
+        Stmt& find = stmts_->find_frame;
+        find.Bind(1, frames[i + k].scope_id).Bind(2, f.device_id).Bind(3, f.event_time);
+        find.BindBlob(4, f.payload.data(), f.payload.size());
+        auto found = find.Step();
+        const int64_t id = found.ok() && *found ? find.Int(0) : 0;
+        find.Reset();
+        if (!found.ok()) return found.status();
+        if (id > top - static_cast<int64_t>(inserted) && std::find(claimed.begin(), claimed.end(), id) == claimed.end()) {
+          fresh[i + k] = 1;
+          claimed.push_back(id);
+        }
+      }
+    }
+    i += n;
+  }
+  return Status::Ok();
 }
 
 void SqliteStore::ForgetUncommittedIds() {
@@ -459,14 +515,22 @@ Result<std::vector<WriteResult>> SqliteStore::Write(std::span<const WriteBatch* 
   std::lock_guard lock(write_mu_);
   std::vector<WriteResult> results(batches.size());
   TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    // Every frame of the group first, many rows per statement; then the
+    // measurements of those that are new, in the order they came.
+    pending_frames_.clear();
+    for (const WriteBatch* batch : batches) {
+      TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(batch->scope));
+      for (const DecodedFrame& f : batch->frames) pending_frames_.push_back({scope_id, &f});
+    }
+    TC_RETURN_IF_ERROR(InsertFrames(pending_frames_, fresh_));
+    size_t next = 0;
     for (size_t b = 0; b < batches.size(); ++b) {
       const WriteBatch& batch = *batches[b];
       WriteResult& r = results[b];
       TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(batch.scope));
       r.duplicate.resize(batch.frames.size());
-      for (size_t i = 0; i < batch.frames.size(); ++i) {
-        TC_ASSIGN_OR_RETURN(bool fresh, InsertFrame(scope_id, batch.frames[i]));
-        if (!fresh) {
+      for (size_t i = 0; i < batch.frames.size(); ++i, ++next) {
+        if (!fresh_[next]) {
           r.duplicate[i] = true;
           ++r.frames_duplicate;
           continue;

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -95,7 +96,15 @@ class SqliteStore final : public Store {
   // (module, ts), into chunks by FlushStaged just before the commit.
   Status StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged);
   Status FlushStaged();
-  Result<bool> InsertFrame(int64_t scope_id, const DecodedFrame& f);  // false = already journaled
+  // Journals `frames`, kFramesPerStatement rows per INSERT; fresh[i] = 0 when
+  // frame i was journaled already (or earlier in `frames`).
+  struct PendingFrame {
+    int64_t scope_id;
+    const DecodedFrame* frame;
+  };
+  static constexpr size_t kFramesPerStatement = 50;
+  Status InsertFrames(std::span<const PendingFrame> frames, std::vector<char>& fresh);
+  Stmt& InsertFramesStmt(size_t rows);  // prepared once per row count
   void ForgetUncommittedIds();
 
   // Runs `sql` (binds: ?1 scope id, ?2 prefix, ?3 prefix length, ?4 limit — an
@@ -117,6 +126,9 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, int64_t> module_ids_; // "<scope_id>\0name" → id; guarded by write_mu_
   std::vector<std::string> new_scope_keys_, new_module_keys_;  // created in the open transaction
   std::unique_ptr<SeriesWriter> series_;  // guarded by write_mu_
+  std::map<size_t, Stmt> insert_frames_;  // guarded by write_mu_
+  std::vector<PendingFrame> pending_frames_;  // guarded by write_mu_
+  std::vector<char> fresh_;                   // guarded by write_mu_
   SeriesBatch staged_;                    // guarded by write_mu_
   int64_t data_version_ = -1;             // writer's PRAGMA data_version at its last transaction
 

@@ -294,5 +294,30 @@ TEST_F(SqliteStoreTest, SchemaFiveMeasurementsMoveIntoChunks) {
   EXPECT_EQ((*pts)[449].quality, 1);
 }
 
+TEST_F(SqliteStoreTest, DuplicatesAreFoundInsideManyRowInserts) {
+  // 130 frames go in three multi-row statements; some were journaled before,
+  // one is in the batch twice.
+  auto frame = [](int i) {
+    return MakeFrame("dev" + std::to_string(i % 3), 1000 + i, {uint8_t(i)}, {{"m." + std::to_string(i), 1000 + i, double(i), "", 0}});
+  };
+  WriteBatch before{pre_, {frame(7), frame(60), frame(129)}, {}};
+  EXPECT_EQ(WriteOne(before).frames_new, 3u);
+  WriteBatch b{pre_, {}, {}};
+  for (int i = 0; i < 130; ++i) b.frames.push_back(frame(i));
+  b.frames.insert(b.frames.begin() + 81, frame(80));  // frame 80 twice: at 80 and 81
+  const WriteResult r = WriteOne(b);
+  EXPECT_EQ(r.frames_new, 127u);
+  EXPECT_EQ(r.frames_duplicate, 4u);
+  std::vector<size_t> dups;
+  for (size_t i = 0; i < r.duplicate.size(); ++i)
+    if (r.duplicate[i]) dups.push_back(i);
+  EXPECT_EQ(dups, (std::vector<size_t>{7, 60, 81, 130}));
+  EXPECT_EQ(r.measurements_written, 127u);
+  FrameQuery q;
+  q.scope = pre_;
+  q.limit = 1000;
+  EXPECT_EQ(store_->QueryFrames(q)->size(), 130u);
+}
+
 }  // namespace
 }  // namespace telecollect::store
