@@ -377,10 +377,8 @@ Result<int64_t> SqliteStore::ScopeId(const Scope& scope) {
 
 Result<int64_t> SqliteStore::ModuleId(int64_t scope_id, const std::string& name, const std::string& unit,
                                       EpochMs created) {
-  std::string key = std::to_string(scope_id);
-  key += '\0';
-  key += name;
-  if (auto it = module_ids_.find(key); it != module_ids_.end()) return it->second;
+  ModuleIds& ids = module_ids_[scope_id];
+  if (auto it = ids.find(std::string_view(name)); it != ids.end()) return it->second;
   Stmt& find = stmts_->find_module;
   find.Bind(1, scope_id).Bind(2, name);
   auto row = find.Step();
@@ -391,9 +389,9 @@ Result<int64_t> SqliteStore::ModuleId(int64_t scope_id, const std::string& name,
     stmts_->insert_module.Bind(1, scope_id).Bind(2, name).Bind(3, unit).Bind(4, created);
     TC_RETURN_IF_ERROR(stmts_->insert_module.Run());
     id = sqlite3_last_insert_rowid(writer_.get());
-    new_module_keys_.push_back(key);
+    new_modules_.emplace_back(scope_id, name);
   }
-  module_ids_.emplace(std::move(key), id);
+  ids.emplace(name, id);
   return id;
 }
 
@@ -479,9 +477,9 @@ Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vect
 
 void SqliteStore::ForgetUncommittedIds() {
   for (const auto& k : new_scope_keys_) scope_ids_.erase(k);
-  for (const auto& k : new_module_keys_) module_ids_.erase(k);
+  for (const auto& [scope_id, name] : new_modules_) module_ids_[scope_id].erase(name);
   new_scope_keys_.clear();
-  new_module_keys_.clear();
+  new_modules_.clear();
 }
 
 Status SqliteStore::InTransaction(const std::function<Status()>& body) {
@@ -507,7 +505,7 @@ Status SqliteStore::InTransaction(const std::function<Status()>& body) {
     return s;
   }
   new_scope_keys_.clear();
-  new_module_keys_.clear();
+  new_modules_.clear();
   return Status::Ok();
 }
 

@@ -123,8 +123,15 @@ class SqliteStore final : public Store {
   SqliteDb writer_;                                     // guarded by write_mu_
   std::unique_ptr<WriterStatements> stmts_;             // guarded by write_mu_
   std::unordered_map<std::string, int64_t> scope_ids_;  // "tenant\0env" → id; guarded by write_mu_
-  std::unordered_map<std::string, int64_t> module_ids_; // "<scope_id>\0name" → id; guarded by write_mu_
-  std::vector<std::string> new_scope_keys_, new_module_keys_;  // created in the open transaction
+  // Module name → id, per scope id; looked up by string_view (no key built per reading).
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using ModuleIds = std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>>;
+  std::unordered_map<int64_t, ModuleIds> module_ids_;  // guarded by write_mu_
+  std::vector<std::string> new_scope_keys_;             // created in the open transaction
+  std::vector<std::pair<int64_t, std::string>> new_modules_;  // created in the open transaction
   std::unique_ptr<SeriesWriter> series_;  // guarded by write_mu_
   std::map<size_t, Stmt> insert_frames_;  // guarded by write_mu_
   std::vector<PendingFrame> pending_frames_;  // guarded by write_mu_
