@@ -1,11 +1,12 @@
 #include "files/sniff.h"
+#include "files/xml_tokenizer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
 
-#include <expat.h>
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -591,7 +592,7 @@ Status SniffJson(std::string_view text, bool truncated, SniffResult& r) {
 
 // ---- XML ----------------------------------------------------------------------
 
-struct XmlSniffer {
+struct XmlSniffer final : public XmlTokenizer::Handler {
   struct Node {
     std::string path;
     std::map<std::string, std::string> attrs;
@@ -604,23 +605,34 @@ struct XmlSniffer {
   std::map<std::string, std::vector<Column>> samples;   // element path → its fields
   std::map<std::string, std::vector<std::string>> parent_attrs;
 
-  static std::string Local(const char* n) {
-    std::string s(n);
-    const size_t colon = s.find(':');
-    return colon == std::string::npos ? s : s.substr(colon + 1);
+  static std::string Local(std::string_view n) {
+    const size_t colon = n.find(':');
+    return std::string(colon == std::string_view::npos ? n : n.substr(colon + 1));
   }
-  void Start(const char* name, const char** attrs) {
+  Status OnStart(std::string_view name, std::span<const XmlTokenizer::Attribute> attrs) override {
+    Start(name, attrs);
+    return Status::Ok();
+  }
+  Status OnEnd(std::string_view) override {
+    End();
+    return Status::Ok();
+  }
+  Status OnText(std::string_view text) override {
+    Text(text);
+    return Status::Ok();
+  }
+  void Start(std::string_view name, std::span<const XmlTokenizer::Attribute> attrs) {
     if (!stack.empty()) {
       stack.back().has_children = true;
       stack.back().text.clear();
     }
     Node n;
     n.path = (stack.empty() ? "" : stack.back().path) + "/" + Local(name);
-    for (int i = 0; attrs[i]; i += 2) n.attrs["@" + Local(attrs[i])] = attrs[i + 1];
+    for (const auto& a : attrs) n.attrs["@" + Local(a.name)] = std::string(a.value);
     stack.push_back(std::move(n));
   }
-  void Text(const char* s, int len) {
-    if (!stack.empty() && !stack.back().has_children && stack.back().text.size() < 4096) stack.back().text.append(s, len);
+  void Text(std::string_view t) {
+    if (!stack.empty() && !stack.back().has_children && stack.back().text.size() < 4096) stack.back().text.append(t);
   }
   void End() {
     Node n = std::move(stack.back());
@@ -649,14 +661,15 @@ Status SniffXml(std::string_view text, SniffResult& r) {
   Profile& p = r.profile;
   p.format = Profile::Format::kXml;
   XmlSniffer s;
-  XML_Parser parser = XML_ParserCreate("UTF-8");
-  XML_SetUserData(parser, &s);
-  XML_SetElementHandler(
-      parser, [](void* u, const char* n, const char** a) { static_cast<XmlSniffer*>(u)->Start(n, a); },
-      [](void* u, const char*) { static_cast<XmlSniffer*>(u)->End(); });
-  XML_SetCharacterDataHandler(parser, [](void* u, const char* t, int len) { static_cast<XmlSniffer*>(u)->Text(t, len); });
-  XML_Parse(parser, text.data(), static_cast<int>(text.size()), XML_FALSE);  // a cut sample ends in error: fine
-  XML_ParserFree(parser);
+  XmlTokenizer tokenizer(s);
+  std::string_view rest = text;
+  // A cut sample ends in an error (the document is not finished): what came before counts.
+  (void)tokenizer.Parse([&rest](char* buf, size_t cap) -> Result<size_t> {
+    const size_t n = std::min(cap, rest.size());
+    std::memcpy(buf, rest.data(), n);
+    rest.remove_prefix(n);
+    return n;
+  });
   if (s.counts.empty()) return Status::InvalidArgument("no repeating element with attributes or fields found");
   std::string best;
   int best_count = 0;

@@ -1,4 +1,4 @@
-// The XML format reader, streaming with expat. Records are the elements at the
+// The XML format reader, streaming with XmlTokenizer. Records are the elements at the
 // profile's `records` path ("/export/meter/reading": local names from the
 // root, "*" any name, "//reading" at any depth). Names are matched on their
 // local part: namespace prefixes and URIs are ignored. Fields are paths
@@ -9,11 +9,11 @@
 #include <cstring>
 #include <map>
 
-#include <expat.h>
 #include <fmt/format.h>
 
 #include "files/file_parser.h"
 #include "files/number_format.h"
+#include "files/xml_tokenizer.h"
 
 namespace telecollect::files {
 namespace {
@@ -23,12 +23,15 @@ constexpr size_t kMaxRecordFields = 4096;
 constexpr size_t kMaxText = 1 << 16;
 
 // Namespace declarations are not data.
-bool IsXmlns(const XML_Char* name) { return std::strncmp(name, "xmlns", 5) == 0 && (name[5] == 0 || name[5] == ':'); }
+bool IsXmlns(std::string_view name) {
+  return !name.empty() && name[0] == 'x' && name.substr(0, 5) == "xmlns" && (name.size() == 5 || name[5] == ':');
+}
 
-std::string_view LocalName(const XML_Char* name) {
-  std::string_view n(name);
-  const size_t colon = n.find(':');
-  if (colon != std::string_view::npos) n.remove_prefix(colon + 1);
+// Names are short: a plain loop, no memchr call.
+std::string_view LocalName(std::string_view n) {
+  for (size_t i = 0; i < n.size(); ++i) {
+    if (n[i] == ':') return n.substr(i + 1);
+  }
   return n;
 }
 
@@ -53,7 +56,7 @@ XmlPath ParseXmlPath(const std::string& s) {
   return p;
 }
 
-class XmlReader {
+class XmlReader final : public XmlTokenizer::Handler {
  public:
   XmlReader(const Profile& profile, std::string_view part, RowMapper& mapper)
       : profile_(profile), part_(part), mapper_(mapper) {
@@ -92,21 +95,27 @@ class XmlReader {
     bool has_children = false;  // then its text (indentation between children) is not kept
   };
 
-  static void OnStart(void* self, const XML_Char* name, const XML_Char** attrs) {
-    static_cast<XmlReader*>(self)->Start(name, attrs);
+  Status OnStart(std::string_view name, std::span<const XmlTokenizer::Attribute> attrs) override {
+    Start(name, attrs);
+    return failure_;
   }
-  static void OnEnd(void* self, const XML_Char* name) { static_cast<XmlReader*>(self)->End(name); }
-  static void OnText(void* self, const XML_Char* s, int len) { static_cast<XmlReader*>(self)->Text(s, len); }
+  Status OnEnd(std::string_view name) override {
+    End(name);
+    return failure_;
+  }
+  Status OnText(std::string_view text) override {
+    Text(text);
+    return failure_;
+  }
 
   bool MatchesRecord() const;
-  void Start(const XML_Char* name, const XML_Char** attrs);
-  void End(const XML_Char* name);
-  void Text(const XML_Char* s, int len);
+  void Start(std::string_view name, std::span<const XmlTokenizer::Attribute> attrs);
+  void End(std::string_view name);
+  void Text(std::string_view text);
   void EmitRecord();
   bool Lookup(const XmlPath& p, std::string_view& out);
   void Abort(Status s) {
     if (failure_.ok()) failure_ = std::move(s);
-    XML_StopParser(parser_, XML_FALSE);
   }
 
   const Profile& profile_;
@@ -117,13 +126,44 @@ class XmlReader {
   XmlPath module_, value_, unit_;
   std::vector<XmlPath> ts_, columns_;
 
-  XML_Parser parser_ = nullptr;
-  std::vector<Element> stack_;
+  XmlTokenizer tokenizer_{*this};
+  // The open elements; slots are reused (no allocation per element).
+  class ElementStack {
+   public:
+    size_t size() const { return n_; }
+    bool empty() const { return n_ == 0; }
+    Element& back() { return items_[n_ - 1]; }
+    Element& operator[](size_t i) { return items_[i]; }
+    const Element& operator[](size_t i) const { return items_[i]; }
+    Element& Push(std::string_view name) {
+      if (n_ == items_.size()) items_.emplace_back();
+      Element& e = items_[n_++];
+      e.name.assign(name);
+      e.kept.clear();
+      e.text.clear();
+      e.has_children = false;
+      return e;
+    }
+    Element& Pop() { return items_[--n_]; }  // valid until the next Push
+
+   private:
+    std::vector<Element> items_;
+    size_t n_ = 0;
+  };
+  ElementStack stack_;
   // Inside a record: its depth in stack_, its fields by relative path.
   size_t record_depth_ = 0;
   bool in_record_ = false;
   int64_t record_line_ = 0;
-  std::vector<std::pair<std::string, std::string>> fields_;  // relative path → text
+  // Relative path → text; the first n_fields_ are this record's (the strings are
+  // reused record after record, not reallocated).
+  std::vector<std::pair<std::string, std::string>> fields_;
+  size_t n_fields_ = 0;
+  std::pair<std::string, std::string>& NewField() {
+    if (n_fields_ == fields_.size()) fields_.emplace_back();
+    return fields_[n_fields_++];
+  }
+  std::span<const std::pair<std::string, std::string>> Fields() const { return {fields_.data(), n_fields_}; }
   std::vector<std::string> rel_path_;                       // element names below the record
   Status failure_;
 };
@@ -134,79 +174,93 @@ bool XmlReader::MatchesRecord() const {
     if (stack_.size() < pattern_.size()) return false;
     for (size_t i = 0; i < pattern_.size(); ++i) {
       const std::string& want = pattern_[pattern_.size() - 1 - i];
-      if (want != "*" && want != stack_[stack_.size() - 1 - i].name) return false;
+      if (want != "*" && !SameText(want, stack_[stack_.size() - 1 - i].name)) return false;
     }
     return true;
   }
   if (stack_.size() != pattern_.size()) return false;
   for (size_t i = 0; i < pattern_.size(); ++i) {
-    if (pattern_[i] != "*" && pattern_[i] != stack_[i].name) return false;
+    if (pattern_[i] != "*" && !SameText(pattern_[i], stack_[i].name)) return false;
   }
   return true;
 }
 
-void XmlReader::Start(const XML_Char* name, const XML_Char** attrs) {
+void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attribute> attrs) {
   if (!failure_.ok()) return;
   if (!stack_.empty()) {
     stack_.back().has_children = true;
     stack_.back().text.clear();
   }
-  stack_.push_back({std::string(LocalName(name)), {}, {}, false});
-  Element& e = stack_.back();
+  Element& e = stack_.Push(LocalName(name));
   if (in_record_) {
     rel_path_.push_back(e.name);
     std::string base;
     for (size_t i = 0; i < rel_path_.size(); ++i) base += (i ? "/" : "") + rel_path_[i];
-    for (int i = 0; attrs[i] != nullptr; i += 2) {
-      if (IsXmlns(attrs[i])) continue;
-      if (fields_.size() >= kMaxRecordFields) return Abort(Status::InvalidArgument(fmt::format("line {}: record with more than {} fields", record_line_, kMaxRecordFields)));
-      fields_.emplace_back(base + "/@" + std::string(LocalName(attrs[i])), attrs[i + 1]);
+    for (const auto& a : attrs) {
+      if (IsXmlns(a.name)) continue;
+      if (n_fields_ >= kMaxRecordFields) return Abort(Status::InvalidArgument(fmt::format("line {}: record with more than {} fields", record_line_, kMaxRecordFields)));
+      auto& f = NewField();
+      f.first.assign(base).append("/@").append(LocalName(a.name));
+      f.second.assign(a.value);
     }
     return;
   }
   if (MatchesRecord()) {
     in_record_ = true;
     record_depth_ = stack_.size();
-    record_line_ = XML_GetCurrentLineNumber(parser_);
-    fields_.clear();
+    record_line_ = tokenizer_.line();
+    // Field storage is reused record after record: assign, do not reallocate.
+    n_fields_ = 0;
     rel_path_.clear();
-    for (int i = 0; attrs[i] != nullptr; i += 2) {
-      if (!IsXmlns(attrs[i])) fields_.emplace_back("@" + std::string(LocalName(attrs[i])), attrs[i + 1]);
+    for (const auto& a : attrs) {
+      if (IsXmlns(a.name)) continue;
+      auto& f = NewField();
+      // Records repeat their attributes in the same order: the slot usually has the key already.
+      const std::string_view local = LocalName(a.name);
+      if (f.first.size() != local.size() + 1 || f.first[0] != '@' || std::string_view(f.first).substr(1) != local) {
+        f.first.assign("@").append(local);
+      }
+      f.second.assign(a.value);
     }
     return;
   }
-  for (int i = 0; attrs[i] != nullptr && e.kept.size() < kMaxKept; i += 2) {
-    if (!IsXmlns(attrs[i])) e.kept["@" + std::string(LocalName(attrs[i]))] = attrs[i + 1];
+  for (const auto& a : attrs) {
+    if (e.kept.size() >= kMaxKept) break;
+    if (!IsXmlns(a.name)) e.kept["@" + std::string(LocalName(a.name))] = std::string(a.value);
   }
 }
 
-void XmlReader::Text(const XML_Char* s, int len) {
+void XmlReader::Text(std::string_view s) {
   if (!failure_.ok() || stack_.empty() || stack_.back().has_children) return;
   std::string& t = stack_.back().text;
-  if (t.size() + static_cast<size_t>(len) > kMaxText) return Abort(Status::InvalidArgument(fmt::format("line {}: text longer than 64 KiB", XML_GetCurrentLineNumber(parser_))));
-  t.append(s, static_cast<size_t>(len));
+  if (t.size() + s.size() > kMaxText) return Abort(Status::InvalidArgument(fmt::format("line {}: text longer than 64 KiB", tokenizer_.line())));
+  t.append(s);
 }
 
-void XmlReader::End(const XML_Char*) {
+void XmlReader::End(std::string_view) {
   if (!failure_.ok()) return;
-  Element e = std::move(stack_.back());
-  stack_.pop_back();
-  const std::string text(TrimSpaces(e.text));
+  Element& e = stack_.Pop();
+  const std::string_view text = TrimSpaces(e.text);
   if (in_record_) {
     if (stack_.size() + 1 == record_depth_) {
-      fields_.emplace_back("", text);
+      auto& f = NewField();
+      f.first.clear();
+      f.second.assign(text);
       in_record_ = false;
       EmitRecord();
       return;
     }
     std::string path;
     for (size_t i = 0; i < rel_path_.size(); ++i) path += (i ? "/" : "") + rel_path_[i];
-    fields_.emplace_back(path, text);
+    if (n_fields_ >= kMaxRecordFields) return Abort(Status::InvalidArgument(fmt::format("line {}: record with more than {} fields", record_line_, kMaxRecordFields)));
+    auto& f = NewField();
+    f.first = std::move(path);
+    f.second.assign(text);
     rel_path_.pop_back();
     return;
   }
   // A simple child of an enclosing element: kept for "../child" fields.
-  if (!stack_.empty() && stack_.back().kept.size() < kMaxKept && !text.empty()) stack_.back().kept[e.name] = text;
+  if (!stack_.empty() && stack_.back().kept.size() < kMaxKept && !text.empty()) stack_.back().kept[e.name] = std::string(text);
 }
 
 bool XmlReader::Lookup(const XmlPath& p, std::string_view& out) {
@@ -223,8 +277,8 @@ bool XmlReader::Lookup(const XmlPath& p, std::string_view& out) {
     out = it->second;
     return true;
   }
-  for (const auto& [path, text] : fields_) {
-    if (path == p.rel) {
+  for (const auto& [path, text] : Fields()) {
+    if (SameText(path, p.rel)) {
       out = text;
       return true;
     }
@@ -252,7 +306,7 @@ void XmlReader::EmitRecord() {
       }
     } else {
       // Direct children and attributes of the record, but the timestamp's and the excluded.
-      for (const auto& field : fields_) {
+      for (const auto& field : Fields()) {
         const std::string& path = field.first;
         const std::string& text = field.second;
         if (path.empty() || path.find('/') != std::string::npos) continue;
@@ -269,35 +323,14 @@ void XmlReader::EmitRecord() {
 }
 
 Status XmlReader::Run(TextReader& text) {
-  // The text arrives as UTF-8 whatever the file's encoding (TextReader): the
-  // declaration's encoding is overridden.
-  // No namespace processing: names are matched on their local part anyway
-  // (LocalName drops the prefix; xmlns declarations are skipped).
-  parser_ = XML_ParserCreate("UTF-8");
-  if (parser_ == nullptr) return Status::Internal("cannot create an XML parser");
-  struct Free {
-    XML_Parser p;
-    ~Free() { XML_ParserFree(p); }
-  } free_parser{parser_};
-  XML_SetUserData(parser_, this);
-  XML_SetElementHandler(parser_, &XmlReader::OnStart, &XmlReader::OnEnd);
-  XML_SetCharacterDataHandler(parser_, &XmlReader::OnText);
-  std::string buf(1 << 18, '\0');
-  bool any = false;
-  while (true) {
-    TC_ASSIGN_OR_RETURN(size_t got, text.Read(buf.data(), buf.size()));
-    any = any || got > 0;
-    const bool last = got == 0;
-    if (XML_Parse(parser_, buf.data(), static_cast<int>(got), last ? XML_TRUE : XML_FALSE) != XML_STATUS_OK) {
-      if (!failure_.ok()) return failure_;
-      return Status::InvalidArgument(fmt::format("line {}, column {}: {}", XML_GetCurrentLineNumber(parser_),
-                                                 XML_GetCurrentColumnNumber(parser_) + 1,
-                                                 XML_ErrorString(XML_GetErrorCode(parser_))));
-    }
-    if (last) break;
-  }
-  if (!any) return Status::InvalidArgument("empty document");
-  return failure_;
+  // The text arrives as UTF-8 whatever the file's encoding (TextReader).
+  // Names are matched on their local part (LocalName drops the prefix; xmlns
+  // declarations are skipped).
+  Status s = tokenizer_.Parse([&text](char* buf, size_t cap) { return text.Read(buf, cap); });
+  if (!failure_.ok()) return failure_;
+  if (s.ok()) return s;
+  if (s.message().find("no root element") != std::string::npos) return Status::InvalidArgument("empty document");
+  return s;
 }
 
 }  // namespace

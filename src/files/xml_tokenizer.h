@@ -1,0 +1,94 @@
+#pragma once
+// A streaming XML tokenizer for data files, in place of a general parser: it
+// reads elements, attributes and text (entities, character references and
+// CDATA decoded, line ends normalised) and skips comments, processing
+// instructions and a DOCTYPE. Well-formedness is checked as far as the data
+// needs it: tags nest and match, attribute names are unique, one root element,
+// no text outside it, references defined. Entities declared in a DTD are not
+// supported (an error names them): no entity expansion, no external fetches.
+//
+// Input is UTF-8 (TextReader transcodes). Memory is bounded by the longest
+// token (a tag, a text run), not by the document.
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace telecollect::files {
+
+class XmlTokenizer {
+ public:
+  struct Attribute {
+    std::string_view name;   // as written, prefix included
+    std::string_view value;  // decoded
+  };
+  // Events; views are valid during the call only. Returning a non-ok status
+  // stops the parse with that status.
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    virtual Status OnStart(std::string_view name, std::span<const Attribute> attributes) = 0;
+    virtual Status OnEnd(std::string_view name) = 0;
+    virtual Status OnText(std::string_view text) = 0;
+  };
+  // Fills up to `cap` bytes; 0 at the end of the input.
+  using Reader = std::function<Result<size_t>(char* buf, size_t cap)>;
+
+  static constexpr size_t kMaxToken = 16u << 20;
+  static constexpr size_t kMaxDepth = 1024;
+
+  explicit XmlTokenizer(Handler& handler) : handler_(handler) {}
+
+  // Reads the whole document. Errors say "line L, column C: what".
+  Status Parse(const Reader& read);
+
+  // The line where the token being handled starts (1-based).
+  int64_t line() const { return token_line_; }
+
+ private:
+  enum class Need { kDone, kMore };
+  // Each returns kMore when the token is not complete in the buffer yet.
+  Result<Need> Step();
+  Result<Need> Markup();
+  Result<Need> StartTag(size_t lt);
+  Result<Need> EndTag(size_t lt);
+  Result<Need> TextRun();
+  Status Fail(size_t at, const std::string& what) const;
+  // Decodes references (and normalises line ends; in attributes, whitespace
+  // to spaces) of buf_[from, to) onto `out`.
+  Status Decode(size_t from, size_t to, bool attribute, std::string& out);
+  void Advance(size_t to);  // consumes buf_ up to `to`, counting lines
+
+  Handler& handler_;
+  std::string buf_;
+  size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  int64_t line_ = 1;            // at pos_
+  int64_t consumed_ = 0;        // bytes dropped from the front of buf_
+  int64_t line_begin_abs_ = 0;  // absolute offset of the first byte of line_
+  int64_t token_line_ = 1;
+  bool seen_root_ = false;
+  bool root_closed_ = false;
+  std::vector<std::string> open_;  // names of the open elements
+  // This tag's attributes: the first n_attrs_ slots (reused tag after tag);
+  // decoded values are in decoded_ at decoded_spans_ (npos = raw, in buf_).
+  void AddAttribute(std::string_view name, std::string_view raw, size_t decoded_at, size_t decoded_len) {
+    if (n_attrs_ == attrs_.size()) {
+      attrs_.emplace_back();
+      decoded_spans_.emplace_back();
+    }
+    attrs_[n_attrs_] = {name, raw};
+    decoded_spans_[n_attrs_++] = {decoded_at, decoded_len};
+  }
+  std::vector<Attribute> attrs_;
+  std::vector<std::pair<size_t, size_t>> decoded_spans_;
+  size_t n_attrs_ = 0;
+  std::string decoded_;
+};
+
+}  // namespace telecollect::files
