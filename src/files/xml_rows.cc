@@ -39,6 +39,7 @@ struct XmlPath {
   int up = 0;
   std::string rel;  // "" or "." = the element itself; "@a"; "child/@a"
   std::string text;
+  mutable size_t hint = 0;  // where the field was in the last record (records repeat their layout)
 };
 
 XmlPath ParseXmlPath(const std::string& s) {
@@ -277,9 +278,15 @@ bool XmlReader::Lookup(const XmlPath& p, std::string_view& out) {
     out = it->second;
     return true;
   }
-  for (const auto& [path, text] : Fields()) {
-    if (SameText(path, p.rel)) {
-      out = text;
+  const auto fields = Fields();
+  if (p.hint < fields.size() && SameText(fields[p.hint].first, p.rel)) {
+    out = fields[p.hint].second;
+    return true;
+  }
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (SameText(fields[i].first, p.rel)) {
+      p.hint = i;
+      out = fields[i].second;
       return true;
     }
   }

@@ -71,10 +71,12 @@ class HttpServer::Impl {
         handler_(handler),
         metrics_(metrics),
         threads_(options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
-        ioc_(threads_),
+        ioc_(1),
         acceptor_(ioc_),
         signals_(ioc_),
-        drain_timer_(ioc_) {}
+        drain_timer_(ioc_) {
+    for (int i = 1; i < threads_; ++i) workers_.push_back(std::make_unique<asio::io_context>(1));
+  }
 
   Status Bind() {
     const std::string& listen = options_.listen;
@@ -118,9 +120,16 @@ class HttpServer::Impl {
         BeginShutdown();
       });
     }
+    // One io_context per thread: a connection lives on one thread, start to
+    // end, so its handlers need no strand and the scheduler no lock between
+    // I/O threads. The first context also runs the acceptor and signals.
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    for (auto& c : workers_) guards.push_back(asio::make_work_guard(*c));
     std::vector<std::thread> pool;
-    for (int i = 1; i < threads_; ++i) pool.emplace_back([this] { ioc_.run(); });
+    for (auto& c : workers_) pool.emplace_back([ctx = c.get()] { ctx->run(); });
     ioc_.run();
+    for (auto& g : guards) g.reset();
+    for (auto& c : workers_) c->stop();
     for (auto& t : pool) t.join();
   }
 
@@ -131,12 +140,15 @@ class HttpServer::Impl {
  private:
   struct SessionState {
     beast::tcp_stream* stream = nullptr;
-    bool idle = false;  // waiting for a request with nothing buffered; touched on the session strand only
+    bool idle = false;  // waiting for a request with nothing buffered; touched on the session's thread only
   };
 
   asio::awaitable<void> Accept() {
     while (true) {
-      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kAwait);
+      // Round robin over the I/O threads (the acceptor's own included).
+      const size_t pick = next_context_++ % (workers_.size() + 1);
+      asio::io_context& ctx = pick == 0 ? ioc_ : *workers_[pick - 1];
+      auto [ec, socket] = co_await acceptor_.async_accept(ctx, kAwait);
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
         LogWarn("accept_failed", {{"error", ec.message()}});
@@ -306,6 +318,8 @@ class HttpServer::Impl {
   Metrics& metrics_;
   const int threads_;
   asio::io_context ioc_;
+  std::vector<std::unique_ptr<asio::io_context>> workers_;  // the other I/O threads' contexts
+  size_t next_context_ = 0;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::steady_timer drain_timer_;
