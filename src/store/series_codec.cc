@@ -39,8 +39,8 @@ inline bool Integral(double v) {
 
 }  // namespace
 
-void AppendPoint(std::string& data, EpochMs prev_ts, const SeriesPoint& p) {
-  PutVarint(data, static_cast<uint64_t>(p.ts - prev_ts));
+namespace {
+void AppendValue(std::string& data, const SeriesPoint& p) {
   const bool integral = Integral(p.value);
   PutVarint(data, ZigZag(p.quality) << 1 | (integral ? 1u : 0u));
   if (integral) {
@@ -52,28 +52,64 @@ void AppendPoint(std::string& data, EpochMs prev_ts, const SeriesPoint& p) {
   }
 }
 
+// Reads flags and value into `point`; false if cut short.
+bool GetValue(const unsigned char*& p, const unsigned char* end, SeriesPoint& point) {
+  uint64_t flags = 0;
+  if (!GetVarint(p, end, flags)) return false;
+  point.quality = static_cast<int>(UnZigZag(flags >> 1));
+  if (flags & 1) {
+    uint64_t v = 0;
+    if (!GetVarint(p, end, v)) return false;
+    point.value = static_cast<double>(UnZigZag(v));
+    return true;
+  }
+  if (end - p < 8) return false;
+  std::memcpy(&point.value, p, 8);
+  p += 8;
+  return true;
+}
+}  // namespace
+
+void AppendPoint(std::string& data, EpochMs prev_ts, const SeriesPoint& p) {
+  PutVarint(data, static_cast<uint64_t>(p.ts - prev_ts));
+  AppendValue(data, p);
+}
+
+void AppendLogEntry(std::string& data, int64_t module_id, const SeriesPoint& p) {
+  PutVarint(data, static_cast<uint64_t>(module_id));
+  PutVarint(data, ZigZag(p.ts));
+  AppendValue(data, p);
+}
+
+Status DecodeLog(std::string_view data, std::vector<LogEntry>& out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  const auto* end = p + data.size();
+  while (p < end) {
+    uint64_t module = 0, ts = 0;
+    LogEntry e;
+    if (!GetVarint(p, end, module) || !GetVarint(p, end, ts) || module > (uint64_t{1} << 62) || !GetValue(p, end, e.point)) {
+      return Status::IoError("corrupt point log entry");
+    }
+    e.module_id = static_cast<int64_t>(module);
+    e.point.ts = UnZigZag(ts);
+    out.push_back(e);
+  }
+  return Status::Ok();
+}
+
 Status DecodeChunk(EpochMs start_ts, std::string_view data, std::vector<SeriesPoint>& out) {
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   const auto* end = p + data.size();
   EpochMs ts = start_ts;
   while (p < end) {
-    uint64_t delta = 0, flags = 0;
-    if (!GetVarint(p, end, delta) || !GetVarint(p, end, flags) || delta > (uint64_t{1} << 62) ||
+    uint64_t delta = 0;
+    if (!GetVarint(p, end, delta) || delta > (uint64_t{1} << 62) ||
         __builtin_add_overflow(ts, static_cast<EpochMs>(delta), &ts)) {
       return Status::IoError("corrupt measurement chunk at ts " + std::to_string(ts) + ": bad point header");
     }
     SeriesPoint point;
     point.ts = ts;
-    point.quality = static_cast<int>(UnZigZag(flags >> 1));
-    if (flags & 1) {
-      uint64_t v = 0;
-      if (!GetVarint(p, end, v)) return Status::IoError("corrupt measurement chunk at ts " + std::to_string(ts));
-      point.value = static_cast<double>(UnZigZag(v));
-    } else {
-      if (end - p < 8) return Status::IoError("corrupt measurement chunk at ts " + std::to_string(ts) + ": cut short");
-      std::memcpy(&point.value, p, 8);
-      p += 8;
-    }
+    if (!GetValue(p, end, point)) return Status::IoError("corrupt measurement chunk at ts " + std::to_string(ts) + ": cut short");
     out.push_back(point);
   }
   return Status::Ok();

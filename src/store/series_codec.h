@@ -38,6 +38,18 @@ void AppendPoint(std::string& data, EpochMs prev_ts, const SeriesPoint& p);
 // when the blob is not a well-formed chunk (truncated, ts going backwards).
 Status DecodeChunk(EpochMs start_ts, std::string_view data, std::vector<SeriesPoint>& out);
 
+// The point log (schema v7, table `point_log`): small writes spread over many
+// modules (one frame per request) are appended as one row per transaction, a
+// blob of entries, and merged into chunks later in bulk. Entry:
+//   varint module id, zigzag varint ts, then flags and value as in a chunk.
+struct LogEntry {
+  int64_t module_id = 0;
+  SeriesPoint point;
+};
+void AppendLogEntry(std::string& data, int64_t module_id, const SeriesPoint& p);
+// kIoError when the blob is not a well-formed log row.
+Status DecodeLog(std::string_view data, std::vector<LogEntry>& out);
+
 // Merges `newer` into `older` (both ts-ascending, unique): the result is
 // ts-ascending and unique, `newer` winning where both hold a ts.
 std::vector<SeriesPoint> MergePoints(std::span<const SeriesPoint> older, std::span<const SeriesPoint> newer);

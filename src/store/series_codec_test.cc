@@ -88,7 +88,8 @@ class SeriesWriterTest : public ::testing::Test {
     ASSERT_TRUE(Exec(db_.get(),
                      "CREATE TABLE chunks(id INTEGER PRIMARY KEY, module_id INTEGER NOT NULL, start_ts INTEGER NOT NULL,"
                      " end_ts INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);"
-                     "CREATE UNIQUE INDEX chunks_by_module ON chunks(module_id, start_ts);")
+                     "CREATE UNIQUE INDEX chunks_by_module ON chunks(module_id, start_ts);"
+                     "CREATE TABLE point_log(id INTEGER PRIMARY KEY, data BLOB NOT NULL);")
                     .ok());
   }
   std::vector<SeriesPoint> Read(int64_t module, EpochMs from = kMinEpochMs, EpochMs to = kMaxEpochMs) {
@@ -129,28 +130,44 @@ TEST_F(SeriesWriterTest, RandomWritesReadBackAsAMap) {
   std::mt19937_64 rng(42);
   SeriesWriter w(db_.get());
   std::map<int64_t, std::map<EpochMs, double>> want;
-  for (int round = 0; round < 300; ++round) {
-    const int64_t module = static_cast<int64_t>(rng() % 3);
-    std::map<EpochMs, double> batch;
-    const int kind = static_cast<int>(rng() % 3);
-    const EpochMs base = kind == 0 ? round * 1000 : static_cast<EpochMs>(rng() % 300000);  // in order, or anywhere
-    const int n = 1 + static_cast<int>(rng() % (kind == 2 ? 400 : 30));
-    for (int i = 0; i < n; ++i) batch[base + static_cast<EpochMs>(rng() % 5000)] = static_cast<double>(rng() % 1000) / 4;
-    std::vector<SeriesPoint> pts;
-    for (auto [ts, v] : batch) pts.push_back({ts, v, 0});
-    ASSERT_TRUE(w.Upsert(module, pts).ok());
-    for (auto [ts, v] : batch) want[module][ts] = v;
-    if (rng() % 10 == 0) w.ForgetCache();
-  }
-  for (auto& [module, points] : want) {
-    const auto got = Read(module);
-    ASSERT_EQ(got.size(), points.size()) << module;
-    size_t i = 0;
-    for (auto [ts, v] : points) {
-      EXPECT_EQ(got[i].ts, ts);
-      EXPECT_EQ(got[i].value, v);
-      ++i;
+  for (int round = 0; round < 400; ++round) {
+    // One transaction's points: a few modules, runs short (the log) or long (chunks).
+    SeriesBatch batch;
+    const int modules = 1 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < modules; ++k) {
+      const int64_t module = static_cast<int64_t>(rng() % 4);
+      const int kind = static_cast<int>(rng() % 3);
+      const EpochMs base = kind == 0 ? round * 1000 : static_cast<EpochMs>(rng() % 300000);  // in order, or anywhere
+      const int n = 1 + static_cast<int>(rng() % (kind == 2 ? 400 : 12));
+      for (int i = 0; i < n; ++i) {
+        const EpochMs ts = base + static_cast<EpochMs>(rng() % 5000);
+        const double v = static_cast<double>(rng() % 1000) / 4;
+        batch.Add(module, {ts, v, 0});
+        want[module][ts] = v;
+      }
     }
+    ASSERT_TRUE(batch.Flush(w).ok());
+    if (rng() % 10 == 0) w.ForgetCache();
+    if (rng() % 25 == 0) {
+      ASSERT_TRUE(w.CompactLog().ok());
+    }
+    if (round % 50 == 49) {  // reads overlay the log on the chunks at any point
+      for (auto& [module, points] : want) ASSERT_EQ(Read(module).size(), points.size()) << round;
+    }
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    for (auto& [module, points] : want) {
+      const auto got = Read(module);
+      ASSERT_EQ(got.size(), points.size()) << module;
+      size_t i = 0;
+      for (auto [ts, v] : points) {
+        EXPECT_EQ(got[i].ts, ts);
+        EXPECT_EQ(got[i].value, v);
+        ++i;
+      }
+    }
+    ASSERT_TRUE(w.CompactLog().ok());  // the same after a last merge
+    EXPECT_EQ(Count("SELECT count(*) FROM point_log"), 0);
   }
   // Chunks of one module never overlap, and none holds more than its capacity.
   EXPECT_EQ(Count("SELECT count(*) FROM chunks a JOIN chunks b ON a.module_id = b.module_id AND a.id != b.id "

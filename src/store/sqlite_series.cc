@@ -38,6 +38,106 @@ SeriesWriter::SeriesWriter(sqlite3* db)
 void SeriesWriter::ForgetCache() {
   tails_.clear();
   cached_bytes_ = 0;
+  log_loaded_ = false;
+  logged_.clear();
+  log_points_ = 0;
+  pending_log_.clear();
+  pending_modules_.clear();
+  pending_points_ = 0;
+}
+
+Stmt& SeriesWriter::LogStmt(std::unique_ptr<Stmt>& stmt, const char* sql) {
+  if (!stmt) stmt = std::make_unique<Stmt>(db_, sql);
+  return *stmt;
+}
+
+Status SeriesWriter::LoadLog() {
+  if (log_loaded_) return Status::Ok();
+  logged_.clear();
+  log_points_ = 0;
+  Stmt& q = LogStmt(read_log_, "SELECT data FROM point_log ORDER BY id");
+  std::vector<LogEntry> entries;
+  Status s;
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok() || !*row) {
+      if (!row.ok()) s = row.status();
+      break;
+    }
+    entries.clear();
+    s = DecodeLog(q.Blob(0), entries);
+    if (!s.ok()) break;
+    for (const LogEntry& e : entries) logged_.insert(e.module_id);
+    log_points_ += entries.size();
+  }
+  q.Reset();
+  TC_RETURN_IF_ERROR(s);
+  log_loaded_ = true;
+  return Status::Ok();
+}
+
+Result<bool> SeriesWriter::InLog(int64_t module_id) {
+  TC_RETURN_IF_ERROR(LoadLog());
+  return logged_.count(module_id) > 0;
+}
+
+Status SeriesWriter::Log(int64_t module_id, std::span<const SeriesPoint> points) {
+  TC_RETURN_IF_ERROR(LoadLog());
+  for (const SeriesPoint& p : points) AppendLogEntry(pending_log_, module_id, p);
+  pending_modules_.push_back(module_id);
+  pending_points_ += points.size();
+  return Status::Ok();
+}
+
+Status SeriesWriter::EndBatch() {
+  if (pending_points_ == 0) return Status::Ok();
+  Stmt& ins = LogStmt(insert_log_, "INSERT INTO point_log(data) VALUES(?1)");
+  ins.BindBlob(1, pending_log_.data(), pending_log_.size());
+  Status s = ins.Run();
+  if (s.ok()) {
+    logged_.insert(pending_modules_.begin(), pending_modules_.end());
+    log_points_ += pending_points_;
+  }
+  pending_log_.clear();
+  pending_modules_.clear();
+  pending_points_ = 0;
+  return s;
+}
+
+Status SeriesWriter::CompactLog() {
+  Stmt& q = LogStmt(read_log_, "SELECT data FROM point_log ORDER BY id");
+  std::vector<LogEntry> entries;
+  Status s;
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok() || !*row) {
+      if (!row.ok()) s = row.status();
+      break;
+    }
+    s = DecodeLog(q.Blob(0), entries);
+    if (!s.ok()) break;
+  }
+  q.Reset();
+  TC_RETURN_IF_ERROR(s);
+  // stable: of two log points of one (module, ts), the later row's stays last.
+  std::stable_sort(entries.begin(), entries.end(), [](const LogEntry& a, const LogEntry& b) {
+    return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
+  });
+  std::vector<SeriesPoint> run;
+  for (size_t i = 0; i < entries.size();) {
+    const int64_t module_id = entries[i].module_id;
+    run.clear();
+    for (; i < entries.size() && entries[i].module_id == module_id; ++i) {
+      if (!run.empty() && run.back().ts == entries[i].point.ts) run.back() = entries[i].point;
+      else run.push_back(entries[i].point);
+    }
+    TC_RETURN_IF_ERROR(Upsert(module_id, run));
+  }
+  TC_RETURN_IF_ERROR(LogStmt(clear_log_, "DELETE FROM point_log").Run());
+  logged_.clear();
+  log_points_ = 0;
+  log_loaded_ = true;
+  return Status::Ok();
 }
 
 Result<SeriesWriter::Tail*> SeriesWriter::FindTail(int64_t module_id) {
@@ -144,8 +244,16 @@ Status SeriesBatch::Flush(SeriesWriter& writer) {
       if (!run_.empty() && run_.back().ts == entries_[i].point.ts) run_.back() = entries_[i].point;
       else run_.push_back(entries_[i].point);
     }
-    s = writer.Upsert(module_id, run_);
+    if (run_.size() >= kDirectRunPoints) {
+      auto logged = writer.InLog(module_id);
+      if (!logged.ok()) s = logged.status();
+      else if (!*logged) s = writer.Upsert(module_id, run_);
+      else s = writer.Log(module_id, run_);
+    } else {
+      s = writer.Log(module_id, run_);
+    }
   }
+  if (s.ok()) s = writer.EndBatch();
   entries_.clear();
   return s;
 }
@@ -153,20 +261,54 @@ Status SeriesBatch::Flush(SeriesWriter& writer) {
 Status ReadSeries(sqlite3* db, int64_t module_id, EpochMs from, EpochMs to,
                   const std::function<bool(const SeriesPoint&)>& each) {
   if (from >= to) return Status::Ok();
+  // The module's log points in range: newer than the chunks, the later row winning.
+  std::vector<SeriesPoint> logged;
+  {
+    Stmt log(db, "SELECT data FROM point_log ORDER BY id");
+    std::vector<LogEntry> entries;
+    while (true) {
+      TC_ASSIGN_OR_RETURN(bool row, log.Step());
+      if (!row) break;
+      entries.clear();
+      TC_RETURN_IF_ERROR(DecodeLog(log.Blob(0), entries));
+      for (const LogEntry& e : entries) {
+        if (e.module_id == module_id && e.point.ts >= from && e.point.ts < to) logged.push_back(e.point);
+      }
+    }
+    std::stable_sort(logged.begin(), logged.end(), [](const SeriesPoint& a, const SeriesPoint& b) { return a.ts < b.ts; });
+    size_t w = 0;
+    for (size_t r = 0; r < logged.size(); ++r) {
+      if (w > 0 && logged[w - 1].ts == logged[r].ts) logged[w - 1] = logged[r];
+      else logged[w++] = logged[r];
+    }
+    logged.resize(w);
+  }
+  size_t li = 0;
   Stmt q(db, std::string("SELECT start_ts, data") + kOverlapping);
   q.Bind(1, module_id).Bind(2, from).Bind(3, to - 1);
   std::vector<SeriesPoint> points;
   while (true) {
     TC_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) return Status::Ok();
+    if (!row) break;
     points.clear();
     TC_RETURN_IF_ERROR(DecodeChunk(q.Int(0), q.Blob(1), points));
     for (const SeriesPoint& p : points) {
       if (p.ts < from) continue;
-      if (p.ts >= to) return Status::Ok();
+      if (p.ts >= to) break;
+      for (; li < logged.size() && logged[li].ts < p.ts; ++li) {
+        if (!each(logged[li])) return Status::Ok();
+      }
+      if (li < logged.size() && logged[li].ts == p.ts) {
+        if (!each(logged[li++])) return Status::Ok();
+        continue;
+      }
       if (!each(p)) return Status::Ok();
     }
   }
+  for (; li < logged.size(); ++li) {
+    if (!each(logged[li])) return Status::Ok();
+  }
+  return Status::Ok();
 }
 
 }  // namespace telecollect::store

@@ -5,8 +5,10 @@
 // (module_id, start_ts); a module's chunks never overlap in time.
 
 #include <functional>
+#include <memory>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "store/series_codec.h"
@@ -14,20 +16,38 @@
 
 namespace telecollect::store {
 
-// Writes points into chunks on the writer connection, inside the caller's
-// transaction. Points that come after a module's last point (the usual case:
-// readings arrive in time order) are appended to its last chunk, kept in
-// memory between transactions; earlier points are merged into the chunks they
-// fall in (later write wins on an equal ts).
+// Writes points on the writer connection, inside the caller's transaction.
+//
+// Into chunks (Upsert): points that come after a module's last point (the
+// usual case: readings arrive in time order) are appended to its last chunk,
+// kept in memory between transactions; earlier points are merged into the
+// chunks they fall in (later write wins on an equal ts).
+//
+// Into the point log (Log, then EndBatch): a transaction that brings one or
+// two points to each of many modules (one frame per request) would rewrite
+// one chunk page per module; its points go instead as one appended row of
+// `point_log`, and CompactLog later merges the whole log into chunks, many
+// points per chunk write. Log points are newer than the chunks: reads overlay
+// them, and every write of a module with points in the log goes to the log.
 class SeriesWriter {
  public:
   explicit SeriesWriter(sqlite3* db);
 
-  // `points`: ts ascending and unique.
+  // `points`: ts ascending and unique. Straight into chunks.
   Status Upsert(int64_t module_id, std::span<const SeriesPoint> points);
 
-  // Drops what is cached of the last chunks: after a rollback, or when another
-  // connection may have written (the writer checks PRAGMA data_version).
+  // Whether the module has points in the log (its writes must go there too).
+  Result<bool> InLog(int64_t module_id);
+  // Adds points to this transaction's log row; EndBatch writes it.
+  Status Log(int64_t module_id, std::span<const SeriesPoint> points);
+  Status EndBatch();
+  // Points in the log (0 until known).
+  size_t log_points() const { return log_loaded_ ? log_points_ : 0; }
+  // Merges every log point into chunks and empties the log.
+  Status CompactLog();
+
+  // Drops what is cached (last chunks, what the log holds): after a rollback,
+  // or when another connection may have written (PRAGMA data_version).
   void ForgetCache();
 
  private:
@@ -44,11 +64,24 @@ class SeriesWriter {
   Status InsertChunks(int64_t module_id, std::span<const SeriesPoint> points, bool is_tail);
   Status Merge(int64_t module_id, std::span<const SeriesPoint> points);
 
+  Status LoadLog();
+  Stmt& LogStmt(std::unique_ptr<Stmt>& stmt, const char* sql);  // prepared on first use (the table is schema v7)
+
   sqlite3* db_;
   Stmt last_chunk_, insert_, update_, overlapping_, delete_;
+  std::unique_ptr<Stmt> insert_log_, read_log_, clear_log_;
   std::unordered_map<int64_t, Tail> tails_;
   size_t cached_bytes_ = 0;
+  bool log_loaded_ = false;
+  std::unordered_set<int64_t> logged_;  // modules with points in the log
+  size_t log_points_ = 0;
+  std::string pending_log_;             // this transaction's log row
+  std::vector<int64_t> pending_modules_;
+  size_t pending_points_ = 0;
 };
+
+// Runs of fewer points than this per module and transaction go to the log.
+inline constexpr size_t kDirectRunPoints = 8;
 
 // Collects (module, point) pairs in arrival order, then writes them sorted by
 // module and time, the later of two writes to one (module, ts) winning.
@@ -68,8 +101,10 @@ class SeriesBatch {
   std::vector<SeriesPoint> run_;
 };
 
-// Calls `each` for the module's points with from <= ts < to, in ts order,
-// until it returns false. Works on any connection.
+// Calls `each` for the module's points with from <= ts < to, in ts order
+// (chunks overlaid by the log), until it returns false. Works on any
+// connection; run it inside a read transaction so both tables are seen at
+// one instant.
 Status ReadSeries(sqlite3* db, int64_t module_id, EpochMs from, EpochMs to,
                   const std::function<bool(const SeriesPoint&)>& each);
 

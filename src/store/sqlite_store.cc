@@ -1,4 +1,5 @@
 #include "store/sqlite_store.h"
+#include "core/log.h"
 #include "store/sqlite_store_internal.h"
 
 #include <fcntl.h>
@@ -159,6 +160,13 @@ CREATE TABLE chunks(
   data BLOB NOT NULL);
 CREATE UNIQUE INDEX chunks_by_module ON chunks(module_id, start_ts);
 )sql",
+    // v7: the point log, small writes to many modules appended as one row per
+    // transaction and merged into chunks in bulk (sqlite_series.h).
+    R"sql(
+CREATE TABLE point_log(
+  id INTEGER PRIMARY KEY,
+  data BLOB NOT NULL);
+)sql",
 };
 
 // v6: every (module, ts) row of the old table becomes a point of a chunk.
@@ -223,6 +231,8 @@ SqliteStore::~SqliteStore() {
     if (wal_fd_ >= 0) ::close(wal_fd_);
   }
   std::lock_guard lock(write_mu_);
+  // Leave the log merged into chunks: a clean stop leaves nothing to overlay.
+  if (series_ && series_->log_points() > 0) (void)InTransaction([&] { return series_->CompactLog(); });
   series_.reset();
   insert_frames_.clear();
   stmts_.reset();
@@ -540,7 +550,17 @@ Result<std::vector<WriteResult>> SqliteStore::Write(std::span<const WriteBatch* 
     }
     return FlushStaged();
   }));
+  MaybeCompactLog();
   return results;
+}
+
+void SqliteStore::MaybeCompactLog() {
+  if (series_->log_points() < kCompactLogPoints) return;
+  // Its own transaction: the writes above are committed whatever happens here;
+  // if it fails, the points stay in the log (reads overlay them) and the next
+  // write tries again.
+  Status s = InTransaction([&] { return series_->CompactLog(); });
+  if (!s.ok()) LogWarn("point_log_compaction_failed", {{"error", s.message()}});
 }
 
 Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> results) {
@@ -556,6 +576,7 @@ Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> resu
     }
     return FlushStaged();
   }));
+  MaybeCompactLog();
   return Sync();
 }
 
@@ -727,6 +748,17 @@ Result<std::vector<ModuleInfo>> SqliteStore::ListModules(const Scope& scope, std
 
 Result<std::vector<Point>> SqliteStore::QueryMeasurements(const MeasurementQuery& mq) {
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  // One snapshot for the chunks and the point log (a compaction moves points
+  // from one to the other).
+  struct ReadTransaction {
+    sqlite3* db;
+    bool open;
+    explicit ReadTransaction(sqlite3* d) : db(d), open(Exec(d, "BEGIN").ok()) {}
+    ~ReadTransaction() {
+      if (open) (void)Exec(db, "COMMIT");
+    }
+  } snapshot(lease.get());
+  if (!snapshot.open) return Status::Unavailable("cannot start a read transaction");
   TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), mq.scope));
   if (!scope_id) return Status::NotFound("no module \"" + mq.module + "\"");
   Stmt mod(lease.get(), "SELECT id FROM modules WHERE scope_id = ?1 AND name = ?2");

@@ -70,7 +70,9 @@ class SqliteStore final : public Store {
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
+  // Points in the log (sqlite_series.h) that make the writer merge it into chunks.
+  static constexpr size_t kCompactLogPoints = 100000;
 
  private:
   class ReadLease;
@@ -96,6 +98,8 @@ class SqliteStore final : public Store {
   // (module, ts), into chunks by FlushStaged just before the commit.
   Status StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged);
   Status FlushStaged();
+  // Merges the point log into chunks once it holds kCompactLogPoints.
+  void MaybeCompactLog();
   // Journals `frames`, kFramesPerStatement rows per INSERT; fresh[i] = 0 when
   // frame i was journaled already (or earlier in `frames`).
   struct PendingFrame {

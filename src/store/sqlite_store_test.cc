@@ -273,7 +273,7 @@ TEST_F(SqliteStoreTest, SchemaFiveMeasurementsMoveIntoChunks) {
   ASSERT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
   SqliteDb db(raw);
   ASSERT_TRUE(Exec(db.get(),
-                   "DROP TABLE chunks; CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
+                   "DROP TABLE chunks; DROP TABLE point_log; CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
                    "value REAL NOT NULL, quality INTEGER NOT NULL, PRIMARY KEY(module_id, ts)) WITHOUT ROWID;"
                    "PRAGMA user_version = 5;")
                   .ok());
@@ -317,6 +317,70 @@ TEST_F(SqliteStoreTest, DuplicatesAreFoundInsideManyRowInserts) {
   q.scope = pre_;
   q.limit = 1000;
   EXPECT_EQ(store_->QueryFrames(q)->size(), 130u);
+}
+
+TEST_F(SqliteStoreTest, SmallWritesGoThroughTheLogAndLaterWritesWin) {
+  auto write = [&](std::vector<Measurement> ms) { WriteOne({pre_, {}, std::move(ms)}); };
+  // A long run: straight into chunks.
+  std::vector<Measurement> run;
+  for (int i = 0; i < 20; ++i) run.push_back({"m.1", 1000 * i, double(i), "", 0});
+  write(run);
+  // Single points over many modules: the log.
+  write({{"m.1", 5000, 50, "", 0}, {"m.2", 1000, 1, "", 0}});
+  // A long run again for m.1, which now has log points: the log too, and it wins.
+  std::vector<Measurement> again;
+  for (int i = 10; i < 30; ++i) again.push_back({"m.1", 1000 * i, double(100 + i), "", 0});
+  write(again);
+  auto check = [&] {
+    auto pts = store_->QueryMeasurements({pre_, "m.1"});
+    ASSERT_TRUE(pts.ok());
+    ASSERT_EQ(pts->size(), 30u);
+    EXPECT_EQ((*pts)[5].value, 50);
+    EXPECT_EQ((*pts)[9].value, 9);
+    EXPECT_EQ((*pts)[10].value, 110);
+    EXPECT_EQ((*pts)[29].value, 129);
+    MeasurementQuery sum{pre_, "m.1"};
+    sum.step_ms = 10000;
+    sum.agg = Aggregate::kSum;
+    auto buckets = store_->QueryMeasurements(sum);
+    ASSERT_TRUE(buckets.ok());
+    ASSERT_EQ(buckets->size(), 3u);
+    EXPECT_EQ((*buckets)[0].value, 0 + 1 + 2 + 3 + 4 + 50 + 6 + 7 + 8 + 9);
+    EXPECT_EQ(store_->QueryMeasurements({pre_, "m.2"})->size(), 1u);
+  };
+  check();
+  // A clean stop merges the log into chunks; the same points read back.
+  store_.reset();
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
+    SqliteDb db(raw);
+    Stmt q(db.get(), "SELECT count(*) FROM point_log");
+    ASSERT_TRUE(*q.Step());
+    EXPECT_EQ(q.Int(0), 0);
+  }
+  store_ = std::move(SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db")).value();
+  check();
+}
+
+TEST_F(SqliteStoreTest, TheLogIsMergedOnceItHoldsEnoughPoints) {
+  // One point to each of 1,000 modules per transaction, past the compaction threshold.
+  const int rounds = static_cast<int>(SqliteStore::kCompactLogPoints / 1000) + 5;
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<Measurement> ms;
+    for (int m = 0; m < 1000; ++m) ms.push_back({"dev" + std::to_string(m) + ".t", 600000 * r, double(r), "", 0});
+    WriteOne({pre_, {}, std::move(ms)});
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
+  SqliteDb db(raw);
+  Stmt q(db.get(), "SELECT count(*) FROM point_log");
+  ASSERT_TRUE(*q.Step());
+  EXPECT_LT(q.Int(0), 10);  // merged, then a few rows since
+  auto pts = store_->QueryMeasurements({pre_, "dev999.t"});
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), static_cast<size_t>(rounds));
+  EXPECT_EQ(pts->back().value, rounds - 1);
 }
 
 }  // namespace
