@@ -25,7 +25,7 @@ rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 run_wrk() {
   local name=$1 port=$2 frames=$3 format=$4 c=$5
   local out
-  out=$(TC_FRAMES=$frames TC_FORMAT=$format TC_TOKEN=${token:-} \
+  out=$(TC_FRAMES=$frames TC_FORMAT=$format TC_TOKEN=${token:-} TC_CASE=$frames \
         wrk -t2 -c"$c" -d"${secs}s" --timeout 10s -s "$here/push_frames.lua" "http://127.0.0.1:$port" 2>"$work/${name//[^A-Za-z0-9]/_}.err")
   local line req dur p50 p99 errs
   line=$(grep '^RESULT' <<<"$out")

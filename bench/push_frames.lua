@@ -1,11 +1,13 @@
 -- wrk script: POSTs unique generic-sensors frames (Dragino LHT65 readings, decoded
 -- by the shipped spec). FRAMES per request (env TC_FRAMES, default 1); every frame
 -- has a distinct (deviceid, timestamp) so none is a duplicate.
--- Env: TC_TOKEN (required), TC_FORMAT = telecollect | influx (line protocol, same values).
+-- Env: TC_TOKEN (required), TC_FORMAT = telecollect | influx (line protocol, same values),
+-- TC_CASE: a name put in the device ids, so that the frames of one case are not those of another.
 local frames = tonumber(os.getenv("TC_FRAMES") or "1")
 local token = os.getenv("TC_TOKEN") or ""
 local format = os.getenv("TC_FORMAT") or "telecollect"
 local thread_counter = 0
+local case = os.getenv("TC_CASE") or "x"
 local base_ts = 1600000000000
 
 function setup(thread)
@@ -27,7 +29,7 @@ end
 
 function request()
   local parts = {}
-  local dev = "bench" .. (tid or 0) .. "-" .. (seq % 1000)
+  local dev = "bench" .. case .. (tid or 0) .. "-" .. (seq % 1000)
   for i = 1, frames do
     seq = seq + 1
     local ts = base_ts + seq

@@ -245,10 +245,12 @@ Status SeriesBatch::Flush(SeriesWriter& writer) {
       else run_.push_back(entries_[i].point);
     }
     if (run_.size() >= kDirectRunPoints) {
+      // A long run goes straight to chunks; if the module has log points
+      // (newer than its chunks), the log is merged first.
       auto logged = writer.InLog(module_id);
       if (!logged.ok()) s = logged.status();
-      else if (!*logged) s = writer.Upsert(module_id, run_);
-      else s = writer.Log(module_id, run_);
+      else if (*logged) s = writer.CompactLog();
+      if (s.ok()) s = writer.Upsert(module_id, run_);
     } else {
       s = writer.Log(module_id, run_);
     }

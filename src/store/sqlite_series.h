@@ -28,7 +28,7 @@ namespace telecollect::store {
 // one chunk page per module; its points go instead as one appended row of
 // `point_log`, and CompactLog later merges the whole log into chunks, many
 // points per chunk write. Log points are newer than the chunks: reads overlay
-// them, and every write of a module with points in the log goes to the log.
+// them; a long run for a module with points in the log merges the log first.
 class SeriesWriter {
  public:
   explicit SeriesWriter(sqlite3* db);

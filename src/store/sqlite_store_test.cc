@@ -327,7 +327,7 @@ TEST_F(SqliteStoreTest, SmallWritesGoThroughTheLogAndLaterWritesWin) {
   write(run);
   // Single points over many modules: the log.
   write({{"m.1", 5000, 50, "", 0}, {"m.2", 1000, 1, "", 0}});
-  // A long run again for m.1, which now has log points: the log too, and it wins.
+  // A long run again for m.1, which now has log points: the log is merged first, the run wins.
   std::vector<Measurement> again;
   for (int i = 10; i < 30; ++i) again.push_back({"m.1", 1000 * i, double(100 + i), "", 0});
   write(again);
