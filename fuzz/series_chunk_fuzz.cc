@@ -1,5 +1,6 @@
-// A measurement chunk as read back from the database (series_codec.h): decoding
-// never crashes, and whatever decodes re-encodes to the same points, bit for bit.
+// A measurement chunk and a point log row as read back from the database
+// (series_codec.h): decoding never crashes, and whatever decodes re-encodes to
+// the same points, bit for bit.
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -9,6 +10,22 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace telecollect::store;
   const std::string_view in(reinterpret_cast<const char*>(data), size);
+  std::vector<LogEntry> entries;
+  const telecollect::Status ls = DecodeLog(in, entries);
+  if (!ls.ok() && ls.message().empty()) __builtin_trap();
+  if (ls.ok()) {
+    std::string again;
+    for (const LogEntry& e : entries) AppendLogEntry(again, e.module_id, e.point);
+    std::vector<LogEntry> back;
+    if (!DecodeLog(again, back).ok() || back.size() != entries.size()) __builtin_trap();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (back[i].module_id != entries[i].module_id || back[i].point.ts != entries[i].point.ts ||
+          back[i].point.quality != entries[i].point.quality ||
+          std::memcmp(&back[i].point.value, &entries[i].point.value, 8) != 0) {
+        __builtin_trap();
+      }
+    }
+  }
   std::vector<SeriesPoint> points;
   const telecollect::Status s = DecodeChunk(1700000000000, in, points);
   if (!s.ok()) {

@@ -14,6 +14,22 @@ constexpr const char* kOverlapping =
     " FROM chunks WHERE module_id = ?1 AND start_ts <= ?3 AND start_ts >= "
     "coalesce((SELECT max(start_ts) FROM chunks WHERE module_id = ?1 AND start_ts <= ?2), ?2) ORDER BY start_ts";
 
+// Every entry of the point log, oldest row first, appended to `out`.
+Status ReadLogEntries(Stmt& q, std::vector<LogEntry>& out) {
+  Status s;
+  while (true) {
+    auto row = q.Step();
+    if (!row.ok() || !*row) {
+      if (!row.ok()) s = row.status();
+      break;
+    }
+    s = DecodeLog(q.Blob(0), out);
+    if (!s.ok()) break;
+  }
+  q.Reset();
+  return s;
+}
+
 std::string Encode(std::span<const SeriesPoint> points) {
   std::string data;
   data.reserve(points.size() * 12);
@@ -55,23 +71,10 @@ Status SeriesWriter::LoadLog() {
   if (log_loaded_) return Status::Ok();
   logged_.clear();
   log_points_ = 0;
-  Stmt& q = LogStmt(read_log_, "SELECT data FROM point_log ORDER BY id");
   std::vector<LogEntry> entries;
-  Status s;
-  while (true) {
-    auto row = q.Step();
-    if (!row.ok() || !*row) {
-      if (!row.ok()) s = row.status();
-      break;
-    }
-    entries.clear();
-    s = DecodeLog(q.Blob(0), entries);
-    if (!s.ok()) break;
-    for (const LogEntry& e : entries) logged_.insert(e.module_id);
-    log_points_ += entries.size();
-  }
-  q.Reset();
-  TC_RETURN_IF_ERROR(s);
+  TC_RETURN_IF_ERROR(ReadLogEntries(LogStmt(read_log_, "SELECT data FROM point_log ORDER BY id"), entries));
+  for (const LogEntry& e : entries) logged_.insert(e.module_id);
+  log_points_ = entries.size();
   log_loaded_ = true;
   return Status::Ok();
 }
@@ -105,20 +108,8 @@ Status SeriesWriter::EndBatch() {
 }
 
 Status SeriesWriter::CompactLog() {
-  Stmt& q = LogStmt(read_log_, "SELECT data FROM point_log ORDER BY id");
   std::vector<LogEntry> entries;
-  Status s;
-  while (true) {
-    auto row = q.Step();
-    if (!row.ok() || !*row) {
-      if (!row.ok()) s = row.status();
-      break;
-    }
-    s = DecodeLog(q.Blob(0), entries);
-    if (!s.ok()) break;
-  }
-  q.Reset();
-  TC_RETURN_IF_ERROR(s);
+  TC_RETURN_IF_ERROR(ReadLogEntries(LogStmt(read_log_, "SELECT data FROM point_log ORDER BY id"), entries));
   // stable: of two log points of one (module, ts), the later row's stays last.
   std::stable_sort(entries.begin(), entries.end(), [](const LogEntry& a, const LogEntry& b) {
     return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
@@ -268,14 +259,9 @@ Status ReadSeries(sqlite3* db, int64_t module_id, EpochMs from, EpochMs to,
   {
     Stmt log(db, "SELECT data FROM point_log ORDER BY id");
     std::vector<LogEntry> entries;
-    while (true) {
-      TC_ASSIGN_OR_RETURN(bool row, log.Step());
-      if (!row) break;
-      entries.clear();
-      TC_RETURN_IF_ERROR(DecodeLog(log.Blob(0), entries));
-      for (const LogEntry& e : entries) {
-        if (e.module_id == module_id && e.point.ts >= from && e.point.ts < to) logged.push_back(e.point);
-      }
+    TC_RETURN_IF_ERROR(ReadLogEntries(log, entries));
+    for (const LogEntry& e : entries) {
+      if (e.module_id == module_id && e.point.ts >= from && e.point.ts < to) logged.push_back(e.point);
     }
     std::stable_sort(logged.begin(), logged.end(), [](const SeriesPoint& a, const SeriesPoint& b) { return a.ts < b.ts; });
     size_t w = 0;
