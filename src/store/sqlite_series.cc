@@ -5,8 +5,6 @@
 namespace telecollect::store {
 namespace {
 
-constexpr size_t kMaxCachedBytes = 64u << 20;
-
 // The chunks that may hold points of [?2, ?3]: from the last one starting at
 // or before ?2 (it may reach into the range) to the last one starting at or
 // before ?3. A module's chunks do not overlap, so nothing else can.
@@ -43,17 +41,22 @@ std::string Encode(std::span<const SeriesPoint> points) {
 
 }  // namespace
 
-SeriesWriter::SeriesWriter(sqlite3* db)
+SeriesWriter::SeriesWriter(sqlite3* db, size_t max_cached_bytes)
     : db_(db),
+      max_cached_bytes_(max_cached_bytes),
       last_chunk_(db, "SELECT id, start_ts, end_ts, n, data FROM chunks WHERE module_id = ?1 ORDER BY start_ts DESC LIMIT 1"),
       insert_(db, "INSERT INTO chunks(module_id, start_ts, end_ts, n, data) VALUES(?1, ?2, ?3, ?4, ?5)"),
       update_(db, "UPDATE chunks SET end_ts = ?2, n = ?3, data = ?4 WHERE id = ?1"),
       overlapping_(db, std::string("SELECT id, start_ts, data") + kOverlapping),
       delete_(db, "DELETE FROM chunks WHERE id = ?1") {}
 
-void SeriesWriter::ForgetCache() {
+void SeriesWriter::DropTails() {
   tails_.clear();
   cached_bytes_ = 0;
+}
+
+void SeriesWriter::ForgetCache() {
+  DropTails();
   log_loaded_ = false;
   logged_.clear();
   log_points_ = 0;
@@ -147,7 +150,7 @@ Result<SeriesWriter::Tail*> SeriesWriter::FindTail(int64_t module_id) {
   t.n = static_cast<size_t>(last_chunk_.Int(3));
   t.data = std::string(last_chunk_.Blob(4));
   last_chunk_.Reset();
-  if (cached_bytes_ > kMaxCachedBytes) ForgetCache();
+  if (cached_bytes_ > max_cached_bytes_) DropTails();
   cached_bytes_ += t.data.size();
   return &(tails_[module_id] = std::move(t));
 }
@@ -160,7 +163,7 @@ Status SeriesWriter::InsertChunks(int64_t module_id, std::span<const SeriesPoint
     insert_.Bind(4, static_cast<int64_t>(part.size())).BindBlob(5, data.data(), data.size());
     TC_RETURN_IF_ERROR(insert_.Run());
     if (is_tail && i + kChunkCapacity >= points.size()) {
-      if (cached_bytes_ > kMaxCachedBytes) ForgetCache();
+      if (cached_bytes_ > max_cached_bytes_) DropTails();
       cached_bytes_ += data.size();
       tails_[module_id] = Tail{sqlite3_last_insert_rowid(db_), part.front().ts, part.back().ts, part.size(), std::move(data)};
     }

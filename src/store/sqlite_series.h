@@ -31,7 +31,8 @@ namespace telecollect::store {
 // them; a long run for a module with points in the log merges the log first.
 class SeriesWriter {
  public:
-  explicit SeriesWriter(sqlite3* db);
+  // `max_cached_bytes`: what the last chunks kept in memory may take.
+  explicit SeriesWriter(sqlite3* db, size_t max_cached_bytes = size_t{64} << 20);
 
   // `points`: ts ascending and unique. Straight into chunks.
   Status Upsert(int64_t module_id, std::span<const SeriesPoint> points);
@@ -58,6 +59,9 @@ class SeriesWriter {
     size_t n = 0;
     std::string data;
   };
+  // Over max_cached_bytes_: the last chunks are read again when needed. Only
+  // them: this transaction's pending log row must survive an eviction.
+  void DropTails();
   // The module's last chunk, loaded on first use; nullptr if it has none.
   Result<Tail*> FindTail(int64_t module_id);
   // Stores `points` as new chunks; the last one becomes the cached tail when `is_tail`.
@@ -68,6 +72,7 @@ class SeriesWriter {
   Stmt& LogStmt(std::unique_ptr<Stmt>& stmt, const char* sql);  // prepared on first use (the table is schema v7)
 
   sqlite3* db_;
+  const size_t max_cached_bytes_;
   Stmt last_chunk_, insert_, update_, overlapping_, delete_;
   std::unique_ptr<Stmt> insert_log_, read_log_, clear_log_;
   std::unordered_map<int64_t, Tail> tails_;
