@@ -144,6 +144,7 @@ Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProduce
   });
   if (duplicate) return out;
   TC_RETURN_IF_ERROR(s);
+  MaybeCompactLog();  // a file of many modules with a reading or two each fills the log
   TC_RETURN_IF_ERROR(Sync());
   return out;
 }
@@ -324,6 +325,7 @@ Status SqliteStore::ImportWindow(const Scope& scope, const std::string& connecto
     TC_RETURN_IF_ERROR(writer.Finish());
     return PutStateLocked(connector, key, value);
   }));
+  MaybeCompactLog();
   return Sync();
 }
 

@@ -12,8 +12,10 @@ constexpr const char* kOverlapping =
     " FROM chunks WHERE module_id = ?1 AND start_ts <= ?3 AND start_ts >= "
     "coalesce((SELECT max(start_ts) FROM chunks WHERE module_id = ?1 AND start_ts <= ?2), ?2) ORDER BY start_ts";
 
-// Every entry of the point log, oldest row first, appended to `out`.
-Status ReadLogEntries(Stmt& q, std::vector<LogEntry>& out) {
+// Calls fn(entry) for every entry of the point log, oldest row first.
+template <typename Fn>
+Status ForEachLogEntry(Stmt& q, Fn&& fn) {
+  std::vector<LogEntry> row_entries;
   Status s;
   while (true) {
     auto row = q.Step();
@@ -21,12 +23,36 @@ Status ReadLogEntries(Stmt& q, std::vector<LogEntry>& out) {
       if (!row.ok()) s = row.status();
       break;
     }
-    s = DecodeLog(q.Blob(0), out);
+    row_entries.clear();
+    s = DecodeLog(q.Blob(0), row_entries);
     if (!s.ok()) break;
+    for (const LogEntry& e : row_entries) fn(e);
   }
   q.Reset();
   return s;
 }
+
+// Sorts `entries` by (module, ts) and calls fn(module_id, run) for each module,
+// its points ts-ascending and unique: of two entries of one instant, the later
+// in `entries` is kept.
+template <typename Fn>
+Status ForEachRun(std::vector<LogEntry>& entries, std::vector<SeriesPoint>& run, Fn&& fn) {
+  std::stable_sort(entries.begin(), entries.end(), [](const LogEntry& a, const LogEntry& b) {
+    return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
+  });
+  for (size_t i = 0; i < entries.size();) {
+    const int64_t module_id = entries[i].module_id;
+    run.clear();
+    for (; i < entries.size() && entries[i].module_id == module_id; ++i) {
+      if (!run.empty() && run.back().ts == entries[i].point.ts) run.back() = entries[i].point;
+      else run.push_back(entries[i].point);
+    }
+    TC_RETURN_IF_ERROR(fn(module_id, std::span<const SeriesPoint>(run)));
+  }
+  return Status::Ok();
+}
+
+constexpr const char* kReadLog = "SELECT data FROM point_log ORDER BY id";
 
 std::string Encode(std::span<const SeriesPoint> points) {
   std::string data;
@@ -74,10 +100,10 @@ Status SeriesWriter::LoadLog() {
   if (log_loaded_) return Status::Ok();
   logged_.clear();
   log_points_ = 0;
-  std::vector<LogEntry> entries;
-  TC_RETURN_IF_ERROR(ReadLogEntries(LogStmt(read_log_, "SELECT data FROM point_log ORDER BY id"), entries));
-  for (const LogEntry& e : entries) logged_.insert(e.module_id);
-  log_points_ = entries.size();
+  TC_RETURN_IF_ERROR(ForEachLogEntry(LogStmt(read_log_, kReadLog), [&](const LogEntry& e) {
+    logged_.insert(e.module_id);
+    ++log_points_;
+  }));
   log_loaded_ = true;
   return Status::Ok();
 }
@@ -112,21 +138,11 @@ Status SeriesWriter::EndBatch() {
 
 Status SeriesWriter::CompactLog() {
   std::vector<LogEntry> entries;
-  TC_RETURN_IF_ERROR(ReadLogEntries(LogStmt(read_log_, "SELECT data FROM point_log ORDER BY id"), entries));
-  // stable: of two log points of one (module, ts), the later row's stays last.
-  std::stable_sort(entries.begin(), entries.end(), [](const LogEntry& a, const LogEntry& b) {
-    return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
-  });
+  TC_RETURN_IF_ERROR(ForEachLogEntry(LogStmt(read_log_, kReadLog), [&](const LogEntry& e) { entries.push_back(e); }));
   std::vector<SeriesPoint> run;
-  for (size_t i = 0; i < entries.size();) {
-    const int64_t module_id = entries[i].module_id;
-    run.clear();
-    for (; i < entries.size() && entries[i].module_id == module_id; ++i) {
-      if (!run.empty() && run.back().ts == entries[i].point.ts) run.back() = entries[i].point;
-      else run.push_back(entries[i].point);
-    }
-    TC_RETURN_IF_ERROR(Upsert(module_id, run));
-  }
+  TC_RETURN_IF_ERROR(ForEachRun(entries, run, [&](int64_t module_id, std::span<const SeriesPoint> points) {
+    return Upsert(module_id, points);
+  }));
   TC_RETURN_IF_ERROR(LogStmt(clear_log_, "DELETE FROM point_log").Run());
   logged_.clear();
   log_points_ = 0;
@@ -226,29 +242,14 @@ Status SeriesWriter::Merge(int64_t module_id, std::span<const SeriesPoint> point
 }
 
 Status SeriesBatch::Flush(SeriesWriter& writer) {
-  // stable: of two writes to one (module, ts), the later stays last.
-  std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-    return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
+  Status s = ForEachRun(entries_, run_, [&](int64_t module_id, std::span<const SeriesPoint> run) -> Status {
+    if (run.size() < kDirectRunPoints) return writer.Log(module_id, run);
+    // A long run goes straight to chunks; if the module has log points
+    // (newer than its chunks), the log is merged first.
+    TC_ASSIGN_OR_RETURN(bool logged, writer.InLog(module_id));
+    if (logged) TC_RETURN_IF_ERROR(writer.CompactLog());
+    return writer.Upsert(module_id, run);
   });
-  Status s;
-  for (size_t i = 0; i < entries_.size() && s.ok();) {
-    const int64_t module_id = entries_[i].module_id;
-    run_.clear();
-    for (; i < entries_.size() && entries_[i].module_id == module_id; ++i) {
-      if (!run_.empty() && run_.back().ts == entries_[i].point.ts) run_.back() = entries_[i].point;
-      else run_.push_back(entries_[i].point);
-    }
-    if (run_.size() >= kDirectRunPoints) {
-      // A long run goes straight to chunks; if the module has log points
-      // (newer than its chunks), the log is merged first.
-      auto logged = writer.InLog(module_id);
-      if (!logged.ok()) s = logged.status();
-      else if (*logged) s = writer.CompactLog();
-      if (s.ok()) s = writer.Upsert(module_id, run_);
-    } else {
-      s = writer.Log(module_id, run_);
-    }
-  }
   if (s.ok()) s = writer.EndBatch();
   entries_.clear();
   return s;
@@ -258,22 +259,16 @@ Status ReadSeries(sqlite3* db, int64_t module_id, EpochMs from, EpochMs to,
                   const std::function<bool(const SeriesPoint&)>& each) {
   if (from >= to) return Status::Ok();
   // The module's log points in range: newer than the chunks, the later row winning.
-  std::vector<SeriesPoint> logged;
+  std::vector<LogEntry> mine;
   {
-    Stmt log(db, "SELECT data FROM point_log ORDER BY id");
-    std::vector<LogEntry> entries;
-    TC_RETURN_IF_ERROR(ReadLogEntries(log, entries));
-    for (const LogEntry& e : entries) {
-      if (e.module_id == module_id && e.point.ts >= from && e.point.ts < to) logged.push_back(e.point);
-    }
-    std::stable_sort(logged.begin(), logged.end(), [](const SeriesPoint& a, const SeriesPoint& b) { return a.ts < b.ts; });
-    size_t w = 0;
-    for (size_t r = 0; r < logged.size(); ++r) {
-      if (w > 0 && logged[w - 1].ts == logged[r].ts) logged[w - 1] = logged[r];
-      else logged[w++] = logged[r];
-    }
-    logged.resize(w);
+    Stmt log(db, kReadLog);
+    TC_RETURN_IF_ERROR(ForEachLogEntry(log, [&](const LogEntry& e) {
+      if (e.module_id == module_id && e.point.ts >= from && e.point.ts < to) mine.push_back(e);
+    }));
   }
+  // One module: its single run is left in `logged`, sorted and one point per instant.
+  std::vector<SeriesPoint> logged;
+  TC_RETURN_IF_ERROR(ForEachRun(mine, logged, [](int64_t, std::span<const SeriesPoint>) { return Status::Ok(); }));
   size_t li = 0;
   Stmt q(db, std::string("SELECT start_ts, data") + kOverlapping);
   q.Bind(1, module_id).Bind(2, from).Bind(3, to - 1);

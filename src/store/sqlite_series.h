@@ -98,11 +98,7 @@ class SeriesBatch {
   Status Flush(SeriesWriter& writer);
 
  private:
-  struct Entry {
-    int64_t module_id;
-    SeriesPoint point;
-  };
-  std::vector<Entry> entries_;
+  std::vector<LogEntry> entries_;
   std::vector<SeriesPoint> run_;
 };
 

@@ -98,7 +98,8 @@ class SqliteStore final : public Store {
   // (module, ts), into chunks by FlushStaged just before the commit.
   Status StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged);
   Status FlushStaged();
-  // Merges the point log into chunks once it holds kCompactLogPoints.
+  // Merges the point log into chunks once it holds kCompactLogPoints; called
+  // after every kind of write that stages measurements (caller holds write_mu_).
   void MaybeCompactLog();
   // Journals `frames`, kFramesPerStatement rows per INSERT; fresh[i] = 0 when
   // frame i was journaled already (or earlier in `frames`).

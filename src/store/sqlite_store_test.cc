@@ -14,6 +14,15 @@ class SqliteStoreTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
   }
+  // Rows of the point log, read on a connection of its own.
+  int64_t LogRows() {
+    sqlite3* raw = nullptr;
+    EXPECT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
+    SqliteDb db(raw);
+    Stmt q(db.get(), "SELECT count(*) FROM point_log");
+    auto row = q.Step();
+    return row.ok() && *row ? q.Int(0) : -1;
+  }
   WriteResult WriteOne(WriteBatch b) {
     const WriteBatch* p = &b;
     auto r = store_->Write(std::span<const WriteBatch* const>(&p, 1));
@@ -327,10 +336,13 @@ TEST_F(SqliteStoreTest, SmallWritesGoThroughTheLogAndLaterWritesWin) {
   write(run);
   // Single points over many modules: the log.
   write({{"m.1", 5000, 50, "", 0}, {"m.2", 1000, 1, "", 0}});
+  EXPECT_EQ(LogRows(), 1);
   // A long run again for m.1, which now has log points: the log is merged first, the run wins.
   std::vector<Measurement> again;
   for (int i = 10; i < 30; ++i) again.push_back({"m.1", 1000 * i, double(100 + i), "", 0});
   write(again);
+  EXPECT_EQ(LogRows(), 0);
+  write({{"m.2", 2000, 2, "", 0}});  // in the log again
   auto check = [&] {
     auto pts = store_->QueryMeasurements({pre_, "m.1"});
     ASSERT_TRUE(pts.ok());
@@ -346,19 +358,13 @@ TEST_F(SqliteStoreTest, SmallWritesGoThroughTheLogAndLaterWritesWin) {
     ASSERT_TRUE(buckets.ok());
     ASSERT_EQ(buckets->size(), 3u);
     EXPECT_EQ((*buckets)[0].value, 0 + 1 + 2 + 3 + 4 + 50 + 6 + 7 + 8 + 9);
-    EXPECT_EQ(store_->QueryMeasurements({pre_, "m.2"})->size(), 1u);
+    EXPECT_EQ(store_->QueryMeasurements({pre_, "m.2"})->size(), 2u);
   };
   check();
+  EXPECT_EQ(LogRows(), 1);
   // A clean stop merges the log into chunks; the same points read back.
   store_.reset();
-  {
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
-    SqliteDb db(raw);
-    Stmt q(db.get(), "SELECT count(*) FROM point_log");
-    ASSERT_TRUE(*q.Step());
-    EXPECT_EQ(q.Int(0), 0);
-  }
+  EXPECT_EQ(LogRows(), 0);
   store_ = std::move(SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db")).value();
   check();
 }
@@ -371,16 +377,28 @@ TEST_F(SqliteStoreTest, TheLogIsMergedOnceItHoldsEnoughPoints) {
     for (int m = 0; m < 1000; ++m) ms.push_back({"dev" + std::to_string(m) + ".t", 600000 * r, double(r), "", 0});
     WriteOne({pre_, {}, std::move(ms)});
   }
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
-  SqliteDb db(raw);
-  Stmt q(db.get(), "SELECT count(*) FROM point_log");
-  ASSERT_TRUE(*q.Step());
-  EXPECT_LT(q.Int(0), 10);  // merged, then a few rows since
+  EXPECT_LT(LogRows(), 10);  // merged, then a few rows since
   auto pts = store_->QueryMeasurements({pre_, "dev999.t"});
   ASSERT_TRUE(pts.ok());
   ASSERT_EQ(pts->size(), static_cast<size_t>(rounds));
   EXPECT_EQ(pts->back().value, rounds - 1);
+}
+
+TEST_F(SqliteStoreTest, ImportsMergeTheLogToo) {
+  // An API window (a file import alike) with one reading for each of 1,000 meters.
+  std::vector<ModuleDef> modules;
+  for (int m = 0; m < 1000; ++m) modules.push_back({"meter." + std::to_string(m), "kWh"});
+  const int rounds = static_cast<int>(SqliteStore::kCompactLogPoints / 1000) + 5;
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<Reading> readings;
+    for (uint32_t m = 0; m < 1000; ++m) readings.push_back({m, 86400000LL * r, double(r)});
+    auto add = [&](ReadingWriter& w) { return w.Add(modules, readings); };
+    ASSERT_TRUE(store_->ImportWindow(pre_, "enedis", "watermark", std::to_string(r), add).ok());
+  }
+  EXPECT_LT(LogRows(), 10);
+  auto pts = store_->QueryMeasurements({pre_, "meter.0"});
+  ASSERT_TRUE(pts.ok());
+  EXPECT_EQ(pts->size(), static_cast<size_t>(rounds));
 }
 
 }  // namespace
