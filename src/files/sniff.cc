@@ -2,7 +2,6 @@
 #include "files/xml_tokenizer.h"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -605,10 +604,7 @@ struct XmlSniffer final : public XmlTokenizer::Handler {
   std::map<std::string, std::vector<Column>> samples;   // element path → its fields
   std::map<std::string, std::vector<std::string>> parent_attrs;
 
-  static std::string Local(std::string_view n) {
-    const size_t colon = n.find(':');
-    return std::string(colon == std::string_view::npos ? n : n.substr(colon + 1));
-  }
+  static std::string Local(std::string_view n) { return std::string(XmlLocalName(n)); }
   Status OnStart(std::string_view name, std::span<const XmlTokenizer::Attribute> attrs) override {
     Start(name, attrs);
     return Status::Ok();
@@ -662,14 +658,8 @@ Status SniffXml(std::string_view text, SniffResult& r) {
   p.format = Profile::Format::kXml;
   XmlSniffer s;
   XmlTokenizer tokenizer(s);
-  std::string_view rest = text;
   // A cut sample ends in an error (the document is not finished): what came before counts.
-  (void)tokenizer.Parse([&rest](char* buf, size_t cap) -> Result<size_t> {
-    const size_t n = std::min(cap, rest.size());
-    std::memcpy(buf, rest.data(), n);
-    rest.remove_prefix(n);
-    return n;
-  });
+  (void)tokenizer.ParseText(text);
   if (s.counts.empty()) return Status::InvalidArgument("no repeating element with attributes or fields found");
   std::string best;
   int best_count = 0;

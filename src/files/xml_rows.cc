@@ -27,13 +27,6 @@ bool IsXmlns(std::string_view name) {
   return !name.empty() && name[0] == 'x' && name.substr(0, 5) == "xmlns" && (name.size() == 5 || name[5] == ':');
 }
 
-// Names are short: a plain loop, no memchr call.
-std::string_view LocalName(std::string_view n) {
-  for (size_t i = 0; i < n.size(); ++i) {
-    if (n[i] == ':') return n.substr(i + 1);
-  }
-  return n;
-}
 
 struct XmlPath {
   int up = 0;
@@ -192,7 +185,7 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
     stack_.back().has_children = true;
     stack_.back().text.clear();
   }
-  Element& e = stack_.Push(LocalName(name));
+  Element& e = stack_.Push(XmlLocalName(name));
   if (in_record_) {
     rel_path_.push_back(e.name);
     std::string base;
@@ -201,7 +194,7 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
       if (IsXmlns(a.name)) continue;
       if (n_fields_ >= kMaxRecordFields) return Abort(Status::InvalidArgument(fmt::format("line {}: record with more than {} fields", record_line_, kMaxRecordFields)));
       auto& f = NewField();
-      f.first.assign(base).append("/@").append(LocalName(a.name));
+      f.first.assign(base).append("/@").append(XmlLocalName(a.name));
       f.second.assign(a.value);
     }
     return;
@@ -217,7 +210,7 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
       if (IsXmlns(a.name)) continue;
       auto& f = NewField();
       // Records repeat their attributes in the same order: the slot usually has the key already.
-      const std::string_view local = LocalName(a.name);
+      const std::string_view local = XmlLocalName(a.name);
       if (f.first.size() != local.size() + 1 || f.first[0] != '@' || std::string_view(f.first).substr(1) != local) {
         f.first.assign("@").append(local);
       }
@@ -227,7 +220,7 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
   }
   for (const auto& a : attrs) {
     if (e.kept.size() >= kMaxKept) break;
-    if (!IsXmlns(a.name)) e.kept["@" + std::string(LocalName(a.name))] = std::string(a.value);
+    if (!IsXmlns(a.name)) e.kept["@" + std::string(XmlLocalName(a.name))] = std::string(a.value);
   }
 }
 

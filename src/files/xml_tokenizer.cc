@@ -159,6 +159,15 @@ Status XmlTokenizer::Parse(const Reader& read) {
   return Status::Ok();
 }
 
+Status XmlTokenizer::ParseText(std::string_view text) {
+  return Parse([&text](char* buf, size_t cap) -> Result<size_t> {
+    const size_t n = std::min(cap, text.size());
+    std::memcpy(buf, text.data(), n);
+    text.remove_prefix(n);
+    return n;
+  });
+}
+
 Result<XmlTokenizer::Need> XmlTokenizer::Step() {
   if (pos_ >= end_) return Need::kMore;
   token_line_ = line_;
@@ -208,8 +217,8 @@ Result<XmlTokenizer::Need> XmlTokenizer::Markup() {
   if (rest[1] == '?') return skip_to("?>", 2);
   if (rest[1] == '/') return EndTag(lt);
   if (rest[1] != '!') return StartTag(lt);
-  if (rest.size() < 9) return Need::kMore;
   if (rest.substr(0, 4) == "<!--") return skip_to("-->", 4);
+  if (rest.size() < 9) return Need::kMore;  // "<![CDATA[" or "<!DOCTYPE" not all in yet
   if (rest.substr(0, 9) == "<![CDATA[") {
     if (open_.empty()) return Fail(lt, "CDATA outside the root element");
     const size_t at = rest.find("]]>", 9);

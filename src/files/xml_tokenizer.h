@@ -21,6 +21,14 @@
 
 namespace telecollect::files {
 
+// The local part of an element or attribute name ("ns:Releve" → "Releve").
+inline std::string_view XmlLocalName(std::string_view name) {
+  for (size_t i = 0; i < name.size(); ++i) {  // names are short: no memchr call
+    if (name[i] == ':') return name.substr(i + 1);
+  }
+  return name;
+}
+
 class XmlTokenizer {
  public:
   struct Attribute {
@@ -46,6 +54,8 @@ class XmlTokenizer {
 
   // Reads the whole document. Errors say "line L, column C: what".
   Status Parse(const Reader& read);
+  // The same, for a document held in memory.
+  Status ParseText(std::string_view text);
 
   // The line where the token being handled starts (1-based).
   int64_t line() const { return token_line_; }

@@ -80,6 +80,11 @@ TEST(XmlTokenizer, SameEventsWhateverTheReadSize) {
   for (size_t step : {1, 2, 3, 7, 16, 100}) EXPECT_EQ(Events(kDoc, step), whole) << step;
 }
 
+TEST(XmlTokenizer, ShortCommentsAtTheEnd) {
+  EXPECT_EQ(Events("<a/><!---->"), "<a></a>");
+  EXPECT_EQ(Events("<a><!----></a>"), "<a></a>");
+}
+
 TEST(XmlTokenizer, ATokenLongerThanTheBufferIsRead) {
   const std::string big(600000, 'x');
   EXPECT_EQ(Events("<a v=\"" + big + "\">" + big + "</a>"), "<a v=" + big + ">'" + big + "'</a>");
