@@ -21,10 +21,17 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
-# run_wrk NAME PORT FRAMES FORMAT CONNS → prints one result line, returns via globals
+# CPU time (clock ticks, user + system) used so far by the given processes.
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+tck=$(getconf CLK_TCK)
+
+# run_wrk NAME PORT FRAMES FORMAT CONNS [SERVER_PIDS...] → prints one result line (with the
+# servers' CPU time per request when their pids are given), returns via globals
 run_wrk() {
   local name=$1 port=$2 frames=$3 format=$4 c=$5
-  local out
+  shift 5
+  local servers=("$@") out t0=0 t1=0
+  [ ${#servers[@]} -gt 0 ] && t0=$(cpu_ticks "${servers[@]}")
   out=$(TC_FRAMES=$frames TC_FORMAT=$format TC_TOKEN=${token:-} TC_CASE=$frames \
         wrk -t2 -c"$c" -d"${secs}s" --timeout 10s -s "$here/push_frames.lua" "http://127.0.0.1:$port" 2>"$work/${name//[^A-Za-z0-9]/_}.err")
   local line req dur p50 p99 errs
@@ -36,7 +43,13 @@ run_wrk() {
   errs=$(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$line")
   R_RPS=$(awk -v r="$req" -v d="$dur" 'BEGIN{printf "%.0f", r/d}')
   R_FPS=$(awk -v r="$req" -v d="$dur" -v f="$frames" 'BEGIN{printf "%.0f", r*f/d}')
-  printf "%-34s %10s req/s %11s frames/s  p50 %8s ms  p99 %8s ms  errors %s\n" "$name" "$R_RPS" "$R_FPS" "$p50" "$p99" "$errs"
+  local cpu="-"
+  if [ ${#servers[@]} -gt 0 ]; then
+    t1=$(cpu_ticks "${servers[@]}")
+    cpu=$(awk -v a="$t0" -v b="$t1" -v r="$req" -v hz="$tck" 'BEGIN{printf "%.1f", (r > 0) ? (b - a) * 1e6 / hz / r : 0}')
+  fi
+  printf "%-34s %10s req/s %11s frames/s  p50 %8s ms  p99 %8s ms  server CPU %8s us/req  errors %s\n" \
+    "$name" "$R_RPS" "$R_FPS" "$p50" "$p99" "$cpu" "$errs"
   if [ "$errs" != "0" ]; then head -3 "$work/${name//[^A-Za-z0-9]/_}.err" >&2; fi
 }
 
@@ -61,7 +74,7 @@ CONF
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 pids+=($!)
 wait_port "$nport"
-run_wrk "nginx return 204 (1 frame body)" "$nport" 1 telecollect "$conns"; nginx_rps=$R_RPS
+run_wrk "nginx return 204 (1 frame body)" "$nport" 1 telecollect "$conns" $(pgrep -P "${pids[-1]}"); nginx_rps=$R_RPS
 kill "${pids[-1]}"; unset 'pids[-1]'
 
 # --- InfluxDB 1.x /write -------------------------------------------------------
@@ -87,8 +100,8 @@ pids+=($!)
 ipid=$!
 wait_port "$iport"
 curl -s -XPOST "http://127.0.0.1:$iport/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
-run_wrk "influxdb /write 1 point/req" "$iport" 1 influx "$conns"; influx1_pps=$R_FPS
-run_wrk "influxdb /write 1000 points/req" "$iport" 1000 influx 4; influx1000_pps=$R_FPS
+run_wrk "influxdb /write 1 point/req" "$iport" 1 influx "$conns" "$ipid"; influx1_pps=$R_FPS
+run_wrk "influxdb /write 1000 points/req" "$iport" 1000 influx 4 "$ipid"; influx1000_pps=$R_FPS
 influx_rss=$(rss_mb "$ipid")
 kill "$ipid"; unset 'pids[-1]'
 
@@ -102,8 +115,8 @@ tport=$(free_port)
 pids+=($!)
 tpid=$!
 wait_port "$tport"
-run_wrk "telecollect (a) 1 frame/req" "$tport" 1 telecollect "$conns"; tc1_rps=$R_RPS; tc1_fps=$R_FPS
-run_wrk "telecollect (b) 1000 frames/req" "$tport" 1000 telecollect 4; tc1000_fps=$R_FPS
+run_wrk "telecollect (a) 1 frame/req" "$tport" 1 telecollect "$conns" "$tpid"; tc1_rps=$R_RPS; tc1_fps=$R_FPS
+run_wrk "telecollect (b) 1000 frames/req" "$tport" 1000 telecollect 4 "$tpid"; tc1000_fps=$R_FPS
 tc_rss=$(rss_mb "$tpid")
 stored=$(curl -s "http://127.0.0.1:$tport/metrics" | awk '/^telecollect_frames_total.*decoded/ {s+=$2} END {print s+0}')
 kill "$tpid"; wait "$tpid" || true; unset 'pids[-1]'
