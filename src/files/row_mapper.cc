@@ -42,6 +42,18 @@ bool RowMapper::RowTime(const Row& row, SeriesClock& clock, EpochMs& utc, LocalM
     return false;
   }
   const bool same_text = have_last_ts_ && SameText(text, last_ts_text_);
+  if (same_text && last_ts_settled_) {
+    // The same text as the last row, which read as one instant whatever the
+    // series (absolute, or a local time outside a DST change) and passed the
+    // step and range checks: the same outcome, without redoing them.
+    is_local = !last_ts_value_.absolute;
+    local = last_ts_value_.local;
+    utc = last_ts_utc_;
+    if (is_local) clock.last = last_ts_clock_;
+    row_step_ = profile_.interval_ms;
+    return true;
+  }
+  last_ts_settled_ = false;
   Result<TimestampFormat::Value> v = same_text ? Result<TimestampFormat::Value>(last_ts_value_) : format_.Read(text);
   if (!v.ok()) {
     RowError(row, ts_field_, v.status().message());
@@ -53,6 +65,7 @@ bool RowMapper::RowTime(const Row& row, SeriesClock& clock, EpochMs& utc, LocalM
     have_last_ts_ = true;
   }
   is_local = !v->absolute;
+  bool settled = profile_.interval_field.empty();  // the step comes from the profile
   if (v->absolute) {
     utc = v->utc;
   } else {
@@ -63,6 +76,8 @@ bool RowMapper::RowTime(const Row& row, SeriesClock& clock, EpochMs& utc, LocalM
       return false;
     }
     utc = r->utc;
+    last_ts_clock_ = r->utc;
+    settled = settled && !r->was_ambiguous;
     if (r->was_ambiguous) {
       Warn("dst_ambiguous", row, ts_field_,
            fmt::format("{} occurs twice in {}: read as the {} occurrence, {}", FormatLocal(v->local), zone_.name(),
@@ -76,6 +91,8 @@ bool RowMapper::RowTime(const Row& row, SeriesClock& clock, EpochMs& utc, LocalM
     RowError(row, ts_field_, range.message());
     return false;
   }
+  last_ts_settled_ = settled;
+  last_ts_utc_ = utc;
   return true;
 }
 

@@ -112,6 +112,10 @@ class RowMapper {
   std::string last_ts_text_;
   TimestampFormat::Value last_ts_value_;
   bool have_last_ts_ = false;
+  // The last text's outcome, when any row with that text reads the same
+  // (RowTime's fast path): its instant and what the series clock records.
+  bool last_ts_settled_ = false;
+  EpochMs last_ts_utc_ = 0, last_ts_clock_ = 0;
   SeriesClock row_clock_;  // wide layout: one clock for the timestamp column
   std::vector<Reading> chunk_;
   std::string scratch_;
