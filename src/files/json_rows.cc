@@ -11,6 +11,10 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "files/file_parser.h"
 #include "files/number_format.h"
 
@@ -105,6 +109,8 @@ class JsonScanner {
   struct Frame {
     bool is_object = false;
     bool expect_key = true;        // objects: next string is a key
+    bool need_comma = false;       // a member or element was read: ',' or the closing bracket comes next
+    bool after_comma = false;      // a ',' was read: a member or element comes next
     std::string key;               // objects: current member's key
     int64_t index = -1;            // arrays: current element index
     bool on_path = false;          // this container lies on the way to the records
@@ -119,6 +125,11 @@ class JsonScanner {
   Status ReadString(std::string* out);
   Status SkipScalar(std::string* out);
   Status CaptureValue();  // copies one whole value into record_
+  // Queues the records that follow at pos_ as long as they are objects or
+  // arrays found 64 bytes at a time in the buffered text; how many (0: read
+  // the next one with CaptureValue). See the definition for where it stops.
+  Result<size_t> QueueRecordsInBulk();
+  Status AddToBatch(std::string_view record, int64_t line);
   // Records are parsed ~256 KiB at a time as one array (one simdjson run for
   // thousands of small records); a batch that does not parse is parsed record
   // by record, so that the bad one is reported on its own line.
@@ -317,6 +328,108 @@ Status JsonScanner::CaptureValue() {
   }
 }
 
+#if defined(__SSE2__)
+namespace {
+// Bit i set where block[i] == c, for 64 bytes.
+inline uint64_t Matches64(const __m128i (&x)[4], char c) {
+  const __m128i v = _mm_set1_epi8(c);
+  const auto m = [&](int k) {
+    return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x[k], v))));
+  };
+  return m(0) | m(1) << 16 | m(2) << 32 | m(3) << 48;
+}
+// Bit i set when an odd number of bits 0..i are set in m: inside a string
+// from its opening quote up to (not including) its closing one.
+inline uint64_t PrefixXor(uint64_t m) {
+  m ^= m << 1;
+  m ^= m << 2;
+  m ^= m << 4;
+  m ^= m << 8;
+  m ^= m << 16;
+  m ^= m << 32;
+  return m;
+}
+// Set bits of a sparse mask (newlines in a block: a few at most).
+inline int64_t CountSparse(uint64_t m) {
+  int64_t n = 0;
+  for (; m != 0; m &= m - 1) ++n;
+  return n;
+}
+}  // namespace
+#endif
+
+// A JSON array's records, found the way simdjson finds structure: per block of
+// 64 bytes, bit masks of quotes, brackets, commas and newlines; strings by the
+// parity of quotes (so a block with a backslash, maybe an escaped quote, ends
+// the bulk read). Between records only whitespace and one comma may stand.
+// Stops, after the last whole record, at anything else: the array's end, a
+// scalar record, an escape, a newline inside a string, the buffer's end. NDJSON
+// is left to CaptureValue (its lines end records, truncated or not).
+Result<size_t> JsonScanner::QueueRecordsInBulk() {
+  size_t queued = 0;
+#if defined(__SSE2__)
+  if (ndjson_) return queued;
+  const char* b = buf_.data();
+  int depth = 0;
+  uint64_t carry = 0;            // all ones when the last block ended inside a string
+  bool comma = true;             // between records: the separator was read (the caller read the one before the first)
+  size_t gap = pos_;             // between records: where the bytes since the last record start
+  size_t record_start = pos_;
+  int64_t record_line = line_;
+  int64_t lines = line_;         // the line at the start of the block
+  size_t done = pos_;            // just after the last record queued, and its line
+  int64_t done_line = line_;
+  const auto below = [](int bit) { return (uint64_t{1} << bit) - 1; };
+  const auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+  for (size_t at = pos_; at + 64 <= end_; at += 64) {
+    __m128i x[4];
+    for (int k = 0; k < 4; ++k) x[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + at + 16 * k));
+    if (Matches64(x, '\\') != 0) break;
+    const uint64_t quoted = PrefixXor(Matches64(x, '"')) ^ carry;
+    carry = (quoted >> 63) != 0 ? ~uint64_t{0} : 0;
+    const uint64_t newline = Matches64(x, '\n');
+    if ((newline & quoted) != 0) break;
+    bool stop = false;
+    uint64_t events = (Matches64(x, '{') | Matches64(x, '[') | Matches64(x, '}') | Matches64(x, ']') | Matches64(x, ',')) & ~quoted;
+    for (; events != 0 && !stop; events &= events - 1) {
+      const int bit = __builtin_ctzll(events);
+      const size_t p = at + static_cast<size_t>(bit);
+      const char c = b[p];
+      if (depth > 0) {
+        if (c == '{' || c == '[') ++depth;
+        else if (c != ',' && --depth == 0) {
+          TC_RETURN_IF_ERROR(AddToBatch(std::string_view(b + record_start, p + 1 - record_start), record_line));
+          ++queued;
+          comma = false;
+          gap = done = p + 1;
+          done_line = lines + CountSparse(newline & below(bit));
+        }
+        continue;
+      }
+      stop = !std::all_of(b + gap, b + p, is_space);
+      if (stop) break;
+      if (c == ',') {
+        stop = comma;
+        comma = true;
+        gap = p + 1;
+      } else if ((c == '{' || c == '[') && comma) {
+        depth = 1;
+        record_start = p;
+        record_line = lines + CountSparse(newline & below(bit));
+      } else {
+        stop = true;  // the array's end, or not a record: the caller's
+      }
+    }
+    if (stop) break;
+    lines += CountSparse(newline);
+  }
+  // The bytes read past the last record queued are read again by the caller.
+  pos_ = done;
+  line_ = done_line;
+#endif
+  return queued;
+}
+
 bool JsonScanner::NextValueMatches() const {
   // The path of the value about to be read: components of frames from depth_base_.
   const size_t level = stack_.size() - depth_base_;  // index in the pattern of the top frame's child
@@ -335,7 +448,7 @@ bool JsonScanner::NextValueMatches() const {
 void JsonScanner::ValueDone() {
   if (stack_.empty()) return;
   Frame& top = stack_.back();
-  if (top.is_object) top.expect_key = true;
+  top.need_comma = true;
 }
 
 bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_view& out, bool& is_number,
@@ -401,14 +514,23 @@ Status JsonScanner::EmitInvalid(int64_t line, const char* why) {
   return mapper_.Map(row);
 }
 
-Status JsonScanner::QueueRecord() {
-  TC_RETURN_IF_ERROR(CaptureValue());
+Status JsonScanner::AddToBatch(std::string_view record, int64_t line) {
   batch_ += batch_.empty() ? '[' : ',';
-  batch_spans_.emplace_back(batch_.size(), record_.size());
-  batch_ += record_;
-  batch_lines_.push_back(record_line_);
+  batch_spans_.emplace_back(batch_.size(), record.size());
+  batch_ += record;
+  batch_lines_.push_back(line);
   if (batch_.size() >= (256u << 10)) return FlushBatch();
   return Status::Ok();
+}
+
+Status JsonScanner::QueueRecord() {
+  TC_ASSIGN_OR_RETURN(size_t queued, QueueRecordsInBulk());
+  if (queued > 0) {
+    if (!stack_.empty() && !stack_.back().is_object) stack_.back().index += static_cast<int64_t>(queued) - 1;
+    return Status::Ok();
+  }
+  TC_RETURN_IF_ERROR(CaptureValue());
+  return AddToBatch(record_, record_line_);
 }
 
 Status JsonScanner::FlushBatch() {
@@ -541,18 +663,25 @@ Status JsonScanner::Run() {
     }
     if (!stack_.empty()) {
       Frame& top = stack_.back();
+      const char* const closer = top.is_object ? "'}'" : "']'";
       if (c == ',') {
+        if (!top.need_comma) return Fail(fmt::format("unexpected ',' (a value or {} expected)", closer));
         ++pos_;
+        top.need_comma = false;
+        top.after_comma = true;
         if (top.is_object) top.expect_key = true;
         continue;
       }
       if ((c == '}' && top.is_object) || (c == ']' && !top.is_object)) {
+        if (top.after_comma) return Fail(fmt::format("a ',' before {} (trailing comma)", closer));
         TC_RETURN_IF_ERROR(FlushBatch());  // what follows may be an enclosing object's "../" field
         ++pos_;
         stack_.pop_back();
         ValueDone();
         continue;
       }
+      if (top.need_comma) return Fail(fmt::format("expected ',' or {}, found '{}'", closer, c));
+      top.after_comma = false;
       if (top.is_object && top.expect_key) {
         TC_RETURN_IF_ERROR(FlushBatch());
         if (c != '"') return Fail(fmt::format("expected a member name, found '{}'", c));

@@ -1,0 +1,147 @@
+// The JSON reader against documents whose readings and bad records the
+// generator knows: records in whole blocks (read in bulk), across the read
+// buffer's refills, with escapes, brackets and commas inside strings, nested
+// members, several lines per record, and bad records whose line is checked.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include <fmt/format.h>
+
+#include "files/file_parser.h"
+#include "files/test_file_util.h"
+
+namespace telecollect::files {
+namespace {
+
+class CollectSink : public ReadingSink {
+ public:
+  Status Add(const std::vector<ModuleDef>& modules, std::span<const Reading> readings) override {
+    for (const Reading& r : readings) out.push_back(fmt::format("{} {} {}", modules[r.module].name, r.ts, r.value));
+    return Status::Ok();
+  }
+  std::vector<std::string> out;
+};
+
+struct Generated {
+  std::string text;
+  std::vector<std::string> readings;  // as CollectSink prints them
+  std::vector<int64_t> bad_lines;     // the line of each bad record
+};
+
+// A JSON string literal for `s` (quotes and backslashes escaped).
+std::string Quote(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    o += c;
+  }
+  return o + "\"";
+}
+
+// About one record in `bad_every` is bad (its value is a string).
+Generated Generate(uint32_t seed, int records, int bad_every) {
+  std::mt19937 rng(seed);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
+  Generated g;
+  int64_t line = 1;
+  auto put = [&](const std::string& s) {
+    g.text += s;
+    line += std::count(s.begin(), s.end(), '\n');
+  };
+  put("{\"export\": \"x\", \"readings\": [");
+  const EpochMs base = 1767225600000;  // 2026-01-01T00:00:00Z
+  for (int i = 0; i < records; ++i) {
+    if (i > 0) put(pick(3) == 0 ? "\n, " : pick(2) ? ",\n" : ",");
+    if (pick(4) == 0) put("\n  ");
+    // Module names: plain, or with characters the bulk reader must not take for structure.
+    std::string module = fmt::format("m{}", pick(5));
+    switch (pick(8)) {
+      case 0: module += "{a,b}"; break;
+      case 1: module += "[x]"; break;
+      case 2: module += "\"q\""; break;  // escaped quotes: CaptureValue's record
+      case 3: module += "\\s"; break;    // an escaped backslash
+      default: break;
+    }
+    const EpochMs ts = base + int64_t{600000} * i;
+    const int64_t record_line = line;
+    const bool bad = pick(bad_every) == 0;
+    const std::string value = bad ? "\"not a number\"" : fmt::format("{}", i % 1000);
+    std::string rec = "{";
+    if (pick(3) == 0) rec += "\"meta\": {\"tags\": [\"a\", {\"b\": [1, 2]}], \"n\": null},";
+    rec += "\"module\":" + Quote(module) + ",";
+    if (pick(5) == 0) rec += "\n    ";
+    rec += fmt::format("\"ts\": {},", ts);
+    if (pick(6) == 0) rec += "\n";
+    rec += "\"value\":" + value + "}";
+    put(rec);
+    if (bad) g.bad_lines.push_back(record_line);
+    else g.readings.push_back(fmt::format("{} {} {}", module, ts, i % 1000));
+  }
+  put("\n]}\n");
+  return g;
+}
+
+TEST(JsonRowsTest, ReadingsAndBadRecordLinesMatchTheGenerator) {
+  Result<Profile> profile = LoadProfileString(R"(
+format = "json"
+records = "/readings"
+timestamp_format = "epoch_ms"
+on_row_error = "skip"
+[fields]
+module = "module"
+timestamp = "ts"
+value = "value"
+)", "test");
+  ASSERT_TRUE(profile.ok()) << profile.status().message();
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    // ~60,000 records: about 6 MiB, several refills of the reader's buffer.
+    // Fewer than 50 bad records (the report lists 50 in full), spread over the file.
+    const Generated g = seed == 1 ? Generate(seed, 60000, 2000) : Generate(seed, 3000, 100);
+    TempFile file(g.text, ".json");
+    Result<std::unique_ptr<InputFile>> in = InputFile::Open(file.path());
+    ASSERT_TRUE(in.ok());
+    CollectSink sink;
+    ImportReport report;
+    Status s = ParseFile(**in, *profile, sink, report);
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(sink.out, g.readings) << "seed " << seed;
+    std::vector<int64_t> lines;
+    for (const FileIssue& e : report.errors) lines.push_back(e.line);
+    EXPECT_EQ(report.rows_rejected, static_cast<int64_t>(g.bad_lines.size())) << "seed " << seed;
+    ASSERT_EQ(lines.size(), g.bad_lines.size()) << "seed " << seed;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      ASSERT_EQ(lines[i], g.bad_lines[i]) << "seed " << seed << ", bad record " << i;
+    }
+  }
+}
+
+TEST(JsonRowsTest, WhatStandsBetweenRecordsIsChecked) {
+  Result<Profile> profile = LoadProfileString(R"(
+format = "json"
+records = "/r"
+timestamp_format = "epoch_ms"
+[fields]
+module = "m"
+timestamp = "t"
+value = "v"
+)", "test");
+  ASSERT_TRUE(profile.ok());
+  const std::string rec = R"({"m":"a","t":1767225600000,"v":1})";
+  std::string many;
+  for (int i = 0; i < 200; ++i) many += (i ? "," : "") + rec;
+  // A missing comma, a doubled comma, a stray scalar: errors, wherever they fall.
+  for (const std::string& bad : {rec + " " + rec, rec + ",," + rec, rec + ", 12 x," + rec}) {
+    const std::string doc = "{\"r\": [" + many + "," + bad + "," + many + "]}";
+    TempFile file(doc, ".json");
+    Result<std::unique_ptr<InputFile>> in = InputFile::Open(file.path());
+    ASSERT_TRUE(in.ok());
+    CollectSink sink;
+    ImportReport report;
+    Status s = ParseFile(**in, *profile, sink, report);
+    EXPECT_FALSE(s.ok() && report.errors.empty()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace telecollect::files
