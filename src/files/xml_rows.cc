@@ -209,11 +209,11 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
     for (const auto& a : attrs) {
       if (IsXmlns(a.name)) continue;
       auto& f = NewField();
-      // Records repeat their attributes in the same order: the slot usually has the key already.
-      const std::string_view local = XmlLocalName(a.name);
-      if (f.first.size() != local.size() + 1 || f.first[0] != '@' || std::string_view(f.first).substr(1) != local) {
-        f.first.assign("@").append(local);
-      }
+      // Records repeat their attributes in the same order: the slot usually
+      // has the key already (equal to the name as written: it has no prefix).
+      const bool same_key = f.first.size() == a.name.size() + 1 && f.first[0] == '@' &&
+                            SameText(std::string_view(f.first).substr(1), a.name);
+      if (!same_key) f.first.assign("@").append(XmlLocalName(a.name));
       f.second.assign(a.value);
     }
     return;

@@ -275,9 +275,70 @@ Result<XmlTokenizer::Need> XmlTokenizer::EndTag(size_t lt) {
   return Need::kDone;
 }
 
+namespace {
+// The index of the first `q`, or of the first byte needing decoding, in
+// b[from, end); end when neither is there.
+size_t FindValueEnd(const char* b, size_t from, size_t end, char q, bool& special) {
+  size_t k = from;
+  special = false;
+#if defined(__SSE2__)
+  const __m128i vq = _mm_set1_epi8(q), amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), cr = _mm_set1_epi8('\r'),
+                nl = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t');
+  for (; k + 16 <= end; k += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k));
+    const unsigned quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, vq)));
+    const unsigned specials = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, amp), _mm_cmpeq_epi8(x, lt)),
+                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, nl)), _mm_cmpeq_epi8(x, tab)))));
+    if (quotes != 0) {
+      const unsigned at = static_cast<unsigned>(__builtin_ctz(quotes));
+      special = special || (specials & ((1u << at) - 1)) != 0;
+      return k + at;
+    }
+    if (specials != 0) special = true;
+  }
+#endif
+  uint8_t seen = 0;
+  for (; k < end && b[k] != q; ++k) seen |= kClass[static_cast<unsigned char>(b[k])];
+  special = special || (seen & kValueSpecial) != 0;
+  return k;
+}
+}  // namespace
+
+std::optional<Result<XmlTokenizer::Need>> XmlTokenizer::ShapedStartTag(size_t lt) {
+  const char* b = buf_.data();
+  const size_t n = shape_.quotes.size();
+  size_t i = lt;
+  n_attrs_ = 0;
+  decoded_.clear();
+  for (size_t k = 0;; ++k) {
+    const std::string& seg = shape_.segments[k];
+    if (i + seg.size() > end_ || std::memcmp(b + i, seg.data(), seg.size()) != 0) return std::nullopt;
+    if (k == n) {
+      i += seg.size() - 1;  // on the '>'
+      break;
+    }
+    const size_t value_start = i + seg.size();
+    bool special = false;
+    const size_t value_end = FindValueEnd(b, value_start, end_, shape_.quotes[k], special);
+    if (special || value_end >= end_) return std::nullopt;
+    AddAttribute(std::string_view(b + i + shape_.attr_names[k].first, shape_.attr_names[k].second),
+                 std::string_view(b + value_start, value_end - value_start), std::string::npos, 0);
+    i = value_end;
+  }
+  return FinishStartTag(lt, std::string_view(b + lt + 1, shape_.name_len), i, shape_.empty);
+}
+
 Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
+  if (shape_.valid) {
+    if (auto done = ShapedStartTag(lt)) return std::move(*done);
+  }
   // One pass over the tag; kMore (and nothing done) if it is not all in the buffer.
   const char* b = buf_.data();
+  attr_name_at_.clear();
+  value_at_.clear();
+  value_end_.clear();
+  bool any_special = false;
   size_t i = lt + 1;
   while (i < end_ && !EndsName(b[i])) ++i;
   if (i >= end_) return Need::kMore;
@@ -315,35 +376,16 @@ Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
     const size_t value_start = ++i;
     // The closing quote, and whether the value needs decoding on the way.
     bool special = false;
-    size_t k = value_start;
-#if defined(__SSE2__)
-    const __m128i vq = _mm_set1_epi8(q), amp = _mm_set1_epi8('&'), lt_ = _mm_set1_epi8('<'),
-                  cr = _mm_set1_epi8('\r'), nl = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t');
-    for (; k + 16 <= end_; k += 16) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k));
-      const unsigned quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, vq)));
-      const unsigned specials = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(x, amp), _mm_cmpeq_epi8(x, lt_)),
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, nl)), _mm_cmpeq_epi8(x, tab)))));
-      if (quotes != 0) {
-        const unsigned at = static_cast<unsigned>(__builtin_ctz(quotes));
-        special |= (specials & ((1u << at) - 1)) != 0;
-        k += at;
-        break;
-      }
-      special |= specials != 0;
-    }
-#endif
-    if (k + 16 > end_ || b[k] != q) {  // the tail of the buffer, byte by byte
-      uint8_t seen = 0;
-      for (; k < end_ && b[k] != q; ++k) seen |= kClass[static_cast<unsigned char>(b[k])];
-      special |= (seen & kValueSpecial) != 0;
-    }
+    const size_t k = FindValueEnd(b, value_start, end_, q, special);
     if (k >= end_) return Need::kMore;
     const size_t value_end = k;
     for (size_t a = 0; a < n_attrs_; ++a) {
       if (attrs_[a].name == attr) return Fail(name_start, "attribute " + std::string(attr) + " given twice");
     }
+    attr_name_at_.push_back(name_start);
+    value_at_.push_back(value_start);
+    value_end_.push_back(value_end);
+    any_special = any_special || special;
     if (!special) {
       AddAttribute(attr, std::string_view(b + value_start, value_end - value_start), std::string::npos, 0);
     } else {
@@ -354,6 +396,28 @@ Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
     i = value_end + 1;
   }
   const size_t close = i;  // on the '>'
+  // This tag's layout, for the next one (see TagShape).
+  shape_.valid = !any_special;
+  if (shape_.valid) {
+    const size_t n = value_at_.size();
+    shape_.segments.resize(n + 1);
+    shape_.attr_names.resize(n);
+    shape_.quotes.resize(n);
+    size_t from = lt;
+    for (size_t k = 0; k < n; ++k) {
+      shape_.segments[k].assign(b + from, value_at_[k] - from);
+      shape_.attr_names[k] = {attr_name_at_[k] - from, attrs_[k].name.size()};
+      shape_.quotes[k] = b[value_at_[k] - 1];
+      from = value_end_[k];
+    }
+    shape_.segments[n].assign(b + from, close + 1 - from);
+    shape_.name_len = name.size();
+    shape_.empty = empty;
+  }
+  return FinishStartTag(lt, name, close, empty);
+}
+
+Result<XmlTokenizer::Need> XmlTokenizer::FinishStartTag(size_t lt, std::string_view name, size_t close, bool empty) {
   if (root_closed_) return Fail(lt, "a second root element");
   // decoded_ stopped growing: now its views are stable.
   for (size_t a = 0; a < n_attrs_; ++a) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -66,6 +67,11 @@ class XmlTokenizer {
   Result<Need> Step();
   Result<Need> Markup();
   Result<Need> StartTag(size_t lt);
+  // A start tag laid out byte for byte as the last one was (see TagShape);
+  // nullopt when it is not, then StartTag reads it in full.
+  std::optional<Result<Need>> ShapedStartTag(size_t lt);
+  // The end of a start tag read either way: `close` is on its '>'.
+  Result<Need> FinishStartTag(size_t lt, std::string_view name, size_t close, bool empty);
   Result<Need> EndTag(size_t lt);
   Result<Need> TextRun();
   Status Fail(size_t at, const std::string& what) const;
@@ -95,6 +101,22 @@ class XmlTokenizer {
     attrs_[n_attrs_] = {name, raw};
     decoded_spans_[n_attrs_++] = {decoded_at, decoded_len};
   }
+  // Data files repeat one tag layout record after record: the bytes of the
+  // last start tag around its attribute values, so that the next one is read
+  // by comparing them instead of scanning names (valid when no value of that
+  // tag needed decoding). segments[k] runs from the end of value k-1 (its
+  // closing quote; the '<' for k = 0) to the start of value k (its opening
+  // quote included); the last one runs to the '>' included.
+  struct TagShape {
+    std::vector<std::string> segments;
+    std::vector<std::pair<size_t, size_t>> attr_names;  // offset and length of each attribute's name in its segment
+    std::vector<char> quotes;                           // each value's quote character
+    size_t name_len = 0;                                // the element's name, after the '<'
+    bool empty = false;                                 // "/>"
+    bool valid = false;
+  };
+  TagShape shape_;
+  std::vector<size_t> attr_name_at_, value_at_, value_end_;  // this tag's, to record its shape
   std::vector<Attribute> attrs_;
   std::vector<std::pair<size_t, size_t>> decoded_spans_;
   size_t n_attrs_ = 0;

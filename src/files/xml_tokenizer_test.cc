@@ -80,6 +80,53 @@ TEST(XmlTokenizer, SameEventsWhateverTheReadSize) {
   for (size_t step : {1, 2, 3, 7, 16, 100}) EXPECT_EQ(Events(kDoc, step), whole) << step;
 }
 
+// Tags that repeat the last one's layout are read by comparing bytes (the tag
+// shape): every way a tag can differ from the last must still read right.
+TEST(XmlTokenizer, TagsLikeTheLastOneAndTagsThatDiffer) {
+  const std::string doc =
+      "<e>"
+      "<r a=\"1\" b='2'/>"
+      "<r a=\"10\" b='20'/>"              // same layout
+      "<r a=\"x&amp;y\" b='3'/>"          // a value to decode
+      "<r a=\"4\" b='5'/>"
+      "<r a=\"5 \t6\" b='6'/>"           // a tab: decoded to a space
+      "<r a=\"7\"  b='8'/>"               // other spacing
+      "<r b='9' a=\"9\"/>"                // other order
+      "<s a=\"1\" b='2'/>"                // another element, same length
+      "<r a=\"it's\" b='say \"hi\"'/>"   // the other quote inside values
+      "<r a=\"\" b=''/>"                  // empty values
+      "<r a=\"1\" b='2'>t</r>"            // not empty
+      "<r a=\"1\" b='2'><r a=\"3\" b='4'/></r>"
+      "<r\na=\"1\"\nb='2'/>"            // line ends inside the tag
+      "<r a=\"1\" b='2' c=\"3\"/>"      // one more attribute
+      "<r a=\"1\"/>"                      // one fewer
+      "</e>";
+  const std::string want =
+      "<e>"
+      "<r a=1 b=2></r>"
+      "<r a=10 b=20></r>"
+      "<r a=x&y b=3></r>"
+      "<r a=4 b=5></r>"
+      "<r a=5  6 b=6></r>"
+      "<r a=7 b=8></r>"
+      "<r b=9 a=9></r>"
+      "<s a=1 b=2></s>"
+      "<r a=it's b=say \"hi\"></r>"
+      "<r a= b=></r>"
+      "<r a=1 b=2>'t'</r>"
+      "<r a=1 b=2><r a=3 b=4></r></r>"
+      "<r a=1 b=2></r>"
+      "<r a=1 b=2 c=3></r>"
+      "<r a=1></r>"
+      "</e>";
+  EXPECT_EQ(Events(doc), want);
+  for (size_t step : {1, 5, 13}) EXPECT_EQ(Events(doc, step), want) << step;
+  // What the last tag's shape would accept is still refused when wrong.
+  EXPECT_NE(Error("<e><r a=\"1\" b='2'/><r a=\"1\" b='2' a=\"3\"/></e>").find("given twice"), std::string::npos);
+  EXPECT_NE(Error("<e><r a=\"1\" b='2'/><r a=\"1<\" b='2'/></e>").find("'<' in an attribute value"), std::string::npos);
+  EXPECT_NE(Error("<e><r a=\"1\" b='2'/></e><r a=\"1\" b='2'/>").find("a second root element"), std::string::npos);
+}
+
 TEST(XmlTokenizer, ShortCommentsAtTheEnd) {
   EXPECT_EQ(Events("<a/><!---->"), "<a></a>");
   EXPECT_EQ(Events("<a><!----></a>"), "<a></a>");
