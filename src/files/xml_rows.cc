@@ -33,6 +33,10 @@ struct XmlPath {
   std::string rel;  // "" or "." = the element itself; "@a"; "child/@a"
   std::string text;
   mutable size_t hint = 0;  // where the field was in the last record (records repeat their layout)
+  // An attribute of an empty record element: its index among the tag's
+  // attributes, for tags of this layout (XmlTokenizer::tag_layout).
+  mutable size_t attr_index = 0;
+  mutable uint64_t attr_layout = 0;
 };
 
 XmlPath ParseXmlPath(const std::string& s) {
@@ -145,6 +149,12 @@ class XmlReader final : public XmlTokenizer::Handler {
     size_t n_ = 0;
   };
   ElementStack stack_;
+  // An empty record element ("<r a=\"1\"/>", the common case): its attributes
+  // are read in place (EmitRecord runs before the tokenizer moves on).
+  bool record_in_place_ = false;
+  std::span<const XmlTokenizer::Attribute> record_attrs_;
+  uint64_t record_layout_ = 0;
+  bool LookupInPlace(const XmlPath& p, std::string_view& out);
   // Inside a record: its depth in stack_, its fields by relative path.
   size_t record_depth_ = 0;
   bool in_record_ = false;
@@ -203,6 +213,12 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
     in_record_ = true;
     record_depth_ = stack_.size();
     record_line_ = tokenizer_.line();
+    record_in_place_ = tokenizer_.tag_is_empty();
+    if (record_in_place_) {
+      record_attrs_ = attrs;
+      record_layout_ = tokenizer_.tag_layout();
+      return;
+    }
     // Field storage is reused record after record: assign, do not reallocate.
     n_fields_ = 0;
     rel_path_.clear();
@@ -236,6 +252,12 @@ void XmlReader::End(std::string_view) {
   Element& e = stack_.Pop();
   const std::string_view text = TrimSpaces(e.text);
   if (in_record_) {
+    if (stack_.size() + 1 == record_depth_ && record_in_place_) {
+      in_record_ = false;
+      EmitRecord();
+      record_in_place_ = false;
+      return;
+    }
     if (stack_.size() + 1 == record_depth_) {
       auto& f = NewField();
       f.first.clear();
@@ -257,7 +279,31 @@ void XmlReader::End(std::string_view) {
   if (!stack_.empty() && stack_.back().kept.size() < kMaxKept && !text.empty()) stack_.back().kept[e.name] = std::string(text);
 }
 
+bool XmlReader::LookupInPlace(const XmlPath& p, std::string_view& out) {
+  if (p.rel.empty()) {  // the record's text: none
+    out = {};
+    return true;
+  }
+  if (p.rel[0] != '@') return false;  // no children
+  if (record_layout_ != 0 && p.attr_layout == record_layout_) {  // where it was in the last tag of this layout
+    out = record_attrs_[p.attr_index].value;
+    return true;
+  }
+  const std::string_view want = std::string_view(p.rel).substr(1);
+  for (size_t i = 0; i < record_attrs_.size(); ++i) {
+    const XmlTokenizer::Attribute& a = record_attrs_[i];
+    if (!IsXmlns(a.name) && SameText(XmlLocalName(a.name), want)) {
+      p.attr_index = i;
+      p.attr_layout = record_layout_;
+      out = a.value;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool XmlReader::Lookup(const XmlPath& p, std::string_view& out) {
+  if (record_in_place_ && p.up == 0) return LookupInPlace(p, out);
   if (p.up > 0) {
     if (record_depth_ < static_cast<size_t>(p.up) + 1) return false;
     // stack_ now holds the record's ancestors (the record itself was popped).
@@ -306,15 +352,23 @@ void XmlReader::EmitRecord() {
       }
     } else {
       // Direct children and attributes of the record, but the timestamp's and the excluded.
-      for (const auto& field : Fields()) {
-        const std::string& path = field.first;
-        const std::string& text = field.second;
-        if (path.empty() || path.find('/') != std::string::npos) continue;
-        if (std::any_of(ts_.begin(), ts_.end(), [&](const XmlPath& t) { return t.up == 0 && t.rel == path; })) continue;
-        std::string_view name = path;
-        if (name.front() == '@') name.remove_prefix(1);
-        if (std::find(profile_.exclude.begin(), profile_.exclude.end(), name) != profile_.exclude.end()) continue;
+      const auto add = [&](std::string_view name, bool attribute, std::string_view text) {
+        const bool is_ts = std::any_of(ts_.begin(), ts_.end(), [&](const XmlPath& t) {
+          return t.up == 0 && !t.rel.empty() && (t.rel[0] == '@') == attribute &&
+                 std::string_view(t.rel).substr(attribute ? 1 : 0) == name;
+        });
+        if (is_ts || std::find(profile_.exclude.begin(), profile_.exclude.end(), name) != profile_.exclude.end()) return;
         row.cells.push_back({name, text, 0, false});
+      };
+      if (record_in_place_) {
+        for (const XmlTokenizer::Attribute& a : record_attrs_) {
+          if (!IsXmlns(a.name)) add(XmlLocalName(a.name), true, a.value);
+        }
+      }
+      for (const auto& [path, text] : record_in_place_ ? Fields().first(0) : Fields()) {
+        if (path.empty() || path.find('/') != std::string::npos) continue;
+        const bool attribute = path.front() == '@';
+        add(std::string_view(path).substr(attribute ? 1 : 0), attribute, text);
       }
     }
   }

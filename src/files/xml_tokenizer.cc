@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "files/number_format.h"
+
 namespace telecollect::files {
 namespace {
 
@@ -313,7 +315,7 @@ std::optional<Result<XmlTokenizer::Need>> XmlTokenizer::ShapedStartTag(size_t lt
   decoded_.clear();
   for (size_t k = 0;; ++k) {
     const std::string& seg = shape_.segments[k];
-    if (i + seg.size() > end_ || std::memcmp(b + i, seg.data(), seg.size()) != 0) return std::nullopt;
+    if (i + seg.size() > end_ || !SameText(std::string_view(b + i, seg.size()), seg)) return std::nullopt;
     if (k == n) {
       i += seg.size() - 1;  // on the '>'
       break;
@@ -326,7 +328,7 @@ std::optional<Result<XmlTokenizer::Need>> XmlTokenizer::ShapedStartTag(size_t lt
                  std::string_view(b + value_start, value_end - value_start), std::string::npos, 0);
     i = value_end;
   }
-  return FinishStartTag(lt, std::string_view(b + lt + 1, shape_.name_len), i, shape_.empty);
+  return FinishStartTag(lt, std::string_view(b + lt + 1, shape_.name_len), i, shape_.empty, true);
 }
 
 Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
@@ -413,11 +415,15 @@ Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
     shape_.segments[n].assign(b + from, close + 1 - from);
     shape_.name_len = name.size();
     shape_.empty = empty;
+    shape_.newlines = std::any_of(shape_.segments.begin(), shape_.segments.end(),
+                                  [](const std::string& seg) { return seg.find('\n') != std::string::npos; });
+    ++shape_id_;
   }
-  return FinishStartTag(lt, name, close, empty);
+  return FinishStartTag(lt, name, close, empty, false);
 }
 
-Result<XmlTokenizer::Need> XmlTokenizer::FinishStartTag(size_t lt, std::string_view name, size_t close, bool empty) {
+Result<XmlTokenizer::Need> XmlTokenizer::FinishStartTag(size_t lt, std::string_view name, size_t close, bool empty,
+                                                        bool shaped) {
   if (root_closed_) return Fail(lt, "a second root element");
   // decoded_ stopped growing: now its views are stable.
   for (size_t a = 0; a < n_attrs_; ++a) {
@@ -426,6 +432,7 @@ Result<XmlTokenizer::Need> XmlTokenizer::FinishStartTag(size_t lt, std::string_v
   }
   if (open_.size() >= kMaxDepth) return Fail(lt, fmt::format("elements nested deeper than {}", kMaxDepth));
   seen_root_ = true;
+  tag_is_empty_ = empty;
   TC_RETURN_IF_ERROR(handler_.OnStart(name, std::span<const Attribute>(attrs_.data(), n_attrs_)));
   if (empty) {
     TC_RETURN_IF_ERROR(handler_.OnEnd(name));
@@ -433,7 +440,8 @@ Result<XmlTokenizer::Need> XmlTokenizer::FinishStartTag(size_t lt, std::string_v
   } else {
     open_.emplace_back(name);
   }
-  Advance(close + 1);
+  if (shaped && !shape_.newlines) pos_ = close + 1;  // no line end in the tag: nothing to count
+  else Advance(close + 1);
   return Need::kDone;
 }
 

@@ -60,6 +60,13 @@ class XmlTokenizer {
 
   // The line where the token being handled starts (1-based).
   int64_t line() const { return token_line_; }
+  // During OnStart: whether the tag is empty ("<a/>"; OnEnd follows within
+  // the same call, so the attribute views are still valid then).
+  bool tag_is_empty() const { return tag_is_empty_; }
+  // During OnStart: an id of the tag's byte layout around its attribute values
+  // (name, attributes, their order and spacing): tags with the same non-zero
+  // id have the same attributes at the same positions. 0: not known.
+  uint64_t tag_layout() const { return shape_.valid ? shape_id_ : 0; }
 
  private:
   enum class Need { kDone, kMore };
@@ -71,7 +78,7 @@ class XmlTokenizer {
   // nullopt when it is not, then StartTag reads it in full.
   std::optional<Result<Need>> ShapedStartTag(size_t lt);
   // The end of a start tag read either way: `close` is on its '>'.
-  Result<Need> FinishStartTag(size_t lt, std::string_view name, size_t close, bool empty);
+  Result<Need> FinishStartTag(size_t lt, std::string_view name, size_t close, bool empty, bool shaped);
   Result<Need> EndTag(size_t lt);
   Result<Need> TextRun();
   Status Fail(size_t at, const std::string& what) const;
@@ -113,9 +120,12 @@ class XmlTokenizer {
     std::vector<char> quotes;                           // each value's quote character
     size_t name_len = 0;                                // the element's name, after the '<'
     bool empty = false;                                 // "/>"
+    bool newlines = false;                              // in the segments (values have none)
     bool valid = false;
   };
   TagShape shape_;
+  uint64_t shape_id_ = 0;     // changes with each shape recorded
+  bool tag_is_empty_ = false;
   std::vector<size_t> attr_name_at_, value_at_, value_end_;  // this tag's, to record its shape
   std::vector<Attribute> attrs_;
   std::vector<std::pair<size_t, size_t>> decoded_spans_;
