@@ -106,7 +106,7 @@ class XmlReader final : public XmlTokenizer::Handler {
     return failure_;
   }
 
-  bool MatchesRecord() const;
+  bool MatchesRecord(std::string_view top) const;  // would `top`, pushed now, be a record?
   void Start(std::string_view name, std::span<const XmlTokenizer::Attribute> attrs);
   void End(std::string_view name);
   void Text(std::string_view text);
@@ -152,6 +152,7 @@ class XmlReader final : public XmlTokenizer::Handler {
   // An empty record element ("<r a=\"1\"/>", the common case): its attributes
   // are read in place (EmitRecord runs before the tokenizer moves on).
   bool record_in_place_ = false;
+  bool skip_end_ = false;
   std::span<const XmlTokenizer::Attribute> record_attrs_;
   uint64_t record_layout_ = 0;
   bool LookupInPlace(const XmlPath& p, std::string_view& out);
@@ -172,19 +173,22 @@ class XmlReader final : public XmlTokenizer::Handler {
   Status failure_;
 };
 
-bool XmlReader::MatchesRecord() const {
+bool XmlReader::MatchesRecord(std::string_view top) const {
+  // The path of `top`, about to be pushed: stack_ then top.
+  const size_t depth = stack_.size() + 1;
+  const auto name_at = [&](size_t i) -> std::string_view { return i + 1 == depth ? top : std::string_view(stack_[i].name); };
   if (pattern_.empty()) return false;
   if (any_depth_) {
-    if (stack_.size() < pattern_.size()) return false;
+    if (depth < pattern_.size()) return false;
     for (size_t i = 0; i < pattern_.size(); ++i) {
       const std::string& want = pattern_[pattern_.size() - 1 - i];
-      if (want != "*" && !SameText(want, stack_[stack_.size() - 1 - i].name)) return false;
+      if (want != "*" && !SameText(want, name_at(depth - 1 - i))) return false;
     }
     return true;
   }
-  if (stack_.size() != pattern_.size()) return false;
+  if (depth != pattern_.size()) return false;
   for (size_t i = 0; i < pattern_.size(); ++i) {
-    if (pattern_[i] != "*" && !SameText(pattern_[i], stack_[i].name)) return false;
+    if (pattern_[i] != "*" && !SameText(pattern_[i], name_at(i))) return false;
   }
   return true;
 }
@@ -195,7 +199,22 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
     stack_.back().has_children = true;
     stack_.back().text.clear();
   }
-  Element& e = stack_.Push(XmlLocalName(name));
+  const std::string_view local = XmlLocalName(name);
+  const bool record = !in_record_ && MatchesRecord(local);
+  if (record && tokenizer_.tag_is_empty()) {
+    // An empty record element ("<r a=\"1\"/>", the common case): read in
+    // place, now, without a slot on the stack; its OnEnd follows and is skipped.
+    record_depth_ = stack_.size() + 1;
+    record_line_ = tokenizer_.line();
+    record_attrs_ = attrs;
+    record_layout_ = tokenizer_.tag_layout();
+    record_in_place_ = true;
+    EmitRecord();
+    record_in_place_ = false;
+    skip_end_ = true;
+    return;
+  }
+  Element& e = stack_.Push(local);
   if (in_record_) {
     rel_path_.push_back(e.name);
     std::string base;
@@ -209,16 +228,10 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
     }
     return;
   }
-  if (MatchesRecord()) {
+  if (record) {
     in_record_ = true;
     record_depth_ = stack_.size();
     record_line_ = tokenizer_.line();
-    record_in_place_ = tokenizer_.tag_is_empty();
-    if (record_in_place_) {
-      record_attrs_ = attrs;
-      record_layout_ = tokenizer_.tag_layout();
-      return;
-    }
     // Field storage is reused record after record: assign, do not reallocate.
     n_fields_ = 0;
     rel_path_.clear();
@@ -249,15 +262,13 @@ void XmlReader::Text(std::string_view s) {
 
 void XmlReader::End(std::string_view) {
   if (!failure_.ok()) return;
+  if (skip_end_) {  // an empty record, read in Start
+    skip_end_ = false;
+    return;
+  }
   Element& e = stack_.Pop();
   const std::string_view text = TrimSpaces(e.text);
   if (in_record_) {
-    if (stack_.size() + 1 == record_depth_ && record_in_place_) {
-      in_record_ = false;
-      EmitRecord();
-      record_in_place_ = false;
-      return;
-    }
     if (stack_.size() + 1 == record_depth_) {
       auto& f = NewField();
       f.first.clear();
