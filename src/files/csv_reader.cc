@@ -74,6 +74,7 @@ Status CsvReader::Fill() {
     consumed_ += pos_;
     pos_ = 0;
   }
+  ForgetIndex();
   if (end_ == cap_) {
     if (cap_ >= options_.max_record_bytes)
       return Status::InvalidArgument("line " + std::to_string(line_) + ": record longer than " +
@@ -185,6 +186,36 @@ Status CsvReader::Split(size_t begin, size_t end, bool has_quote, int64_t line, 
   }
 }
 
+bool CsvReader::IndexMore() {
+  constexpr size_t kWindow = 16 << 10;
+  index_.clear();
+  next_ = 0;
+  size_t to = std::min(end_, indexed_ + kWindow);
+  if (!eof_ || to < end_) to = indexed_ + (to - indexed_) / 64 * 64;  // whole blocks, until the last bytes of the input
+  if (to == indexed_) return false;
+  const char* b = buf_.get();
+  const char d = options_.delimiter, q = options_.quote;
+  size_t i = indexed_;
+#if defined(__SSE2__)
+  const __m128i vd = _mm_set1_epi8(d), vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8(q != 0 ? q : '\n');
+  for (; i + 64 <= to; i += 64) {
+    uint64_t mask = 0;
+    for (int k = 0; k < 4; ++k) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i + 16 * k));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vn)), _mm_cmpeq_epi8(x, vq));
+      mask |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(hit))) << (16 * k);
+    }
+    for (; mask != 0; mask &= mask - 1) index_.push_back(static_cast<uint32_t>(i + static_cast<size_t>(__builtin_ctzll(mask))));
+  }
+#endif
+  for (; i < to; ++i) {
+    const char c = b[i];
+    if (c == d || c == '\n' || (c == q && q != 0)) index_.push_back(static_cast<uint32_t>(i));
+  }
+  indexed_ = to;
+  return true;
+}
+
 Result<bool> CsvReader::Next(std::vector<std::string_view>& fields, int64_t& line) {
   fields.clear();
   if (!started_) Head();
@@ -192,69 +223,61 @@ Result<bool> CsvReader::Next(std::vector<std::string_view>& fields, int64_t& lin
     options_.delimiter = DetectDelimiter(Head(), options_.quote);
     if (options_.delimiter == 0) options_.delimiter = ';';
   }
-  const char d = options_.delimiter, q = options_.quote;
+  const char d = options_.delimiter;
   while (true) {
     if (pos_ >= end_) {
       if (eof_) return false;
       TC_RETURN_IF_ERROR(Fill());
       continue;
     }
-    // Fast path: one pass over an unquoted record finds its delimiters and end.
+    // Fast path: the record's delimiters and end, from the index of special
+    // bytes; a quote sends the record to the path below.
+    bool quoted = false, refill = false;
     {
       const char* b = buf_.get();
-      size_t i = pos_, field_start = pos_;
-      bool quoted = false;
-      // Returns true at the record's end (i on the '\n', or on a quote: quoted).
-      auto at = [&](size_t k) __attribute__((always_inline)) {
-        const char c = b[k];
+      const size_t begin = pos_;
+      size_t field_start = pos_;
+      size_t record_end = 0;  // its '\n', or end_ at the end of input
+      while (true) {
+        if (next_ == index_.size() && !IndexMore()) {
+          if (eof_) {
+            record_end = end_;
+            break;
+          }
+          refill = true;  // the record goes on past the buffered bytes
+          break;
+        }
+        const size_t p = index_[next_];
+        const char c = b[p];
         if (c == d) {
-          fields.emplace_back(b + field_start, k - field_start);
-          field_start = k + 1;
-          return false;
+          fields.emplace_back(b + field_start, p - field_start);
+          field_start = p + 1;
+          ++next_;
+          continue;
         }
         if (c == '\n') {
-          i = k;
-          return true;
+          ++next_;
+          record_end = p;
+          break;
         }
-        if (c == q && q != 0) {
-          i = k;
-          quoted = true;
-          return true;
-        }
-        return false;
-      };
-      bool done = false;
-#if defined(__SSE2__)
-      // 16 bytes at a time: one compare per special character, then only
-      // the positions that hit are looked at.
-      const __m128i vd = _mm_set1_epi8(d), vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8(q != 0 ? q : '\n');
-      for (; !done && i + 16 <= end_; i += 16) {
-        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
-        unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vn)), _mm_cmpeq_epi8(x, vq))));
-        const size_t base = i;
-        while (mask != 0 && !done) {
-          done = at(base + static_cast<size_t>(__builtin_ctz(mask)));
-          mask &= mask - 1;
-        }
-        if (done) break;
+        quoted = true;
+        break;
       }
-#endif
-      for (; !done && i < end_; ++i) {
-        if (at(i)) break;
-      }
-      if (!quoted && (i < end_ || eof_)) {
-        const size_t begin = pos_;
+      if (!quoted && !refill) {
         line = line_;
-        if (i < end_) ++line_;
-        pos_ = i < end_ ? i + 1 : end_;
-        size_t last_end = i;
+        if (record_end < end_) ++line_;
+        pos_ = record_end < end_ ? record_end + 1 : end_;
+        size_t last_end = record_end;
         if (last_end > field_start && b[last_end - 1] == '\r') --last_end;  // CRLF
         if (fields.empty() && last_end == begin) continue;  // blank line
         fields.emplace_back(b + field_start, last_end - field_start);
         return true;
       }
       fields.clear();
+    }
+    if (refill) {
+      TC_RETURN_IF_ERROR(Fill());
+      continue;
     }
     bool has_quote = false;
     TC_ASSIGN_OR_RETURN(size_t rec_end, FindRecordEnd(has_quote));
@@ -268,6 +291,9 @@ Result<bool> CsvReader::Next(std::vector<std::string_view>& fields, int64_t& lin
     if (has_quote) line_ += std::count(buf_.get() + begin, buf_.get() + rec_end, '\n');
     if (rec_end < end_) ++line_;
     pos_ = rec_end < end_ ? rec_end + 1 : end_;
+    // The index goes on after the record, or is rebuilt from there.
+    while (next_ < index_.size() && index_[next_] < pos_) ++next_;
+    if (next_ == index_.size() && indexed_ < pos_) ForgetIndex();
     // Blank line (possibly just CR): skipped.
     if (rec_end == begin || (rec_end == begin + 1 && buf_[begin] == '\r')) continue;
     Status s = Split(begin, rec_end, has_quote, line, fields);

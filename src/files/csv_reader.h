@@ -42,6 +42,15 @@ class CsvReader {
   // at end of input); npos if more input is needed.
   Result<size_t> FindRecordEnd(bool& has_quote);
   Status Split(size_t begin, size_t end, bool has_quote, int64_t line, std::vector<std::string_view>& fields);
+  // Indexes the delimiters, line ends and quotes of the next window of
+  // buffered bytes (whole 64-byte blocks; the tail too at the end of input).
+  // False when there is nothing to index: more input is needed.
+  bool IndexMore();
+  void ForgetIndex() {  // after the buffer moved or a record was read without it
+    index_.clear();
+    next_ = 0;
+    indexed_ = pos_;
+  }
 
   TextReader* in_ = nullptr;  // or, reading from memory:
   std::string_view mem_;
@@ -52,6 +61,10 @@ class CsvReader {
   bool started_ = false;
   int64_t line_ = 1;       // line number at pos_
   uint64_t consumed_ = 0;  // bytes dropped from the front of buf_
+  // Offsets in buf_ of the special bytes of [pos_, indexed_), in order, from index_[next_].
+  std::vector<uint32_t> index_;
+  size_t next_ = 0;
+  size_t indexed_ = 0;
 };
 
 }  // namespace telecollect::files
