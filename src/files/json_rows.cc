@@ -349,6 +349,19 @@ inline uint64_t PrefixXor(uint64_t m) {
   m ^= m << 32;
   return m;
 }
+// Bit i set where block[i] is a bracket or a comma, and for a few bytes that
+// only strings hold in valid JSON ('Y', 'y', '_', DEL; the caller checks):
+// OR 0x20 folds [ ] onto { }, AND ~0x06 folds { } together, onto 0x79.
+inline uint64_t BracketsAndCommas64(const __m128i (&x)[4]) {
+  const __m128i fold_or = _mm_set1_epi8(0x20), fold_and = _mm_set1_epi8(static_cast<char>(0xF9)),
+                bracket = _mm_set1_epi8(0x79), comma = _mm_set1_epi8(',');
+  const auto m = [&](int k) {
+    const __m128i folded = _mm_and_si128(_mm_or_si128(x[k], fold_or), fold_and);
+    const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(folded, bracket), _mm_cmpeq_epi8(x[k], comma));
+    return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(hit)));
+  };
+  return m(0) | m(1) << 16 | m(2) << 32 | m(3) << 48;
+}
 // Set bits of a sparse mask (newlines in a block: a few at most).
 inline int64_t CountSparse(uint64_t m) {
   int64_t n = 0;
@@ -390,11 +403,15 @@ Result<size_t> JsonScanner::QueueRecordsInBulk() {
     const uint64_t newline = Matches64(x, '\n');
     if ((newline & quoted) != 0) break;
     bool stop = false;
-    uint64_t events = (Matches64(x, '{') | Matches64(x, '[') | Matches64(x, '}') | Matches64(x, ']') | Matches64(x, ',')) & ~quoted;
+    uint64_t events = BracketsAndCommas64(x) & ~quoted;
     for (; events != 0 && !stop; events &= events - 1) {
       const int bit = __builtin_ctzll(events);
       const size_t p = at + static_cast<size_t>(bit);
       const char c = b[p];
+      if (c != '{' && c != '}' && c != '[' && c != ']' && c != ',') {
+        stop = true;  // not JSON outside a string: CaptureValue and simdjson say where
+        break;
+      }
       if (depth > 0) {
         if (c == '{' || c == '[') ++depth;
         else if (c != ',' && --depth == 0) {
