@@ -54,6 +54,12 @@ class Run {
     TC_ASSIGN_OR_RETURN(std::unique_ptr<Transport> t, MakeTransport(c_.source));
     transport_ = std::move(t);
     TC_ASSIGN_OR_RETURN(std::vector<RemoteFile> files, transport_->List());
+    // Files seen waiting in earlier listings and gone since (removed by the
+    // partner before they were stable): their sightings go.
+    std::vector<std::string> listed;
+    listed.reserve(files.size());
+    for (const RemoteFile& f : files) listed.push_back(f.path);
+    TC_RETURN_IF_ERROR(Stored(store_.ForgetSightingsExcept(c_.name, listed)));
     for (const RemoteFile& f : files) {
       Status s = One(f);
       if (!s.ok()) {
@@ -88,6 +94,10 @@ class Run {
   Result<T> Stored(Result<T> r) {
     if (!r.ok()) store_failed_ = true;
     return r;
+  }
+  Status Stored(Status s) {
+    if (!s.ok()) store_failed_ = true;
+    return s;
   }
 
   Status One(const RemoteFile& f) {

@@ -80,6 +80,7 @@ class FaultStore final : public Store {
     return now;
   }
   Status ForgetSighting(const std::string&, const std::string&) override { return Status::Ok(); }
+  Status ForgetSightingsExcept(const std::string&, const std::vector<std::string>&) override { return Status::Ok(); }
   Result<bool> TryLease(const std::string&, const std::string&, EpochMs, int64_t) override { return true; }
   Status ReleaseLease(const std::string&, const std::string&) override { return Status::Ok(); }
   Result<std::optional<std::string>> LeaseHolder(const std::string&) override { return std::optional<std::string>(); }

@@ -254,6 +254,24 @@ Status SqliteStore::ForgetSighting(const std::string& connector, const std::stri
   });
 }
 
+Status SqliteStore::ForgetSightingsExcept(const std::string& connector, const std::vector<std::string>& listed) {
+  std::lock_guard lock(write_mu_);
+  return InTransaction([&]() -> Status {
+    // The listing as a temporary table: a NOT IN over any number of paths.
+    TC_RETURN_IF_ERROR(Exec(writer_.get(), "CREATE TEMP TABLE IF NOT EXISTS listed(path TEXT PRIMARY KEY)"));
+    TC_RETURN_IF_ERROR(Exec(writer_.get(), "DELETE FROM temp.listed"));
+    Stmt add(writer_.get(), "INSERT OR IGNORE INTO temp.listed(path) VALUES(?1)");
+    for (const std::string& path : listed) {
+      add.Bind(1, path);
+      TC_RETURN_IF_ERROR(add.Run());
+    }
+    Stmt del(writer_.get(), "DELETE FROM sightings WHERE connector = ?1 AND path NOT IN (SELECT path FROM temp.listed)");
+    del.Bind(1, connector);
+    TC_RETURN_IF_ERROR(del.Run());
+    return Exec(writer_.get(), "DELETE FROM temp.listed");
+  });
+}
+
 Result<bool> SqliteStore::TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) {
   std::lock_guard lock(write_mu_);
   bool got = false;

@@ -53,6 +53,7 @@ class SqliteStore final : public Store {
   Result<EpochMs> NoteSighting(const std::string& connector, const std::string& path, int64_t size, int64_t mtime_ms,
                                EpochMs now) override;
   Status ForgetSighting(const std::string& connector, const std::string& path) override;
+  Status ForgetSightingsExcept(const std::string& connector, const std::vector<std::string>& listed) override;
   Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) override;
   Status ReleaseLease(const std::string& name, const std::string& holder) override;
   Result<std::optional<std::string>> LeaseHolder(const std::string& name) override;

@@ -403,3 +403,25 @@ TEST_F(SqliteStoreTest, ImportsMergeTheLogToo) {
 
 }  // namespace
 }  // namespace telecollect::store
+
+namespace telecollect::store {
+namespace {
+
+TEST_F(SqliteStoreTest, SightingsOfFilesNoLongerListedAreForgotten) {
+  // First sightings at t=1000; a later listing holds only b.txt (and another connector's file).
+  for (const char* path : {"a.txt", "b.txt", "c.txt"}) ASSERT_EQ(*store_->NoteSighting("drop", path, 10, 5, 1000), 1000);
+  ASSERT_EQ(*store_->NoteSighting("other", "a.txt", 10, 5, 1000), 1000);
+  ASSERT_TRUE(store_->ForgetSightingsExcept("drop", {"b.txt", "new.txt"}).ok());
+  // Unchanged and still listed: still first seen at 1000. Vanished ones start again.
+  EXPECT_EQ(*store_->NoteSighting("drop", "b.txt", 10, 5, 2000), 1000);
+  EXPECT_EQ(*store_->NoteSighting("drop", "a.txt", 10, 5, 2000), 2000);
+  EXPECT_EQ(*store_->NoteSighting("drop", "c.txt", 10, 5, 2000), 2000);
+  EXPECT_EQ(*store_->NoteSighting("other", "a.txt", 10, 5, 2000), 1000);  // another connector's: kept
+  // An empty listing forgets them all (and twice in a row is fine).
+  ASSERT_TRUE(store_->ForgetSightingsExcept("drop", {}).ok());
+  ASSERT_TRUE(store_->ForgetSightingsExcept("drop", {}).ok());
+  EXPECT_EQ(*store_->NoteSighting("drop", "b.txt", 10, 5, 3000), 3000);
+}
+
+}  // namespace
+}  // namespace telecollect::store

@@ -246,6 +246,9 @@ class Store {
   virtual Result<EpochMs> NoteSighting(const std::string& connector, const std::string& path, int64_t size,
                                        int64_t mtime_ms, EpochMs now) = 0;
   virtual Status ForgetSighting(const std::string& connector, const std::string& path) = 0;
+  // Forgets the connector's sightings of every path not in `listed` (a whole
+  // listing): files that vanished before they were taken leave nothing behind.
+  virtual Status ForgetSightingsExcept(const std::string& connector, const std::vector<std::string>& listed) = 0;
 
   // Leases: `holder` gets `name` until now + ttl if it is free, expired or
   // already its own. Several nodes on one database never run one job twice.
