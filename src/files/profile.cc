@@ -1,5 +1,6 @@
 #include "files/profile.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -129,6 +130,17 @@ Status FillProfile(const toml::table& root, Profile& p, bool module_given) {
   if (root.get("min_value")) { TC_RETURN_IF_ERROR(r.Double("min_value", v)); p.min_value = v; }
   if (root.get("max_value")) { TC_RETURN_IF_ERROR(r.Double("max_value", v)); p.max_value = v; }
   TC_RETURN_IF_ERROR(r.String("records", p.records));
+  TC_RETURN_IF_ERROR(r.CheckTable("namespaces"));
+  if (const toml::table* ns = r.Table("namespaces")) {
+    for (const auto& [k, v] : *ns) {
+      const std::string prefix(k.str());
+      const std::optional<std::string> uri = v.value<std::string>();
+      if (!uri || uri->empty()) return Status::InvalidArgument("namespaces." + prefix + " must be the namespace URI (a string)");
+      if (prefix.empty() || prefix.find(':') != std::string::npos || prefix == "xmlns")
+        return Status::InvalidArgument("namespaces: \"" + prefix + "\" is not a usable prefix");
+      p.xml_namespaces.emplace_back(prefix, *uri);
+    }
+  }
 
   TC_RETURN_IF_ERROR(r.CheckTable("fields"));
   {
@@ -175,6 +187,36 @@ Status FillProfile(const toml::table& root, Profile& p, bool module_given) {
   for (const auto& f : p.columns) TC_RETURN_IF_ERROR(check_ref(f, "columns"));
   if (p.format == Profile::Format::kXml && p.records.empty())
     return Status::InvalidArgument("records is required for XML: the path of the repeating element, e.g. \"/export/reading\" or \"//reading\"");
+  if (!p.xml_namespaces.empty() && p.format != Profile::Format::kXml)
+    return Status::InvalidArgument("namespaces are for format = \"xml\"");
+  if (p.format == Profile::Format::kXml) {
+    // Every prefix named in records and fields must be declared.
+    auto check_names = [&](const std::string& path, const std::string& what) -> Status {
+      size_t start = 0;
+      while (start <= path.size()) {
+        size_t end = path.find('/', start);
+        if (end == std::string::npos) end = path.size();
+        std::string_view step(path.data() + start, end - start);
+        if (!step.empty() && step.front() == '@') step.remove_prefix(1);
+        const size_t colon = step.find(':');
+        if (colon != std::string_view::npos) {
+          const std::string prefix(step.substr(0, colon));
+          const bool known = std::any_of(p.xml_namespaces.begin(), p.xml_namespaces.end(),
+                                         [&](const auto& b) { return b.first == prefix; });
+          if (!known)
+            return Status::InvalidArgument(fmt::format("{}: prefix \"{}\" is not declared; add it under [namespaces] "
+                                                       "(e.g. {} = \"urn:...\") or write the local name alone",
+                                                       what, prefix, prefix));
+        }
+        start = end + 1;
+      }
+      return Status::Ok();
+    };
+    TC_RETURN_IF_ERROR(check_names(p.records, "records"));
+    for (const FieldRef* f : {&p.module, &p.value, &p.unit_field}) TC_RETURN_IF_ERROR(check_names(f->name, "fields"));
+    for (const auto& f : p.timestamp) TC_RETURN_IF_ERROR(check_names(f.name, "fields.timestamp"));
+    for (const auto& f : p.columns) TC_RETURN_IF_ERROR(check_names(f.name, "fields.columns"));
+  }
   return Status::Ok();
 }
 
@@ -262,6 +304,8 @@ std::string ProfileToToml(const Profile& p) {
     o += fmt::format("header = {}\n", p.header ? "true" : "false");
   }
   if (!p.records.empty()) o += fmt::format("records = {}\n", TomlString(p.records));
+  std::string namespaces;
+  for (const auto& [prefix, uri] : p.xml_namespaces) namespaces += fmt::format("{} = {}\n", prefix, TomlString(uri));
   o += fmt::format("decimal = {}\n", TomlChar(p.number.decimal));
   if (p.number.thousands) o += fmt::format("thousands = {}\n", TomlChar(p.number.thousands));
   o += fmt::format("timestamp_format = {}\n", TomlString(p.timestamp_format));
@@ -296,6 +340,7 @@ std::string ProfileToToml(const Profile& p) {
     }
     o += fmt::format("module_name = {}\n", TomlString(p.module_name));
   }
+  if (!namespaces.empty()) o += "\n[namespaces]\n" + namespaces;
   return o;
 }
 

@@ -56,6 +56,10 @@ struct Profile {
   std::optional<double> min_value, max_value;  // plausible range: outside → warning
   // JSON and XML: where the records are.
   std::string records;
+  // XML: [namespaces] prefix → URI. With it, a prefixed name in records and
+  // fields matches that namespace whatever prefix the file uses; without it,
+  // names match on their local part (prefixes and URIs ignored).
+  std::vector<std::pair<std::string, std::string>> xml_namespaces;
   // Long layout
   FieldRef module;
   std::vector<FieldRef> timestamp;  // several: joined with one space (date + time columns)

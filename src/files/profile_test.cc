@@ -69,5 +69,38 @@ TEST(Profile, ErrorsNameTheKey) {
   EXPECT_NE(Err("[fields\n").find("line 1"), std::string::npos);
 }
 
+TEST(Profile, XmlNamespacesAreDeclaredBeforeUse) {
+  constexpr const char* kNs = R"(
+format = "xml"
+records = "/m:Export/m:Releve"
+timestamp_format = "iso8601"
+[namespaces]
+m = "urn:example:meters"
+[fields]
+module = "../@id"
+timestamp = "@m:t"
+value = "m:Valeur"
+)";
+  Result<Profile> p = LoadProfileString(kNs, "ns.toml");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ASSERT_EQ(p->xml_namespaces.size(), 1u);
+  EXPECT_EQ(p->xml_namespaces[0], (std::pair<std::string, std::string>{"m", "urn:example:meters"}));
+  Result<Profile> q = LoadProfileString(ProfileToToml(*p), "ns.toml");
+  ASSERT_TRUE(q.ok()) << q.status().message() << "\n" << ProfileToToml(*p);
+  EXPECT_EQ(q->xml_namespaces, p->xml_namespaces);
+
+  const std::string xml = "format = \"xml\"\nrecords = \"/e/r\"\n";
+  EXPECT_NE(Err("format = \"xml\"\nrecords = \"/m:e/r\"\n[fields]\ntimestamp=\"@t\"\nmodule=\"@m\"\nvalue=\"@v\"")
+                .find("records: prefix \"m\" is not declared; add it under [namespaces]"),
+            std::string::npos);
+  EXPECT_NE(Err(xml + "[namespaces]\nm = \"urn:x\"\n[fields]\ntimestamp=\"@t\"\nmodule=\"@q:m\"\nvalue=\"@v\"")
+                .find("prefix \"q\" is not declared"),
+            std::string::npos);
+  EXPECT_NE(Err(xml + "[namespaces]\nm = 3\n[fields]\ntimestamp=\"@t\"\nmodule=\"@m\"\nvalue=\"@v\"").find("namespaces.m must be"),
+            std::string::npos);
+  EXPECT_NE(Err("[namespaces]\nm = \"urn:x\"\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"\nvalue=\"v\"").find("namespaces are for format = \"xml\""),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace telecollect::files

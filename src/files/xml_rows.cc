@@ -78,6 +78,7 @@ class XmlReader final : public XmlTokenizer::Handler {
       if (!profile.unit_field.empty()) unit_ = ParseXmlPath(profile.unit_field.name);
     }
     for (const FieldRef& c : profile.columns) columns_.push_back(ParseXmlPath(c.name));
+    ns_mode_ = !profile.xml_namespaces.empty();
     std::string ts_name;
     for (const auto& t : ts_) ts_name += (ts_name.empty() ? "" : " + ") + t.text;
     mapper.SetFieldNames(module_.text, value_.text, ts_name);
@@ -91,6 +92,7 @@ class XmlReader final : public XmlTokenizer::Handler {
     std::map<std::string, std::string> kept;   // "@attr" and simple children "child" (enclosing elements)
     std::string text;
     bool has_children = false;  // then its text (indentation between children) is not kept
+    size_t ns_mark = 0;         // namespaces mode: bindings_ before its own declarations
   };
 
   Status OnStart(std::string_view name, std::span<const XmlTokenizer::Attribute> attrs) override {
@@ -149,6 +151,17 @@ class XmlReader final : public XmlTokenizer::Handler {
     size_t n_ = 0;
   };
   ElementStack stack_;
+  // Namespaces mode (the profile has [namespaces]): names are compared as
+  // "prefix:local" with the profile's prefix for the namespace URI (see Name).
+  bool ns_mode_ = false;
+  std::vector<std::pair<std::string, std::string>> bindings_;  // in scope: the file's prefix ("" = default) → URI
+  std::string name_;                                          // Name()'s result
+  std::string element_name_;                                  // Start's element, by Name()
+  void Declare(std::span<const XmlTokenizer::Attribute> attrs);
+  std::string_view Name(std::string_view qname, bool attribute);
+  std::string_view NameOf(std::string_view qname, bool attribute) {
+    return ns_mode_ ? Name(qname, attribute) : XmlLocalName(qname);
+  }
   // An empty record element ("<r a=\"1\"/>", the common case): its attributes
   // are read in place (EmitRecord runs before the tokenizer moves on).
   bool record_in_place_ = false;
@@ -193,15 +206,69 @@ bool XmlReader::MatchesRecord(std::string_view top) const {
   return true;
 }
 
+void XmlReader::Declare(std::span<const XmlTokenizer::Attribute> attrs) {
+  for (const auto& a : attrs) {
+    if (!IsXmlns(a.name)) continue;
+    const std::string_view prefix = a.name.size() > 5 ? a.name.substr(6) : std::string_view();
+    if (!prefix.empty() && a.value.empty())
+      return Abort(Status::InvalidArgument(fmt::format("line {}: {} declares an empty namespace URI", tokenizer_.line(), a.name)));
+    bindings_.emplace_back(prefix, a.value);
+  }
+}
+
+// The name to compare with the profile's: "p:local" when its namespace URI is
+// the profile's prefix p, else the local name alone.
+std::string_view XmlReader::Name(std::string_view qname, bool attribute) {
+  static constexpr std::string_view kXmlUri = "http://www.w3.org/XML/1998/namespace";
+  const size_t colon = qname.find(':');
+  const std::string_view prefix = colon == std::string_view::npos ? std::string_view() : qname.substr(0, colon);
+  const std::string_view local = colon == std::string_view::npos ? qname : qname.substr(colon + 1);
+  std::string_view uri;
+  if (prefix == "xml") {
+    uri = kXmlUri;
+  } else if (!prefix.empty() || !attribute) {  // unprefixed attributes are in no namespace
+    bool found = false;
+    for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it) {
+      if (it->first == prefix) {
+        uri = it->second;  // an empty default namespace: none
+        found = true;
+        break;
+      }
+    }
+    if (!found && !prefix.empty()) {
+      Abort(Status::InvalidArgument(fmt::format("line {}: namespace prefix \"{}\" of <{}> is not declared (xmlns:{}=\"...\")",
+                                                tokenizer_.line(), prefix, qname, prefix)));
+      return local;
+    }
+  }
+  for (const auto& [profile_prefix, profile_uri] : profile_.xml_namespaces) {
+    if (!uri.empty() && profile_uri == uri) {
+      name_.assign(profile_prefix).append(":").append(local);
+      return name_;
+    }
+  }
+  return local;
+}
+
 void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attribute> attrs) {
   if (!failure_.ok()) return;
   if (!stack_.empty()) {
     stack_.back().has_children = true;
     stack_.back().text.clear();
   }
-  const std::string_view local = XmlLocalName(name);
+  const size_t ns_mark = bindings_.size();
+  if (ns_mode_) {
+    Declare(attrs);  // an element's declarations apply to itself and its attributes
+    if (!failure_.ok()) return;
+  }
+  std::string_view local = XmlLocalName(name);
+  if (ns_mode_) {
+    element_name_.assign(Name(name, false));  // Name's result is overwritten by the attributes' names
+    local = element_name_;
+    if (!failure_.ok()) return;
+  }
   const bool record = !in_record_ && MatchesRecord(local);
-  if (record && tokenizer_.tag_is_empty()) {
+  if (record && tokenizer_.tag_is_empty() && !ns_mode_) {
     // An empty record element ("<r a=\"1\"/>", the common case): read in
     // place, now, without a slot on the stack; its OnEnd follows and is skipped.
     record_depth_ = stack_.size() + 1;
@@ -215,6 +282,7 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
     return;
   }
   Element& e = stack_.Push(local);
+  e.ns_mark = ns_mark;
   if (in_record_) {
     rel_path_.push_back(e.name);
     std::string base;
@@ -223,7 +291,7 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
       if (IsXmlns(a.name)) continue;
       if (n_fields_ >= kMaxRecordFields) return Abort(Status::InvalidArgument(fmt::format("line {}: record with more than {} fields", record_line_, kMaxRecordFields)));
       auto& f = NewField();
-      f.first.assign(base).append("/@").append(XmlLocalName(a.name));
+      f.first.assign(base).append("/@").append(NameOf(a.name, true));
       f.second.assign(a.value);
     }
     return;
@@ -240,16 +308,16 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
       auto& f = NewField();
       // Records repeat their attributes in the same order: the slot usually
       // has the key already (equal to the name as written: it has no prefix).
-      const bool same_key = f.first.size() == a.name.size() + 1 && f.first[0] == '@' &&
+      const bool same_key = !ns_mode_ && f.first.size() == a.name.size() + 1 && f.first[0] == '@' &&
                             SameText(std::string_view(f.first).substr(1), a.name);
-      if (!same_key) f.first.assign("@").append(XmlLocalName(a.name));
+      if (!same_key) f.first.assign("@").append(NameOf(a.name, true));
       f.second.assign(a.value);
     }
     return;
   }
   for (const auto& a : attrs) {
     if (e.kept.size() >= kMaxKept) break;
-    if (!IsXmlns(a.name)) e.kept["@" + std::string(XmlLocalName(a.name))] = std::string(a.value);
+    if (!IsXmlns(a.name)) e.kept["@" + std::string(NameOf(a.name, true))] = std::string(a.value);
   }
 }
 
@@ -267,6 +335,7 @@ void XmlReader::End(std::string_view) {
     return;
   }
   Element& e = stack_.Pop();
+  if (ns_mode_) bindings_.resize(e.ns_mark);
   const std::string_view text = TrimSpaces(e.text);
   if (in_record_) {
     if (stack_.size() + 1 == record_depth_) {
