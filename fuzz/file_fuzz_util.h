@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "files/file_parser.h"
@@ -25,11 +26,15 @@ class CheckingSink final : public ReadingSink {
 
 // Reads `data` as a file under the profile (TOML); traps on a broken invariant.
 inline void FuzzFile(const uint8_t* data, size_t size, const char* profile_toml) {
-  static Profile profile = [&] {
+  // One parsed profile per text (a fuzzer may read each input under several).
+  static std::map<const char*, Profile> profiles;
+  auto it = profiles.find(profile_toml);
+  if (it == profiles.end()) {
     Result<Profile> p = LoadProfileString(profile_toml, "fuzz.toml");
     if (!p.ok()) __builtin_trap();
-    return *p;
-  }();
+    it = profiles.emplace(profile_toml, *p).first;
+  }
+  const Profile& profile = it->second;
   const int fd = memfd_create("fuzz-input", 0);
   if (fd < 0) return;
   if (size > 0 && write(fd, data, size) != static_cast<ssize_t>(size)) {

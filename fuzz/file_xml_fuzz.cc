@@ -1,5 +1,6 @@
 // Any bytes as an XML document: records at any depth, attributes, children,
-// fields of enclosing elements. Never crashes; readings finite and in range.
+// fields of enclosing elements, namespaces bound by the profile. Never crashes;
+// readings finite and in range.
 #include "file_fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -23,6 +24,18 @@ records = "/export/*"
 timestamp_format = "iso8601"
 [fields]
 timestamp = "@ts"
+)");
+  FuzzFile(data, size, R"(
+format = "xml"
+records = "/m:export/m:meter/m:r"
+timestamp_format = "%Y-%m-%d %H:%M"
+on_row_error = "skip"
+[namespaces]
+m = "urn:m"
+[fields]
+module = "../@m:id"
+timestamp = "@t"
+value = "m:v"
 )");
   return 0;
 }

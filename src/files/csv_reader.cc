@@ -239,7 +239,9 @@ Result<bool> CsvReader::Next(std::vector<std::string_view>& fields, int64_t& lin
       size_t field_start = pos_;
       size_t record_end = 0;  // its '\n', or end_ at the end of input
       while (true) {
-        if (next_ == index_.size() && !IndexMore()) {
+        while (next_ == index_.size() && IndexMore()) {
+        }  // (a window may hold no special byte: a long field)
+        if (next_ == index_.size()) {
           if (eof_) {
             record_end = end_;
             break;

@@ -145,6 +145,18 @@ TEST(CsvReader, RandomDocumentsReadAsWritten) {
   }
 }
 
+TEST(CsvReader, FieldsLongerThanAnIndexWindow) {
+  const std::string big(100000, 'x');  // no delimiter, line end or quote for several windows
+  Parsed p = ReadAll("a;" + big + ";b\n" + big + "\nc;d\n" + big);
+  ASSERT_EQ(p.error, "");
+  ASSERT_EQ(p.records.size(), 4u);
+  EXPECT_EQ(p.records[0], (Rec{"a", big, "b"}));
+  EXPECT_EQ(p.records[1], (Rec{big}));
+  EXPECT_EQ(p.records[2], (Rec{"c", "d"}));
+  EXPECT_EQ(p.records[3], (Rec{big}));
+  EXPECT_EQ(p.lines, (std::vector<int64_t>{1, 2, 3, 4}));
+}
+
 TEST(CsvReader, DetectsTheDelimiter) {
   EXPECT_EQ(DetectDelimiter("a;b;c\n1;2,5;3\n4;5,5;6\n", '"'), ';');
   EXPECT_EQ(DetectDelimiter("a,b,c\n1,2,3\n", '"'), ',');
