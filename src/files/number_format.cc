@@ -1,6 +1,7 @@
 #include "files/number_format.h"
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include <fast_float/fast_float.h>
@@ -14,25 +15,24 @@ namespace {
 // so one IEEE division gives the correctly rounded value (Clinger's fast path).
 bool FastDecimal(std::string_view t, char decimal, double& out) {
   static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-  size_t i = 0;
-  const bool neg = !t.empty() && t[0] == '-';
-  if (neg) ++i;
+  const char* p = t.data();
+  const char* const end = p + t.size();
+  const bool neg = p < end && *p == '-';
+  if (neg) ++p;
   uint64_t mantissa = 0;
-  int digits = 0, frac = -1;
-  for (; i < t.size(); ++i) {
-    const char c = t[i];
-    if (c >= '0' && c <= '9') {
-      mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
-      ++digits;
-      if (frac >= 0) ++frac;
-    } else if (c == decimal && frac < 0) {
-      frac = 0;
-    } else {
-      return false;
-    }
+  const char* const int_start = p;
+  for (; p < end && static_cast<unsigned>(*p - '0') <= 9; ++p) mantissa = mantissa * 10 + static_cast<uint64_t>(*p - '0');
+  const ptrdiff_t int_digits = p - int_start;
+  ptrdiff_t frac = 0;
+  if (p < end && *p == decimal) {
+    const char* const frac_start = ++p;
+    for (; p < end && static_cast<unsigned>(*p - '0') <= 9; ++p) mantissa = mantissa * 10 + static_cast<uint64_t>(*p - '0');
+    frac = p - frac_start;
+    if (frac == 0) return false;  // "12," is not a number
   }
-  if (digits == 0 || digits > 15 || frac == 0) return false;
-  const double v = static_cast<double>(mantissa) / kPow10[frac < 0 ? 0 : frac];
+  if (p != end || int_digits + frac == 0 || int_digits + frac > 15) return false;
+  double v = static_cast<double>(mantissa);
+  if (frac > 0) v /= kPow10[frac];
   out = neg ? -v : v;
   return true;
 }

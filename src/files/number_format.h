@@ -22,6 +22,8 @@ bool ParseNumber(std::string_view text, const NumberFormat& format, double& out)
 
 // Trims ASCII spaces and tabs. Inline: called several times per field.
 inline std::string_view TrimSpaces(std::string_view t) {
+  // Most fields have nothing to trim: one test for each end.
+  if (!t.empty() && static_cast<unsigned char>(t.front()) > ' ' && static_cast<unsigned char>(t.back()) > ' ') return t;
   while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
   while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
   return t;
