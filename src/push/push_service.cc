@@ -1,5 +1,7 @@
 #include "push/push_service.h"
 
+#include <optional>
+
 #include "core/json_writer.h"
 #include "decode/decode_frame.h"
 #include "push/envelope.h"
@@ -51,18 +53,28 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
   store::WriteBatch batch;
   batch.scope = scope;
   batch.frames.reserve(parsed.frames.size());
+  // Consecutive frames of one device (a batch from a gateway or a backfill)
+  // resolve its type and module template once.
+  struct Resolved {
+    std::string device_id, body_type, device_type, module_template;
+  };
+  std::optional<Resolved> last;
   for (Frame& f : parsed.frames) {
     // Device type: the body's, else the device registry's, else the URL's.
-    std::string module_template;
-    if (devices_) {
-      if (auto device = devices_->Find(scope, f.device_id)) {
-        if (f.device_type.empty()) f.device_type = device->device_type;
-        module_template = std::move(device->module_template);
+    if (!last || last->device_id != f.device_id || last->body_type != f.device_type) {
+      Resolved r{f.device_id, f.device_type, f.device_type, {}};
+      if (devices_) {
+        if (auto device = devices_->Find(scope, f.device_id)) {
+          if (r.device_type.empty()) r.device_type = device->device_type;
+          r.module_template = std::move(device->module_template);
+        }
       }
+      if (r.device_type.empty()) r.device_type = route.default_device_type;
+      r.device_type = decode::NormalizeDeviceType(r.device_type);
+      last = std::move(r);
     }
-    if (f.device_type.empty()) f.device_type = route.default_device_type;
-    f.device_type = decode::NormalizeDeviceType(f.device_type);
-    decode::FrameDecoding d = decode::DecodeFrame(registry_, scope, f, module_template);
+    f.device_type = last->device_type;
+    decode::FrameDecoding d = decode::DecodeFrame(registry_, scope, f, last->module_template);
     batch.frames.push_back({std::move(f), d.status, std::move(d.reason), std::move(d.measurements)});
   }
   std::vector<DecodeStatus> statuses;

@@ -93,6 +93,21 @@ TEST_F(PushServiceTest, DefaultDeviceTypeFromTheUrl) {
   EXPECT_NE(r.body.find("\"decoded\":1"), std::string::npos) << r.body;
 }
 
+TEST_F(PushServiceTest, EachFrameOfOneDeviceKeepsItsOwnType) {
+  // One device's frames in a row are resolved once, but not across a change of the body's type.
+  std::promise<PushResponse> p;
+  PushService::Route route;
+  route.source = "generic-sensors";
+  route.default_device_type = "no-such-type";
+  const char* body = R"([{"timestamp": 1600000000, "deviceid": "m1", "payload": "0102", "devicetype": "Counter"},
+                         {"timestamp": 1600000060, "deviceid": "m1", "payload": "0103"},
+                         {"timestamp": 1600000120, "deviceid": "m1", "payload": "0104", "devicetype": "counter"},
+                         {"timestamp": 1600000180, "deviceid": "m1", "payload": "0105"}])";
+  service_->Push(scope_, route, "application/json", body, [&](PushResponse r) { p.set_value(std::move(r)); });
+  PushResponse r = p.get_future().get();
+  EXPECT_EQ(r.body, R"({"accepted":4,"duplicates":0,"decoded":2,"pending":2,"failed":0,"measurements":2})");
+}
+
 TEST_F(PushServiceTest, RefusalsStoreNothing) {
   PushResponse bad = Push(R"([{"timestamp": 1600000000, "deviceid": "m1", "payload": "00"},
                               {"timestamp": 1600000000, "deviceid": "m2", "payload": "0"}])");
