@@ -2,6 +2,7 @@
 
 #include "files/file_parser.h"
 #include "files/input_file.h"
+#include "files/pipelined_writer.h"
 
 namespace telecollect::files {
 namespace {
@@ -44,10 +45,14 @@ Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const 
   record.at = now;
   bool rejected = false;
   Result<store::FileImport> done = store.ImportFile(scope, [&](ReadingWriter& writer) -> Result<store::FileRecord> {
-    WatchedSink sink(writer);
+    // The store writes a chunk while the next one is parsed.
+    PipelinedWriter pipelined(writer);
+    WatchedSink sink(pipelined);
     Status file_error;
     record.sha256 = ReadFileInto(local_path, profile, sink, out.report, file_error, /*hash=*/true);
+    const Status written = pipelined.Close();
     if (!sink.store_failure.ok()) return sink.store_failure;
+    if (!written.ok()) return written;
     record.rows = out.report.rows;
     record.readings = out.report.readings;
     record.errors = out.report.error_count;
