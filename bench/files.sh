@@ -48,10 +48,10 @@ value = "@valeur"
 TOML
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
-# Each figure is the fastest of BENCH_RUNS rounds (default 3); a round measures
+# Each figure is the fastest of BENCH_RUNS rounds (default 5); a round measures
 # everything once, in turn, so that a slow spell of this shared machine (other
 # tenants, CPU steal: noise only ever slows a run down) hits every case alike.
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 declare -A best_line best_s
 keep() {  # keep NAME LINE: the line with the fewest seconds per name
   local s
