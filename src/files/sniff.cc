@@ -624,7 +624,9 @@ struct XmlSniffer final : public XmlTokenizer::Handler {
     }
     Node n;
     n.path = (stack.empty() ? "" : stack.back().path) + "/" + Local(name);
-    for (const auto& a : attrs) n.attrs["@" + Local(a.name)] = std::string(a.value);
+    for (const auto& a : attrs) {
+      if (!XmlIsNamespaceDeclaration(a.name)) n.attrs["@" + Local(a.name)] = std::string(a.value);
+    }
     stack.push_back(std::move(n));
   }
   void Text(std::string_view t) {

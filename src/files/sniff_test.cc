@@ -113,6 +113,16 @@ TEST(Sniff, XmlAttributes) {
   EXPECT_EQ(s.report.readings, 2);
 }
 
+TEST(Sniff, NamespaceDeclarationsAreNotFields) {
+  Sniffed s = Sniff("<m:export xmlns:m=\"urn:m\"><m:meter id=\"M1\">"
+                    "<r xmlns=\"urn:m\" xmlns:x=\"urn:x\" ts=\"2026-02-01 10:00\" v=\"1.5\"/>"
+                    "<r xmlns=\"urn:m\" xmlns:x=\"urn:x\" ts=\"2026-02-01 10:10\" v=\"2\"/></m:meter></m:export>",
+                    ".xml");
+  EXPECT_EQ(s.profile.records, "/export/meter/r");
+  EXPECT_EQ(s.profile.module.name, "../@id");  // not "@xmlns" or "@x"
+  EXPECT_EQ(s.report.readings, 2);
+}
+
 TEST(Sniff, SaysWhyItCannot) {
   TempFile f("just some text\nwithout columns\n", ".csv");
   Result<SniffResult> r = SniffProfile(f.path());

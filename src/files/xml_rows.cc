@@ -22,10 +22,7 @@ constexpr size_t kMaxKept = 256;      // per enclosing element: attributes and s
 constexpr size_t kMaxRecordFields = 4096;
 constexpr size_t kMaxText = 1 << 16;
 
-// Namespace declarations are not data.
-bool IsXmlns(std::string_view name) {
-  return !name.empty() && name[0] == 'x' && name.substr(0, 5) == "xmlns" && (name.size() == 5 || name[5] == ':');
-}
+bool IsXmlns(std::string_view name) { return XmlIsNamespaceDeclaration(name); }
 
 
 struct XmlPath {

@@ -30,6 +30,11 @@ inline std::string_view XmlLocalName(std::string_view name) {
   return name;
 }
 
+// A namespace declaration ("xmlns", "xmlns:m"): an attribute that is not data.
+inline bool XmlIsNamespaceDeclaration(std::string_view name) {
+  return name.size() >= 5 && name.substr(0, 5) == "xmlns" && (name.size() == 5 || name[5] == ':');
+}
+
 class XmlTokenizer {
  public:
   struct Attribute {
