@@ -22,8 +22,6 @@ constexpr size_t kMaxKept = 256;      // per enclosing element: attributes and s
 constexpr size_t kMaxRecordFields = 4096;
 constexpr size_t kMaxText = 1 << 16;
 
-bool IsXmlns(std::string_view name) { return XmlIsNamespaceDeclaration(name); }
-
 
 struct XmlPath {
   int up = 0;
@@ -205,7 +203,7 @@ bool XmlReader::MatchesRecord(std::string_view top) const {
 
 void XmlReader::Declare(std::span<const XmlTokenizer::Attribute> attrs) {
   for (const auto& a : attrs) {
-    if (!IsXmlns(a.name)) continue;
+    if (!XmlIsNamespaceDeclaration(a.name)) continue;
     const std::string_view prefix = a.name.size() > 5 ? a.name.substr(6) : std::string_view();
     if (!prefix.empty() && a.value.empty())
       return Abort(Status::InvalidArgument(fmt::format("line {}: {} declares an empty namespace URI", tokenizer_.line(), a.name)));
@@ -285,7 +283,7 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
     std::string base;
     for (size_t i = 0; i < rel_path_.size(); ++i) base += (i ? "/" : "") + rel_path_[i];
     for (const auto& a : attrs) {
-      if (IsXmlns(a.name)) continue;
+      if (XmlIsNamespaceDeclaration(a.name)) continue;
       if (n_fields_ >= kMaxRecordFields) return Abort(Status::InvalidArgument(fmt::format("line {}: record with more than {} fields", record_line_, kMaxRecordFields)));
       auto& f = NewField();
       f.first.assign(base).append("/@").append(NameOf(a.name, true));
@@ -301,7 +299,7 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
     n_fields_ = 0;
     rel_path_.clear();
     for (const auto& a : attrs) {
-      if (IsXmlns(a.name)) continue;
+      if (XmlIsNamespaceDeclaration(a.name)) continue;
       auto& f = NewField();
       // Records repeat their attributes in the same order: the slot usually
       // has the key already (equal to the name as written: it has no prefix).
@@ -314,7 +312,7 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
   }
   for (const auto& a : attrs) {
     if (e.kept.size() >= kMaxKept) break;
-    if (!IsXmlns(a.name)) e.kept["@" + std::string(NameOf(a.name, true))] = std::string(a.value);
+    if (!XmlIsNamespaceDeclaration(a.name)) e.kept["@" + std::string(NameOf(a.name, true))] = std::string(a.value);
   }
 }
 
@@ -369,7 +367,7 @@ bool XmlReader::LookupInPlace(const XmlPath& p, std::string_view& out) {
   const std::string_view want = std::string_view(p.rel).substr(1);
   for (size_t i = 0; i < record_attrs_.size(); ++i) {
     const XmlTokenizer::Attribute& a = record_attrs_[i];
-    if (!IsXmlns(a.name) && SameText(XmlLocalName(a.name), want)) {
+    if (!XmlIsNamespaceDeclaration(a.name) && SameText(XmlLocalName(a.name), want)) {
       p.attr_index = i;
       p.attr_layout = record_layout_;
       out = a.value;
@@ -439,13 +437,14 @@ void XmlReader::EmitRecord() {
       };
       if (record_in_place_) {
         for (const XmlTokenizer::Attribute& a : record_attrs_) {
-          if (!IsXmlns(a.name)) add(XmlLocalName(a.name), true, a.value);
+          if (!XmlIsNamespaceDeclaration(a.name)) add(XmlLocalName(a.name), true, a.value);
         }
-      }
-      for (const auto& [path, text] : record_in_place_ ? Fields().first(0) : Fields()) {
-        if (path.empty() || path.find('/') != std::string::npos) continue;
-        const bool attribute = path.front() == '@';
-        add(std::string_view(path).substr(attribute ? 1 : 0), attribute, text);
+      } else {
+        for (const auto& [path, text] : Fields()) {
+          if (path.empty() || path.find('/') != std::string::npos) continue;
+          const bool attribute = path.front() == '@';
+          add(std::string_view(path).substr(attribute ? 1 : 0), attribute, text);
+        }
       }
     }
   }

@@ -309,7 +309,7 @@ size_t FindValueEnd(const char* b, size_t from, size_t end, char q, bool& specia
 
 std::optional<Result<XmlTokenizer::Need>> XmlTokenizer::ShapedStartTag(size_t lt) {
   const char* b = buf_.data();
-  const size_t n = shape_.quotes.size();
+  const size_t n = shape_.attr_names.size();
   size_t i = lt;
   n_attrs_ = 0;
   decoded_.clear();
@@ -322,7 +322,7 @@ std::optional<Result<XmlTokenizer::Need>> XmlTokenizer::ShapedStartTag(size_t lt
     }
     const size_t value_start = i + seg.size();
     bool special = false;
-    const size_t value_end = FindValueEnd(b, value_start, end_, shape_.quotes[k], special);
+    const size_t value_end = FindValueEnd(b, value_start, end_, seg.back(), special);  // the segment ends with the opening quote
     if (special || value_end >= end_) return std::nullopt;
     AddAttribute(std::string_view(b + i + shape_.attr_names[k].first, shape_.attr_names[k].second),
                  std::string_view(b + value_start, value_end - value_start), std::string::npos, 0);
@@ -337,9 +337,6 @@ Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
   }
   // One pass over the tag; kMore (and nothing done) if it is not all in the buffer.
   const char* b = buf_.data();
-  attr_name_at_.clear();
-  value_at_.clear();
-  value_end_.clear();
   bool any_special = false;
   size_t i = lt + 1;
   while (i < end_ && !EndsName(b[i])) ++i;
@@ -384,9 +381,6 @@ Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
     for (size_t a = 0; a < n_attrs_; ++a) {
       if (attrs_[a].name == attr) return Fail(name_start, "attribute " + std::string(attr) + " given twice");
     }
-    attr_name_at_.push_back(name_start);
-    value_at_.push_back(value_start);
-    value_end_.push_back(value_end);
     any_special = any_special || special;
     if (!special) {
       AddAttribute(attr, std::string_view(b + value_start, value_end - value_start), std::string::npos, 0);
@@ -398,19 +392,20 @@ Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
     i = value_end + 1;
   }
   const size_t close = i;  // on the '>'
-  // This tag's layout, for the next one (see TagShape).
+  // This tag's layout, for the next one (see TagShape). With no value
+  // decoded, every attribute's name and value are views into buf_.
   shape_.valid = !any_special;
   if (shape_.valid) {
-    const size_t n = value_at_.size();
+    const size_t n = n_attrs_;
     shape_.segments.resize(n + 1);
     shape_.attr_names.resize(n);
-    shape_.quotes.resize(n);
     size_t from = lt;
     for (size_t k = 0; k < n; ++k) {
-      shape_.segments[k].assign(b + from, value_at_[k] - from);
-      shape_.attr_names[k] = {attr_name_at_[k] - from, attrs_[k].name.size()};
-      shape_.quotes[k] = b[value_at_[k] - 1];
-      from = value_end_[k];
+      const size_t name_at = static_cast<size_t>(attrs_[k].name.data() - b);
+      const size_t value_at = static_cast<size_t>(attrs_[k].value.data() - b);
+      shape_.segments[k].assign(b + from, value_at - from);
+      shape_.attr_names[k] = {name_at - from, attrs_[k].name.size()};
+      from = value_at + attrs_[k].value.size();
     }
     shape_.segments[n].assign(b + from, close + 1 - from);
     shape_.name_len = name.size();

@@ -122,7 +122,6 @@ class XmlTokenizer {
   struct TagShape {
     std::vector<std::string> segments;
     std::vector<std::pair<size_t, size_t>> attr_names;  // offset and length of each attribute's name in its segment
-    std::vector<char> quotes;                           // each value's quote character
     size_t name_len = 0;                                // the element's name, after the '<'
     bool empty = false;                                 // "/>"
     bool newlines = false;                              // in the segments (values have none)
@@ -131,7 +130,6 @@ class XmlTokenizer {
   TagShape shape_;
   uint64_t shape_id_ = 0;     // changes with each shape recorded
   bool tag_is_empty_ = false;
-  std::vector<size_t> attr_name_at_, value_at_, value_end_;  // this tag's, to record its shape
   std::vector<Attribute> attrs_;
   std::vector<std::pair<size_t, size_t>> decoded_spans_;
   size_t n_attrs_ = 0;
