@@ -4,9 +4,7 @@
 #include <cstring>
 #include <map>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "files/block64.h"
 
 namespace telecollect::files {
 namespace {
@@ -199,12 +197,9 @@ bool CsvReader::IndexMore() {
 #if defined(__SSE2__)
   const __m128i vd = _mm_set1_epi8(d), vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8(q != 0 ? q : '\n');
   for (; i + 64 <= to; i += 64) {
-    uint64_t mask = 0;
-    for (int k = 0; k < 4; ++k) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i + 16 * k));
-      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vn)), _mm_cmpeq_epi8(x, vq));
-      mask |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(hit))) << (16 * k);
-    }
+    uint64_t mask = Block64(b + i).Mask([&](__m128i x) {
+      return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vn)), _mm_cmpeq_epi8(x, vq));
+    });
     for (; mask != 0; mask &= mask - 1) index_.push_back(static_cast<uint32_t>(i + static_cast<size_t>(__builtin_ctzll(mask))));
   }
 #endif

@@ -11,10 +11,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
+#include "files/block64.h"
 #include "files/file_parser.h"
 #include "files/number_format.h"
 
@@ -330,14 +327,6 @@ Status JsonScanner::CaptureValue() {
 
 #if defined(__SSE2__)
 namespace {
-// Bit i set where block[i] == c, for 64 bytes.
-inline uint64_t Matches64(const __m128i (&x)[4], char c) {
-  const __m128i v = _mm_set1_epi8(c);
-  const auto m = [&](int k) {
-    return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x[k], v))));
-  };
-  return m(0) | m(1) << 16 | m(2) << 32 | m(3) << 48;
-}
 // Bit i set when an odd number of bits 0..i are set in m: inside a string
 // from its opening quote up to (not including) its closing one.
 inline uint64_t PrefixXor(uint64_t m) {
@@ -352,15 +341,12 @@ inline uint64_t PrefixXor(uint64_t m) {
 // Bit i set where block[i] is a bracket or a comma, and for a few bytes that
 // only strings hold in valid JSON ('Y', 'y', '_', DEL; the caller checks):
 // OR 0x20 folds [ ] onto { }, AND ~0x06 folds { } together, onto 0x79.
-inline uint64_t BracketsAndCommas64(const __m128i (&x)[4]) {
+inline uint64_t BracketsAndCommas(const Block64& block) {
   const __m128i fold_or = _mm_set1_epi8(0x20), fold_and = _mm_set1_epi8(static_cast<char>(0xF9)),
                 bracket = _mm_set1_epi8(0x79), comma = _mm_set1_epi8(',');
-  const auto m = [&](int k) {
-    const __m128i folded = _mm_and_si128(_mm_or_si128(x[k], fold_or), fold_and);
-    const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(folded, bracket), _mm_cmpeq_epi8(x[k], comma));
-    return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(hit)));
-  };
-  return m(0) | m(1) << 16 | m(2) << 32 | m(3) << 48;
+  return block.Mask([&](__m128i x) {
+    return _mm_or_si128(_mm_cmpeq_epi8(_mm_and_si128(_mm_or_si128(x, fold_or), fold_and), bracket), _mm_cmpeq_epi8(x, comma));
+  });
 }
 // Set bits of a sparse mask (newlines in a block: a few at most).
 inline int64_t CountSparse(uint64_t m) {
@@ -395,15 +381,14 @@ Result<size_t> JsonScanner::QueueRecordsInBulk() {
   const auto below = [](int bit) { return (uint64_t{1} << bit) - 1; };
   const auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
   for (size_t at = pos_; at + 64 <= end_; at += 64) {
-    __m128i x[4];
-    for (int k = 0; k < 4; ++k) x[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + at + 16 * k));
-    if (Matches64(x, '\\') != 0) break;
-    const uint64_t quoted = PrefixXor(Matches64(x, '"')) ^ carry;
+    const Block64 block(b + at);
+    if (block.Eq('\\') != 0) break;
+    const uint64_t quoted = PrefixXor(block.Eq('"')) ^ carry;
     carry = (quoted >> 63) != 0 ? ~uint64_t{0} : 0;
-    const uint64_t newline = Matches64(x, '\n');
+    const uint64_t newline = block.Eq('\n');
     if ((newline & quoted) != 0) break;
     bool stop = false;
-    uint64_t events = BracketsAndCommas64(x) & ~quoted;
+    uint64_t events = BracketsAndCommas(block) & ~quoted;
     for (; events != 0 && !stop; events &= events - 1) {
       const int bit = __builtin_ctzll(events);
       const size_t p = at + static_cast<size_t>(bit);
