@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/json_writer.h"
 #include "store/sqlite_store.h"
 #include "store/sqlite_store_internal.h"
 
@@ -255,20 +256,16 @@ Status SqliteStore::ForgetSighting(const std::string& connector, const std::stri
 }
 
 Status SqliteStore::ForgetSightingsExcept(const std::string& connector, const std::vector<std::string>& listed) {
+  JsonWriter paths;  // the listing as a JSON array: one NOT IN over any number of paths
+  paths.BeginArray();
+  for (const std::string& path : listed) paths.String(path);
+  paths.EndArray();
+  const std::string json = paths.Take();  // bound without a copy: it outlives the statement's run
   std::lock_guard lock(write_mu_);
   return InTransaction([&]() -> Status {
-    // The listing as a temporary table: a NOT IN over any number of paths.
-    TC_RETURN_IF_ERROR(Exec(writer_.get(), "CREATE TEMP TABLE IF NOT EXISTS listed(path TEXT PRIMARY KEY)"));
-    TC_RETURN_IF_ERROR(Exec(writer_.get(), "DELETE FROM temp.listed"));
-    Stmt add(writer_.get(), "INSERT OR IGNORE INTO temp.listed(path) VALUES(?1)");
-    for (const std::string& path : listed) {
-      add.Bind(1, path);
-      TC_RETURN_IF_ERROR(add.Run());
-    }
-    Stmt del(writer_.get(), "DELETE FROM sightings WHERE connector = ?1 AND path NOT IN (SELECT path FROM temp.listed)");
-    del.Bind(1, connector);
-    TC_RETURN_IF_ERROR(del.Run());
-    return Exec(writer_.get(), "DELETE FROM temp.listed");
+    Stmt del(writer_.get(), "DELETE FROM sightings WHERE connector = ?1 AND path NOT IN (SELECT value FROM json_each(?2))");
+    del.Bind(1, connector).Bind(2, json);
+    return del.Run();
   });
 }
 
