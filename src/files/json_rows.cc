@@ -106,8 +106,9 @@ class JsonScanner {
   struct Frame {
     bool is_object = false;
     bool expect_key = true;        // objects: next string is a key
-    bool need_comma = false;       // a member or element was read: ',' or the closing bracket comes next
-    bool after_comma = false;      // a ',' was read: a member or element comes next
+    // What the last token was: nothing yet, a member or element (',' or the
+    // closing bracket comes next), or a ',' (a member or element comes next).
+    enum class Last { kOpen, kValue, kComma } last = Last::kOpen;
     std::string key;               // objects: current member's key
     int64_t index = -1;            // arrays: current element index
     bool on_path = false;          // this container lies on the way to the records
@@ -450,7 +451,7 @@ bool JsonScanner::NextValueMatches() const {
 void JsonScanner::ValueDone() {
   if (stack_.empty()) return;
   Frame& top = stack_.back();
-  top.need_comma = true;
+  top.last = Frame::Last::kValue;
 }
 
 bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_view& out, bool& is_number,
@@ -667,23 +668,21 @@ Status JsonScanner::Run() {
       Frame& top = stack_.back();
       const char* const closer = top.is_object ? "'}'" : "']'";
       if (c == ',') {
-        if (!top.need_comma) return Fail(fmt::format("unexpected ',' (a value or {} expected)", closer));
+        if (top.last != Frame::Last::kValue) return Fail(fmt::format("unexpected ',' (a value or {} expected)", closer));
         ++pos_;
-        top.need_comma = false;
-        top.after_comma = true;
+        top.last = Frame::Last::kComma;
         if (top.is_object) top.expect_key = true;
         continue;
       }
       if ((c == '}' && top.is_object) || (c == ']' && !top.is_object)) {
-        if (top.after_comma) return Fail(fmt::format("a ',' before {} (trailing comma)", closer));
+        if (top.last == Frame::Last::kComma) return Fail(fmt::format("a ',' before {} (trailing comma)", closer));
         TC_RETURN_IF_ERROR(FlushBatch());  // what follows may be an enclosing object's "../" field
         ++pos_;
         stack_.pop_back();
         ValueDone();
         continue;
       }
-      if (top.need_comma) return Fail(fmt::format("expected ',' or {}, found '{}'", closer, c));
-      top.after_comma = false;
+      if (top.last == Frame::Last::kValue) return Fail(fmt::format("expected ',' or {}, found '{}'", closer, c));
       if (top.is_object && top.expect_key) {
         TC_RETURN_IF_ERROR(FlushBatch());
         if (c != '"') return Fail(fmt::format("expected a member name, found '{}'", c));
