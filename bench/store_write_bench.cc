@@ -3,7 +3,10 @@
 // committer would hand them — next to SQLite's own ceiling measured in the same run:
 // a prepared-insert loop of the same number of rows appended to a plain rowid table, one transaction
 // per batch, same pragmas.
-//   store_write_bench [frames=200000] [frames_per_batch=1000] [dir=/tmp]
+//   store_write_bench [frames=200000] [frames_per_batch=1000] [dir=/tmp] [devices=0]
+// devices = 0: the frames of a batch come from one device (a platform's batch);
+// devices = N: frame i comes from device i % N (many devices sending one frame
+// each, as the group committer sees single-frame requests).
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -22,13 +25,13 @@ namespace {
 
 double Seconds(Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); }
 
-store::WriteBatch MakeBatch(int first, int n) {
+store::WriteBatch MakeBatch(int first, int n, int devices) {
   store::WriteBatch b;
   b.scope = {"bench", Env::kPreprod};
   for (int i = first; i < first + n; ++i) {
     DecodedFrame f;
     f.frame.source = "generic-sensors";
-    f.frame.device_id = "dev" + std::to_string(first / n % 1000);
+    f.frame.device_id = "dev" + std::to_string(devices > 0 ? i % devices : first / n % 1000);
     f.frame.device_type = "dragino-lht65";
     f.frame.received_at = 1700000000000 + i;
     f.frame.event_time = 1600000000000 + i;
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
   const int frames = argc > 1 ? std::atoi(argv[1]) : 200000;
   const int per_batch = argc > 2 ? std::atoi(argv[2]) : 1000;
   const std::string dir = std::string(argc > 3 ? argv[3] : "/tmp") + "/tc_store_bench_" + std::to_string(getpid());
+  const int devices = argc > 4 ? std::atoi(argv[4]) : 0;
   std::filesystem::create_directories(dir);
 
   auto opened = store::SqliteStore::Open(StoreOptions{}, dir + "/t.db");
@@ -82,7 +86,7 @@ int main(int argc, char** argv) {
   }
   auto& st = **opened;
   std::vector<store::WriteBatch> batches;
-  for (int i = 0; i < frames; i += per_batch) batches.push_back(MakeBatch(i, std::min(per_batch, frames - i)));
+  for (int i = 0; i < frames; i += per_batch) batches.push_back(MakeBatch(i, std::min(per_batch, frames - i), devices));
   const auto start = Clock::now();
   for (const auto& b : batches) {
     const store::WriteBatch* p = &b;
@@ -95,7 +99,8 @@ int main(int argc, char** argv) {
   const double s = Seconds(start);
   const int rows = frames * 6;
   const double raw = RawSqliteRowsPerSecond(dir + "/raw.db", rows, per_batch * 6);
-  std::printf("store write: %d frames x (1 journal + 5 measurements), %d frames/transaction\n", frames, per_batch);
+  std::printf("store write: %d frames x (1 journal + 5 measurements), %d frames/transaction, %s\n", frames, per_batch,
+              devices > 0 ? ("frames spread over " + std::to_string(devices) + " devices").c_str() : "one device per transaction");
   std::printf("  telecollect SqliteStore::Write  %9.0f frames/s  %9.0f rows/s\n", frames / s, rows / s);
   std::printf("  sqlite3 prepared-insert ceiling %9s           %9.0f rows/s  (same rows, same pragmas)\n", "", raw);
   std::printf("  ratio                            %.2f of the ceiling\n", (rows / s) / raw);

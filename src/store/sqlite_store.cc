@@ -167,6 +167,24 @@ CREATE TABLE point_log(
   id INTEGER PRIMARY KEY,
   data BLOB NOT NULL);
 )sql",
+    // v8: the frame inbox, frames not yet merged into `frames` (sqlite_frames.cc):
+    // appended without an index, merged in bulk sorted by identity.
+    R"sql(
+CREATE TABLE frame_inbox(
+  id INTEGER PRIMARY KEY,
+  scope_id INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  event_ms INTEGER NOT NULL,
+  payload BLOB NOT NULL,
+  source TEXT NOT NULL,
+  device_type TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  fport INTEGER,
+  metadata TEXT,
+  status INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  encrypted INTEGER NOT NULL DEFAULT 0);
+)sql",
 };
 
 // v6: every (module, ts) row of the old table becomes a point of a chunk.
@@ -188,11 +206,6 @@ Status ConvertMeasurementsToChunks(sqlite3* db) {
     }
   }
   return Exec(db, "DROP TABLE measurements");
-}
-
-int StatusToInt(DecodeStatus s) { return static_cast<int>(s); }
-DecodeStatus IntToStatus(int64_t v) {
-  return v == 0 ? DecodeStatus::kDecoded : v == 2 ? DecodeStatus::kFailed : DecodeStatus::kNoDecoder;
 }
 
 std::string ScopeKey(const Scope& s) { return s.tenant + '\0' + EnvName(s.env); }
@@ -231,8 +244,10 @@ SqliteStore::~SqliteStore() {
     if (wal_fd_ >= 0) ::close(wal_fd_);
   }
   std::lock_guard lock(write_mu_);
-  // Leave the log merged into chunks: a clean stop leaves nothing to overlay.
+  // Leave the log merged into chunks and the inbox into the journal: a clean
+  // stop leaves nothing to overlay.
   if (series_ && series_->log_points() > 0) (void)InTransaction([&] { return series_->CompactLog(); });
+  if (stmts_ && inbox_loaded_ && !inbox_keys_.empty()) (void)InTransaction([&] { return MergeInbox(); });
   series_.reset();
   insert_frames_.clear();
   stmts_.reset();
@@ -416,75 +431,6 @@ Status SqliteStore::StageMeasurements(int64_t scope_id, const std::vector<Measur
 
 Status SqliteStore::FlushStaged() { return staged_.Flush(*series_); }
 
-namespace {
-
-constexpr const char* kFrameColumns =
-    "INSERT INTO frames(scope_id, device_id, event_ms, payload, source, device_type, received_ms, fport, metadata, "
-    "status, reason, encrypted) VALUES ";
-constexpr int kFrameParams = 12;
-
-void BindFrame(Stmt& st, int base, int64_t scope_id, const DecodedFrame& df) {
-  const Frame& f = df.frame;
-  st.Bind(base + 1, scope_id).Bind(base + 2, f.device_id).Bind(base + 3, f.event_time);
-  st.BindBlob(base + 4, f.payload.data(), f.payload.size());
-  st.Bind(base + 5, f.source).Bind(base + 6, f.device_type).Bind(base + 7, f.received_at);
-  if (f.fport) st.Bind(base + 8, *f.fport); else st.BindNull(base + 8);
-  if (f.metadata_json.empty()) st.BindNull(base + 9); else st.Bind(base + 9, f.metadata_json);
-  st.Bind(base + 10, StatusToInt(df.status)).Bind(base + 11, df.reason).Bind(base + 12, f.encrypted ? 1 : 0);
-}
-
-}  // namespace
-
-Stmt& SqliteStore::InsertFramesStmt(size_t rows) {
-  auto it = insert_frames_.find(rows);
-  if (it != insert_frames_.end()) return it->second;
-  std::string sql = kFrameColumns;
-  for (size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?)";
-  // No change for a row means that frame (same scope, device, event time and
-  // payload) is already journaled.
-  sql += " ON CONFLICT DO NOTHING";
-  return insert_frames_.emplace(rows, Stmt(writer_.get(), sql)).first->second;
-}
-
-Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vector<char>& fresh) {
-  fresh.assign(frames.size(), 0);
-  for (size_t i = 0; i < frames.size();) {
-    const size_t n = std::min(kFramesPerStatement, frames.size() - i);
-    Stmt& ins = InsertFramesStmt(n);
-    for (size_t k = 0; k < n; ++k) BindFrame(ins, static_cast<int>(k) * kFrameParams, frames[i + k].scope_id, *frames[i + k].frame);
-    TC_RETURN_IF_ERROR(ins.Run());
-    const auto inserted = static_cast<size_t>(sqlite3_changes(writer_.get()));
-    if (inserted == n) {
-      std::fill(fresh.begin() + static_cast<std::ptrdiff_t>(i), fresh.begin() + static_cast<std::ptrdiff_t>(i + n), 1);
-    } else if (inserted > 0) {
-      // Some were journaled already (a resend). The rows just inserted hold the
-      // `inserted` highest ids (rowids grow by one); a frame is new if its row
-      // is one of them, and only its first copy within this statement is.
-      Stmt& max_id = stmts_->max_frame_id;
-      TC_ASSIGN_OR_RETURN(bool row, max_id.Step());
-      const int64_t top = row ? max_id.Int(0) : 0;
-      max_id.Reset();
-      std::vector<int64_t> claimed;
-      for (size_t k = 0; k < n; ++k) {
-        const Frame& f = frames[i + k].frame->frame;
-        Stmt& find = stmts_->find_frame;
-        find.Bind(1, frames[i + k].scope_id).Bind(2, f.device_id).Bind(3, f.event_time);
-        find.BindBlob(4, f.payload.data(), f.payload.size());
-        auto found = find.Step();
-        const int64_t id = found.ok() && *found ? find.Int(0) : 0;
-        find.Reset();
-        if (!found.ok()) return found.status();
-        if (id > top - static_cast<int64_t>(inserted) && std::find(claimed.begin(), claimed.end(), id) == claimed.end()) {
-          fresh[i + k] = 1;
-          claimed.push_back(id);
-        }
-      }
-    }
-    i += n;
-  }
-  return Status::Ok();
-}
-
 void SqliteStore::ForgetUncommittedIds() {
   for (const auto& k : new_scope_keys_) scope_ids_.erase(k);
   for (const auto& [scope_id, name] : new_modules_) module_ids_[scope_id].erase(name);
@@ -496,12 +442,16 @@ Status SqliteStore::InTransaction(const std::function<Status()>& body) {
   staged_.Clear();
   TC_RETURN_IF_ERROR(stmts_->begin.Run());
   // Another connection (a CLI import, redecode...) committed since our last
-  // transaction: what the series writer cached of last chunks may be stale.
+  // transaction: what the series writer cached of last chunks may be stale, and
+  // so may what we know of the frame inbox.
   auto version = stmts_->data_version.Step();
   Status s = version.ok() ? Status::Ok() : version.status();
   if (s.ok()) {
     const int64_t v = stmts_->data_version.Int(0);
-    if (v != data_version_) series_->ForgetCache();
+    if (v != data_version_) {
+      series_->ForgetCache();
+      inbox_loaded_ = false;
+    }
     data_version_ = v;
   }
   stmts_->data_version.Reset();
@@ -511,6 +461,7 @@ Status SqliteStore::InTransaction(const std::function<Status()>& body) {
     (void)stmts_->rollback.Run();
     ForgetUncommittedIds();
     series_->ForgetCache();
+    inbox_loaded_ = false;  // frames noted as in the inbox were rolled back
     staged_.Clear();
     return s;
   }
@@ -551,6 +502,7 @@ Result<std::vector<WriteResult>> SqliteStore::Write(std::span<const WriteBatch* 
     return FlushStaged();
   }));
   MaybeCompactLog();
+  MaybeMergeInbox();
   return results;
 }
 
@@ -569,9 +521,7 @@ Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> resu
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
     size_t written = 0;
     for (const Redecoded& r : results) {
-      stmts_->update_frame.Bind(1, StatusToInt(r.status)).Bind(2, r.reason).Bind(3, r.frame_id).Bind(4, scope_id);
-      stmts_->update_frame.Bind(5, r.device_type);
-      TC_RETURN_IF_ERROR(stmts_->update_frame.Run());
+      TC_RETURN_IF_ERROR(UpdateFrameDecoding(scope_id, r));
       TC_RETURN_IF_ERROR(StageMeasurements(scope_id, r.measurements, written));
     }
     return FlushStaged();
@@ -671,55 +621,6 @@ Result<std::optional<int64_t>> SqliteStore::FindScopeId(sqlite3* db, const Scope
   TC_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<int64_t>();
   return std::optional<int64_t>(q.Int(0));
-}
-
-Result<std::vector<FrameRecord>> SqliteStore::QueryFrames(const FrameQuery& fq) {
-  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
-  TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), fq.scope));
-  std::vector<FrameRecord> out;
-  if (!scope_id) return out;
-  std::string sql =
-      "SELECT id, source, device_id, device_type, received_ms, event_ms, fport, payload, metadata, status, reason, "
-      "encrypted "
-      "FROM frames WHERE scope_id = ?1";
-  if (fq.device_id) sql += " AND device_id = ?2";
-  if (fq.device_type) sql += " AND device_type = ?3";
-  if (fq.status) sql += " AND status = ?4";
-  if (fq.from) sql += " AND event_ms >= ?5";
-  if (fq.to) sql += " AND event_ms < ?6";
-  if (fq.before_id) sql += " AND id < ?7";
-  if (fq.after_id) sql += " AND id > ?8";
-  sql += fq.oldest_first ? " ORDER BY id ASC LIMIT ?9" : " ORDER BY id DESC LIMIT ?9";
-  Stmt q(lease.get(), sql);
-  q.Bind(1, *scope_id);
-  if (fq.device_id) q.Bind(2, *fq.device_id);
-  if (fq.device_type) q.Bind(3, *fq.device_type);
-  if (fq.status) q.Bind(4, StatusToInt(*fq.status));
-  if (fq.from) q.Bind(5, *fq.from);
-  if (fq.to) q.Bind(6, *fq.to);
-  if (fq.before_id) q.Bind(7, *fq.before_id);
-  if (fq.after_id) q.Bind(8, *fq.after_id);
-  q.Bind(9, static_cast<int64_t>(fq.limit));
-  while (true) {
-    TC_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    FrameRecord r;
-    r.id = q.Int(0);
-    r.frame.source = q.Text(1);
-    r.frame.device_id = q.Text(2);
-    r.frame.device_type = q.Text(3);
-    r.frame.received_at = q.Int(4);
-    r.frame.event_time = q.Int(5);
-    if (!q.IsNull(6)) r.frame.fport = static_cast<int>(q.Int(6));
-    const std::string_view p = q.Blob(7);
-    r.frame.payload.assign(p.begin(), p.end());
-    r.frame.metadata_json = q.Text(8);
-    r.status = IntToStatus(q.Int(9));
-    r.reason = q.Text(10);
-    r.frame.encrypted = q.Int(11) != 0;
-    out.push_back(std::move(r));
-  }
-  return out;
 }
 
 Status SqliteStore::PrefixQuery(const Scope& scope, std::string_view sql, std::string_view prefix, size_t limit,

@@ -8,6 +8,7 @@
 #include <thread>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/config.h"
@@ -71,9 +72,11 @@ class SqliteStore final : public Store {
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
   // Points in the log (sqlite_series.h) that make the writer merge it into chunks.
   static constexpr size_t kCompactLogPoints = 100000;
+  // Frames in the journal's inbox that make the writer merge it (see InsertFrames).
+  static constexpr size_t kMergeInboxFrames = 16384;
 
  private:
   class ReadLease;
@@ -102,6 +105,12 @@ class SqliteStore final : public Store {
   // Merges the point log into chunks once it holds kCompactLogPoints; called
   // after every kind of write that stages measurements (caller holds write_mu_).
   void MaybeCompactLog();
+  // The frame journal (sqlite_frames.cc). New frames are appended to the inbox
+  // table, which has no index: a group commit dirties one page or two, where
+  // the journal's identity index would dirty one leaf per frame (frames of many
+  // devices land all over it). The identities of the inbox's frames are kept in
+  // memory; once it holds kMergeInboxFrames, the inbox is merged into `frames`
+  // sorted by identity (each index leaf then takes many frames at once).
   // Journals `frames`, kFramesPerStatement rows per INSERT; fresh[i] = 0 when
   // frame i was journaled already (or earlier in `frames`).
   struct PendingFrame {
@@ -110,7 +119,21 @@ class SqliteStore final : public Store {
   };
   static constexpr size_t kFramesPerStatement = 50;
   Status InsertFrames(std::span<const PendingFrame> frames, std::vector<char>& fresh);
-  Stmt& InsertFramesStmt(size_t rows);  // prepared once per row count
+  // Prepared once per row count and table (journal or inbox).
+  Stmt& InsertFramesStmt(size_t rows, bool into_journal);
+  // Whether a frame with this identity is in `frames` (the merged journal); its id if so.
+  Result<bool> Journaled(int64_t scope_id, const Frame& frame, int64_t* id);
+  // Whether a group's frames come from so few devices that they go straight
+  // into the journal (at least kJournalDirectlyFrames, that many per device).
+  static bool FromFewDevices(std::span<const PendingFrame> frames);
+  static constexpr size_t kJournalDirectlyFrames = 64;
+  static constexpr size_t kJournalDirectlyFramesPerDevice = 16;
+  // Reads the inbox's identities and the next frame id (at the first write, and
+  // after a rollback or another connection's commit).
+  Status LoadInbox();
+  Status MergeInbox();       // in a transaction
+  void MaybeMergeInbox();    // its own transaction, once the inbox is full
+  Status UpdateFrameDecoding(int64_t scope_id, const Redecoded& r);  // in a transaction
   void ForgetUncommittedIds();
 
   // Runs `sql` (binds: ?1 scope id, ?2 prefix, ?3 prefix length, ?4 limit — an
@@ -140,6 +163,14 @@ class SqliteStore final : public Store {
   std::vector<std::pair<int64_t, std::string>> new_modules_;  // created in the open transaction
   std::unique_ptr<SeriesWriter> series_;  // guarded by write_mu_
   std::map<size_t, Stmt> insert_frames_;  // guarded by write_mu_
+  // The inbox's frame identities (FrameKey), the next frame id (frames and
+  // inbox share one sequence) and whether both reflect the database.
+  std::unordered_set<std::string> inbox_keys_;  // guarded by write_mu_
+  int64_t next_frame_id_ = 1;                   // guarded by write_mu_
+  bool inbox_loaded_ = false;                   // guarded by write_mu_
+  std::string key_buf_;                         // guarded by write_mu_
+  std::unordered_set<std::string> group_keys_;  // a group journaled directly; guarded by write_mu_
+  std::vector<size_t> to_insert_;               // guarded by write_mu_
   std::vector<PendingFrame> pending_frames_;  // guarded by write_mu_
   std::vector<char> fresh_;                   // guarded by write_mu_
   SeriesBatch staged_;                    // guarded by write_mu_

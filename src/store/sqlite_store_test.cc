@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "store/store_test_util.h"
 
 namespace telecollect::store {
@@ -282,7 +284,7 @@ TEST_F(SqliteStoreTest, SchemaFiveMeasurementsMoveIntoChunks) {
   ASSERT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
   SqliteDb db(raw);
   ASSERT_TRUE(Exec(db.get(),
-                   "DROP TABLE chunks; DROP TABLE point_log; CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
+                   "DROP TABLE chunks; DROP TABLE point_log; DROP TABLE frame_inbox; CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
                    "value REAL NOT NULL, quality INTEGER NOT NULL, PRIMARY KEY(module_id, ts)) WITHOUT ROWID;"
                    "PRAGMA user_version = 5;")
                   .ok());
@@ -326,6 +328,150 @@ TEST_F(SqliteStoreTest, DuplicatesAreFoundInsideManyRowInserts) {
   q.scope = pre_;
   q.limit = 1000;
   EXPECT_EQ(store_->QueryFrames(q)->size(), 130u);
+}
+
+// Frames of the journal's inbox (not yet merged into the indexed journal), read
+// on a connection of its own.
+int64_t InboxRows(const std::string& path) {
+  sqlite3* raw = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  SqliteDb db(raw);
+  Stmt q(db.get(), "SELECT count(*) FROM frame_inbox");
+  auto row = q.Step();
+  return row.ok() && *row ? q.Int(0) : -1;
+}
+
+DecodedFrame NumberedFrame(int i) { return MakeFrame("dev" + std::to_string(i % 7), 1000 + i, {uint8_t(i), uint8_t(i >> 8)}); }
+
+TEST_F(SqliteStoreTest, FramesAreDuplicatesWhetherInTheInboxOrMergedIntoTheJournal) {
+  const std::string path = dir_.path() + "/t.db";
+  const int total = static_cast<int>(SqliteStore::kMergeInboxFrames) + 1500;
+  for (int first = 0; first < total; first += 1000) {
+    WriteBatch b{pre_, {}, {}};
+    for (int i = first; i < std::min(total, first + 1000); ++i) b.frames.push_back(NumberedFrame(i));
+    EXPECT_EQ(WriteOne(b).frames_new, b.frames.size());
+  }
+  // The inbox filled up and was merged; what came after waits in it.
+  const int64_t inbox = InboxRows(path);
+  EXPECT_GT(inbox, 0);
+  EXPECT_LT(inbox, static_cast<int64_t>(SqliteStore::kMergeInboxFrames));
+  // Resent: frame 3 is in the journal, the last one in the inbox, frame 5 is
+  // sent twice within the batch; frame `total` is new.
+  WriteBatch again{pre_, {NumberedFrame(3), NumberedFrame(total - 1), NumberedFrame(total), NumberedFrame(5)}, {}};
+  const WriteResult r = WriteOne(again);
+  EXPECT_EQ(r.frames_new, 1u);
+  EXPECT_EQ(r.duplicate, (std::vector<bool>{true, true, false, true}));
+
+  // Reads see both tables, newest first, paged by id.
+  FrameQuery q;
+  q.scope = pre_;
+  q.limit = 100000;
+  auto all = store_->QueryFrames(q);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), static_cast<size_t>(total + 1));
+  for (size_t i = 1; i < all->size(); ++i) ASSERT_GT((*all)[i - 1].id, (*all)[i].id);
+  EXPECT_EQ((*all)[0].frame.event_time, 1000 + total);
+  EXPECT_EQ(all->back().frame.event_time, 1000);
+  q.limit = 10;
+  q.device_id = "dev3";
+  q.before_id = (*all)[0].id;
+  auto dev3 = store_->QueryFrames(q);
+  ASSERT_TRUE(dev3.ok());
+  ASSERT_EQ(dev3->size(), 10u);
+  for (const FrameRecord& f : *dev3) EXPECT_EQ(f.frame.device_id, "dev3");
+
+  // Redecode reaches a merged frame and one still in the inbox.
+  const FrameRecord& merged = all->back();
+  const FrameRecord& waiting = (*all)[1];
+  std::vector<Redecoded> redecoded = {{merged.id, DecodeStatus::kFailed, "merged", {}, "t"},
+                                      {waiting.id, DecodeStatus::kFailed, "waiting", {}, "t"}};
+  ASSERT_TRUE(store_->Redecode(pre_, redecoded).ok());
+  FrameQuery failed;
+  failed.scope = pre_;
+  failed.status = DecodeStatus::kFailed;
+  auto got = store_->QueryFrames(failed);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].reason, "waiting");
+  EXPECT_EQ((*got)[1].reason, "merged");
+
+  // A clean stop merges the inbox.
+  store_.reset();
+  EXPECT_EQ(InboxRows(path), 0);
+}
+
+TEST_F(SqliteStoreTest, ABatchOfOneDeviceGoesStraightIntoTheJournal) {
+  const std::string path = dir_.path() + "/t.db";
+  auto frame = [](int i) { return MakeFrame("d", 1000 + i, {uint8_t(i)}); };
+  WriteBatch a{pre_, {}, {}};
+  for (int i = 0; i < 100; ++i) a.frames.push_back(frame(i));
+  EXPECT_EQ(WriteOne(a).frames_new, 100u);
+  EXPECT_EQ(InboxRows(path), 0);
+  EXPECT_EQ(WriteOne({pre_, {frame(150)}, {}}).frames_new, 1u);  // single frames: the inbox
+  EXPECT_EQ(WriteOne({pre_, {frame(151)}, {}}).frames_new, 1u);
+  EXPECT_EQ(InboxRows(path), 2);
+  // 90..99 are in the journal, 150 and 151 in the inbox, 120 comes twice.
+  WriteBatch b{pre_, {}, {}};
+  for (int i = 90; i < 170; ++i) b.frames.push_back(frame(i));
+  b.frames.push_back(frame(120));
+  const WriteResult r = WriteOne(b);
+  EXPECT_EQ(r.frames_new, 68u);
+  EXPECT_EQ(r.frames_duplicate, 13u);
+  for (int i = 90; i < 170; ++i)
+    EXPECT_EQ(r.duplicate[i - 90], i < 100 || i == 150 || i == 151) << i;
+  EXPECT_TRUE(r.duplicate.back());
+  EXPECT_EQ(InboxRows(path), 2);
+  FrameQuery q;
+  q.scope = pre_;
+  q.limit = 1000;
+  auto all = store_->QueryFrames(q);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 170u);
+  std::set<int64_t> times;
+  for (const FrameRecord& f : *all) times.insert(f.frame.event_time);
+  EXPECT_EQ(times.size(), 170u);
+}
+
+TEST_F(SqliteStoreTest, AnotherConnectionsFramesInTheInboxAreSeen) {
+  WriteOne({pre_, {NumberedFrame(1), NumberedFrame(2)}, {}});
+  // A second store on the same file (a CLI command, a second process) reads
+  // the inbox when it opens...
+  auto other = SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db");
+  ASSERT_TRUE(other.ok());
+  WriteBatch b{pre_, {NumberedFrame(2), NumberedFrame(3)}, {}};
+  const WriteBatch* p = &b;
+  auto r = (*other)->Write(std::span<const WriteBatch* const>(&p, 1));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].duplicate, (std::vector<bool>{true, false}));
+  // ...and the first one sees what the second appended.
+  EXPECT_EQ(WriteOne({pre_, {NumberedFrame(3), NumberedFrame(4)}, {}}).duplicate, (std::vector<bool>{true, false}));
+  FrameQuery q;
+  q.scope = pre_;
+  auto frames = store_->QueryFrames(q);
+  ASSERT_TRUE(frames.ok());
+  ASSERT_EQ(frames->size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ((*frames)[i].frame.event_time, 1004 - static_cast<int64_t>(i));
+}
+
+TEST_F(SqliteStoreTest, FramesOfARolledBackWriteAreNotTakenForDuplicates) {
+  {
+    // Refuses frames of device "bad" from another connection.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
+    SqliteDb db(raw);
+    ASSERT_TRUE(Exec(db.get(), "CREATE TRIGGER refuse BEFORE INSERT ON frame_inbox WHEN NEW.device_id = 'bad' "
+                               "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+                    .ok());
+  }
+  WriteOne({pre_, {NumberedFrame(1)}, {}});  // this store now knows the schema change
+  WriteBatch failing{pre_, {NumberedFrame(2), MakeFrame("bad", 5000, {1})}, {}};
+  const WriteBatch* p = &failing;
+  EXPECT_FALSE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  // Frame 2 was not stored: sent again, it is new.
+  EXPECT_EQ(WriteOne({pre_, {NumberedFrame(2)}, {}}).frames_new, 1u);
+  FrameQuery q;
+  q.scope = pre_;
+  EXPECT_EQ(store_->QueryFrames(q)->size(), 2u);
 }
 
 TEST_F(SqliteStoreTest, SmallWritesGoThroughTheLogAndLaterWritesWin) {

@@ -1,0 +1,246 @@
+// The frame journal of SqliteStore: the inbox that takes new frames, its merge
+// into the indexed journal, and the queries and updates that see both.
+#include <algorithm>
+#include <cstring>
+
+#include "core/log.h"
+#include "store/sqlite_store.h"
+#include "store/sqlite_store_internal.h"
+
+namespace telecollect::store {
+namespace {
+
+int StatusToInt(DecodeStatus s) { return static_cast<int>(s); }
+DecodeStatus IntToStatus(int64_t v) {
+  return v == 0 ? DecodeStatus::kDecoded : v == 2 ? DecodeStatus::kFailed : DecodeStatus::kNoDecoder;
+}
+
+// The columns of `frames` and `frame_inbox` alike, id first.
+constexpr const char* kColumns =
+    "id, scope_id, device_id, event_ms, payload, source, device_type, received_ms, fport, metadata, status, reason, "
+    "encrypted";
+constexpr int kFrameParams = 13;
+
+void BindFrame(Stmt& st, int base, int64_t id, int64_t scope_id, const DecodedFrame& df) {
+  const Frame& f = df.frame;
+  st.Bind(base + 1, id).Bind(base + 2, scope_id).Bind(base + 3, f.device_id).Bind(base + 4, f.event_time);
+  st.BindBlob(base + 5, f.payload.data(), f.payload.size());
+  st.Bind(base + 6, f.source).Bind(base + 7, f.device_type).Bind(base + 8, f.received_at);
+  if (f.fport) st.Bind(base + 9, *f.fport); else st.BindNull(base + 9);
+  if (f.metadata_json.empty()) st.BindNull(base + 10); else st.Bind(base + 10, f.metadata_json);
+  st.Bind(base + 11, StatusToInt(df.status)).Bind(base + 12, df.reason).Bind(base + 13, f.encrypted ? 1 : 0);
+}
+
+// A frame's identity (scope, device, event time, payload) as one string: the
+// fixed-width numbers and the device id's length first, so that no two
+// identities give the same string.
+void FrameKey(int64_t scope_id, std::string_view device_id, int64_t event_ms, std::string_view payload,
+              std::string& out) {
+  char fixed[20];
+  const auto device_size = static_cast<uint32_t>(device_id.size());
+  std::memcpy(fixed, &scope_id, 8);
+  std::memcpy(fixed + 8, &event_ms, 8);
+  std::memcpy(fixed + 16, &device_size, 4);
+  out.assign(fixed, sizeof fixed);
+  out.append(device_id);
+  out.append(payload);
+}
+
+std::string_view AsView(const Bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+}  // namespace
+
+Stmt& SqliteStore::InsertFramesStmt(size_t rows, bool into_journal) {
+  const size_t key = rows * 2 + (into_journal ? 1 : 0);
+  auto it = insert_frames_.find(key);
+  if (it != insert_frames_.end()) return it->second;
+  std::string sql = std::string("INSERT INTO ") + (into_journal ? "frames(" : "frame_inbox(") + kColumns + ") VALUES ";
+  for (size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  // Into the journal, a row that changes nothing is a frame journaled already.
+  if (into_journal) sql += " ON CONFLICT DO NOTHING";
+  return insert_frames_.emplace(key, Stmt(writer_.get(), sql)).first->second;
+}
+
+Result<bool> SqliteStore::Journaled(int64_t scope_id, const Frame& f, int64_t* id) {
+  Stmt& find = stmts_->find_frame;
+  find.Bind(1, scope_id).Bind(2, f.device_id).Bind(3, f.event_time);
+  find.BindBlob(4, f.payload.data(), f.payload.size());
+  auto found = find.Step();
+  if (found.ok() && *found && id) *id = find.Int(0);
+  find.Reset();
+  return found;
+}
+
+bool SqliteStore::FromFewDevices(std::span<const PendingFrame> frames) {
+  if (frames.size() < kJournalDirectlyFrames) return false;
+  size_t runs = 1;  // of consecutive frames of one device: a request's batch is one or a few
+  for (size_t i = 1; i < frames.size(); ++i) {
+    const Frame& a = frames[i - 1].frame->frame;
+    const Frame& b = frames[i].frame->frame;
+    if (frames[i - 1].scope_id != frames[i].scope_id || a.device_id != b.device_id) ++runs;
+  }
+  return runs * kJournalDirectlyFramesPerDevice <= frames.size();
+}
+
+Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vector<char>& fresh) {
+  if (!inbox_loaded_) TC_RETURN_IF_ERROR(LoadInbox());
+  fresh.assign(frames.size(), 0);
+  to_insert_.clear();
+  group_keys_.clear();
+  // A group of few devices (platform batches, a device's backlog) goes straight
+  // into the journal: its index entries are neighbours already, and the inbox
+  // would only write every frame twice. Frames of many devices go to the inbox.
+  const bool into_journal = FromFewDevices(frames);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Frame& f = frames[i].frame->frame;
+    FrameKey(frames[i].scope_id, f.device_id, f.event_time, AsView(f.payload), key_buf_);
+    if (inbox_keys_.contains(key_buf_)) continue;  // in the inbox, or earlier in this group
+    if (into_journal) {
+      if (!group_keys_.insert(key_buf_).second) continue;  // earlier in this group
+    } else {
+      TC_ASSIGN_OR_RETURN(bool journaled, Journaled(frames[i].scope_id, f, nullptr));
+      if (journaled) continue;
+      inbox_keys_.insert(key_buf_);
+    }
+    fresh[i] = 1;
+    to_insert_.push_back(i);
+  }
+  // On failure the transaction rolls back and InTransaction marks the inbox
+  // for reloading: the keys and ids taken here are forgotten with it.
+  for (size_t i = 0; i < to_insert_.size();) {
+    const size_t n = std::min(kFramesPerStatement, to_insert_.size() - i);
+    Stmt& ins = InsertFramesStmt(n, into_journal);
+    const int64_t first_id = next_frame_id_;
+    for (size_t k = 0; k < n; ++k) {
+      const PendingFrame& p = frames[to_insert_[i + k]];
+      BindFrame(ins, static_cast<int>(k) * kFrameParams, next_frame_id_++, p.scope_id, *p.frame);
+    }
+    TC_RETURN_IF_ERROR(ins.Run());
+    if (into_journal && static_cast<size_t>(sqlite3_changes(writer_.get())) < n) {
+      // Some were journaled already (a resend): a frame is new if the row of
+      // its identity has the id it was given here.
+      for (size_t k = 0; k < n; ++k) {
+        const PendingFrame& p = frames[to_insert_[i + k]];
+        int64_t id = 0;
+        TC_RETURN_IF_ERROR(Journaled(p.scope_id, p.frame->frame, &id).status());
+        if (id != first_id + static_cast<int64_t>(k)) fresh[to_insert_[i + k]] = 0;
+      }
+    }
+    i += n;
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::LoadInbox() {
+  inbox_keys_.clear();
+  Stmt rows(writer_.get(), "SELECT scope_id, device_id, event_ms, payload FROM frame_inbox");
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) break;
+    FrameKey(rows.Int(0), rows.Blob(1), rows.Int(2), rows.Blob(3), key_buf_);
+    inbox_keys_.insert(key_buf_);
+  }
+  Stmt top(writer_.get(),
+           "SELECT max(ifnull((SELECT max(id) FROM frames), 0), ifnull((SELECT max(id) FROM frame_inbox), 0))");
+  TC_ASSIGN_OR_RETURN(bool row, top.Step());
+  next_frame_id_ = (row ? top.Int(0) : 0) + 1;
+  inbox_loaded_ = true;
+  return Status::Ok();
+}
+
+Status SqliteStore::MergeInbox() {
+  Stmt count(writer_.get(), "SELECT count(*) FROM frame_inbox");
+  TC_ASSIGN_OR_RETURN(bool row, count.Step());
+  const int64_t inbox = row ? count.Int(0) : 0;
+  count.Reset();
+  if (inbox == 0) return Status::Ok();
+  // Sorted by identity: the frames of one device go into the identity index
+  // together, one leaf for many of them.
+  const std::string merge = std::string("INSERT OR IGNORE INTO frames(") + kColumns + ") SELECT " + kColumns +
+                            " FROM frame_inbox ORDER BY scope_id, device_id, event_ms, payload";
+  TC_RETURN_IF_ERROR(Exec(writer_.get(), merge.c_str()));
+  const int64_t merged = sqlite3_changes(writer_.get());
+  TC_RETURN_IF_ERROR(Exec(writer_.get(), "DELETE FROM frame_inbox"));
+  if (merged != inbox) {
+    // Cannot happen while every writer checks the inbox and the journal before
+    // it appends; said loudly if it does (the journal's copy is kept).
+    LogError("frame_inbox_merge_found_duplicates", {{"frames", std::to_string(inbox - merged)}});
+  }
+  inbox_keys_.clear();
+  return Status::Ok();
+}
+
+void SqliteStore::MaybeMergeInbox() {
+  if (!inbox_loaded_ || inbox_keys_.size() < kMergeInboxFrames) return;
+  // Its own transaction: the writes before it are committed whatever happens
+  // here; if it fails, the frames stay in the inbox (reads see them there) and
+  // the next write tries again.
+  Status s = InTransaction([&] { return MergeInbox(); });
+  if (!s.ok()) LogWarn("frame_inbox_merge_failed", {{"error", s.message()}});
+}
+
+Status SqliteStore::UpdateFrameDecoding(int64_t scope_id, const Redecoded& r) {
+  for (Stmt* st : {&stmts_->update_frame, &stmts_->update_inbox_frame}) {
+    st->Bind(1, StatusToInt(r.status)).Bind(2, r.reason).Bind(3, r.frame_id).Bind(4, scope_id);
+    st->Bind(5, r.device_type);
+    TC_RETURN_IF_ERROR(st->Run());
+    if (sqlite3_changes(writer_.get()) > 0) break;  // a frame is in one table or the other
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<FrameRecord>> SqliteStore::QueryFrames(const FrameQuery& fq) {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), fq.scope));
+  std::vector<FrameRecord> out;
+  if (!scope_id) return out;
+  std::string filter;
+  if (fq.device_id) filter += " AND device_id = ?2";
+  if (fq.device_type) filter += " AND device_type = ?3";
+  if (fq.status) filter += " AND status = ?4";
+  if (fq.from) filter += " AND event_ms >= ?5";
+  if (fq.to) filter += " AND event_ms < ?6";
+  if (fq.before_id) filter += " AND id < ?7";
+  if (fq.after_id) filter += " AND id > ?8";
+  constexpr const char* kSelect =
+      "SELECT id, source, device_id, device_type, received_ms, event_ms, fport, payload, metadata, status, reason, "
+      "encrypted FROM ";
+  // One device: its frames through the identity index. Otherwise the journal is
+  // walked in id order (`+scope_id` keeps SQLite from sorting every frame of the
+  // scope found through that index), the inbox beside it, merged by id.
+  std::string sql = std::string(kSelect) + "frames WHERE " + (fq.device_id ? "scope_id = ?1" : "+scope_id = ?1") +
+                    filter + " UNION ALL " + kSelect + "frame_inbox WHERE scope_id = ?1" + filter;
+  sql += fq.oldest_first ? " ORDER BY id ASC LIMIT ?9" : " ORDER BY id DESC LIMIT ?9";
+  Stmt q(lease.get(), sql);
+  q.Bind(1, *scope_id);
+  if (fq.device_id) q.Bind(2, *fq.device_id);
+  if (fq.device_type) q.Bind(3, *fq.device_type);
+  if (fq.status) q.Bind(4, StatusToInt(*fq.status));
+  if (fq.from) q.Bind(5, *fq.from);
+  if (fq.to) q.Bind(6, *fq.to);
+  if (fq.before_id) q.Bind(7, *fq.before_id);
+  if (fq.after_id) q.Bind(8, *fq.after_id);
+  q.Bind(9, static_cast<int64_t>(fq.limit));
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    FrameRecord r;
+    r.id = q.Int(0);
+    r.frame.source = q.Text(1);
+    r.frame.device_id = q.Text(2);
+    r.frame.device_type = q.Text(3);
+    r.frame.received_at = q.Int(4);
+    r.frame.event_time = q.Int(5);
+    if (!q.IsNull(6)) r.frame.fport = static_cast<int>(q.Int(6));
+    const std::string_view p = q.Blob(7);
+    r.frame.payload.assign(p.begin(), p.end());
+    r.frame.metadata_json = q.Text(8);
+    r.status = IntToStatus(q.Int(9));
+    r.reason = q.Text(10);
+    r.frame.encrypted = q.Int(11) != 0;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace telecollect::store
