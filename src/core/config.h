@@ -24,7 +24,7 @@ struct ServerOptions {
 struct PushOptions {
   size_t max_batch_items = 10000;          // [push] max_batch_items → 413 above
   int64_t max_future_skew_ms = 86400000;   // [push] max_future_skew: event time ahead of now
-  int64_t device_cache_ttl_ms = 5000;      // [push] device_cache_ttl: registry lookups reused this long
+  int64_t device_cache_ttl_ms = 5000;      // [push] device_cache_ttl: how often the registry version is checked
 };
 
 struct StoreOptions {

@@ -11,9 +11,12 @@
 namespace telecollect::push {
 
 // The device registry as the push path reads it: (scope, device id) → the
-// registered device, if any. Lookups (found or not) are cached for `ttl_ms`, so
-// a change made by another process shows within that delay; Update() makes a
-// change made through this process visible at once. Thread-safe.
+// registered device, if any. Lookups (found or not) are cached until the
+// registry changes: at most every `ttl_ms` the store's registry version is read,
+// and a new version empties the cache. A change made by another process thus
+// shows within that delay, without a query per frame between changes (frames of
+// many devices would each miss a per-entry expiry); Update() makes a change made
+// through this process visible at once. Thread-safe.
 class DeviceDirectory {
  public:
   DeviceDirectory(store::Store& store, const Clock& clock, int64_t ttl_ms)
@@ -27,17 +30,18 @@ class DeviceDirectory {
   Status Update(const Scope& scope, std::span<const store::Device> devices);
 
  private:
-  struct Entry {
-    std::optional<store::Device> device;
-    EpochMs expires = 0;
-  };
   static std::string Key(const Scope& scope, std::string_view device_id);
+  // Empties the cache if the registry changed since it was filled (checked at
+  // most every ttl_ms_).
+  void CheckVersion(EpochMs now);
 
   store::Store& store_;
   const Clock& clock_;
   const int64_t ttl_ms_;
   std::mutex mu_;
-  std::unordered_map<std::string, Entry> cache_;  // guarded by mu_
+  std::unordered_map<std::string, std::optional<store::Device>> cache_;  // guarded by mu_
+  int64_t version_ = -1;    // the registry version cache_ reflects; guarded by mu_
+  EpochMs next_check_ = 0;  // guarded by mu_
 };
 
 }  // namespace telecollect::push

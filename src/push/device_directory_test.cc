@@ -31,6 +31,42 @@ TEST(DeviceDirectoryTest, CachesAndSeesOtherWritersAfterTheTtl) {
   EXPECT_EQ(devices.Find(scope, "A1")->device_type, "u");  // at once through Update
 }
 
+TEST(DeviceDirectoryTest, AnswersStayCachedUntilTheRegistryChanges) {
+  store::TempDir dir;
+  const std::string path = dir.path() + "/d.db";
+  auto s = store::SqliteStore::Open(StoreOptions{}, path);
+  ASSERT_TRUE(s.ok());
+  ManualClock clock(1000);
+  DeviceDirectory devices(**s, clock, 5000);
+  Scope scope{"acme", Env::kPreprod};
+  std::vector<store::Device> d;
+  for (int i = 0; i < 100; ++i) d.push_back({"D" + std::to_string(i), "t", "", ""});
+  ASSERT_TRUE((*s)->UpsertDevices(scope, d).ok());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(devices.Find(scope, "D" + std::to_string(i)));
+  EXPECT_FALSE(devices.Find(scope, "E1"));
+  // Another writer changes one device: seen once the ttl has passed.
+  std::vector<store::Device> changed = {{"D7", "u", "", ""}};
+  ASSERT_TRUE((*s)->UpsertDevices(scope, changed).ok());
+  EXPECT_EQ(devices.Find(scope, "D7")->device_type, "t");
+  clock.Advance(5001);
+  EXPECT_EQ(devices.Find(scope, "D7")->device_type, "u");
+  EXPECT_EQ(devices.Find(scope, "D3")->device_type, "t");  // read again after the change
+  // The registry's version stays: the answers are not read again however long
+  // it lasts. (Rows edited behind the store's back, which does not bump the
+  // version, show that nothing is read.)
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    store::SqliteDb db(raw);
+    ASSERT_TRUE(store::Exec(db.get(), "UPDATE devices SET device_type = 'edited'").ok());
+  }
+  EXPECT_EQ((*(*s)->ListDevices(scope, "D3", 1))[0].device_type, "edited");
+  clock.Advance(600000);
+  EXPECT_EQ(devices.Find(scope, "D3")->device_type, "t");
+  EXPECT_EQ(devices.Find(scope, "D7")->device_type, "u");
+  EXPECT_FALSE(devices.Find(scope, "E1"));
+}
+
 TEST(DeviceDirectoryTest, RegisteredTypeAndModuleNamingApplyToPushedFrames) {
   store::TempDir dir;
   auto s = store::SqliteStore::Open(StoreOptions{}, dir.path() + "/d.db");

@@ -60,6 +60,7 @@ class FaultStore final : public Store {
   Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery&) override { return std::vector<Point>(); }
   Result<std::vector<Scope>> ListScopes() override { return std::vector<Scope>(); }
   Status UpsertDevices(const Scope&, std::span<const Device>) override { return Status::Ok(); }
+  Result<int64_t> DeviceRegistryVersion() override { return int64_t{0}; }
   Result<std::vector<Device>> ListDevices(const Scope&, std::string_view, size_t) override {
     return std::vector<Device>();
   }

@@ -185,6 +185,13 @@ CREATE TABLE frame_inbox(
   reason TEXT NOT NULL,
   encrypted INTEGER NOT NULL DEFAULT 0);
 )sql",
+    // v9: a version number per registry, bumped by every write to it (caches compare it).
+    R"sql(
+CREATE TABLE registry_versions(
+  name TEXT PRIMARY KEY,
+  version INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO registry_versions VALUES('devices', 0);
+)sql",
 };
 
 // v6: every (module, ts) row of the old table becomes a point of a chunk.
@@ -729,7 +736,7 @@ Status SqliteStore::UpsertDevices(const Scope& scope, std::span<const Device> de
       up.Bind(6, static_cast<int64_t>(now));
       TC_RETURN_IF_ERROR(up.Run());
     }
-    return Status::Ok();
+    return Exec(writer_.get(), "UPDATE registry_versions SET version = version + 1 WHERE name = 'devices'");
   }));
   return Sync();
 }
@@ -742,6 +749,13 @@ Result<std::vector<Device>> SqliteStore::ListDevices(const Scope& scope, std::st
       "AND substr(device_id, 1, ?3) = ?2 ORDER BY device_id LIMIT ?4",
       prefix, limit, [&](const Stmt& q) { out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3)}); }));
   return out;
+}
+
+Result<int64_t> SqliteStore::DeviceRegistryVersion() {
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  Stmt q(lease.get(), "SELECT version FROM registry_versions WHERE name = 'devices'");
+  TC_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.Int(0) : int64_t{0};
 }
 
 Result<std::vector<Scope>> SqliteStore::ListScopes() {

@@ -41,6 +41,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Scope>> ListScopes() override;
   Status UpsertDevices(const Scope& scope, std::span<const Device> devices) override;
   Result<std::vector<Device>> ListDevices(const Scope& scope, std::string_view prefix, size_t limit) override;
+  Result<int64_t> DeviceRegistryVersion() override;
 
   // File journal and runs: sqlite_files.cc.
   Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce) override;
@@ -72,7 +73,7 @@ class SqliteStore final : public Store {
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
   // Points in the log (sqlite_series.h) that make the writer merge it into chunks.
   static constexpr size_t kCompactLogPoints = 100000;
   // Frames in the journal's inbox that make the writer merge it (see InsertFrames).

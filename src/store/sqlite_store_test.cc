@@ -284,7 +284,8 @@ TEST_F(SqliteStoreTest, SchemaFiveMeasurementsMoveIntoChunks) {
   ASSERT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
   SqliteDb db(raw);
   ASSERT_TRUE(Exec(db.get(),
-                   "DROP TABLE chunks; DROP TABLE point_log; DROP TABLE frame_inbox; CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
+                   "DROP TABLE chunks; DROP TABLE point_log; DROP TABLE frame_inbox; DROP TABLE registry_versions; "
+                   "CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
                    "value REAL NOT NULL, quality INTEGER NOT NULL, PRIMARY KEY(module_id, ts)) WITHOUT ROWID;"
                    "PRAGMA user_version = 5;")
                   .ok());

@@ -223,6 +223,9 @@ class Store {
   // Device registry: upsert by (scope, device_id), all-or-nothing, durable on return.
   virtual Status UpsertDevices(const Scope& scope, std::span<const Device> devices) = 0;
   virtual Result<std::vector<Device>> ListDevices(const Scope& scope, std::string_view prefix, size_t limit) = 0;
+  // Changes whenever UpsertDevices commits, from any process: a cache of the
+  // registry compares it instead of asking again device by device.
+  virtual Result<int64_t> DeviceRegistryVersion() = 0;
 
   // File journal. ImportFile runs `produce` inside one transaction: all the
   // file's readings and its journal record, or nothing; durable on return.
