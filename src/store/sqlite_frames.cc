@@ -86,7 +86,6 @@ Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vect
   if (!inbox_loaded_) TC_RETURN_IF_ERROR(LoadInbox());
   fresh.assign(frames.size(), 0);
   to_insert_.clear();
-  group_keys_.clear();
   // A group of few devices (platform batches, a device's backlog) goes straight
   // into the journal: its index entries are neighbours already, and the inbox
   // would only write every frame twice. Frames of many devices go to the inbox.
@@ -94,10 +93,9 @@ Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vect
   for (size_t i = 0; i < frames.size(); ++i) {
     const Frame& f = frames[i].frame->frame;
     FrameKey(frames[i].scope_id, f.device_id, f.event_time, AsView(f.payload), key_buf_);
-    if (inbox_keys_.contains(key_buf_)) continue;  // in the inbox, or earlier in this group
-    if (into_journal) {
-      if (!group_keys_.insert(key_buf_).second) continue;  // earlier in this group
-    } else {
+    if (inbox_keys_.contains(key_buf_)) continue;  // in the inbox (or going there earlier in this group)
+    // Straight into the journal, its unique index finds the duplicates (below).
+    if (!into_journal) {
       TC_ASSIGN_OR_RETURN(bool journaled, Journaled(frames[i].scope_id, f, nullptr));
       if (journaled) continue;
       inbox_keys_.insert(key_buf_);
@@ -117,8 +115,8 @@ Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vect
     }
     TC_RETURN_IF_ERROR(ins.Run());
     if (into_journal && static_cast<size_t>(sqlite3_changes(writer_.get())) < n) {
-      // Some were journaled already (a resend): a frame is new if the row of
-      // its identity has the id it was given here.
+      // Some were journaled already (a resend, or a copy earlier in the group):
+      // a frame is new if the row of its identity has the id it was given here.
       for (size_t k = 0; k < n; ++k) {
         const PendingFrame& p = frames[to_insert_[i + k]];
         int64_t id = 0;

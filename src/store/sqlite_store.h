@@ -170,7 +170,6 @@ class SqliteStore final : public Store {
   int64_t next_frame_id_ = 1;                   // guarded by write_mu_
   bool inbox_loaded_ = false;                   // guarded by write_mu_
   std::string key_buf_;                         // guarded by write_mu_
-  std::unordered_set<std::string> group_keys_;  // a group journaled directly; guarded by write_mu_
   std::vector<size_t> to_insert_;               // guarded by write_mu_
   std::vector<PendingFrame> pending_frames_;  // guarded by write_mu_
   std::vector<char> fresh_;                   // guarded by write_mu_
