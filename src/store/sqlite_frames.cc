@@ -146,35 +146,84 @@ Status SqliteStore::LoadInbox() {
   return Status::Ok();
 }
 
-Status SqliteStore::MergeInbox() {
-  Stmt count(writer_.get(), "SELECT count(*) FROM frame_inbox");
-  TC_ASSIGN_OR_RETURN(bool row, count.Step());
-  const int64_t inbox = row ? count.Int(0) : 0;
-  count.Reset();
-  if (inbox == 0) return Status::Ok();
+Status SqliteStore::MergeInbox(const DeviceBound& lo, const DeviceBound& hi, int64_t max_id) {
+  constexpr const char* kWhere =
+      " WHERE id <= ?1 AND (?2 = 0 OR (scope_id, device_id) >= (?3, ?4)) AND (?5 = 0 OR (scope_id, device_id) < (?6, ?7))";
+  auto bind = [&](Stmt& st) {
+    st.Bind(1, max_id);
+    st.Bind(2, lo.set ? 1 : 0).Bind(3, lo.scope_id).Bind(4, std::string_view(lo.device_id));
+    st.Bind(5, hi.set ? 1 : 0).Bind(6, hi.scope_id).Bind(7, std::string_view(hi.device_id));
+  };
   // Sorted by identity: the frames of one device go into the identity index
   // together, one leaf for many of them.
-  const std::string merge = std::string("INSERT OR IGNORE INTO frames(") + kColumns + ") SELECT " + kColumns +
-                            " FROM frame_inbox ORDER BY scope_id, device_id, event_ms, payload";
-  TC_RETURN_IF_ERROR(Exec(writer_.get(), merge.c_str()));
+  Stmt merge(writer_.get(), std::string("INSERT OR IGNORE INTO frames(") + kColumns + ") SELECT " + kColumns +
+                                " FROM frame_inbox" + kWhere + " ORDER BY scope_id, device_id, event_ms, payload");
+  bind(merge);
+  TC_RETURN_IF_ERROR(merge.Run());
   const int64_t merged = sqlite3_changes(writer_.get());
-  TC_RETURN_IF_ERROR(Exec(writer_.get(), "DELETE FROM frame_inbox"));
-  if (merged != inbox) {
+  Stmt remove(writer_.get(), std::string("DELETE FROM frame_inbox") + kWhere);
+  bind(remove);
+  TC_RETURN_IF_ERROR(remove.Run());
+  const int64_t removed = sqlite3_changes(writer_.get());
+  if (merged != removed) {
     // Cannot happen while every writer checks the inbox and the journal before
     // it appends; said loudly if it does (the journal's copy is kept).
-    LogError("frame_inbox_merge_found_duplicates", {{"frames", std::to_string(inbox - merged)}});
+    LogError("frame_inbox_merge_found_duplicates", {{"frames", std::to_string(removed - merged)}});
   }
-  inbox_keys_.clear();
+  return Status::Ok();
+}
+
+Status SqliteStore::PlanMerge() {
+  merge_ = MergeCycle{};
+  merge_.max_id = next_frame_id_ - 1;
+  Stmt devices(writer_.get(), "SELECT scope_id, device_id FROM frame_inbox WHERE id <= ?1 ORDER BY scope_id, device_id");
+  devices.Bind(1, merge_.max_id);
+  size_t in_slice = 0;
+  DeviceBound last;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, devices.Step());
+    if (!row) break;
+    const int64_t scope_id = devices.Int(0);
+    const std::string_view device_id = devices.Blob(1);
+    if (!last.set || scope_id != last.scope_id || device_id != last.device_id) {
+      last = {true, scope_id, std::string(device_id)};
+      if (in_slice >= kMergeSliceFrames) {
+        merge_.bounds.push_back(last);
+        in_slice = 0;
+      }
+    }
+    ++in_slice;
+  }
+  merge_.active = true;
   return Status::Ok();
 }
 
 void SqliteStore::MaybeMergeInbox() {
-  if (!inbox_loaded_ || inbox_keys_.size() < kMergeInboxFrames) return;
+  if (!merge_.active) {
+    if (!inbox_loaded_ || inbox_keys_.size() < kMergeInboxFrames) return;
+    if (Status s = PlanMerge(); !s.ok()) {
+      LogWarn("frame_inbox_merge_failed", {{"error", s.message()}});
+      return;
+    }
+  }
+  const size_t i = merge_.next;
+  const bool last = i == merge_.bounds.size();
+  const DeviceBound open;
+  const DeviceBound& lo = i == 0 ? open : merge_.bounds[i - 1];
+  const DeviceBound& hi = last ? open : merge_.bounds[i];
   // Its own transaction: the writes before it are committed whatever happens
   // here; if it fails, the frames stay in the inbox (reads see them there) and
-  // the next write tries again.
-  Status s = InTransaction([&] { return MergeInbox(); });
-  if (!s.ok()) LogWarn("frame_inbox_merge_failed", {{"error", s.message()}});
+  // the next write tries the same slice again.
+  Status s = InTransaction([&]() -> Status {
+    TC_RETURN_IF_ERROR(MergeInbox(lo, hi, merge_.max_id));
+    return last ? LoadInbox() : Status::Ok();  // the cycle's merged keys go
+  });
+  if (!s.ok()) {
+    LogWarn("frame_inbox_merge_failed", {{"error", s.message()}});
+    return;
+  }
+  if (last) merge_ = MergeCycle{};
+  else ++merge_.next;
 }
 
 Status SqliteStore::UpdateFrameDecoding(int64_t scope_id, const Redecoded& r) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 namespace telecollect::store {
 namespace {
@@ -254,7 +255,9 @@ SqliteStore::~SqliteStore() {
   // Leave the log merged into chunks and the inbox into the journal: a clean
   // stop leaves nothing to overlay.
   if (series_ && series_->log_points() > 0) (void)InTransaction([&] { return series_->CompactLog(); });
-  if (stmts_ && inbox_loaded_ && !inbox_keys_.empty()) (void)InTransaction([&] { return MergeInbox(); });
+  if (stmts_ && inbox_loaded_ && !inbox_keys_.empty()) {
+    (void)InTransaction([&] { return MergeInbox({}, {}, std::numeric_limits<int64_t>::max()); });
+  }
   series_.reset();
   insert_frames_.clear();
   stmts_.reset();

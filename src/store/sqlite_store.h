@@ -78,6 +78,8 @@ class SqliteStore final : public Store {
   static constexpr size_t kCompactLogPoints = 100000;
   // Frames in the journal's inbox that make the writer merge it (see InsertFrames).
   static constexpr size_t kMergeInboxFrames = 16384;
+  // About how many of them one merge transaction moves (a slice of devices).
+  static constexpr size_t kMergeSliceFrames = 4096;
 
  private:
   class ReadLease;
@@ -111,7 +113,8 @@ class SqliteStore final : public Store {
   // the journal's identity index would dirty one leaf per frame (frames of many
   // devices land all over it). The identities of the inbox's frames are kept in
   // memory; once it holds kMergeInboxFrames, the inbox is merged into `frames`
-  // sorted by identity (each index leaf then takes many frames at once).
+  // sorted by identity (each index leaf then takes many frames at once), one
+  // slice of devices per transaction (below).
   // Journals `frames`, kFramesPerStatement rows per INSERT; fresh[i] = 0 when
   // frame i was journaled already (or earlier in `frames`).
   struct PendingFrame {
@@ -132,8 +135,28 @@ class SqliteStore final : public Store {
   // Reads the inbox's identities and the next frame id (at the first write, and
   // after a rollback or another connection's commit).
   Status LoadInbox();
-  Status MergeInbox();       // in a transaction
-  void MaybeMergeInbox();    // its own transaction, once the inbox is full
+  // Moves the inbox's frames with id <= max_id of the devices from `lo` up to
+  // (not including) `hi` into the journal, sorted by identity; an unset bound
+  // is an open end. In a transaction.
+  struct DeviceBound {
+    bool set = false;
+    int64_t scope_id = 0;
+    std::string device_id;
+  };
+  Status MergeInbox(const DeviceBound& lo, const DeviceBound& hi, int64_t max_id);
+  // A merge cycle: the inbox as it was when it filled up, cut at device
+  // boundaries into slices of about kMergeSliceFrames, merged one slice per
+  // write (every device's frames in one slice: the locality is the same, the
+  // writer is held for a slice at a time). Keys of merged frames stay in
+  // inbox_keys_ until the cycle ends (they are duplicates all the same).
+  struct MergeCycle {
+    bool active = false;
+    int64_t max_id = 0;
+    std::vector<DeviceBound> bounds;  // slice i runs from bounds[i-1] to bounds[i]
+    size_t next = 0;
+  };
+  Status PlanMerge();
+  void MaybeMergeInbox();  // its own transaction: one slice, once the inbox is full
   Status UpdateFrameDecoding(int64_t scope_id, const Redecoded& r);  // in a transaction
   void ForgetUncommittedIds();
 
@@ -169,6 +192,7 @@ class SqliteStore final : public Store {
   std::unordered_set<std::string> inbox_keys_;  // guarded by write_mu_
   int64_t next_frame_id_ = 1;                   // guarded by write_mu_
   bool inbox_loaded_ = false;                   // guarded by write_mu_
+  MergeCycle merge_;                            // guarded by write_mu_
   std::string key_buf_;                         // guarded by write_mu_
   std::vector<size_t> to_insert_;               // guarded by write_mu_
   std::vector<PendingFrame> pending_frames_;  // guarded by write_mu_

@@ -401,6 +401,33 @@ TEST_F(SqliteStoreTest, FramesAreDuplicatesWhetherInTheInboxOrMergedIntoTheJourn
   EXPECT_EQ(InboxRows(path), 0);
 }
 
+TEST_F(SqliteStoreTest, AFullInboxIsMergedASliceOfDevicesAtATime) {
+  const std::string path = dir_.path() + "/t.db";
+  auto frame = [](int i) { return MakeFrame("dev" + std::to_string(i % 64), 1000 + i, {uint8_t(i), uint8_t(i >> 8)}); };
+  const int full = static_cast<int>(SqliteStore::kMergeInboxFrames);  // 256 frames for each of 64 devices
+  for (int first = 0; first < full; first += 1024) {
+    WriteBatch b{pre_, {}, {}};
+    for (int i = first; i < first + 1024; ++i) b.frames.push_back(frame(i));
+    EXPECT_EQ(WriteOne(b).frames_new, 1024u);
+  }
+  // Full: the first 16 devices (in identity order) went into the journal.
+  const int64_t slice = static_cast<int64_t>(SqliteStore::kMergeSliceFrames);
+  EXPECT_EQ(InboxRows(path), full - slice);
+  // Each write moves the next slice. Mid-cycle, frames merged ("dev0") and not
+  // yet merged ("dev9", last in identity order) are duplicates alike.
+  EXPECT_EQ(WriteOne({pre_, {frame(0), frame(9), frame(full)}, {}}).duplicate, (std::vector<bool>{true, true, false}));
+  EXPECT_EQ(InboxRows(path), full - 2 * slice + 1);
+  EXPECT_EQ(WriteOne({pre_, {frame(full + 1)}, {}}).frames_new, 1u);
+  EXPECT_EQ(InboxRows(path), full - 3 * slice + 2);
+  EXPECT_EQ(WriteOne({pre_, {frame(full + 2)}, {}}).frames_new, 1u);
+  EXPECT_EQ(InboxRows(path), 3);  // the cycle is over; what came during it waits for the next
+  EXPECT_EQ(WriteOne({pre_, {frame(9), frame(full + 1)}, {}}).frames_duplicate, 2u);
+  FrameQuery q;
+  q.scope = pre_;
+  q.limit = 100000;
+  EXPECT_EQ(store_->QueryFrames(q)->size(), static_cast<size_t>(full + 3));
+}
+
 TEST_F(SqliteStoreTest, ABatchOfOneDeviceGoesStraightIntoTheJournal) {
   const std::string path = dir_.path() + "/t.db";
   auto frame = [](int i) { return MakeFrame("d", 1000 + i, {uint8_t(i)}); };
