@@ -92,9 +92,12 @@ Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vect
   const bool into_journal = FromFewDevices(frames);
   for (size_t i = 0; i < frames.size(); ++i) {
     const Frame& f = frames[i].frame->frame;
-    FrameKey(frames[i].scope_id, f.device_id, f.event_time, AsView(f.payload), key_buf_);
-    if (inbox_keys_.contains(key_buf_)) continue;  // in the inbox (or going there earlier in this group)
-    // Straight into the journal, its unique index finds the duplicates (below).
+    // Straight into the journal, its unique index finds the duplicates (below);
+    // only the inbox's frames need looking up here.
+    if (!into_journal || !inbox_keys_.empty()) {
+      FrameKey(frames[i].scope_id, f.device_id, f.event_time, AsView(f.payload), key_buf_);
+      if (inbox_keys_.contains(key_buf_)) continue;  // in the inbox (or going there earlier in this group)
+    }
     if (!into_journal) {
       TC_ASSIGN_OR_RETURN(bool journaled, Journaled(frames[i].scope_id, f, nullptr));
       if (journaled) continue;
