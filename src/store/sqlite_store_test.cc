@@ -342,6 +342,17 @@ int64_t InboxRows(const std::string& path) {
   return row.ok() && *row ? q.Int(0) : -1;
 }
 
+// Rows of `table` with this event time, on a connection of its own.
+int64_t RowsAt(const std::string& path, const char* table, int64_t event_ms) {
+  sqlite3* raw = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  SqliteDb db(raw);
+  Stmt q(db.get(), std::string("SELECT count(*) FROM ") + table + " WHERE event_ms = ?1");
+  q.Bind(1, event_ms);
+  auto row = q.Step();
+  return row.ok() && *row ? q.Int(0) : -1;
+}
+
 DecodedFrame NumberedFrame(int i) { return MakeFrame("dev" + std::to_string(i % 7), 1000 + i, {uint8_t(i), uint8_t(i >> 8)}); }
 
 TEST_F(SqliteStoreTest, FramesAreDuplicatesWhetherInTheInboxOrMergedIntoTheJournal) {
@@ -352,13 +363,16 @@ TEST_F(SqliteStoreTest, FramesAreDuplicatesWhetherInTheInboxOrMergedIntoTheJourn
     for (int i = first; i < std::min(total, first + 1000); ++i) b.frames.push_back(NumberedFrame(i));
     EXPECT_EQ(WriteOne(b).frames_new, b.frames.size());
   }
-  // The inbox filled up and was merged; what came after waits in it.
+  // The inbox filled up and its merge began (a slice of devices per write,
+  // "dev0" first in identity order); what came after waits in it.
   const int64_t inbox = InboxRows(path);
   EXPECT_GT(inbox, 0);
   EXPECT_LT(inbox, static_cast<int64_t>(SqliteStore::kMergeInboxFrames));
-  // Resent: frame 3 is in the journal, the last one in the inbox, frame 5 is
-  // sent twice within the batch; frame `total` is new.
-  WriteBatch again{pre_, {NumberedFrame(3), NumberedFrame(total - 1), NumberedFrame(total), NumberedFrame(5)}, {}};
+  // Resent: frame 7 ("dev0") is in the journal, the last one in the inbox;
+  // frame `total` is new and sent twice within the batch.
+  EXPECT_EQ(RowsAt(path, "frames", 1007), 1);
+  EXPECT_EQ(RowsAt(path, "frame_inbox", 1000 + total - 1), 1);
+  WriteBatch again{pre_, {NumberedFrame(7), NumberedFrame(total - 1), NumberedFrame(total), NumberedFrame(total)}, {}};
   const WriteResult r = WriteOne(again);
   EXPECT_EQ(r.frames_new, 1u);
   EXPECT_EQ(r.duplicate, (std::vector<bool>{true, true, false, true}));
