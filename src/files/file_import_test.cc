@@ -107,6 +107,18 @@ TEST_F(FileImportTest, ABadRowRejectsTheWholeFileAndIsJournaled) {
   EXPECT_EQ(s->kind, ImportOutcome::Kind::kImported);
   EXPECT_EQ(s->record.errors, 1);
   EXPECT_EQ(Points("P1").size(), 1u);
+
+  // A skipped row creates no module: a "Total" footer line is not a meter.
+  const std::string footer = Write("f.csv", "point;date;valeur\nP2;2026-01-01 00:00;1\nTotal;;1\n");
+  Result<ImportOutcome> f = Import(footer, skip);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->kind, ImportOutcome::Kind::kImported);
+  EXPECT_EQ(f->record.errors, 1);
+  EXPECT_EQ(f->report.modules, 1);
+  auto modules = store_->ListModules(scope_, "", 10);
+  ASSERT_TRUE(modules.ok());
+  ASSERT_EQ(modules->size(), 2u);  // P1, P2
+  EXPECT_EQ((*modules)[1].name, "P2");
 }
 
 TEST_F(FileImportTest, AFileBrokenAfterManyChunksLeavesNothing) {

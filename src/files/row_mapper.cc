@@ -155,7 +155,6 @@ bool RowMapper::Intern(const Row& row, std::string_view raw_name, std::string_vi
     raw_names_.emplace_back(raw_name);
     modules_.push_back(std::move(def));
     series_.emplace_back();
-    report_.modules = static_cast<int64_t>(modules_.size());
   }
   index = last_index_ = it->second;
   return true;
@@ -186,6 +185,7 @@ bool RowMapper::ReadValue(const Row& row, std::string_view text, bool is_number,
 
 void RowMapper::Emit(const Row& row, uint32_t module, EpochMs utc, LocalMs local, bool is_local, double value) {
   Series& s = series_[module];
+  if (s.last_ts == INT64_MIN) ++report_.modules;  // counted with its first reading, as the store creates it
   if (s.last_ts != INT64_MIN) {
     if (utc == s.last_ts) {
       Warn("duplicate_timestamp", row, ts_field_,

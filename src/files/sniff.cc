@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -67,7 +68,7 @@ bool HasWord(const std::string& folded, std::initializer_list<const char*> words
 }
 
 bool NamedTime(const std::string& n) {
-  return HasWord(Fold(n), {"date", "horodatage", "heure", "time", "timestamp", "datetime", "ts", "periode", "period",
+  return HasWord(Fold(n), {"date", "horodatage", "horodate", "heure", "time", "timestamp", "datetime", "ts", "periode", "period",
                            "debut", "fin", "start", "end", "instant", "jour", "day", "t", "dateheure"});
 }
 bool NamedModule(const std::string& n) {
@@ -102,6 +103,16 @@ bool Mostly(const std::vector<std::string>& values, const std::function<bool(std
     if (pred(t)) ++ok;
   }
   return ok * 2 > n;
+}
+
+bool IsWholeNumber(std::string_view v) {
+  return std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+size_t DistinctValues(const std::vector<std::string>& values) {
+  std::set<std::string_view> seen;
+  for (const std::string& v : values) seen.insert(TrimSpaces(v));
+  return seen.size();
 }
 
 bool AllParse(const TimestampFormat& f, const std::vector<std::string>& values) {
@@ -239,12 +250,18 @@ Status AssignRoles(std::vector<Column>& cols, Profile& p, std::vector<std::strin
   auto describe = [&](size_t i) { return ref_of(i).Describe(); };
 
   // Timestamp: a date-time column (named like one first), or a date and a time-of-day column.
+  // Of several date-time columns, the one whose values vary the most: an export's period
+  // (Enedis "Date de début" / "Date de fin") is the same on every row, the reading's own
+  // time ("Horodate") is not. On a tie, the first.
   int ts = -1, date_col = -1, time_col = -1;
   for (int pass = 0; pass < 2 && ts < 0; ++pass) {
+    size_t most = 0;
     for (size_t i = 0; i < cols.size(); ++i) {
-      if (types[i].kind == Kind::kTime && (pass == 1 || NamedTime(cols[i].ref))) {
+      if (types[i].kind != Kind::kTime || (pass == 0 && !NamedTime(cols[i].ref))) continue;
+      const size_t distinct = DistinctValues(cols[i].values);
+      if (ts < 0 || distinct > most) {
         ts = static_cast<int>(i);
-        break;
+        most = distinct;
       }
     }
   }
@@ -287,7 +304,10 @@ Status AssignRoles(std::vector<Column>& cols, Profile& p, std::vector<std::strin
       const bool blanks = std::any_of(cols[i].values.begin(), cols[i].values.end(),
                                       [](const std::string& v) { return TrimSpaces(v).empty(); });
       if (blanks) continue;
-      if ((pass == 0 && (k == Kind::kText || k == Kind::kIdentifier) && named) ||
+      // Short meter numbers read as integers: named like a module (compteur, PRM, id) and
+      // not like a value, whole numbers only, such a column is the module.
+      const bool numbered = k == Kind::kNumber && named && !NamedValue(cols[i].ref) && Mostly(cols[i].values, IsWholeNumber);
+      if ((pass == 0 && (k == Kind::kText || k == Kind::kIdentifier || numbered) && named) ||
           (pass == 1 && k == Kind::kIdentifier) || (pass == 2 && k == Kind::kText)) {
         module = static_cast<int>(i);
         break;

@@ -46,6 +46,34 @@ TEST(Sniff, FrenchLongCsv) {
   EXPECT_EQ(s.report.readings, 3);
 }
 
+// An Enedis SGE load-curve export (R63): the export's period start and end are
+// date-times on every row; the reading's own time is "Horodate". Windows-1252.
+TEST(Sniff, TimestampIsTheDateTimeColumnThatVaries) {
+  Sniffed s = Sniff("Identifiant PRM;Date de d\xe9" "but;Date de fin;Grandeur physique;Unit\xe9;Horodate;Valeur;Pas\r\n"
+                    "09111642617347;2026-03-01T00:00:00+01:00;2026-03-08T00:00:00+01:00;PA;W;2026-03-01T00:30:00+01:00;1234;PT30M\r\n"
+                    "09111642617347;2026-03-01T00:00:00+01:00;2026-03-08T00:00:00+01:00;PA;W;2026-03-01T01:00:00+01:00;1180;PT30M\r\n"
+                    "09111642617347;2026-03-01T00:00:00+01:00;2026-03-08T00:00:00+01:00;PA;W;2026-03-01T01:30:00+01:00;1175;PT30M\r\n",
+                    ".csv");
+  ASSERT_EQ(s.profile.timestamp.size(), 1u);
+  EXPECT_EQ(s.profile.timestamp[0].name, "Horodate");
+  EXPECT_EQ(s.profile.module.name, "Identifiant PRM");
+  EXPECT_EQ(s.profile.value.name, "Valeur");
+  EXPECT_EQ(s.report.readings, 3);
+  EXPECT_EQ(s.report.warnings.count("duplicate_timestamp"), 0u) << s.report.ToText();
+}
+
+// A short meter number is all digits, like a value: its name says it is the module.
+TEST(Sniff, NumberedModuleColumnIsTheModule) {
+  Sniffed s = Sniff("compteur;date;heure;index;\n12345;01/03/2026;00:00;1520;\n12345;01/03/2026;00:10;1524;\n"
+                    "12346;01/03/2026;00:00;880;\n",
+                    ".csv");
+  EXPECT_EQ(s.profile.layout, Profile::Layout::kLong);
+  EXPECT_EQ(s.profile.module.name, "compteur");
+  EXPECT_EQ(s.profile.value.name, "index");
+  EXPECT_EQ(s.report.readings, 3);
+  EXPECT_EQ(s.report.modules, 2);
+}
+
 TEST(Sniff, WideCsvWithTextColumnExcluded) {
   Sniffed s = Sniff("timestamp,boiler_1,boiler_2,comment\n2026-01-01T00:00:00Z,1.5,2,ok\n2026-01-01T00:10:00Z,1.75,2.5,\n",
                     ".csv");

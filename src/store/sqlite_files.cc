@@ -88,13 +88,17 @@ class SqliteStore::FileWriter final : public ReadingWriter {
   FileWriter(SqliteStore* store, int64_t scope_id) : store_(store), scope_id_(scope_id) {}
 
   Status Add(const std::vector<ModuleDef>& modules, std::span<const Reading> readings) override {
-    const EpochMs now = NowMs();
-    while (ids_.size() < modules.size()) {
-      const ModuleDef& m = modules[ids_.size()];
-      TC_ASSIGN_OR_RETURN(int64_t id, store_->ModuleId(scope_id_, m.name, m.unit, now));
-      ids_.push_back(id);
+    // A module is created with its first reading: one named only by rows that
+    // were skipped (a "Total" footer line) leaves no trace in the catalog.
+    if (ids_.size() < modules.size()) ids_.resize(modules.size(), 0);  // 0: not created yet (ids start at 1)
+    for (const Reading& r : readings) {
+      int64_t& id = ids_[r.module];
+      if (id == 0) {
+        const ModuleDef& m = modules[r.module];
+        TC_ASSIGN_OR_RETURN(id, store_->ModuleId(scope_id_, m.name, m.unit, NowMs()));
+      }
+      buffer_.Add(id, {r.ts, r.value, 0});
     }
-    for (const Reading& r : readings) buffer_.Add(ids_[r.module], {r.ts, r.value, 0});
     if (buffer_.size() >= kBufferedReadings) return Finish();
     return Status::Ok();
   }
