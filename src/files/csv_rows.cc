@@ -47,6 +47,14 @@ Status ReadCsvPart(TextReader& text, const Profile& profile, std::string_view pa
     for (std::string_view f : fields) header.emplace_back(TrimSpaces(f));
   }
   if (report.delimiter.empty()) report.delimiter = DelimiterName(reader.delimiter());
+  // A second header line with each column's unit (building-management exports: "°C", "kWh").
+  std::vector<std::string> units;
+  if (profile.units_row) {
+    TC_ASSIGN_OR_RETURN(bool more, reader.Next(fields, line));
+    if (!more) return Status::InvalidArgument("the file ends before its units row (units_row = true)");
+    for (std::string_view f : fields) units.emplace_back(TrimSpaces(f));
+  }
+  auto unit_of = [&](size_t col) { return col < units.size() ? std::string_view(units[col]) : std::string_view(); };
 
   // Resolve the profile's fields to column indexes.
   auto resolve = [&](const FieldRef& ref, size_t& out) -> Status {
@@ -142,13 +150,14 @@ Status ReadCsvPart(TextReader& text, const Profile& profile, std::string_view pa
     if (profile.layout == Profile::Layout::kLong) {
       row.module = fields[module_col];
       row.value = fields[value_col];
-      row.has_unit = has_unit;
-      if (has_unit) row.unit = fields[unit_col];
+      row.has_unit = has_unit || !unit_of(value_col).empty();
+      row.unit = has_unit ? fields[unit_col] : unit_of(value_col);
     } else {
       row.cells.clear();
       for (size_t i = 0; i < wide_cols.size(); ++i) {
         const size_t c = wide_cols[i];
-        row.cells.push_back({wide_names[i], c < fields.size() ? fields[c] : std::string_view(), static_cast<int>(c + 1), false});
+        row.cells.push_back({wide_names[i], c < fields.size() ? fields[c] : std::string_view(), static_cast<int>(c + 1),
+                             false, false, 0, unit_of(c)});
       }
     }
     TC_RETURN_IF_ERROR(mapper.Map(row));

@@ -88,6 +88,7 @@ Status FillProfile(const toml::table& root, Profile& p, bool module_given) {
   TC_ASSIGN_OR_RETURN(p.quote, OneChar("quote", s, true));
   TC_RETURN_IF_ERROR(r.Integer("skip_rows", p.skip_rows, 0));
   TC_RETURN_IF_ERROR(r.Bool("header", p.header));
+  TC_RETURN_IF_ERROR(r.Bool("units_row", p.units_row));
 
   s = std::string(1, p.number.decimal);
   TC_RETURN_IF_ERROR(r.String("decimal", s));
@@ -170,6 +171,8 @@ Status FillProfile(const toml::table& root, Profile& p, bool module_given) {
       return Status::InvalidArgument("fields.module_name must contain {column}");
   }
   const bool csv = p.format == Profile::Format::kCsv;
+  if (p.units_row && (!csv || !p.header))
+    return Status::InvalidArgument("units_row is for CSV files with a header: the line after it gives each column's unit");
   auto check_ref = [&](const FieldRef& f, const char* key) -> Status {
     if (f.empty()) return Status::Ok();
     if (!csv && f.index > 0) return Status::InvalidArgument(std::string("fields.") + key + ": column numbers are for CSV; use a path");
@@ -302,6 +305,7 @@ std::string ProfileToToml(const Profile& p) {
     if (p.quote != '"') o += fmt::format("quote = {}\n", TomlChar(p.quote));
     if (p.skip_rows > 0) o += fmt::format("skip_rows = {}\n", p.skip_rows);
     o += fmt::format("header = {}\n", p.header ? "true" : "false");
+    if (p.units_row) o += "units_row = true\n";
   }
   if (!p.records.empty()) o += fmt::format("records = {}\n", TomlString(p.records));
   std::string namespaces;

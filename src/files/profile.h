@@ -42,6 +42,7 @@ struct Profile {
   char quote = '"';
   int skip_rows = 0;   // lines before the header (or before the data when header = false)
   bool header = true;
+  bool units_row = false;  // the line after the header gives each column's unit
   // Values and time
   NumberFormat number;
   std::string timestamp_format = "iso8601";

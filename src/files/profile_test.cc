@@ -16,6 +16,7 @@ format = "csv"
 delimiter = ";"
 decimal = ","
 thousands = " "
+units_row = true
 timestamp_format = "%d/%m/%Y %H:%M"
 timezone = "Europe/Paris"
 interval = "10m"
@@ -46,6 +47,7 @@ TEST(Profile, ReadsEveryKey) {
   EXPECT_EQ(p->timestamp[1].name, "heure");
   EXPECT_EQ(p->value.index, 4);
   EXPECT_EQ(*p->max_value, 1e6);
+  EXPECT_TRUE(p->units_row);
 }
 
 TEST(Profile, RoundTripsThroughToml) {
@@ -67,6 +69,10 @@ TEST(Profile, ErrorsNameTheKey) {
   EXPECT_NE(Err("decimal = \",\"\nthousands = \",\"\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"\nvalue=\"v\"").find("must differ"), std::string::npos);
   EXPECT_NE(Err("timestamp_format = \"%H\"\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"\nvalue=\"v\"").find("needs a year"), std::string::npos);
   EXPECT_NE(Err("[fields\n").find("line 1"), std::string::npos);
+  EXPECT_NE(Err("units_row = true\nheader = false\n[fields]\ntimestamp=1\nmodule=2\nvalue=3").find("units_row is for CSV files with a header"),
+            std::string::npos);
+  EXPECT_NE(Err("format = \"json\"\nunits_row = true\n[fields]\ntimestamp=\"t\"\nmodule=\"m\"\nvalue=\"v\"").find("units_row is for CSV"),
+            std::string::npos);
 }
 
 TEST(Profile, XmlNamespacesAreDeclaredBeforeUse) {

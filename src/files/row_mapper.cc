@@ -240,7 +240,7 @@ Status RowMapper::Map(const Row& row) {
       double v = 0;
       if (!ReadValue(row, c.value, c.is_number, c.parsed ? &c.number : nullptr, field, v)) continue;
       uint32_t module = 0;
-      if (!Intern(row, c.column, {}, module)) continue;
+      if (!Intern(row, c.column, c.unit, module)) continue;
       parsed.push_back({module, v});
     }
     if (row_failed_) return Status::Ok();

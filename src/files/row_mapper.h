@@ -43,6 +43,7 @@ struct Row {
     bool is_number = false;
     bool parsed = false;  // the reader already has the number
     double number = 0;
+    std::string_view unit = {};  // the column's unit (CSV units_row), empty if none
   };
   std::vector<Cell> cells;
   // Why the reader could not take the row apart (missing field, bad record); reported as its error.

@@ -424,14 +424,26 @@ Status SniffCsv(std::string_view text, bool truncated, SniffResult& r) {
   p.skip_rows = static_cast<int>(first);
   if (first > 0) r.notes.push_back(fmt::format("skip_rows: {} preamble line(s)", first));
   // Header: the first full line has no number and no timestamp in it.
+  auto no_number_nor_time = [](const SampleRecord& rec) {
+    for (const std::string& f : rec.fields) {
+      double d;
+      if (ParseNumber(f, {'.', 0}, d) || ParseNumber(f, {',', 0}, d) || !TimeFormatOf({f}).empty()) return false;
+    }
+    return true;
+  };
   const SampleRecord& head = recs[first];
-  bool header = true;
-  for (const std::string& f : head.fields) {
-    double d;
-    if (ParseNumber(f, {'.', 0}, d) || ParseNumber(f, {',', 0}, d) || !TimeFormatOf({f}).empty()) header = false;
-  }
+  const bool header = no_number_nor_time(head);
   p.header = header;
   r.notes.push_back(header ? "header: line " + std::to_string(first + 1) : "no header: fields are column numbers");
+  // Units: a second such line of short words ("°C", "kWh") before the data.
+  if (header && first + 2 < recs.size() && recs[first + 1].fields.size() == width && no_number_nor_time(recs[first + 1])) {
+    const auto& units = recs[first + 1].fields;
+    const bool short_words = std::all_of(units.begin(), units.end(), [](const std::string& u) { return TrimSpaces(u).size() <= 12; });
+    if (short_words && std::any_of(units.begin(), units.end(), [](const std::string& u) { return !TrimSpaces(u).empty(); })) {
+      p.units_row = true;
+      r.notes.push_back(fmt::format("units_row: line {} gives each column's unit", first + 2));
+    }
+  }
   std::vector<Column> cols(width);
   for (size_t i = 0; i < width; ++i) {
     cols[i].ref = header ? std::string(TrimSpaces(head.fields[i])) : std::to_string(i + 1);
@@ -441,7 +453,8 @@ Status SniffCsv(std::string_view text, bool truncated, SniffResult& r) {
     cols[i].named = header && !cols[i].ref.empty() &&
                     std::count_if(cols.begin(), cols.end(), [&](const Column& c) { return c.ref == cols[i].ref; }) == 1;
   }
-  for (size_t k = first + (header ? 1 : 0); k < recs.size() && k < first + 1 + kSampleRows; ++k) {
+  const size_t data = first + (header ? 1 : 0) + (p.units_row ? 1 : 0);
+  for (size_t k = data; k < recs.size() && k < data + kSampleRows; ++k) {
     if (recs[k].fields.size() != width) continue;
     for (size_t i = 0; i < width; ++i) cols[i].values.push_back(recs[k].fields[i]);
   }

@@ -74,6 +74,17 @@ TEST(Sniff, NumberedModuleColumnIsTheModule) {
   EXPECT_EQ(s.report.modules, 2);
 }
 
+// A building-management export: a second header line gives each column's unit.
+TEST(Sniff, UnitsRowUnderTheHeader) {
+  Sniffed s = Sniff("Date;T salle 1;T salle 2\r\n;\xb0" "C;\xb0" "C\r\n01/03/2026 00:00;19,5;20,1\r\n01/03/2026 01:00;19,4;20,0\r\n",
+                    ".csv");
+  EXPECT_TRUE(s.profile.units_row);
+  EXPECT_EQ(s.profile.layout, Profile::Layout::kWide);
+  EXPECT_EQ(s.report.readings, 4);
+  ASSERT_FALSE(s.report.sample.empty());
+  EXPECT_EQ(s.report.sample[0].unit, "\xc2\xb0" "C");
+}
+
 TEST(Sniff, WideCsvWithTextColumnExcluded) {
   Sniffed s = Sniff("timestamp,boiler_1,boiler_2,comment\n2026-01-01T00:00:00Z,1.5,2,ok\n2026-01-01T00:10:00Z,1.75,2.5,\n",
                     ".csv");
