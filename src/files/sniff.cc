@@ -2,6 +2,7 @@
 #include "files/xml_tokenizer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -205,9 +206,15 @@ Typed Classify(const std::vector<std::string>& values, const NumberFormat& nf) {
 // `json`: numbers came from JSON numbers (always '.'), so only commas tell.
 NumberFormat GuessNumbers(const std::vector<Column>& cols, char delimiter, std::vector<std::string>& notes, bool json = false) {
   int comma = 0, dot = 0, space_groups = 0;
+  std::string spaced;
   for (const Column& c : cols) {
     for (const std::string& v : c.values) {
-      const std::string_view t = TrimSpaces(v);
+      // The no-break spaces spreadsheets group digits with (U+00A0, U+202F) count as spaces.
+      spaced = v;
+      for (const char* nbsp : {"\xC2\xA0", "\xE2\x80\xAF"}) {
+        for (size_t at; (at = spaced.find(nbsp)) != std::string::npos;) spaced.replace(at, std::strlen(nbsp), " ");
+      }
+      const std::string_view t = TrimSpaces(spaced);
       // Only number-like values: digits, separators, sign, exponent.
       if (t.empty() || !std::all_of(t.begin(), t.end(), [](char ch) {
             return std::isdigit(static_cast<unsigned char>(ch)) || ch == ',' || ch == '.' || ch == ' ' || ch == '-' ||

@@ -85,6 +85,17 @@ TEST(Sniff, UnitsRowUnderTheHeader) {
   EXPECT_EQ(s.report.sample[0].unit, "\xc2\xb0" "C");
 }
 
+// Spreadsheets group digits with a no-break space: "1 234,5" is a number.
+TEST(Sniff, NoBreakSpaceGroupsDigits) {
+  Sniffed s = Sniff("Date;Conso\n2026-03-01 00:00:00;1\xc2\xa0" "234,5\n2026-03-01 00:10:00;1\xe2\x80\xaf" "240,0\n", ".csv");
+  EXPECT_EQ(s.profile.layout, Profile::Layout::kWide);
+  EXPECT_EQ(s.profile.number.decimal, ',');
+  EXPECT_EQ(s.profile.number.thousands, ' ');
+  ASSERT_EQ(s.report.sample.size(), 2u);
+  EXPECT_EQ(s.report.sample[0].value, 1234.5);
+  EXPECT_EQ(s.report.sample[1].value, 1240);
+}
+
 TEST(Sniff, WideCsvWithTextColumnExcluded) {
   Sniffed s = Sniff("timestamp,boiler_1,boiler_2,comment\n2026-01-01T00:00:00Z,1.5,2,ok\n2026-01-01T00:10:00Z,1.75,2.5,\n",
                     ".csv");
