@@ -467,6 +467,21 @@ Status SniffCsv(std::string_view text, bool truncated, SniffResult& r) {
   }
   p.number = GuessNumbers(cols, p.delimiter, r.notes);
   TC_RETURN_IF_ERROR(AssignRoles(cols, p, r.notes, header, {}));
+  // A last line without a timestamp, when the sample is the whole file, is a
+  // total or a footer ("Total;;1234"): such rows are skipped and reported.
+  if (!truncated && recs.size() > data + 1) {
+    const SampleRecord& last = recs.back();
+    const bool untimed = std::all_of(p.timestamp.begin(), p.timestamp.end(), [&](const FieldRef& f) {
+      for (const Column& c : cols) {
+        if (Designates(f, c)) return c.index > static_cast<int>(last.fields.size()) || TrimSpaces(last.fields[c.index - 1]).empty();
+      }
+      return false;
+    });
+    if (untimed) {
+      p.skip_bad_rows = true;
+      r.notes.push_back("on_row_error: skip (the last record has no timestamp: a total or a footer)");
+    }
+  }
   if (p.timestamp.size() == 1) {
     for (const Column& c : cols) {
       if (Designates(p.timestamp[0], c)) {

@@ -96,6 +96,26 @@ TEST(Sniff, NoBreakSpaceGroupsDigits) {
   EXPECT_EQ(s.report.sample[1].value, 1240);
 }
 
+// A total line at the end of the file has no timestamp: the proposal skips
+// (and reports) bad rows rather than rejecting the file for it.
+TEST(Sniff, FooterLineWithoutTimestampIsSkipped) {
+  TempFile f("PRM;Date;Conso\n123;01/03/2026 00:00;12,5\n123;01/03/2026 00:30;13,5\nTotal;;26\n", ".csv");
+  Result<SniffResult> r = SniffProfile(f.path());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->profile.skip_bad_rows);
+  EXPECT_EQ(r->profile.module.name, "PRM");
+  ImportReport report = ValidateFile(f.path(), r->profile);
+  EXPECT_EQ(report.readings, 2);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_EQ(report.errors[0].line, 4);
+
+  // Not when the timestamp-less line is not the last: that is a bad row to see.
+  TempFile g("PRM;Date;Conso\n123;01/03/2026 00:00;12,5\n123;;13,5\n123;01/03/2026 01:00;14\n", ".csv");
+  r = SniffProfile(g.path());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(r->profile.skip_bad_rows);
+}
+
 TEST(Sniff, WideCsvWithTextColumnExcluded) {
   Sniffed s = Sniff("timestamp,boiler_1,boiler_2,comment\n2026-01-01T00:00:00Z,1.5,2,ok\n2026-01-01T00:10:00Z,1.75,2.5,\n",
                     ".csv");
