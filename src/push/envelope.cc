@@ -38,10 +38,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string ItemError::ToString() const {
+  // item 3, field "payload": hex payload has an odd number of digits (3)
   std::string s;
-  if (index) s += "item " + std::to_string(*index) + ": ";
-  if (!field.empty()) s += "\"" + field + "\" ";
-  return s + reason;
+  if (index) s += "item " + std::to_string(*index);
+  if (!field.empty()) s += std::string(index ? ", " : "") + "field \"" + field + "\"";
+  return s.empty() ? reason : s + ": " + reason;
 }
 
 const Envelope* FindEnvelope(std::string_view source) {

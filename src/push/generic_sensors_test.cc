@@ -76,6 +76,10 @@ TEST(GenericSensorsTest, BadInputNamesTheItemAndField) {
   ExpectError("", std::nullopt, "", "empty body");
   ExpectError("[]", std::nullopt, "", "empty batch");
   ExpectError("[1]", 0, "", "item is a JSON number");
+  // The answer's "error" text names the item and the field, then says why.
+  EXPECT_EQ((ItemError{3, "payload", "hex payload has an odd number of digits (3)", false}).ToString(),
+            "item 3, field \"payload\": hex payload has an odd number of digits (3)");
+  EXPECT_EQ((ItemError{std::nullopt, "", "not JSON", false}).ToString(), "not JSON");
   ExpectError(R"({"deviceid": "a", "payload": "00"})", 0, "timestamp", "is missing");
   ExpectError(R"({"timestamp": 1556456376, "payload": "00"})", 0, "deviceid", "is missing");
   ExpectError(R"({"timestamp": 1556456376, "deviceid": "a"})", 0, "payload", "is missing");
