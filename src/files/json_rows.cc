@@ -6,6 +6,7 @@
 // records array, are kept for "../name" fields.
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <map>
 
 #include <fmt/format.h>
@@ -175,6 +176,10 @@ class JsonScanner {
   size_t fill_ = 32 << 10;  // the next read's size (Fill)
   std::string ts_storage_[4], module_storage_, value_storage_, unit_storage_, interval_storage_, skip_storage_;
   std::vector<std::string> cell_storage_;
+  // Wide layout: dotted names of nested members ("values.temp"), this record's;
+  // a deque, so that the cells' views stay valid as names are added.
+  std::deque<std::string> nested_names_;
+  static constexpr int kMaxNestedDepth = 4;
 };
 
 Status JsonScanner::Fill() {
@@ -639,14 +644,28 @@ Status JsonScanner::EmitRecord(dom::element rec, int64_t line) {
   } else {
     dom::object obj;
     if (rec.get_object().get(obj) != simdjson::SUCCESS) return mapper_.Map(row);
-    for (dom::key_value_pair kv : obj) {
-      const std::string_view key = kv.key;
-      const dom::element e = kv.value;
-      const std::string pointer = "/" + std::string(key);
-      if (std::any_of(ts_paths_.begin(), ts_paths_.end(), [&](const JsonPath& t) { return t.pointer == pointer; })) continue;
-      if (std::find(profile_.exclude.begin(), profile_.exclude.end(), key) != profile_.exclude.end()) continue;
-      add(key, e);
-    }
+    // The members of a nested object are columns too, named with dots as fields
+    // name them: {"ts": …, "values": {"temp": 19.5}} has the column "values.temp".
+    nested_names_.clear();
+    const auto members = [&](const auto& self, dom::object o, const std::string& pointer_prefix,
+                             std::string_view name_prefix, int depth) -> void {
+      for (dom::key_value_pair kv : o) {
+        const std::string_view key = kv.key;
+        const dom::element e = kv.value;
+        const std::string pointer = pointer_prefix + "/" + std::string(key);
+        if (std::any_of(ts_paths_.begin(), ts_paths_.end(), [&](const JsonPath& t) { return t.pointer == pointer; })) continue;
+        std::string_view name = key;
+        if (!name_prefix.empty()) name = nested_names_.emplace_back(std::string(name_prefix) + "." + std::string(key));
+        if (std::find(profile_.exclude.begin(), profile_.exclude.end(), name) != profile_.exclude.end()) continue;
+        dom::object inner;
+        if (depth < kMaxNestedDepth && e.get_object().get(inner) == simdjson::SUCCESS) {
+          self(self, inner, pointer, name, depth + 1);
+          continue;
+        }
+        add(name, e);
+      }
+    };
+    members(members, obj, "", "", 0);
   }
   return mapper_.Map(row);
 }

@@ -302,6 +302,13 @@ Status AssignRoles(std::vector<Column>& cols, Profile& p, std::vector<std::strin
     if (is_ts(i)) continue;
     if ((types[i].kind == Kind::kText) && NamedUnit(cols[i].ref)) { unit = static_cast<int>(i); continue; }
   }
+  // A text column not named like a module is one only if it names things seen more than once:
+  // a value that repeats (a meter read at several instants) or an instant several rows share
+  // (several meters); a free-text column (a note per reading) does neither.
+  const auto repeats = [&](size_t i) {
+    if (DistinctValues(cols[i].values) < cols[i].values.size()) return true;
+    return std::any_of(used_ts.begin(), used_ts.end(), [&](int t) { return DistinctValues(cols[t].values) < cols[t].values.size(); });
+  };
   for (int pass = 0; pass < 3 && module < 0; ++pass) {
     for (size_t i = 0; i < cols.size(); ++i) {
       if (is_ts(i) || static_cast<int>(i) == unit) continue;
@@ -315,7 +322,7 @@ Status AssignRoles(std::vector<Column>& cols, Profile& p, std::vector<std::strin
       // not like a value, whole numbers only, such a column is the module.
       const bool numbered = k == Kind::kNumber && named && !NamedValue(cols[i].ref) && Mostly(cols[i].values, IsWholeNumber);
       if ((pass == 0 && (k == Kind::kText || k == Kind::kIdentifier || numbered) && named) ||
-          (pass == 1 && k == Kind::kIdentifier) || (pass == 2 && k == Kind::kText)) {
+          (pass == 1 && k == Kind::kIdentifier) || (pass == 2 && k == Kind::kText && repeats(i))) {
         module = static_cast<int>(i);
         break;
       }
@@ -542,23 +549,30 @@ void FindArrays(simdjson::dom::element e, const std::string& path, std::vector<s
   }
 }
 
+// The records' scalar members, and those of nested objects named with dots
+// ("values.temp"), as the reader's fields and wide columns name them.
 void JsonColumns(const std::vector<simdjson::dom::object>& objects, std::vector<Column>& cols) {
   using T = simdjson::dom::element_type;
   std::map<std::string, size_t> index;
-  for (const auto& o : objects) {
+  const auto members = [&](const auto& self, simdjson::dom::object o, const std::string& prefix, int depth) -> void {
     for (auto kv : o) {
+      const std::string name = prefix.empty() ? std::string(kv.key) : prefix + "." + std::string(kv.key);
       std::string v;
       switch (kv.value.type()) {
         case T::STRING: v = std::string(kv.value.get_string().value_unsafe()); break;
         case T::INT64: case T::UINT64: case T::DOUBLE: v = simdjson::to_string(kv.value); break;
         case T::NULL_VALUE: break;
-        default: continue;  // nested: not a field
+        case T::OBJECT:
+          if (depth < 4) self(self, kv.value.get_object().value_unsafe(), name, depth + 1);
+          continue;
+        default: continue;  // an array: not a field
       }
-      auto [it, fresh] = index.emplace(std::string(kv.key), cols.size());
-      if (fresh) cols.push_back({std::string(kv.key), {}, 0});
+      auto [it, fresh] = index.emplace(name, cols.size());
+      if (fresh) cols.push_back({name, {}, 0});
       cols[it->second].values.push_back(std::move(v));
     }
-  }
+  };
+  for (const auto& o : objects) members(members, o, "", 0);
 }
 
 Status SniffJson(std::string_view text, bool truncated, SniffResult& r) {

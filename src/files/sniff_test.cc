@@ -116,6 +116,20 @@ TEST(Sniff, FooterLineWithoutTimestampIsSkipped) {
   EXPECT_FALSE(r->profile.skip_bad_rows);
 }
 
+// Values in a nested object are columns named with dots; a free-text member
+// (a note per record, nothing repeats) is no module.
+TEST(Sniff, NestedJsonValuesAreWideColumns) {
+  Sniffed s = Sniff(R"([{"ts":"2026-03-01T00:00:00Z","values":{"temp":19.5,"hum":40},"note":"x"},
+                        {"ts":"2026-03-01T00:10:00Z","values":{"temp":19.6,"hum":41},"note":"y"}])",
+                    ".json");
+  EXPECT_EQ(s.profile.layout, Profile::Layout::kWide);
+  ASSERT_EQ(s.profile.exclude.size(), 1u);
+  EXPECT_EQ(s.profile.exclude[0], "note");
+  EXPECT_EQ(s.report.readings, 4);
+  ASSERT_FALSE(s.report.sample.empty());
+  EXPECT_EQ(s.report.sample[0].module, "values.temp");
+}
+
 TEST(Sniff, WideCsvWithTextColumnExcluded) {
   Sniffed s = Sniff("timestamp,boiler_1,boiler_2,comment\n2026-01-01T00:00:00Z,1.5,2,ok\n2026-01-01T00:10:00Z,1.75,2.5,\n",
                     ".csv");
