@@ -6,6 +6,7 @@
 // records array, are kept for "../name" fields.
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <deque>
 #include <map>
 
@@ -41,6 +42,7 @@ struct JsonPath {
   std::string pointer;  // "" = the object itself
   std::string text;     // as written, for messages
   std::string key;      // when the pointer is one plain member ("/name"): looked up by key, faster
+  int slot = -1;        // for such a key: its place among the members found in one pass (JsonScanner::FindMembers)
 };
 
 JsonPath ParsePath(const std::string& name) {
@@ -96,6 +98,8 @@ class JsonScanner {
     if (!profile.interval_field.empty()) interval_ = ParsePath(profile.interval_field.name);
     if (!profile.skip_records_with.empty()) skip_ = ParsePath(profile.skip_records_with);
     for (const FieldRef& c : profile.columns) columns_.push_back(ParsePath(c.name));
+    for (JsonPath* p : {&module_, &value_, &unit_, &interval_, &skip_}) AssignSlot(*p);
+    for (JsonPath& p : ts_paths_) AssignSlot(p);
     std::string ts_name;
     for (const auto& t : ts_paths_) ts_name += (ts_name.empty() ? "" : " + ") + t.text;
     mapper.SetFieldNames(module_.text, value_.text, ts_name);
@@ -104,6 +108,43 @@ class JsonScanner {
   Status Run();
 
  private:
+  // The record fields that are plain members ("/name") are found in one pass
+  // over the record's members (FindMembers) rather than one search each.
+  static constexpr size_t kMaxSlots = 8;
+  void AssignSlot(JsonPath& p) {
+    if (p.key.empty() || p.up > 0) return;
+    for (size_t i = 0; i < slot_keys_.size(); ++i) {
+      if (slot_keys_[i] == p.key) {
+        p.slot = static_cast<int>(i);
+        return;
+      }
+    }
+    if (slot_keys_.size() == kMaxSlots) return;
+    p.slot = static_cast<int>(slot_keys_.size());
+    slot_keys_.push_back(p.key);
+  }
+  void FindMembers(dom::object obj) {
+    const size_t n = slot_keys_.size();
+    found_.fill(false);
+    size_t left = n;
+    for (dom::key_value_pair kv : obj) {
+      const std::string_view key = kv.key;
+      for (size_t i = 0; i < n; ++i) {
+        if (found_[i] || key.size() != slot_keys_[i].size() || key != slot_keys_[i]) continue;
+        found_[i] = true;  // the first of duplicate keys, as at_key
+        members_[i] = kv.value;
+        --left;
+        break;
+      }
+      if (left == 0) break;
+    }
+    members_found_ = true;
+  }
+  std::vector<std::string> slot_keys_;
+  std::array<dom::element, kMaxSlots> members_;
+  std::array<bool, kMaxSlots> found_{};
+  bool members_found_ = false;  // members_ and found_ hold the current record's
+
   struct Frame {
     bool is_object = false;
     bool expect_key = true;        // objects: next string is a key
@@ -184,7 +225,9 @@ class JsonScanner {
 
 Status JsonScanner::Fill() {
   if (pos_ > 0) {
-    buf_.erase(0, pos_);
+    // The unread bytes to the front; the buffer keeps its size (bytes past end_
+    // are stale), so that growing it back does not zero-fill what is read over.
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
     end_ -= pos_;
     pos_ = 0;
   }
@@ -485,7 +528,10 @@ bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_vie
     return false;
   }
   dom::element e = rec;
-  if (!path.key.empty()) {
+  if (path.slot >= 0 && members_found_) {
+    if (!found_[static_cast<size_t>(path.slot)]) return false;
+    e = members_[static_cast<size_t>(path.slot)];
+  } else if (!path.key.empty()) {
     dom::object obj;
     if (rec.get_object().get(obj) != simdjson::SUCCESS || obj.at_key(path.key).get(e) != simdjson::SUCCESS) return false;
   } else if (!path.pointer.empty() && rec.at_pointer(path.pointer).get(e) != simdjson::SUCCESS) {
@@ -584,6 +630,8 @@ Status JsonScanner::EmitRecord(dom::element rec, int64_t line) {
     return mapper_.Map(row);
   }
   bool is_number = false;
+  members_found_ = false;
+  if (!slot_keys_.empty()) FindMembers(rec.get_object().value_unsafe());
   std::string_view control;
   if (!skip_.text.empty() && Lookup(rec, skip_, control, is_number, skip_storage_)) return Status::Ok();  // not data
   if (!interval_.text.empty()) Lookup(rec, interval_, row.interval, is_number, interval_storage_);
