@@ -23,6 +23,10 @@ Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
 }
 
 Result<SqliteDb> OpenSqlite(const std::string& path, bool read_only, int64_t busy_timeout_ms) {
+  // Before SQLite's first use in the process: no memory statistics, whose
+  // global mutex every allocation of every connection would take.
+  static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)configured;
   sqlite3* raw = nullptr;
   const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
