@@ -1,6 +1,8 @@
 #include "store/sqlite_series.h"
 
 #include <algorithm>
+#include <unordered_map>
+#include <utility>
 
 namespace telecollect::store {
 namespace {
@@ -32,14 +34,61 @@ Status ForEachLogEntry(Stmt& q, Fn&& fn) {
   return s;
 }
 
+// Sorts `entries` by (module, ts), keeping the order of entries of one instant.
+// A transaction brings few modules, each its points in time order (a batch of a
+// device's frames: one point per module and frame, frame after frame): a stable
+// counting sort by module, then a sort of a module's points only if they are out
+// of order, instead of a merge sort of everything.
+void SortByModuleThenTime(std::vector<LogEntry>& entries) {
+  const auto before = [](const LogEntry& a, const LogEntry& b) {
+    return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
+  };
+  if (std::is_sorted(entries.begin(), entries.end(), before)) return;
+  // Each entry's module as a dense number (one hash lookup per entry), and each
+  // module's count.
+  std::unordered_map<int64_t, uint32_t> dense;
+  std::vector<uint32_t> which(entries.size());
+  std::vector<size_t> count;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto [it, fresh] = dense.try_emplace(entries[i].module_id, static_cast<uint32_t>(count.size()));
+    if (fresh) {
+      count.push_back(0);
+      if (count.size() * 4 > entries.size()) {  // about one point per module: a plain sort
+        std::stable_sort(entries.begin(), entries.end(), before);
+        return;
+      }
+    }
+    which[i] = it->second;
+    ++count[it->second];
+  }
+  // Where each module's entries start, modules in id order.
+  std::vector<std::pair<int64_t, uint32_t>> order;
+  order.reserve(dense.size());
+  for (const auto& [module, d] : dense) order.emplace_back(module, d);
+  std::sort(order.begin(), order.end());
+  std::vector<size_t> start(count.size());
+  size_t at = 0;
+  for (const auto& [module, d] : order) {
+    start[d] = at;
+    at += count[d];
+  }
+  std::vector<LogEntry> sorted(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) sorted[start[which[i]]++] = entries[i];
+  entries.swap(sorted);
+  const auto by_ts = [](const LogEntry& a, const LogEntry& b) { return a.point.ts < b.point.ts; };
+  for (auto run = entries.begin(); run != entries.end();) {
+    const auto end = std::find_if(run, entries.end(), [&](const LogEntry& e) { return e.module_id != run->module_id; });
+    if (!std::is_sorted(run, end, by_ts)) std::stable_sort(run, end, by_ts);
+    run = end;
+  }
+}
+
 // Sorts `entries` by (module, ts) and calls fn(module_id, run) for each module,
 // its points ts-ascending and unique: of two entries of one instant, the later
 // in `entries` is kept.
 template <typename Fn>
 Status ForEachRun(std::vector<LogEntry>& entries, std::vector<SeriesPoint>& run, Fn&& fn) {
-  std::stable_sort(entries.begin(), entries.end(), [](const LogEntry& a, const LogEntry& b) {
-    return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
-  });
+  SortByModuleThenTime(entries);
   for (size_t i = 0; i < entries.size();) {
     const int64_t module_id = entries[i].module_id;
     run.clear();

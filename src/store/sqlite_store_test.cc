@@ -113,6 +113,33 @@ TEST_F(SqliteStoreTest, LaterWriteOfOnePointWinsWithinOneTransaction) {
   EXPECT_EQ((*pts)[0].value, 2.0);
 }
 
+// Few modules, many points each (a device's backlog), interleaved and partly
+// out of time order: every module's points come back in time order, and of two
+// writes of one instant in the transaction the later wins.
+TEST_F(SqliteStoreTest, ManyPointsOfFewModulesInOneTransaction) {
+  WriteBatch batch{pre_, {}, {}};
+  const int64_t times[] = {5, 1, 9, 3, 7, 2, 8, 4, 6, 10};
+  for (int64_t t : times) {
+    for (const char* m : {"c", "a", "b"}) batch.measurements.push_back({m, t * 1000, double(t), "", 0});
+  }
+  batch.measurements.push_back({"b", 3000, -3.0, "", 0});  // after the first write of b at 3 s
+  const WriteBatch* one[] = {&batch};
+  ASSERT_TRUE(store_->Write(one).ok());
+  for (const char* m : {"a", "b", "c"}) {
+    MeasurementQuery q;
+    q.scope = pre_;
+    q.module = m;
+    q.agg = Aggregate::kNone;
+    auto pts = store_->QueryMeasurements(q);
+    ASSERT_TRUE(pts.ok()) << m;
+    ASSERT_EQ(pts->size(), 10u) << m;
+    for (size_t i = 0; i < pts->size(); ++i) {
+      EXPECT_EQ((*pts)[i].ts, static_cast<int64_t>(i + 1) * 1000) << m;
+      EXPECT_EQ((*pts)[i].value, std::string(m) == "b" && i == 2 ? -3.0 : double(i + 1)) << m << " " << i;
+    }
+  }
+}
+
 TEST_F(SqliteStoreTest, AggregatesByStep) {
   std::vector<Measurement> ms;
   for (int i = 0; i < 12; ++i) ms.push_back({"m", 600000LL * i, double(i), "", 0});  // every 10 min, 2 h
