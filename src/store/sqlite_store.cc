@@ -431,9 +431,21 @@ Result<int64_t> SqliteStore::ModuleId(int64_t scope_id, const std::string& name,
 }
 
 Status SqliteStore::StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged) {
-  for (const Measurement& m : ms) {
-    TC_ASSIGN_OR_RETURN(int64_t module_id, ModuleId(scope_id, m));
-    staged_.Add(module_id, {m.ts, m.value, m.quality});
+  // Frames of one device in a row name the same modules in the same order: the
+  // i-th measurement is compared with the last frame's i-th before any hashing.
+  if (scope_id != last_frame_scope_) {
+    last_frame_modules_.clear();
+    last_frame_scope_ = scope_id;
+  }
+  if (last_frame_modules_.size() < ms.size()) last_frame_modules_.resize(ms.size());
+  for (size_t i = 0; i < ms.size(); ++i) {
+    const Measurement& m = ms[i];
+    auto& [name, id] = last_frame_modules_[i];
+    if (id == 0 || name != m.module) {
+      TC_ASSIGN_OR_RETURN(id, ModuleId(scope_id, m));
+      name = m.module;
+    }
+    staged_.Add(id, {m.ts, m.value, m.quality});
     ++staged;
   }
   return Status::Ok();
@@ -444,6 +456,7 @@ Status SqliteStore::FlushStaged() { return staged_.Flush(*series_); }
 void SqliteStore::ForgetUncommittedIds() {
   for (const auto& k : new_scope_keys_) scope_ids_.erase(k);
   for (const auto& [scope_id, name] : new_modules_) module_ids_[scope_id].erase(name);
+  last_frame_modules_.clear();  // may name a module whose id is forgotten here
   new_scope_keys_.clear();
   new_modules_.clear();
 }

@@ -183,6 +183,9 @@ class SqliteStore final : public Store {
   };
   using ModuleIds = std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>>;
   std::unordered_map<int64_t, ModuleIds> module_ids_;  // guarded by write_mu_
+  // StageMeasurements: the last frame's modules (name, id; 0 = none), in order, and their scope.
+  std::vector<std::pair<std::string, int64_t>> last_frame_modules_;  // guarded by write_mu_
+  int64_t last_frame_scope_ = 0;
   std::vector<std::string> new_scope_keys_;             // created in the open transaction
   std::vector<std::pair<int64_t, std::string>> new_modules_;  // created in the open transaction
   std::unique_ptr<SeriesWriter> series_;  // guarded by write_mu_

@@ -543,6 +543,34 @@ TEST_F(SqliteStoreTest, FramesOfARolledBackWriteAreNotTakenForDuplicates) {
   EXPECT_EQ(store_->QueryFrames(q)->size(), 2u);
 }
 
+// A module created by a transaction that rolls back is forgotten, also by the
+// writer's memory of the last frame's modules: written again, it is created again.
+TEST_F(SqliteStoreTest, ModulesOfARolledBackWriteAreForgotten) {
+  const std::string path = dir_.path() + "/t.db";
+  auto other_connection = [&](const char* sql) {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    SqliteDb db(raw);
+    ASSERT_TRUE(Exec(db.get(), sql).ok());
+  };
+  WriteOne({pre_, {NumberedFrame(1)}, {}});
+  other_connection("CREATE TRIGGER refuse BEFORE INSERT ON point_log BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  WriteBatch failing{pre_, {MakeFrame("d", 2000, {2}, {{"new.mod", 2000, 1.0, "", 0}})}, {}};
+  const WriteBatch* p = &failing;
+  EXPECT_FALSE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  other_connection("DROP TRIGGER refuse");
+  WriteOne({pre_, {MakeFrame("d", 3000, {3}, {{"new.mod", 3000, 2.0, "", 0}})}, {}});
+  WriteOne({pre_, {}, {{"other", 1000, 7.0, "", 0}}});
+  auto mod = store_->QueryMeasurements({pre_, "new.mod"});
+  ASSERT_TRUE(mod.ok()) << mod.status().message();
+  ASSERT_EQ(mod->size(), 1u);
+  EXPECT_EQ((*mod)[0].value, 2.0);
+  auto other = store_->QueryMeasurements({pre_, "other"});
+  ASSERT_TRUE(other.ok());
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_EQ((*other)[0].value, 7.0);
+}
+
 TEST_F(SqliteStoreTest, SmallWritesGoThroughTheLogAndLaterWritesWin) {
   auto write = [&](std::vector<Measurement> ms) { WriteOne({pre_, {}, std::move(ms)}); };
   // A long run: straight into chunks.
