@@ -123,6 +123,8 @@ Status ReadCsvPart(TextReader& text, const Profile& profile, std::string_view pa
   if (profile.layout == Profile::Layout::kLong) {
     needed = std::max({needed, module_col + 1, value_col + 1, has_unit ? unit_col + 1 : 0});
   }
+  // Long layout without fields.unit: the units row's unit under the value column, if any.
+  const std::string_view value_unit = has_unit || profile.layout != Profile::Layout::kLong ? std::string_view() : unit_of(value_col);
   Row row;
   row.part = part;
   while (true) {
@@ -150,8 +152,8 @@ Status ReadCsvPart(TextReader& text, const Profile& profile, std::string_view pa
     if (profile.layout == Profile::Layout::kLong) {
       row.module = fields[module_col];
       row.value = fields[value_col];
-      row.has_unit = has_unit || !unit_of(value_col).empty();
-      row.unit = has_unit ? fields[unit_col] : unit_of(value_col);
+      row.has_unit = has_unit || !value_unit.empty();
+      row.unit = has_unit ? fields[unit_col] : value_unit;
     } else {
       row.cells.clear();
       for (size_t i = 0; i < wide_cols.size(); ++i) {

@@ -130,7 +130,7 @@ class JsonScanner {
     for (dom::key_value_pair kv : obj) {
       const std::string_view key = kv.key;
       for (size_t i = 0; i < n; ++i) {
-        if (found_[i] || key.size() != slot_keys_[i].size() || key != slot_keys_[i]) continue;
+        if (found_[i] || key != slot_keys_[i]) continue;
         found_[i] = true;  // the first of duplicate keys, as at_key
         members_[i] = kv.value;
         --left;
@@ -138,12 +138,10 @@ class JsonScanner {
       }
       if (left == 0) break;
     }
-    members_found_ = true;
   }
   std::vector<std::string> slot_keys_;
   std::array<dom::element, kMaxSlots> members_;
-  std::array<bool, kMaxSlots> found_{};
-  bool members_found_ = false;  // members_ and found_ hold the current record's
+  std::array<bool, kMaxSlots> found_{};  // members_ and found_ hold the current record's (EmitRecord)
 
   struct Frame {
     bool is_object = false;
@@ -220,7 +218,6 @@ class JsonScanner {
   // Wide layout: dotted names of nested members ("values.temp"), this record's;
   // a deque, so that the cells' views stay valid as names are added.
   std::deque<std::string> nested_names_;
-  static constexpr int kMaxNestedDepth = 4;
 };
 
 Status JsonScanner::Fill() {
@@ -528,7 +525,7 @@ bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_vie
     return false;
   }
   dom::element e = rec;
-  if (path.slot >= 0 && members_found_) {
+  if (path.slot >= 0) {  // EmitRecord found the record's members first
     if (!found_[static_cast<size_t>(path.slot)]) return false;
     e = members_[static_cast<size_t>(path.slot)];
   } else if (!path.key.empty()) {
@@ -630,7 +627,6 @@ Status JsonScanner::EmitRecord(dom::element rec, int64_t line) {
     return mapper_.Map(row);
   }
   bool is_number = false;
-  members_found_ = false;
   if (!slot_keys_.empty()) FindMembers(rec.get_object().value_unsafe());
   std::string_view control;
   if (!skip_.text.empty() && Lookup(rec, skip_, control, is_number, skip_storage_)) return Status::Ok();  // not data
@@ -706,7 +702,7 @@ Status JsonScanner::EmitRecord(dom::element rec, int64_t line) {
         if (!name_prefix.empty()) name = nested_names_.emplace_back(std::string(name_prefix) + "." + std::string(key));
         if (std::find(profile_.exclude.begin(), profile_.exclude.end(), name) != profile_.exclude.end()) continue;
         dom::object inner;
-        if (depth < kMaxNestedDepth && e.get_object().get(inner) == simdjson::SUCCESS) {
+        if (depth < kMaxJsonNesting && e.get_object().get(inner) == simdjson::SUCCESS) {
           self(self, inner, pointer, name, depth + 1);
           continue;
         }

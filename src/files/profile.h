@@ -29,6 +29,10 @@ struct FieldRef {
 
 // How to read one kind of flat file into measurements. Loaded from TOML; every
 // key is documented in docs/files.md.
+// JSON wide layout: members of objects nested this deep in a record are columns
+// too, named with dots ("values.temp"); the reader and the sniffer both go this far.
+inline constexpr int kMaxJsonNesting = 4;
+
 struct Profile {
   enum class Format { kCsv, kJson, kNdjson, kXml };
   enum class Layout { kLong, kWide };

@@ -185,8 +185,9 @@ bool RowMapper::ReadValue(const Row& row, std::string_view text, bool is_number,
 
 void RowMapper::Emit(const Row& row, uint32_t module, EpochMs utc, LocalMs local, bool is_local, double value) {
   Series& s = series_[module];
-  if (s.last_ts == INT64_MIN) ++report_.modules;  // counted with its first reading, as the store creates it
-  if (s.last_ts != INT64_MIN) {
+  if (s.last_ts == INT64_MIN) {
+    ++report_.modules;  // counted with its first reading, as the store creates it
+  } else {
     if (utc == s.last_ts) {
       Warn("duplicate_timestamp", row, ts_field_,
            fmt::format("{} has two readings at {}: the later row wins", modules_[module].name, FormatIso8601(utc)));

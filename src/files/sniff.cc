@@ -305,10 +305,9 @@ Status AssignRoles(std::vector<Column>& cols, Profile& p, std::vector<std::strin
   // A text column not named like a module is one only if it names things seen more than once:
   // a value that repeats (a meter read at several instants) or an instant several rows share
   // (several meters); a free-text column (a note per reading) does neither.
-  const auto repeats = [&](size_t i) {
-    if (DistinctValues(cols[i].values) < cols[i].values.size()) return true;
-    return std::any_of(used_ts.begin(), used_ts.end(), [&](int t) { return DistinctValues(cols[t].values) < cols[t].values.size(); });
-  };
+  const bool times_repeat =
+      std::any_of(used_ts.begin(), used_ts.end(), [&](int t) { return DistinctValues(cols[t].values) < cols[t].values.size(); });
+  const auto repeats = [&](size_t i) { return times_repeat || DistinctValues(cols[i].values) < cols[i].values.size(); };
   for (int pass = 0; pass < 3 && module < 0; ++pass) {
     for (size_t i = 0; i < cols.size(); ++i) {
       if (is_ts(i) || static_cast<int>(i) == unit) continue;
@@ -563,7 +562,7 @@ void JsonColumns(const std::vector<simdjson::dom::object>& objects, std::vector<
         case T::INT64: case T::UINT64: case T::DOUBLE: v = simdjson::to_string(kv.value); break;
         case T::NULL_VALUE: break;
         case T::OBJECT:
-          if (depth < 4) self(self, kv.value.get_object().value_unsafe(), name, depth + 1);
+          if (depth < kMaxJsonNesting) self(self, kv.value.get_object().value_unsafe(), name, depth + 1);
           continue;
         default: continue;  // an array: not a field
       }
