@@ -12,6 +12,8 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
+#include "files/read_ahead.h"
+
 namespace telecollect::files {
 namespace {
 constexpr size_t kRawBufSize = 256 * 1024;
@@ -57,6 +59,8 @@ Result<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path, bool
   unsigned char magic[4] = {0, 0, 0, 0};
   const ssize_t got = ::pread(f->fd_, magic, sizeof magic, 0);
   if (got < 0) return Errno("cannot read", path);
+  // The reads (and the hashing) from here on run ahead on their own thread.
+  f->read_ahead_ = std::make_unique<ReadAhead>(f->fd_, path, f->hash_);
   TC_RETURN_IF_ERROR(f->DetectCompression(magic, static_cast<size_t>(got)));
   return f;
 }
@@ -97,6 +101,7 @@ Status InputFile::DetectCompression(const unsigned char* magic, size_t got) {
 
 InputFile::~InputFile() {
   if (archive_ != nullptr) archive_read_free(archive_);
+  read_ahead_.reset();  // its thread uses the descriptor and the digest
   if (hash_ != nullptr) EVP_MD_CTX_free(hash_);
   if (fd_ >= 0) ::close(fd_);
 }
@@ -110,14 +115,9 @@ Result<size_t> InputFile::ReadRaw(char* buf, size_t n) {
     if (take == 0) eof_ = true;
     return take;
   }
-  ssize_t got;
-  do {
-    got = ::read(fd_, buf, n);
-  } while (got < 0 && errno == EINTR);
-  if (got < 0) return Errno("cannot read", path_);
-  if (got == 0) eof_ = true;
-  if (got > 0 && hash_ != nullptr) EVP_DigestUpdate(hash_, buf, static_cast<size_t>(got));
-  return static_cast<size_t>(got);
+  TC_ASSIGN_OR_RETURN(size_t got, read_ahead_->Read(buf, n));
+  if (got == 0) eof_ = true;  // and the digest holds every byte
+  return got;
 }
 
 long InputFile::ArchiveRead(struct archive* a, void* self, const void** buf) {

@@ -758,7 +758,7 @@ Status SniffXml(std::string_view text, SniffResult& r) {
 }  // namespace
 
 Result<SniffResult> SniffProfile(const std::string& path) {
-  TC_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path));
+  TC_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path, /*hash=*/false));
   std::string part;
   TC_ASSIGN_OR_RETURN(bool any, file->NextPart(part));
   if (!any) return Status::InvalidArgument(path + ": the archive holds no file");

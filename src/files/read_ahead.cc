@@ -1,0 +1,104 @@
+#include "files/read_ahead.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <openssl/evp.h>
+
+namespace telecollect::files {
+namespace {
+constexpr size_t kFirstBlock = 64 << 10;
+constexpr size_t kLargestBlock = 1 << 20;
+}  // namespace
+
+ReadAhead::ReadAhead(int fd, std::string path, evp_md_ctx_st* digest)
+    : fd_(fd), path_(std::move(path)), digest_(digest), thread_([this] { Run(); }) {}
+
+ReadAhead::~ReadAhead() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void ReadAhead::Run() {
+  size_t size = kFirstBlock;
+  while (true) {
+    std::string block;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || in_use_ < kMaxBlocks; });
+      if (stop_) return;
+      ++in_use_;
+      if (!free_.empty()) {
+        block = std::move(free_.back());
+        free_.pop_back();
+      }
+    }
+    block.resize(size);
+    size_t got = 0;
+    bool end = false;
+    Status error;
+    while (got < size) {
+      const ssize_t r = ::read(fd_, block.data() + got, size - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        error = Status::IoError("cannot read " + path_ + ": " + std::strerror(errno));
+        break;
+      }
+      if (r == 0) {
+        end = true;
+        break;
+      }
+      got += static_cast<size_t>(r);
+    }
+    block.resize(got);
+    if (got > 0 && digest_ != nullptr) EVP_DigestUpdate(digest_, block.data(), got);
+    size = std::min(size * 2, kLargestBlock);
+    const bool last = end || !error.ok();
+    {
+      std::lock_guard lock(mu_);
+      if (got > 0) ready_.push_back(std::move(block));
+      else --in_use_;
+      if (!error.ok()) error_ = std::move(error);
+      done_ = last;
+    }
+    cv_.notify_all();
+    if (last) return;
+  }
+}
+
+Result<size_t> ReadAhead::Read(char* buf, size_t n) {
+  if (n == 0) return size_t{0};
+  while (current_pos_ >= current_.size()) {
+    std::unique_lock lock(mu_);
+    if (current_held_) {
+      free_.push_back(std::move(current_));
+      current_.clear();
+      current_pos_ = 0;
+      current_held_ = false;
+      --in_use_;
+      cv_.notify_all();
+    }
+    cv_.wait(lock, [&] { return !ready_.empty() || done_; });
+    if (ready_.empty()) {
+      if (!error_.ok()) return error_;
+      return size_t{0};
+    }
+    current_ = std::move(ready_.front());
+    ready_.pop_front();
+    current_pos_ = 0;
+    current_held_ = true;
+  }
+  const size_t take = std::min(n, current_.size() - current_pos_);
+  std::memcpy(buf, current_.data() + current_pos_, take);
+  current_pos_ += take;
+  return take;
+}
+
+}  // namespace telecollect::files

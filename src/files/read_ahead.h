@@ -1,0 +1,59 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+
+struct evp_md_ctx_st;
+
+namespace telecollect::files {
+
+// Reads a file descriptor to its end on a thread of its own, a few blocks
+// ahead of the consumer, and feeds each block to a digest there: the parsing
+// thread only copies bytes out of memory, the read system calls and the
+// SHA-256 run beside it (two cores). Blocks grow from 64 KiB to 1 MiB (a small
+// file costs little) and at most kMaxBlocks wait: memory is bounded whatever
+// the file. The bytes are read once, so the digest is that of the bytes parsed.
+class ReadAhead {
+ public:
+  static constexpr size_t kMaxBlocks = 4;
+
+  // `fd` stays owned by the caller and must outlive this object; `digest`
+  // (may be null) is updated on the reading thread until Read returns 0 or
+  // this object is destroyed.
+  ReadAhead(int fd, std::string path, evp_md_ctx_st* digest);
+  ~ReadAhead();
+  ReadAhead(const ReadAhead&) = delete;
+  ReadAhead& operator=(const ReadAhead&) = delete;
+
+  // Up to n bytes, in file order; 0 at the end of the file (the reading
+  // thread has then finished with the digest); the read error if one occurred.
+  Result<size_t> Read(char* buf, size_t n);
+
+ private:
+  void Run();
+
+  const int fd_;
+  const std::string path_;
+  evp_md_ctx_st* const digest_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> ready_;  // guarded by mu_: blocks read, in order
+  std::vector<std::string> free_;  // guarded by mu_: blocks handed back, for reuse
+  size_t in_use_ = 0;              // guarded by mu_: blocks ready or being read by the consumer
+  bool done_ = false;              // guarded by mu_: the thread read the end, or failed
+  bool stop_ = false;              // guarded by mu_: the consumer is gone
+  Status error_;                   // guarded by mu_
+  std::string current_;            // the consumer's block
+  size_t current_pos_ = 0;
+  bool current_held_ = false;      // current_ counts in in_use_
+  std::thread thread_;
+};
+
+}  // namespace telecollect::files

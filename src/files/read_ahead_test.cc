@@ -1,0 +1,119 @@
+#include "files/read_ahead.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <random>
+
+#include "files/input_file.h"
+#include "files/test_file_util.h"
+
+namespace telecollect::files {
+namespace {
+
+std::string RandomBytes(size_t n) {
+  std::mt19937_64 rng(42);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+Sha256 OneShot(const std::string& bytes) {
+  Sha256 d{};
+  unsigned len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), d.data(), &len, EVP_sha256(), nullptr);
+  return d;
+}
+
+struct Fd {
+  explicit Fd(const std::string& path) : fd(::open(path.c_str(), O_RDONLY)) {}
+  ~Fd() { ::close(fd); }
+  int fd;
+};
+
+// Reads everything, in reads of changing sizes that straddle the blocks.
+std::string ReadAll(ReadAhead& r) {
+  std::string out;
+  std::string buf(300000, '\0');
+  const size_t sizes[] = {1, 1000, 65536, 299999, 7};
+  for (size_t i = 0;; ++i) {
+    Result<size_t> n = r.Read(buf.data(), sizes[i % 5]);
+    EXPECT_TRUE(n.ok()) << n.status().message();
+    if (!n.ok() || *n == 0) break;
+    out.append(buf.data(), *n);
+  }
+  return out;
+}
+
+TEST(ReadAhead, DeliversEveryByteInOrderAndDigestsThem) {
+  // More than kMaxBlocks of the largest block: the reader waits for the consumer.
+  const std::string bytes = RandomBytes((5 << 20) + 123);
+  TempFile f(bytes);
+  Fd fd(f.path());
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ASSERT_EQ(EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr), 1);
+  {
+    ReadAhead r(fd.fd, f.path(), ctx);
+    EXPECT_EQ(ReadAll(r), bytes);
+    Result<size_t> again = r.Read(nullptr, 0);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(*again, 0u);
+  }
+  Sha256 d{};
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx, d.data(), &len);
+  EVP_MD_CTX_free(ctx);
+  EXPECT_EQ(d, OneShot(bytes));
+}
+
+TEST(ReadAhead, EmptyFileEndsAtOnce) {
+  TempFile f("");
+  Fd fd(f.path());
+  ReadAhead r(fd.fd, f.path(), nullptr);
+  char c;
+  Result<size_t> n = r.Read(&c, 1);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0u);
+}
+
+TEST(ReadAhead, ConsumerMayStopEarly) {
+  const std::string bytes = RandomBytes(8 << 20);
+  TempFile f(bytes);
+  Fd fd(f.path());
+  char buf[10];
+  ReadAhead r(fd.fd, f.path(), nullptr);
+  Result<size_t> n = r.Read(buf, sizeof buf);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(std::string(buf, *n), bytes.substr(0, *n));
+  // Destroyed with blocks waiting and the reader held: must not hang.
+}
+
+TEST(ReadAhead, ReadErrorIsReportedWithThePath) {
+  Fd fd("/tmp");  // a directory: read() fails with EISDIR
+  ASSERT_GE(fd.fd, 0);
+  ReadAhead r(fd.fd, "/tmp", nullptr);
+  char c;
+  Result<size_t> n = r.Read(&c, 1);
+  ASSERT_FALSE(n.ok());
+  EXPECT_NE(n.status().message().find("cannot read /tmp"), std::string::npos) << n.status().message();
+}
+
+TEST(InputFile, DigestOfALargeFileIsThatOfItsBytes) {
+  const std::string bytes = RandomBytes((3 << 20) + 5);
+  TempFile f(bytes);
+  auto file = InputFile::Open(f.path());
+  ASSERT_TRUE(file.ok());
+  std::string part;
+  ASSERT_TRUE(*(*file)->NextPart(part));
+  std::string head(1000, '\0');
+  ASSERT_TRUE((*file)->Read(head.data(), head.size()).ok());  // the rest is read by Finish
+  Result<Sha256> d = (*file)->Finish();
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, OneShot(bytes));
+}
+
+}  // namespace
+}  // namespace telecollect::files
