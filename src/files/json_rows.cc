@@ -524,14 +524,18 @@ bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_vie
     }
     return false;
   }
-  dom::element e = rec;
+  // The record itself is copied only when the path needs it: a copy made up
+  // front and then replaced costs a store-to-load stall on every field.
+  dom::element e;
   if (path.slot >= 0) {  // EmitRecord found the record's members first
     if (!found_[static_cast<size_t>(path.slot)]) return false;
     e = members_[static_cast<size_t>(path.slot)];
   } else if (!path.key.empty()) {
     dom::object obj;
     if (rec.get_object().get(obj) != simdjson::SUCCESS || obj.at_key(path.key).get(e) != simdjson::SUCCESS) return false;
-  } else if (!path.pointer.empty() && rec.at_pointer(path.pointer).get(e) != simdjson::SUCCESS) {
+  } else if (path.pointer.empty()) {
+    e = rec;
+  } else if (rec.at_pointer(path.pointer).get(e) != simdjson::SUCCESS) {
     return false;
   }
   switch (e.type()) {
