@@ -39,7 +39,7 @@ std::string Quote(const std::string& s) {
   return o + "\"";
 }
 
-// About one record in `bad_every` is bad (its value is a string).
+// About one record in `bad_every` is bad (its value is a string, or not JSON).
 Generated Generate(uint32_t seed, int records, int bad_every) {
   std::mt19937 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
@@ -66,7 +66,9 @@ Generated Generate(uint32_t seed, int records, int bad_every) {
     const EpochMs ts = base + int64_t{600000} * i;
     const int64_t record_line = line;
     const bool bad = pick(bad_every) == 0;
-    const std::string value = bad ? "\"not a number\"" : fmt::format("{}", i % 1000);
+    // A bad value is a string (the record is JSON, its value is not a number)
+    // or a broken literal (the record is not JSON: its batch is read again record by record).
+    const std::string value = !bad ? fmt::format("{}", i % 1000) : pick(2) ? "\"not a number\"" : "tru";
     std::string rec = "{";
     if (pick(3) == 0) rec += "\"meta\": {\"tags\": [\"a\", {\"b\": [1, 2]}], \"n\": null},";
     rec += "\"module\":" + Quote(module) + ",";
