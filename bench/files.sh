@@ -60,11 +60,14 @@ keep() {  # keep NAME LINE: the line with the fewest seconds per name
   s=$(echo "$2" | field seconds)
   if [ -z "${best_s[$1]:-}" ] || [ "$(echo "$s < ${best_s[$1]}" | bc)" = 1 ]; then best_s[$1]=$s; best_line[$1]=$2; fi
 }
-import_fresh() { rm -f "$3"*; "$bench" import "$@"; }
+# Every import starts with the earlier ones' writes on disk (sync, untimed): the
+# write-back of one import's file must not land on the next one's commit.
+import_fresh() { rm -f "$3"*; sync; "$bench" import "$@"; }
 # sqlite3's own .import into a fresh file; prints seconds=S like files_bench.
 sqlite_import() {
   local db=$1 t0
   rm -f "$db"*
+  sync
   if [ "$2" = keyed ]; then
     sqlite3 "$db" "CREATE TABLE m(compteur TEXT, horodatage TEXT, valeur TEXT, PRIMARY KEY(compteur, horodatage)) WITHOUT ROWID"
   fi
