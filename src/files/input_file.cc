@@ -17,6 +17,9 @@
 namespace telecollect::files {
 namespace {
 constexpr size_t kRawBufSize = 256 * 1024;
+// From this size on, a file is read ahead on a thread of its own (ReadAhead);
+// a smaller one (most partner drops) is read and hashed in a few calls inline.
+constexpr uint64_t kReadAheadMinBytes = 1 << 20;
 
 std::string ArchiveError(struct archive* a) {
   const char* e = archive_error_string(a);
@@ -59,8 +62,8 @@ Result<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path, bool
   unsigned char magic[4] = {0, 0, 0, 0};
   const ssize_t got = ::pread(f->fd_, magic, sizeof magic, 0);
   if (got < 0) return Errno("cannot read", path);
-  // The reads (and the hashing) from here on run ahead on their own thread.
-  f->read_ahead_ = std::make_unique<ReadAhead>(f->fd_, path, f->hash_);
+  // A large file's reads (and hashing) from here on run ahead on their own thread.
+  if (f->size_ >= kReadAheadMinBytes) f->read_ahead_ = std::make_unique<ReadAhead>(f->fd_, path, f->hash_);
   TC_RETURN_IF_ERROR(f->DetectCompression(magic, static_cast<size_t>(got)));
   return f;
 }
@@ -115,9 +118,19 @@ Result<size_t> InputFile::ReadRaw(char* buf, size_t n) {
     if (take == 0) eof_ = true;
     return take;
   }
-  TC_ASSIGN_OR_RETURN(size_t got, read_ahead_->Read(buf, n));
-  if (got == 0) eof_ = true;  // and the digest holds every byte
-  return got;
+  if (read_ahead_) {
+    TC_ASSIGN_OR_RETURN(size_t got, read_ahead_->Read(buf, n));
+    if (got == 0) eof_ = true;  // and the digest holds every byte
+    return got;
+  }
+  ssize_t got;
+  do {
+    got = ::read(fd_, buf, n);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) return Errno("cannot read", path_);
+  if (got == 0) eof_ = true;
+  if (got > 0 && hash_ != nullptr) EVP_DigestUpdate(hash_, buf, static_cast<size_t>(got));
+  return static_cast<size_t>(got);
 }
 
 long InputFile::ArchiveRead(struct archive* a, void* self, const void** buf) {

@@ -20,8 +20,8 @@ std::string Sha256Hex(const Sha256& digest);
 // A file to import, read as a stream of parts: one part for a plain or gzip
 // file (decompressed on the fly), one per regular entry of a zip archive. Never
 // unpacks to disk; memory stays bounded whatever the file size. The SHA-256 of
-// the file's raw bytes (as stored, compressed or not) is computed on the way,
-// by the thread that reads the file ahead of the parser (ReadAhead).
+// the file's raw bytes (as stored, compressed or not) is computed on the way
+// (for a file of 1 MiB or more, by the thread that reads it ahead: ReadAhead).
 class InputFile {
  public:
   enum class Compression { kNone, kGzip, kZip };
@@ -49,7 +49,7 @@ class InputFile {
  private:
   InputFile() = default;
   Status DetectCompression(const unsigned char* magic, size_t got);  // sets up the archive reader if needed
-  Result<size_t> ReadRaw(char* buf, size_t n);  // from the file (hashed as read ahead) or memory
+  Result<size_t> ReadRaw(char* buf, size_t n);  // from the file (or read_ahead_, which hashes), or memory
   static long ArchiveRead(struct archive*, void* self, const void** buf);  // libarchive callback
 
   std::string path_;
@@ -60,7 +60,7 @@ class InputFile {
   struct archive* archive_ = nullptr;
   evp_md_ctx_st* hash_ = nullptr;
   std::unique_ptr<char[]> raw_buf_;
-  std::unique_ptr<ReadAhead> read_ahead_;  // reads the file: fd_ and hash_ are its until it is destroyed
+  std::unique_ptr<ReadAhead> read_ahead_;  // large files: fd_ and hash_ are its until it is destroyed
   bool plain_part_given_ = false;
   bool eof_ = false;
   std::string archive_error_;

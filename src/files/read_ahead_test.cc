@@ -101,18 +101,23 @@ TEST(ReadAhead, ReadErrorIsReportedWithThePath) {
   EXPECT_NE(n.status().message().find("cannot read /tmp"), std::string::npos) << n.status().message();
 }
 
-TEST(InputFile, DigestOfALargeFileIsThatOfItsBytes) {
-  const std::string bytes = RandomBytes((3 << 20) + 5);
-  TempFile f(bytes);
-  auto file = InputFile::Open(f.path());
-  ASSERT_TRUE(file.ok());
-  std::string part;
-  ASSERT_TRUE(*(*file)->NextPart(part));
-  std::string head(1000, '\0');
-  ASSERT_TRUE((*file)->Read(head.data(), head.size()).ok());  // the rest is read by Finish
-  Result<Sha256> d = (*file)->Finish();
-  ASSERT_TRUE(d.ok());
-  EXPECT_EQ(*d, OneShot(bytes));
+TEST(InputFile, DigestIsThatOfTheFilesBytesReadInlineOrAhead) {
+  // Below 1 MiB the file is read inline, from 1 MiB on ahead on a thread.
+  for (const size_t size : {size_t{5}, size_t{(1 << 20) - 1}, size_t{(3 << 20) + 5}}) {
+    const std::string bytes = RandomBytes(size);
+    TempFile f(bytes);
+    auto file = InputFile::Open(f.path());
+    ASSERT_TRUE(file.ok());
+    std::string part;
+    ASSERT_TRUE(*(*file)->NextPart(part));
+    std::string head(1000, '\0');
+    Result<size_t> got = (*file)->Read(head.data(), head.size());  // the rest is read by Finish
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(head.substr(0, *got), bytes.substr(0, *got));
+    Result<Sha256> d = (*file)->Finish();
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(*d, OneShot(bytes)) << size << " bytes";
+  }
 }
 
 }  // namespace
