@@ -3,9 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "files/input_file.h"
@@ -118,6 +122,53 @@ TEST(InputFile, DigestIsThatOfTheFilesBytesReadInlineOrAhead) {
     ASSERT_TRUE(d.ok());
     EXPECT_EQ(*d, OneShot(bytes)) << size << " bytes";
   }
+}
+
+// `bytes` gzipped into `path` (libarchive: raw format, gzip filter).
+void WriteGzip(const std::string& path, const std::string& bytes) {
+  struct archive* a = archive_write_new();
+  ASSERT_EQ(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+  ASSERT_EQ(archive_write_set_format_raw(a), ARCHIVE_OK);
+  ASSERT_EQ(archive_write_open_filename(a, path.c_str()), ARCHIVE_OK);
+  struct archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, "data");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_size(e, static_cast<la_int64_t>(bytes.size()));
+  ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+  ASSERT_EQ(archive_write_data(a, bytes.data(), bytes.size()), static_cast<la_ssize_t>(bytes.size()));
+  archive_entry_free(e);
+  ASSERT_EQ(archive_write_close(a), ARCHIVE_OK);
+  archive_write_free(a);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(InputFile, LargeGzipIsDecompressedFromTheReadAheadAndItsRawBytesDigested) {
+  // Random bytes do not compress: the gzip file is above 1 MiB, so read ahead.
+  const std::string bytes = RandomBytes((2 << 20) + 77);
+  TempFile f("", ".gz");
+  WriteGzip(f.path(), bytes);
+  const std::string raw = ReadFile(f.path());
+  ASSERT_GE(raw.size(), size_t{1} << 20);
+  auto file = InputFile::Open(f.path());
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ((*file)->compression(), InputFile::Compression::kGzip);
+  std::string part;
+  ASSERT_TRUE(*(*file)->NextPart(part));
+  std::string out, buf(70000, '\0');
+  while (true) {
+    Result<size_t> n = (*file)->Read(buf.data(), buf.size());
+    ASSERT_TRUE(n.ok()) << n.status().message();
+    if (*n == 0) break;
+    out.append(buf.data(), *n);
+  }
+  EXPECT_EQ(out, bytes);
+  Result<Sha256> d = (*file)->Finish();
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, OneShot(raw));
 }
 
 }  // namespace
