@@ -27,12 +27,12 @@ struct FieldRef {
   std::string Describe() const { return index > 0 ? "column " + std::to_string(index) : "\"" + name + "\""; }
 };
 
-// How to read one kind of flat file into measurements. Loaded from TOML; every
-// key is documented in docs/files.md.
 // JSON wide layout: members of objects nested this deep in a record are columns
 // too, named with dots ("values.temp"); the reader and the sniffer both go this far.
 inline constexpr int kMaxJsonNesting = 4;
 
+// How to read one kind of flat file into measurements. Loaded from TOML; every
+// key is documented in docs/files.md.
 struct Profile {
   enum class Format { kCsv, kJson, kNdjson, kXml };
   enum class Layout { kLong, kWide };
