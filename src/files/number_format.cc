@@ -52,9 +52,7 @@ bool ParseNumber(std::string_view text, const NumberFormat& format, double& out)
       const unsigned char c = static_cast<unsigned char>(t[i]);
       size_t sep_len = 0;
       if (c == static_cast<unsigned char>(format.thousands)) sep_len = 1;
-      else if (format.thousands == ' ' && c == 0xC2 && i + 1 < t.size() && static_cast<unsigned char>(t[i + 1]) == 0xA0) sep_len = 2;
-      else if (format.thousands == ' ' && c == 0xE2 && i + 2 < t.size() && static_cast<unsigned char>(t[i + 1]) == 0x80 &&
-               static_cast<unsigned char>(t[i + 2]) == 0xAF) sep_len = 3;
+      else if (format.thousands == ' ') sep_len = NoBreakSpaceAt(t, i);
       if (sep_len > 0) {
         const bool digit_before = i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9';
         const bool digit_after = i + sep_len < t.size() && t[i + sep_len] >= '0' && t[i + sep_len] <= '9';

@@ -20,6 +20,15 @@ struct NumberFormat {
 // text is anything else (empty included).
 bool ParseNumber(std::string_view text, const NumberFormat& format, double& out);
 
+// The length of the no-break space (U+00A0, 2 bytes; U+202F, 3 bytes) that
+// starts at t[i], 0 if none: spreadsheets group digits with them.
+inline size_t NoBreakSpaceAt(std::string_view t, size_t i) {
+  const auto byte = [&](size_t k) { return i + k < t.size() ? static_cast<unsigned char>(t[i + k]) : 0u; };
+  if (byte(0) == 0xC2 && byte(1) == 0xA0) return 2;
+  if (byte(0) == 0xE2 && byte(1) == 0x80 && byte(2) == 0xAF) return 3;
+  return 0;
+}
+
 // Trims ASCII spaces and tabs. Inline: called several times per field.
 inline std::string_view TrimSpaces(std::string_view t) {
   // Most fields have nothing to trim: one test for each end.

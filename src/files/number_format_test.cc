@@ -39,6 +39,15 @@ TEST(NumberFormat, ThousandsSeparators) {
   EXPECT_TRUE(Bad(",5", {'.', ','}));
 }
 
+TEST(NumberFormat, NoBreakSpaceAt) {
+  EXPECT_EQ(NoBreakSpaceAt("1\xC2\xA0" "2", 1), 2u);
+  EXPECT_EQ(NoBreakSpaceAt("1\xE2\x80\xAF" "2", 1), 3u);
+  EXPECT_EQ(NoBreakSpaceAt("1 2", 1), 0u);
+  EXPECT_EQ(NoBreakSpaceAt("1\xC2", 1), 0u);          // cut short at the end
+  EXPECT_EQ(NoBreakSpaceAt("1\xE2\x80", 1), 0u);
+  EXPECT_EQ(NoBreakSpaceAt("\xC3\xA9", 0), 0u);      // another two-byte character (é)
+}
+
 TEST(NumberFormat, RejectsNonNumbers) {
   for (const char* t : {"", " ", "abc", "12abc", "N/A", "-", "nan", "inf", "1e999"}) EXPECT_TRUE(Bad(t, {'.', 0})) << t;
 }

@@ -2,7 +2,6 @@
 #include "files/xml_tokenizer.h"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -210,9 +209,11 @@ NumberFormat GuessNumbers(const std::vector<Column>& cols, char delimiter, std::
   for (const Column& c : cols) {
     for (const std::string& v : c.values) {
       // The no-break spaces spreadsheets group digits with (U+00A0, U+202F) count as spaces.
-      spaced = v;
-      for (const char* nbsp : {"\xC2\xA0", "\xE2\x80\xAF"}) {
-        for (size_t at; (at = spaced.find(nbsp)) != std::string::npos;) spaced.replace(at, std::strlen(nbsp), " ");
+      spaced.clear();
+      for (size_t i = 0; i < v.size(); ++i) {
+        const size_t nbsp = NoBreakSpaceAt(v, i);
+        spaced += nbsp > 0 ? ' ' : v[i];
+        if (nbsp > 0) i += nbsp - 1;
       }
       const std::string_view t = TrimSpaces(spaced);
       // Only number-like values: digits, separators, sign, exponent.
