@@ -32,9 +32,9 @@ void ReadAhead::Run() {
     std::string block;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || in_use_ < kMaxBlocks; });
+      // Blocks waiting, the consumer's and the one about to be read: at most kMaxBlocks.
+      cv_.wait(lock, [&] { return stop_ || ready_.size() + (current_.empty() ? 0 : 1) < kMaxBlocks; });
       if (stop_) return;
-      ++in_use_;
       if (!free_.empty()) {
         block = std::move(free_.back());
         free_.pop_back();
@@ -64,7 +64,6 @@ void ReadAhead::Run() {
     {
       std::lock_guard lock(mu_);
       if (got > 0) ready_.push_back(std::move(block));
-      else --in_use_;
       if (!error.ok()) error_ = std::move(error);
       done_ = last;
     }
@@ -77,12 +76,10 @@ Result<size_t> ReadAhead::Read(char* buf, size_t n) {
   if (n == 0) return size_t{0};
   while (current_pos_ >= current_.size()) {
     std::unique_lock lock(mu_);
-    if (current_held_) {
+    if (!current_.empty()) {  // used up: back to the reader
       free_.push_back(std::move(current_));
       current_.clear();
       current_pos_ = 0;
-      current_held_ = false;
-      --in_use_;
       cv_.notify_all();
     }
     cv_.wait(lock, [&] { return !ready_.empty() || done_; });
@@ -93,7 +90,6 @@ Result<size_t> ReadAhead::Read(char* buf, size_t n) {
     current_ = std::move(ready_.front());
     ready_.pop_front();
     current_pos_ = 0;
-    current_held_ = true;
   }
   const size_t take = std::min(n, current_.size() - current_pos_);
   std::memcpy(buf, current_.data() + current_pos_, take);

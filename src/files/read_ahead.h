@@ -46,13 +46,13 @@ class ReadAhead {
   std::condition_variable cv_;
   std::deque<std::string> ready_;  // guarded by mu_: blocks read, in order
   std::vector<std::string> free_;  // guarded by mu_: blocks handed back, for reuse
-  size_t in_use_ = 0;              // guarded by mu_: blocks ready or being read by the consumer
   bool done_ = false;              // guarded by mu_: the thread read the end, or failed
   bool stop_ = false;              // guarded by mu_: the consumer is gone
   Status error_;                   // guarded by mu_
-  std::string current_;            // the consumer's block
+  // The consumer's block (never empty while held: only blocks with bytes are
+  // ready); assigned under mu_, which the reader takes to count it.
+  std::string current_;
   size_t current_pos_ = 0;
-  bool current_held_ = false;      // current_ counts in in_use_
   std::thread thread_;
 };
 
