@@ -695,19 +695,27 @@ Status JsonScanner::EmitRecord(dom::element rec, int64_t line) {
     // The members of a nested object are columns too, named with dots as fields
     // name them: {"ts": …, "values": {"temp": 19.5}} has the column "values.temp".
     nested_names_.clear();
+    // Whether the member `key` of the object at `prefix` (a JSON pointer) is a
+    // timestamp field, without building its pointer for every member.
+    const auto is_ts = [&](std::string_view prefix, std::string_view key) {
+      return std::any_of(ts_paths_.begin(), ts_paths_.end(), [&](const JsonPath& t) {
+        const std::string_view p = t.pointer;
+        return p.size() == prefix.size() + 1 + key.size() && p.starts_with(prefix) && p[prefix.size()] == '/' &&
+               p.ends_with(key);
+      });
+    };
     const auto members = [&](const auto& self, dom::object o, const std::string& pointer_prefix,
                              std::string_view name_prefix, int depth) -> void {
       for (dom::key_value_pair kv : o) {
         const std::string_view key = kv.key;
         const dom::element e = kv.value;
-        const std::string pointer = pointer_prefix + "/" + std::string(key);
-        if (std::any_of(ts_paths_.begin(), ts_paths_.end(), [&](const JsonPath& t) { return t.pointer == pointer; })) continue;
+        if (is_ts(pointer_prefix, key)) continue;
         std::string_view name = key;
         if (!name_prefix.empty()) name = nested_names_.emplace_back(std::string(name_prefix) + "." + std::string(key));
         if (std::find(profile_.exclude.begin(), profile_.exclude.end(), name) != profile_.exclude.end()) continue;
         dom::object inner;
         if (depth < kMaxJsonNesting && e.get_object().get(inner) == simdjson::SUCCESS) {
-          self(self, inner, pointer, name, depth + 1);
+          self(self, inner, pointer_prefix + "/" + std::string(key), name, depth + 1);
           continue;
         }
         add(name, e);

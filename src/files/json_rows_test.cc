@@ -145,5 +145,29 @@ value = "v"
   }
 }
 
+// Wide layout: a timestamp inside a nested object is not a column, its
+// siblings are (named with dots), and so are the top-level members.
+TEST(JsonRowsTest, WideNestedTimestampIsNotAColumn) {
+  Result<Profile> profile = LoadProfileString(R"(
+format = "json"
+layout = "wide"
+records = "/r"
+timestamp_format = "epoch_ms"
+[fields]
+timestamp = "meta.t"
+)", "test");
+  ASSERT_TRUE(profile.ok()) << profile.status().message();
+  TempFile file(R"({"r": [{"meta": {"t": 1767225600000, "q": 3}, "temp": 19.5, "t": 7}]})", ".json");
+  Result<std::unique_ptr<InputFile>> in = InputFile::Open(file.path());
+  ASSERT_TRUE(in.ok());
+  CollectSink sink;
+  ImportReport report;
+  Status s = ParseFile(**in, *profile, sink, report);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(report.errors.empty());
+  std::sort(sink.out.begin(), sink.out.end());
+  EXPECT_EQ(sink.out, (std::vector<std::string>{"meta.q 1767225600000 3", "t 1767225600000 7", "temp 1767225600000 19.5"}));
+}
+
 }  // namespace
 }  // namespace telecollect::files
