@@ -15,6 +15,7 @@
 
 #include "files/block64.h"
 #include "files/file_parser.h"
+#include "files/json_flat_object.h"
 #include "files/number_format.h"
 
 namespace telecollect::files {
@@ -71,6 +72,28 @@ JsonPath ParsePath(const std::string& name) {
   return p;
 }
 
+JsonValue FromDom(dom::element e) {
+  JsonValue v;
+  switch (e.type()) {
+    case dom::element_type::STRING: v.kind = JsonValue::Kind::kString; v.text = e.get_string().value_unsafe(); break;
+    case dom::element_type::INT64:
+      v.kind = JsonValue::Kind::kInt64;
+      v.i64 = e.get_int64().value_unsafe();
+      v.number = static_cast<double>(v.i64);
+      break;
+    case dom::element_type::UINT64:
+      v.kind = JsonValue::Kind::kUint64;
+      v.u64 = e.get_uint64().value_unsafe();
+      v.number = static_cast<double>(v.u64);
+      break;
+    case dom::element_type::DOUBLE: v.kind = JsonValue::Kind::kDouble; v.number = e.get_double().value_unsafe(); break;
+    case dom::element_type::BOOL: v.kind = e.get_bool().value_unsafe() ? JsonValue::Kind::kTrue : JsonValue::Kind::kFalse; break;
+    case dom::element_type::NULL_VALUE: v.kind = JsonValue::Kind::kNull; break;
+    default: v.kind = JsonValue::Kind::kObjectOrArray;
+  }
+  return v;
+}
+
 std::vector<std::string> SplitPattern(std::string_view records) {
   std::vector<std::string> out;
   if (!records.empty() && records.front() == '/') records.remove_prefix(1);
@@ -100,6 +123,10 @@ class JsonScanner {
     for (const FieldRef& c : profile.columns) columns_.push_back(ParsePath(c.name));
     for (JsonPath* p : {&module_, &value_, &unit_, &interval_, &skip_}) AssignSlot(*p);
     for (JsonPath& p : ts_paths_) AssignSlot(p);
+    const auto from_slot = [](const JsonPath& p) { return p.text.empty() || p.up > 0 || p.slot >= 0; };
+    flat_ok_ = from_slot(module_) && from_slot(value_) && from_slot(unit_) && from_slot(interval_) && from_slot(skip_) &&
+               std::all_of(ts_paths_.begin(), ts_paths_.end(), from_slot) &&
+               std::all_of(columns_.begin(), columns_.end(), [](const JsonPath& p) { return !p.key.empty(); });
     std::string ts_name;
     for (const auto& t : ts_paths_) ts_name += (ts_name.empty() ? "" : " + ") + t.text;
     mapper.SetFieldNames(module_.text, value_.text, ts_name);
@@ -123,16 +150,29 @@ class JsonScanner {
     p.slot = static_cast<int>(slot_keys_.size());
     slot_keys_.push_back(p.key);
   }
-  void FindMembers(dom::object obj) {
-    const size_t n = slot_keys_.size();
-    found_.fill(false);
-    size_t left = n;
+  // Points members_ at the record's members that fill slots (null: not in
+  // the record): of duplicate keys, the first (as simdjson's at_key).
+  void FindFlatMembers() {
+    members_.fill(nullptr);
+    size_t left = slot_keys_.size();
+    for (const JsonMember& m : flat_) {
+      for (size_t i = 0; i < slot_keys_.size(); ++i) {
+        if (members_[i] != nullptr || !SameText(m.key, slot_keys_[i])) continue;
+        members_[i] = &m.value;
+        --left;
+        break;
+      }
+      if (left == 0) break;
+    }
+  }
+  void FindDomMembers(dom::object obj) {
+    members_.fill(nullptr);
+    size_t left = slot_keys_.size();
     for (dom::key_value_pair kv : obj) {
-      const std::string_view key = kv.key;
-      for (size_t i = 0; i < n; ++i) {
-        if (found_[i] || key != slot_keys_[i]) continue;
-        found_[i] = true;  // the first of duplicate keys, as at_key
-        members_[i] = kv.value;
+      for (size_t i = 0; i < slot_keys_.size(); ++i) {
+        if (members_[i] != nullptr || !SameText(kv.key, slot_keys_[i])) continue;
+        dom_values_[i] = FromDom(kv.value);
+        members_[i] = &dom_values_[i];
         --left;
         break;
       }
@@ -140,8 +180,14 @@ class JsonScanner {
     }
   }
   std::vector<std::string> slot_keys_;
-  std::array<dom::element, kMaxSlots> members_;
-  std::array<bool, kMaxSlots> found_{};  // members_ and found_ hold the current record's (EmitRecord)
+  std::array<const JsonValue*, kMaxSlots> members_{};  // the current record's (EmitRecord)
+  std::array<JsonValue, kMaxSlots> dom_values_;         // a record read by simdjson: its members' values
+  // Records that are flat objects (json_flat_object.h) are read without
+  // simdjson when every field the profile reads from a record fills a slot
+  // or is a listed wide column of one plain key (flat_ok_): flat_ holds the
+  // current one's members.
+  bool flat_ok_ = false;
+  std::vector<JsonMember> flat_;
 
   struct Frame {
     bool is_object = false;
@@ -167,13 +213,20 @@ class JsonScanner {
   // arrays found 64 bytes at a time in the buffered text; how many (0: read
   // the next one with CaptureValue). See the definition for where it stops.
   Result<size_t> QueueRecordsInBulk();
+  // Reads the flat records (json_flat_object.h) that follow at pos_ in the
+  // buffered text where they stand, with one comma and whitespace between
+  // them, and emits them; how many (0: the next record is not flat, or the
+  // batch holds records, or it is NDJSON). Stops before anything else.
+  Result<size_t> ReadFlatRecords();
+  // Reads a flat record at once (see flat_ok_), or queues it in the batch.
   Status AddToBatch(std::string_view record, int64_t line);
   // Records are parsed ~256 KiB at a time as one array (one simdjson run for
   // thousands of small records); a batch that does not parse is parsed record
   // by record, so that the bad one is reported on its own line.
   Status QueueRecord();
   Status FlushBatch();
-  Status EmitRecord(dom::element rec, int64_t line);
+  // `rec` is the record as simdjson read it, or null for a flat one (flat_).
+  Status EmitRecord(const dom::element* rec, int64_t line);
   Status EmitInvalid(int64_t line, const char* why);
   Status Fail(const std::string& what) const {
     return Status::InvalidArgument(fmt::format("line {}: {}", line_, what));
@@ -182,7 +235,7 @@ class JsonScanner {
 
   // Field extraction from the parsed record.
   // `number`: for a value field, receives a JSON number directly (then `out` is empty).
-  bool Lookup(dom::element rec, const JsonPath& path, std::string_view& out, bool& is_number, std::string& storage,
+  bool Lookup(const dom::element* rec, const JsonPath& path, std::string_view& out, bool& is_number, std::string& storage,
               double* number = nullptr);
 
   TextReader& text_;
@@ -499,7 +552,7 @@ void JsonScanner::ValueDone() {
   top.last = Frame::Last::kValue;
 }
 
-bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_view& out, bool& is_number,
+bool JsonScanner::Lookup(const dom::element* rec, const JsonPath& path, std::string_view& out, bool& is_number,
                          std::string& storage, double* number) {
   is_number = false;
   if (path.up > 0) {
@@ -524,41 +577,47 @@ bool JsonScanner::Lookup(dom::element rec, const JsonPath& path, std::string_vie
     }
     return false;
   }
-  // The record itself is copied only when the path needs it: a copy made up
-  // front and then replaced costs a store-to-load stall on every field.
-  dom::element e;
+  // The field is pointed to, not copied: a copy made up front and then
+  // replaced costs a store-to-load stall on every field.
+  JsonValue from_dom;
+  const JsonValue* f = &from_dom;
   if (path.slot >= 0) {  // EmitRecord found the record's members first
-    if (!found_[static_cast<size_t>(path.slot)]) return false;
-    e = members_[static_cast<size_t>(path.slot)];
-  } else if (!path.key.empty()) {
-    dom::object obj;
-    if (rec.get_object().get(obj) != simdjson::SUCCESS || obj.at_key(path.key).get(e) != simdjson::SUCCESS) return false;
-  } else if (path.pointer.empty()) {
-    e = rec;
-  } else if (rec.at_pointer(path.pointer).get(e) != simdjson::SUCCESS) {
-    return false;
-  }
-  switch (e.type()) {
-    case dom::element_type::STRING: out = e.get_string().value_unsafe(); return true;
-    case dom::element_type::INT64: case dom::element_type::UINT64: case dom::element_type::DOUBLE: {
-      is_number = true;
-      if (number != nullptr) {
-        // The value itself: no text round trip.
-        *number = e.get_double().value_unsafe();
-        out = {};
-        return true;
-      }
-      if (e.type() == dom::element_type::DOUBLE) storage = fmt::format("{}", e.get_double().value_unsafe());
-      else if (e.type() == dom::element_type::INT64) storage = std::to_string(e.get_int64().value_unsafe());
-      else if (e.type() == dom::element_type::UINT64) storage = std::to_string(e.get_uint64().value_unsafe());
-      out = storage;
-      is_number = true;
-      return true;
+    f = members_[static_cast<size_t>(path.slot)];
+    if (f == nullptr) return false;
+  } else {
+    if (rec == nullptr) return false;  // not reached: flat records are read only when every path has a slot
+    dom::element e;
+    if (!path.key.empty()) {
+      dom::object obj;
+      if (rec->get_object().get(obj) != simdjson::SUCCESS || obj.at_key(path.key).get(e) != simdjson::SUCCESS) return false;
+    } else if (path.pointer.empty()) {
+      e = *rec;
+    } else if (rec->at_pointer(path.pointer).get(e) != simdjson::SUCCESS) {
+      return false;
     }
-    case dom::element_type::NULL_VALUE: out = {}; return true;
-    case dom::element_type::BOOL: out = e.get_bool().value_unsafe() ? "1" : "0"; is_number = true; return true;
-    default: storage = "<object or array>"; out = storage; return true;
+    from_dom = FromDom(e);
   }
+  const JsonValue& v = *f;
+  switch (v.kind) {
+    case JsonValue::Kind::kObjectOrArray: storage = "<object or array>"; out = storage; return true;
+    case JsonValue::Kind::kString: out = v.text; return true;
+    case JsonValue::Kind::kNull: out = {}; return true;
+    case JsonValue::Kind::kTrue: out = "1"; is_number = true; return true;
+    case JsonValue::Kind::kFalse: out = "0"; is_number = true; return true;
+    case JsonValue::Kind::kInt64: case JsonValue::Kind::kUint64: case JsonValue::Kind::kDouble: break;
+  }
+  is_number = true;
+  if (number != nullptr) {
+    // The value itself: no text round trip.
+    *number = v.number;
+    out = {};
+    return true;
+  }
+  if (v.kind == JsonValue::Kind::kDouble) storage = fmt::format("{}", v.number);
+  else if (v.kind == JsonValue::Kind::kInt64) storage = std::to_string(v.i64);
+  else storage = std::to_string(v.u64);
+  out = storage;
+  return true;
 }
 
 Status JsonScanner::EmitInvalid(int64_t line, const char* why) {
@@ -570,6 +629,10 @@ Status JsonScanner::EmitInvalid(int64_t line, const char* why) {
 }
 
 Status JsonScanner::AddToBatch(std::string_view record, int64_t line) {
+  // A flat record is read on its own, in order: only when no record waits in
+  // the batch. So records that are not flat fill a whole batch for simdjson
+  // (one attempt at the flat reading per batch), and flat ones skip it.
+  if (flat_ok_ && batch_lines_.empty() && ParseFlatJsonObject(record, flat_)) return EmitRecord(nullptr, line);
   batch_ += batch_.empty() ? '[' : ',';
   batch_spans_.emplace_back(batch_.size(), record.size());
   batch_ += record;
@@ -578,8 +641,44 @@ Status JsonScanner::AddToBatch(std::string_view record, int64_t line) {
   return Status::Ok();
 }
 
+Result<size_t> JsonScanner::ReadFlatRecords() {
+  size_t read = 0;
+  if (!flat_ok_ || ndjson_ || !batch_lines_.empty()) return read;
+  const char* const b = buf_.data();
+  size_t at = pos_;  // where a record is expected, after whitespace
+  int64_t line = line_;
+  const auto skip_space = [&] {
+    for (; at < end_; ++at) {
+      const char c = b[at];
+      if (c == '\n') ++line;
+      else if (c != ' ' && c != '\r' && c != '\t') break;
+    }
+  };
+  while (true) {
+    skip_space();
+    if (at >= end_ || b[at] != '{') break;
+    int64_t inner_lines = 0;
+    const size_t length = ReadFlatJsonObject(std::string_view(b + at, end_ - at), flat_, inner_lines);
+    if (length == 0) break;
+    TC_RETURN_IF_ERROR(EmitRecord(nullptr, line));
+    ++read;
+    at += length;
+    line += inner_lines;
+    pos_ = at;  // just after the last record read
+    line_ = line;
+    skip_space();
+    if (at >= end_ || b[at] != ',') break;
+    ++at;
+  }
+  return read;
+}
+
 Status JsonScanner::QueueRecord() {
-  TC_ASSIGN_OR_RETURN(size_t queued, QueueRecordsInBulk());
+  TC_ASSIGN_OR_RETURN(size_t queued, ReadFlatRecords());
+  if (queued == 0) {
+    TC_ASSIGN_OR_RETURN(size_t bulk, QueueRecordsInBulk());
+    queued = bulk;
+  }
   if (queued > 0) {
     if (!stack_.empty() && !stack_.back().is_object) stack_.back().index += static_cast<int64_t>(queued) - 1;
     return Status::Ok();
@@ -600,7 +699,7 @@ Status JsonScanner::FlushBatch() {
       all.size() == batch_lines_.size()) {
     size_t i = 0;
     for (dom::element rec : all) {
-      s = EmitRecord(rec, batch_lines_[i++]);
+      s = EmitRecord(&rec, batch_lines_[i++]);
       if (!s.ok()) break;
     }
   } else {
@@ -612,7 +711,7 @@ Status JsonScanner::FlushBatch() {
       if (Parser().parse(one.data(), one.size(), false).get(rec) != simdjson::SUCCESS) {
         s = EmitInvalid(batch_lines_[i], "the record is not valid JSON");
       } else {
-        s = EmitRecord(rec, batch_lines_[i]);
+        s = EmitRecord(&rec, batch_lines_[i]);
       }
     }
   }
@@ -622,16 +721,19 @@ Status JsonScanner::FlushBatch() {
   return s;
 }
 
-Status JsonScanner::EmitRecord(dom::element rec, int64_t line) {
+Status JsonScanner::EmitRecord(const dom::element* rec, int64_t line) {
   Row row;
   row.part = part_;
   row.line = line;
-  if (rec.type() != dom::element_type::OBJECT) {
+  if (rec != nullptr && rec->type() != dom::element_type::OBJECT) {
     row.missing = "the record is not an object";
     return mapper_.Map(row);
   }
   bool is_number = false;
-  if (!slot_keys_.empty()) FindMembers(rec.get_object().value_unsafe());
+  if (!slot_keys_.empty()) {
+    if (rec != nullptr) FindDomMembers(rec->get_object().value_unsafe());
+    else FindFlatMembers();
+  }
   std::string_view control;
   if (!skip_.text.empty() && Lookup(rec, skip_, control, is_number, skip_storage_)) return Status::Ok();  // not data
   if (!interval_.text.empty()) Lookup(rec, interval_, row.interval, is_number, interval_storage_);
@@ -666,32 +768,40 @@ Status JsonScanner::EmitRecord(dom::element rec, int64_t line) {
   // Wide: the listed columns, or every member but the timestamp's and the excluded.
   cell_storage_.resize(std::max<size_t>(cell_storage_.size(), 64));
   size_t n = 0;
-  auto add = [&](std::string_view name, dom::element e) {
+  auto add = [&](std::string_view name, const JsonValue& v) {
     if (n >= cell_storage_.size()) cell_storage_.resize(n * 2);
     Row::Cell c;
     c.column = name;
-    switch (e.type()) {
-      case dom::element_type::STRING: c.value = e.get_string().value_unsafe(); break;
-      case dom::element_type::NULL_VALUE: break;
-      case dom::element_type::INT64: case dom::element_type::UINT64: case dom::element_type::DOUBLE:
-        c.number = e.get_double().value_unsafe();
+    switch (v.kind) {
+      case JsonValue::Kind::kString: c.value = v.text; break;
+      case JsonValue::Kind::kNull: break;
+      case JsonValue::Kind::kTrue: case JsonValue::Kind::kFalse:  // 1 and 0, as in the long layout
+        c.number = v.kind == JsonValue::Kind::kTrue ? 1 : 0;
         c.parsed = c.is_number = true;
         break;
-      default:
+      case JsonValue::Kind::kInt64: case JsonValue::Kind::kUint64: case JsonValue::Kind::kDouble:
+        c.number = v.number;
+        c.parsed = c.is_number = true;
+        break;
+      case JsonValue::Kind::kObjectOrArray:
         cell_storage_[n] = "<object or array>";
         c.value = cell_storage_[n];
+        break;
     }
     ++n;
     row.cells.push_back(c);
   };
   if (!columns_.empty()) {
     for (const JsonPath& p : columns_) {
+      if (rec == nullptr) {  // flat: each column is one plain key (flat_ok_); the first of duplicates
+        const auto m = std::find_if(flat_.begin(), flat_.end(), [&](const JsonMember& x) { return x.key == p.key; });
+        if (m != flat_.end()) add(p.text, m->value);
+        continue;
+      }
       dom::element e;
-      if (rec.at_pointer(p.pointer).get(e) == simdjson::SUCCESS) add(p.text, e);
+      if (rec->at_pointer(p.pointer).get(e) == simdjson::SUCCESS) add(p.text, FromDom(e));
     }
   } else {
-    dom::object obj;
-    if (rec.get_object().get(obj) != simdjson::SUCCESS) return mapper_.Map(row);
     // The members of a nested object are columns too, named with dots as fields
     // name them: {"ts": …, "values": {"temp": 19.5}} has the column "values.temp".
     nested_names_.clear();
@@ -718,10 +828,18 @@ Status JsonScanner::EmitRecord(dom::element rec, int64_t line) {
           self(self, inner, pointer_prefix + "/" + std::string(key), name, depth + 1);
           continue;
         }
-        add(name, e);
+        add(name, FromDom(e));
       }
     };
-    members(members, obj, "", "", 0);
+    if (rec == nullptr) {
+      for (const JsonMember& m : flat_) {
+        if (is_ts("", m.key)) continue;
+        if (std::find(profile_.exclude.begin(), profile_.exclude.end(), m.key) != profile_.exclude.end()) continue;
+        add(m.key, m.value);
+      }
+    } else {
+      members(members, rec->get_object().value_unsafe(), "", "", 0);
+    }
   }
   return mapper_.Map(row);
 }

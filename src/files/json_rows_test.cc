@@ -1,9 +1,12 @@
 // The JSON reader against documents whose readings and bad records the
 // generator knows: records in whole blocks (read in bulk), across the read
 // buffer's refills, with escapes, brackets and commas inside strings, nested
-// members, several lines per record, and bad records whose line is checked.
+// members, several lines per record, numbers in every JSON form, and bad
+// records whose line is checked. Records with a nested member or an escape are
+// read by simdjson, the others by the flat reader: both give the same values.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 
 #include <fmt/format.h>
@@ -68,7 +71,18 @@ Generated Generate(uint32_t seed, int records, int bad_every) {
     const bool bad = pick(bad_every) == 0;
     // A bad value is a string (the record is JSON, its value is not a number)
     // or a broken literal (the record is not JSON: its batch is read again record by record).
-    const std::string value = !bad ? fmt::format("{}", i % 1000) : pick(2) ? "\"not a number\"" : "tru";
+    // Values in JSON's number forms: what the reader gives is the correctly
+    // rounded double (strtod's), whether simdjson or the flat reader reads it.
+    std::string number;
+    switch (pick(6)) {
+      case 0: number = fmt::format("-{}.{:03}", pick(100000), pick(1000)); break;
+      case 1: number = fmt::format("{}e{}", pick(1000), pick(7) - 3); break;
+      case 2: number = fmt::format("0.{}{}", rng(), rng()); break;  // more digits than a double holds
+      case 3: number = fmt::format("{}{:09}", rng(), rng() % 1000000000); break;  // a large integer
+      case 4: number = fmt::format("{}.5E+2", pick(100)); break;
+      default: number = fmt::format("{}", i % 1000);
+    }
+    const std::string value = !bad ? number : pick(2) ? "\"not a number\"" : "tru";
     std::string rec = "{";
     if (pick(3) == 0) rec += "\"meta\": {\"tags\": [\"a\", {\"b\": [1, 2]}], \"n\": null},";
     rec += "\"module\":" + Quote(module) + ",";
@@ -78,7 +92,7 @@ Generated Generate(uint32_t seed, int records, int bad_every) {
     rec += "\"value\":" + value + "}";
     put(rec);
     if (bad) g.bad_lines.push_back(record_line);
-    else g.readings.push_back(fmt::format("{} {} {}", module, ts, i % 1000));
+    else g.readings.push_back(fmt::format("{} {} {}", module, ts, std::strtod(number.c_str(), nullptr)));
   }
   put("\n]}\n");
   return g;
@@ -167,6 +181,46 @@ timestamp = "meta.t"
   EXPECT_TRUE(report.errors.empty());
   std::sort(sink.out.begin(), sink.out.end());
   EXPECT_EQ(sink.out, (std::vector<std::string>{"meta.q 1767225600000 3", "t 1767225600000 7", "temp 1767225600000 19.5"}));
+}
+
+// Wide layout, flat records and records simdjson reads (a nested member):
+// the same cells, booleans as 1 and 0, null as no reading, the first of
+// duplicate keys, and a listed column looked up by key.
+TEST(JsonRowsTest, WideFlatAndNestedRecordsGiveTheSameCells) {
+  for (const bool listed : {false, true}) {
+    Result<Profile> profile = LoadProfileString(fmt::format(R"(
+format = "json"
+layout = "wide"
+records = "/r"
+timestamp_format = "epoch_ms"
+[fields]
+timestamp = "t"
+{}
+)", listed ? "columns = [\"a\", \"b\", \"c\", \"d\"]" : "exclude = [\"n\"]"), "test");
+    ASSERT_TRUE(profile.ok()) << profile.status().message();
+    const std::string flat = R"({"t": 1767225600000, "a": 1.25, "b": true, "c": null, "d": "7", "a": 9})";
+    const std::string nested = R"({"t": 1767225600000, "a": 1.25, "b": true, "c": null, "d": "7", "a": 9, "n": {}})";
+    std::vector<std::string> out[2];
+    for (int i = 0; i < 2; ++i) {
+      TempFile file("{\"r\": [" + (i == 0 ? flat : nested) + "]}", ".json");
+      Result<std::unique_ptr<InputFile>> in = InputFile::Open(file.path());
+      ASSERT_TRUE(in.ok());
+      CollectSink sink;
+      ImportReport report;
+      Status s = ParseFile(**in, *profile, sink, report);
+      ASSERT_TRUE(s.ok()) << s.message();
+      out[i] = sink.out;
+    }
+    EXPECT_EQ(out[0], out[1]) << "listed " << listed;
+    std::vector<std::string> sorted = out[0];
+    std::sort(sorted.begin(), sorted.end());
+    if (listed) {
+      EXPECT_EQ(sorted, (std::vector<std::string>{"a 1767225600000 1.25", "b 1767225600000 1", "d 1767225600000 7"}));
+    } else {  // every member: the duplicate "a" too
+      EXPECT_EQ(sorted, (std::vector<std::string>{"a 1767225600000 1.25", "a 1767225600000 9", "b 1767225600000 1",
+                                                  "d 1767225600000 7"}));
+    }
+  }
 }
 
 }  // namespace

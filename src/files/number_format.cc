@@ -11,10 +11,8 @@ namespace telecollect::files {
 namespace {
 
 // Plain decimals ("-123,45"): up to 15 significant digits, no exponent, no
-// group separator. Integer mantissa and power of ten are both exact doubles,
-// so one IEEE division gives the correctly rounded value (Clinger's fast path).
+// group separator (kExactPow10).
 bool FastDecimal(std::string_view t, char decimal, double& out) {
-  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
   const char* p = t.data();
   const char* const end = p + t.size();
   const bool neg = p < end && *p == '-';
@@ -30,9 +28,9 @@ bool FastDecimal(std::string_view t, char decimal, double& out) {
     frac = p - frac_start;
     if (frac == 0) return false;  // "12," is not a number
   }
-  if (p != end || int_digits + frac == 0 || int_digits + frac > 15) return false;
+  if (p != end || int_digits + frac == 0 || int_digits + frac > kExactDigits) return false;
   double v = static_cast<double>(mantissa);
-  if (frac > 0) v /= kPow10[frac];
+  if (frac > 0) v /= kExactPow10[frac];
   out = neg ? -v : v;
   return true;
 }

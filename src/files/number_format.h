@@ -15,6 +15,12 @@ struct NumberFormat {
   char thousands = 0;  // 0 = none
 };
 
+// The powers of ten that are exact doubles with a mantissa of up to 15 digits
+// (< 2^53): mantissa / 10^k is then correctly rounded, one IEEE division
+// (Clinger's fast path).
+inline constexpr double kExactPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+inline constexpr int kExactDigits = 15;
+
 // Reads a whole field as a finite number: optional spaces around, optional
 // sign, digits with the profile's separators, optional exponent. False if the
 // text is anything else (empty included).
