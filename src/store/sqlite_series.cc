@@ -39,16 +39,19 @@ Status ForEachLogEntry(Stmt& q, Fn&& fn) {
 // device's frames: one point per module and frame, frame after frame): a stable
 // counting sort by module, then a sort of a module's points only if they are out
 // of order, instead of a merge sort of everything.
-void SortByModuleThenTime(std::vector<LogEntry>& entries) {
+void SortByModuleThenTime(std::vector<LogEntry>& entries, SeriesSortScratch& scratch) {
   const auto before = [](const LogEntry& a, const LogEntry& b) {
     return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
   };
   if (std::is_sorted(entries.begin(), entries.end(), before)) return;
   // Each entry's module as a dense number (one hash lookup per entry), and each
   // module's count.
-  std::unordered_map<int64_t, uint32_t> dense;
-  std::vector<uint32_t> which(entries.size());
-  std::vector<size_t> count;
+  auto& dense = scratch.dense;
+  auto& which = scratch.which;
+  auto& count = scratch.count;
+  dense.clear();
+  count.clear();
+  which.resize(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto [it, fresh] = dense.try_emplace(entries[i].module_id, static_cast<uint32_t>(count.size()));
     if (fresh) {
@@ -62,19 +65,21 @@ void SortByModuleThenTime(std::vector<LogEntry>& entries) {
     ++count[it->second];
   }
   // Where each module's entries start, modules in id order.
-  std::vector<std::pair<int64_t, uint32_t>> order;
-  order.reserve(dense.size());
+  auto& order = scratch.order;
+  order.clear();
   for (const auto& [module, d] : dense) order.emplace_back(module, d);
   std::sort(order.begin(), order.end());
-  std::vector<size_t> start(count.size());
+  auto& start = scratch.start;
+  start.resize(count.size());
   size_t at = 0;
   for (const auto& [module, d] : order) {
     start[d] = at;
     at += count[d];
   }
-  std::vector<LogEntry> sorted(entries.size());
+  auto& sorted = scratch.sorted;
+  sorted.resize(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) sorted[start[which[i]]++] = entries[i];
-  entries.swap(sorted);
+  entries.swap(sorted);  // the scratch keeps the old buffer for the next sort
   const auto by_ts = [](const LogEntry& a, const LogEntry& b) { return a.point.ts < b.point.ts; };
   for (auto run = entries.begin(); run != entries.end();) {
     const auto end = std::find_if(run, entries.end(), [&](const LogEntry& e) { return e.module_id != run->module_id; });
@@ -87,8 +92,8 @@ void SortByModuleThenTime(std::vector<LogEntry>& entries) {
 // its points ts-ascending and unique: of two entries of one instant, the later
 // in `entries` is kept.
 template <typename Fn>
-Status ForEachRun(std::vector<LogEntry>& entries, std::vector<SeriesPoint>& run, Fn&& fn) {
-  SortByModuleThenTime(entries);
+Status ForEachRun(std::vector<LogEntry>& entries, std::vector<SeriesPoint>& run, SeriesSortScratch& scratch, Fn&& fn) {
+  SortByModuleThenTime(entries, scratch);
   for (size_t i = 0; i < entries.size();) {
     const int64_t module_id = entries[i].module_id;
     run.clear();
@@ -189,7 +194,8 @@ Status SeriesWriter::CompactLog() {
   std::vector<LogEntry> entries;
   TC_RETURN_IF_ERROR(ForEachLogEntry(LogStmt(read_log_, kReadLog), [&](const LogEntry& e) { entries.push_back(e); }));
   std::vector<SeriesPoint> run;
-  TC_RETURN_IF_ERROR(ForEachRun(entries, run, [&](int64_t module_id, std::span<const SeriesPoint> points) {
+  SeriesSortScratch scratch;
+  TC_RETURN_IF_ERROR(ForEachRun(entries, run, scratch, [&](int64_t module_id, std::span<const SeriesPoint> points) {
     return Upsert(module_id, points);
   }));
   TC_RETURN_IF_ERROR(LogStmt(clear_log_, "DELETE FROM point_log").Run());
@@ -291,7 +297,7 @@ Status SeriesWriter::Merge(int64_t module_id, std::span<const SeriesPoint> point
 }
 
 Status SeriesBatch::Flush(SeriesWriter& writer) {
-  Status s = ForEachRun(entries_, run_, [&](int64_t module_id, std::span<const SeriesPoint> run) -> Status {
+  Status s = ForEachRun(entries_, run_, scratch_, [&](int64_t module_id, std::span<const SeriesPoint> run) -> Status {
     if (run.size() < kDirectRunPoints) return writer.Log(module_id, run);
     // A long run goes straight to chunks; if the module has log points
     // (newer than its chunks), the log is merged first.
@@ -317,7 +323,8 @@ Status ReadSeries(sqlite3* db, int64_t module_id, EpochMs from, EpochMs to,
   }
   // One module: its single run is left in `logged`, sorted and one point per instant.
   std::vector<SeriesPoint> logged;
-  TC_RETURN_IF_ERROR(ForEachRun(mine, logged, [](int64_t, std::span<const SeriesPoint>) { return Status::Ok(); }));
+  SeriesSortScratch scratch;
+  TC_RETURN_IF_ERROR(ForEachRun(mine, logged, scratch, [](int64_t, std::span<const SeriesPoint>) { return Status::Ok(); }));
   size_t li = 0;
   Stmt q(db, std::string("SELECT start_ts, data") + kOverlapping);
   q.Bind(1, module_id).Bind(2, from).Bind(3, to - 1);
