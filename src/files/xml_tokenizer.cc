@@ -309,10 +309,8 @@ size_t FindValueEnd(const char* b, size_t from, size_t end, char q, bool& specia
 
 std::optional<Result<XmlTokenizer::Need>> XmlTokenizer::ShapedStartTag(size_t lt) {
   const char* b = buf_.data();
-  const size_t n = shape_.attr_names.size();
+  const size_t n = shape_.names.size();
   size_t i = lt;
-  n_attrs_ = 0;
-  decoded_.clear();
   for (size_t k = 0;; ++k) {
     const std::string& seg = shape_.segments[k];
     if (i + seg.size() > end_ || !SameText(std::string_view(b + i, seg.size()), seg)) return std::nullopt;
@@ -324,10 +322,11 @@ std::optional<Result<XmlTokenizer::Need>> XmlTokenizer::ShapedStartTag(size_t lt
     bool special = false;
     const size_t value_end = FindValueEnd(b, value_start, end_, seg.back(), special);  // the segment ends with the opening quote
     if (special || value_end >= end_) return std::nullopt;
-    AddAttribute(std::string_view(b + i + shape_.attr_names[k].first, shape_.attr_names[k].second),
-                 std::string_view(b + value_start, value_end - value_start), std::string::npos, 0);
+    // attrs_ has the slots (the shape's tag filled them); the names are the shape's.
+    attrs_[k] = {shape_.names[k], std::string_view(b + value_start, value_end - value_start)};
     i = value_end;
   }
+  n_attrs_ = n;
   return FinishStartTag(lt, std::string_view(b + lt + 1, shape_.name_len), i, shape_.empty, true);
 }
 
@@ -408,6 +407,11 @@ Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
       from = value_at + attrs_[k].value.size();
     }
     shape_.segments[n].assign(b + from, close + 1 - from);
+    // The names as views into the segments, now that every segment is in place.
+    shape_.names.resize(n);
+    for (size_t k = 0; k < n; ++k) {
+      shape_.names[k] = std::string_view(shape_.segments[k]).substr(shape_.attr_names[k].first, shape_.attr_names[k].second);
+    }
     shape_.name_len = name.size();
     shape_.empty = empty;
     shape_.newlines = std::any_of(shape_.segments.begin(), shape_.segments.end(),
@@ -420,8 +424,8 @@ Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
 Result<XmlTokenizer::Need> XmlTokenizer::FinishStartTag(size_t lt, std::string_view name, size_t close, bool empty,
                                                         bool shaped) {
   if (root_closed_) return Fail(lt, "a second root element");
-  // decoded_ stopped growing: now its views are stable.
-  for (size_t a = 0; a < n_attrs_; ++a) {
+  // decoded_ stopped growing: now its views are stable (a shaped tag has nothing decoded).
+  for (size_t a = 0; a < (shaped ? 0 : n_attrs_); ++a) {
     if (decoded_spans_[a].first != std::string::npos)
       attrs_[a].value = std::string_view(decoded_).substr(decoded_spans_[a].first, decoded_spans_[a].second);
   }
