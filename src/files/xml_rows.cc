@@ -104,6 +104,12 @@ class XmlReader final : public XmlTokenizer::Handler {
   }
 
   bool MatchesRecord(std::string_view top) const;  // would `top`, pushed now, be a record?
+  // MatchesRecord's last answer, for a tag of this layout under the same open
+  // elements (record after record: one comparison of two numbers).
+  struct RecordMatch {
+    uint64_t layout = 0, stack_version = 0;
+    bool record = false;
+  } last_match_;
   void Start(std::string_view name, std::span<const XmlTokenizer::Attribute> attrs);
   void End(std::string_view name);
   void Text(std::string_view text);
@@ -130,7 +136,10 @@ class XmlReader final : public XmlTokenizer::Handler {
     Element& back() { return items_[n_ - 1]; }
     Element& operator[](size_t i) { return items_[i]; }
     const Element& operator[](size_t i) const { return items_[i]; }
+    // Changes with every Push and Pop: the same version, the same open elements.
+    uint64_t version() const { return version_; }
     Element& Push(std::string_view name) {
+      ++version_;
       if (n_ == items_.size()) items_.emplace_back();
       Element& e = items_[n_++];
       e.name.assign(name);
@@ -139,11 +148,15 @@ class XmlReader final : public XmlTokenizer::Handler {
       e.has_children = false;
       return e;
     }
-    Element& Pop() { return items_[--n_]; }  // valid until the next Push
+    Element& Pop() {  // valid until the next Push
+      ++version_;
+      return items_[--n_];
+    }
 
    private:
     std::vector<Element> items_;
     size_t n_ = 0;
+    uint64_t version_ = 0;
   };
   ElementStack stack_;
   // Namespaces mode (the profile has [namespaces]): names are compared as
@@ -262,7 +275,16 @@ void XmlReader::Start(std::string_view name, std::span<const XmlTokenizer::Attri
     local = element_name_;
     if (!failure_.ok()) return;
   }
-  const bool record = !in_record_ && MatchesRecord(local);
+  bool record = false;
+  if (!in_record_) {
+    const uint64_t layout = ns_mode_ ? 0 : tokenizer_.tag_layout();
+    if (layout != 0 && layout == last_match_.layout && stack_.version() == last_match_.stack_version) {
+      record = last_match_.record;
+    } else {
+      record = MatchesRecord(local);
+      last_match_ = {layout, stack_.version(), record};
+    }
+  }
   if (record && tokenizer_.tag_is_empty() && !ns_mode_) {
     // An empty record element ("<r a=\"1\"/>", the common case): read in
     // place, now, without a slot on the stack; its OnEnd follows and is skipped.
@@ -378,7 +400,14 @@ bool XmlReader::LookupInPlace(const XmlPath& p, std::string_view& out) {
 }
 
 bool XmlReader::Lookup(const XmlPath& p, std::string_view& out) {
-  if (record_in_place_ && p.up == 0) return LookupInPlace(p, out);
+  if (record_in_place_ && p.up == 0) {
+    // Where it was in the last tag of this layout (LookupInPlace found it there).
+    if (record_layout_ != 0 && p.attr_layout == record_layout_) {
+      out = record_attrs_[p.attr_index].value;
+      return true;
+    }
+    return LookupInPlace(p, out);
+  }
   if (p.up > 0) {
     if (record_depth_ < static_cast<size_t>(p.up) + 1) return false;
     // stack_ now holds the record's ancestors (the record itself was popped).

@@ -22,8 +22,11 @@ constexpr std::array<uint8_t, 256> kClass = [] {
   for (unsigned char c : {' ', '\t', '\n', '\r'}) t[c] |= kSpace | kNameEnd;
   // Bytes that end a name: whitespace and the markup around names.
   for (unsigned char c : {'/', '>', '=', '<', '"', '\''}) t[c] |= kNameEnd;
-  // Bytes that make an attribute value need decoding.
-  for (unsigned char c : {'&', '<', '\r', '\n', '\t'}) t[c] |= kValueSpecial;
+  // Bytes that make an attribute value need decoding: references, '<' (an
+  // error) and the control characters (line ends and tabs are normalised; the
+  // others are not XML, Decode copies them as they are).
+  for (unsigned char c : {'&', '<'}) t[c] |= kValueSpecial;
+  for (unsigned char c = 0; c < 0x20; ++c) t[c] |= kValueSpecial;
   return t;
 }();
 inline bool IsSpace(char c) { return kClass[static_cast<unsigned char>(c)] & kSpace; }
@@ -278,24 +281,30 @@ Result<XmlTokenizer::Need> XmlTokenizer::EndTag(size_t lt) {
 }
 
 namespace {
-// The index of the first `q`, or of the first byte needing decoding, in
-// b[from, end); end when neither is there.
-size_t FindValueEnd(const char* b, size_t from, size_t end, char q, bool& special) {
+// The index of the first `q` in b[from, end) (end if none), and whether a byte
+// before it needs decoding. Returned in registers and inlined: it runs for
+// every attribute value.
+struct ValueEnd {
+  size_t at;
+  bool special;
+};
+[[gnu::always_inline]] inline ValueEnd FindValueEnd(const char* b, size_t from, size_t end, char q) {
   size_t k = from;
-  special = false;
+  bool special = false;
 #if defined(__SSE2__)
-  const __m128i vq = _mm_set1_epi8(q), amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), cr = _mm_set1_epi8('\r'),
-                nl = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t');
+  // Special: '&', '<' and the control characters (\r, \n, \t; the others are
+  // not XML, and Decode copies them as they are): x <= 0x1F, unsigned.
+  const __m128i vq = _mm_set1_epi8(q), amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), control = _mm_set1_epi8(0x1F);
   for (; k + 16 <= end; k += 16) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k));
     const unsigned quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, vq)));
     const unsigned specials = static_cast<unsigned>(_mm_movemask_epi8(
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, amp), _mm_cmpeq_epi8(x, lt)),
-                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, nl)), _mm_cmpeq_epi8(x, tab)))));
+                     _mm_cmpeq_epi8(_mm_min_epu8(x, control), x))));
     if (quotes != 0) {
       const unsigned at = static_cast<unsigned>(__builtin_ctz(quotes));
       special = special || (specials & ((1u << at) - 1)) != 0;
-      return k + at;
+      return {k + at, special};
     }
     if (specials != 0) special = true;
   }
@@ -303,7 +312,7 @@ size_t FindValueEnd(const char* b, size_t from, size_t end, char q, bool& specia
   uint8_t seen = 0;
   for (; k < end && b[k] != q; ++k) seen |= kClass[static_cast<unsigned char>(b[k])];
   special = special || (seen & kValueSpecial) != 0;
-  return k;
+  return {k, special};
 }
 }  // namespace
 
@@ -319,8 +328,7 @@ std::optional<Result<XmlTokenizer::Need>> XmlTokenizer::ShapedStartTag(size_t lt
       break;
     }
     const size_t value_start = i + seg.size();
-    bool special = false;
-    const size_t value_end = FindValueEnd(b, value_start, end_, seg.back(), special);  // the segment ends with the opening quote
+    const auto [value_end, special] = FindValueEnd(b, value_start, end_, seg.back());  // the segment ends with the opening quote
     if (special || value_end >= end_) return std::nullopt;
     // attrs_ has the slots (the shape's tag filled them); the names are the shape's.
     attrs_[k] = {shape_.names[k], std::string_view(b + value_start, value_end - value_start)};
@@ -373,8 +381,7 @@ Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
     const char q = b[i];
     const size_t value_start = ++i;
     // The closing quote, and whether the value needs decoding on the way.
-    bool special = false;
-    const size_t k = FindValueEnd(b, value_start, end_, q, special);
+    const auto [k, special] = FindValueEnd(b, value_start, end_, q);
     if (k >= end_) return Need::kMore;
     const size_t value_end = k;
     for (size_t a = 0; a < n_attrs_; ++a) {
