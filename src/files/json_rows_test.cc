@@ -26,6 +26,27 @@ class CollectSink : public ReadingSink {
   std::vector<std::string> out;
 };
 
+// A document parsed under `profile`: what the parse returned, the readings
+// as CollectSink prints them, and the report.
+struct Parsed {
+  Status status;
+  std::vector<std::string> readings;
+  ImportReport report;
+};
+Parsed ParseDocument(const std::string& text, const Profile& profile) {
+  Parsed p;
+  TempFile file(text, ".json");
+  Result<std::unique_ptr<InputFile>> in = InputFile::Open(file.path());
+  if (!in.ok()) {
+    p.status = in.status();
+    return p;
+  }
+  CollectSink sink;
+  p.status = ParseFile(**in, profile, sink, p.report);
+  p.readings = std::move(sink.out);
+  return p;
+}
+
 struct Generated {
   std::string text;
   std::vector<std::string> readings;  // as CollectSink prints them
@@ -114,17 +135,12 @@ value = "value"
     // ~60,000 records: about 6 MiB, several refills of the reader's buffer.
     // Fewer than 50 bad records (the report lists 50 in full), spread over the file.
     const Generated g = seed == 1 ? Generate(seed, 60000, 2000) : Generate(seed, 3000, 100);
-    TempFile file(g.text, ".json");
-    Result<std::unique_ptr<InputFile>> in = InputFile::Open(file.path());
-    ASSERT_TRUE(in.ok());
-    CollectSink sink;
-    ImportReport report;
-    Status s = ParseFile(**in, *profile, sink, report);
-    ASSERT_TRUE(s.ok()) << s.message();
-    EXPECT_EQ(sink.out, g.readings) << "seed " << seed;
+    const Parsed p = ParseDocument(g.text, *profile);
+    ASSERT_TRUE(p.status.ok()) << p.status.message();
+    EXPECT_EQ(p.readings, g.readings) << "seed " << seed;
     std::vector<int64_t> lines;
-    for (const FileIssue& e : report.errors) lines.push_back(e.line);
-    EXPECT_EQ(report.rows_rejected, static_cast<int64_t>(g.bad_lines.size())) << "seed " << seed;
+    for (const FileIssue& e : p.report.errors) lines.push_back(e.line);
+    EXPECT_EQ(p.report.rows_rejected, static_cast<int64_t>(g.bad_lines.size())) << "seed " << seed;
     ASSERT_EQ(lines.size(), g.bad_lines.size()) << "seed " << seed;
     for (size_t i = 0; i < lines.size(); ++i) {
       ASSERT_EQ(lines[i], g.bad_lines[i]) << "seed " << seed << ", bad record " << i;
@@ -148,14 +164,8 @@ value = "v"
   for (int i = 0; i < 200; ++i) many += (i ? "," : "") + rec;
   // A missing comma, a doubled comma, a stray scalar: errors, wherever they fall.
   for (const std::string& bad : {rec + " " + rec, rec + ",," + rec, rec + ", 12 x," + rec}) {
-    const std::string doc = "{\"r\": [" + many + "," + bad + "," + many + "]}";
-    TempFile file(doc, ".json");
-    Result<std::unique_ptr<InputFile>> in = InputFile::Open(file.path());
-    ASSERT_TRUE(in.ok());
-    CollectSink sink;
-    ImportReport report;
-    Status s = ParseFile(**in, *profile, sink, report);
-    EXPECT_FALSE(s.ok() && report.errors.empty()) << bad;
+    const Parsed p = ParseDocument("{\"r\": [" + many + "," + bad + "," + many + "]}", *profile);
+    EXPECT_FALSE(p.status.ok() && p.report.errors.empty()) << bad;
   }
 }
 
@@ -171,16 +181,11 @@ timestamp_format = "epoch_ms"
 timestamp = "meta.t"
 )", "test");
   ASSERT_TRUE(profile.ok()) << profile.status().message();
-  TempFile file(R"({"r": [{"meta": {"t": 1767225600000, "q": 3}, "temp": 19.5, "t": 7}]})", ".json");
-  Result<std::unique_ptr<InputFile>> in = InputFile::Open(file.path());
-  ASSERT_TRUE(in.ok());
-  CollectSink sink;
-  ImportReport report;
-  Status s = ParseFile(**in, *profile, sink, report);
-  ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_TRUE(report.errors.empty());
-  std::sort(sink.out.begin(), sink.out.end());
-  EXPECT_EQ(sink.out, (std::vector<std::string>{"meta.q 1767225600000 3", "t 1767225600000 7", "temp 1767225600000 19.5"}));
+  Parsed p = ParseDocument(R"({"r": [{"meta": {"t": 1767225600000, "q": 3}, "temp": 19.5, "t": 7}]})", *profile);
+  ASSERT_TRUE(p.status.ok()) << p.status.message();
+  EXPECT_TRUE(p.report.errors.empty());
+  std::sort(p.readings.begin(), p.readings.end());
+  EXPECT_EQ(p.readings, (std::vector<std::string>{"meta.q 1767225600000 3", "t 1767225600000 7", "temp 1767225600000 19.5"}));
 }
 
 // Wide layout, flat records and records simdjson reads (a nested member):
@@ -202,14 +207,9 @@ timestamp = "t"
     const std::string nested = R"({"t": 1767225600000, "a": 1.25, "b": true, "c": null, "d": "7", "a": 9, "n": {}})";
     std::vector<std::string> out[2];
     for (int i = 0; i < 2; ++i) {
-      TempFile file("{\"r\": [" + (i == 0 ? flat : nested) + "]}", ".json");
-      Result<std::unique_ptr<InputFile>> in = InputFile::Open(file.path());
-      ASSERT_TRUE(in.ok());
-      CollectSink sink;
-      ImportReport report;
-      Status s = ParseFile(**in, *profile, sink, report);
-      ASSERT_TRUE(s.ok()) << s.message();
-      out[i] = sink.out;
+      const Parsed p = ParseDocument("{\"r\": [" + (i == 0 ? flat : nested) + "]}", *profile);
+      ASSERT_TRUE(p.status.ok()) << p.status.message();
+      out[i] = p.readings;
     }
     EXPECT_EQ(out[0], out[1]) << "listed " << listed;
     std::vector<std::string> sorted = out[0];
