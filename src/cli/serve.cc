@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "core/thread_name.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -108,6 +109,7 @@ int RunServe(Config config, const ServeArgs& args) {
 
   std::atomic<bool> stopping{false};
   std::thread reloader([&] {
+    NameThisThread("tc-reload");
     const int64_t refresh_ms = std::max<int64_t>(config.decoders.refresh_ms, 100);
     timespec every{static_cast<time_t>(refresh_ms / 1000), static_cast<long>(refresh_ms % 1000) * 1000000};
     while (true) {

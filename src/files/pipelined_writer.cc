@@ -1,8 +1,13 @@
 #include "files/pipelined_writer.h"
+#include "core/thread_name.h"
 
 namespace telecollect::files {
 
-PipelinedWriter::PipelinedWriter(ReadingWriter& inner) : inner_(inner), worker_([this] { Run(); }) {}
+PipelinedWriter::PipelinedWriter(ReadingWriter& inner)
+    : inner_(inner), worker_([this] {
+        NameThisThread("tc-file-write");
+        Run();
+      }) {}
 
 PipelinedWriter::~PipelinedWriter() { (void)Close(); }
 

@@ -1,4 +1,5 @@
 #include "files/read_ahead.h"
+#include "core/thread_name.h"
 
 #include <unistd.h>
 
@@ -15,7 +16,10 @@ constexpr size_t kLargestBlock = 1 << 20;
 }  // namespace
 
 ReadAhead::ReadAhead(int fd, std::string path, evp_md_ctx_st* digest)
-    : fd_(fd), path_(std::move(path)), digest_(digest), thread_([this] { Run(); }) {}
+    : fd_(fd), path_(std::move(path)), digest_(digest), thread_([this] {
+        NameThisThread("tc-read-ahead");
+        Run();
+      }) {}
 
 ReadAhead::~ReadAhead() {
   {

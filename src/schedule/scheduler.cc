@@ -1,4 +1,5 @@
 #include "schedule/scheduler.h"
+#include "core/thread_name.h"
 
 #include <chrono>
 
@@ -43,7 +44,12 @@ void Scheduler::SetConnectors(const std::vector<files::Connector>& connectors,
 }
 
 void Scheduler::Start() {
-  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+  if (!thread_.joinable()) {
+    thread_ = std::thread([this] {
+      NameThisThread("tc-scheduler");
+      Loop();
+    });
+  }
 }
 
 void Scheduler::Stop() {

@@ -1,4 +1,5 @@
 #include "server/http_server.h"
+#include "core/thread_name.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -126,7 +127,13 @@ class HttpServer::Impl {
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
     for (auto& c : workers_) guards.push_back(asio::make_work_guard(*c));
     std::vector<std::thread> pool;
-    for (auto& c : workers_) pool.emplace_back([ctx = c.get()] { ctx->run(); });
+    for (auto& c : workers_) {
+      pool.emplace_back([ctx = c.get()] {
+        NameThisThread("tc-http");
+        ctx->run();
+      });
+    }
+    NameThisThread("tc-http");  // this thread runs the first context
     ioc_.run();
     for (auto& g : guards) g.reset();
     for (auto& c : workers_) c->stop();

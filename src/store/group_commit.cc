@@ -1,4 +1,5 @@
 #include "store/group_commit.h"
+#include "core/thread_name.h"
 
 #include <chrono>
 
@@ -6,8 +7,14 @@ namespace telecollect::store {
 
 GroupCommitter::GroupCommitter(Store& store, size_t queue_capacity, size_t max_group_rows, CommitObserver observer)
     : store_(store), capacity_(queue_capacity), max_group_rows_(max_group_rows), observer_(std::move(observer)) {
-  writer_ = std::thread([this] { Run(); });
-  syncer_ = std::thread([this] { RunSyncer(); });
+  writer_ = std::thread([this] {
+    NameThisThread("tc-commit");
+    Run();
+  });
+  syncer_ = std::thread([this] {
+    NameThisThread("tc-fsync");
+    RunSyncer();
+  });
 }
 
 GroupCommitter::~GroupCommitter() { Stop(); }

@@ -1,4 +1,5 @@
 #include "store/sqlite_store.h"
+#include "core/thread_name.h"
 #include "core/log.h"
 #include "store/sqlite_store_internal.h"
 
@@ -284,7 +285,10 @@ Status SqliteStore::Init() {
   stmts_ = std::make_unique<WriterStatements>(writer_.get());
   series_ = std::make_unique<SeriesWriter>(writer_.get());
   sqlite3_wal_hook(writer_.get(), &SqliteStore::OnWalCommit, this);
-  checkpointer_ = std::thread([this] { RunCheckpointer(); });
+  checkpointer_ = std::thread([this] {
+    NameThisThread("tc-checkpoint");
+    RunCheckpointer();
+  });
   return Sync();
 }
 

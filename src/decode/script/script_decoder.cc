@@ -1,6 +1,7 @@
 // The SpiderMonkey side of ScriptDecoder: one engine (JSContext) per thread,
 // one realm per decoder, a watchdog for time limits.
 #include "decode/script/script_decoder.h"
+#include "core/thread_name.h"
 
 #include <js/Array.h>
 #include <js/GCVector.h>
@@ -85,7 +86,10 @@ class Watchdog {
 
  private:
   Watchdog() {
-    std::thread([this] { Run(); }).detach();
+    std::thread([this] {
+      NameThisThread("tc-js-watchdog");
+      Run();
+    }).detach();
   }
   void Run();
   std::mutex mu_;
