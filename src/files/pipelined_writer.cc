@@ -1,4 +1,5 @@
 #include "files/pipelined_writer.h"
+
 #include "core/thread_name.h"
 
 namespace telecollect::files {

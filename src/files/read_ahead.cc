@@ -1,5 +1,4 @@
 #include "files/read_ahead.h"
-#include "core/thread_name.h"
 
 #include <unistd.h>
 
@@ -8,6 +7,8 @@
 #include <cstring>
 
 #include <openssl/evp.h>
+
+#include "core/thread_name.h"
 
 namespace telecollect::files {
 namespace {

@@ -1,12 +1,12 @@
 #include "schedule/scheduler.h"
-#include "core/thread_name.h"
 
 #include <chrono>
 
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "files/connector_run.h"
-#include "schedule/lease.h"
 #include "pull/pull_run.h"
+#include "schedule/lease.h"
 
 namespace telecollect::schedule {
 

@@ -1,5 +1,4 @@
 #include "server/http_server.h"
-#include "core/thread_name.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -11,7 +10,9 @@
 #include <thread>
 
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "push/push_service.h"
+#include "server/response_writer.h"
 
 namespace telecollect::server {
 
@@ -46,17 +47,6 @@ auto AsyncHandle(HttpHandler& handler, HttpRequest request, Token&& token) {
         }
       },
       token, std::move(request));
-}
-
-http::response<http::string_body> ToBeast(HttpResponse r, unsigned version, bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "telecollect");
-  res.set(http::field::content_type, r.content_type);
-  for (auto& [k, v] : r.headers) res.set(k, v);
-  res.body() = std::move(r.body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  return res;
 }
 
 HttpResponse ErrorResponse(int status, std::string_view message) {
@@ -171,9 +161,11 @@ class HttpServer::Impl {
                                       const std::string& route, std::chrono::steady_clock::time_point start,
                                       boost::system::error_code& ec) {
     metrics_.http_requests.With({route, std::to_string(r.status)}).Inc();
-    auto res = ToBeast(std::move(r), version, keep_alive);
+    std::string bytes;
+    bytes.reserve(160 + r.body.size());
+    SerializeResponse(r, version, keep_alive, bytes);
     stream.expires_after(std::chrono::milliseconds(options_.body_timeout_ms));
-    auto [wec, n] = co_await http::async_write(stream, res, kAwait);
+    auto [wec, n] = co_await asio::async_write(stream, asio::buffer(bytes), kAwait);
     ec = wec;
     metrics_.http_latency.With({route}).Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }

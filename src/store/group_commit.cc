@@ -1,7 +1,8 @@
 #include "store/group_commit.h"
-#include "core/thread_name.h"
 
 #include <chrono>
+
+#include "core/thread_name.h"
 
 namespace telecollect::store {
 

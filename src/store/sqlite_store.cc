@@ -1,6 +1,6 @@
 #include "store/sqlite_store.h"
-#include "core/thread_name.h"
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "store/sqlite_store_internal.h"
 
 #include <fcntl.h>

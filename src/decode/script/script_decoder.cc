@@ -1,7 +1,6 @@
 // The SpiderMonkey side of ScriptDecoder: one engine (JSContext) per thread,
 // one realm per decoder, a watchdog for time limits.
 #include "decode/script/script_decoder.h"
-#include "core/thread_name.h"
 
 #include <js/Array.h>
 #include <js/GCVector.h>
@@ -29,6 +28,7 @@
 #include <set>
 #include <thread>
 
+#include "core/thread_name.h"
 #include "decode/flatten.h"
 
 namespace telecollect::decode {
