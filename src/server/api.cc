@@ -1,8 +1,5 @@
 #include "server/api.h"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
-
 #include <charconv>
 #include <map>
 
@@ -16,26 +13,12 @@
 #include "server/decoders_api.h"
 #include "server/files_api.h"
 #include "server/json_error.h"
+#include "server/request_target.h"
 
 namespace telecollect::server {
 namespace {
 
 using push::ErrorJson;
-
-struct Target {
-  std::vector<std::string> segments;          // decoded path segments
-  std::map<std::string, std::string> params;  // decoded query (last value wins)
-};
-
-Result<Target> ParseTarget(const std::string& target) {
-  auto parsed = boost::urls::parse_origin_form(target);
-  if (!parsed) return Status::InvalidArgument("malformed request target");
-  Target t;
-  for (auto seg : parsed->segments()) t.segments.push_back(std::string(seg));
-  if (!t.segments.empty() && t.segments.back().empty()) t.segments.pop_back();  // trailing slash
-  for (auto p : parsed->params()) t.params[std::string(p.key)] = std::string(p.value);
-  return t;
-}
 
 HttpResponse Json(int status, std::string body) { return {status, "application/json", std::move(body), {}}; }
 HttpResponse Error(int status, std::string_view message) { return Json(status, ErrorJson(message)); }

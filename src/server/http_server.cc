@@ -255,7 +255,9 @@ class HttpServer::Impl {
       request.remote = remote;
       for (const auto& field : req) {
         std::string name(field.name_string());
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (char& c : name) {  // ASCII: header names are tokens (no locale, no call per byte)
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+        }
         request.headers.emplace_back(std::move(name), std::string(field.value()));
       }
       request.body = std::move(req.body());
