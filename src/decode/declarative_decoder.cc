@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/ascii.h"
+
 namespace telecollect::decode {
 namespace {
 
@@ -139,7 +141,7 @@ std::string NormalizeDeviceType(std::string_view text) {
   while (a < e && std::isspace(static_cast<unsigned char>(text[a]))) ++a;
   while (e > a && std::isspace(static_cast<unsigned char>(text[e - 1]))) --e;
   std::string out(text.substr(a, e - a));
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  AsciiLowerInPlace(out);
   return out;
 }
 

@@ -1,19 +1,12 @@
 #include "push/auth.h"
 
+#include "core/ascii.h"
 #include "core/hex.h"
 
 namespace telecollect::push {
 namespace {
 
 constexpr size_t kMaxCacheEntries = 100000;
-
-bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  }
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -35,9 +28,9 @@ Result<std::string> TokenFromAuthorization(std::string_view header) {
   if (header.empty()) return Status::Unauthenticated("missing Authorization header (Basic <token> or Bearer <token>)");
   std::string_view cred;
   bool basic = false;
-  if (StartsWithIgnoreCase(header, "bearer ")) {
+  if (AsciiStartsWithIgnoreCase(header, "bearer ")) {
     cred = Trim(header.substr(7));
-  } else if (StartsWithIgnoreCase(header, "basic ")) {
+  } else if (AsciiStartsWithIgnoreCase(header, "basic ")) {
     cred = Trim(header.substr(6));
     basic = true;
   } else {

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/ascii.h"
 #include "push/generic_sensors.h"
 #include "push/platform_envelope.h"
 
@@ -27,14 +28,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string ItemError::ToString() const {
@@ -48,7 +41,7 @@ std::string ItemError::ToString() const {
 const Envelope* FindEnvelope(std::string_view source) {
   source = Trim(source);
   for (const Envelope* e : kEnvelopes) {
-    if (EqualsIgnoreCase(e->source(), source)) return e;
+    if (AsciiEqualsIgnoreCase(e->source(), source)) return e;
   }
   return nullptr;
 }
@@ -61,10 +54,10 @@ std::vector<std::string_view> KnownSources() {
 
 bool IsJsonMediaType(std::string_view content_type, bool* ndjson) {
   std::string_view mt = Trim(content_type.substr(0, content_type.find(';')));
-  *ndjson = EqualsIgnoreCase(mt, "application/x-ndjson") || EqualsIgnoreCase(mt, "application/ndjson") ||
-            EqualsIgnoreCase(mt, "application/jsonl") || EqualsIgnoreCase(mt, "application/x-jsonlines");
-  return mt.empty() || *ndjson || EqualsIgnoreCase(mt, "application/json") || EqualsIgnoreCase(mt, "text/json") ||
-         EqualsIgnoreCase(mt, "text/plain");
+  *ndjson = AsciiEqualsIgnoreCase(mt, "application/x-ndjson") || AsciiEqualsIgnoreCase(mt, "application/ndjson") ||
+            AsciiEqualsIgnoreCase(mt, "application/jsonl") || AsciiEqualsIgnoreCase(mt, "application/x-jsonlines");
+  return mt.empty() || *ndjson || AsciiEqualsIgnoreCase(mt, "application/json") || AsciiEqualsIgnoreCase(mt, "text/json") ||
+         AsciiEqualsIgnoreCase(mt, "text/plain");
 }
 
 }  // namespace telecollect::push

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "core/thread_name.h"
 #include "push/push_service.h"
@@ -255,9 +256,7 @@ class HttpServer::Impl {
       request.remote = remote;
       for (const auto& field : req) {
         std::string name(field.name_string());
-        for (char& c : name) {  // ASCII: header names are tokens (no locale, no call per byte)
-          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-        }
+        AsciiLowerInPlace(name);
         request.headers.emplace_back(std::move(name), std::string(field.value()));
       }
       request.body = std::move(req.body());

@@ -1,12 +1,12 @@
 #include "server/response_writer.h"
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <ostream>  // Boost's string_view (in status.hpp) uses std::ostream without including it
 #include <string_view>
 
 #include <boost/beast/http/status.hpp>
+
+#include "core/ascii.h"
 
 namespace telecollect::server {
 namespace {
@@ -15,12 +15,6 @@ void AppendClean(std::string& out, std::string_view text) {
   for (const char c : text) {
     if (c != '\r' && c != '\n') out += c;
   }
-}
-
-bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 void AppendNumber(std::string& out, size_t n) {
@@ -41,7 +35,7 @@ void SerializeResponse(const HttpResponse& response, unsigned version, bool keep
   AppendClean(out, response.content_type);
   out += "\r\n";
   for (const auto& [name, value] : response.headers) {
-    if (SameName(name, "content-length") || SameName(name, "connection") || SameName(name, "transfer-encoding")) continue;
+    if (AsciiEqualsIgnoreCase(name, "content-length") || AsciiEqualsIgnoreCase(name, "connection") || AsciiEqualsIgnoreCase(name, "transfer-encoding")) continue;
     AppendClean(out, name);
     out += ": ";
     AppendClean(out, value);
