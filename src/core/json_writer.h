@@ -1,5 +1,6 @@
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,7 +24,12 @@ class JsonWriter {
   JsonWriter& Key(std::string_view k) { Sep(); AppendJsonString(out_, k); out_ += ':'; first_ = true; return *this; }
   JsonWriter& String(std::string_view v) { Sep(); AppendJsonString(out_, v); return *this; }
   JsonWriter& Number(double v) { Sep(); AppendJsonNumber(out_, v); return *this; }
-  JsonWriter& Int(int64_t v) { Sep(); out_ += std::to_string(v); return *this; }
+  JsonWriter& Int(int64_t v) {
+    Sep();
+    char digits[24];
+    out_.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
+    return *this;
+  }
   JsonWriter& Bool(bool v) { Sep(); out_ += v ? "true" : "false"; return *this; }
   JsonWriter& Null() { Sep(); out_ += "null"; return *this; }
   JsonWriter& Raw(std::string_view json) { Sep(); out_ += json; return *this; }

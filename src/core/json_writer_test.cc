@@ -13,5 +13,22 @@ TEST(JsonWriterTest, EscapesAndStructures) {
                      "\"bad\":\"\xEF\xBF\xBD\"}");
 }
 
+// Plain runs around and between escapes, at both ends, DEL, a truncated
+// UTF-8 sequence at the end; integers at their limits.
+TEST(JsonWriterTest, RunsBetweenEscapes) {
+  std::string out;
+  AppendJsonString(out, "ab\"cd\\\x7F\tz caf\xC3\xA9 fin\xC3");
+  EXPECT_EQ(out, "\"ab\\\"cd\\\\\\u007f\\tz caf\xC3\xA9 fin\xEF\xBF\xBD\"");
+  out.clear();
+  AppendJsonString(out, "");
+  EXPECT_EQ(out, "\"\"");
+  out.clear();
+  AppendJsonString(out, "\"");
+  EXPECT_EQ(out, "\"\\\"\"");
+  JsonWriter w;
+  w.BeginArray().Int(INT64_MIN).Int(INT64_MAX).Int(0).Int(-7).EndArray();
+  EXPECT_EQ(w.str(), "[-9223372036854775808,9223372036854775807,0,-7]");
+}
+
 }  // namespace
 }  // namespace telecollect
