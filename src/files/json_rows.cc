@@ -602,8 +602,17 @@ bool JsonScanner::Lookup(const dom::element* rec, const JsonPath& path, std::str
     case JsonValue::Kind::kObjectOrArray: storage = "<object or array>"; out = storage; return true;
     case JsonValue::Kind::kString: out = v.text; return true;
     case JsonValue::Kind::kNull: out = {}; return true;
-    case JsonValue::Kind::kTrue: out = "1"; is_number = true; return true;
-    case JsonValue::Kind::kFalse: out = "0"; is_number = true; return true;
+    case JsonValue::Kind::kTrue: case JsonValue::Kind::kFalse: {
+      const bool yes = v.kind == JsonValue::Kind::kTrue;
+      is_number = true;
+      if (number != nullptr) {  // a value field: 1 or 0 (the caller reads `number`, not `out`)
+        *number = yes ? 1 : 0;
+        out = {};
+      } else {
+        out = yes ? "1" : "0";
+      }
+      return true;
+    }
     case JsonValue::Kind::kInt64: case JsonValue::Kind::kUint64: case JsonValue::Kind::kDouble: break;
   }
   is_number = true;

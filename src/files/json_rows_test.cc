@@ -223,5 +223,34 @@ timestamp = "t"
   }
 }
 
+// Long layout: booleans are 1 and 0, null is no reading (a warning), a string
+// is read with the profile's decimal separator; flat records and records
+// simdjson reads (a nested member) alike.
+TEST(JsonRowsTest, LongValuesOfEveryKind) {
+  Result<Profile> profile = LoadProfileString(R"(
+format = "json"
+records = "/r"
+timestamp_format = "epoch_ms"
+decimal = ","
+[fields]
+module = "m"
+timestamp = "t"
+value = "v"
+)", "test");
+  ASSERT_TRUE(profile.ok()) << profile.status().message();
+  for (const std::string extra : {"", R"(, "meta": {"n": 1})"}) {
+    const Parsed p = ParseDocument(R"({"r": [{"m": "a", "t": 1767225600000, "v": true)" + extra + R"(},
+{"m": "a", "t": 1767226200000, "v": false)" + extra + R"(},
+{"m": "a", "t": 1767226800000, "v": null)" + extra + R"(},
+{"m": "a", "t": 1767227400000, "v": "12,5")" + extra + R"(},
+{"m": "a", "t": 1767228000000, "v": -2.5e1)" + extra + "}]}", *profile);
+    ASSERT_TRUE(p.status.ok()) << p.status.message();
+    EXPECT_EQ(p.readings, (std::vector<std::string>{"a 1767225600000 1", "a 1767226200000 0", "a 1767227400000 12.5",
+                                                    "a 1767228000000 -25"}))
+        << "nested: " << !extra.empty();
+    EXPECT_TRUE(p.report.errors.empty());
+  }
+}
+
 }  // namespace
 }  // namespace telecollect::files
