@@ -382,10 +382,7 @@ bool XmlReader::LookupInPlace(const XmlPath& p, std::string_view& out) {
     return true;
   }
   if (p.rel[0] != '@') return false;  // no children
-  if (record_layout_ != 0 && p.attr_layout == record_layout_) {  // where it was in the last tag of this layout
-    out = record_attrs_[p.attr_index].value;
-    return true;
-  }
+  // (Lookup took it at its place in the last tag of this layout, if it was there.)
   const std::string_view want = std::string_view(p.rel).substr(1);
   for (size_t i = 0; i < record_attrs_.size(); ++i) {
     const XmlTokenizer::Attribute& a = record_attrs_[i];

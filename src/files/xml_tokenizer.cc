@@ -403,22 +403,19 @@ Result<XmlTokenizer::Need> XmlTokenizer::StartTag(size_t lt) {
   shape_.valid = !any_special;
   if (shape_.valid) {
     const size_t n = n_attrs_;
+    // Sized first: a segment's bytes (and the name viewed in them) do not
+    // move while the others are assigned.
     shape_.segments.resize(n + 1);
-    shape_.attr_names.resize(n);
+    shape_.names.resize(n);
     size_t from = lt;
     for (size_t k = 0; k < n; ++k) {
       const size_t name_at = static_cast<size_t>(attrs_[k].name.data() - b);
       const size_t value_at = static_cast<size_t>(attrs_[k].value.data() - b);
       shape_.segments[k].assign(b + from, value_at - from);
-      shape_.attr_names[k] = {name_at - from, attrs_[k].name.size()};
+      shape_.names[k] = std::string_view(shape_.segments[k]).substr(name_at - from, attrs_[k].name.size());
       from = value_at + attrs_[k].value.size();
     }
     shape_.segments[n].assign(b + from, close + 1 - from);
-    // The names as views into the segments, now that every segment is in place.
-    shape_.names.resize(n);
-    for (size_t k = 0; k < n; ++k) {
-      shape_.names[k] = std::string_view(shape_.segments[k]).substr(shape_.attr_names[k].first, shape_.attr_names[k].second);
-    }
     shape_.name_len = name.size();
     shape_.empty = empty;
     shape_.newlines = std::any_of(shape_.segments.begin(), shape_.segments.end(),

@@ -121,8 +121,7 @@ class XmlTokenizer {
   // quote included); the last one runs to the '>' included.
   struct TagShape {
     std::vector<std::string> segments;
-    std::vector<std::pair<size_t, size_t>> attr_names;  // offset and length of each attribute's name in its segment
-    std::vector<std::string_view> names;                // the same, as views into the segments
+    std::vector<std::string_view> names;  // each attribute's name, a view into its segment
     size_t name_len = 0;                                // the element's name, after the '<'
     bool empty = false;                                 // "/>"
     bool newlines = false;                              // in the segments (values have none)
