@@ -59,7 +59,7 @@ void Histogram::Render(std::string& out, const std::string& name, const std::str
 }
 
 template <typename T>
-T& Family<T>::With(const std::vector<std::string>& values) {
+T& Family<T>::With(std::initializer_list<std::string_view> values) {
   std::lock_guard lock(mu_);
   auto it = children_.find(values);
   if (it != children_.end()) return *it->second;
@@ -67,7 +67,7 @@ T& Family<T>::With(const std::vector<std::string>& values) {
   if constexpr (std::is_same_v<T, Histogram>) child = std::make_unique<Histogram>(bounds_);
   else child = std::make_unique<T>();
   T& ref = *child;
-  children_.emplace(values, std::move(child));
+  children_.emplace(std::vector<std::string>(values.begin(), values.end()), std::move(child));
   return ref;
 }
 

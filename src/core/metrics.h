@@ -1,10 +1,13 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace telecollect {
@@ -51,8 +54,9 @@ class Family {
   Family(std::string name, std::string help, std::vector<std::string> label_names, std::vector<double> bounds = {})
       : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)), bounds_(std::move(bounds)) {}
 
-  // `values` must have one entry per label name.
-  T& With(const std::vector<std::string>& values);
+  // `values` must have one entry per label name. Finding an existing child
+  // copies nothing (it is called on every request).
+  T& With(std::initializer_list<std::string_view> values);
   void Render(std::string& out) const;
 
  private:
@@ -62,7 +66,16 @@ class Family {
   const std::vector<std::string> label_names_;
   const std::vector<double> bounds_;
   mutable std::mutex mu_;
-  std::map<std::vector<std::string>, std::unique_ptr<T>> children_;  // guarded by mu_
+  // Orders label values whether held (strings) or looked up (views).
+  struct LabelsLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                          [](std::string_view x, std::string_view y) { return x < y; });
+    }
+  };
+  std::map<std::vector<std::string>, std::unique_ptr<T>, LabelsLess> children_;  // guarded by mu_
 };
 
 // Every metric telecollect exports. One instance per process, handed to the

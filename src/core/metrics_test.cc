@@ -19,5 +19,20 @@ TEST(MetricsTest, RendersPrometheusText) {
   EXPECT_NE(text.find("telecollect_write_queue_depth 2\n"), std::string::npos) << text;
 }
 
+TEST(MetricsTest, LabelValuesFindTheirOwnChild) {
+  Family<Counter> f("x_total", "x", {"route", "code"});
+  Counter& ok = f.With({"/", "200"});
+  const std::string route = "/", code = "200";
+  EXPECT_EQ(&f.With({route, code}), &ok);  // found again from other storage
+  EXPECT_NE(&f.With({"/", "2000"}), &ok);  // a value that extends another is another child
+  EXPECT_NE(&f.With({"/v1", "200"}), &ok);
+  EXPECT_NE(&f.With({"", "/200"}), &ok);
+  f.With({route, code}).Inc(2);
+  std::string text;
+  f.Render(text);
+  EXPECT_NE(text.find("x_total{route=\"/\",code=\"200\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("x_total{route=\"/\",code=\"2000\"} 0\n"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace telecollect

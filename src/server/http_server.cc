@@ -33,12 +33,17 @@ auto AsyncHandle(HttpHandler& handler, HttpRequest request, Token&& token) {
   return asio::async_initiate<Token, void(HttpResponse)>(
       [&handler](auto completion, HttpRequest req) {
         using Completion = decltype(completion);
-        auto shared = std::make_shared<Completion>(std::move(completion));
-        auto work = std::make_shared<asio::executor_work_guard<asio::associated_executor_t<Completion>>>(
-            asio::get_associated_executor(*shared));
-        auto reply = [shared, work](HttpResponse resp) {
-          auto ex = asio::get_associated_executor(*shared);
-          asio::post(ex, [shared, work, resp = std::move(resp)]() mutable { std::move (*shared)(std::move(resp)); });
+        // One allocation: the completion with the guard that keeps its
+        // executor running. One shared_ptr fits std::function's own storage.
+        struct Pending {
+          explicit Pending(Completion c) : completion(std::move(c)), work(asio::get_associated_executor(completion)) {}
+          Completion completion;
+          asio::executor_work_guard<asio::associated_executor_t<Completion>> work;
+        };
+        auto pending = std::make_shared<Pending>(std::move(completion));
+        auto reply = [pending](HttpResponse resp) {
+          auto ex = asio::get_associated_executor(pending->completion);
+          asio::post(ex, [pending, resp = std::move(resp)]() mutable { std::move(pending->completion)(std::move(resp)); });
         };
         try {
           handler.Handle(std::move(req), std::move(reply));
@@ -254,6 +259,7 @@ class HttpServer::Impl {
       request.method = std::string(req.method_string());
       request.target = std::string(req.target());
       request.remote = remote;
+      request.headers.reserve(static_cast<size_t>(std::distance(req.begin(), req.end())));
       for (const auto& field : req) {
         std::string name(field.name_string());
         AsciiLowerInPlace(name);

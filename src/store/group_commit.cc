@@ -80,11 +80,15 @@ void GroupCommitter::Run() {
       for (auto& p : group) p.done(results.status());
       continue;
     }
+    Committed committed{{}, std::move(results)};
+    committed.done.reserve(group.size());
+    for (auto& p : group) committed.done.push_back(std::move(p.done));
     {
       std::lock_guard lock(sync_mu_);
-      to_sync_.push_back({std::move(group), std::move(results)});
+      to_sync_.push_back(std::move(committed));
     }
     sync_cv_.notify_one();
+    group.clear();  // the batches, freed here while the syncer fsyncs
   }
 }
 
@@ -100,9 +104,9 @@ void GroupCommitter::RunSyncer() {
     // One fsync covers every group committed before it started.
     const Status synced = store_.Sync();
     for (Committed& c : committed) {
-      for (size_t i = 0; i < c.group.size(); ++i) {
-        if (synced.ok()) c.group[i].done(std::move((*c.results)[i]));
-        else c.group[i].done(synced.WithContext("committed but not confirmed durable; resend (idempotent)"));
+      for (size_t i = 0; i < c.done.size(); ++i) {
+        if (synced.ok()) c.done[i](std::move((*c.results)[i]));
+        else c.done[i](synced.WithContext("committed but not confirmed durable; resend (idempotent)"));
       }
     }
     committed.clear();

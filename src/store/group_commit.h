@@ -41,8 +41,11 @@ class GroupCommitter {
     Callback done;
     size_t rows;
   };
+  // What the syncer needs of a committed group: the callbacks and their
+  // results. The batches stay with the writer, which frees them once the
+  // group is handed over: freeing every frame's strings is not fsync work.
   struct Committed {
-    std::vector<Pending> group;
+    std::vector<Callback> done;
     Result<std::vector<WriteResult>> results;
   };
   void Run();
