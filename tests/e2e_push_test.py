@@ -235,6 +235,152 @@ class PushEndToEnd(unittest.TestCase):
         self.assertIn("telecollect_write_queue_depth", text)
 
 
+class HttpProtocol(unittest.TestCase):
+    """HTTP/1.1 as clients send it on one raw connection: pipelining, chunked
+    bodies, Expect: 100-continue, limits and timeouts."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(extra_config=(
+            '[server]\nmax_body_bytes = 4096\nheader_timeout = "2s"\nbody_timeout = "1s"\n'))
+        cls.token = cls.server.token("acme", "preprod")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def connect(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port))
+        s.settimeout(10)
+        self.addCleanup(s.close)
+        return s, b""
+
+    def read_response(self, s, buf):
+        """One response off the connection: (status, headers, body, what follows it)."""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                self.fail(f"connection closed before a full response header: {buf!r}")
+            buf += chunk
+        head, buf = buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ")[1])
+        headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        while len(buf) < length:
+            chunk = s.recv(65536)
+            if not chunk:
+                self.fail("connection closed inside a response body")
+            buf += chunk
+        return status, headers, buf[:length], buf[length:]
+
+    def frame_request(self, deviceid, extra_headers=b"", body=None):
+        body = body if body is not None else json.dumps(dict(BRIEF_FRAME, deviceid=deviceid)).encode()
+        return (b"POST / HTTP/1.1\r\nHost: x\r\nsource: generic-sensors\r\nContent-Type: application/json\r\n"
+                b"Authorization: Bearer " + self.token.encode() + b"\r\n" + extra_headers +
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+    def assert_closed(self, s, buf=b""):
+        self.assertEqual(buf, b"")
+        self.assertEqual(s.recv(1024), b"")
+
+    def test_pipelined_requests_are_answered_in_order(self):
+        s, buf = self.connect()
+        s.sendall(self.frame_request("pipe-1") + self.frame_request("pipe-2") + self.frame_request("pipe-1"))
+        answers = []
+        for _ in range(3):
+            status, _, body, buf = self.read_response(s, buf)
+            answers.append((status, json.loads(body)["accepted"], json.loads(body)["duplicates"]))
+        self.assertEqual(answers, [(200, 1, 0), (200, 1, 0), (200, 0, 1)])
+
+    def test_chunked_body_is_read_whole(self):
+        body = json.dumps(dict(BRIEF_FRAME, deviceid="chunked-1")).encode()
+        chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:10], body[10:])) + b"0\r\n\r\n"
+        s, buf = self.connect()
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nsource: generic-sensors\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer " + self.token.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
+        status, _, body, buf = self.read_response(s, buf)
+        self.assertEqual((status, json.loads(body)["accepted"]), (200, 1), body)
+        # The connection is still usable after a chunked body.
+        s.sendall(self.frame_request("chunked-2"))
+        status, _, body, buf = self.read_response(s, buf)
+        self.assertEqual((status, json.loads(body)["accepted"]), (200, 1), body)
+
+    def test_chunked_body_over_the_limit_is_413_and_nothing_is_stored(self):
+        items = [dict(BRIEF_FRAME, deviceid="chunked-big", timestamp=1600000000 + i) for i in range(60)]
+        body = json.dumps(items).encode()
+        self.assertGreater(len(body), 4096)
+        chunked = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 1000]), body[i:i + 1000])
+                           for i in range(0, len(body), 1000)) + b"0\r\n\r\n"
+        s, buf = self.connect()
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nsource: generic-sensors\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer " + self.token.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
+        status, headers, body, buf = self.read_response(s, buf)
+        self.assertEqual(status, 413, body)
+        self.assertIn("max_body_bytes", json.loads(body)["error"])
+        self.assertEqual(headers.get("connection"), "close")
+        r = self.server.get("/v1/frames?deviceid=chunked-big", self.token)
+        self.assertEqual(r.json()["frames"], [])
+
+    def test_expect_100_continue(self):
+        body = json.dumps(dict(BRIEF_FRAME, deviceid="expect-1")).encode()
+        request = self.frame_request("expect-1", b"Expect: 100-continue\r\n", body)
+        s, buf = self.connect()
+        s.sendall(request[:-len(body)])  # the headers only, as curl does for a large body
+        status, _, _, buf = self.read_response(s, buf)
+        self.assertEqual(status, 100)
+        s.sendall(body)
+        status, _, body, buf = self.read_response(s, buf)
+        self.assertEqual((status, json.loads(body)["accepted"]), (200, 1), body)
+
+    def test_content_length_over_the_limit_is_413_before_the_body(self):
+        s, buf = self.connect()
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nsource: generic-sensors\r\nContent-Type: application/json\r\n"
+                  b"Authorization: Bearer " + self.token.encode() + b"\r\nContent-Length: 100000\r\n\r\n")
+        status, _, body, buf = self.read_response(s, buf)  # answered without sending the body
+        self.assertEqual(status, 413, body)
+        self.assertIn("100000", json.loads(body)["error"])
+        self.assert_closed(s, buf)
+
+    def test_oversized_headers_are_431(self):
+        s, buf = self.connect()
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 20000 + b"\r\n\r\n")
+        status, _, body, buf = self.read_response(s, buf)
+        self.assertEqual(status, 431, body)
+        self.assertIn("16 KiB", json.loads(body)["error"])
+
+    def test_body_that_stops_coming_is_408(self):
+        s, buf = self.connect()
+        start = time.time()
+        s.sendall(self.frame_request("slow-body")[:-20])  # 20 bytes of the body never come
+        status, _, body, buf = self.read_response(s, buf)
+        self.assertEqual(status, 408, body)
+        self.assertIn("body_timeout", json.loads(body)["error"])
+        self.assertLess(time.time() - start, 5)
+        self.assertEqual(self.server.get("/v1/frames?deviceid=slow-body", self.token).json()["frames"], [])
+
+    def test_malformed_request_is_400_and_closed(self):
+        s, buf = self.connect()
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: twelve\r\n\r\n")
+        status, _, body, buf = self.read_response(s, buf)
+        self.assertEqual(status, 400, body)
+        self.assertIn("malformed HTTP request", json.loads(body)["error"])
+        self.assert_closed(s, buf)
+
+    def test_connection_close_and_http_1_0(self):
+        s, buf = self.connect()
+        s.sendall(self.frame_request("close-1", b"Connection: close\r\n"))
+        status, headers, body, buf = self.read_response(s, buf)
+        self.assertEqual((status, headers.get("connection")), (200, "close"), body)
+        self.assert_closed(s, buf)
+        s, buf = self.connect()
+        s.sendall(self.frame_request("http10-1").replace(b"HTTP/1.1", b"HTTP/1.0", 1))
+        status, _, body, buf = self.read_response(s, buf)
+        self.assertEqual((status, json.loads(body)["accepted"]), (200, 1), body)
+        self.assert_closed(s, buf)
+
+
 class PlatformPush(unittest.TestCase):
     """Platform webhooks as they are sent, through the real server."""
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -57,6 +58,12 @@ auto AsyncHandle(HttpHandler& handler, HttpRequest request, Token&& token) {
 
 HttpResponse ErrorResponse(int status, std::string_view message) {
   return {status, "application/json", push::ErrorJson(message), {}};
+}
+
+// 413, naming the declared size when the request gave one (Content-Length).
+HttpResponse TooLarge(std::optional<uint64_t> declared, size_t limit) {
+  std::string what = declared ? "body of " + std::to_string(*declared) + " bytes" : std::string("body");
+  return ErrorResponse(413, what + " exceeds server.max_body_bytes (" + std::to_string(limit) + "); split the batch");
 }
 
 }  // namespace
@@ -189,6 +196,9 @@ class HttpServer::Impl {
     auto strand = co_await asio::this_coro::executor;
     Register(state, strand);
     beast::flat_buffer buffer;
+    asio::steady_timer body_timer(strand);  // outlives every wait it starts: declared with the session
+    uint64_t body_reads = 0;
+    bool body_timed_out = false;
     bool first = true;
     while (true) {
       http::request_parser<http::string_body> parser;
@@ -202,12 +212,13 @@ class HttpServer::Impl {
       state->idle = false;
       const auto start = std::chrono::steady_clock::now();
       if (ec) {
-        if (ec == http::error::body_limit) {  // Content-Length above the limit, seen with the header
+        if (ec == http::error::body_limit) {  // Content-Length above the limit: answered before the body
           boost::system::error_code wec;
+          const auto declared = parser.content_length();
           co_await WriteResponse(stream,
-                                 ErrorResponse(413, "body exceeds server.max_body_bytes (" +
-                                                        std::to_string(options_.max_body_bytes) + "); split the batch"),
-                                 11, false, "other", start, wec);
+                                 TooLarge(declared ? std::optional<uint64_t>(*declared) : std::nullopt,
+                                          options_.max_body_bytes),
+                                 parser.is_header_done() ? parser.get().version() : 11, false, "other", start, wec);
         } else if (ec == http::error::header_limit) {
           boost::system::error_code wec;
           co_await WriteResponse(stream, ErrorResponse(431, "request headers larger than 16 KiB"), 11, false, "other",
@@ -221,32 +232,43 @@ class HttpServer::Impl {
         break;
       }
       const unsigned version = parser.get().version();
-      if (parser.content_length() && *parser.content_length() > options_.max_body_bytes) {
-        boost::system::error_code wec;
-        co_await WriteResponse(stream,
-                               ErrorResponse(413, "body of " + std::to_string(*parser.content_length()) +
-                                                      " bytes exceeds server.max_body_bytes (" +
-                                                      std::to_string(options_.max_body_bytes) + "); split the batch"),
-                               version, false, "other", start, wec);
-        break;
-      }
       if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
         http::response<http::empty_body> cont{http::status::continue_, version};
         auto [cec, cn] = co_await http::async_write(stream, cont, kAwait);
         if (cec) break;
       }
-      stream.expires_after(std::chrono::milliseconds(options_.body_timeout_ms));
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kAwait);
-      if (bec == http::error::body_limit) {
+      boost::system::error_code bec;
+      if (!parser.is_done() && !parser.chunked() && parser.content_length() &&
+          buffer.size() >= *parser.content_length()) {
+        // The whole body came with the header (the usual push): parsed from
+        // the buffer, without a read operation that would complete at once.
+        buffer.consume(parser.put(buffer.data(), bec));
+      }
+      if (!bec && !parser.is_done()) {
+        // The body's deadline is the session's timer, not the stream's: a
+        // stream timeout closes the socket, and a slow body is answered 408 first.
+        stream.expires_never();
+        const uint64_t generation = ++body_reads;
+        body_timed_out = false;
+        body_timer.expires_after(std::chrono::milliseconds(options_.body_timeout_ms));
+        body_timer.async_wait([&, generation](const boost::system::error_code& tec) {
+          if (tec || generation != body_reads) return;  // cancelled, or a stale expiry of an earlier body
+          body_timed_out = true;
+          boost::system::error_code ignored;
+          stream.socket().cancel(ignored);
+        });
+        auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kAwait);
+        body_timer.cancel();
+        bec = rec;
+      }
+      if (bec == http::error::body_limit) {  // a chunked body grew past the limit
         boost::system::error_code wec;
-        co_await WriteResponse(stream,
-                               ErrorResponse(413, "body exceeds server.max_body_bytes (" +
-                                                      std::to_string(options_.max_body_bytes) + "); split the batch"),
-                               version, false, "other", start, wec);
+        co_await WriteResponse(stream, TooLarge(std::nullopt, options_.max_body_bytes), version, false, "other", start,
+                               wec);
         break;
       }
       if (bec) {
-        if (bec == beast::error::timeout) {
+        if (body_timed_out) {
           boost::system::error_code wec;
           co_await WriteResponse(stream, ErrorResponse(408, "request body not received within server.body_timeout"),
                                  version, false, "other", start, wec);
