@@ -3,6 +3,8 @@
 -- has a distinct (deviceid, timestamp) so none is a duplicate.
 -- Env: TC_TOKEN (required), TC_FORMAT = telecollect | influx (line protocol, same values),
 -- TC_CASE: a name put in the device ids, so that the frames of one case are not those of another.
+-- TC_SEQ_START (default 0): where the frame counter (and so the timestamps) starts: a second run
+-- on the same devices with a later start sends frames newer than the first run's, not copies.
 local frames = tonumber(os.getenv("TC_FRAMES") or "1")
 local token = os.getenv("TC_TOKEN") or ""
 local format = os.getenv("TC_FORMAT") or "telecollect"
@@ -15,7 +17,7 @@ function setup(thread)
   thread:set("tid", thread_counter)
 end
 
-local seq = 0
+local seq = tonumber(os.getenv("TC_SEQ_START") or "0")
 
 local function frame_json(dev, ts)
   return '{"timestamp":' .. ts .. ',"deviceid":"' .. dev ..
