@@ -2,6 +2,8 @@
 // into the indexed journal, and the queries and updates that see both.
 #include <algorithm>
 #include <cstring>
+#include <limits>
+#include <optional>
 
 #include "core/log.h"
 #include "store/sqlite_store.h"
@@ -48,6 +50,16 @@ void FrameKey(int64_t scope_id, std::string_view device_id, int64_t event_ms, st
 
 std::string_view AsView(const Bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
+// A device's key in SqliteStore's per-device maps: the scope id's bytes, then the device id.
+void DeviceKey(int64_t scope_id, std::string_view device_id, std::string& out) {
+  out.assign(reinterpret_cast<const char*>(&scope_id), sizeof scope_id);
+  out.append(device_id);
+}
+
+void Raise(int64_t& newest, int64_t event_ms) { newest = std::max(newest, event_ms); }
+
+constexpr int64_t kNoFrame = std::numeric_limits<int64_t>::min();
+
 }  // namespace
 
 Stmt& SqliteStore::InsertFramesStmt(size_t rows, bool into_journal) {
@@ -69,6 +81,24 @@ Result<bool> SqliteStore::Journaled(int64_t scope_id, const Frame& f, int64_t* i
   if (found.ok() && *found && id) *id = find.Int(0);
   find.Reset();
   return found;
+}
+
+Result<int64_t*> SqliteStore::NewestFrameBound(int64_t scope_id, std::string_view device_id) {
+  DeviceKey(scope_id, device_id, device_key_buf_);
+  if (auto it = newest_frame_.find(std::string_view(device_key_buf_)); it != newest_frame_.end()) return &it->second;
+  Stmt& q = stmts_->newest_frame;
+  q.Bind(1, scope_id).Bind(2, device_id);
+  auto row = q.Step();
+  int64_t newest = row.ok() && *row && !q.IsNull(0) ? q.Int(0) : kNoFrame;
+  q.Reset();
+  if (!row.ok()) return row.status();
+  if (auto it = inbox_newest_.find(std::string_view(device_key_buf_)); it != inbox_newest_.end()) Raise(newest, it->second);
+  return &newest_frame_.emplace(device_key_buf_, newest).first->second;
+}
+
+void SqliteStore::ForgetFrameCaches() {
+  inbox_loaded_ = false;
+  newest_frame_.clear();
 }
 
 bool SqliteStore::FromFewDevices(std::span<const PendingFrame> frames) {
@@ -99,9 +129,21 @@ Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vect
       if (inbox_keys_.contains(key_buf_)) continue;  // in the inbox (or going there earlier in this group)
     }
     if (!into_journal) {
-      TC_ASSIGN_OR_RETURN(bool journaled, Journaled(frames[i].scope_id, f, nullptr));
-      if (journaled) continue;
+      TC_ASSIGN_OR_RETURN(int64_t* newest, NewestFrameBound(frames[i].scope_id, f.device_id));
+      if (f.event_time <= *newest) {  // not newer than every frame of its device: look
+        TC_ASSIGN_OR_RETURN(bool journaled, Journaled(frames[i].scope_id, f, nullptr));
+        if (journaled) continue;
+      }
+      Raise(*newest, f.event_time);
       inbox_keys_.insert(key_buf_);
+      Raise(inbox_newest_.try_emplace(device_key_buf_, kNoFrame).first->second, f.event_time);
+    } else {
+      // Known devices' bounds follow the journal too (a duplicate raises one
+      // needlessly: a bound may be loose, never short).
+      DeviceKey(frames[i].scope_id, f.device_id, device_key_buf_);
+      if (auto it = newest_frame_.find(std::string_view(device_key_buf_)); it != newest_frame_.end()) {
+        Raise(it->second, f.event_time);
+      }
     }
     fresh[i] = 1;
     to_insert_.push_back(i);
@@ -134,12 +176,15 @@ Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vect
 
 Status SqliteStore::LoadInbox() {
   inbox_keys_.clear();
+  inbox_newest_.clear();
   Stmt rows(writer_.get(), "SELECT scope_id, device_id, event_ms, payload FROM frame_inbox");
   while (true) {
     TC_ASSIGN_OR_RETURN(bool row, rows.Step());
     if (!row) break;
     FrameKey(rows.Int(0), rows.Blob(1), rows.Int(2), rows.Blob(3), key_buf_);
     inbox_keys_.insert(key_buf_);
+    DeviceKey(rows.Int(0), rows.Blob(1), device_key_buf_);
+    Raise(inbox_newest_.try_emplace(device_key_buf_, kNoFrame).first->second, rows.Int(2));
   }
   Stmt top(writer_.get(),
            "SELECT max(ifnull((SELECT max(id) FROM frames), 0), ifnull((SELECT max(id) FROM frame_inbox), 0))");
@@ -149,25 +194,82 @@ Status SqliteStore::LoadInbox() {
   return Status::Ok();
 }
 
-Status SqliteStore::MergeInbox(const DeviceBound& lo, const DeviceBound& hi, int64_t max_id) {
-  constexpr const char* kWhere =
-      " WHERE id <= ?1 AND (?2 = 0 OR (scope_id, device_id) >= (?3, ?4)) AND (?5 = 0 OR (scope_id, device_id) < (?6, ?7))";
-  auto bind = [&](Stmt& st) {
-    st.Bind(1, max_id);
-    st.Bind(2, lo.set ? 1 : 0).Bind(3, lo.scope_id).Bind(4, std::string_view(lo.device_id));
-    st.Bind(5, hi.set ? 1 : 0).Bind(6, hi.scope_id).Bind(7, std::string_view(hi.device_id));
+Status SqliteStore::InboxByIdentity(int64_t max_id, std::vector<int64_t>& ids, std::vector<size_t>& slice_ends) {
+  struct Entry {  // the device id is a range of `devices`: entries stay cheap to move while sorted
+    int64_t scope_id;
+    uint32_t device_at, device_size;
+    int64_t event_ms;
+    int64_t id;
   };
-  // Sorted by identity: the frames of one device go into the identity index
+  std::string devices;
+  std::vector<Entry> entries;
+  Stmt rows(writer_.get(), "SELECT id, scope_id, device_id, event_ms FROM frame_inbox WHERE id <= ?1");
+  rows.Bind(1, max_id);
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) break;
+    const std::string_view device = rows.Blob(2);
+    entries.push_back({rows.Int(1), static_cast<uint32_t>(devices.size()), static_cast<uint32_t>(device.size()),
+                       rows.Int(3), rows.Int(0)});
+    devices.append(device);
+  }
+  auto device = [&devices](const Entry& e) { return std::string_view(devices).substr(e.device_at, e.device_size); };
+  std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+    if (a.scope_id != b.scope_id) return a.scope_id < b.scope_id;
+    if (int c = device(a).compare(device(b)); c != 0) return c < 0;
+    if (a.event_ms != b.event_ms) return a.event_ms < b.event_ms;
+    return a.id < b.id;
+  });
+  ids.clear();
+  slice_ends.clear();
+  ids.reserve(entries.size());
+  size_t in_slice = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const bool new_device =
+        i > 0 && (entries[i].scope_id != entries[i - 1].scope_id || device(entries[i]) != device(entries[i - 1]));
+    if (new_device && in_slice >= kMergeSliceFrames) {
+      slice_ends.push_back(i);
+      in_slice = 0;
+    }
+    ids.push_back(entries[i].id);
+    ++in_slice;
+  }
+  if (!ids.empty()) slice_ends.push_back(ids.size());
+  return Status::Ok();
+}
+
+Status SqliteStore::MergeInbox(std::span<const int64_t> ids) {
+  // In identity order, kMergeIdsPerStatement ids per statement (a run of one
+  // device or a few: the order inside a statement does not change which index
+  // leaves they go to): the frames of one device go into the journal's index
   // together, one leaf for many of them.
-  Stmt merge(writer_.get(), std::string("INSERT OR IGNORE INTO frames(") + kColumns + ") SELECT " + kColumns +
-                                " FROM frame_inbox" + kWhere + " ORDER BY scope_id, device_id, event_ms, payload");
-  bind(merge);
-  TC_RETURN_IF_ERROR(merge.Run());
-  const int64_t merged = sqlite3_changes(writer_.get());
-  Stmt remove(writer_.get(), std::string("DELETE FROM frame_inbox") + kWhere);
-  bind(remove);
-  TC_RETURN_IF_ERROR(remove.Run());
-  const int64_t removed = sqlite3_changes(writer_.get());
+  constexpr size_t kMergeIdsPerStatement = 64;
+  auto in_list = [](size_t n) {
+    std::string list = " WHERE id IN (";
+    for (size_t i = 0; i < n; ++i) list += i ? ",?" : "?";
+    return list + ")";
+  };
+  std::optional<Stmt> merge, remove;  // for kMergeIdsPerStatement ids; the last statement is made to measure
+  int64_t merged = 0, removed = 0;
+  for (size_t i = 0; i < ids.size(); i += kMergeIdsPerStatement) {
+    const size_t n = std::min(kMergeIdsPerStatement, ids.size() - i);
+    std::optional<Stmt> tail_merge, tail_remove;
+    std::optional<Stmt>& m = n == kMergeIdsPerStatement ? merge : tail_merge;
+    std::optional<Stmt>& r = n == kMergeIdsPerStatement ? remove : tail_remove;
+    if (!m) {
+      m.emplace(writer_.get(), std::string("INSERT OR IGNORE INTO frames(") + kColumns + ") SELECT " + kColumns +
+                                   " FROM frame_inbox" + in_list(n));
+      r.emplace(writer_.get(), "DELETE FROM frame_inbox" + in_list(n));
+    }
+    for (size_t k = 0; k < n; ++k) {
+      m->Bind(static_cast<int>(k) + 1, ids[i + k]);
+      r->Bind(static_cast<int>(k) + 1, ids[i + k]);
+    }
+    TC_RETURN_IF_ERROR(m->Run());
+    merged += sqlite3_changes(writer_.get());
+    TC_RETURN_IF_ERROR(r->Run());
+    removed += sqlite3_changes(writer_.get());
+  }
   if (merged != removed) {
     // Cannot happen while every writer checks the inbox and the journal before
     // it appends; said loudly if it does (the journal's copy is kept).
@@ -176,49 +278,25 @@ Status SqliteStore::MergeInbox(const DeviceBound& lo, const DeviceBound& hi, int
   return Status::Ok();
 }
 
-Status SqliteStore::PlanMerge() {
-  merge_ = MergeCycle{};
-  merge_.max_id = next_frame_id_ - 1;
-  Stmt devices(writer_.get(), "SELECT scope_id, device_id FROM frame_inbox WHERE id <= ?1 ORDER BY scope_id, device_id");
-  devices.Bind(1, merge_.max_id);
-  size_t in_slice = 0;
-  DeviceBound last;
-  while (true) {
-    TC_ASSIGN_OR_RETURN(bool row, devices.Step());
-    if (!row) break;
-    const int64_t scope_id = devices.Int(0);
-    const std::string_view device_id = devices.Blob(1);
-    if (!last.set || scope_id != last.scope_id || device_id != last.device_id) {
-      last = {true, scope_id, std::string(device_id)};
-      if (in_slice >= kMergeSliceFrames) {
-        merge_.bounds.push_back(last);
-        in_slice = 0;
-      }
-    }
-    ++in_slice;
-  }
-  merge_.active = true;
-  return Status::Ok();
-}
-
 void SqliteStore::MaybeMergeInbox() {
   if (!merge_.active) {
     if (!inbox_loaded_ || inbox_keys_.size() < kMergeInboxFrames) return;
-    if (Status s = PlanMerge(); !s.ok()) {
+    merge_ = MergeCycle{};
+    if (Status s = InboxByIdentity(next_frame_id_ - 1, merge_.ids, merge_.slice_ends); !s.ok()) {
       LogWarn("frame_inbox_merge_failed", {{"error", s.message()}});
       return;
     }
+    merge_.active = true;
   }
   const size_t i = merge_.next;
-  const bool last = i == merge_.bounds.size();
-  const DeviceBound open;
-  const DeviceBound& lo = i == 0 ? open : merge_.bounds[i - 1];
-  const DeviceBound& hi = last ? open : merge_.bounds[i];
+  const bool last = i + 1 >= merge_.slice_ends.size();
+  const size_t begin = i == 0 ? 0 : merge_.slice_ends[i - 1];
+  const size_t end = merge_.slice_ends.empty() ? 0 : merge_.slice_ends[i];
   // Its own transaction: the writes before it are committed whatever happens
   // here; if it fails, the frames stay in the inbox (reads see them there) and
   // the next write tries the same slice again.
   Status s = InTransaction([&]() -> Status {
-    TC_RETURN_IF_ERROR(MergeInbox(lo, hi, merge_.max_id));
+    TC_RETURN_IF_ERROR(MergeInbox(std::span<const int64_t>(merge_.ids).subspan(begin, end - begin)));
     return last ? LoadInbox() : Status::Ok();  // the cycle's merged keys go
   });
   if (!s.ok()) {

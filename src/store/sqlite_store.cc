@@ -257,7 +257,12 @@ SqliteStore::~SqliteStore() {
   // stop leaves nothing to overlay.
   if (series_ && series_->log_points() > 0) (void)InTransaction([&] { return series_->CompactLog(); });
   if (stmts_ && inbox_loaded_ && !inbox_keys_.empty()) {
-    (void)InTransaction([&] { return MergeInbox({}, {}, std::numeric_limits<int64_t>::max()); });
+    (void)InTransaction([&]() -> Status {
+      std::vector<int64_t> ids;
+      std::vector<size_t> slice_ends;
+      TC_RETURN_IF_ERROR(InboxByIdentity(std::numeric_limits<int64_t>::max(), ids, slice_ends));
+      return MergeInbox(ids);
+    });
   }
   series_.reset();
   insert_frames_.clear();
@@ -477,7 +482,7 @@ Status SqliteStore::InTransaction(const std::function<Status()>& body) {
     const int64_t v = stmts_->data_version.Int(0);
     if (v != data_version_) {
       series_->ForgetCache();
-      inbox_loaded_ = false;
+      ForgetFrameCaches();
     }
     data_version_ = v;
   }
@@ -488,7 +493,7 @@ Status SqliteStore::InTransaction(const std::function<Status()>& body) {
     (void)stmts_->rollback.Run();
     ForgetUncommittedIds();
     series_->ForgetCache();
-    inbox_loaded_ = false;  // frames noted as in the inbox were rolled back
+    ForgetFrameCaches();  // frames noted as in the inbox were rolled back
     staged_.Clear();
     return s;
   }

@@ -127,6 +127,11 @@ class SqliteStore final : public Store {
   Stmt& InsertFramesStmt(size_t rows, bool into_journal);
   // Whether a frame with this identity is in `frames` (the merged journal); its id if so.
   Result<bool> Journaled(int64_t scope_id, const Frame& frame, int64_t* id);
+  // The device's entry in newest_frame_ (below), loaded on first use.
+  Result<int64_t*> NewestFrameBound(int64_t scope_id, std::string_view device_id);
+  // What the writer knows of the journal and the inbox no longer holds (a
+  // rollback, or another connection's commit): both are read again.
+  void ForgetFrameCaches();
   // Whether a group's frames come from so few devices that they go straight
   // into the journal (at least kJournalDirectlyFrames, that many per device).
   static bool FromFewDevices(std::span<const PendingFrame> frames);
@@ -135,15 +140,15 @@ class SqliteStore final : public Store {
   // Reads the inbox's identities and the next frame id (at the first write, and
   // after a rollback or another connection's commit).
   Status LoadInbox();
-  // Moves the inbox's frames with id <= max_id of the devices from `lo` up to
-  // (not including) `hi` into the journal, sorted by identity; an unset bound
-  // is an open end. In a transaction.
-  struct DeviceBound {
-    bool set = false;
-    int64_t scope_id = 0;
-    std::string device_id;
-  };
-  Status MergeInbox(const DeviceBound& lo, const DeviceBound& hi, int64_t max_id);
+  // The ids of the inbox's frames with id <= max_id, sorted by identity (scope,
+  // device, event time: the journal index's order), and where slices of about
+  // kMergeSliceFrames end, cut between devices (`slice_ends`: one past each
+  // slice's last id). One scan by id; the sort is done here, not by SQLite.
+  Status InboxByIdentity(int64_t max_id, std::vector<int64_t>& ids, std::vector<size_t>& slice_ends);
+  // Moves these inbox frames into the journal, in this order: each is looked
+  // up and deleted by its id, so a slice costs what it moves, not a scan of the
+  // whole inbox. In a transaction.
+  Status MergeInbox(std::span<const int64_t> ids);
   // A merge cycle: the inbox as it was when it filled up, cut at device
   // boundaries into slices of about kMergeSliceFrames, merged one slice per
   // write (every device's frames in one slice: the locality is the same, the
@@ -151,11 +156,10 @@ class SqliteStore final : public Store {
   // inbox_keys_ until the cycle ends (they are duplicates all the same).
   struct MergeCycle {
     bool active = false;
-    int64_t max_id = 0;
-    std::vector<DeviceBound> bounds;  // slice i runs from bounds[i-1] to bounds[i]
+    std::vector<int64_t> ids;         // sorted by identity
+    std::vector<size_t> slice_ends;   // slice i is ids[slice_ends[i-1] (or 0), slice_ends[i])
     size_t next = 0;
   };
-  Status PlanMerge();
   void MaybeMergeInbox();  // its own transaction: one slice, once the inbox is full
   Status UpdateFrameDecoding(int64_t scope_id, const Redecoded& r);  // in a transaction
   void ForgetUncommittedIds();
@@ -198,6 +202,25 @@ class SqliteStore final : public Store {
   MergeCycle merge_;                            // guarded by write_mu_
   std::string key_buf_;                         // guarded by write_mu_
   std::vector<size_t> to_insert_;               // guarded by write_mu_
+  // Per device (key: scope id, then device id), an upper bound of the newest
+  // event time among its frames in the journal and the inbox together. A frame
+  // newer than its device's bound is in neither, and its journal lookup (an
+  // index seek, most of a frame's cost on the writer) is skipped: devices send
+  // in time order, so that is nearly every frame. An entry is loaded at the
+  // device's first frame (one seek for the journal's newest, inbox_newest_ for
+  // the inbox's), raised by every frame written, and never lowered: a merge
+  // only moves frames from the inbox to the journal. Dropped by
+  // ForgetFrameCaches.
+  struct StringViewHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using DeviceTimes = std::unordered_map<std::string, int64_t, StringViewHash, std::equal_to<>>;
+  DeviceTimes newest_frame_;  // guarded by write_mu_
+  // The newest event time of each device's frames in the inbox (LoadInbox
+  // rebuilds it; raised by every frame the inbox takes).
+  DeviceTimes inbox_newest_;    // guarded by write_mu_
+  std::string device_key_buf_;  // guarded by write_mu_
   std::vector<PendingFrame> pending_frames_;  // guarded by write_mu_
   std::vector<char> fresh_;                   // guarded by write_mu_
   SeriesBatch staged_;                    // guarded by write_mu_

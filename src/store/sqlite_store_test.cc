@@ -522,6 +522,55 @@ TEST_F(SqliteStoreTest, AnotherConnectionsFramesInTheInboxAreSeen) {
   for (size_t i = 0; i < 4; ++i) EXPECT_EQ((*frames)[i].frame.event_time, 1004 - static_cast<int64_t>(i));
 }
 
+// The writer skips the journal lookup of a frame newer than every frame it
+// knows of its device. What another connection journaled must still be seen.
+TEST_F(SqliteStoreTest, FramesAnotherConnectionJournaledAreDuplicatesHere) {
+  auto frame = [](int64_t ts) { return MakeFrame("d", ts, {uint8_t(ts), uint8_t(ts >> 8)}); };
+  EXPECT_EQ(WriteOne({pre_, {frame(1000)}, {}}).frames_new, 1u);  // this store now knows "d" up to 1000
+  auto other = SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db");
+  ASSERT_TRUE(other.ok());
+  WriteBatch b{pre_, {}, {}};
+  for (int64_t ts = 2000; ts < 2100; ++ts) b.frames.push_back(frame(ts));  // one device: straight into the journal
+  const WriteBatch* p = &b;
+  auto r = (*other)->Write(std::span<const WriteBatch* const>(&p, 1));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].frames_new, 100u);
+  EXPECT_EQ(InboxRows(dir_.path() + "/t.db"), 1);
+  EXPECT_EQ(WriteOne({pre_, {frame(2050), frame(3000), frame(1500)}, {}}).duplicate,
+            (std::vector<bool>{true, false, false}));
+}
+
+// Frames waiting in the inbox when a store opens count for their device's
+// newest frame: merged into the journal later, they are still found.
+TEST_F(SqliteStoreTest, FramesInTheInboxAtOpenAreDuplicatesAfterTheirMerge) {
+  const std::string path = dir_.path() + "/t.db";
+  auto early = [](int64_t ts) { return MakeFrame("early", ts, {uint8_t(ts), uint8_t(ts >> 8)}); };
+  for (int64_t ts = 1000; ts < 1010; ++ts) WriteOne({pre_, {early(ts)}, {}});
+  EXPECT_EQ(InboxRows(path), 10);
+  // A second store (as after a crash: the inbox is not merged) takes over.
+  auto other = SqliteStore::Open(StoreOptions{}, path);
+  ASSERT_TRUE(other.ok());
+  auto write = [&](WriteBatch b) {
+    const WriteBatch* p = &b;
+    auto r = (*other)->Write(std::span<const WriteBatch* const>(&p, 1));
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? (*r)[0] : WriteResult{};
+  };
+  // Its first frame of "early" is older than those in the inbox, and new.
+  EXPECT_EQ(write({pre_, {early(999)}, {}}).frames_new, 1u);
+  // Enough frames of other devices for a whole merge cycle of the inbox.
+  const int full = static_cast<int>(SqliteStore::kMergeInboxFrames);
+  for (int first = 0; first < full; first += 1024) {
+    WriteBatch b{pre_, {}, {}};
+    for (int i = first; i < first + 1024; ++i) b.frames.push_back(NumberedFrame(i));
+    EXPECT_EQ(write(b).frames_new, 1024u);
+  }
+  for (int i = 0; i < 8 && InboxRows(path) > 8; ++i) write({pre_, {NumberedFrame(full + i)}, {}});
+  EXPECT_LE(InboxRows(path), 8);  // the cycle is over: "early", written first, is in the journal
+  EXPECT_EQ(write({pre_, {early(1005), early(999), early(1010)}, {}}).duplicate,
+            (std::vector<bool>{true, true, false}));
+}
+
 TEST_F(SqliteStoreTest, FramesOfARolledBackWriteAreNotTakenForDuplicates) {
   {
     // Refuses frames of device "bad" from another connection.
