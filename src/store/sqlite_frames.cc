@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <unordered_map>
 
 #include "core/log.h"
 #include "store/sqlite_store.h"
@@ -195,28 +196,36 @@ Status SqliteStore::LoadInbox() {
 }
 
 Status SqliteStore::InboxByIdentity(int64_t max_id, std::vector<int64_t>& ids, std::vector<size_t>& slice_ends) {
-  struct Entry {  // the device id is a range of `devices`: entries stay cheap to move while sorted
+  // Devices are numbered as met, then ranked in identity order once each: the
+  // frames are sorted by numbers, not by comparing device ids.
+  struct Entry {
     int64_t scope_id;
-    uint32_t device_at, device_size;
+    uint32_t device;  // index in `devices`, then its rank
     int64_t event_ms;
     int64_t id;
   };
-  std::string devices;
+  std::vector<std::pair<int64_t, std::string>> devices;  // (scope id, device id), in order met
+  std::unordered_map<std::string, uint32_t> device_index;  // key: DeviceKey
   std::vector<Entry> entries;
   Stmt rows(writer_.get(), "SELECT id, scope_id, device_id, event_ms FROM frame_inbox WHERE id <= ?1");
   rows.Bind(1, max_id);
   while (true) {
     TC_ASSIGN_OR_RETURN(bool row, rows.Step());
     if (!row) break;
-    const std::string_view device = rows.Blob(2);
-    entries.push_back({rows.Int(1), static_cast<uint32_t>(devices.size()), static_cast<uint32_t>(device.size()),
-                       rows.Int(3), rows.Int(0)});
-    devices.append(device);
+    const int64_t scope_id = rows.Int(1);
+    DeviceKey(scope_id, rows.Blob(2), device_key_buf_);
+    auto [it, added] = device_index.try_emplace(device_key_buf_, static_cast<uint32_t>(devices.size()));
+    if (added) devices.emplace_back(scope_id, std::string(rows.Blob(2)));
+    entries.push_back({scope_id, it->second, rows.Int(3), rows.Int(0)});
   }
-  auto device = [&devices](const Entry& e) { return std::string_view(devices).substr(e.device_at, e.device_size); };
-  std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
-    if (a.scope_id != b.scope_id) return a.scope_id < b.scope_id;
-    if (int c = device(a).compare(device(b)); c != 0) return c < 0;
+  std::vector<uint32_t> order(devices.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return devices[a] < devices[b]; });
+  std::vector<uint32_t> rank(devices.size());
+  for (uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
+  for (Entry& e : entries) e.device = rank[e.device];
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    if (a.device != b.device) return a.device < b.device;  // ranks order (scope, device id)
     if (a.event_ms != b.event_ms) return a.event_ms < b.event_ms;
     return a.id < b.id;
   });
@@ -225,9 +234,7 @@ Status SqliteStore::InboxByIdentity(int64_t max_id, std::vector<int64_t>& ids, s
   ids.reserve(entries.size());
   size_t in_slice = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
-    const bool new_device =
-        i > 0 && (entries[i].scope_id != entries[i - 1].scope_id || device(entries[i]) != device(entries[i - 1]));
-    if (new_device && in_slice >= kMergeSliceFrames) {
+    if (i > 0 && entries[i].device != entries[i - 1].device && in_slice >= kMergeSliceFrames) {
       slice_ends.push_back(i);
       in_slice = 0;
     }
