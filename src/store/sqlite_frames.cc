@@ -138,7 +138,7 @@ Status SqliteStore::InsertFrames(std::span<const PendingFrame> frames, std::vect
       Raise(*newest, f.event_time);
       inbox_keys_.insert(key_buf_);
       Raise(inbox_newest_.try_emplace(device_key_buf_, kNoFrame).first->second, f.event_time);
-    } else {
+    } else if (!newest_frame_.empty()) {
       // Known devices' bounds follow the journal too (a duplicate raises one
       // needlessly: a bound may be loose, never short).
       DeviceKey(frames[i].scope_id, f.device_id, device_key_buf_);
