@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# bench/push.sh BIN — push throughput of telecollect against two references measured
-# in the same run under the same wrk load:
-#   nginx `return 204`  : this machine's HTTP ceiling
+# bench/push.sh BIN [CEILING_BIN] — push throughput of telecollect against three references
+# measured in the same run under the same wrk load:
+#   nginx `return 204`  : this machine's HTTP ceiling, nothing stored
+#   durable_ceiling     : this machine's ceiling under the durability rule: the same HTTP stack
+#                         (Beast), each body appended to a log and answered after one fdatasync
+#                         per group, nothing parsed (bench/durable_ceiling.cc; default: next to BIN
+#                         in the build tree)
 #   InfluxDB 1.x /write : the store Telegraf users write to, same readings as line protocol
 # Cases: (a) 1 frame per request, keep-alive, 32 connections; (b) 1,000 frames per request.
 # telecollect runs on a fresh SQLite store with the default durability (fsync per group commit).
 # Every load is bounded: BENCH_SECONDS (default 10) per case. Only 127.0.0.1 is targeted.
 set -euo pipefail
 bin=$(realpath "${1:-build/src/cli/telecollect}")
+ceiling_bin=${2:-$(dirname "$bin")/../../durable_ceiling}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 secs=${BENCH_SECONDS:-10}
@@ -77,6 +82,20 @@ wait_port "$nport"
 run_wrk "nginx return 204 (1 frame body)" "$nport" 1 telecollect "$conns" $(pgrep -P "${pids[-1]}"); nginx_rps=$R_RPS
 kill "${pids[-1]}"; unset 'pids[-1]'
 
+# --- durable ceiling: append + fdatasync per group, nothing parsed -----------------
+ceiling_rps=""
+if [ -x "$ceiling_bin" ]; then
+  cport=$(free_port)
+  "$ceiling_bin" "$cport" "$work/ceiling.log" 128 &
+  pids+=($!)
+  wait_port "$cport"
+  run_wrk "durable ceiling (append+fdatasync)" "$cport" 1 telecollect "$conns" "${pids[-1]}"; ceiling_rps=$R_RPS
+  kill "${pids[-1]}"; wait "${pids[-1]}" || true; unset 'pids[-1]'
+  rm -f "$work/ceiling.log"
+else
+  echo "durable ceiling: $ceiling_bin not built (cmake -DTELECOLLECT_BENCH=ON), skipped" >&2
+fi
+
 # --- InfluxDB 1.x /write -------------------------------------------------------
 iport=$(free_port)
 mkdir -p "$work/influx"
@@ -123,6 +142,12 @@ kill "$tpid"; wait "$tpid" || true; unset 'pids[-1]'
 
 echo
 echo "server RSS peak: telecollect ${tc_rss} MiB, influxdb ${influx_rss} MiB; frames decoded and journaled: $stored"
+if [ -n "$ceiling_rps" ]; then
+  awk -v a="$tc1_rps" -v c="$ceiling_rps" -v n="$nginx_rps" 'BEGIN {
+    printf "(a) durable ceiling/nginx req/s   = %.2f  (a server doing nothing but append + fdatasync per group)\n", c / n
+    printf "(a) telecollect/durable ceiling   = %.2f\n", a / c
+  }'
+fi
 awk -v a="$tc1_rps" -v n="$nginx_rps" -v f="$tc1_fps" -v i="$influx1_pps" -v b="$tc1000_fps" -v j="$influx1000_pps" 'BEGIN {
   printf "(a) telecollect/nginx req/s      = %.2f  (target >= 0.5)\n", a / n
   printf "(a) telecollect/influxdb points/s = %.2f  (target >= 5)\n", f / i
