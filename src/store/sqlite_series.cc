@@ -14,9 +14,10 @@ constexpr const char* kOverlapping =
     " FROM chunks WHERE module_id = ?1 AND start_ts <= ?3 AND start_ts >= "
     "coalesce((SELECT max(start_ts) FROM chunks WHERE module_id = ?1 AND start_ts <= ?2), ?2) ORDER BY start_ts";
 
-// Calls fn(entry) for every entry of the point log, oldest row first.
+// Calls fn(entry) for every entry of the point log, oldest row first (`q`:
+// kReadLog); `last_row`, when given, receives the id of the last row read.
 template <typename Fn>
-Status ForEachLogEntry(Stmt& q, Fn&& fn) {
+Status ForEachLogEntry(Stmt& q, Fn&& fn, int64_t* last_row = nullptr) {
   std::vector<LogEntry> row_entries;
   Status s;
   while (true) {
@@ -28,6 +29,7 @@ Status ForEachLogEntry(Stmt& q, Fn&& fn) {
     row_entries.clear();
     s = DecodeLog(q.Blob(0), row_entries);
     if (!s.ok()) break;
+    if (last_row) *last_row = q.Int(1);
     for (const LogEntry& e : row_entries) fn(e);
   }
   q.Reset();
@@ -106,7 +108,7 @@ Status ForEachRun(std::vector<LogEntry>& entries, std::vector<SeriesPoint>& run,
   return Status::Ok();
 }
 
-constexpr const char* kReadLog = "SELECT data FROM point_log ORDER BY id";
+constexpr const char* kReadLog = "SELECT data, id FROM point_log ORDER BY id";
 
 std::string Encode(std::span<const SeriesPoint> points) {
   std::string data;
@@ -137,12 +139,14 @@ void SeriesWriter::DropTails() {
 
 void SeriesWriter::ForgetCache() {
   DropTails();
+  compaction_ = Compaction{};  // read again from the table when next wanted
   log_loaded_ = false;
   logged_.clear();
+  log_entries_.clear();
+  last_log_row_ = 0;
   log_points_ = 0;
   pending_log_.clear();
-  pending_modules_.clear();
-  pending_points_ = 0;
+  pending_entries_.clear();
 }
 
 Stmt& SeriesWriter::LogStmt(std::unique_ptr<Stmt>& stmt, const char* sql) {
@@ -153,11 +157,16 @@ Stmt& SeriesWriter::LogStmt(std::unique_ptr<Stmt>& stmt, const char* sql) {
 Status SeriesWriter::LoadLog() {
   if (log_loaded_) return Status::Ok();
   logged_.clear();
-  log_points_ = 0;
-  TC_RETURN_IF_ERROR(ForEachLogEntry(LogStmt(read_log_, kReadLog), [&](const LogEntry& e) {
-    logged_.insert(e.module_id);
-    ++log_points_;
-  }));
+  log_entries_.clear();
+  last_log_row_ = 0;
+  TC_RETURN_IF_ERROR(ForEachLogEntry(
+      LogStmt(read_log_, kReadLog),
+      [&](const LogEntry& e) {
+        logged_.insert(e.module_id);
+        log_entries_.push_back(e);
+      },
+      &last_log_row_));
+  log_points_ = log_entries_.size();
   log_loaded_ = true;
   return Status::Ok();
 }
@@ -169,24 +178,26 @@ Result<bool> SeriesWriter::InLog(int64_t module_id) {
 
 Status SeriesWriter::Log(int64_t module_id, std::span<const SeriesPoint> points) {
   TC_RETURN_IF_ERROR(LoadLog());
-  for (const SeriesPoint& p : points) AppendLogEntry(pending_log_, module_id, p);
-  pending_modules_.push_back(module_id);
-  pending_points_ += points.size();
+  for (const SeriesPoint& p : points) {
+    AppendLogEntry(pending_log_, module_id, p);
+    pending_entries_.push_back({module_id, p});
+  }
   return Status::Ok();
 }
 
 Status SeriesWriter::EndBatch() {
-  if (pending_points_ == 0) return Status::Ok();
+  if (pending_entries_.empty()) return Status::Ok();
   Stmt& ins = LogStmt(insert_log_, "INSERT INTO point_log(data) VALUES(?1)");
   ins.BindBlob(1, pending_log_.data(), pending_log_.size());
   Status s = ins.Run();
   if (s.ok()) {
-    logged_.insert(pending_modules_.begin(), pending_modules_.end());
-    log_points_ += pending_points_;
+    for (const LogEntry& e : pending_entries_) logged_.insert(e.module_id);
+    log_entries_.insert(log_entries_.end(), pending_entries_.begin(), pending_entries_.end());
+    log_points_ += pending_entries_.size();
+    last_log_row_ = sqlite3_last_insert_rowid(db_);
   }
   pending_log_.clear();
-  pending_modules_.clear();
-  pending_points_ = 0;
+  pending_entries_.clear();
   return s;
 }
 
@@ -200,9 +211,49 @@ Status SeriesWriter::CompactLog() {
   }));
   TC_RETURN_IF_ERROR(LogStmt(clear_log_, "DELETE FROM point_log").Run());
   logged_.clear();
+  log_entries_.clear();
   log_points_ = 0;
   log_loaded_ = true;
+  compaction_ = Compaction{};
   return Status::Ok();
+}
+
+Result<bool> SeriesWriter::CompactLogSlice(size_t slice_points) {
+  TC_RETURN_IF_ERROR(LoadLog());
+  Compaction& c = compaction_;
+  SeriesSortScratch scratch;
+  if (!c.active) {
+    // What the log holds is in memory already (this writer logged it, or
+    // LoadLog read it): no need to read the table back.
+    c = Compaction{};
+    c.entries.swap(log_entries_);
+    c.last_row = last_log_row_;
+    SortByModuleThenTime(c.entries, scratch);
+    c.active = true;
+  }
+  // Whole modules, until about slice_points points.
+  size_t end = c.next;
+  while (end < c.entries.size() && end - c.next < slice_points) {
+    const int64_t module_id = c.entries[end].module_id;
+    while (end < c.entries.size() && c.entries[end].module_id == module_id) ++end;
+  }
+  std::vector<LogEntry> part(c.entries.begin() + static_cast<ptrdiff_t>(c.next),
+                             c.entries.begin() + static_cast<ptrdiff_t>(end));
+  std::vector<SeriesPoint> run;
+  TC_RETURN_IF_ERROR(ForEachRun(part, run, scratch, [&](int64_t module_id, std::span<const SeriesPoint> points) {
+    return Upsert(module_id, points);
+  }));
+  c.next = end;
+  if (c.next < c.entries.size()) return false;
+  Stmt& clear = LogStmt(clear_upto_, "DELETE FROM point_log WHERE id <= ?1");
+  clear.Bind(1, c.last_row);
+  TC_RETURN_IF_ERROR(clear.Run());
+  // What is left: the rows logged since the compaction began.
+  logged_.clear();
+  for (const LogEntry& e : log_entries_) logged_.insert(e.module_id);
+  log_points_ = log_entries_.size();
+  compaction_ = Compaction{};
+  return true;
 }
 
 Result<SeriesWriter::Tail*> SeriesWriter::FindTail(int64_t module_id) {

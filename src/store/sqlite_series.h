@@ -45,8 +45,18 @@ class SeriesWriter {
   Status EndBatch();
   // Points in the log (0 until known).
   size_t log_points() const { return log_loaded_ ? log_points_ : 0; }
-  // Merges every log point into chunks and empties the log.
+  // Merges every log point into chunks and empties the log (ends a compaction
+  // in slices, if one is under way).
   Status CompactLog();
+  // The same work in slices, one per call and per transaction, so that no
+  // single transaction holds the writer for the whole log. The first call reads
+  // and sorts the log's rows so far; each call merges the runs of whole modules
+  // until about `slice_points` points; the call that merges the last deletes
+  // those rows. Rows logged meanwhile stay for the next compaction. Until then
+  // the rows stay too, so reads (which overlay the log) see the same points.
+  // Returns whether the compaction ended.
+  Result<bool> CompactLogSlice(size_t slice_points);
+  bool compacting() const { return compaction_.active; }
 
   // Drops what is cached (last chunks, what the log holds): after a rollback,
   // or when another connection may have written (PRAGMA data_version).
@@ -75,15 +85,27 @@ class SeriesWriter {
   sqlite3* db_;
   const size_t max_cached_bytes_;
   Stmt last_chunk_, insert_, update_, overlapping_, delete_;
-  std::unique_ptr<Stmt> insert_log_, read_log_, clear_log_;
+  std::unique_ptr<Stmt> insert_log_, read_log_, clear_log_, clear_upto_;
   std::unordered_map<int64_t, Tail> tails_;
   size_t cached_bytes_ = 0;
   bool log_loaded_ = false;
-  std::unordered_set<int64_t> logged_;  // modules with points in the log
+  // What the log holds, known once loaded (log_loaded_): the modules with
+  // points in it, how many points, and the entries themselves, row after row
+  // (during a compaction in slices: those of the rows logged since it began).
+  std::unordered_set<int64_t> logged_;
   size_t log_points_ = 0;
+  std::vector<LogEntry> log_entries_;
+  int64_t last_log_row_ = 0;            // id of the log's last row (0: none)
   std::string pending_log_;             // this transaction's log row
-  std::vector<int64_t> pending_modules_;
-  size_t pending_points_ = 0;
+  std::vector<LogEntry> pending_entries_;
+  // A compaction in slices (CompactLogSlice).
+  struct Compaction {
+    bool active = false;
+    int64_t last_row = 0;           // it merges the log's rows up to this id
+    std::vector<LogEntry> entries;  // their points, sorted by (module, ts)
+    size_t next = 0;                // the first entry not merged yet
+  };
+  Compaction compaction_;
 };
 
 // Runs of fewer points than this per module and transaction go to the log.

@@ -531,17 +531,20 @@ Result<std::vector<WriteResult>> SqliteStore::Write(std::span<const WriteBatch* 
     }
     return FlushStaged();
   }));
-  MaybeCompactLog();
+  MaybeCompactLog(/*sliced=*/true);
   MaybeMergeInbox();
   return results;
 }
 
-void SqliteStore::MaybeCompactLog() {
-  if (series_->log_points() < kCompactLogPoints) return;
+void SqliteStore::MaybeCompactLog(bool sliced) {
+  if (!series_->compacting() && series_->log_points() < kCompactLogPoints) return;
   // Its own transaction: the writes above are committed whatever happens here;
   // if it fails, the points stay in the log (reads overlay them) and the next
-  // write tries again.
-  Status s = InTransaction([&] { return series_->CompactLog(); });
+  // write starts the compaction again.
+  Status s = InTransaction([&]() -> Status {
+    if (!sliced) return series_->CompactLog();
+    return series_->CompactLogSlice(kCompactSlicePoints).status();
+  });
   if (!s.ok()) LogWarn("point_log_compaction_failed", {{"error", s.message()}});
 }
 

@@ -76,10 +76,12 @@ class SqliteStore final : public Store {
   static constexpr int kSchemaVersion = 9;
   // Points in the log (sqlite_series.h) that make the writer merge it into chunks.
   static constexpr size_t kCompactLogPoints = 100000;
+  // About how many of them one transaction of a push write's compaction merges.
+  static constexpr size_t kCompactSlicePoints = 8192;
   // Frames in the journal's inbox that make the writer merge it (see InsertFrames).
   static constexpr size_t kMergeInboxFrames = 16384;
   // About how many of them one merge transaction moves (a slice of devices).
-  static constexpr size_t kMergeSliceFrames = 4096;
+  static constexpr size_t kMergeSliceFrames = 1024;
 
  private:
   class ReadLease;
@@ -107,7 +109,10 @@ class SqliteStore final : public Store {
   Status FlushStaged();
   // Merges the point log into chunks once it holds kCompactLogPoints; called
   // after every kind of write that stages measurements (caller holds write_mu_).
-  void MaybeCompactLog();
+  // `sliced` (push writes): one slice of kCompactSlicePoints per call, so that
+  // the requests queued behind it wait for a slice, not for the whole log;
+  // otherwise (imports, redecoding) the whole log at once.
+  void MaybeCompactLog(bool sliced = false);
   // The frame journal (sqlite_frames.cc). New frames are appended to the inbox
   // table, which has no index: a group commit dirties one page or two, where
   // the journal's identity index would dirty one leaf per frame (frames of many

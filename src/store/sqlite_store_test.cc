@@ -451,22 +451,27 @@ TEST_F(SqliteStoreTest, AFullInboxIsMergedASliceOfDevicesAtATime) {
     for (int i = first; i < first + 1024; ++i) b.frames.push_back(frame(i));
     EXPECT_EQ(WriteOne(b).frames_new, 1024u);
   }
-  // Full: the first 16 devices (in identity order) went into the journal.
+  // Full: the first slice of devices (in identity order) went into the journal.
   const int64_t slice = static_cast<int64_t>(SqliteStore::kMergeSliceFrames);
+  const int slices = static_cast<int>(full / slice);  // slices are whole devices: 256 frames divide them
+  ASSERT_GE(slices, 3);
   EXPECT_EQ(InboxRows(path), full - slice);
   // Each write moves the next slice. Mid-cycle, frames merged ("dev0") and not
   // yet merged ("dev9", last in identity order) are duplicates alike.
   EXPECT_EQ(WriteOne({pre_, {frame(0), frame(9), frame(full)}, {}}).duplicate, (std::vector<bool>{true, true, false}));
   EXPECT_EQ(InboxRows(path), full - 2 * slice + 1);
-  EXPECT_EQ(WriteOne({pre_, {frame(full + 1)}, {}}).frames_new, 1u);
-  EXPECT_EQ(InboxRows(path), full - 3 * slice + 2);
-  EXPECT_EQ(WriteOne({pre_, {frame(full + 2)}, {}}).frames_new, 1u);
-  EXPECT_EQ(InboxRows(path), 3);  // the cycle is over; what came during it waits for the next
+  for (int k = 3; k <= slices; ++k) {
+    EXPECT_EQ(WriteOne({pre_, {frame(full + k - 2)}, {}}).frames_new, 1u);
+    if (k < slices) {
+      EXPECT_EQ(InboxRows(path), full - k * slice + (k - 1));
+    }
+  }
+  EXPECT_EQ(InboxRows(path), slices - 1);  // the cycle is over; what came during it waits for the next
   EXPECT_EQ(WriteOne({pre_, {frame(9), frame(full + 1)}, {}}).frames_duplicate, 2u);
   FrameQuery q;
   q.scope = pre_;
   q.limit = 100000;
-  EXPECT_EQ(store_->QueryFrames(q)->size(), static_cast<size_t>(full + 3));
+  EXPECT_EQ(store_->QueryFrames(q)->size(), static_cast<size_t>(full + slices - 1));
 }
 
 TEST_F(SqliteStoreTest, ABatchOfOneDeviceGoesStraightIntoTheJournal) {
@@ -661,19 +666,61 @@ TEST_F(SqliteStoreTest, SmallWritesGoThroughTheLogAndLaterWritesWin) {
   check();
 }
 
-TEST_F(SqliteStoreTest, TheLogIsMergedOnceItHoldsEnoughPoints) {
+TEST_F(SqliteStoreTest, PushWritesMergeTheLogInSlicesAndReadsSeeEveryPointMeanwhile) {
   // One point to each of 1,000 modules per transaction, past the compaction threshold.
-  const int rounds = static_cast<int>(SqliteStore::kCompactLogPoints / 1000) + 5;
-  for (int r = 0; r < rounds; ++r) {
+  auto round = [&](int r, std::vector<Measurement> extra = {}) {
     std::vector<Measurement> ms;
     for (int m = 0; m < 1000; ++m) ms.push_back({"dev" + std::to_string(m) + ".t", 600000 * r, double(r), "", 0});
+    for (auto& e : extra) ms.push_back(std::move(e));
     WriteOne({pre_, {}, std::move(ms)});
+  };
+  auto expect_series = [&](const std::string& module, int rounds, double first_value) {
+    auto pts = store_->QueryMeasurements({pre_, module});
+    ASSERT_TRUE(pts.ok());
+    ASSERT_EQ(pts->size(), static_cast<size_t>(rounds)) << module;
+    EXPECT_EQ(pts->front().value, first_value) << module;
+    EXPECT_EQ(pts->back().value, rounds - 1) << module;
+  };
+  const int full = static_cast<int>(SqliteStore::kCompactLogPoints / 1000);
+  int r = 0;
+  for (; r < full; ++r) round(r);
+  ASSERT_EQ(LogRows(), full);  // not merged yet
+  // From here every write merges a slice: the rows stay until the last one, and
+  // every read sees every point, whether its module is merged already or not.
+  const int most_writes = static_cast<int>(SqliteStore::kCompactLogPoints / SqliteStore::kCompactSlicePoints) + 3;
+  int writes = 0;
+  int64_t rows = LogRows();
+  for (; writes < most_writes; ++writes, ++r) {
+    // dev0 (merged by the first slice) gets its first point rewritten halfway.
+    std::vector<Measurement> rewrite;
+    if (writes == 3) rewrite.push_back({"dev0.t", 0, -1, "", 0});
+    round(r, std::move(rewrite));
+    expect_series("dev0.t", r + 1, writes >= 3 ? -1 : 0);
+    expect_series("dev999.t", r + 1, 0);
+    const int64_t now = LogRows();
+    if (now < rows) break;  // the last slice deleted the merged rows
+    rows = now;
   }
-  EXPECT_LT(LogRows(), 10);  // merged, then a few rows since
-  auto pts = store_->QueryMeasurements({pre_, "dev999.t"});
-  ASSERT_TRUE(pts.ok());
-  ASSERT_EQ(pts->size(), static_cast<size_t>(rounds));
-  EXPECT_EQ(pts->back().value, rounds - 1);
+  ASSERT_LT(writes, most_writes) << "the compaction never ended";
+  EXPECT_GT(writes, 1) << "the log was merged in one transaction, not in slices";
+  // What is left: the rows logged while the compaction ran (the rewrite among them).
+  EXPECT_EQ(LogRows(), writes + 1);
+  // dev0 still has a point in the log: a long run for it (straight into chunks)
+  // merges the log first, and the run's rewrite of that instant wins.
+  std::vector<Measurement> run;
+  for (int i = 0; i < 10; ++i) run.push_back({"dev0.t", 600000 * i, i == 0 ? -2.0 : double(i), "", 0});
+  WriteOne({pre_, {}, std::move(run)});
+  EXPECT_EQ(LogRows(), 0);
+  expect_series("dev0.t", r + 1, -2);
+  // A clean stop leaves no log; reopened, the same points read back.
+  const int rounds = r + 1;
+  round(r);
+  store_.reset();
+  EXPECT_EQ(LogRows(), 0);
+  store_ = std::move(SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db")).value();
+  expect_series("dev0.t", rounds, -2);
+  expect_series("dev999.t", rounds, 0);
+  expect_series("dev500.t", rounds, 0);
 }
 
 TEST_F(SqliteStoreTest, ImportsMergeTheLogToo) {
