@@ -192,5 +192,71 @@ TEST_F(SeriesWriterTest, BatchKeepsTheLaterOfTwoWritesToOneInstant) {
   EXPECT_EQ(Read(2).size(), 1u);
 }
 
+// One point (ts, value) to each module, as one log row.
+void LogRound(SeriesWriter& w, const std::vector<int64_t>& modules, EpochMs ts, double value) {
+  for (int64_t m : modules) {
+    const SeriesPoint p{ts, value, 0};
+    ASSERT_TRUE(w.Log(m, std::span<const SeriesPoint>(&p, 1)).ok());
+  }
+  ASSERT_TRUE(w.EndBatch().ok());
+}
+
+// Runs compaction slices until the compaction ends; returns how many it took.
+int CompactInSlices(SeriesWriter& w, size_t slice_points) {
+  for (int slices = 1; slices < 1000; ++slices) {
+    auto done = w.CompactLogSlice(slice_points);
+    EXPECT_TRUE(done.ok()) << done.status().ToString();
+    if (!done.ok() || *done) return slices;
+  }
+  return -1;
+}
+
+TEST_F(SeriesWriterTest, ACompactionInSlicesMergesTheRowsBeforeItAndKeepsThoseLoggedDuringIt) {
+  SeriesWriter w(db_.get(), size_t{64} << 20, /*max_log_entries=*/10);
+  const std::vector<int64_t> modules = {1, 2, 3, 4, 5, 6};
+  LogRound(w, modules, 1000, 1);  // 6 entries: within the cap, kept in memory
+  EXPECT_EQ(w.log_points(), 6u);
+  // The first slice (2 modules) begins the compaction; a row logged during it
+  // rewrites module 1 (merged already) and module 6 (not yet).
+  ASSERT_FALSE(*w.CompactLogSlice(2));
+  EXPECT_TRUE(w.compacting());
+  LogRound(w, {1, 6}, 1000, 7);
+  for (int64_t m : modules) {
+    const auto pts = Read(m);
+    ASSERT_EQ(pts.size(), 1u) << m;
+    EXPECT_EQ(pts[0].value, m == 1 || m == 6 ? 7 : 1) << m;
+  }
+  EXPECT_EQ(CompactInSlices(w, 2), 2);
+  EXPECT_FALSE(w.compacting());
+  // Left: the row logged during the compaction, and its modules only.
+  EXPECT_EQ(Count("SELECT count(*) FROM point_log"), 1);
+  EXPECT_EQ(w.log_points(), 2u);
+  EXPECT_TRUE(*w.InLog(1));
+  EXPECT_FALSE(*w.InLog(2));
+  EXPECT_TRUE(*w.InLog(6));
+  for (int64_t m : modules) EXPECT_EQ(Read(m).at(0).value, m == 1 || m == 6 ? 7 : 1) << m;
+}
+
+TEST_F(SeriesWriterTest, PastItsCapTheLogIsReadBackFromTheTable) {
+  SeriesWriter w(db_.get(), size_t{64} << 20, /*max_log_entries=*/10);
+  // 4 rows of 6 modules: 24 entries, past the cap of 10: read back when compacting.
+  const std::vector<int64_t> modules = {1, 2, 3, 4, 5, 6};
+  for (int r = 0; r < 4; ++r) LogRound(w, modules, 1000 * (r + 1), r);
+  EXPECT_EQ(w.log_points(), 24u);
+  EXPECT_EQ(CompactInSlices(w, 8), 3);  // 8 points: two modules of 4 points per slice
+  EXPECT_EQ(Count("SELECT count(*) FROM point_log"), 0);
+  EXPECT_EQ(w.log_points(), 0u);
+  for (int64_t m : modules) {
+    const auto pts = Read(m);
+    ASSERT_EQ(pts.size(), 4u) << m;
+    EXPECT_EQ(pts.back().value, 3) << m;
+  }
+  // Under the cap again, rows are kept in memory; another compaction merges them.
+  LogRound(w, {2}, 9000, 9);
+  EXPECT_EQ(CompactInSlices(w, 8), 1);
+  EXPECT_EQ(Read(2).back().value, 9);
+  EXPECT_EQ(Count("SELECT count(*) FROM point_log"), 0);
+}
+
 }  // namespace
 }  // namespace telecollect::store

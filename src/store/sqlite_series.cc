@@ -123,14 +123,15 @@ std::string Encode(std::span<const SeriesPoint> points) {
 
 }  // namespace
 
-SeriesWriter::SeriesWriter(sqlite3* db, size_t max_cached_bytes)
+SeriesWriter::SeriesWriter(sqlite3* db, size_t max_cached_bytes, size_t max_log_entries)
     : db_(db),
       max_cached_bytes_(max_cached_bytes),
       last_chunk_(db, "SELECT id, start_ts, end_ts, n, data FROM chunks WHERE module_id = ?1 ORDER BY start_ts DESC LIMIT 1"),
       insert_(db, "INSERT INTO chunks(module_id, start_ts, end_ts, n, data) VALUES(?1, ?2, ?3, ?4, ?5)"),
       update_(db, "UPDATE chunks SET end_ts = ?2, n = ?3, data = ?4 WHERE id = ?1"),
       overlapping_(db, std::string("SELECT id, start_ts, data") + kOverlapping),
-      delete_(db, "DELETE FROM chunks WHERE id = ?1") {}
+      delete_(db, "DELETE FROM chunks WHERE id = ?1"),
+      max_log_entries_(max_log_entries) {}
 
 void SeriesWriter::DropTails() {
   tails_.clear();
@@ -143,6 +144,7 @@ void SeriesWriter::ForgetCache() {
   log_loaded_ = false;
   logged_.clear();
   log_entries_.clear();
+  log_entries_known_ = true;
   last_log_row_ = 0;
   log_points_ = 0;
   pending_log_.clear();
@@ -159,16 +161,24 @@ Status SeriesWriter::LoadLog() {
   logged_.clear();
   log_entries_.clear();
   last_log_row_ = 0;
+  log_points_ = 0;
+  log_entries_known_ = true;
   TC_RETURN_IF_ERROR(ForEachLogEntry(
       LogStmt(read_log_, kReadLog),
       [&](const LogEntry& e) {
         logged_.insert(e.module_id);
-        log_entries_.push_back(e);
+        ++log_points_;
+        if (log_entries_known_) log_entries_.push_back(e);
+        if (log_entries_.size() > max_log_entries_) ForgetLogEntries();
       },
       &last_log_row_));
-  log_points_ = log_entries_.size();
   log_loaded_ = true;
   return Status::Ok();
+}
+
+void SeriesWriter::ForgetLogEntries() {
+  log_entries_known_ = false;
+  std::vector<LogEntry>().swap(log_entries_);
 }
 
 Result<bool> SeriesWriter::InLog(int64_t module_id) {
@@ -192,7 +202,8 @@ Status SeriesWriter::EndBatch() {
   Status s = ins.Run();
   if (s.ok()) {
     for (const LogEntry& e : pending_entries_) logged_.insert(e.module_id);
-    log_entries_.insert(log_entries_.end(), pending_entries_.begin(), pending_entries_.end());
+    if (log_entries_known_) log_entries_.insert(log_entries_.end(), pending_entries_.begin(), pending_entries_.end());
+    if (log_entries_.size() > max_log_entries_) ForgetLogEntries();
     log_points_ += pending_entries_.size();
     last_log_row_ = sqlite3_last_insert_rowid(db_);
   }
@@ -212,6 +223,7 @@ Status SeriesWriter::CompactLog() {
   TC_RETURN_IF_ERROR(LogStmt(clear_log_, "DELETE FROM point_log").Run());
   logged_.clear();
   log_entries_.clear();
+  log_entries_known_ = true;
   log_points_ = 0;
   log_loaded_ = true;
   compaction_ = Compaction{};
@@ -224,10 +236,16 @@ Result<bool> SeriesWriter::CompactLogSlice(size_t slice_points) {
   SeriesSortScratch scratch;
   if (!c.active) {
     // What the log holds is in memory already (this writer logged it, or
-    // LoadLog read it): no need to read the table back.
+    // LoadLog read it), unless there was too much of it: then it is read back.
     c = Compaction{};
-    c.entries.swap(log_entries_);
-    c.last_row = last_log_row_;
+    if (log_entries_known_) {
+      c.entries.swap(log_entries_);
+      c.last_row = last_log_row_;
+    } else {
+      TC_RETURN_IF_ERROR(ForEachLogEntry(
+          LogStmt(read_log_, kReadLog), [&](const LogEntry& e) { c.entries.push_back(e); }, &c.last_row));
+      log_entries_known_ = true;  // the rows logged from now on
+    }
     SortByModuleThenTime(c.entries, scratch);
     c.active = true;
   }

@@ -32,8 +32,10 @@ namespace telecollect::store {
 // them; a long run for a module with points in the log merges the log first.
 class SeriesWriter {
  public:
-  // `max_cached_bytes`: what the last chunks kept in memory may take.
-  explicit SeriesWriter(sqlite3* db, size_t max_cached_bytes = size_t{64} << 20);
+  // `max_cached_bytes`: what the last chunks kept in memory may take;
+  // `max_log_entries`: how many of the log's entries are kept in memory.
+  explicit SeriesWriter(sqlite3* db, size_t max_cached_bytes = size_t{64} << 20,
+                        size_t max_log_entries = size_t{1} << 18);
 
   // `points`: ts ascending and unique. Straight into chunks.
   Status Upsert(int64_t module_id, std::span<const SeriesPoint> points);
@@ -95,6 +97,12 @@ class SeriesWriter {
   std::unordered_set<int64_t> logged_;
   size_t log_points_ = 0;
   std::vector<LogEntry> log_entries_;
+  // Whether log_entries_ holds them all: past max_log_entries_ (an import of
+  // many modules with a reading each) they are dropped, and read back from the
+  // table when a compaction needs them, so memory stays flat.
+  bool log_entries_known_ = true;
+  const size_t max_log_entries_;
+  void ForgetLogEntries();
   int64_t last_log_row_ = 0;            // id of the log's last row (0: none)
   std::string pending_log_;             // this transaction's log row
   std::vector<LogEntry> pending_entries_;
