@@ -4,10 +4,10 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/model.h"
+#include "core/string_map.h"
 #include "core/status.h"
 #include "files/import_report.h"
 #include "files/local_time.h"
@@ -102,11 +102,7 @@ class RowMapper {
   std::vector<ModuleDef> modules_;
   std::vector<Series> series_;
   // Raw name (before prefix and rule) → index; looked up by string_view.
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> module_index_;
+  StringMap<uint32_t> module_index_;
   std::vector<std::string> raw_names_;  // by index
   uint32_t last_index_ = 0;             // rows usually repeat a module or cycle through them in order
   // The last timestamp text and what it read as: files list many modules per instant.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/string_map.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_series.h"
 #include "store/store.h"
@@ -186,11 +187,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<WriterStatements> stmts_;             // guarded by write_mu_
   std::unordered_map<std::string, int64_t> scope_ids_;  // "tenant\0env" → id; guarded by write_mu_
   // Hashes std::string keys and string_view lookups alike (no key built per lookup).
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using ModuleIds = std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>>;  // module name → id
+  using ModuleIds = StringMap<int64_t>;  // module name → id
   std::unordered_map<int64_t, ModuleIds> module_ids_;  // per scope id; guarded by write_mu_
   // StageMeasurements: the last frame's modules (name, id; 0 = none), in order, and their scope.
   std::vector<std::pair<std::string, int64_t>> last_frame_modules_;  // guarded by write_mu_
@@ -216,7 +213,7 @@ class SqliteStore final : public Store {
   // the inbox's), raised by every frame written, and never lowered: a merge
   // only moves frames from the inbox to the journal. Dropped by
   // ForgetFrameCaches.
-  using DeviceTimes = std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>>;  // by DeviceKey
+  using DeviceTimes = StringMap<int64_t>;  // by DeviceKey
   DeviceTimes newest_frame_;  // guarded by write_mu_
   // The newest event time of each device's frames in the inbox (LoadInbox
   // rebuilds it; raised by every frame the inbox takes).
