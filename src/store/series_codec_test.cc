@@ -256,6 +256,16 @@ TEST_F(SeriesWriterTest, PastItsCapTheLogIsReadBackFromTheTable) {
   EXPECT_EQ(CompactInSlices(w, 8), 1);
   EXPECT_EQ(Read(2).back().value, 9);
   EXPECT_EQ(Count("SELECT count(*) FROM point_log"), 0);
+  // Past the cap while a compaction runs: what it leaves is read back too.
+  LogRound(w, modules, 10000, 10);
+  ASSERT_FALSE(*w.CompactLogSlice(2));
+  LogRound(w, {7, 8, 9, 10, 11, 12}, 11000, 11);
+  LogRound(w, {7, 8, 9, 10, 11, 12}, 12000, 12);  // 12 entries logged meanwhile
+  EXPECT_EQ(CompactInSlices(w, 2), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM point_log"), 2);
+  EXPECT_TRUE(*w.InLog(12));  // (reads the log back)
+  EXPECT_FALSE(*w.InLog(1));
+  EXPECT_EQ(w.log_points(), 12u);
 }
 
 }  // namespace

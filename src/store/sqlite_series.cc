@@ -266,11 +266,16 @@ Result<bool> SeriesWriter::CompactLogSlice(size_t slice_points) {
   Stmt& clear = LogStmt(clear_upto_, "DELETE FROM point_log WHERE id <= ?1");
   clear.Bind(1, c.last_row);
   TC_RETURN_IF_ERROR(clear.Run());
-  // What is left: the rows logged since the compaction began.
+  // What is left: the rows logged since the compaction began; read back from
+  // the table if there were too many of them to keep.
+  compaction_ = Compaction{};
+  if (!log_entries_known_) {
+    log_loaded_ = false;
+    return true;
+  }
   logged_.clear();
   for (const LogEntry& e : log_entries_) logged_.insert(e.module_id);
   log_points_ = log_entries_.size();
-  compaction_ = Compaction{};
   return true;
 }
 
