@@ -90,12 +90,11 @@ void SortByModuleThenTime(std::vector<LogEntry>& entries, SeriesSortScratch& scr
   }
 }
 
-// Sorts `entries` by (module, ts) and calls fn(module_id, run) for each module,
-// its points ts-ascending and unique: of two entries of one instant, the later
-// in `entries` is kept.
+// Calls fn(module_id, run) for each module of `entries` (sorted by module, then
+// ts, entries of one instant in write order), its points ts-ascending and
+// unique: of two entries of one instant, the later is kept.
 template <typename Fn>
-Status ForEachRun(std::vector<LogEntry>& entries, std::vector<SeriesPoint>& run, SeriesSortScratch& scratch, Fn&& fn) {
-  SortByModuleThenTime(entries, scratch);
+Status ForEachSortedRun(std::span<const LogEntry> entries, std::vector<SeriesPoint>& run, Fn&& fn) {
   for (size_t i = 0; i < entries.size();) {
     const int64_t module_id = entries[i].module_id;
     run.clear();
@@ -106,6 +105,13 @@ Status ForEachRun(std::vector<LogEntry>& entries, std::vector<SeriesPoint>& run,
     TC_RETURN_IF_ERROR(fn(module_id, std::span<const SeriesPoint>(run)));
   }
   return Status::Ok();
+}
+
+// The same over `entries` in write order: sorts them first.
+template <typename Fn>
+Status ForEachRun(std::vector<LogEntry>& entries, std::vector<SeriesPoint>& run, SeriesSortScratch& scratch, Fn&& fn) {
+  SortByModuleThenTime(entries, scratch);
+  return ForEachSortedRun(entries, run, std::forward<Fn>(fn));
 }
 
 constexpr const char* kReadLog = "SELECT data, id FROM point_log ORDER BY id";
@@ -232,12 +238,10 @@ Status SeriesWriter::CompactLog() {
 
 Result<bool> SeriesWriter::CompactLogSlice(size_t slice_points) {
   TC_RETURN_IF_ERROR(LoadLog());
-  Compaction& c = compaction_;
-  SeriesSortScratch scratch;
+  Compaction& c = compaction_;  // reset to its defaults whenever a compaction ends or is dropped
   if (!c.active) {
     // What the log holds is in memory already (this writer logged it, or
     // LoadLog read it), unless there was too much of it: then it is read back.
-    c = Compaction{};
     if (log_entries_known_) {
       c.entries.swap(log_entries_);
       c.last_row = last_log_row_;
@@ -246,6 +250,7 @@ Result<bool> SeriesWriter::CompactLogSlice(size_t slice_points) {
           LogStmt(read_log_, kReadLog), [&](const LogEntry& e) { c.entries.push_back(e); }, &c.last_row));
       log_entries_known_ = true;  // the rows logged from now on
     }
+    SeriesSortScratch scratch;
     SortByModuleThenTime(c.entries, scratch);
     c.active = true;
   }
@@ -255,10 +260,9 @@ Result<bool> SeriesWriter::CompactLogSlice(size_t slice_points) {
     const int64_t module_id = c.entries[end].module_id;
     while (end < c.entries.size() && c.entries[end].module_id == module_id) ++end;
   }
-  std::vector<LogEntry> part(c.entries.begin() + static_cast<ptrdiff_t>(c.next),
-                             c.entries.begin() + static_cast<ptrdiff_t>(end));
+  const auto part = std::span<const LogEntry>(c.entries).subspan(c.next, end - c.next);
   std::vector<SeriesPoint> run;
-  TC_RETURN_IF_ERROR(ForEachRun(part, run, scratch, [&](int64_t module_id, std::span<const SeriesPoint> points) {
+  TC_RETURN_IF_ERROR(ForEachSortedRun(part, run, [&](int64_t module_id, std::span<const SeriesPoint> points) {
     return Upsert(module_id, points);
   }));
   c.next = end;
