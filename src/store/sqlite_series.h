@@ -51,8 +51,9 @@ class SeriesWriter {
   // in slices, if one is under way).
   Status CompactLog();
   // The same work in slices, one per call and per transaction, so that no
-  // single transaction holds the writer for the whole log. The first call reads
-  // and sorts the log's rows so far; each call merges the runs of whole modules
+  // single transaction holds the writer for the whole log. The first call takes
+  // the entries of the log's rows so far (kept in memory, or read back past
+  // the cap) and sorts them; each call merges the runs of whole modules
   // until about `slice_points` points; the call that merges the last deletes
   // those rows. Rows logged meanwhile stay for the next compaction. Until then
   // the rows stay too, so reads (which overlay the log) see the same points.
