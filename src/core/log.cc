@@ -20,7 +20,7 @@ bool NeedsQuotes(std::string_view v) {
   return false;
 }
 
-std::string Format(std::string_view level, std::string_view event, std::initializer_list<LogField> fields) {
+std::string Format(std::string_view level, std::string_view event, std::span<const LogField> fields) {
   std::string out;
   if (g_json.load(std::memory_order_relaxed)) {
     JsonWriter w;
@@ -41,7 +41,7 @@ std::string Format(std::string_view level, std::string_view event, std::initiali
 }
 
 void Log(spdlog::level::level_enum lvl, std::string_view name, std::string_view event,
-         std::initializer_list<LogField> fields) {
+         std::span<const LogField> fields) {
   if (!spdlog::default_logger_raw()->should_log(lvl)) return;
   spdlog::default_logger_raw()->log(lvl, "{}", Format(name, event, fields));
 }
@@ -59,9 +59,18 @@ void InitLogging(const LogOptions& options) {
   spdlog::set_default_logger(logger);
 }
 
-void LogDebug(std::string_view e, std::initializer_list<LogField> f) { Log(spdlog::level::debug, "debug", e, f); }
-void LogInfo(std::string_view e, std::initializer_list<LogField> f) { Log(spdlog::level::info, "info", e, f); }
-void LogWarn(std::string_view e, std::initializer_list<LogField> f) { Log(spdlog::level::warn, "warn", e, f); }
-void LogError(std::string_view e, std::initializer_list<LogField> f) { Log(spdlog::level::err, "error", e, f); }
+void LogDebug(std::string_view e, std::initializer_list<LogField> f) { Log(spdlog::level::debug, "debug", e, {f.begin(), f.size()}); }
+void LogInfo(std::string_view e, std::initializer_list<LogField> f) { Log(spdlog::level::info, "info", e, {f.begin(), f.size()}); }
+void LogWarn(std::string_view e, std::initializer_list<LogField> f) { Log(spdlog::level::warn, "warn", e, {f.begin(), f.size()}); }
+void LogError(std::string_view e, std::initializer_list<LogField> f) { Log(spdlog::level::err, "error", e, {f.begin(), f.size()}); }
+
+void LogAt(LogLevel level, std::string_view e, std::span<const LogField> f) {
+  switch (level) {
+    case LogLevel::kDebug: return Log(spdlog::level::debug, "debug", e, f);
+    case LogLevel::kInfo: return Log(spdlog::level::info, "info", e, f);
+    case LogLevel::kWarn: return Log(spdlog::level::warn, "warn", e, f);
+    case LogLevel::kError: return Log(spdlog::level::err, "error", e, f);
+  }
+}
 
 }  // namespace telecollect

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,5 +20,9 @@ void LogDebug(std::string_view event, std::initializer_list<LogField> fields = {
 void LogInfo(std::string_view event, std::initializer_list<LogField> fields = {});
 void LogWarn(std::string_view event, std::initializer_list<LogField> fields = {});
 void LogError(std::string_view event, std::initializer_list<LogField> fields = {});
+
+enum class LogLevel { kDebug, kInfo, kWarn, kError };
+// The same, with the level and the fields chosen at run time.
+void LogAt(LogLevel level, std::string_view event, std::span<const LogField> fields);
 
 }  // namespace telecollect
