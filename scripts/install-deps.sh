@@ -9,12 +9,12 @@ build=(
   libboost1.81-dev libboost-url1.81-dev
   libsimdjson-dev libpugixml-dev libfast-float-dev libhowardhinnant-date-dev
   libmozjs-102-dev libcurl4-openssl-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-  zlib1g-dev libarchive-dev libssl-dev libsqlite3-dev libpq-dev
+  zlib1g-dev libarchive-dev libssl-dev libsqlite3-dev libpq-dev libseccomp-dev
 )
 test=(
   libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev curl python3 sqlite3 procps
   python3-pyftpdlib python3-openssl openssh-server openssh-client openssl
-  nodejs
+  nodejs clang-tidy-14 postgresql-15 nginx-light
 )
 bench=(
   wrk nginx-light influxdb bc sqlite3 python3
