@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # make test: every test, in this order, stopping at the first failure:
+#   0. every module under src/ is named in its folder's README (scripts/check-readmes.sh)
 #   1. release build (-Werror) + unit and end-to-end tests (ctest)
 #   2. ASan+UBSan build of the unit tests, run
 #   3. libFuzzer targets (clang 14), each run for FUZZ_SECONDS (default 20; envelope parsers, one
@@ -9,6 +10,9 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 fuzz_seconds=${FUZZ_SECONDS:-20}
 envelope_fuzz_seconds=${ENVELOPE_FUZZ_SECONDS:-8}
+
+echo "== every module named in its folder README"
+scripts/check-readmes.sh
 
 echo "== release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTELECOLLECT_TESTS=ON >/dev/null
