@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/exit_codes.h"
+#include "store/open_store.h"
 
 namespace telecollect::cli {
 
@@ -11,8 +12,14 @@ int Fail(const Status& s) {
   return ExitCodeFor(s);
 }
 
-Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Config& config) {
-  return store::SqliteStore::Open(config.store, config.StorePath());
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+  StoreOptions options = config.store;
+  options.path = config.StorePath();
+  return store::OpenStore(options);
+}
+
+std::string StoreLocation(const Config& config) {
+  return config.store.backend == "sqlite" ? config.StorePath() : "postgres";
 }
 
 Result<Scope> ScopeFrom(const std::string& tenant, const std::string& env) {

@@ -5,13 +5,18 @@
 
 #include "core/config.h"
 #include "core/model.h"
-#include "store/sqlite_store.h"
+#include "store/store.h"
 
 namespace telecollect::cli {
 
 // Prints "telecollect: <message>" to stderr and returns the exit code for it.
 int Fail(const Status& s);
-Result<std::unique_ptr<store::SqliteStore>> OpenStore(const Config& config);
+// The store the config names (store::OpenStore), the SQLite file resolved
+// against data_dir and the PostgreSQL password read from the secrets file or
+// the environment.
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config);
+// Where the store is, for messages: the SQLite file, or PostgreSQL's host list.
+std::string StoreLocation(const Config& config);
 // --tenant/--env into a scope; errors name the option.
 Result<Scope> ScopeFrom(const std::string& tenant, const std::string& env);
 

@@ -15,7 +15,6 @@
 #include "push/decoder_catalog.h"
 #include "push/device_csv.h"
 #include "push/redecode.h"
-#include "store/sqlite_store.h"
 
 namespace telecollect::cli {
 namespace {

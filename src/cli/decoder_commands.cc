@@ -9,7 +9,6 @@
 #include "core/clock.h"
 #include "decode/registry.h"
 #include "push/decoder_catalog.h"
-#include "store/sqlite_store.h"
 
 namespace telecollect::cli {
 namespace {

@@ -5,6 +5,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
@@ -20,7 +21,6 @@
 #include "server/api.h"
 #include "server/http_server.h"
 #include "store/group_commit.h"
-#include "store/sqlite_store.h"
 
 namespace telecollect::cli {
 namespace {
@@ -55,12 +55,12 @@ int RunServe(Config config, const ServeArgs& args) {
   sigaddset(&hup, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &hup, nullptr);
 
-  auto opened = store::SqliteStore::Open(config.store, config.StorePath());
+  auto opened = OpenStore(config);
   if (!opened.ok()) {
-    LogError("store_open_failed", {{"path", config.StorePath()}, {"error", opened.status().message()}});
+    LogError("store_open_failed", {{"store", StoreLocation(config)}, {"error", opened.status().message()}});
     return kExitFailure;
   }
-  std::unique_ptr<store::SqliteStore> db = std::move(opened).value();
+  std::unique_ptr<store::Store> db = std::move(opened).value();
 
   Metrics metrics;
   SystemClock clock;

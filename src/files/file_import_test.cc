@@ -30,7 +30,7 @@ class FileImportTest : public ::testing::Test {
  protected:
   void SetUp() override {
     StoreOptions o;
-    store_ = std::move(store::SqliteStore::Open(o, dir_.path() + "/t.db")).value();
+    store_ = std::move(store::OpenSqliteStore(dir_.path() + "/t.db", o)).value();
     profile_ = *LoadProfileString(kProfile, "enedis.toml");
   }
   std::string Write(const std::string& name, const std::string& text) {
@@ -53,7 +53,7 @@ class FileImportTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   Profile profile_;
   Scope scope_{"acme", Env::kPreprod};
 };

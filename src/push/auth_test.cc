@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "store/sqlite_store.h"
 #include "store/store_test_util.h"
 
 namespace telecollect::push {
@@ -22,7 +21,7 @@ TEST(TokenFromAuthorizationTest, AcceptedForms) {
 
 TEST(AuthenticatorTest, KnownRevokedAndUnknownTokens) {
   store::TempDir dir;
-  auto s = store::SqliteStore::Open(StoreOptions{}, dir.path() + "/a.db");
+  auto s = store::OpenSqliteStore(dir.path() + "/a.db");
   ASSERT_TRUE(s.ok());
   const std::string token = GenerateToken("preprod");
   ASSERT_TRUE((*s)->CreateToken({0, {"acme", Env::kPreprod}, "", HashToken(token), 1, {}}).ok());

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "decode/decode_frame.h"
-#include "store/sqlite_store.h"
 #include "store/store_test_util.h"
 
 namespace telecollect::push {
@@ -25,7 +24,7 @@ double DecodeOne(const decode::DecoderRegistry& reg, const Scope& scope) {
 
 TEST(DecoderCatalogTest, UploadActivateRollBackPerScope) {
   store::TempDir dir;
-  auto s = store::SqliteStore::Open(StoreOptions{}, dir.path() + "/c.db");
+  auto s = store::OpenSqliteStore(dir.path() + "/c.db");
   ASSERT_TRUE(s.ok());
   store::Store& st = **s;
   decode::DecoderRegistry reg;
@@ -66,7 +65,7 @@ TEST(DecoderCatalogTest, UploadActivateRollBackPerScope) {
 
 TEST(DecoderCatalogTest, RefusedUploadsStoreNothing) {
   store::TempDir dir;
-  auto s = store::SqliteStore::Open(StoreOptions{}, dir.path() + "/c.db");
+  auto s = store::OpenSqliteStore(dir.path() + "/c.db");
   ASSERT_TRUE(s.ok());
   store::Store& st = **s;
   decode::DecoderRegistry reg;

@@ -4,8 +4,9 @@
 
 #include <future>
 
+#include <sqlite3.h>
+
 #include "push/push_service.h"
-#include "store/sqlite_store.h"
 #include "store/store_test_util.h"
 
 namespace telecollect::push {
@@ -13,7 +14,7 @@ namespace {
 
 TEST(DeviceDirectoryTest, CachesAndSeesOtherWritersAfterTheTtl) {
   store::TempDir dir;
-  auto s = store::SqliteStore::Open(StoreOptions{}, dir.path() + "/d.db");
+  auto s = store::OpenSqliteStore(dir.path() + "/d.db");
   ASSERT_TRUE(s.ok());
   ManualClock clock(1000);
   DeviceDirectory devices(**s, clock, 5000);
@@ -34,7 +35,7 @@ TEST(DeviceDirectoryTest, CachesAndSeesOtherWritersAfterTheTtl) {
 TEST(DeviceDirectoryTest, AnswersStayCachedUntilTheRegistryChanges) {
   store::TempDir dir;
   const std::string path = dir.path() + "/d.db";
-  auto s = store::SqliteStore::Open(StoreOptions{}, path);
+  auto s = store::OpenSqliteStore(path);
   ASSERT_TRUE(s.ok());
   ManualClock clock(1000);
   DeviceDirectory devices(**s, clock, 5000);
@@ -55,10 +56,10 @@ TEST(DeviceDirectoryTest, AnswersStayCachedUntilTheRegistryChanges) {
   // it lasts. (Rows edited behind the store's back, which does not bump the
   // version, show that nothing is read.)
   {
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-    store::SqliteDb db(raw);
-    ASSERT_TRUE(store::Exec(db.get(), "UPDATE devices SET device_type = 'edited'").ok());
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "UPDATE devices SET device_type = 'edited'", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
   }
   EXPECT_EQ((*(*s)->ListDevices(scope, "D3", 1))[0].device_type, "edited");
   clock.Advance(600000);
@@ -69,7 +70,7 @@ TEST(DeviceDirectoryTest, AnswersStayCachedUntilTheRegistryChanges) {
 
 TEST(DeviceDirectoryTest, RegisteredTypeAndModuleNamingApplyToPushedFrames) {
   store::TempDir dir;
-  auto s = store::SqliteStore::Open(StoreOptions{}, dir.path() + "/d.db");
+  auto s = store::OpenSqliteStore(dir.path() + "/d.db");
   ASSERT_TRUE(s.ok());
   store::GroupCommitter committer(**s, 10, 10000);
   decode::DecoderRegistry registry;

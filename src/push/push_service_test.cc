@@ -5,7 +5,6 @@
 #include <future>
 
 #include "store/fault_store.h"
-#include "store/sqlite_store.h"
 #include "store/store_test_util.h"
 
 namespace telecollect::push {
@@ -14,7 +13,7 @@ namespace {
 class PushServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = store::SqliteStore::Open(StoreOptions{}, dir_.path() + "/p.db");
+    auto s = store::OpenSqliteStore(dir_.path() + "/p.db");
     ASSERT_TRUE(s.ok());
     store_ = std::move(s).value();
     committer_ = std::make_unique<store::GroupCommitter>(*store_, 100, 10000);
@@ -34,7 +33,7 @@ class PushServiceTest : public ::testing::Test {
   }
 
   store::TempDir dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::GroupCommitter> committer_;
   decode::DecoderRegistry registry_;
   Metrics metrics_;

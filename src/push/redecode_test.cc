@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "store/sqlite_store.h"
 #include "store/store_test_util.h"
 
 namespace telecollect::push {
@@ -10,7 +9,7 @@ namespace {
 
 TEST(RedecodeTest, PendingFramesBecomeMeasurementsOnceADecoderExists) {
   store::TempDir dir;
-  auto s = store::SqliteStore::Open(StoreOptions{}, dir.path() + "/r.db");
+  auto s = store::OpenSqliteStore(dir.path() + "/r.db");
   ASSERT_TRUE(s.ok());
   store::Store& st = **s;
   Scope scope{"acme", Env::kPreprod};

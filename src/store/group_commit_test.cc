@@ -6,6 +6,7 @@
 #include <future>
 
 #include "store/fault_store.h"
+#include "store/sqlite_store.h"
 #include "store/store_test_util.h"
 
 namespace telecollect::store {

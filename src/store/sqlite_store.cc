@@ -1,6 +1,7 @@
 #include "store/sqlite_store.h"
 #include "core/log.h"
 #include "core/thread_name.h"
+#include "store/aggregate.h"
 #include "store/sqlite_store_internal.h"
 
 #include <fcntl.h>
@@ -219,17 +220,6 @@ Status ConvertMeasurementsToChunks(sqlite3* db) {
 std::string ScopeKey(const Scope& s) { return s.tenant + '\0' + EnvName(s.env); }
 
 }  // namespace
-
-Result<Aggregate> ParseAggregate(std::string_view t) {
-  if (t == "avg") return Aggregate::kAvg;
-  if (t == "min") return Aggregate::kMin;
-  if (t == "max") return Aggregate::kMax;
-  if (t == "sum") return Aggregate::kSum;
-  if (t == "last") return Aggregate::kLast;
-  if (t == "count") return Aggregate::kCount;
-  if (t == "none" || t == "raw") return Aggregate::kNone;
-  return Status::InvalidArgument("agg must be one of avg, min, max, sum, last, count; got \"" + std::string(t) + "\"");
-}
 
 SqliteStore::SqliteStore(StoreOptions options, std::string path)
     : options_(std::move(options)), path_(std::move(path)) {}
@@ -701,49 +691,10 @@ Result<std::vector<Point>> SqliteStore::QueryMeasurements(const MeasurementQuery
   if (!found) return Status::NotFound("no module \"" + mq.module + "\"");
   const int64_t module_id = mod.Int(0);
   mod.Reset();
-  std::vector<Point> out;
-  const size_t limit = mq.limit;
-  if (limit == 0) return out;
-  if (mq.step_ms <= 0 || mq.agg == Aggregate::kNone) {
-    TC_RETURN_IF_ERROR(ReadSeries(lease.get(), module_id, mq.from, mq.to, [&](const SeriesPoint& p) {
-      out.push_back({p.ts, p.value, p.quality});
-      return out.size() < limit;
-    }));
-    return out;
-  }
-  // Buckets of step_ms from the epoch (floor, also before 1970).
-  const int64_t step = mq.step_ms;
-  EpochMs bucket = 0;
-  double acc = 0;
-  int64_t count = 0;
-  auto close = [&] {
-    if (count == 0) return;
-    double v = acc;
-    if (mq.agg == Aggregate::kAvg) v = acc / static_cast<double>(count);
-    else if (mq.agg == Aggregate::kCount) v = static_cast<double>(count);
-    out.push_back({bucket, v, 0});
-  };
-  TC_RETURN_IF_ERROR(ReadSeries(lease.get(), module_id, mq.from, mq.to, [&](const SeriesPoint& p) {
-    const EpochMs b = p.ts - ((p.ts % step) + step) % step;
-    if (count == 0 || b != bucket) {
-      close();
-      if (out.size() >= limit) return false;
-      bucket = b;
-      count = 0;
-      acc = p.value;
-    } else {
-      switch (mq.agg) {
-        case Aggregate::kMin: acc = std::min(acc, p.value); break;
-        case Aggregate::kMax: acc = std::max(acc, p.value); break;
-        case Aggregate::kLast: acc = p.value; break;
-        default: acc += p.value; break;  // avg, sum (count ignores acc)
-      }
-    }
-    ++count;
-    return true;
-  }));
-  if (out.size() < limit) close();
-  return out;
+  PointAggregator agg(mq);
+  if (mq.limit == 0) return agg.Finish();
+  TC_RETURN_IF_ERROR(ReadSeries(lease.get(), module_id, mq.from, mq.to, [&](const SeriesPoint& p) { return agg.Add(p); }));
+  return agg.Finish();
 }
 
 Status SqliteStore::UpsertDevices(const Scope& scope, std::span<const Device> devices) {

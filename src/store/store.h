@@ -159,11 +159,6 @@ struct RunRecord {
 // status rolls the window back (readings and state change alike).
 using WindowProducer = std::function<Status(ReadingWriter&)>;
 
-// Everything telecollect keeps. One implementation per backend (SQLite now,
-// PostgreSQL later). Thread-safe: Write and Redecode are called by a single
-// writer (the GroupCommitter) or a CLI command; reads from any thread.
-// Failures: kIoError for storage trouble, kUnavailable when busy/locked past
-// the busy timeout, kInvalidArgument for bad arguments.
 // One version of a decoder uploaded for one tenant and env: its spec (TOML)
 // and, for a script decoder, the script. At most one version per (scope,
 // device type) is active.
@@ -186,19 +181,21 @@ struct TypeAlias {
   std::string device_type;  // normalised
 };
 
-class Store {
+// The store's roles. Each consumer depends on the narrowest one it needs; one
+// backend (SQLite, PostgreSQL) implements them all as a Store (below).
+// Thread-safe: Write and Redecode are called by a single writer (the
+// GroupCommitter) or a CLI command; everything else from any thread.
+// Failures: kIoError for storage trouble, kUnavailable when busy/locked past
+// the busy timeout or the database cannot be reached, kInvalidArgument for bad
+// arguments.
+
+// Ingest: frames and measurements in (push, redecode).
+class Ingest {
  public:
-  virtual ~Store() = default;
+  virtual ~Ingest() = default;
 
-  // Catalog: push tokens (stored hashed).
-  virtual Result<int64_t> CreateToken(const TokenRecord& token) = 0;
-  virtual Result<std::optional<TokenRecord>> FindToken(const TokenHash& hash) = 0;
-  virtual Result<std::vector<TokenRecord>> ListTokens(const std::optional<std::string>& tenant) = 0;
-  // Revokes by id or by hash-fingerprint prefix; kNotFound if none matches.
-  virtual Status RevokeToken(const std::string& id_or_fingerprint, EpochMs now) = 0;
-
-  // Catalog writes and Redecode are durable when they return. Write is atomic
-  // and survives a process crash; it is durable after the next Sync().
+  // Write is atomic and survives a process crash; it is durable after the next
+  // Sync(). Redecode is durable when it returns.
 
   // Journal + measurements: all batches in one transaction (group commit).
   // Frames already journaled (same scope, device, event time, payload) are
@@ -212,32 +209,61 @@ class Store {
   // acknowledges anything, so that one fsync covers many commits while the
   // writer goes on with the next group. kIoError if the flush failed.
   virtual Status Sync() = 0;
+};
 
-  // Reads.
+// Queries: what was received and stored.
+class Queries {
+ public:
+  virtual ~Queries() = default;
   virtual Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) = 0;
   virtual Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, size_t limit) = 0;
   virtual Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery& query) = 0;
   // Distinct scopes holding frames, for redecode over every tenant.
   virtual Result<std::vector<Scope>> ListScopes() = 0;
+};
 
-  // Device registry: upsert by (scope, device_id), all-or-nothing, durable on return.
+// Catalog: push tokens, the device registry, decoder versions and type aliases.
+// Every write is durable when it returns.
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+
+  // Push tokens (stored hashed).
+  virtual Result<int64_t> CreateToken(const TokenRecord& token) = 0;
+  virtual Result<std::optional<TokenRecord>> FindToken(const TokenHash& hash) = 0;
+  virtual Result<std::vector<TokenRecord>> ListTokens(const std::optional<std::string>& tenant) = 0;
+  // Revokes by id or by hash-fingerprint prefix; kNotFound if none matches.
+  virtual Status RevokeToken(const std::string& id_or_fingerprint, EpochMs now) = 0;
+
+  // Device registry: upsert by (scope, device_id), all-or-nothing.
   virtual Status UpsertDevices(const Scope& scope, std::span<const Device> devices) = 0;
   virtual Result<std::vector<Device>> ListDevices(const Scope& scope, std::string_view prefix, size_t limit) = 0;
   // Changes whenever UpsertDevices commits, from any process: a cache of the
   // registry compares it instead of asking again device by device.
   virtual Result<int64_t> DeviceRegistryVersion() = 0;
 
-  // File journal. ImportFile runs `produce` inside one transaction: all the
-  // file's readings and its journal record, or nothing; durable on return.
-  // The writer path is held meanwhile (other writes wait).
-  virtual Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce) = 0;
-  // Journals a file that was not imported (rejected); durable on return.
-  virtual Status RecordFile(const FileRecord& record) = 0;
-  // The latest record of this exact listing identity, if any.
-  virtual Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path,
-                                                     int64_t size, int64_t mtime_ms) = 0;
-  // Newest first.
-  virtual Result<std::vector<FileRecord>> ListFiles(const FileQuery& query) = 0;
+  // Decoder versions (decoder lifecycle). Put stores a new version; the same
+  // version again with the same content is a no-op, with other content
+  // kAlreadyExists. List: every scope when `scope` is empty, only the active
+  // versions when `active_only`. Activate makes `version` the active one of
+  // its scope and device type (kNotFound if absent); an empty `version` leaves
+  // none active (the shared decoder applies again).
+  virtual Status PutDecoderVersion(const DecoderVersion& version) = 0;
+  virtual Result<std::vector<DecoderVersion>> ListDecoderVersions(const std::optional<Scope>& scope,
+                                                                  const std::string& device_type, bool active_only) = 0;
+  virtual Status ActivateDecoderVersion(const Scope& scope, const std::string& device_type, const std::string& version,
+                                        EpochMs now) = 0;
+  // Device type aliases per scope: Put replaces (an empty device_type removes
+  // the alias); List gives every scope's when `scope` is empty.
+  virtual Status PutTypeAlias(const TypeAlias& alias) = 0;
+  virtual Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) = 0;
+};
+
+// Connectors: their runs, the sightings of listed files, leases, and state
+// (watermarks) committed with the readings of an API window.
+class ConnectorState {
+ public:
+  virtual ~ConnectorState() = default;
 
   // Connector runs: started, then finished (same id); newest first.
   virtual Result<int64_t> StartRun(const RunRecord& run) = 0;
@@ -268,22 +294,32 @@ class Store {
   // says it is done (the meter's watermark), or nothing; durable on return.
   virtual Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
                               const std::string& value, const WindowProducer& produce) = 0;
+};
 
-  // Decoder versions (decoder lifecycle). Put stores a new version, durable on
-  // return; the same version again with the same content is a no-op, with
-  // other content kAlreadyExists. List: every scope when `scope` is empty,
-  // only the active versions when `active_only`. Activate makes `version` the
-  // active one of its scope and device type (kNotFound if absent); an empty
-  // `version` leaves none active (the shared decoder applies again).
-  virtual Status PutDecoderVersion(const DecoderVersion& version) = 0;
-  virtual Result<std::vector<DecoderVersion>> ListDecoderVersions(const std::optional<Scope>& scope,
-                                                                  const std::string& device_type, bool active_only) = 0;
-  virtual Status ActivateDecoderVersion(const Scope& scope, const std::string& device_type, const std::string& version,
-                                        EpochMs now) = 0;
-  // Device type aliases per scope: Put replaces (an empty device_type removes
-  // the alias); List gives every scope's when `scope` is empty.
-  virtual Status PutTypeAlias(const TypeAlias& alias) = 0;
-  virtual Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) = 0;
+// The files journal: which files were read, what became of them.
+class FileJournal {
+ public:
+  virtual ~FileJournal() = default;
+
+  // ImportFile runs `produce` inside one transaction: all the file's readings
+  // and its journal record, or nothing; durable on return. The writer path is
+  // held meanwhile (other writes wait).
+  virtual Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce) = 0;
+  // Journals a file that was not imported (rejected); durable on return.
+  virtual Status RecordFile(const FileRecord& record) = 0;
+  // The latest record of this exact listing identity, if any.
+  virtual Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path,
+                                                     int64_t size, int64_t mtime_ms) = 0;
+  // Newest first.
+  virtual Result<std::vector<FileRecord>> ListFiles(const FileQuery& query) = 0;
+};
+
+// Everything telecollect keeps: every role, one implementation per backend
+// (SQLite: sqlite_store.h; PostgreSQL: pg_store.h), opened by OpenStore
+// (open_store.h).
+class Store : public Ingest, public Queries, public Catalog, public ConnectorState, public FileJournal {
+ public:
+  ~Store() override = default;
 };
 
 }  // namespace telecollect::store

@@ -5,7 +5,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "store/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace telecollect::store {
 
@@ -25,6 +25,13 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A SQLite store at `path`, opened through the factory as `serve` opens it.
+inline Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, StoreOptions options = {}) {
+  options.backend = "sqlite";
+  options.path = path;
+  return OpenStore(options);
+}
 
 inline DecodedFrame MakeFrame(std::string device, EpochMs t, Bytes payload, std::vector<Measurement> ms = {}) {
   DecodedFrame f;

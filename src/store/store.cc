@@ -1,0 +1,16 @@
+#include "store/store.h"
+
+namespace telecollect::store {
+
+Result<Aggregate> ParseAggregate(std::string_view t) {
+  if (t == "avg") return Aggregate::kAvg;
+  if (t == "min") return Aggregate::kMin;
+  if (t == "max") return Aggregate::kMax;
+  if (t == "sum") return Aggregate::kSum;
+  if (t == "last") return Aggregate::kLast;
+  if (t == "count") return Aggregate::kCount;
+  if (t == "none" || t == "raw") return Aggregate::kNone;
+  return Status::InvalidArgument("agg must be one of avg, min, max, sum, last, count; got \"" + std::string(t) + "\"");
+}
+
+}  // namespace telecollect::store
