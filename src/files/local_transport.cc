@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/sync_dir.h"
 #include "files/transport.h"
 
 namespace telecollect::files {
@@ -64,7 +65,8 @@ class LocalTransport final : public Transport {
   Status Remove(const RemoteFile& f) override {
     std::error_code ec;
     if (!fs::remove(fs::path(root_) / f.path, ec) && ec) return Status::IoError("cannot delete " + f.path + ": " + ec.message());
-    return Status::Ok();
+    // Durable before the run reports it: a delete lost to a power cut would bring the file back.
+    return SyncDirectory((fs::path(root_) / f.path).parent_path().string()).WithContext("delete " + f.path);
   }
 
   Status Move(const RemoteFile& f, const std::string& dir, const std::string& new_name) override {
@@ -74,7 +76,11 @@ class LocalTransport final : public Transport {
     if (ec) return Status::IoError("cannot create " + target_dir.string() + ": " + ec.message());
     fs::rename(fs::path(root_) / f.path, target_dir / new_name, ec);
     if (ec) return Status::IoError("cannot move " + f.path + " to " + (target_dir / new_name).string() + ": " + ec.message());
-    return Status::Ok();
+    // Both ends of the move, and the folder holding a target folder just created:
+    // the archive step is durable once the run reports it (tests/powercut).
+    TC_RETURN_IF_ERROR(SyncDirectory(target_dir.string()).WithContext("move " + f.path));
+    TC_RETURN_IF_ERROR(SyncDirectory(target_dir.parent_path().string()).WithContext("move " + f.path));
+    return SyncDirectory((fs::path(root_) / f.path).parent_path().string()).WithContext("move " + f.path);
   }
 
   Status Put(const std::string& dir, const std::string& name, const std::string& text) override {
@@ -83,8 +89,9 @@ class LocalTransport final : public Transport {
     fs::create_directories(target_dir, ec);
     std::ofstream out(target_dir / name, std::ios::binary);
     out << text;
+    out.close();
     if (!out) return Status::IoError("cannot write " + (target_dir / name).string());
-    return Status::Ok();
+    return SyncDirectory(target_dir.string()).WithContext("write " + name);
   }
 
   std::string Describe() const override { return root_; }
