@@ -26,6 +26,7 @@ Status FillConfig(const toml::table& root, Config& c) {
     TC_RETURN_IF_ERROR(r.Duration("body_timeout", c.server.body_timeout_ms));
     TC_RETURN_IF_ERROR(r.Duration("idle_timeout", c.server.idle_timeout_ms));
     TC_RETURN_IF_ERROR(r.Duration("shutdown_grace", c.server.shutdown_grace_ms));
+    TC_RETURN_IF_ERROR(r.Integer("max_connections", c.server.max_connections, 0));
     TC_RETURN_IF_ERROR(r.Leftovers());
   }
   {

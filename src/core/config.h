@@ -19,6 +19,9 @@ struct ServerOptions {
   int64_t body_timeout_ms = 30000;        // [server] body_timeout
   int64_t idle_timeout_ms = 60000;        // [server] idle_timeout (keep-alive)
   int64_t shutdown_grace_ms = 10000;      // [server] shutdown_grace
+  // [server] max_connections: open connections at most; past it new ones get
+  // 503 and are closed. 0 = half the open-file limit, at most 4096.
+  uint64_t max_connections = 0;
 };
 
 struct PushOptions {

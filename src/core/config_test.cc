@@ -10,6 +10,7 @@ TEST(ConfigTest, DefaultsWhenEmpty) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->server.listen, "127.0.0.1:8080");
   EXPECT_EQ(c->server.max_body_bytes, 1u << 20);
+  EXPECT_EQ(c->server.max_connections, 0u);  // automatic
   EXPECT_EQ(c->StorePath(), "data/telecollect.db");
 }
 
@@ -20,6 +21,7 @@ data_dir = "/var/lib/tc"
 listen = "0.0.0.0:9000"
 threads = 4
 header_timeout = "5s"
+max_connections = 300
 [store]
 synchronous = "normal"
 [decoders]
@@ -29,6 +31,7 @@ dirs = ["a", "b"]
   EXPECT_EQ(c->server.listen, "0.0.0.0:9000");
   EXPECT_EQ(c->server.threads, 4);
   EXPECT_EQ(c->server.header_timeout_ms, 5000);
+  EXPECT_EQ(c->server.max_connections, 300u);
   EXPECT_EQ(c->store.synchronous, "normal");
   EXPECT_EQ(c->DecoderDirs(), (std::vector<std::string>{"a", "b", "/var/lib/tc/decoders"}));
   auto d = LoadConfigString("", "t.toml");

@@ -1,38 +1,53 @@
 #include "server/http_server.h"
 
 #include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include <chrono>
-#include <mutex>
+#include <map>
 #include <optional>
-#include <set>
 #include <thread>
 
-#include "core/ascii.h"
 #include "core/log.h"
+#include "core/mutex.h"
+#include "core/rate_limited_log.h"
+#include "core/thread_annotations.h"
 #include "core/thread_name.h"
-#include "push/push_service.h"
+#include "server/accept_backoff.h"
+#include "server/json_error.h"
+#include "server/open_file_limit.h"
+#include "server/request_stream.h"
 #include "server/response_writer.h"
 
 namespace telecollect::server {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kHeaderLimit = 16 * 1024;
+// Read sizes: a header and a one-frame push fit the first; bodies grow by the second.
+constexpr size_t kHeaderRead = 16 * 1024;
+constexpr size_t kBodyRead = 64 * 1024;
+// After an answer that closes the connection, what the client still sends is
+// read and dropped for this long (at most kLingerBytes) so that the close does
+// not reset the connection before the client has read the answer.
+constexpr auto kLinger = std::chrono::milliseconds(1000);
+constexpr size_t kLingerBytes = 256 * 1024;
+// Connections refused past server.max_connections that are being answered at
+// once; past it, a refused connection is closed without an answer.
+constexpr int kMaxRefusing = 64;
 
 // Adapts the callback-style handler to a coroutine: the reply may come from
 // any thread; it is posted back to the session's executor.
+// `in_handler` counts the handlers running synchronously on the thread.
 template <typename Token>
-auto AsyncHandle(HttpHandler& handler, HttpRequest request, Token&& token) {
+auto AsyncHandle(HttpHandler& handler, RateLimitedLog& exceptions, std::atomic<int>& in_handler, HttpRequest request,
+                 Token&& token) {
   return asio::async_initiate<Token, void(HttpResponse)>(
-      [&handler](auto completion, HttpRequest req) {
+      [&handler, &exceptions, &in_handler](auto completion, HttpRequest req) {
         using Completion = decltype(completion);
         // One allocation: the completion with the guard that keeps its
         // executor running. One shared_ptr fits std::function's own storage.
@@ -46,24 +61,71 @@ auto AsyncHandle(HttpHandler& handler, HttpRequest request, Token&& token) {
           auto ex = asio::get_associated_executor(pending->completion);
           asio::post(ex, [pending, resp = std::move(resp)]() mutable { std::move(pending->completion)(std::move(resp)); });
         };
+        in_handler.fetch_add(1, std::memory_order_relaxed);
         try {
-          handler.Handle(std::move(req), std::move(reply));
+          handler.Handle(std::move(req), reply);
         } catch (const std::exception& e) {
-          LogError("handler_exception", {{"what", e.what()}});
-          reply({500, "application/json", push::ErrorJson("internal error"), {}});
+          exceptions.Report({{"where", "handler"}, {"what", e.what()}});
+          reply(JsonError(500, "internal error"));
         }
+        in_handler.fetch_sub(1, std::memory_order_relaxed);
       },
       token, std::move(request));
 }
 
-HttpResponse ErrorResponse(int status, std::string_view message) {
-  return {status, "application/json", push::ErrorJson(message), {}};
+// Cancels a socket's operations when a deadline passes. One per session;
+// every Arm replaces the previous deadline.
+class Deadline {
+ public:
+  explicit Deadline(tcp::socket& socket) : socket_(socket), timer_(socket.get_executor()), state_(std::make_shared<State>()) {}
+
+  void Arm(std::chrono::milliseconds after) {
+    const uint64_t generation = ++state_->generation;
+    state_->expired = false;
+    timer_.expires_after(after);
+    timer_.async_wait([state = state_, generation, socket = &socket_](const boost::system::error_code& ec) {
+      // A cancelled wait, or a stale expiry of an earlier deadline: the
+      // socket may be gone, nothing is touched.
+      if (ec || generation != state->generation) return;
+      state->expired = true;
+      boost::system::error_code ignored;
+      socket->cancel(ignored);
+    });
+  }
+  void Disarm() {
+    ++state_->generation;
+    timer_.cancel();
+  }
+  bool expired() const { return state_->expired; }
+
+ private:
+  struct State {
+    uint64_t generation = 0;
+    bool expired = false;
+  };
+  tcp::socket& socket_;
+  asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
+
+bool IsOutOfDescriptors(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space || ec == asio::error::no_memory ||
+         ec == boost::system::error_code(ENFILE, boost::system::system_category());
 }
 
-// 413, naming the declared size when the request gave one (Content-Length).
-HttpResponse TooLarge(std::optional<uint64_t> declared, size_t limit) {
-  std::string what = declared ? "body of " + std::to_string(*declared) + " bytes" : std::string("body");
-  return ErrorResponse(413, what + " exceeds server.max_body_bytes (" + std::to_string(limit) + "); split the batch");
+// Runs `ctx` until it is stopped; an exception escaping a handler is logged
+// and running resumes (Asio allows it), instead of ending the process.
+void RunContainingExceptions(asio::io_context& ctx, RateLimitedLog& exceptions) {
+  while (true) {
+    try {
+      ctx.run();
+      return;
+    } catch (const std::exception& e) {
+      exceptions.Report({{"where", "io_thread"}, {"what", e.what()}});
+    } catch (...) {
+      exceptions.Report({{"where", "io_thread"}, {"what", "unknown exception"}});
+    }
+  }
 }
 
 }  // namespace
@@ -74,15 +136,24 @@ class HttpServer::Impl {
       : options_(options),
         handler_(handler),
         metrics_(metrics),
-        threads_(options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
-        ioc_(1),
-        acceptor_(ioc_),
-        signals_(ioc_),
-        drain_timer_(ioc_) {
-    for (int i = 1; i < threads_; ++i) workers_.push_back(std::make_unique<asio::io_context>(1));
+        accept_ctx_(1),
+        acceptor_(accept_ctx_),
+        signals_(accept_ctx_),
+        drain_timer_(accept_ctx_),
+        backoff_timer_(accept_ctx_) {
+    const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    for (int i = 0; i < threads; ++i) io_.push_back(std::make_unique<IoThread>());
   }
 
   Status Bind() {
+    const uint64_t open_files = RaiseOpenFileLimit();
+    max_connections_ = options_.max_connections > 0 ? options_.max_connections : AutoMaxConnections(open_files);
+    LogInfo("open_files_limit", {{"soft_limit", std::to_string(open_files)},
+                                 {"max_connections", std::to_string(max_connections_)}});
+    if (max_connections_ + 32 > open_files) {
+      LogWarn("max_connections_above_open_files_limit",
+              {{"max_connections", std::to_string(max_connections_)}, {"soft_limit", std::to_string(open_files)}});
+    }
     const std::string& listen = options_.listen;
     const size_t colon = listen.rfind(':');
     if (colon == std::string::npos) return Status::InvalidArgument("server.listen \"" + listen + "\" must be host:port");
@@ -114,7 +185,7 @@ class HttpServer::Impl {
   int port() const { return acceptor_.local_endpoint().port(); }
 
   void Run(bool handle_signals) {
-    asio::co_spawn(ioc_, Accept(), asio::detached);
+    asio::co_spawn(accept_ctx_, Accept(), [this](std::exception_ptr e) { ReportEscaped(e, "accept"); });
     if (handle_signals) {
       signals_.add(SIGINT);
       signals_.add(SIGTERM);
@@ -124,188 +195,266 @@ class HttpServer::Impl {
         BeginShutdown();
       });
     }
-    // One io_context per thread: a connection lives on one thread, start to
-    // end, so its handlers need no strand and the scheduler no lock between
-    // I/O threads. The first context also runs the acceptor and signals.
+    // One io_context per I/O thread: a connection lives on one thread, start
+    // to end, so its handlers need no strand and the scheduler no lock
+    // between I/O threads. The acceptor (with signals and the drain) has a
+    // context and thread of its own, this one: no connection's work can hold
+    // up accepting.
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-    for (auto& c : workers_) guards.push_back(asio::make_work_guard(*c));
+    for (auto& io : io_) guards.push_back(asio::make_work_guard(io->ctx));
     std::vector<std::thread> pool;
-    for (auto& c : workers_) {
-      pool.emplace_back([ctx = c.get()] {
+    for (auto& io : io_) {
+      pool.emplace_back([this, ctx = &io->ctx] {
         NameThisThread("tc-http");
-        ctx->run();
+        RunContainingExceptions(*ctx, exception_log_);
       });
     }
-    NameThisThread("tc-http");  // this thread runs the first context
-    ioc_.run();
+    NameThisThread("tc-accept");
+    RunContainingExceptions(accept_ctx_, exception_log_);
     for (auto& g : guards) g.reset();
-    for (auto& c : workers_) c->stop();
+    for (auto& io : io_) io->ctx.stop();
     for (auto& t : pool) t.join();
   }
 
   void Stop() {
-    asio::post(ioc_, [this] { BeginShutdown(); });
+    asio::post(accept_ctx_, [this] { BeginShutdown(); });
   }
 
  private:
+  struct IoThread {
+    asio::io_context ctx{1};
+    std::atomic<int> in_handler{0};  // > 0 while a handler runs synchronously on this thread
+  };
+
   struct SessionState {
-    beast::tcp_stream* stream = nullptr;
+    tcp::socket* socket = nullptr;
     bool idle = false;  // waiting for a request with nothing buffered; touched on the session's thread only
   };
 
-  asio::awaitable<void> Accept() {
-    while (true) {
-      // Round robin over the I/O threads (the acceptor's own included).
-      const size_t pick = next_context_++ % (workers_.size() + 1);
-      asio::io_context& ctx = pick == 0 ? ioc_ : *workers_[pick - 1];
-      auto [ec, socket] = co_await acceptor_.async_accept(ctx, kAwait);
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-        LogWarn("accept_failed", {{"error", ec.message()}});
-        continue;
-      }
-      socket.set_option(tcp::no_delay(true), ec);
-      auto ex = socket.get_executor();
-      asio::co_spawn(ex, Session(std::move(socket)), asio::detached);
+  // Keeps the count and registry of open connections true however a session ends.
+  class SessionScope {
+   public:
+    SessionScope(Impl& impl, std::shared_ptr<SessionState> state, asio::any_io_executor ex)
+        : impl_(impl), state_(std::move(state)) {
+      impl_.Register(state_, std::move(ex));
+    }
+    ~SessionScope() {
+      impl_.Unregister(state_);
+      impl_.live_connections_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    SessionScope(const SessionScope&) = delete;
+    SessionScope& operator=(const SessionScope&) = delete;
+
+   private:
+    Impl& impl_;
+    std::shared_ptr<SessionState> state_;
+  };
+
+  void ReportEscaped(std::exception_ptr e, const char* where) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      exception_log_.Report({{"where", where}, {"what", ex.what()}});
+    } catch (...) {
+      exception_log_.Report({{"where", where}, {"what", "unknown exception"}});
     }
   }
 
-  asio::awaitable<void> WriteResponse(beast::tcp_stream& stream, HttpResponse r, unsigned version, bool keep_alive,
-                                      const std::string& route, std::chrono::steady_clock::time_point start,
-                                      boost::system::error_code& ec) {
+  // The I/O thread for a new connection: round robin, skipping threads that
+  // are inside a handler when another is free.
+  IoThread& PickIoThread() {
+    const size_t n = io_.size();
+    const size_t start = next_io_++ % n;
+    for (size_t i = 0; i < n; ++i) {
+      IoThread& io = *io_[(start + i) % n];
+      if (io.in_handler.load(std::memory_order_relaxed) == 0) return io;
+    }
+    return *io_[start];
+  }
+
+  asio::awaitable<void> Accept() {
+    AcceptBackoff backoff;
+    while (true) {
+      IoThread& io = PickIoThread();
+      auto [ec, socket] = co_await acceptor_.async_accept(io.ctx, kAwait);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+        if (ec == asio::error::connection_aborted) continue;  // the client left before accept: nothing to pause for
+        // Out of descriptors (or another failure that would repeat at once):
+        // pause, or the loop would spin on the pending connection.
+        const auto pause = backoff.Failed();
+        (IsOutOfDescriptors(ec) ? accept_paused_log_ : accept_failed_log_)
+            .Report({{"error", ec.message()}, {"pause_ms", std::to_string(pause.count())}});
+        backoff_timer_.expires_after(pause);
+        auto [tec] = co_await backoff_timer_.async_wait(kAwait);
+        if (tec || !acceptor_.is_open()) co_return;
+        continue;
+      }
+      backoff.Succeeded();
+      if (live_connections_.load(std::memory_order_relaxed) >= max_connections_) {
+        Refuse(std::move(socket), io.ctx);
+        continue;
+      }
+      live_connections_.fetch_add(1, std::memory_order_relaxed);
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      asio::co_spawn(io.ctx, Session(std::move(socket), io), [this](std::exception_ptr e) { ReportEscaped(e, "session"); });
+    }
+  }
+
+  // A connection past server.max_connections: 503 with Retry-After, then
+  // closed; at most kMaxRefusing answered at once, the others closed at once.
+  void Refuse(tcp::socket socket, asio::io_context& ctx) {
+    metrics_.http_requests.With({"other", "503"}).Inc();
+    too_many_log_.Report({{"max_connections", std::to_string(max_connections_)}});
+    if (refusing_.fetch_add(1, std::memory_order_relaxed) >= kMaxRefusing) {
+      refusing_.fetch_sub(1, std::memory_order_relaxed);
+      return;  // closed by the socket's destructor
+    }
+    asio::co_spawn(ctx, AnswerAndClose(std::move(socket)), [this](std::exception_ptr e) {
+      refusing_.fetch_sub(1, std::memory_order_relaxed);
+      ReportEscaped(e, "refuse");
+    });
+  }
+
+  asio::awaitable<void> AnswerAndClose(tcp::socket socket) {
+    HttpResponse busy = JsonError(503, "too many open connections (server.max_connections = " +
+                                           std::to_string(max_connections_) + "); retry later");
+    busy.headers.emplace_back("Retry-After", "1");
+    std::string bytes;
+    SerializeResponse(busy, 11, false, bytes);
+    Deadline deadline(socket);
+    deadline.Arm(kLinger);
+    co_await asio::async_write(socket, asio::buffer(bytes), kAwait);
+    co_await Linger(socket, deadline);
+  }
+
+  // Half-closes, then reads and drops what the client still sends (bounded),
+  // so that the answer is not lost to a reset.
+  asio::awaitable<void> Linger(tcp::socket& socket, Deadline& deadline) {
+    boost::system::error_code ec;
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    deadline.Arm(kLinger);
+    char sink[4096];
+    size_t dropped = 0;
+    while (dropped < kLingerBytes) {
+      auto [rec, n] = co_await socket.async_read_some(asio::buffer(sink), kAwait);
+      if (rec) break;
+      dropped += n;
+    }
+    deadline.Disarm();
+  }
+
+  asio::awaitable<bool> Write(tcp::socket& socket, Deadline& deadline, const std::string& bytes) {
+    deadline.Arm(std::chrono::milliseconds(options_.body_timeout_ms));
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(bytes), kAwait);
+    deadline.Disarm();
+    co_return !ec;
+  }
+
+  asio::awaitable<bool> WriteResponse(tcp::socket& socket, Deadline& deadline, const HttpResponse& r, unsigned version,
+                                      bool keep_alive, const std::string& route, Clock::time_point start) {
     metrics_.http_requests.With({route, std::to_string(r.status)}).Inc();
     std::string bytes;
     bytes.reserve(160 + r.body.size());
     SerializeResponse(r, version, keep_alive, bytes);
-    stream.expires_after(std::chrono::milliseconds(options_.body_timeout_ms));
-    auto [wec, n] = co_await asio::async_write(stream, asio::buffer(bytes), kAwait);
-    ec = wec;
-    metrics_.http_latency.With({route}).Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    const bool ok = co_await Write(socket, deadline, bytes);
+    metrics_.http_latency.With({route}).Observe(std::chrono::duration<double>(Clock::now() - start).count());
+    co_return ok;
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
+  // A request refused at the protocol level: logged (one line per interval
+  // and class), answered, and the connection closed.
+  void ReportRefused(const ProtocolError& error, const RequestStream& in, const std::string& remote) {
+    if (error.status == 500) {
+      exception_log_.Report({{"where", "request_parser"}, {"what", in.exception_what()}, {"remote", remote}});
+    } else if (error.status == 413 || error.status == 431) {
+      too_large_log_.Report({{"status", std::to_string(error.status)}, {"error", error.message}, {"remote", remote}});
+    } else {
+      bad_framing_log_.Report({{"status", std::to_string(error.status)}, {"error", error.message}, {"remote", remote}});
+    }
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket, IoThread& io) {
     auto state = std::make_shared<SessionState>();
+    state->socket = &socket;
+    SessionScope scope(*this, state, socket.get_executor());
     std::string remote;
     {
       boost::system::error_code ec;
       auto ep = socket.remote_endpoint(ec);
       if (!ec) remote = ep.address().to_string();
     }
-    beast::tcp_stream stream(std::move(socket));
-    state->stream = &stream;
-    auto strand = co_await asio::this_coro::executor;
-    Register(state, strand);
-    beast::flat_buffer buffer;
-    asio::steady_timer body_timer(strand);  // outlives every wait it starts: declared with the session
-    uint64_t body_reads = 0;
-    bool body_timed_out = false;
+    Deadline deadline(socket);
+    RequestStream in({kHeaderLimit, options_.max_body_bytes});
     bool first = true;
+    bool linger = false;  // closing after a refusal: let the client read it
     while (true) {
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(16 * 1024);
-      parser.body_limit(options_.max_body_bytes);
-      state->idle = buffer.size() == 0;
-      if (stopping_ && state->idle) break;
-      stream.expires_after(std::chrono::milliseconds(first || !state->idle ? options_.header_timeout_ms
-                                                                            : options_.idle_timeout_ms));
-      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kAwait);
-      state->idle = false;
-      const auto start = std::chrono::steady_clock::now();
-      if (ec) {
-        if (ec == http::error::body_limit) {  // Content-Length above the limit: answered before the body
-          boost::system::error_code wec;
-          const auto declared = parser.content_length();
-          co_await WriteResponse(stream,
-                                 TooLarge(declared ? std::optional<uint64_t>(*declared) : std::nullopt,
-                                          options_.max_body_bytes),
-                                 parser.is_header_done() ? parser.get().version() : 11, false, "other", start, wec);
-        } else if (ec == http::error::header_limit) {
-          boost::system::error_code wec;
-          co_await WriteResponse(stream, ErrorResponse(431, "request headers larger than 16 KiB"), 11, false, "other",
-                                 start, wec);
-        } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-                   ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
-          boost::system::error_code wec;
-          co_await WriteResponse(stream, ErrorResponse(400, "malformed HTTP request: " + ec.message()), 11, false,
-                                 "other", start, wec);
+      const RequestStream::Event event = in.Next();
+      if (event == RequestStream::Event::kNeedMore) {
+        const bool started = in.started();
+        if (stopping_ && !started) break;
+        const int64_t ms = in.header_done()              ? options_.body_timeout_ms
+                           : (started || first)          ? options_.header_timeout_ms
+                                                         : options_.idle_timeout_ms;
+        state->idle = !started;
+        const size_t want = in.header_done() ? kBodyRead : kHeaderRead;
+        deadline.Arm(std::chrono::milliseconds(ms));
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(in.Prepare(want), want), kAwait);
+        deadline.Disarm();
+        state->idle = false;
+        if (ec) {
+          if (deadline.expired() && started) {
+            const bool body = in.header_done();
+            timeout_log_.Report({{"phase", body ? "body" : "header"}, {"remote", remote}});
+            const HttpResponse r = JsonError(408, body ? "request body not received within server.body_timeout"
+                                                       : "request header not received within server.header_timeout");
+            co_await WriteResponse(socket, deadline, r, 11, false, "other", Clock::now());
+            linger = true;
+          }
+          break;  // end of stream, reset, idle timeout, or shutdown
         }
+        in.Commit(n);
+        continue;
+      }
+      if (event == RequestStream::Event::kContinue) {
+        if (!co_await Write(socket, deadline, "HTTP/1.1 100 Continue\r\n\r\n")) break;
+        continue;
+      }
+      if (event == RequestStream::Event::kError) {
+        ReportRefused(in.error(), in, remote);
+        co_await WriteResponse(socket, deadline, JsonError(in.error().status, in.error().message), in.version(), false,
+                               "other", Clock::now());
+        linger = true;
         break;
       }
-      const unsigned version = parser.get().version();
-      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> cont{http::status::continue_, version};
-        auto [cec, cn] = co_await http::async_write(stream, cont, kAwait);
-        if (cec) break;
-      }
-      boost::system::error_code bec;
-      if (!parser.is_done() && !parser.chunked() && parser.content_length() &&
-          buffer.size() >= *parser.content_length()) {
-        // The whole body came with the header (the usual push): parsed from
-        // the buffer, without a read operation that would complete at once.
-        buffer.consume(parser.put(buffer.data(), bec));
-      }
-      if (!bec && !parser.is_done()) {
-        // The body's deadline is the session's timer, not the stream's: a
-        // stream timeout closes the socket, and a slow body is answered 408 first.
-        stream.expires_never();
-        const uint64_t generation = ++body_reads;
-        body_timed_out = false;
-        body_timer.expires_after(std::chrono::milliseconds(options_.body_timeout_ms));
-        body_timer.async_wait([&, generation](const boost::system::error_code& tec) {
-          if (tec || generation != body_reads) return;  // cancelled, or a stale expiry of an earlier body
-          body_timed_out = true;
-          boost::system::error_code ignored;
-          stream.socket().cancel(ignored);
-        });
-        auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kAwait);
-        body_timer.cancel();
-        bec = rec;
-      }
-      if (bec == http::error::body_limit) {  // a chunked body grew past the limit
-        boost::system::error_code wec;
-        co_await WriteResponse(stream, TooLarge(std::nullopt, options_.max_body_bytes), version, false, "other", start,
-                               wec);
-        break;
-      }
-      if (bec) {
-        if (body_timed_out) {
-          boost::system::error_code wec;
-          co_await WriteResponse(stream, ErrorResponse(408, "request body not received within server.body_timeout"),
-                                 version, false, "other", start, wec);
-        }
-        break;
-      }
-      auto req = parser.release();
-      const bool keep_alive = req.keep_alive();
-      HttpRequest request;
-      request.method = std::string(req.method_string());
-      request.target = std::string(req.target());
+      const auto start = Clock::now();
+      HttpRequest request = in.TakeRequest();
       request.remote = remote;
-      request.headers.reserve(static_cast<size_t>(std::distance(req.begin(), req.end())));
-      for (const auto& field : req) {
-        std::string name(field.name_string());
-        AsciiLowerInPlace(name);
-        request.headers.emplace_back(std::move(name), std::string(field.value()));
-      }
-      request.body = std::move(req.body());
+      const bool keep_alive = in.keep_alive();
       const std::string route = handler_.RouteLabel(request);
-      HttpResponse response = co_await AsyncHandle(handler_, std::move(request), asio::use_awaitable);
-      boost::system::error_code wec;
-      co_await WriteResponse(stream, std::move(response), version, keep_alive && !stopping_, route, start, wec);
-      if (wec || !keep_alive || stopping_) break;
+      HttpResponse response =
+          co_await AsyncHandle(handler_, exception_log_, io.in_handler, std::move(request), asio::use_awaitable);
+      const bool open = keep_alive && !stopping_;
+      if (!co_await WriteResponse(socket, deadline, response, in.version(), open, route, start) || !open) break;
       first = false;
     }
-    boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    Unregister(state);
+    if (linger) {
+      co_await Linger(socket, deadline);
+    } else {
+      boost::system::error_code ignored;
+      socket.shutdown(tcp::socket::shutdown_send, ignored);
+    }
   }
 
-  void Register(const std::shared_ptr<SessionState>& s, asio::any_io_executor strand) {
-    std::lock_guard lock(sessions_mu_);
-    sessions_.emplace(s, strand);
+  void Register(const std::shared_ptr<SessionState>& s, asio::any_io_executor ex) {
+    MutexLock lock(sessions_mu_);
+    sessions_.emplace(s, std::move(ex));
   }
   void Unregister(const std::shared_ptr<SessionState>& s) {
-    std::lock_guard lock(sessions_mu_);
+    MutexLock lock(sessions_mu_);
     sessions_.erase(s);
   }
 
@@ -314,48 +463,66 @@ class HttpServer::Impl {
     boost::system::error_code ec;
     acceptor_.close(ec);
     signals_.cancel(ec);
+    backoff_timer_.cancel();
     {
-      std::lock_guard lock(sessions_mu_);
-      for (const auto& [s, strand] : sessions_) {
-        asio::post(strand, [s = s] {
-          if (s->idle && s->stream) s->stream->cancel();
+      MutexLock lock(sessions_mu_);
+      for (const auto& [s, ex] : sessions_) {
+        asio::post(ex, [s = s] {
+          boost::system::error_code ignored;
+          if (s->idle && s->socket) s->socket->cancel(ignored);
         });
       }
     }
-    deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_grace_ms);
+    deadline_ = Clock::now() + std::chrono::milliseconds(options_.shutdown_grace_ms);
     Drain();
   }
 
   void Drain() {
     size_t live;
     {
-      std::lock_guard lock(sessions_mu_);
+      MutexLock lock(sessions_mu_);
       live = sessions_.size();
     }
-    if (live == 0 || std::chrono::steady_clock::now() >= deadline_) {
+    if (live == 0 || Clock::now() >= deadline_) {
       if (live) LogWarn("shutdown_grace_expired", {{"open_connections", std::to_string(live)}});
-      ioc_.stop();
+      accept_ctx_.stop();
       return;
     }
     drain_timer_.expires_after(std::chrono::milliseconds(20));
     drain_timer_.async_wait([this](const boost::system::error_code&) { Drain(); });
   }
 
+  // Constant after construction (max_connections_ after Bind).
   const ServerOptions options_;
   HttpHandler& handler_;
   Metrics& metrics_;
-  const int threads_;
-  asio::io_context ioc_;
-  std::vector<std::unique_ptr<asio::io_context>> workers_;  // the other I/O threads' contexts
-  size_t next_context_ = 0;
+  uint64_t max_connections_ = 0;
+  std::vector<std::unique_ptr<IoThread>> io_;
+
+  // The acceptor's context and what runs on it (touched on its thread only).
+  asio::io_context accept_ctx_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::steady_timer drain_timer_;
-  std::atomic<bool> stopping_{false};
-  std::chrono::steady_clock::time_point deadline_;
+  asio::steady_timer backoff_timer_;
+  size_t next_io_ = 0;
+  Clock::time_point deadline_;
 
-  std::mutex sessions_mu_;
-  std::map<std::shared_ptr<SessionState>, asio::any_io_executor> sessions_;  // guarded by sessions_mu_
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> live_connections_{0};
+  std::atomic<int> refusing_{0};  // refused connections being answered
+
+  // One line per interval for each class of refused request or failure.
+  RateLimitedLog bad_framing_log_{"http_bad_request"};         // 400, 501
+  RateLimitedLog too_large_log_{"http_too_large"};             // 413, 431
+  RateLimitedLog timeout_log_{"http_timeout"};                 // 408
+  RateLimitedLog too_many_log_{"http_too_many_connections"};   // 503 past max_connections
+  RateLimitedLog accept_paused_log_{"http_accept_paused"};     // EMFILE, ENFILE, ENOBUFS, ENOMEM
+  RateLimitedLog accept_failed_log_{"http_accept_failed"};     // any other accept error
+  RateLimitedLog exception_log_{"http_exception", 10'000, RateLimitedLog::Level::kError};
+
+  Mutex sessions_mu_;
+  std::map<std::shared_ptr<SessionState>, asio::any_io_executor> sessions_ TC_GUARDED_BY(sessions_mu_);
 };
 
 HttpServer::HttpServer(const ServerOptions& options, HttpHandler& handler, Metrics& metrics)
