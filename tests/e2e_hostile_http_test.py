@@ -262,6 +262,8 @@ class Hostile(unittest.TestCase):
         for t in threads:
             t.join(60)
         self.assertEqual([r[1] for r in results], [431] * 4, results)
+        print(f"trailer flood: sent {[r[0] for r in results]} bytes before the 431s, "
+              f"RSS {self.rss_before} -> {rss_kb(self.pid)} kB")
         for sent, _ in results:
             self.assertLess(sent, 20 * 1024 * 1024, "the server kept reading trailers")
         self.assert_nothing_stored("flood")
@@ -469,6 +471,7 @@ class OutOfDescriptors(unittest.TestCase):
             cpu_before = cpu_seconds(pid)
             time.sleep(3)
             cpu = cpu_seconds(pid) - cpu_before
+            print(f"out of descriptors: {cpu:.2f}s of server CPU in 3s")
             self.assertLess(cpu, 0.5, f"{cpu:.2f}s of CPU in 3s: the accept loop spins")
             self.assertIsNone(server.proc.poll())
         finally:
