@@ -158,7 +158,7 @@ def push_cut(mode, seed, load_s):
                     break
                 before = f"&before={page['next_before']}"
             dups.extend((dev, t) for t in set(fr) if fr.count(t) > 1)
-        return {"acked": len(acked), "lost": lost, "duplicates": dups, "fs": report}
+        return {"acked": len(acked), "lost": lost, "duplicates": dups, "fs": report, "load_s": load_s}
     finally:
         p.cleanup()
 
@@ -393,7 +393,8 @@ def run_until_cut(p, args, mode, seed, after_syncs=None, after_s=None):
         if after_syncs is not None and p.mount.stats()["frozen"]:
             break
         time.sleep(0.02)
-    report = p.mount.cut(mode, seed)
+    syncs = p.mount.stats()["syncs"]
+    report = dict(p.mount.cut(mode, seed), syncs_done=syncs)
     if proc.poll() is None:
         proc.kill()
     rc = proc.wait(timeout=60)
@@ -440,7 +441,7 @@ def pull_cut(mode, seed, after_syncs=None, hours=12):
         if not ts or ts != list(range(ts[0], ts[-1] + 600, 600)):
             lost.append(("a gap after the rerun", len(ts)))
         lost.extend(("wrong value after the rerun", t) for t in ts if got[t] != value("site-a", t))
-        return {"acked": acked, "lost": lost, "duplicates": [], "fs": dict(report, syncs=after_syncs, rc=rc)}
+        return {"acked": acked, "lost": lost, "duplicates": [], "fs": dict(report, rc=rc)}
     finally:
         p.cleanup()
         vendor.stop()
