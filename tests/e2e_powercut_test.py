@@ -43,6 +43,13 @@ def test_files_power_cut_mid_import_and_after_the_archive_step():
         check(f"files {mode} seed {seed} after sync {k}", scenarios.files_cut(mode, seed, k), min_acked=0)
 
 
+def test_ftp_spool_power_cut():
+    """Remote files fetched into the spool on the mount, imported, deleted on the server:
+    none deleted unless its rows survived; the rerun leaves the spool empty."""
+    for mode, seed, k in (("all", 16, 8), ("random", 1, 15), ("all", 17, None)):
+        check(f"ftp {mode} seed {seed} after sync {k}", scenarios.ftp_cut(mode, seed, k), min_acked=0)
+
+
 def test_pull_power_cut_between_window_commits():
     """The watermark never runs ahead of the rows it covers; a rerun fills the series."""
     for mode, seed, k in (("all", 11, 7), ("all", 12, 10), ("all", 13, 13), ("random", 14, 16), ("all", 15, None)):

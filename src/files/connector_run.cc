@@ -53,6 +53,7 @@ class Run {
   Status Body() {
     TC_ASSIGN_OR_RETURN(std::unique_ptr<Transport> t, MakeTransport(c_.source));
     transport_ = std::move(t);
+    if (!c_.source.is_local()) SweepDeadFetches(o_.spool_dir);
     TC_ASSIGN_OR_RETURN(std::vector<RemoteFile> files, transport_->List());
     // Files seen waiting in earlier listings and gone since (removed by the
     // partner before they were stable): their sightings go.

@@ -1,8 +1,10 @@
 // FTP (passive), FTPS (explicit TLS) and SFTP through libcurl.
 #include <curl/curl.h>
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <algorithm>
@@ -17,6 +19,19 @@
 namespace telecollect::files {
 
 std::unique_ptr<Transport> MakeLocalTransport(const SourceOptions& o);
+
+void SweepDeadFetches(const std::string& spool_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(spool_dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    long pid = 0;
+    if (std::sscanf(it->path().filename().c_str(), "fetch-%ld-", &pid) != 1 || pid <= 0) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code rm;
+      fs::remove(it->path(), rm);
+    }
+  }
+}
 
 namespace {
 

@@ -59,6 +59,11 @@ class Transport {
   virtual std::string Describe() const = 0;
 };
 
+// Removes the downloads (fetch-<pid>-<n>) that a process which no longer exists
+// left in the spool: killed, or cut off by a power loss, before its cleanup. A
+// live process's downloads are left alone. Each remote connector run calls it first.
+void SweepDeadFetches(const std::string& spool_dir);
+
 Result<std::unique_ptr<Transport>> MakeTransport(const SourceOptions& options);
 
 // Shared by transports: does `name` (a base name) match the glob.

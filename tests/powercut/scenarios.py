@@ -12,7 +12,9 @@ import http.client
 import json
 import os
 import random
+import shutil
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -24,7 +26,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 from harness import BIN, SOURCE_DIR, Server  # noqa: E402
 from mount import PowerMount  # noqa: E402
 from e2e_decoders_test import SPEC_V1  # noqa: E402
-from e2e_files_test import PROFILE  # noqa: E402
+from e2e_files_test import PROFILE, FtpServer  # noqa: E402
 from e2e_pull_test import generic_connector  # noqa: E402
 
 CLIENTS = 16
@@ -249,16 +251,23 @@ def csv_file(i):
     return "\n".join(lines) + "\n"
 
 
+def file_connector(backing, name, source):
+    """connectors/<name>.toml and the profile, written before the mount; source: TOML lines."""
+    mnt = os.path.join(os.path.dirname(backing), "mnt")
+    os.makedirs(os.path.join(backing, "connectors"))
+    with open(os.path.join(backing, "profile.toml"), "w") as f:
+        f.write(PROFILE)
+    with open(os.path.join(backing, "connectors", f"{name}.toml"), "w") as f:
+        f.write(f'tenant = "acme"\nenv = "preprod"\nprofile = "{mnt}/profile.toml"\n[source]\n{source}'
+                'pattern = "*.csv"\nstable_for = "0s"\n')
+    return mnt
+
+
 def files_setup(n):
     def setup(backing):
-        os.makedirs(os.path.join(backing, "connectors"))
         os.makedirs(os.path.join(backing, "inbox"))
         mnt = os.path.join(os.path.dirname(backing), "mnt")
-        with open(os.path.join(backing, "profile.toml"), "w") as f:
-            f.write(PROFILE)
-        with open(os.path.join(backing, "connectors", "drop.toml"), "w") as f:
-            f.write(f'tenant = "acme"\nenv = "preprod"\nprofile = "{mnt}/profile.toml"\n'
-                    f'[source]\nurl = "{mnt}/inbox"\npattern = "*.csv"\nstable_for = "0s"\nafter_import = "archive"\n')
+        file_connector(backing, "drop", f'url = "{mnt}/inbox"\nafter_import = "archive"\n')
         for i in range(n):
             with open(os.path.join(backing, "inbox", f"f{i:03d}.csv"), "w") as f:
                 f.write(csv_file(i))
@@ -307,17 +316,76 @@ def files_cut(mode, seed, after_syncs=None, n=24):
             got = _module_points(p, f"PDL{i}")
             if got != FILE_ROWS:
                 lost.append((f"f{i:03d}.csv", "after the rerun", got))
-        journal = p.server.cli("files").stdout.strip().splitlines()
-        header = journal[0].split(",") if journal else []
-        if "status" in header and "path" in header:
-            rows = [line.split(",") for line in journal[1:]]
-            imported_records = [r[header.index("path")] for r in rows if r[header.index("status")] == "imported"]
-            dups.extend(sorted({x for x in imported_records if imported_records.count(x) > 1}))
-        else:
-            raise AssertionError(f"unexpected `telecollect files` output: {journal[:2]}")
+        dups.extend(_imported_once(p))
         return {"acked": len(imported | archived), "lost": lost, "duplicates": dups, "fs": report}
     finally:
         p.cleanup()
+
+
+def _imported_once(p):
+    """Paths journaled as imported more than once."""
+    journal = p.server.cli("files").stdout.strip().splitlines()
+    header = journal[0].split(",") if journal else []
+    if "status" not in header or "path" not in header:
+        raise AssertionError(f"unexpected `telecollect files` output: {journal[:2]}")
+    rows = [line.split(",") for line in journal[1:]]
+    imported = [r[header.index("path")] for r in rows if r[header.index("status")] == "imported"]
+    return sorted({x for x in imported if imported.count(x) > 1})
+
+
+def _dead_pid():
+    pid = 4_000_000
+    while os.path.exists(f"/proc/{pid}"):
+        pid += 1
+    return pid
+
+
+def ftp_cut(mode, seed, after_syncs=None, n=12):
+    """A connector fetches n files from an FTP server (outside the mount) into the spool
+    on the mount, imports them and deletes them on the server; the power is cut right
+    after the after_syncs-th fsync. No file is deleted on the server unless its rows
+    survived; after a rerun every file is imported once and the spool holds nothing."""
+    ftp_root = tempfile.mkdtemp(prefix="tc_powercut_ftp_")
+    ftp = FtpServer(ftp_root)
+    os.environ["PARTNER_PW"] = "s3cret-pw"
+    for i in range(n):
+        with open(os.path.join(ftp_root, "outbox", f"f{i:03d}.csv"), "w") as f:
+            f.write(csv_file(i))
+
+    def setup(backing):
+        file_connector(backing, "partner", f'url = "ftp://127.0.0.1:{ftp.port}/outbox/"\nuser = "partner"\n'
+                       'password_env = "PARTNER_PW"\nafter_import = "delete"\ntimeout = "5s"\n')
+        # A download a process killed by an earlier cut left behind (no such pid now).
+        os.makedirs(os.path.join(backing, "spool"))
+        with open(os.path.join(backing, "spool", f"fetch-{_dead_pid()}-3"), "w") as f:
+            f.write(csv_file(99)[:100])
+
+    p = Powered(setup=setup)
+    try:
+        rc, out, report = run_until_cut(p, ["connector", "run", "partner"], mode, seed, after_syncs=after_syncs)
+        p.integrity_check(must_exist=False)
+        imported = {line.split(":")[0].strip() for line in out.splitlines() if ": imported" in line}
+        deleted = {f"f{i:03d}.csv" for i in range(n)} - set(os.listdir(os.path.join(ftp_root, "outbox")))
+        lost = []
+        for name in sorted(imported | deleted):
+            got = _module_points(p, f"PDL{int(name[1:4])}")
+            if got != FILE_ROWS:
+                lost.append((name, "imported" if name in imported else "deleted on the server", got))
+        r = p.server.cli("connector", "run", "partner", check=False)
+        if r.returncode != 0:
+            raise AssertionError(f"rerun failed: {r.stdout[-500:]} {r.stderr[-500:]}")
+        lost.extend((name, "left on the server after the rerun") for name in os.listdir(os.path.join(ftp_root, "outbox")))
+        for i in range(n):
+            got = _module_points(p, f"PDL{i}")
+            if got != FILE_ROWS:
+                lost.append((f"f{i:03d}.csv", "after the rerun", got))
+        spool = os.path.join(p.mount.path, "spool")
+        lost.extend((name, "left in the spool after the rerun") for name in (os.listdir(spool) if os.path.isdir(spool) else []))
+        return {"acked": len(imported | deleted), "lost": lost, "duplicates": _imported_once(p), "fs": report}
+    finally:
+        p.cleanup()
+        ftp.stop()
+        shutil.rmtree(ftp_root, ignore_errors=True)
 
 
 # ---- pulls -----------------------------------------------------------------
