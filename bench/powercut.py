@@ -2,7 +2,7 @@
 
 POWERCUT_POINTS cut points per scenario (default 100), each scenario stopped early once it has
 spent POWERCUT_SCENARIO_SECONDS (default 1200; the line says so). POWERCUT_SCENARIOS picks
-some of push,catalog,files,pull. POWERCUT_SEED makes a run repeatable. Prints per scenario:
+some of push,catalog,files,ftp,pull. POWERCUT_SEED makes a run repeatable. Prints per scenario:
 cut points tried, acknowledged items, items lost, duplicates, time per cut; exits 1 if any
 item was lost or duplicated (the first few are printed)."""
 import os
@@ -16,7 +16,7 @@ import scenarios  # noqa: E402
 
 POINTS = int(os.environ.get("POWERCUT_POINTS", "100"))
 BUDGET = float(os.environ.get("POWERCUT_SCENARIO_SECONDS", "1200"))
-WANTED = os.environ.get("POWERCUT_SCENARIOS", "push,catalog,files,pull").split(",")
+WANTED = os.environ.get("POWERCUT_SCENARIOS", "push,catalog,files,ftp,pull").split(",")
 rng = random.Random(int(os.environ.get("POWERCUT_SEED", str(int(time.time())))))
 
 
@@ -36,10 +36,13 @@ def cut_points(name):
     if name == "files":
         total = calibrated(lambda m, s, k: scenarios.files_cut(m, s, k))
         return lambda: scenarios.files_cut(mode(), seed(), rng.randint(1, total))
+    if name == "ftp":
+        total = calibrated(lambda m, s, k: scenarios.ftp_cut(m, s, k))
+        return lambda: scenarios.ftp_cut(mode(), seed(), rng.randint(1, total))
     if name == "pull":
         total = calibrated(lambda m, s, k: scenarios.pull_cut(m, s, k))
         return lambda: scenarios.pull_cut(mode(), seed(), rng.randint(1, total))
-    raise SystemExit(f"unknown scenario {name} (push, catalog, files, pull)")
+    raise SystemExit(f"unknown scenario {name} (push, catalog, files, ftp, pull)")
 
 
 def main():
