@@ -432,6 +432,51 @@ def read_answer_keep(s):
     return int(head.split(b" ")[1])
 
 
+class BusyIoThread(unittest.TestCase):
+    """A request whose handler holds its I/O thread for seconds (a tenant's
+    runaway decoder on every frame) must hold up neither accepting nor the
+    /healthz of new connections: the acceptor has a thread of its own, and a
+    new connection goes to an I/O thread that is not inside a handler."""
+
+    def test_new_connections_are_served_while_a_handler_holds_an_io_thread(self):
+        # (the harness's config ends inside [decoders])
+        server = Server(extra_config='script_timeout = "700ms"\n[server]\nthreads = 2\n')
+        self.addCleanup(server.cleanup)
+        decoders = os.path.join(server.data_dir, "decoders")
+        os.makedirs(decoders, exist_ok=True)
+        with open(os.path.join(decoders, "spin.js"), "w") as f:
+            f.write("function decodeUplink(input) { while (true) {} }\n")
+        with open(os.path.join(decoders, "spin.toml"), "w") as f:
+            f.write('devicetype = "spin"\nkind = "script"\nscript = "spin.js"\n')
+        token = server.token("acme", "preprod")
+        server.start()
+        frames = [{"timestamp": 1600000000 + i, "deviceid": "spin", "payload": "00", "devicetype": "spin"}
+                  for i in range(4)]
+        slow = {}
+
+        def push():
+            start = time.monotonic()
+            slow["response"] = server.push(frames, token)
+            slow["seconds"] = time.monotonic() - start
+
+        pusher = threading.Thread(target=push)
+        pusher.start()
+        time.sleep(0.5)  # the push is in its handler by now (a connection accepted in the same instant may share its thread)
+        latencies = []
+        while pusher.is_alive() and len(latencies) < 400:
+            start = time.monotonic()
+            r = server.request("GET", "/healthz", timeout=10)
+            self.assertEqual(r.status, 200, r.body)
+            latencies.append(time.monotonic() - start)
+            time.sleep(0.05)
+        pusher.join(60)
+        self.assertEqual(slow["response"].status, 200, slow["response"].body)
+        print(f"a push held its I/O thread {slow['seconds']:.1f}s; {len(latencies)} /healthz on new "
+              f"connections meanwhile, slowest {max(latencies) * 1000:.1f} ms")
+        self.assertGreater(len(latencies), 5)
+        self.assertLess(max(latencies), HEALTH_BOUND_S)
+
+
 class OutOfDescriptors(unittest.TestCase):
     """The server started with a low open-file limit and a connection cap above
     it: accepting hits EMFILE, pauses with backoff (no spinning, a few log

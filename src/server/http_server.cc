@@ -2,6 +2,8 @@
 
 #include <boost/asio.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <map>
 #include <optional>
@@ -262,7 +264,9 @@ class HttpServer::Impl {
   }
 
   // The I/O thread for a new connection: round robin, skipping threads that
-  // are inside a handler when another is free.
+  // are inside a handler when another is free. A connection stays on its
+  // thread: one whose thread enters a long handler waits for it (handlers
+  // that can take long belong on the API's worker pool).
   IoThread& PickIoThread() {
     const size_t n = io_.size();
     const size_t start = next_io_++ % n;
@@ -276,8 +280,7 @@ class HttpServer::Impl {
   asio::awaitable<void> Accept() {
     AcceptBackoff backoff;
     while (true) {
-      IoThread& io = PickIoThread();
-      auto [ec, socket] = co_await acceptor_.async_accept(io.ctx, kAwait);
+      auto [ec, socket] = co_await acceptor_.async_accept(kAwait);
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
         if (ec == asio::error::connection_aborted) continue;  // the client left before accept: nothing to pause for
@@ -293,26 +296,41 @@ class HttpServer::Impl {
       }
       backoff.Succeeded();
       if (live_connections_.load(std::memory_order_relaxed) >= max_connections_) {
-        Refuse(std::move(socket), io.ctx);
+        Refuse(std::move(socket));
+        continue;
+      }
+      // The I/O thread is chosen now that the connection is here (not when
+      // the accept began, by which time a thread may have entered a handler),
+      // and the socket moves to its context.
+      IoThread& io = PickIoThread();
+      boost::system::error_code mec;
+      const auto protocol = socket.local_endpoint(mec).protocol();
+      if (mec) continue;  // the connection is already gone; closed with `socket`
+      const auto native = socket.release(mec);
+      if (mec) continue;
+      tcp::socket moved(io.ctx);
+      moved.assign(protocol, native, mec);
+      if (mec) {
+        ::close(native);
         continue;
       }
       live_connections_.fetch_add(1, std::memory_order_relaxed);
-      boost::system::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      asio::co_spawn(io.ctx, Session(std::move(socket), io), [this](std::exception_ptr e) { ReportEscaped(e, "session"); });
+      moved.set_option(tcp::no_delay(true), mec);
+      asio::co_spawn(io.ctx, Session(std::move(moved), io), [this](std::exception_ptr e) { ReportEscaped(e, "session"); });
     }
   }
 
   // A connection past server.max_connections: 503 with Retry-After, then
-  // closed; at most kMaxRefusing answered at once, the others closed at once.
-  void Refuse(tcp::socket socket, asio::io_context& ctx) {
+  // closed, on the acceptor's thread (a few small writes); at most
+  // kMaxRefusing answered at once, the others closed at once.
+  void Refuse(tcp::socket socket) {
     metrics_.http_requests.With({"other", "503"}).Inc();
     too_many_log_.Report({{"max_connections", std::to_string(max_connections_)}});
     if (refusing_.fetch_add(1, std::memory_order_relaxed) >= kMaxRefusing) {
       refusing_.fetch_sub(1, std::memory_order_relaxed);
       return;  // closed by the socket's destructor
     }
-    asio::co_spawn(ctx, AnswerAndClose(std::move(socket)), [this](std::exception_ptr e) {
+    asio::co_spawn(accept_ctx_, AnswerAndClose(std::move(socket)), [this](std::exception_ptr e) {
       refusing_.fetch_sub(1, std::memory_order_relaxed);
       ReportEscaped(e, "refuse");
     });
