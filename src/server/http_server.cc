@@ -29,15 +29,15 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kHeaderLimit = 16 * 1024;
+constexpr size_t kHeaderLimit = size_t{16} * 1024;
 // Read sizes: a header and a one-frame push fit the first; bodies grow by the second.
-constexpr size_t kHeaderRead = 16 * 1024;
-constexpr size_t kBodyRead = 64 * 1024;
+constexpr size_t kHeaderRead = size_t{16} * 1024;
+constexpr size_t kBodyRead = size_t{64} * 1024;
 // After an answer that closes the connection, what the client still sends is
 // read and dropped for this long (at most kLingerBytes) so that the close does
 // not reset the connection before the client has read the answer.
 constexpr auto kLinger = std::chrono::milliseconds(1000);
-constexpr size_t kLingerBytes = 256 * 1024;
+constexpr size_t kLingerBytes = size_t{256} * 1024;
 // Connections refused past server.max_connections that are being answered at
 // once; past it, a refused connection is closed without an answer.
 constexpr int kMaxRefusing = 64;
@@ -187,7 +187,7 @@ class HttpServer::Impl {
   int port() const { return acceptor_.local_endpoint().port(); }
 
   void Run(bool handle_signals) {
-    asio::co_spawn(accept_ctx_, Accept(), [this](std::exception_ptr e) { ReportEscaped(e, "accept"); });
+    asio::co_spawn(accept_ctx_, Accept(), [this](const std::exception_ptr& e) { ReportEscaped(e, "accept"); });
     if (handle_signals) {
       signals_.add(SIGINT);
       signals_.add(SIGTERM);
@@ -252,7 +252,7 @@ class HttpServer::Impl {
     std::shared_ptr<SessionState> state_;
   };
 
-  void ReportEscaped(std::exception_ptr e, const char* where) {
+  void ReportEscaped(const std::exception_ptr& e, const char* where) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -316,7 +316,7 @@ class HttpServer::Impl {
       }
       live_connections_.fetch_add(1, std::memory_order_relaxed);
       moved.set_option(tcp::no_delay(true), mec);
-      asio::co_spawn(io.ctx, Session(std::move(moved), io), [this](std::exception_ptr e) { ReportEscaped(e, "session"); });
+      asio::co_spawn(io.ctx, Session(std::move(moved), io), [this](const std::exception_ptr& e) { ReportEscaped(e, "session"); });
     }
   }
 
@@ -330,7 +330,7 @@ class HttpServer::Impl {
       refusing_.fetch_sub(1, std::memory_order_relaxed);
       return;  // closed by the socket's destructor
     }
-    asio::co_spawn(accept_ctx_, AnswerAndClose(std::move(socket)), [this](std::exception_ptr e) {
+    asio::co_spawn(accept_ctx_, AnswerAndClose(std::move(socket)), [this](const std::exception_ptr& e) {
       refusing_.fetch_sub(1, std::memory_order_relaxed);
       ReportEscaped(e, "refuse");
     });

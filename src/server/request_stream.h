@@ -28,7 +28,7 @@ namespace telecollect::server {
 class RequestStream {
  public:
   struct Limits {
-    size_t header_bytes = 16 * 1024;  // request line + header fields + trailer fields
+    size_t header_bytes = size_t{16} * 1024;  // request line + header fields + trailer fields
     uint64_t body_bytes = 1 << 20;    // server.max_body_bytes
   };
   enum class Event {
