@@ -2,12 +2,15 @@
 """A real FTP / FTPS server (pyftpdlib, Debian's python3-pyftpdlib) for the
 end-to-end file tests, on 127.0.0.1. Prints "port N" once listening.
   ftp_server.py --root DIR --user U --password P [--perm elradfmw]
-                [--tls CERT KEY] [--drop-once-after BYTES MARKER]
+                [--tls CERT KEY] [--drop-once-after BYTES MARKER] [--slow-until MARKER]
 --drop-once-after: the first download (while MARKER does not exist) is cut
-after BYTES bytes: data and control connections closed, as a server that dies."""
+after BYTES bytes: data and control connections closed, as a server that dies.
+--slow-until: while MARKER does not exist, downloads go at about 20 KB/s
+(a transfer long enough to be killed in its middle)."""
 import argparse
 import os
 import sys
+import time
 
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import DTPHandler, FTPHandler, TLS_DTPHandler, TLS_FTPHandler
@@ -20,6 +23,7 @@ p.add_argument("--password", required=True)
 p.add_argument("--perm", default="elradfmw")
 p.add_argument("--tls", nargs=2)
 p.add_argument("--drop-once-after", nargs=2)
+p.add_argument("--slow-until")
 a = p.parse_args()
 
 authorizer = DummyAuthorizer()
@@ -40,6 +44,9 @@ class CuttingDTP(base_dtp):
         return super().readable()
 
     def send(self, data):
+        if a.slow_until and not os.path.exists(a.slow_until):
+            time.sleep(0.05)  # blocks this one-client server: fine for a test
+            return super().send(data[:1024])
         if a.drop_once_after and not os.path.exists(a.drop_once_after[1]):
             limit = int(a.drop_once_after[0])
             if CuttingDTP.sent + len(data) >= limit:
@@ -55,7 +62,7 @@ class CuttingDTP(base_dtp):
 class Handler(base_ftp):
     dtp_handler = CuttingDTP
     passive_ports = None
-    use_sendfile = not a.drop_once_after  # the cut needs send() to see the bytes
+    use_sendfile = not (a.drop_once_after or a.slow_until)  # the cut and the pace need send() to see the bytes
 
 
 Handler.authorizer = authorizer

@@ -111,6 +111,24 @@ namespace telecollect::cli {
 int RunConnectorList(const Config& config);
 int RunConnectorRun(const Config& config, const std::string& name);
 int RunConnectorStatus(const Config& config, const std::string& name, size_t limit);
+// Puts a quarantined file (or one left after its rejection) back to be read
+// again by the connector's next run.
+int RunConnectorRetry(const Config& config, const std::string& name, const std::string& file);
+
+// The hosted SFTP drop (drop_commands.cc, docs/files.md).
+struct DropAddArgs {
+  std::string partner;
+  std::string key_file;                                  // the partner's OpenSSH public key
+  std::string root = "/srv/drop";                        // chroots: <root>/<partner>
+  std::string keys_dir = "/etc/ssh/telecollect-drop-keys";  // AuthorizedKeysFile <keys_dir>/%u
+  std::string partner_group = "drop-partners";
+  std::string service_user = "telecollect";              // runs telecollect; its group reads the uploads
+  std::string sshd_config = "/etc/ssh/sshd_config.d/telecollect-drop.conf";
+  std::string host_key = "/etc/ssh/ssh_host_ed25519_key.pub";
+  std::string host = "drop.example.com";
+  int port = 22;
+};
+int RunDropAdd(const Config& config, const DropAddArgs& args);
 struct TryArgs {
   std::string name, from, to, meter;
   bool json = false;

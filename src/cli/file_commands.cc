@@ -10,6 +10,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/csv_out.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
@@ -119,7 +120,7 @@ int RunFilesList(const Config& config, const FilesArgs& args) {
   std::printf("id,at,tenant,env,connector,path,size,status,rows,readings,errors,sha256\n");
   for (const auto& f : *files) {
     std::printf("%lld,%s,%s,%s,%s,%s,%lld,%s,%lld,%lld,%lld,%s\n", static_cast<long long>(f.id), FormatIso8601(f.at).c_str(),
-                f.scope.tenant.c_str(), EnvName(f.scope.env), f.connector.c_str(), f.path.c_str(),
+                CsvField(f.scope.tenant).c_str(), EnvName(f.scope.env), CsvField(f.connector).c_str(), CsvField(f.path).c_str(),
                 static_cast<long long>(f.size), f.status.c_str(), static_cast<long long>(f.rows),
                 static_cast<long long>(f.readings), static_cast<long long>(f.errors), f.sha256.c_str());
   }
@@ -142,9 +143,9 @@ int RunConnectorList(const Config& config) {
   pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
   std::printf("name,type,tenant,env,source,pattern,schedule,enabled,file\n");
   for (const auto& c : set.connectors) {
-    std::printf("%s,files,%s,%s,%s,%s,%s,%s,%s\n", c.name.c_str(), c.scope.tenant.c_str(), EnvName(c.scope.env),
-                c.source.url.c_str(), c.source.pattern.c_str(), c.schedule.c_str(), c.enabled ? "yes" : "no",
-                c.origin.c_str());
+    std::printf("%s,files,%s,%s,%s,%s,%s,%s,%s\n", CsvField(c.name).c_str(), CsvField(c.scope.tenant).c_str(),
+                EnvName(c.scope.env), CsvField(c.source.url).c_str(), CsvField(c.source.pattern).c_str(),
+                CsvField(c.schedule).c_str(), c.enabled ? "yes" : "no", CsvField(c.origin).c_str());
   }
   for (const auto& c : apis.connectors) {
     std::printf("%s,api,%s,%s,%s,%zu meter(s),%s,%s,%s\n", c.name.c_str(), c.scope.tenant.c_str(), EnvName(c.scope.env),
@@ -179,6 +180,14 @@ int WithLease(store::Store& store, const std::string& name, const std::function<
   const int rc = body();
   (void)store.ReleaseLease(lease, schedule::ThisHolder());
   return rc;
+}
+
+// As `import`: 2 when a file was rejected (bad input) and nothing else went
+// wrong, 1 when a transfer or the store failed.
+int FilesRunExitCode(const store::RunRecord& run) {
+  if (run.status == "ok") return kExitOk;
+  if (run.status == "rejected") return kExitUsage;
+  return kExitFailure;
 }
 
 int RunApiConnectorNow(const Config& config, const pull::ApiConnector& c) {
@@ -230,7 +239,54 @@ int RunConnectorRun(const Config& config, const std::string& name) {
                 static_cast<long long>(run.files_rejected), static_cast<long long>(run.files_skipped),
                 static_cast<long long>(run.files_waiting), static_cast<long long>(run.readings),
                 (run.finished - run.started) / 1000.0, run.message.empty() ? "" : ": ", run.message.c_str());
-    return run.status == "ok" ? kExitOk : kExitFailure;
+    return FilesRunExitCode(run);
+  });
+}
+
+int RunConnectorRetry(const Config& config, const std::string& name, const std::string& file) {
+  files::ConnectorSet set = LoadAllConnectors(config);
+  const files::Connector* c = nullptr;
+  for (const auto& x : set.connectors) {
+    if (x.name == name) c = &x;
+  }
+  if (c == nullptr) return Fail(NoConnector(config, name, set.refused));
+  auto store = OpenStore(config);
+  if (!store.ok()) return Fail(store.status());
+  return WithLease(**store, c->name, [&] {
+    Result<std::unique_ptr<files::Transport>> t = files::MakeTransport(c->source);
+    if (!t.ok()) return Fail(t.status());
+    files::Transport& transport = **t;
+    const std::string base = std::filesystem::path(file).filename().string();
+    files::RemoteFile quarantined{c->source.quarantine_dir + "/" + base};
+    files::RemoteFile source{file};
+    if (transport.Stat(quarantined).ok()) {
+      // Its name there is <20261126T101500Z>-<name>: back under <name>.
+      const size_t dash = base.find('-');
+      const std::string original = dash == 16 && base[15] == 'Z' ? base.substr(dash + 1) : base;
+      Status moved = transport.Move(quarantined, ".", original);
+      if (!moved.ok()) return Fail(moved);
+      (void)transport.Remove(files::RemoteFile{quarantined.path + ".report.txt"});
+      source = files::RemoteFile{original};
+    }
+    Status st = transport.Stat(source);
+    if (!st.ok()) {
+      return Fail(Status::NotFound("no file " + base + " in " + c->source.quarantine_dir + "/ nor " + file +
+                                   " in the source folder of connector " + name));
+    }
+    // A journal entry newer than the rejection: the next run reads the file again.
+    store::FileRecord retry;
+    retry.scope = c->scope;
+    retry.connector = c->name;
+    retry.path = source.path;
+    retry.size = source.size;
+    retry.mtime_ms = source.mtime_ms;
+    retry.status = "retry";
+    retry.at = SystemClock().NowMs();
+    Status recorded = (*store)->RecordFile(retry);
+    if (!recorded.ok()) return Fail(recorded);
+    std::printf("%s: in the source folder; the next run of %s reads it again (telecollect connector run %s)\n",
+                source.path.c_str(), name.c_str(), name.c_str());
+    return kExitOk;
   });
 }
 
@@ -279,13 +335,13 @@ int RunConnectorStatus(const Config& config, const std::string& name, size_t lim
   std::printf("run,connector,started,finished,status,imported,rejected,skipped,waiting,rows,row_errors,readings,requests,"
               "windows,windows_failed,message\n");
   for (const auto& r : *runs) {
-    std::printf("%lld,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,\"%s\"\n", static_cast<long long>(r.id), r.connector.c_str(),
+    std::printf("%lld,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s\n", static_cast<long long>(r.id), CsvField(r.connector).c_str(),
                 FormatIso8601(r.started).c_str(), r.finished ? FormatIso8601(r.finished).c_str() : "",
                 r.status.c_str(), static_cast<long long>(r.files_imported), static_cast<long long>(r.files_rejected),
                 static_cast<long long>(r.files_skipped), static_cast<long long>(r.files_waiting),
                 static_cast<long long>(r.rows), static_cast<long long>(r.row_errors), static_cast<long long>(r.readings),
                 static_cast<long long>(r.requests), static_cast<long long>(r.windows), static_cast<long long>(r.windows_failed),
-                r.message.c_str());
+                CsvField(r.message).c_str());
   }
   return kExitOk;
 }

@@ -159,6 +159,26 @@ int main(int argc, char** argv) {
   connector_status->add_option("name", connector_name, "connector name");
   connector_status->add_option("--limit", connector_limit, "maximum runs (default 20)");
 
+  std::string retry_file;
+  auto* connector_retry = connector->add_subcommand("retry", "read a quarantined file again on the next run (after fixing the profile)");
+  connector_retry->add_option("name", connector_name, "connector name")->required();
+  connector_retry->add_option("file", retry_file, "the file's name in the quarantine folder (or its path in the source, if left)")->required();
+
+  DropAddArgs drop_args;
+  auto* drop = app.add_subcommand("drop", "the hosted SFTP drop (as root): one chrooted account per partner");
+  drop->require_subcommand(1);
+  auto* drop_add = drop->add_subcommand("add", "create a partner's chrooted SFTP account and upload folder; print its instructions");
+  drop_add->add_option("partner", drop_args.partner, "the partner's account name (lower case, digits, -)")->required();
+  drop_add->add_option("--key", drop_args.key_file, "the partner's OpenSSH public key file")->required();
+  drop_add->add_option("--root", drop_args.root, "where the chroots are (default /srv/drop)");
+  drop_add->add_option("--keys-dir", drop_args.keys_dir, "root-owned folder of the partners' keys (default /etc/ssh/telecollect-drop-keys)");
+  drop_add->add_option("--partner-group", drop_args.partner_group, "group of the partner accounts (default drop-partners)");
+  drop_add->add_option("--service-user", drop_args.service_user, "the user telecollect runs as (default telecollect)");
+  drop_add->add_option("--sshd-config", drop_args.sshd_config, "sshd drop-in to print the Match block for, while it is missing");
+  drop_add->add_option("--host-key", drop_args.host_key, "sshd's public host key, whose fingerprint the partner checks");
+  drop_add->add_option("--host", drop_args.host, "the drop's host name, for the partner's instructions");
+  drop_add->add_option("--port", drop_args.port, "the drop's SSH port, for the partner's instructions");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -204,6 +224,8 @@ int main(int argc, char** argv) {
     if (*connector_run) return RunConnectorRun(config, connector_name);
     if (*connector_status) return RunConnectorStatus(config, connector_name, connector_limit);
     if (*connector_try) return RunConnectorTry(config, try_args);
+    if (*connector_retry) return RunConnectorRetry(config, connector_name, retry_file);
+    if (*drop_add) return RunDropAdd(config, drop_args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "telecollect: unexpected error: %s\n", e.what());
     return kExitFailure;

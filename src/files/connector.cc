@@ -27,6 +27,21 @@ std::string Resolve(const fs::path& base, const std::string& p) {
 
 }  // namespace
 
+Result<std::string> NormalizeHostKeySha256(std::string_view text) {
+  std::string_view fp = text;
+  if (fp.substr(0, 7) == "SHA256:") fp.remove_prefix(7);
+  while (!fp.empty() && fp.back() == '=') fp.remove_suffix(1);
+  const bool base64 = std::all_of(fp.begin(), fp.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  });
+  // 32 bytes are 43 base64 characters without padding.
+  if (fp.size() != 43 || !base64) {
+    return Status::InvalidArgument("source.host_key_sha256 must be a SHA-256 fingerprint as `ssh-keygen -l -f KEY.pub` "
+                                   "prints it (SHA256:<43 base64 characters>), or the base64 alone");
+  }
+  return std::string(fp);
+}
+
 std::string ConnectorFileType(const std::string& path) {
   try {
     toml::table root = toml::parse_file(path);
@@ -84,6 +99,8 @@ Result<Connector> LoadConnectorFile(const std::string& path, const std::string& 
   if (!(s = src.Bool("recursive", o.recursive)).ok()) return fail(s);
   if (!(s = src.Duration("timeout", o.timeout_ms)).ok()) return fail(s);
   if (!(s = src.Duration("stable_for", o.stable_for_ms)).ok()) return fail(s);
+  if (!(s = src.Duration("complete_after", o.complete_after_ms)).ok()) return fail(s);
+  if (!(s = src.StringArray("ignore", o.ignore)).ok()) return fail(s);
   Result<std::map<std::string, std::string>> secrets =
       SecretReader(secrets_file, c.name, {"password", "key_passphrase"}).Read(src);
   if (!secrets.ok()) return fail(secrets.status());
@@ -100,6 +117,11 @@ Result<Connector> LoadConnectorFile(const std::string& path, const std::string& 
   if (on_reject == "quarantine") o.quarantine = true;
   else if (on_reject == "leave") o.quarantine = false;
   else return fail(Status::InvalidArgument("source.on_reject must be quarantine or leave"));
+  if (!o.host_key_sha256.empty()) {
+    Result<std::string> fp = NormalizeHostKeySha256(o.host_key_sha256);
+    if (!fp.ok()) return fail(fp.status());
+    o.host_key_sha256 = *fp;
+  }
   for (std::string* p : {&o.private_key, &o.public_key, &o.known_hosts, &o.ca_file}) *p = Resolve(base, *p);
   if (o.is_local()) o.url = Resolve(base, o.url.rfind("file://", 0) == 0 ? o.url.substr(7) : o.url);
   return c;

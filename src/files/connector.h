@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model.h"
@@ -27,6 +28,11 @@ struct Connector {
 // A connector file's `type`: "files" (the default) or "api" (src/pull); empty
 // if the file cannot be read as TOML (the loader then says why).
 std::string ConnectorFileType(const std::string& path);
+
+// A host key fingerprint as `ssh-keygen -l` prints it ("SHA256:" + base64)
+// or the base64 alone, with or without "=" padding: the bare unpadded base64
+// libcurl compares.
+Result<std::string> NormalizeHostKeySha256(std::string_view text);
 
 // Secrets live in the secrets file (TOML, one table per connector:
 // password, key_passphrase; mode 0600) or in environment variables named by

@@ -1,10 +1,13 @@
 #include "files/connector_run.h"
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "files/file_import.h"
+#include "files/spool.h"
 
 namespace telecollect::files {
 namespace {
@@ -21,6 +24,16 @@ std::string StampedName(const RemoteFile& f, EpochMs now) {
   return compact + "Z-" + fs::path(f.path).filename().string();
 }
 
+// A local copy to import from, removed when dealt with (a local inbox's file is read in place).
+struct SpoolCopy {
+  std::string path;
+  bool remove = false;
+  ~SpoolCopy() {
+    std::error_code ec;
+    if (remove) fs::remove(path, ec);
+  }
+};
+
 class Run {
  public:
   Run(store::Store& store, const Connector& c, const Clock& clock, const RunOptions& o)
@@ -30,12 +43,21 @@ class Run {
     run_.connector = c_.name;
     run_.started = clock_.NowMs();
     run_.status = "running";
+    // The caller holds the connector's lease: a run still "running" was killed.
+    Result<int64_t> closed = store_.CloseInterruptedRuns(c_.name, run_.started);
+    if (closed.ok() && *closed > 0) Say(fmt::format("{} earlier run(s) had been interrupted: closed as such", *closed));
+    if (!o_.spool_dir.empty()) {
+      const int stale = RemoveStaleSpoolFiles(o_.spool_dir, c_.name);
+      if (stale > 0) Say(fmt::format("removed {} download(s) left in the spool by an interrupted run", stale));
+    }
     Result<int64_t> id = store_.StartRun(run_);
     if (id.ok()) run_.id = *id;
     Status s = id.ok() ? Body() : id.status();
-    if (!s.ok() && first_failure_.empty()) first_failure_ = s.message();
+    if (!s.ok()) Failed(s.message(), /*say=*/false);
+    transport_.reset();
+    if (!o_.spool_dir.empty()) (void)RemoveStaleSpoolFiles(o_.spool_dir, c_.name);
     run_.finished = clock_.NowMs();
-    run_.status = first_failure_.empty() ? "ok" : "failed";
+    run_.status = failed_ ? "failed" : run_.files_rejected > 0 ? "rejected" : "ok";
     run_.message = first_failure_;
     if (run_.id != 0) (void)store_.FinishRun(run_);
     return run_;
@@ -45,16 +67,17 @@ class Run {
   void Say(const std::string& line) {
     if (o_.on_file) o_.on_file(line);
   }
-  void Failed(const std::string& what) {
+  void Failed(const std::string& what, bool say = true) {
+    failed_ = true;
     if (first_failure_.empty()) first_failure_ = what;
-    Say("failed: " + what);
+    if (say) Say("failed: " + what);
   }
 
   Status Body() {
     TC_ASSIGN_OR_RETURN(std::unique_ptr<Transport> t, MakeTransport(c_.source));
     transport_ = std::move(t);
-    if (!c_.source.is_local()) SweepDeadFetches(o_.spool_dir);
     TC_ASSIGN_OR_RETURN(std::vector<RemoteFile> files, transport_->List());
+    listed_at_ = std::chrono::steady_clock::now();
     // Files seen waiting in earlier listings and gone since (removed by the
     // partner before they were stable): their sightings go.
     std::vector<std::string> listed;
@@ -73,23 +96,6 @@ class Run {
     return Status::Ok();
   }
 
-  // After a committed import (or one found in the journal): delete, archive or leave.
-  Status Dispose(const RemoteFile& f) {
-    switch (c_.source.after_import) {
-      case SourceOptions::After::kDelete: return transport_->Remove(f);
-      case SourceOptions::After::kArchive: return transport_->Move(f, c_.source.archive_dir, StampedName(f, clock_.NowMs()));
-      case SourceOptions::After::kLeave: return Status::Ok();
-    }
-    return Status::Ok();
-  }
-
-  Status Quarantine(const RemoteFile& f, const std::string& report_text) {
-    if (!c_.source.quarantine) return Status::Ok();
-    const std::string name = StampedName(f, clock_.NowMs());
-    TC_RETURN_IF_ERROR(transport_->Move(f, c_.source.quarantine_dir, name));
-    return transport_->Put(c_.source.quarantine_dir, name + ".report.txt", report_text);
-  }
-
   // Marks a store failure, which stops the run.
   template <typename T>
   Result<T> Stored(Result<T> r) {
@@ -101,42 +107,51 @@ class Run {
     return s;
   }
 
-  Status One(const RemoteFile& f) {
-    // Already journaled under this listing identity: only finish what was left.
-    TC_ASSIGN_OR_RETURN(std::optional<store::FileRecord> known, Stored(store_.FindFile(c_.name, f.path, f.size, f.mtime_ms)));
-    if (known) {
-      ++run_.files_skipped;
-      if (known->status == "imported" && c_.source.after_import != SourceOptions::After::kLeave) {
-        Say(fmt::format("{}: already imported ({}), finishing its {}", f.path, FormatIso8601(known->at),
-                        c_.source.after_import == SourceOptions::After::kDelete ? "delete" : "archive"));
-        return Dispose(f);
-      }
-      if (known->status == "rejected" && c_.source.quarantine) {
-        Say(fmt::format("{}: rejected before, moving it to quarantine", f.path));
-        return Quarantine(f, "rejected: see `telecollect files` and the report journaled with it\n");
-      }
-      return Status::Ok();
-    }
-    // Half-uploaded files: take a file only once unchanged for stable_for.
+  // A file not yet read is taken once nobody writes it: unchanged (size and
+  // mtime) since a sighting at least stable_for ago, or with an mtime at least
+  // stable_for old that does not change between the listing and a second
+  // look within the run (so an old file is taken on a first run).
+  Result<bool> Stable(const RemoteFile& f) {
+    const int64_t stable_for = c_.source.stable_for_ms;
     const EpochMs now = clock_.NowMs();
     TC_ASSIGN_OR_RETURN(EpochMs first_seen, Stored(store_.NoteSighting(c_.name, f.path, f.size, f.mtime_ms, now)));
-    if (now - first_seen < c_.source.stable_for_ms) {
-      ++run_.files_waiting;
-      Say(fmt::format("{}: not stable yet ({} bytes, seen {} s ago, waits {} s)", f.path, f.size, (now - first_seen) / 1000,
-                      c_.source.stable_for_ms / 1000));
-      return Status::Ok();
+    if (now - first_seen >= stable_for) return true;
+    if (now - f.mtime_ms >= stable_for) {
+      // A second look, at least a second (or stable_for) after the listing.
+      std::this_thread::sleep_until(listed_at_ + std::chrono::milliseconds(std::min<int64_t>(stable_for, 1000)));
+      RemoteFile again{f.path};
+      TC_RETURN_IF_ERROR(transport_->Stat(again));
+      if (again.size == f.size && again.mtime_ms == f.mtime_ms) return true;
     }
-    TC_ASSIGN_OR_RETURN(std::string local, transport_->Fetch(f, o_.spool_dir));
-    struct Cleanup {
-      bool remote;
-      std::string path;
-      ~Cleanup() {
-        std::error_code ec;
-        if (remote) fs::remove(path, ec);
+    ++run_.files_waiting;
+    Say(fmt::format("{}: not stable yet ({} bytes, modified {} s ago, unchanged for {} s; waits {} s)", f.path, f.size,
+                    std::max<int64_t>(0, now - f.mtime_ms) / 1000, (now - first_seen) / 1000, stable_for / 1000));
+    return false;
+  }
+
+  Status One(const RemoteFile& f) {
+    // Journaled under this listing identity (path, size, mtime)? Its content decides.
+    TC_ASSIGN_OR_RETURN(std::optional<store::FileRecord> known, Stored(store_.FindFile(c_.name, f.path, f.size, f.mtime_ms)));
+    const bool journaled = known && known->status != "retry";
+    if (!journaled) {
+      TC_ASSIGN_OR_RETURN(bool stable, Stable(f));
+      if (!stable) return Status::Ok();
+    }
+    SpoolCopy copy;
+    TC_ASSIGN_OR_RETURN(copy.path, transport_->Fetch(f, SpoolFileName(o_.spool_dir, c_.name, ++fetches_)));
+    copy.remove = !transport_->local();
+    if (journaled) {
+      TC_ASSIGN_OR_RETURN(std::string sha256, HashFileHex(copy.path));
+      if (sha256 == known->sha256) {
+        ++run_.files_skipped;
+        return Complete(f, *known, known->at, copy.path, "");
       }
-    } cleanup{!c_.source.is_local(), local};
+      Say(fmt::format("{}: same size and mtime as the version journaled {}, but other content: imported as a new version",
+                      f.path, FormatIso8601(known->at)));
+    }
     FileListing listing{c_.name, f.path, f.size, f.mtime_ms};
-    TC_ASSIGN_OR_RETURN(ImportOutcome out, Stored(ImportFile(store_, c_.scope, c_.profile, local, listing, clock_.NowMs())));
+    const EpochMs now = clock_.NowMs();
+    TC_ASSIGN_OR_RETURN(ImportOutcome out, Stored(ImportFile(store_, c_.scope, c_.profile, copy.path, listing, now)));
     (void)store_.ForgetSighting(c_.name, f.path);
     run_.rows += out.report.rows;
     run_.row_errors += out.report.error_count;
@@ -145,21 +160,71 @@ class Run {
         ++run_.files_imported;
         run_.readings += out.record.readings;
         Say(fmt::format("{}: imported, {} readings ({} rows skipped)", f.path, out.record.readings, out.report.rows_rejected));
-        return Dispose(f);
+        break;
       case ImportOutcome::Kind::kDuplicate:
         ++run_.files_skipped;
         Say(fmt::format("{}: same content as {} (imported {}): nothing written", f.path, out.record.path,
                         FormatIso8601(out.record.at)));
-        return Dispose(f);
+        break;
       case ImportOutcome::Kind::kRejected:
         ++run_.files_rejected;
         Say(fmt::format("{}: rejected, {} errors (first: line {}: {})", f.path, out.report.error_count,
                         out.report.errors.empty() ? 0 : out.report.errors[0].line,
                         out.report.errors.empty() ? "" : out.report.errors[0].message));
         if (first_failure_.empty()) first_failure_ = f.path + " rejected: " + (out.report.errors.empty() ? "" : out.report.errors[0].message);
-        return Quarantine(f, out.report.ToText());
+        break;
     }
-    return Status::Ok();
+    return Complete(f, out.journaled, now, copy.path,
+                    out.kind == ImportOutcome::Kind::kRejected ? out.report.ToText() : std::string());
+  }
+
+  // The completion step of a file read whole (`record`, journaled at
+  // `read_at`): delete or archive it — only if it is still exactly what was
+  // read, and has stayed so for complete_after — or quarantine it if it was
+  // rejected and has not changed since (nothing of it was stored). Otherwise
+  // it is left: a changed file is read again by a later run.
+  Status Complete(const RemoteFile& f, const store::FileRecord& record, EpochMs read_at, const std::string& local_copy,
+                  const std::string& report_text) {
+    const bool rejected = record.status == "rejected";
+    const SourceOptions& o = c_.source;
+    if (rejected ? !o.quarantine : o.after_import == SourceOptions::After::kLeave) return Status::Ok();
+    const char* action = rejected ? "quarantine" : o.after_import == SourceOptions::After::kDelete ? "delete" : "archive";
+    RemoteFile now_f{f.path};
+    Status st = transport_->Stat(now_f);
+    if (st.code() == StatusCode::kNotFound) {
+      Say(fmt::format("{}: gone before its {} (removed by the partner?)", f.path, action));
+      return Status::Ok();
+    }
+    TC_RETURN_IF_ERROR(st);
+    bool same = now_f.size == f.size && now_f.mtime_ms == f.mtime_ms;
+    if (same && transport_->local()) {
+      // Read in place: hashing it again costs a local read, and catches a rewrite within the same second.
+      TC_ASSIGN_OR_RETURN(std::string sha256, HashFileHex(local_copy));
+      same = sha256 == record.sha256;
+    }
+    if (!same) {
+      ++run_.files_waiting;
+      Say(fmt::format("{}: changed since it was read ({} bytes then, {} now): no {}; read again once stable", f.path,
+                      f.size, now_f.size, action));
+      return Status::Ok();
+    }
+    const EpochMs now = clock_.NowMs();
+    if (!rejected && now - read_at < o.complete_after()) {
+      ++run_.files_waiting;
+      Say(fmt::format("{}: {} once unchanged for {} s after its reading", f.path, action, o.complete_after() / 1000));
+      return Status::Ok();
+    }
+    if (rejected) {
+      Say(fmt::format("{}: rejected, moved to {}", f.path, o.quarantine_dir));
+      const std::string name = StampedName(f, now);
+      TC_RETURN_IF_ERROR(transport_->Move(f, o.quarantine_dir, name));
+      return transport_->Put(o.quarantine_dir, name + ".report.txt",
+                             report_text.empty() ? "rejected: see `telecollect files` and the report journaled with it\n"
+                                                 : report_text);
+    }
+    if (read_at != now) Say(fmt::format("{}: already imported ({}), unchanged since: {}", f.path, FormatIso8601(read_at), action));
+    if (o.after_import == SourceOptions::After::kDelete) return transport_->Remove(f);
+    return transport_->Move(f, o.archive_dir, StampedName(f, now));
   }
 
   store::Store& store_;
@@ -167,9 +232,12 @@ class Run {
   const Clock& clock_;
   const RunOptions& o_;
   std::unique_ptr<Transport> transport_;
+  std::chrono::steady_clock::time_point listed_at_;
   store::RunRecord run_;
   std::string first_failure_;
+  bool failed_ = false;      // a transfer or storage failure (not a rejected file)
   bool store_failed_ = false;
+  int fetches_ = 0;
 };
 
 }  // namespace

@@ -1,10 +1,9 @@
 // FTP (passive), FTPS (explicit TLS) and SFTP through libcurl.
 #include <curl/curl.h>
 
-#include <signal.h>
+#include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <algorithm>
@@ -19,19 +18,6 @@
 namespace telecollect::files {
 
 std::unique_ptr<Transport> MakeLocalTransport(const SourceOptions& o);
-
-void SweepDeadFetches(const std::string& spool_dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(spool_dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    long pid = 0;
-    if (std::sscanf(it->path().filename().c_str(), "fetch-%ld-", &pid) != 1 || pid <= 0) continue;
-    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
-      std::error_code rm;
-      fs::remove(it->path(), rm);
-    }
-  }
-}
 
 namespace {
 
@@ -102,17 +88,21 @@ class CurlTransport final : public Transport {
     return out;
   }
 
-  Result<std::string> Fetch(const RemoteFile& f, const std::string& spool_dir) override {
+  Result<std::string> Fetch(const RemoteFile& f, const std::string& local) override {
     std::error_code ec;
-    fs::create_directories(spool_dir, ec);
-    const std::string local = (fs::path(spool_dir) / fmt::format("fetch-{}-{}", ::getpid(), ++fetches_)).string();
-    FILE* out = std::fopen(local.c_str(), "wb");
-    if (out == nullptr) return Status::IoError("cannot create " + local);
+    fs::create_directories(fs::path(local).parent_path(), ec);
+    // Readable by telecollect only: the partner's data.
+    const int fd = ::open(local.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE* out = fd < 0 ? nullptr : ::fdopen(fd, "wb");
+    if (out == nullptr) {
+      if (fd >= 0) ::close(fd);
+      return Status::IoError("cannot create a spool file for " + f.path);
+    }
     Prepare(UrlOf(f.path));
     curl_easy_setopt(h_, CURLOPT_WRITEFUNCTION, nullptr);
     curl_easy_setopt(h_, CURLOPT_WRITEDATA, out);
     Status s = Perform("download " + f.path);
-    if (std::fclose(out) != 0 && s.ok()) s = Status::IoError("cannot write " + local);
+    if (std::fclose(out) != 0 && s.ok()) s = Status::IoError("cannot write the spool file for " + f.path);
     curl_off_t got = 0;
     curl_easy_getinfo(h_, CURLINFO_SIZE_DOWNLOAD_T, &got);
     if (s.ok() && got != f.size) {
@@ -218,8 +208,11 @@ class CurlTransport final : public Transport {
     std::string why = errbuf_[0] ? errbuf_ : curl_easy_strerror(rc);
     if (!host_key_error_.empty()) why = host_key_error_ + " (" + why + ")";
     const std::string msg = fmt::format("{}: {}: {}", o_.url, what, why);
+    // FTP servers answer a refused USER/PASS with 530, which some libcurl
+    // versions report as an access error.
+    if (rc == CURLE_LOGIN_DENIED || (rc == CURLE_REMOTE_ACCESS_DENIED && !sftp_ && why.find("530") != std::string::npos))
+      return Status::Unauthenticated(fmt::format("{}: {}: login denied: {} (check user and password/key)", o_.url, what, why));
     switch (rc) {
-      case CURLE_LOGIN_DENIED: return Status::Unauthenticated(msg + " (check user and password/key)");
       case CURLE_REMOTE_ACCESS_DENIED: return Status::PermissionDenied(msg);
       case CURLE_REMOTE_FILE_NOT_FOUND: return Status::NotFound(msg);
       case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_CONNECT: case CURLE_OPERATION_TIMEDOUT:
@@ -263,7 +256,7 @@ class CurlTransport final : public Transport {
         if (o_.recursive && rel != o_.archive_dir && rel != o_.quarantine_dir) TC_RETURN_IF_ERROR(ListDir(rel, out, depth + 1));
         continue;
       }
-      if (!MatchesPattern(o_.pattern, name)) continue;
+      if (!o_.Wants(name)) continue;
       RemoteFile f;
       f.path = rel;
       TC_RETURN_IF_ERROR(Stat(f));
@@ -273,7 +266,7 @@ class CurlTransport final : public Transport {
   }
 
   // Exact size and modification time of one file (SIZE/MDTM, SFTP stat).
-  Status Stat(RemoteFile& f) {
+  Status Stat(RemoteFile& f) override {
     Prepare(UrlOf(f.path));
     curl_easy_setopt(h_, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(h_, CURLOPT_FILETIME, 1L);
@@ -331,7 +324,6 @@ class CurlTransport final : public Transport {
   CURL* h_ = nullptr;
   char errbuf_[CURL_ERROR_SIZE] = {0};
   std::string host_key_error_;
-  int fetches_ = 0;
 };
 
 }  // namespace

@@ -22,7 +22,25 @@ class WatchedSink final : public ReadingSink {
   ReadingWriter& inner_;
 };
 
+// Reports and errors name the file as the partner knows it, never the spool copy.
+void NameFileAsListed(ImportReport& report, const std::string& local_path, const std::string& listed_path) {
+  report.file = listed_path;
+  if (local_path == listed_path) return;
+  for (auto& e : report.errors) {
+    for (size_t at = e.message.find(local_path); at != std::string::npos; at = e.message.find(local_path, at)) {
+      e.message.replace(at, local_path.size(), listed_path);
+      at += listed_path.size();
+    }
+  }
+}
+
 }  // namespace
+
+Result<std::string> HashFileHex(const std::string& local_path) {
+  TC_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(local_path, /*hash=*/true));
+  TC_ASSIGN_OR_RETURN(Sha256 digest, file->Finish());
+  return Sha256Hex(digest);
+}
 
 const char* OutcomeName(ImportOutcome::Kind k) {
   switch (k) {
@@ -50,6 +68,7 @@ Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const 
     WatchedSink sink(pipelined);
     Status file_error;
     record.sha256 = ReadFileInto(local_path, profile, sink, out.report, file_error, /*hash=*/true);
+    NameFileAsListed(out.report, local_path, listing.path);
     const Status written = pipelined.Close();
     if (!sink.store_failure.ok()) return sink.store_failure;
     if (!written.ok()) return written;
@@ -69,12 +88,20 @@ Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const 
     record.readings = 0;
     TC_RETURN_IF_ERROR(store.RecordFile(record));
     out.kind = ImportOutcome::Kind::kRejected;
-    out.record = record;
+    out.record = out.journaled = record;
     return out;
   }
   if (!done.ok()) return done.status();
   out.kind = done->duplicate ? ImportOutcome::Kind::kDuplicate : ImportOutcome::Kind::kImported;
   out.record = done->record;
+  out.journaled = done->record;
+  if (done->duplicate) {
+    // In the journal too: what was received, and that nothing of it was written.
+    record.status = "duplicate";
+    record.readings = 0;
+    TC_RETURN_IF_ERROR(store.RecordFile(record));
+    out.journaled = record;
+  }
   return out;
 }
 

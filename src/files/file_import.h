@@ -21,7 +21,8 @@ struct FileListing {
 struct ImportOutcome {
   enum class Kind { kImported, kDuplicate, kRejected } kind = Kind::kImported;
   store::FileRecord record;  // as journaled (for a duplicate: the earlier import)
-  ImportReport report;
+  store::FileRecord journaled;  // this file's own journal record (status imported, duplicate or rejected)
+  ImportReport report;       // names the file by listing.path, not by the local (spool) path
 };
 const char* OutcomeName(ImportOutcome::Kind k);
 
@@ -29,9 +30,13 @@ const char* OutcomeName(ImportOutcome::Kind k);
 // and its journal record, or nothing). A file with row errors under
 // on_row_error = "reject", or one that cannot be read, is journaled as
 // rejected with its report, and nothing of it is stored. Content already
-// imported in the scope is a duplicate: nothing written. Non-ok only for
+// imported in the scope is a duplicate: nothing written, and the file is
+// journaled with status "duplicate". Non-ok only for
 // storage failures (then nothing is journaled and the file must be retried).
 Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const Profile& profile,
                                  const std::string& local_path, const FileListing& listing, EpochMs now);
+
+// The SHA-256 (hex) of a local file's raw bytes, as the journal records it.
+Result<std::string> HashFileHex(const std::string& local_path);
 
 }  // namespace telecollect::files

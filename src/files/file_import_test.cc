@@ -74,9 +74,16 @@ TEST_F(FileImportTest, ImportsOnceThenSeesTheDuplicate) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->kind, ImportOutcome::Kind::kDuplicate);
   EXPECT_EQ(again->record.id, first->record.id);
-  EXPECT_EQ(store_->ListFiles({})->size(), 1u);
+  // Journaled as a duplicate (newest first), nothing of it written.
+  Result<std::vector<store::FileRecord>> journal = store_->ListFiles({});
+  ASSERT_EQ(journal->size(), 2u);
+  EXPECT_EQ((*journal)[0].status, "duplicate");
+  EXPECT_EQ((*journal)[0].path, copy);
+  EXPECT_EQ((*journal)[0].sha256, first->record.sha256);
+  EXPECT_EQ((*journal)[0].readings, 0);
+  EXPECT_EQ(again->journaled.status, "duplicate");
   EXPECT_EQ(store_->ListFiles({Scope{"acme", Env::kProd}, std::nullopt, 10})->size(), 0u);
-  EXPECT_EQ(store_->ListFiles({scope_, std::string("c1"), 10})->size(), 1u);
+  EXPECT_EQ(store_->ListFiles({scope_, std::string("c1"), 10})->size(), 2u);
 
   Result<std::optional<store::FileRecord>> found = store_->FindFile("c1", p, 1, 2);
   ASSERT_TRUE(found.ok() && found->has_value());

@@ -22,6 +22,11 @@ bool MatchesPattern(const std::string& pattern, const std::string& name) {
   return fnmatch(pattern.c_str(), name.c_str(), FNM_PERIOD) == 0;
 }
 
+bool SourceOptions::Wants(const std::string& name) const {
+  if (!MatchesPattern(pattern, name)) return false;
+  return std::none_of(ignore.begin(), ignore.end(), [&](const std::string& p) { return MatchesPattern(p, name); });
+}
+
 namespace {
 
 class LocalTransport final : public Transport {
@@ -39,7 +44,7 @@ class LocalTransport final : public Transport {
       struct stat st {};
       if (::lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
       const std::string name = e.path().filename().string();
-      if (!MatchesPattern(o_.pattern, name)) return;
+      if (!o_.Wants(name)) return;
       out.push_back({fs::relative(e.path(), root_).string(), st.st_size,
                      int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000});
     };
@@ -60,7 +65,17 @@ class LocalTransport final : public Transport {
     return out;
   }
 
+  Status Stat(RemoteFile& f) override {
+    struct stat st {};
+    const std::string path = (fs::path(root_) / f.path).string();
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return Status::NotFound(f.path + " is gone");
+    f.size = st.st_size;
+    f.mtime_ms = int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+    return Status::Ok();
+  }
+
   Result<std::string> Fetch(const RemoteFile& f, const std::string&) override { return (fs::path(root_) / f.path).string(); }
+  bool local() const override { return true; }
 
   Status Remove(const RemoteFile& f) override {
     std::error_code ec;

@@ -15,6 +15,9 @@ namespace telecollect::files {
 struct SourceOptions {
   std::string url;       // ftp://host[:port]/dir/, ftps://... (explicit TLS), sftp://host[:port]/dir/, or a local directory
   std::string pattern = "*";  // glob on the file name (fnmatch): "*.csv", "export_*.csv.gz"
+  // Names never taken, whatever the pattern: files still being uploaded under
+  // a temporary name (renamed when whole) and hidden files.
+  std::vector<std::string> ignore = {".*", "*.part", "*.tmp", "*.filepart"};
   bool recursive = false;
   std::string user;
   std::string password;
@@ -22,16 +25,20 @@ struct SourceOptions {
   std::string public_key;      // SFTP: optional, libssh2 derives it otherwise
   std::string key_passphrase;
   std::string known_hosts;     // SFTP: the server's host key must be in this file
-  std::string host_key_sha256; // SFTP: or match this base64 SHA-256 fingerprint
+  std::string host_key_sha256; // SFTP: or match this SHA-256 fingerprint (base64, no "SHA256:" prefix nor padding)
   std::string ca_file;         // FTPS: CA bundle that signed the server certificate
   int64_t timeout_ms = 60000;
-  int64_t stable_for_ms = 60000;  // size and mtime unchanged this long before a file is taken
+  int64_t stable_for_ms = 60000;  // untouched this long before a file is taken (docs/files.md, "What a run does")
+  int64_t complete_after_ms = -1;  // and this long after its import before it is archived/deleted; -1: stable_for
   enum class After { kDelete, kArchive, kLeave } after_import = After::kArchive;
   std::string archive_dir = "archive";        // relative to the source directory
   bool quarantine = true;                     // rejected files: moved there with their report, or left
   std::string quarantine_dir = "quarantine";  // relative to the source directory
 
   bool is_local() const;
+  // Does the file's base name match `pattern` and none of `ignore`.
+  bool Wants(const std::string& name) const;
+  int64_t complete_after() const { return complete_after_ms < 0 ? stable_for_ms : complete_after_ms; }
 };
 
 struct RemoteFile {
@@ -47,9 +54,13 @@ class Transport {
   virtual ~Transport() = default;
   // Regular files matching the pattern (archive and quarantine folders excluded).
   virtual Result<std::vector<RemoteFile>> List() = 0;
+  // Size and mtime of `file.path` now (kNotFound if it is gone).
+  virtual Status Stat(RemoteFile& file) = 0;
   // A local path to read the file from: the file itself for a local inbox,
-  // else a copy downloaded into `spool_dir`.
-  virtual Result<std::string> Fetch(const RemoteFile& file, const std::string& spool_dir) = 0;
+  // else a copy downloaded to `spool_file` (created mode 0600, removed on failure).
+  virtual Result<std::string> Fetch(const RemoteFile& file, const std::string& spool_file) = 0;
+  // True when the file is read in place (a local inbox): hashing it again is cheap.
+  virtual bool local() const { return false; }
   virtual Status Remove(const RemoteFile& file) = 0;
   // Moves the file into folder `dir` (created if needed) as `new_name`.
   virtual Status Move(const RemoteFile& file, const std::string& dir, const std::string& new_name) = 0;
@@ -58,11 +69,6 @@ class Transport {
   // For messages: the source without credentials.
   virtual std::string Describe() const = 0;
 };
-
-// Removes the downloads (fetch-<pid>-<n>) that a process which no longer exists
-// left in the spool: killed, or cut off by a power loss, before its cleanup. A
-// live process's downloads are left alone. Each remote connector run calls it first.
-void SweepDeadFetches(const std::string& spool_dir);
 
 Result<std::unique_ptr<Transport>> MakeTransport(const SourceOptions& options);
 

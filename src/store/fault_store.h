@@ -74,6 +74,7 @@ class FaultStore final : public Store {
   }
   Result<int64_t> StartRun(const RunRecord&) override { return int64_t{1}; }
   Status FinishRun(const RunRecord&) override { return Status::Ok(); }
+  Result<int64_t> CloseInterruptedRuns(const std::string&, EpochMs) override { return int64_t{0}; }
   Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>&, size_t) override {
     return std::vector<RunRecord>();
   }

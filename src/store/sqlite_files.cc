@@ -220,6 +220,23 @@ Status SqliteStore::FinishRun(const RunRecord& run) {
   return Sync();
 }
 
+Result<int64_t> SqliteStore::CloseInterruptedRuns(const std::string& connector, EpochMs now) {
+  std::lock_guard lock(write_mu_);
+  int64_t closed = 0;
+  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+    Stmt up(writer_.get(),
+            "UPDATE runs SET status = 'interrupted', finished_ms = ?2, message = 'the run stopped before its end "
+            "(process killed or machine stopped); the next run takes its files again' "
+            "WHERE connector = ?1 AND status = 'running'");
+    up.Bind(1, connector).Bind(2, now);
+    TC_RETURN_IF_ERROR(up.Run());
+    closed = sqlite3_changes(writer_.get());
+    return Status::Ok();
+  }));
+  if (closed > 0) TC_RETURN_IF_ERROR(Sync());
+  return closed;
+}
+
 Result<std::vector<RunRecord>> SqliteStore::ListRuns(const std::optional<std::string>& connector, size_t limit) {
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
   Stmt q(lease.get(), std::string(kRunColumns) + "WHERE (?1 IS NULL OR connector = ?1) ORDER BY id DESC LIMIT ?2");

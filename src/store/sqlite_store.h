@@ -52,6 +52,7 @@ class SqliteStore final : public Store {
   Result<std::vector<FileRecord>> ListFiles(const FileQuery& query) override;
   Result<int64_t> StartRun(const RunRecord& run) override;
   Status FinishRun(const RunRecord& run) override;
+  Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now) override;
   Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) override;
   Result<EpochMs> NoteSighting(const std::string& connector, const std::string& path, int64_t size, int64_t mtime_ms,
                                EpochMs now) override;

@@ -110,7 +110,7 @@ struct FileRecord {
   int64_t size = 0;
   int64_t mtime_ms = 0;
   std::string sha256;     // hex, of the raw bytes
-  std::string status;     // "imported" | "rejected"
+  std::string status;     // "imported" | "rejected" | "duplicate" (content already imported) | "retry" (asked by hand)
   int64_t rows = 0;
   int64_t readings = 0;
   int64_t errors = 0;
@@ -140,7 +140,7 @@ struct RunRecord {
   std::string connector;
   EpochMs started = 0;
   EpochMs finished = 0;      // 0 while running
-  std::string status;        // running | ok | failed
+  std::string status;        // running | ok | rejected (files rejected, nothing failed) | failed | interrupted
   int64_t files_imported = 0;
   int64_t files_rejected = 0;
   int64_t files_skipped = 0; // already journaled (or same content as a journaled file)
@@ -269,6 +269,10 @@ class ConnectorState {
   virtual Result<int64_t> StartRun(const RunRecord& run) = 0;
   virtual Status FinishRun(const RunRecord& run) = 0;
   virtual Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) = 0;
+  // Marks the connector's runs still "running" as "interrupted" (finished
+  // now): called by a run holding the connector's lease, so none of them is
+  // alive (a killed process). Returns how many; durable on return.
+  virtual Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now) = 0;
 
   // When a listing first saw `path` with this size and mtime (now, if they
   // changed or it is new). ForgetSighting once the file is dealt with.
