@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end: file drops on real servers started here on 127.0.0.1 — a local
 inbox, FTP and FTPS (pyftpdlib, certificate generated now), SFTP (OpenSSH's
-sshd, host and user keys generated now) and the hosted drop (internal-sftp,
-chrooted account, as root only) — driven by `telecollect connector run` and
+sshd, host and user keys generated now) — driven by `telecollect connector run` and
 by the scheduler of `telecollect serve`."""
 import json
 import os
@@ -481,48 +480,6 @@ def test_sftp_password_with_a_throwaway_user():
     finally:
         subprocess.run(["userdel", "--remove", user], capture_output=True)
         e.cleanup()
-
-
-def test_hosted_drop_chrooted_internal_sftp():
-    """The drop we host: OpenSSH internal-sftp, the partner chrooted; its upload
-    folder is a telecollect local inbox (telecollect itself needs no root)."""
-    if os.geteuid() != 0 or not os.path.exists("/usr/sbin/sshd"):
-        print("SKIP hosted drop: needs root to start a chrooting sshd")
-        return
-    e = Env()
-    chroot = tempfile.mkdtemp(prefix="tc-drop-", dir="/srv") if os.path.isdir("/srv") else None
-    if chroot is None:
-        print("SKIP hosted drop: no /srv")
-        return
-    os.chmod(chroot, 0o755)
-    os.makedirs(f"{chroot}/upload")
-    sshd = Sshd(f"{e.dir}/ssh", chroot=chroot)
-    try:
-        write(f"{e.dir}/to-send.csv", csv_rows(6))
-        up = subprocess.run(["curl", "-sS", "--key", f"{sshd.base}/user_key", "--pubkey", f"{sshd.base}/user_key.pub",
-                             "--hostpubsha256", host_sha256(f"{sshd.base}/host_key.pub"), "-u", "root:",
-                             "-T", f"{e.dir}/to-send.csv", f"sftp://127.0.0.1:{sshd.port}/upload/day.csv"],
-                            capture_output=True, text=True, timeout=30)
-        assert up.returncode == 0, up.stderr + open(f"{sshd.base}/sshd.log").read()[-2000:]
-        # The partner sees only its chroot: / is the drop folder.
-        ls = subprocess.run(["curl", "-sS", "--key", f"{sshd.base}/user_key", "--pubkey", f"{sshd.base}/user_key.pub",
-                             "--hostpubsha256", host_sha256(f"{sshd.base}/host_key.pub"), "-u", "root:",
-                             f"sftp://127.0.0.1:{sshd.port}/"], capture_output=True, text=True, timeout=30)
-        assert "upload" in ls.stdout and "etc" not in ls.stdout, ls.stdout
-        e.connector("hosted", {"url": f"{chroot}/upload", "pattern": "*.csv", "stable_for": "0s", "after_import": "delete"})
-        rc, out = e.run("hosted")
-        assert rc == 0 and "day.csv: imported, 6 readings" in out, out
-    finally:
-        sshd.stop()
-        shutil.rmtree(chroot, ignore_errors=True)
-        e.cleanup()
-
-
-def host_sha256(pub_file):
-    import base64
-    import hashlib
-    blob = base64.b64decode(open(pub_file).read().split()[1])
-    return base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
 if __name__ == "__main__":
