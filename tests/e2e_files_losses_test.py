@@ -10,6 +10,7 @@ client, pyftpdlib). Compares stored values at their UTC instants.
 - host key fingerprints as `ssh-keygen -l` prints them;
 - a run killed mid-download: no spool file left after the next run, the run
   shown as interrupted."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -67,6 +68,21 @@ def sftp(sshd, batch, check=True):
     return r
 
 
+@contextlib.contextmanager
+def sftp_outbox():
+    """A data dir, an sshd on 127.0.0.1 and the partner's outbox folder on it."""
+    need_sshd()
+    e = Env()
+    sshd = Sshd(f"{e.dir}/ssh")
+    try:
+        outbox = f"{e.dir}/outbox"
+        os.makedirs(outbox)
+        yield e, sshd, outbox
+    finally:
+        sshd.stop()
+        e.cleanup()
+
+
 def sftp_connector(e, sshd, outbox, **extra):
     src = {"url": f"sftp://127.0.0.1:{sshd.port}{outbox}/", "pattern": "*", "user": os.environ.get("USER") or "root",
            "private_key": f"{sshd.base}/user_key", "public_key": f"{sshd.base}/user_key.pub",
@@ -77,12 +93,7 @@ def sftp_connector(e, sshd, outbox, **extra):
 
 
 def test_correction_same_size_same_mtime_put_p_is_imported():
-    need_sshd()
-    e = Env()
-    sshd = Sshd(f"{e.dir}/ssh")
-    try:
-        outbox = f"{e.dir}/outbox"
-        os.makedirs(outbox)
+    with sftp_outbox() as (e, sshd, outbox):
         sftp_connector(e, sshd, outbox)
         first = ["1,5", "2,5", "3,5", "4,5"]
         fixed = ["1,5", "2,7", "3,5", "9,5"]  # the same number of characters: the same size
@@ -106,9 +117,6 @@ def test_correction_same_size_same_mtime_put_p_is_imported():
         journal = e.files()
         assert [f[7] for f in journal] == ["imported", "imported"] and journal[0][11] != journal[1][11], journal
         assert len(os.listdir(f"{outbox}/archive")) == 2 and not os.path.exists(f"{outbox}/day.csv")
-    finally:
-        sshd.stop()
-        e.cleanup()
 
 
 def test_stalled_writer_nothing_lost_and_archived_only_whole():
@@ -154,12 +162,7 @@ def test_stalled_writer_nothing_lost_and_archived_only_whole():
 
 
 def test_temporary_names_are_never_read():
-    need_sshd()
-    e = Env()
-    sshd = Sshd(f"{e.dir}/ssh")
-    try:
-        outbox = f"{e.dir}/outbox"
-        os.makedirs(outbox)
+    with sftp_outbox() as (e, sshd, outbox):
         sftp_connector(e, sshd, outbox, stable_for="0s", ignore=[".*", "*.part", "*.uploading"])
         values = ["1,5", "2,5", "3,5"]
         write(f"{e.dir}/day.csv", HEADER + rows(values))
@@ -173,17 +176,10 @@ def test_temporary_names_are_never_read():
         assert rc == 0 and "day.csv: imported, 3 readings" in out, out
         assert stored(e) == expected(values)
         assert sorted(os.listdir(outbox)) == [".hidden.csv", "archive", "b.csv.uploading"]
-    finally:
-        sshd.stop()
-        e.cleanup()
 
 
 def test_host_key_fingerprint_as_ssh_keygen_prints_it():
-    need_sshd()
-    e = Env()
-    sshd = Sshd(f"{e.dir}/ssh")
-    try:
-        outbox = f"{e.dir}/outbox"
+    with sftp_outbox() as (e, sshd, outbox):
         write(f"{outbox}/a.csv", HEADER + rows(["1"]))
         fp = fingerprint(f"{sshd.base}/host_key.pub")
         assert fp.startswith("SHA256:"), fp
@@ -200,9 +196,6 @@ def test_host_key_fingerprint_as_ssh_keygen_prints_it():
         sftp_connector(e, sshd, outbox, host_key_sha256="MD5:12:34")
         rc, out = e.run("sftp")
         assert rc == 2 and "ssh-keygen -l" in out, out
-    finally:
-        sshd.stop()
-        e.cleanup()
 
 
 def test_kill_mid_download_no_spool_left_and_run_interrupted():

@@ -183,12 +183,13 @@ def test_serve_runs_connectors_on_schedule():
         deadline = time.time() + 20
         while time.time() < deadline:
             r = srv.get("/v1/modules/PDL1/measurements?tenant=acme&env=preprod", token)
-            if r.status == 200 and len(r.json().get("points", [])) == 5:
+            # The archive step follows the commit: wait for both.
+            if r.status == 200 and len(r.json().get("points", [])) == 5 and os.path.isdir(f"{inbox}/archive") \
+                    and os.listdir(f"{inbox}/archive"):
                 break
             time.sleep(0.3)
         else:
-            raise AssertionError(f"scheduled run did not import: {r.status} {r.body}")
-        assert os.listdir(f"{inbox}/archive"), "file not archived"
+            raise AssertionError(f"scheduled run did not import and archive: {r.status} {r.body}")
         r = srv.get("/v1/files", token)
         files = r.json()["files"]
         assert r.status == 200 and len(files) == 1 and files[0]["path"] == "a.csv" and files[0]["status"] == "imported", r.body
