@@ -1,8 +1,7 @@
 #include "core/config.h"
 
-#include <fstream>
+#include <cstdio>
 #include <set>
-#include <sstream>
 #include <toml++/toml.h>
 
 #include "core/time_util.h"
@@ -119,11 +118,20 @@ Result<Config> LoadConfigString(const std::string& text, const std::string& orig
 }
 
 Result<Config> LoadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("config file " + path + " cannot be opened");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return LoadConfigString(text.str(), path);
+  // fread and ferror, not a stream: `out << in.rdbuf()` ends a failed read (EIO,
+  // a directory) as if the file ended there, and an empty config is a valid one
+  // (data_dir = "data"): a CLI run against a data dir cut off by a power loss
+  // wrote its token into ./data instead (tests/powercut).
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::NotFound("config file " + path + " cannot be opened");
+  std::string text;
+  char buf[8192];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return Status::IoError("config file " + path + " cannot be read");
+  return LoadConfigString(text, path);
 }
 
 }  // namespace telecollect

@@ -56,5 +56,13 @@ TEST(ConfigTest, WrongTypeAndSyntaxAreNamed) {
   EXPECT_EQ(e.status().code(), StatusCode::kNotFound);
 }
 
+// A read that fails is an error, not an empty config (whose data_dir would be ./data).
+TEST(ConfigTest, UnreadableFileIsAnErrorNotDefaults) {
+  auto dir = LoadConfigFile("/tmp");  // opens, then every read fails (EISDIR)
+  ASSERT_FALSE(dir.ok());
+  EXPECT_EQ(dir.status().code(), StatusCode::kIoError);
+  EXPECT_NE(dir.status().message().find("cannot be read"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace telecollect
