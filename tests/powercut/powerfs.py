@@ -47,8 +47,10 @@ Limits
 - Mode bits are kept; owners are not tracked (always the live ones); mtime
   and atime after a cut are those of the live file at the cut (metadata other
   than size is treated as always durable).
-- Shared writable mmap works (SQLite's -shm) through the kernel's page cache;
-  its write-back reaches powerfs as ordinary writes, lost unless fsynced.
+- Shared writable mmap works (SQLite's -shm) through the kernel's page cache
+  (mounted with kernel_cache, so that one process opening the file does not drop
+  the pages others have mapped); its write-back reaches powerfs as ordinary
+  writes, lost unless fsynced.
 - Pending writes are held in memory until fsynced: a file written a lot and
   never synced (a -shm) grows that list; tests are bounded.
 - One global lock orders the writes: correct, not fast (see the frames/s figure
@@ -482,8 +484,12 @@ def main():
     fs = PowerFs(a.backing, state)
     serve_control(fs, a.control)
     try:
+        # kernel_cache: an open does not drop the file's page cache. Every write goes
+        # through this mount, so the cache is never stale; without it, each process
+        # opening SQLite's -shm would flush and drop the pages other processes have
+        # mapped, under them.
         fusepy.FUSE(fs, a.mountpoint, foreground=True, nothreads=False, big_writes=True,
-                    hard_remove=True, fsname="powerfs", subtype="powerfs")
+                    hard_remove=True, kernel_cache=True, fsname="powerfs", subtype="powerfs")
     finally:
         shutil.rmtree(state, ignore_errors=True)
 

@@ -222,8 +222,9 @@ def catalog_cut(mode, seed, load_s):
         p.server.start()
         lost = []
         for t in tokens:
-            if p.server.get("/v1/devicetypes", t).status != 200:
-                lost.append(("token", t[:6]))
+            r = p.server.get("/v1/devicetypes", t)
+            if r.status != 200:
+                lost.append(("token", t[:6], r.status, r.body[:100], tokens.index(t), len(tokens)))
         listed = p.server.get("/v1/devicetypes/acme-th/versions", admin).json()["versions"]
         stored = {int(v["version"]) for v in listed}
         active = [int(v["version"]) for v in listed if v["active"]]
