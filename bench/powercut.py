@@ -1,7 +1,7 @@
 """bench/powercut.sh's driver: many random power cuts per scenario (tests/powercut/scenarios.py).
 
 POWERCUT_POINTS cut points per scenario (default 100), each scenario stopped early once it has
-spent POWERCUT_SCENARIO_SECONDS (default 1200; the line says so). POWERCUT_SCENARIOS picks
+spent POWERCUT_SCENARIO_SECONDS (default 3600; the line says so). POWERCUT_SCENARIOS picks
 some of push,catalog,files,ftp,pull. POWERCUT_SEED makes a run repeatable. Prints per scenario:
 cut points tried, acknowledged items, items lost, duplicates, time per cut; exits 1 if any
 item was lost or duplicated (the first few are printed)."""
@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "powercut"))
 import scenarios  # noqa: E402
 
 POINTS = int(os.environ.get("POWERCUT_POINTS", "100"))
-BUDGET = float(os.environ.get("POWERCUT_SCENARIO_SECONDS", "1200"))
+BUDGET = float(os.environ.get("POWERCUT_SCENARIO_SECONDS", "3600"))
 WANTED = os.environ.get("POWERCUT_SCENARIOS", "push,catalog,files,ftp,pull").split(",")
 rng = random.Random(int(os.environ.get("POWERCUT_SEED", str(int(time.time())))))
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bench/powercut.sh [BUILD_DIR]: hundreds of random power cuts per scenario (push, catalog,
-# files, ftp, pull) on powerfs (tests/powercut). Not a test, not in `make bench` (tens of minutes).
+# files, ftp, pull) on powerfs (tests/powercut). Not a test, not in `make bench` (one to two hours on a loaded 2-core machine).
 # Prints per scenario: cut points tried, acknowledged items, items lost (must be 0),
 # duplicates (must be 0), time per cut; exits 1 if anything was lost or duplicated.
-#   POWERCUT_POINTS=100 POWERCUT_SCENARIO_SECONDS=1200 POWERCUT_SCENARIOS=push,catalog,files,ftp,pull
+#   POWERCUT_POINTS=100 POWERCUT_SCENARIO_SECONDS=3600 POWERCUT_SCENARIOS=push,catalog,files,ftp,pull
 #   POWERCUT_SEED=<n> (default: the time; printed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
