@@ -3,8 +3,11 @@
 inbox, FTP and FTPS (pyftpdlib, certificate generated now), SFTP (OpenSSH's
 sshd, host and user keys generated now) — driven by `telecollect connector run` and
 by the scheduler of `telecollect serve`."""
+import csv
+import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -164,8 +167,22 @@ def test_local_inbox_bad_rows_quarantined_with_report():
         with open(f"{inbox}/quarantine/{reports[0]}") as f:
             text = f.read()
         assert "line 3, column 3 (valeur): \"abc\" is not a number" in text, text
-        assert ",rejected," in e.last_run() and "bad.csv rejected" in e.last_run()
+        assert re.search(r"^file:\s+bad\.csv$", text, re.M), text  # the partner's name for it
+        # connector status is CSV that a CSV reader reads back (the message holds quotes).
+        status = list(csv.reader(io.StringIO(e.cli("connector", "status").stdout)))
+        assert all(len(row) == len(status[0]) for row in status), status
+        assert status[1][4] == "rejected" and status[1][-1] == 'bad.csv rejected: "abc" is not a number', status
         assert e.files()[0][7] == "rejected"
+        # The profile fixed (bad rows skipped), the file is asked for again: read by the next run.
+        with open(e.profile, "w") as f:
+            f.write('on_row_error = "skip"\n' + PROFILE)
+        quarantined = [n for n in q if not n.endswith(".report.txt")][0]
+        r = e.cli("connector", "retry", "drop", quarantined)
+        assert r.returncode == 0 and os.path.exists(f"{inbox}/bad.csv") and os.listdir(f"{inbox}/quarantine") == [], r.stdout + r.stderr
+        rc, out = e.run("drop")
+        assert rc == 0 and "bad.csv: imported, 2 readings (1 rows skipped)" in out, out
+        assert [p.split(",")[1] for p in e.points()] == ["1", "2"], e.points()
+        assert [f[7] for f in e.files()] == ["imported", "retry", "rejected"], e.files()
     finally:
         e.cleanup()
 
