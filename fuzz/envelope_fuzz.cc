@@ -9,7 +9,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace telecollect::push;
-  static const Envelope* const envelope = FindEnvelope(TELECOLLECT_ENVELOPE);
+  static const auto envelope = FindEnvelope(TELECOLLECT_ENVELOPE);
   if (!envelope) __builtin_trap();  // the build names an unknown source
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   for (std::string_view ct : {"application/json", "application/x-ndjson"}) {

@@ -136,3 +136,14 @@ struct TryArgs {
 // API connectors: fetch [from, to) and show what would be stored.
 int RunConnectorTry(const Config& config, const TryArgs& args);
 }  // namespace telecollect::cli
+
+namespace telecollect::cli {
+// Envelopes as configuration: envelope_commands.cc.
+struct EnvelopeTryArgs {
+  std::string envelope;      // an envelope TOML file, or the name of a built-in envelope
+  std::string body;          // a sample body
+  std::string content_type;  // default: application/x-ndjson for *.ndjson / *.jsonl, else application/json
+};
+// Prints what each frame of the body would be journaled as, or where and why it is refused.
+int RunEnvelopeTry(const Config& config, const EnvelopeTryArgs& args);
+}  // namespace telecollect::cli

@@ -178,6 +178,14 @@ int main(int argc, char** argv) {
   drop_add->add_option("--host-key", drop_args.host_key, "sshd's public host key, whose fingerprint the partner checks");
   drop_add->add_option("--host", drop_args.host, "the drop's host name, for the partner's instructions");
   drop_add->add_option("--port", drop_args.port, "the drop's SSH port, for the partner's instructions");
+  EnvelopeTryArgs eta;
+  auto* envelope = app.add_subcommand("envelope", "platform envelopes as configuration (docs/push.md)");
+  envelope->require_subcommand(1);
+  auto* envelope_try = envelope->add_subcommand("try", "parse a sample body with an envelope and show the frames, storing nothing");
+  envelope_try->add_option("--envelope", eta.envelope, "an envelope TOML file, or a built-in envelope's name")->required();
+  envelope_try->add_option("--body", eta.body, "a sample body (JSON object, array or NDJSON)")->required();
+  envelope_try->add_option("--content-type", eta.content_type,
+                           "as the platform sends it (default: application/x-ndjson for .ndjson/.jsonl, else application/json)");
 
   try {
     app.parse(argc, argv);
@@ -226,6 +234,7 @@ int main(int argc, char** argv) {
     if (*connector_try) return RunConnectorTry(config, try_args);
     if (*connector_retry) return RunConnectorRetry(config, connector_name, retry_file);
     if (*drop_add) return RunDropAdd(config, drop_args);
+    if (*envelope_try) return RunEnvelopeTry(config, eta);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "telecollect: unexpected error: %s\n", e.what());
     return kExitFailure;

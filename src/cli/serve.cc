@@ -15,6 +15,7 @@
 #include "pull/http_client.h"
 #include "pull/pull_run.h"
 #include "push/auth.h"
+#include "push/configured_envelope.h"
 #include "push/decoder_catalog.h"
 #include "push/push_service.h"
 #include "schedule/scheduler.h"
@@ -39,6 +40,13 @@ void LoadConnectorsInto(const Config& config, schedule::Scheduler& scheduler) {
 void LogDecoderReport(const decode::LoadReport& report) {
   for (const auto& a : report.active) LogInfo("decoder_active", {{"devicetype", a}});
   for (const auto& [file, why] : report.rejected) LogWarn("decoder_refused", {{"file", file}, {"reason", why}});
+}
+
+// Platform envelopes from <decoder dir>/envelopes/*.toml, beside the built-in ones.
+void ReloadEnvelopes(const Config& config) {
+  const push::EnvelopeLoadReport report = push::ReloadConfiguredEnvelopes(config.DecoderDirs());
+  for (const auto& a : report.active) LogInfo("envelope_active", {{"envelope", a}});
+  for (const auto& [file, why] : report.rejected) LogWarn("envelope_refused", {{"file", file}, {"reason", why}});
 }
 
 }  // namespace
@@ -67,6 +75,7 @@ int RunServe(Config config, const ServeArgs& args) {
   std::unique_ptr<decode::DecoderRegistry> registry_ptr = MakeRegistry(config);
   decode::DecoderRegistry& registry = *registry_ptr;
   LogDecoderReport(registry.LoadDirectories(config.DecoderDirs()));
+  ReloadEnvelopes(config);
   std::string active_versions;  // signature of the decoder versions active in the store
   auto refresh_versions = [&] {
     auto problems = push::LoadActiveDecoderVersions(*db, registry, &active_versions);
@@ -123,6 +132,7 @@ int RunServe(Config config, const ServeArgs& args) {
       }
       LogInfo("decoders_reload");
       LogDecoderReport(registry.LoadDirectories(config.DecoderDirs()));
+      ReloadEnvelopes(config);
       active_versions.clear();
       refresh_versions();
       if (config.files.scheduler) LoadConnectorsInto(config, scheduler);

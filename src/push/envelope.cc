@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/mutex.h"
+
 #include "core/ascii.h"
 #include "push/generic_sensors.h"
 #include "push/platform_envelope.h"
@@ -28,6 +30,31 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+using EnvelopeList = std::vector<std::shared_ptr<const Envelope>>;
+
+struct Configured {
+  Mutex mutex;
+  std::shared_ptr<const EnvelopeList> list TC_GUARDED_BY(mutex) = std::make_shared<EnvelopeList>();
+};
+
+Configured& ConfiguredSet() {
+  static Configured* const set = new Configured;  // never destroyed: lookups may run during exit
+  return *set;
+}
+
+std::shared_ptr<const EnvelopeList> ConfiguredSnapshot() {
+  Configured& c = ConfiguredSet();
+  MutexLock lock(c.mutex);
+  return c.list;
+}
+
+const Envelope* FindBuiltin(std::string_view source) {
+  for (const Envelope* e : kEnvelopes) {
+    if (AsciiEqualsIgnoreCase(e->source(), source)) return e;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string ItemError::ToString() const {
@@ -38,18 +65,34 @@ std::string ItemError::ToString() const {
   return s.empty() ? reason : s + ": " + reason;
 }
 
-const Envelope* FindEnvelope(std::string_view source) {
+std::shared_ptr<const Envelope> FindEnvelope(std::string_view source) {
   source = Trim(source);
-  for (const Envelope* e : kEnvelopes) {
+  // Built-ins are static: a shared_ptr that owns nothing.
+  if (const Envelope* e = FindBuiltin(source)) return std::shared_ptr<const Envelope>(std::shared_ptr<void>(), e);
+  std::shared_ptr<const EnvelopeList> configured = ConfiguredSnapshot();
+  for (const auto& e : *configured) {
     if (AsciiEqualsIgnoreCase(e->source(), source)) return e;
   }
   return nullptr;
 }
 
-std::vector<std::string_view> KnownSources() {
-  std::vector<std::string_view> out;
-  for (const Envelope* e : kEnvelopes) out.push_back(e->source());
+bool IsBuiltinSource(std::string_view source) { return FindBuiltin(Trim(source)) != nullptr; }
+
+std::vector<std::string> KnownSources() {
+  std::vector<std::string> out;
+  for (const Envelope* e : kEnvelopes) out.emplace_back(e->source());
+  for (const auto& e : *ConfiguredSnapshot()) out.emplace_back(e->source());
   return out;
+}
+
+void SetConfiguredEnvelopes(std::vector<std::shared_ptr<const Envelope>> envelopes) {
+  auto list = std::make_shared<EnvelopeList>();
+  for (auto& e : envelopes) {
+    if (e && !IsBuiltinSource(e->source())) list->push_back(std::move(e));
+  }
+  Configured& c = ConfiguredSet();
+  MutexLock lock(c.mutex);
+  c.list = std::move(list);
 }
 
 bool IsJsonMediaType(std::string_view content_type, bool* ndjson) {

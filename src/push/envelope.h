@@ -47,9 +47,16 @@ class Envelope {
   virtual ParsedFrames Parse(const PushRequest& request) const = 0;
 };
 
-// The envelope registered for a `source` name, or null (→ 415 listing the known ones).
-const Envelope* FindEnvelope(std::string_view source);
-std::vector<std::string_view> KnownSources();
+// The envelope registered for a `source` name (built-in or configured), or
+// null (→ 404/400 listing the known ones). The pointer keeps a configured
+// envelope alive across a reload.
+std::shared_ptr<const Envelope> FindEnvelope(std::string_view source);
+std::vector<std::string> KnownSources();
+bool IsBuiltinSource(std::string_view source);
+
+// Replaces the envelopes loaded from configuration (configured_envelope.h)
+// at once. Names that are built-in sources are skipped. Thread-safe.
+void SetConfiguredEnvelopes(std::vector<std::shared_ptr<const Envelope>> envelopes);
 
 // Media types accepted for JSON bodies: application/json, application/x-ndjson,
 // application/ndjson, application/jsonl, text/plain (some gateways), or none.

@@ -4,6 +4,16 @@
 
 namespace telecollect::push {
 
+std::optional<ItemError> CheckFrame(const PushRequest& req, size_t index, Frame& f) {
+  if (f.device_id.empty()) return ItemError{index, "", "no device id in this message", false};
+  if (f.event_time < 0) f.event_time = req.received_at;
+  if (f.event_time > req.received_at + req.max_future_skew_ms) {
+    return ItemError{index, "", "event time " + FormatIso8601(f.event_time) +
+                                    " is more than push.max_future_skew ahead of the server clock", false};
+  }
+  return std::nullopt;
+}
+
 ParsedFrames ParsePlatformItems(const PushRequest& req, std::string_view source,
                                 const std::function<ItemKind(ItemReader&, Frame&)>& read) {
   ParsedFrames out;
@@ -19,12 +29,7 @@ ParsedFrames ParsePlatformItems(const PushRequest& req, std::string_view source,
       ++out.ignored;
       return std::nullopt;
     }
-    if (f.device_id.empty()) return ItemError{index, "", "no device id in this message", false};
-    if (f.event_time < 0) f.event_time = req.received_at;
-    if (f.event_time > req.received_at + req.max_future_skew_ms) {
-      return ItemError{index, "", "event time " + FormatIso8601(f.event_time) +
-                                      " is more than push.max_future_skew ahead of the server clock", false};
-    }
+    if (auto e = CheckFrame(req, index, f)) return e;
     out.frames.push_back(std::move(f));
     return std::nullopt;
   });

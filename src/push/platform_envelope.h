@@ -18,6 +18,10 @@ enum class ItemKind { kUplink, kIgnored };
 ParsedFrames ParsePlatformItems(const PushRequest& request, std::string_view source,
                                 const std::function<ItemKind(ItemReader&, Frame&)>& read);
 
+// The checks every frame passes, built-in or configured: a device id, an event
+// time (received_at when it has none, -1), not further ahead than max_future_skew.
+std::optional<ItemError> CheckFrame(const PushRequest& request, size_t index, Frame& frame);
+
 // One class per platform body format; facts and worked examples in docs/platforms/.
 #define TC_DECLARE_ENVELOPE(Class, name)                              \
   class Class final : public Envelope {                               \

@@ -10,7 +10,7 @@ constexpr EpochMs kNow = 1750000000000;  // 2025-06-15
 
 ParsedFrames Parse(std::string_view source, std::string_view body, std::map<std::string, std::string> query = {},
                    std::vector<std::string> subpath = {}) {
-  const Envelope* env = FindEnvelope(source);
+  const auto env = FindEnvelope(source);
   EXPECT_NE(env, nullptr) << source;
   PushRequest req{body, "application/json", kNow, 100, 86400000, std::move(subpath), std::move(query)};
   return env->Parse(req);

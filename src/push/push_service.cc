@@ -21,7 +21,7 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
     done({400, ErrorJson("no source: send a \"source\" header (e.g. source: generic-sensors) or POST /v1/push/{source}")});
     return;
   }
-  const Envelope* envelope = FindEnvelope(source);
+  const std::shared_ptr<const Envelope> envelope = FindEnvelope(source);
   if (!envelope) {
     std::string known;
     for (auto s : KnownSources()) known += (known.empty() ? "" : ", ") + std::string(s);

@@ -3,6 +3,7 @@
 #include "decode/native/adeunis.h"
 #include "decode/native/dragino_lht65.h"
 #include "decode/native/elsys.h"
+#include "decode/native/json_values.h"
 #include "decode/native/milesight.h"
 #include "decode/native/netvox.h"
 #include "decode/native/nexelec.h"
@@ -145,6 +146,12 @@ std::vector<DeviceType> NativeDeviceTypes() {
               {{"remaining_lifetime", 118}, {"smoke_sensor_fault", 0}, {"temperature_humidity_sensor_fault", 0},
                {"battery1_voltage", 3.0}, {"battery2_voltage", 2.95}, {"battery_level", 1}}),
        Refuse(1, "a3050000", "not an Insafe+ Origin frame")});
+  auto json = [](std::string_view text) { return Bytes(text.begin(), text.end()); };
+  Add(out, "json-values", "already decoded values (a configured envelope's payload_encoding = \"json\")", {},
+      std::make_shared<JsonValuesDecoder>(),
+      {{std::nullopt, json(R"({"temperature": 21.5, "door": true, "probe": {"t": 3}, "label": "x"})"),
+        {{"temperature", 21.5}, {"door", 1}, {"probe_t", 3}}, ""},
+       {std::nullopt, json("[1]"), {}, "not a JSON object"}});
   return out;
 }
 
