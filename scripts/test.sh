@@ -4,7 +4,8 @@
 #   1. release build (-Werror) + unit and end-to-end tests (ctest)
 #   2. ASan+UBSan build of the unit tests, run
 #   3. libFuzzer targets (clang 14), each run for FUZZ_SECONDS (default 20; envelope parsers, one
-#      target each, ENVELOPE_FUZZ_SECONDS, default 8) from its seed corpus (envelopes share fuzz/corpus/envelope_fuzz)
+#      target each, ENVELOPE_FUZZ_SECONDS, default 8) from its seed corpus (envelopes share fuzz/corpus/envelope_fuzz;
+#      configured_envelope_fuzz, whose inputs may hold a config, has its own)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
