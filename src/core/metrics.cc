@@ -60,7 +60,7 @@ void Histogram::Render(std::string& out, const std::string& name, const std::str
 
 template <typename T>
 T& Family<T>::With(std::initializer_list<std::string_view> values) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = children_.find(values);
   if (it != children_.end()) return *it->second;
   std::unique_ptr<T> child;
@@ -83,7 +83,7 @@ std::string Family<T>::LabelText(const std::vector<std::string>& values) const {
 
 template <typename T>
 void Family<T>::Render(std::string& out) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   out += "# HELP " + name_ + " " + help_ + "\n";
   if constexpr (std::is_same_v<T, Histogram>) {
     out += "# TYPE " + name_ + " histogram\n";

@@ -5,10 +5,11 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/mutex.h"
 
 namespace telecollect {
 
@@ -56,8 +57,8 @@ class Family {
 
   // `values` must have one entry per label name. Finding an existing child
   // copies nothing (it is called on every request).
-  T& With(std::initializer_list<std::string_view> values);
-  void Render(std::string& out) const;
+  T& With(std::initializer_list<std::string_view> values) TC_EXCLUDES(mu_);
+  void Render(std::string& out) const TC_EXCLUDES(mu_);
 
  private:
   std::string LabelText(const std::vector<std::string>& values) const;
@@ -65,7 +66,7 @@ class Family {
   const std::string name_, help_;
   const std::vector<std::string> label_names_;
   const std::vector<double> bounds_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   // Orders label values whether held (strings) or looked up (views).
   struct LabelsLess {
     using is_transparent = void;
@@ -75,7 +76,7 @@ class Family {
                                           [](std::string_view x, std::string_view y) { return x < y; });
     }
   };
-  std::map<std::vector<std::string>, std::unique_ptr<T>, LabelsLess> children_;  // guarded by mu_
+  std::map<std::vector<std::string>, std::unique_ptr<T>, LabelsLess> children_ TC_GUARDED_BY(mu_);
 };
 
 // Every metric telecollect exports. One instance per process, handed to the

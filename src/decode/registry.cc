@@ -10,7 +10,7 @@
 namespace telecollect::decode {
 
 std::shared_ptr<const DecoderRegistry::Table> DecoderRegistry::Snapshot() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return table_;
 }
 
@@ -41,7 +41,7 @@ std::string ScopedKey(const Scope& scope, std::string_view name) {
 std::shared_ptr<const DeviceType> DecoderRegistry::Find(const Scope& scope, std::string_view device_type) const {
   std::shared_ptr<const Table> scoped;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     scoped = scoped_;
   }
   if (!scoped->empty()) {
@@ -70,7 +70,7 @@ std::vector<DecoderRegistry::ScopedAlias> DecoderRegistry::ReplaceScoped(const s
     }
     scoped->emplace(ScopedKey(a.scope, a.alias), std::move(target));  // a decoder's own name wins
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   scoped_ = std::move(scoped);
   return unresolved;
 }
@@ -78,7 +78,7 @@ std::vector<DecoderRegistry::ScopedAlias> DecoderRegistry::ReplaceScoped(const s
 std::vector<DecoderRegistry::ScopedType> DecoderRegistry::ScopedTypes(const Scope& scope) const {
   std::shared_ptr<const Table> scoped;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     scoped = scoped_;
   }
   std::vector<ScopedType> out;
@@ -133,14 +133,14 @@ LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs
   for (const auto& [name, dt] : *table) {
     if (name == dt->name) report.active.push_back(name + " v" + dt->version + " (" + dt->origin + ")");
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   table_ = std::move(table);
   return report;
 }
 
 Status DecoderRegistry::Activate(DeviceType type) {
   TC_RETURN_IF_ERROR(RunTestVectors(type));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto table = std::make_shared<Table>(*table_);
   auto shared = std::make_shared<const DeviceType>(std::move(type));
   (*table)[shared->name] = shared;

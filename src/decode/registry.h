@@ -2,11 +2,11 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/model.h"
+#include "core/mutex.h"
 #include "decode/device_type.h"
 
 namespace telecollect::decode {
@@ -64,10 +64,10 @@ class DecoderRegistry {
 
  private:
   const ScriptFactory scripts_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const Table> table_ = std::make_shared<Table>();  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::shared_ptr<const Table> table_ TC_GUARDED_BY(mutex_) = std::make_shared<Table>();
   // Key: tenant '\0' env '\0' name (or alias).
-  std::shared_ptr<const Table> scoped_ = std::make_shared<Table>();  // guarded by mutex_
+  std::shared_ptr<const Table> scoped_ TC_GUARDED_BY(mutex_) = std::make_shared<Table>();
 };
 
 }  // namespace telecollect::decode

@@ -1,11 +1,10 @@
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "core/model.h"
+#include "core/mutex.h"
 #include "core/status.h"
 
 namespace telecollect::files {
@@ -24,23 +23,24 @@ class PipelinedWriter final : public ReadingWriter {
   explicit PipelinedWriter(ReadingWriter& inner);
   ~PipelinedWriter() override;
 
-  Status Add(const std::vector<ModuleDef>& modules, std::span<const Reading> readings) override;
+  Status Add(const std::vector<ModuleDef>& modules, std::span<const Reading> readings) override
+      TC_EXCLUDES(mu_);
   // Waits until every chunk handed over is written; the first failure, if any.
-  Status Close();
+  Status Close() TC_EXCLUDES(mu_);
 
  private:
-  void Run();
+  void Run() TC_EXCLUDES(mu_);
 
   ReadingWriter& inner_;
-  std::mutex mu_;
-  std::condition_variable cv_;
+  Mutex mu_;
+  CondVar cv_;
   // The chunk handed over and not yet taken, with the modules that are new
   // since the last one (modules only ever grow).
-  std::vector<Reading> pending_;          // guarded by mu_
-  std::vector<ModuleDef> pending_modules_;  // guarded by mu_
-  bool has_pending_ = false;              // guarded by mu_
-  bool closing_ = false;                  // guarded by mu_
-  Status failure_;                        // guarded by mu_
+  std::vector<Reading> pending_ TC_GUARDED_BY(mu_);
+  std::vector<ModuleDef> pending_modules_ TC_GUARDED_BY(mu_);
+  bool has_pending_ TC_GUARDED_BY(mu_) = false;
+  bool closing_ TC_GUARDED_BY(mu_) = false;
+  Status failure_ TC_GUARDED_BY(mu_);
   size_t modules_handed_ = 0;             // the caller's side
   std::vector<ModuleDef> worker_modules_;  // the worker's side
   std::thread worker_;

@@ -24,10 +24,10 @@ ReadAhead::ReadAhead(int fd, std::string path, evp_md_ctx_st* digest)
 
 ReadAhead::~ReadAhead() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   thread_.join();
 }
 
@@ -36,9 +36,9 @@ void ReadAhead::Run() {
   while (true) {
     std::string block;
     {
-      std::unique_lock lock(mu_);
+      MutexLock lock(mu_);
       // Blocks waiting, the consumer's and the one about to be read: at most kMaxBlocks.
-      cv_.wait(lock, [&] { return stop_ || ready_.size() + (current_.empty() ? 0 : 1) < kMaxBlocks; });
+      while (!stop_ && ready_.size() + (current_.empty() ? 0 : 1) >= kMaxBlocks) cv_.Wait(lock);
       if (stop_) return;
       if (!free_.empty()) {
         block = std::move(free_.back());
@@ -67,12 +67,12 @@ void ReadAhead::Run() {
     size = std::min(size * 2, kLargestBlock);
     const bool last = end || !error.ok();
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (got > 0) ready_.push_back(std::move(block));
       if (!error.ok()) error_ = std::move(error);
       done_ = last;
     }
-    cv_.notify_all();
+    cv_.NotifyAll();
     if (last) return;
   }
 }
@@ -80,14 +80,14 @@ void ReadAhead::Run() {
 Result<size_t> ReadAhead::Read(char* buf, size_t n) {
   if (n == 0) return size_t{0};
   while (current_pos_ >= current_.size()) {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     if (!current_.empty()) {  // used up: back to the reader
       free_.push_back(std::move(current_));
       current_.clear();
       current_pos_ = 0;
-      cv_.notify_all();
+      cv_.NotifyAll();
     }
-    cv_.wait(lock, [&] { return !ready_.empty() || done_; });
+    while (ready_.empty() && !done_) cv_.Wait(lock);
     if (ready_.empty()) {
       if (!error_.ok()) return error_;
       return size_t{0};

@@ -1,13 +1,12 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 struct evp_md_ctx_st;
@@ -34,23 +33,24 @@ class ReadAhead {
 
   // Up to n bytes, in file order; 0 at the end of the file (the reading
   // thread has then finished with the digest); the read error if one occurred.
-  Result<size_t> Read(char* buf, size_t n);
+  Result<size_t> Read(char* buf, size_t n) TC_EXCLUDES(mu_);
 
  private:
-  void Run();
+  void Run() TC_EXCLUDES(mu_);
 
   const int fd_;
   const std::string path_;
   evp_md_ctx_st* const digest_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> ready_;  // guarded by mu_: blocks read, in order
-  std::vector<std::string> free_;  // guarded by mu_: blocks handed back, for reuse
-  bool done_ = false;              // guarded by mu_: the thread read the end, or failed
-  bool stop_ = false;              // guarded by mu_: the consumer is gone
-  Status error_;                   // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::string> ready_ TC_GUARDED_BY(mu_);  // blocks read, in order
+  std::vector<std::string> free_ TC_GUARDED_BY(mu_);  // blocks handed back, for reuse
+  bool done_ TC_GUARDED_BY(mu_) = false;              // the thread read the end, or failed
+  bool stop_ TC_GUARDED_BY(mu_) = false;              // the consumer is gone
+  Status error_ TC_GUARDED_BY(mu_);
   // The consumer's block (never empty while held: only blocks with bytes are
-  // ready); assigned under mu_, which the reader takes to count it.
+  // ready); assigned under mu_, which the reader takes to count it. Not
+  // TC_GUARDED_BY: the consumer, its only writer, reads it without the lock.
   std::string current_;
   size_t current_pos_ = 0;
   std::thread thread_;

@@ -1,9 +1,10 @@
 #include "pull/auth.h"
 
 #include <map>
-#include <mutex>
 
 #include <simdjson.h>
+
+#include "core/mutex.h"
 
 namespace telecollect::pull {
 namespace {
@@ -14,11 +15,14 @@ struct CachedToken {
 };
 
 // Access tokens by connector name (and token URL + client, so a changed
-// config does not reuse another's token).
-std::mutex token_mu;
-std::map<std::string, CachedToken>& Tokens() {
-  static std::map<std::string, CachedToken> tokens;
-  return tokens;
+// config does not reuse another's token), for the whole process.
+struct TokenCache {
+  Mutex mu;
+  std::map<std::string, CachedToken> tokens TC_GUARDED_BY(mu);
+};
+TokenCache& Cache() {
+  static TokenCache cache;
+  return cache;
 }
 
 std::string CacheKey(const ApiConnector& c) { return c.name + '\n' + c.auth.token_url + '\n' + c.auth.client_id; }
@@ -59,20 +63,22 @@ Status Authorizer::Apply(HttpRequest& req, int64_t& requests) {
 bool Authorizer::Invalidate() {
   if (c_.auth.kind != AuthConfig::Kind::kOAuth2ClientCredentials && c_.auth.kind != AuthConfig::Kind::kOAuth2RefreshToken)
     return false;
-  std::lock_guard lock(token_mu);
-  Tokens().erase(CacheKey(c_));
+  TokenCache& cache = Cache();
+  MutexLock lock(cache.mu);
+  cache.tokens.erase(CacheKey(c_));
   return true;
 }
 
 Result<std::string> Authorizer::AccessToken(int64_t& requests) {
+  TokenCache& cache = Cache();
   {
-    std::lock_guard lock(token_mu);
-    auto it = Tokens().find(CacheKey(c_));
-    if (it != Tokens().end() && clock_.NowMs() < it->second.expires) return it->second.value;
+    MutexLock lock(cache.mu);
+    auto it = cache.tokens.find(CacheKey(c_));
+    if (it != cache.tokens.end() && clock_.NowMs() < it->second.expires) return it->second.value;
   }
   TC_RETURN_IF_ERROR(FetchToken(requests));
-  std::lock_guard lock(token_mu);
-  return Tokens()[CacheKey(c_)].value;
+  MutexLock lock(cache.mu);
+  return cache.tokens[CacheKey(c_)].value;
 }
 
 Status Authorizer::FetchToken(int64_t& requests) {
@@ -130,8 +136,9 @@ Status Authorizer::FetchToken(int64_t& requests) {
     // Saved before use: losing a rotated refresh token loses the consent.
     TC_RETURN_IF_ERROR(store_.PutState(c_.name, "refresh_token", std::string(rotated)));
   }
-  std::lock_guard lock(token_mu);
-  CachedToken& t = Tokens()[CacheKey(c_)];
+  TokenCache& cache = Cache();
+  MutexLock lock(cache.mu);
+  CachedToken& t = cache.tokens[CacheKey(c_)];
   t.value = std::string(token);
   t.expires = clock_.NowMs() + std::max<int64_t>(expires_in * 1000 - kExpiryMarginMs, expires_in * 500);
   return Status::Ok();

@@ -8,7 +8,7 @@
 namespace telecollect::pull {
 
 Result<int64_t> Pacer::Reserve(EpochMs now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   while (!hour_.empty() && hour_.front() <= now - 3600000) hour_.pop_front();
   if (limits_.per_hour > 0 && static_cast<int64_t>(hour_.size()) >= limits_.per_hour) {
     return Status::ResourceExhausted("hourly quota of " + std::to_string(limits_.per_hour) +
@@ -25,7 +25,7 @@ Result<int64_t> Pacer::Reserve(EpochMs now) {
 }
 
 int64_t Pacer::Backoff(int attempt) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   int64_t d = limits_.backoff_ms;
   for (int i = 1; i < attempt && d < limits_.backoff_max_ms; ++i) d *= 2;
   d = std::min(d, limits_.backoff_max_ms);
@@ -34,10 +34,13 @@ int64_t Pacer::Backoff(int attempt) {
 }
 
 Pacer& Pacer::For(const std::string& connector, const Limits& limits) {
-  static std::mutex mu;
-  static std::map<std::string, std::unique_ptr<Pacer>> pacers;
-  std::lock_guard lock(mu);
-  auto& p = pacers[connector];
+  struct Pacers {
+    Mutex mu;
+    std::map<std::string, std::unique_ptr<Pacer>> by_name TC_GUARDED_BY(mu);
+  };
+  static Pacers pacers;
+  MutexLock lock(pacers.mu);
+  auto& p = pacers.by_name[connector];
   // A reloaded connector with other limits gets a fresh pacer.
   if (!p || p->limits_.per_second != limits.per_second || p->limits_.per_hour != limits.per_hour ||
       p->limits_.backoff_ms != limits.backoff_ms || p->limits_.backoff_max_ms != limits.backoff_max_ms) {

@@ -2,11 +2,11 @@
 
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <random>
 #include <string>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "pull/api_connector.h"
 
@@ -21,20 +21,20 @@ class Pacer {
 
   // How long to wait before the next call (0: go now); kResourceExhausted
   // when the hourly quota is spent (the run stops and resumes next time).
-  Result<int64_t> Reserve(EpochMs now);
+  Result<int64_t> Reserve(EpochMs now) TC_EXCLUDES(mu_);
   // Delay before retry number `attempt` (1-based): backoff × 2^(attempt−1),
   // capped, times a random factor in [0.5, 1].
-  int64_t Backoff(int attempt);
+  int64_t Backoff(int attempt) TC_EXCLUDES(mu_);
 
   // The pacer of a connector (one per name and process).
   static Pacer& For(const std::string& connector, const Limits& limits);
 
  private:
   const Limits limits_;
-  std::mutex mu_;
-  std::deque<EpochMs> hour_;  // calls of the last hour
-  EpochMs last_ = INT64_MIN;
-  std::mt19937 rng_;
+  Mutex mu_;
+  std::deque<EpochMs> hour_ TC_GUARDED_BY(mu_);  // calls of the last hour
+  EpochMs last_ TC_GUARDED_BY(mu_) = INT64_MIN;
+  std::mt19937 rng_ TC_GUARDED_BY(mu_);
 };
 
 // Retry-After as seconds or an HTTP date; nullopt-like -1 when absent or unreadable.

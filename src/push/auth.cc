@@ -61,7 +61,7 @@ Result<Scope> Authenticator::Authenticate(std::string_view header) {
   const std::string key(reinterpret_cast<const char*>(hash.data()), hash.size());
   const EpochMs now = clock_.NowMs();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = cache_.find(key);
     if (it != cache_.end() && it->second.expires > now && TokenHashEquals(it->second.hash, hash)) {
       if (it->second.revoked) return Status::Unauthenticated("token revoked");
@@ -76,7 +76,7 @@ Result<Scope> Authenticator::Authenticate(std::string_view header) {
   const store::TokenRecord& rec = **found;
   Entry e{hash, rec.scope, rec.revoked_at.has_value(), now + ttl_ms_};
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (cache_.size() >= kMaxCacheEntries) cache_.clear();
     cache_[key] = e;
   }

@@ -1,11 +1,11 @@
 #pragma once
 
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "core/model.h"
 #include "store/store.h"
 
@@ -28,7 +28,7 @@ class Authenticator {
 
   // kUnauthenticated for a missing, unknown or revoked token; kUnavailable
   // when the store cannot answer.
-  Result<Scope> Authenticate(std::string_view authorization_header);
+  Result<Scope> Authenticate(std::string_view authorization_header) TC_EXCLUDES(mu_);
 
  private:
   struct Entry {
@@ -41,8 +41,8 @@ class Authenticator {
   store::Store& store_;
   const Clock& clock_;
   const int64_t ttl_ms_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry> cache_;  // key: raw hash bytes; guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, Entry> cache_ TC_GUARDED_BY(mu_);  // key: raw hash bytes
 };
 
 }  // namespace telecollect::push

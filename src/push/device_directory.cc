@@ -16,12 +16,12 @@ std::string DeviceDirectory::Key(const Scope& scope, std::string_view device_id)
 
 void DeviceDirectory::CheckVersion(EpochMs now) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (now < next_check_) return;
     next_check_ = now + ttl_ms_;
   }
   auto version = store_.DeviceRegistryVersion();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!version.ok()) {
     next_check_ = 0;  // cannot tell: forget, and ask again next time
     cache_.clear();
@@ -36,7 +36,7 @@ std::optional<store::Device> DeviceDirectory::Find(const Scope& scope, const std
   const std::string key = Key(scope, device_id);
   int64_t version = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = cache_.find(key);
     if (it != cache_.end()) return it->second;
     version = version_;
@@ -45,7 +45,7 @@ std::optional<store::Device> DeviceDirectory::Find(const Scope& scope, const std
   auto list = store_.ListDevices(scope, device_id, 1);
   if (!list.ok()) return std::nullopt;  // not cached: asked again next time
   if (!list->empty() && (*list)[0].device_id == device_id) found = (*list)[0];
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // Kept only if the cache was not emptied meanwhile: the answer may predate
   // the change that emptied it.
   if (version != version_) return found;
@@ -56,7 +56,7 @@ std::optional<store::Device> DeviceDirectory::Find(const Scope& scope, const std
 
 Status DeviceDirectory::Update(const Scope& scope, std::span<const store::Device> devices) {
   TC_RETURN_IF_ERROR(store_.UpsertDevices(scope, devices));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& d : devices) cache_[Key(scope, d.device_id)] = d;
   return Status::Ok();
 }

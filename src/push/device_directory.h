@@ -1,11 +1,11 @@
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "store/store.h"
 
 namespace telecollect::push {
@@ -24,24 +24,24 @@ class DeviceDirectory {
 
   // Nullopt when the device is not registered (or the store cannot answer:
   // then the frame simply goes on without a registered type).
-  std::optional<store::Device> Find(const Scope& scope, const std::string& device_id);
+  std::optional<store::Device> Find(const Scope& scope, const std::string& device_id) TC_EXCLUDES(mu_);
 
   // Writes through to the store and refreshes the cache.
-  Status Update(const Scope& scope, std::span<const store::Device> devices);
+  Status Update(const Scope& scope, std::span<const store::Device> devices) TC_EXCLUDES(mu_);
 
  private:
   static std::string Key(const Scope& scope, std::string_view device_id);
   // Empties the cache if the registry changed since it was filled (checked at
   // most every ttl_ms_).
-  void CheckVersion(EpochMs now);
+  void CheckVersion(EpochMs now) TC_EXCLUDES(mu_);
 
   store::Store& store_;
   const Clock& clock_;
   const int64_t ttl_ms_;
-  std::mutex mu_;
-  std::unordered_map<std::string, std::optional<store::Device>> cache_;  // guarded by mu_
-  int64_t version_ = -1;    // the registry version cache_ reflects; guarded by mu_
-  EpochMs next_check_ = 0;  // guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, std::optional<store::Device>> cache_ TC_GUARDED_BY(mu_);
+  int64_t version_ TC_GUARDED_BY(mu_) = -1;  // the registry version cache_ reflects
+  EpochMs next_check_ TC_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace telecollect::push

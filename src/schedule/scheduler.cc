@@ -37,10 +37,10 @@ void Scheduler::SetConnectors(const std::vector<files::Connector>& connectors,
   };
   for (const files::Connector& c : connectors) add(c, c.profile.timezone);
   for (const pull::ApiConnector& c : apis) add(c, c.window.timezone);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   jobs_ = std::move(jobs);
   changed_ = true;
-  cv_.notify_all();
+  cv_.NotifyAll();
 }
 
 void Scheduler::Start() {
@@ -54,10 +54,10 @@ void Scheduler::Start() {
 
 void Scheduler::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     stop_requested_ = true;
-    cv_.notify_all();
+    cv_.NotifyAll();
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -118,7 +118,7 @@ void Scheduler::RunApi(const pull::ApiConnector& c) {
 }
 
 void Scheduler::Loop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
     EpochMs soonest = INT64_MAX;
     Job* due = nullptr;
@@ -129,9 +129,9 @@ void Scheduler::Loop() {
     }
     if (due != nullptr) {
       Job job = *due;
-      lock.unlock();
+      lock.Unlock();
       RunJob(job);
-      lock.lock();
+      lock.Lock();
       // The set may have been replaced meanwhile: update the same connector if it is still there.
       for (Job& j : jobs_) {
         if (j.name() == job.name() && !changed_) j.next = job.next;
@@ -141,7 +141,8 @@ void Scheduler::Loop() {
     }
     changed_ = false;
     const int64_t wait_ms = soonest == INT64_MAX ? 60000 : std::min<int64_t>(soonest - now, 60000);
-    cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(wait_ms, 10)), [&] { return stopping_ || changed_; });
+    cv_.WaitFor(lock, std::chrono::milliseconds(std::max<int64_t>(wait_ms, 10)),
+                [&]() TC_REQUIRES(mu_) { return stopping_ || changed_; });
   }
 }
 

@@ -1,14 +1,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 #include <variant>
 
 #include "files/connector.h"
@@ -29,9 +28,10 @@ class Scheduler {
 
   // Replaces the connectors (at start and on reload). Connectors without a
   // schedule or disabled are only run by hand.
-  void SetConnectors(const std::vector<files::Connector>& connectors, const std::vector<pull::ApiConnector>& apis);
+  void SetConnectors(const std::vector<files::Connector>& connectors, const std::vector<pull::ApiConnector>& apis)
+      TC_EXCLUDES(mu_);
   void Start();
-  void Stop();
+  void Stop() TC_EXCLUDES(mu_);
 
  private:
   struct Job {
@@ -45,18 +45,18 @@ class Scheduler {
   // Runs the connector; returns when to look again at the latest (files still uploading).
   EpochMs RunFiles(const files::Connector& c);
   void RunApi(const pull::ApiConnector& c);
-  void Loop();
-  void RunJob(Job& job);
+  void Loop() TC_EXCLUDES(mu_);
+  void RunJob(Job& job) TC_EXCLUDES(mu_);
 
   store::Store& store_;
   const Clock& clock_;
   const std::string spool_dir_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Job> jobs_;  // guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  std::vector<Job> jobs_ TC_GUARDED_BY(mu_);
+  bool stopping_ TC_GUARDED_BY(mu_) = false;
   std::atomic<bool> stop_requested_{false};  // read by a run under way (API pulls stop between windows)
-  bool changed_ = false;   // guarded by mu_
+  bool changed_ TC_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

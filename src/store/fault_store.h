@@ -1,8 +1,6 @@
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-
+#include "core/mutex.h"
 #include "store/store.h"
 
 namespace telecollect::store {
@@ -12,18 +10,27 @@ namespace telecollect::store {
 // Thread-safe.
 class FaultStore final : public Store {
  public:
-  void HoldWrites(bool hold) {
-    std::lock_guard lock(mu_);
+  void HoldWrites(bool hold) TC_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     hold_ = hold;
-    cv_.notify_all();
+    cv_.NotifyAll();
   }
-  void FailWrites(bool fail) { std::lock_guard lock(mu_); fail_write_ = fail; }
-  void FailSync(bool fail) { std::lock_guard lock(mu_); fail_sync_ = fail; }
-  size_t writes() const { std::lock_guard lock(mu_); return writes_; }
+  void FailWrites(bool fail) TC_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    fail_write_ = fail;
+  }
+  void FailSync(bool fail) TC_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    fail_sync_ = fail;
+  }
+  size_t writes() const TC_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return writes_;
+  }
 
   Result<std::vector<WriteResult>> Write(std::span<const WriteBatch* const> batches) override {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !hold_; });
+    MutexLock lock(mu_);
+    while (hold_) cv_.Wait(lock);
     ++writes_;
     if (fail_write_) return Status::IoError("injected write failure");
     std::vector<WriteResult> out(batches.size());
@@ -34,7 +41,7 @@ class FaultStore final : public Store {
     return out;
   }
   Status Sync() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return fail_sync_ ? Status::IoError("injected fsync failure") : Status::Ok();
   }
   Status Redecode(const Scope&, std::span<const Redecoded>) override { return Status::Ok(); }
@@ -96,10 +103,12 @@ class FaultStore final : public Store {
   }
 
  private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool hold_ = false, fail_write_ = false, fail_sync_ = false;
-  size_t writes_ = 0;
+  mutable Mutex mu_;
+  CondVar cv_;
+  bool hold_ TC_GUARDED_BY(mu_) = false;
+  bool fail_write_ TC_GUARDED_BY(mu_) = false;
+  bool fail_sync_ TC_GUARDED_BY(mu_) = false;
+  size_t writes_ TC_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace telecollect::store

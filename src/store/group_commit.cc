@@ -24,34 +24,34 @@ Status GroupCommitter::Submit(WriteBatch batch, Callback done) {
   size_t rows = batch.measurements.size();
   for (const auto& f : batch.frames) rows += 1 + f.measurements.size();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return Status::Unavailable("server is shutting down");
     if (queue_.size() >= capacity_) {
       return Status::ResourceExhausted("write queue is full (" + std::to_string(capacity_) + " requests waiting)");
     }
     queue_.push_back({std::move(batch), std::move(done), rows});
   }
-  cv_.notify_one();
+  cv_.NotifyOne();
   return Status::Ok();
 }
 
 void GroupCommitter::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   if (writer_.joinable()) writer_.join();
   {
-    std::lock_guard lock(sync_mu_);
+    MutexLock lock(sync_mu_);
     writer_done_ = true;
   }
-  sync_cv_.notify_all();
+  sync_cv_.NotifyAll();
   if (syncer_.joinable()) syncer_.join();
 }
 
 size_t GroupCommitter::depth() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return queue_.size();
 }
 
@@ -61,8 +61,8 @@ void GroupCommitter::Run() {
     std::vector<Pending> group;
     size_t rows = 0;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && queue_.empty()) cv_.Wait(lock);
       if (queue_.empty()) return;  // stopping and drained
       while (!queue_.empty() && (group.empty() || rows + queue_.front().rows <= max_group_rows_)) {
         rows += queue_.front().rows;
@@ -84,10 +84,10 @@ void GroupCommitter::Run() {
     committed.done.reserve(group.size());
     for (auto& p : group) committed.done.push_back(std::move(p.done));
     {
-      std::lock_guard lock(sync_mu_);
+      MutexLock lock(sync_mu_);
       to_sync_.push_back(std::move(committed));
     }
-    sync_cv_.notify_one();
+    sync_cv_.NotifyOne();
     group.clear();  // the batches, freed here while the syncer fsyncs
   }
 }
@@ -96,8 +96,8 @@ void GroupCommitter::RunSyncer() {
   std::vector<Committed> committed;
   while (true) {
     {
-      std::unique_lock lock(sync_mu_);
-      sync_cv_.wait(lock, [&] { return writer_done_ || !to_sync_.empty(); });
+      MutexLock lock(sync_mu_);
+      while (!writer_done_ && to_sync_.empty()) sync_cv_.Wait(lock);
       if (to_sync_.empty()) return;  // writer finished and everything is answered
       committed.swap(to_sync_);
     }

@@ -1,11 +1,10 @@
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 
+#include "core/mutex.h"
 #include "store/store.h"
 
 namespace telecollect::store {
@@ -28,12 +27,12 @@ class GroupCommitter {
   // Queues `batch`. kResourceExhausted when the queue is full, kUnavailable
   // once stopping; then `done` is not called. Otherwise `done` is called
   // exactly once, on the writer thread.
-  Status Submit(WriteBatch batch, Callback done);
+  Status Submit(WriteBatch batch, Callback done) TC_EXCLUDES(mu_);
 
   // Stops accepting, commits everything queued, joins the writer. Idempotent.
-  void Stop();
+  void Stop() TC_EXCLUDES(mu_, sync_mu_);
 
-  size_t depth() const;
+  size_t depth() const TC_EXCLUDES(mu_);
 
  private:
   struct Pending {
@@ -48,24 +47,24 @@ class GroupCommitter {
     std::vector<Callback> done;
     Result<std::vector<WriteResult>> results;
   };
-  void Run();
-  void RunSyncer();
+  void Run() TC_EXCLUDES(mu_, sync_mu_);
+  void RunSyncer() TC_EXCLUDES(sync_mu_);
 
   Store& store_;
   const size_t capacity_;
   const size_t max_group_rows_;
   const CommitObserver observer_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending> queue_;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::deque<Pending> queue_ TC_GUARDED_BY(mu_);
+  bool stopping_ TC_GUARDED_BY(mu_) = false;
   std::thread writer_;
 
-  std::mutex sync_mu_;
-  std::condition_variable sync_cv_;
-  std::vector<Committed> to_sync_;  // guarded by sync_mu_
-  bool writer_done_ = false;        // guarded by sync_mu_
+  Mutex sync_mu_;
+  CondVar sync_cv_;
+  std::vector<Committed> to_sync_ TC_GUARDED_BY(sync_mu_);
+  bool writer_done_ TC_GUARDED_BY(sync_mu_) = false;
   std::thread syncer_;
 };
 

@@ -5,8 +5,8 @@
 namespace telecollect::store {
 
 Status SqliteStore::PutDecoderVersion(const DecoderVersion& v) {
-  std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  MutexLock lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(v.scope));
     Stmt find(writer_.get(),
               "SELECT spec, script FROM decoder_versions WHERE scope_id = ?1 AND device_type = ?2 AND version = ?3");
@@ -62,8 +62,8 @@ Result<std::vector<DecoderVersion>> SqliteStore::ListDecoderVersions(const std::
 
 Status SqliteStore::ActivateDecoderVersion(const Scope& scope, const std::string& device_type,
                                            const std::string& version, EpochMs now) {
-  std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  MutexLock lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
     if (!version.empty()) {
       Stmt find(writer_.get(), "SELECT 1 FROM decoder_versions WHERE scope_id = ?1 AND device_type = ?2 AND version = ?3");
@@ -86,8 +86,8 @@ Status SqliteStore::ActivateDecoderVersion(const Scope& scope, const std::string
 }
 
 Status SqliteStore::PutTypeAlias(const TypeAlias& a) {
-  std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  MutexLock lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(a.scope));
     if (a.device_type.empty()) {
       Stmt del(writer_.get(), "DELETE FROM type_aliases WHERE scope_id = ?1 AND alias = ?2");

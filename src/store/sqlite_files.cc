@@ -82,12 +82,15 @@ Result<std::vector<T>> Collect(Stmt& q, T (*read)(const Stmt&)) {
 // Writes an import's readings inside the open transaction: module ids resolved
 // once per module, readings buffered and written in (module, ts) order as
 // chunks (appends to each module's last chunk, not random inserts). Finish()
-// writes what is still buffered.
+// writes what is still buffered. Lives inside ImportFile's transaction, which
+// holds write_mu_ until the producer returns: Add may run on the producer's
+// own thread (files::PipelinedWriter), but always within that span.
 class SqliteStore::FileWriter final : public ReadingWriter {
  public:
   FileWriter(SqliteStore* store, int64_t scope_id) : store_(store), scope_id_(scope_id) {}
 
   Status Add(const std::vector<ModuleDef>& modules, std::span<const Reading> readings) override {
+    store_->write_mu_.AssertHeld();
     // A module is created with its first reading: one named only by rows that
     // were skipped (a "Total" footer line) leaves no trace in the catalog.
     if (ids_.size() < modules.size()) ids_.resize(modules.size(), 0);  // 0: not created yet (ids start at 1)
@@ -103,7 +106,10 @@ class SqliteStore::FileWriter final : public ReadingWriter {
     return Status::Ok();
   }
 
-  Status Finish() { return buffer_.Flush(*store_->series_); }
+  Status Finish() {
+    store_->write_mu_.AssertHeld();
+    return buffer_.Flush(*store_->series_);
+  }
 
  private:
   SqliteStore* store_;
@@ -122,10 +128,10 @@ Status SqliteStore::InsertFileRecord(int64_t scope_id, const FileRecord& r) {
 }
 
 Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProducer& produce) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   FileImport out;
   bool duplicate = false;
-  Status s = InTransaction([&]() -> Status {
+  Status s = InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
     FileWriter writer(this, scope_id);
     TC_ASSIGN_OR_RETURN(FileRecord record, produce(writer));
@@ -155,8 +161,8 @@ Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProduce
 }
 
 Status SqliteStore::RecordFile(const FileRecord& record) {
-  std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  MutexLock lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(record.scope));
     return InsertFileRecord(scope_id, record);
   }));
@@ -187,9 +193,9 @@ Result<std::vector<FileRecord>> SqliteStore::ListFiles(const FileQuery& query) {
 }
 
 Result<int64_t> SqliteStore::StartRun(const RunRecord& run) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   int64_t id = 0;
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     Stmt ins(writer_.get(), "INSERT INTO runs(connector, started_ms, status) VALUES(?1, ?2, ?3)");
     // Text is bound without a copy (SQLITE_STATIC): it must outlive the statement's run.
     const std::string status = run.status.empty() ? "running" : run.status;
@@ -203,8 +209,8 @@ Result<int64_t> SqliteStore::StartRun(const RunRecord& run) {
 }
 
 Status SqliteStore::FinishRun(const RunRecord& run) {
-  std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  MutexLock lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     Stmt up(writer_.get(),
             "UPDATE runs SET finished_ms = ?2, status = ?3, files_imported = ?4, files_rejected = ?5, files_skipped = ?6, "
             "readings = ?7, message = ?8, files_waiting = ?9, rows = ?10, row_errors = ?11, requests = ?12, windows = ?13, "
@@ -249,9 +255,9 @@ Result<std::vector<RunRecord>> SqliteStore::ListRuns(const std::optional<std::st
 
 Result<EpochMs> SqliteStore::NoteSighting(const std::string& connector, const std::string& path, int64_t size,
                                           int64_t mtime_ms, EpochMs now) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   EpochMs first = now;
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     // Same size and mtime: keep the first sighting; otherwise start again.
     Stmt up(writer_.get(),
             "INSERT INTO sightings(connector, path, size, mtime_ms, first_seen_ms) VALUES(?1, ?2, ?3, ?4, ?5) "
@@ -268,8 +274,8 @@ Result<EpochMs> SqliteStore::NoteSighting(const std::string& connector, const st
 }
 
 Status SqliteStore::ForgetSighting(const std::string& connector, const std::string& path) {
-  std::lock_guard lock(write_mu_);
-  return InTransaction([&]() -> Status {
+  MutexLock lock(write_mu_);
+  return InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     Stmt del(writer_.get(), "DELETE FROM sightings WHERE connector = ?1 AND path = ?2");
     del.Bind(1, connector).Bind(2, path);
     return del.Run();
@@ -282,8 +288,8 @@ Status SqliteStore::ForgetSightingsExcept(const std::string& connector, const st
   for (const std::string& path : listed) paths.String(path);
   paths.EndArray();
   const std::string json = paths.Take();  // bound without a copy: it outlives the statement's run
-  std::lock_guard lock(write_mu_);
-  return InTransaction([&]() -> Status {
+  MutexLock lock(write_mu_);
+  return InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     Stmt del(writer_.get(), "DELETE FROM sightings WHERE connector = ?1 AND path NOT IN (SELECT value FROM json_each(?2))");
     del.Bind(1, connector).Bind(2, json);
     return del.Run();
@@ -291,9 +297,9 @@ Status SqliteStore::ForgetSightingsExcept(const std::string& connector, const st
 }
 
 Result<bool> SqliteStore::TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   bool got = false;
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     Stmt up(writer_.get(),
             "INSERT INTO leases(name, holder, until_ms) VALUES(?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET "
             "holder = excluded.holder, until_ms = excluded.until_ms WHERE leases.holder = excluded.holder OR "
@@ -308,8 +314,8 @@ Result<bool> SqliteStore::TryLease(const std::string& name, const std::string& h
 }
 
 Status SqliteStore::ReleaseLease(const std::string& name, const std::string& holder) {
-  std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  MutexLock lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     Stmt del(writer_.get(), "DELETE FROM leases WHERE name = ?1 AND holder = ?2");
     del.Bind(1, name).Bind(2, holder);
     return del.Run();
@@ -346,15 +352,15 @@ Status SqliteStore::PutStateLocked(const std::string& connector, const std::stri
 }
 
 Status SqliteStore::PutState(const std::string& connector, const std::string& key, const std::string& value) {
-  std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status { return PutStateLocked(connector, key, value); }));
+  MutexLock lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status { return PutStateLocked(connector, key, value); }));
   return Sync();
 }
 
 Status SqliteStore::ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
                                  const std::string& value, const WindowProducer& produce) {
-  std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  MutexLock lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
     FileWriter writer(this, scope_id);
     TC_RETURN_IF_ERROR(produce(writer));

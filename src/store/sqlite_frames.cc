@@ -302,7 +302,7 @@ void SqliteStore::MaybeMergeInbox() {
   // Its own transaction: the writes before it are committed whatever happens
   // here; if it fails, the frames stay in the inbox (reads see them there) and
   // the next write tries the same slice again.
-  Status s = InTransaction([&]() -> Status {
+  Status s = InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_RETURN_IF_ERROR(MergeInbox(std::span<const int64_t>(merge_.ids).subspan(begin, end - begin)));
     return last ? LoadInbox() : Status::Ok();  // the cycle's merged keys go
   });

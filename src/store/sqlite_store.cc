@@ -232,21 +232,21 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const StoreOptions& optio
 
 SqliteStore::~SqliteStore() {
   {
-    std::lock_guard lock(ckpt_mu_);
+    MutexLock lock(ckpt_mu_);
     ckpt_stopping_ = true;
   }
-  ckpt_cv_.notify_all();
+  ckpt_cv_.NotifyAll();
   if (checkpointer_.joinable()) checkpointer_.join();
   {
-    std::lock_guard lock(sync_mu_);
+    MutexLock lock(sync_mu_);
     if (wal_fd_ >= 0) ::close(wal_fd_);
   }
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   // Leave the log merged into chunks and the inbox into the journal: a clean
   // stop leaves nothing to overlay.
-  if (series_ && series_->log_points() > 0) (void)InTransaction([&] { return series_->CompactLog(); });
+  if (series_ && series_->log_points() > 0) (void)InTransaction([&]() TC_REQUIRES(write_mu_) { return series_->CompactLog(); });
   if (stmts_ && inbox_loaded_ && !inbox_keys_.empty()) {
-    (void)InTransaction([&]() -> Status {
+    (void)InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
       std::vector<int64_t> ids;
       std::vector<size_t> slice_ends;
       TC_RETURN_IF_ERROR(InboxByIdentity(std::numeric_limits<int64_t>::max(), ids, slice_ends));
@@ -263,6 +263,7 @@ SqliteStore::~SqliteStore() {
 }
 
 Status SqliteStore::Init() {
+  MutexLock lock(write_mu_);  // no other thread yet: taken for the analysis, and free
   std::error_code ec;
   const auto parent = std::filesystem::path(path_).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -290,10 +291,10 @@ int SqliteStore::OnWalCommit(void* self, sqlite3*, const char*, int pages) {
   auto* store = static_cast<SqliteStore*>(self);
   if (pages >= kCheckpointPages) {
     {
-      std::lock_guard lock(store->ckpt_mu_);
+      MutexLock lock(store->ckpt_mu_);
       store->ckpt_wanted_ = true;
     }
-    store->ckpt_cv_.notify_one();
+    store->ckpt_cv_.NotifyOne();
   }
   return SQLITE_OK;
 }
@@ -304,8 +305,8 @@ void SqliteStore::RunCheckpointer() {
   (void)Exec(db->get(), "PRAGMA synchronous = NORMAL");
   while (true) {
     {
-      std::unique_lock lock(ckpt_mu_);
-      ckpt_cv_.wait(lock, [&] { return ckpt_wanted_ || ckpt_stopping_; });
+      MutexLock lock(ckpt_mu_);
+      while (!ckpt_wanted_ && !ckpt_stopping_) ckpt_cv_.Wait(lock);
       if (ckpt_stopping_) return;
       ckpt_wanted_ = false;
     }
@@ -319,7 +320,7 @@ void SqliteStore::RunCheckpointer() {
 
 Status SqliteStore::Sync() {
   if (options_.synchronous == "normal") return Status::Ok();  // durable at checkpoints only
-  std::lock_guard lock(sync_mu_);
+  MutexLock lock(sync_mu_);
   const std::string wal = path_ + "-wal";
   // The descriptor is opened once and kept. SQLite deletes a WAL only when the
   // last connection to the database closes, and the writer connection stays
@@ -370,7 +371,7 @@ Status SqliteStore::Migrate() {
 
 Result<SqliteStore::ReadLease> SqliteStore::AcquireReader() {
   {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     if (!idle_readers_.empty()) {
       SqliteDb db = std::move(idle_readers_.back());
       idle_readers_.pop_back();
@@ -382,7 +383,7 @@ Result<SqliteStore::ReadLease> SqliteStore::AcquireReader() {
 }
 
 void SqliteStore::ReleaseReader(SqliteDb db) {
-  std::lock_guard lock(read_mu_);
+  MutexLock lock(read_mu_);
   if (idle_readers_.size() < 16) idle_readers_.push_back(std::move(db));
 }
 
@@ -491,9 +492,9 @@ Status SqliteStore::InTransaction(const std::function<Status()>& body) {
 }
 
 Result<std::vector<WriteResult>> SqliteStore::Write(std::span<const WriteBatch* const> batches) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   std::vector<WriteResult> results(batches.size());
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     // Every frame of the group first, many rows per statement; then the
     // measurements of those that are new, in the order they came.
     pending_frames_.clear();
@@ -531,7 +532,7 @@ void SqliteStore::MaybeCompactLog(bool sliced) {
   // Its own transaction: the writes above are committed whatever happens here;
   // if it fails, the points stay in the log (reads overlay them) and the next
   // write starts the compaction again.
-  Status s = InTransaction([&]() -> Status {
+  Status s = InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     if (!sliced) return series_->CompactLog();
     return series_->CompactLogSlice(kCompactSlicePoints).status();
   });
@@ -539,8 +540,8 @@ void SqliteStore::MaybeCompactLog(bool sliced) {
 }
 
 Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> results) {
-  std::lock_guard lock(write_mu_);
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  MutexLock lock(write_mu_);
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
     size_t written = 0;
     for (const Redecoded& r : results) {
@@ -556,9 +557,9 @@ Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> resu
 // ---- catalog ---------------------------------------------------------------
 
 Result<int64_t> SqliteStore::CreateToken(const TokenRecord& token) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   int64_t id = 0;
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(token.scope));
     Stmt ins(writer_.get(), "INSERT INTO tokens(scope_id, label, hash, created_ms) VALUES(?1, ?2, ?3, ?4)");
     ins.Bind(1, scope_id).Bind(2, token.label).BindBlob(3, token.hash.data(), token.hash.size()).Bind(4, token.created_at);
@@ -613,7 +614,7 @@ Result<std::vector<TokenRecord>> SqliteStore::ListTokens(const std::optional<std
 
 Status SqliteStore::RevokeToken(const std::string& id_or_fp, EpochMs now) {
   if (id_or_fp.empty()) return Status::InvalidArgument("token id or fingerprint is empty");
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   // An all-digit argument is tried as an id first, then (8 characters) as a
   // fingerprint: a fingerprint such as "71130638" is made of digits too.
   const bool numeric = id_or_fp.size() < 19 && id_or_fp.find_first_not_of("0123456789") == std::string::npos;
@@ -698,10 +699,10 @@ Result<std::vector<Point>> SqliteStore::QueryMeasurements(const MeasurementQuery
 }
 
 Status SqliteStore::UpsertDevices(const Scope& scope, std::span<const Device> devices) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
     Stmt up(writer_.get(),
             "INSERT INTO devices(scope_id, device_id, device_type, label, module_template, updated_ms) "

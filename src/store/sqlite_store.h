@@ -1,10 +1,8 @@
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <string>
 #include <unordered_map>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/mutex.h"
 #include "core/string_map.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_series.h"
@@ -90,31 +89,37 @@ class SqliteStore final : public Store {
   struct WriterStatements;
 
   SqliteStore(StoreOptions options, std::string path);
-  Status Init();
-  Status Migrate();
-  Result<ReadLease> AcquireReader();
-  void ReleaseReader(SqliteDb db);
+  Status Init() TC_EXCLUDES(write_mu_);
+  Status Migrate() TC_REQUIRES(write_mu_);
+  Result<ReadLease> AcquireReader() TC_EXCLUDES(read_mu_);
+  void ReleaseReader(SqliteDb db) TC_EXCLUDES(read_mu_);
 
   // Runs `body` between BEGIN IMMEDIATE and COMMIT, rolling back (and
-  // forgetting ids cached during it) on failure. Caller holds write_mu_.
-  Status InTransaction(const std::function<Status()>& body);
-  // Writer-side helpers; caller holds write_mu_ inside a transaction.
-  Result<int64_t> ScopeId(const Scope& scope);
-  Result<int64_t> ModuleId(int64_t scope_id, const Measurement& m) { return ModuleId(scope_id, m.module, m.unit, m.ts); }
-  Result<int64_t> ModuleId(int64_t scope_id, const std::string& name, const std::string& unit, EpochMs created);
-  Status InsertFileRecord(int64_t scope_id, const FileRecord& record);  // caller holds write_mu_ in a transaction
+  // forgetting ids cached during it) on failure. `body` runs with write_mu_
+  // held: its lambda says so with TC_REQUIRES(write_mu_).
+  Status InTransaction(const std::function<Status()>& body) TC_REQUIRES(write_mu_);
+  // Writer-side helpers, inside a transaction.
+  Result<int64_t> ScopeId(const Scope& scope) TC_REQUIRES(write_mu_);
+  Result<int64_t> ModuleId(int64_t scope_id, const Measurement& m) TC_REQUIRES(write_mu_) {
+    return ModuleId(scope_id, m.module, m.unit, m.ts);
+  }
+  Result<int64_t> ModuleId(int64_t scope_id, const std::string& name, const std::string& unit, EpochMs created)
+      TC_REQUIRES(write_mu_);
+  Status InsertFileRecord(int64_t scope_id, const FileRecord& record) TC_REQUIRES(write_mu_);  // in a transaction
   class FileWriter;
-  Status PutStateLocked(const std::string& connector, const std::string& key, const std::string& value);  // in a transaction
+  Status PutStateLocked(const std::string& connector, const std::string& key, const std::string& value)
+      TC_REQUIRES(write_mu_);  // in a transaction
   // Measurements are staged during a transaction and written, sorted by
   // (module, ts), into chunks by FlushStaged just before the commit.
-  Status StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged);
-  Status FlushStaged();
+  Status StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged)
+      TC_REQUIRES(write_mu_);
+  Status FlushStaged() TC_REQUIRES(write_mu_);
   // Merges the point log into chunks once it holds kCompactLogPoints; called
   // after every kind of write that stages measurements (caller holds write_mu_).
   // `sliced` (push writes): one slice of kCompactSlicePoints per call, so that
   // the requests queued behind it wait for a slice, not for the whole log;
   // otherwise (imports, redecoding) the whole log at once.
-  void MaybeCompactLog(bool sliced = false);
+  void MaybeCompactLog(bool sliced = false) TC_REQUIRES(write_mu_);
   // The frame journal (sqlite_frames.cc). New frames are appended to the inbox
   // table, which has no index: a group commit dirties one page or two, where
   // the journal's identity index would dirty one leaf per frame (frames of many
@@ -129,16 +134,16 @@ class SqliteStore final : public Store {
     const DecodedFrame* frame;
   };
   static constexpr size_t kFramesPerStatement = 50;
-  Status InsertFrames(std::span<const PendingFrame> frames, std::vector<char>& fresh);
+  Status InsertFrames(std::span<const PendingFrame> frames, std::vector<char>& fresh) TC_REQUIRES(write_mu_);
   // Prepared once per row count and table (journal or inbox).
-  Stmt& InsertFramesStmt(size_t rows, bool into_journal);
+  Stmt& InsertFramesStmt(size_t rows, bool into_journal) TC_REQUIRES(write_mu_);
   // Whether a frame with this identity is in `frames` (the merged journal); its id if so.
-  Result<bool> Journaled(int64_t scope_id, const Frame& frame, int64_t* id);
+  Result<bool> Journaled(int64_t scope_id, const Frame& frame, int64_t* id) TC_REQUIRES(write_mu_);
   // The device's entry in newest_frame_ (below), loaded on first use.
-  Result<int64_t*> NewestFrameBound(int64_t scope_id, std::string_view device_id);
+  Result<int64_t*> NewestFrameBound(int64_t scope_id, std::string_view device_id) TC_REQUIRES(write_mu_);
   // What the writer knows of the journal and the inbox no longer holds (a
   // rollback, or another connection's commit): both are read again.
-  void ForgetFrameCaches();
+  void ForgetFrameCaches() TC_REQUIRES(write_mu_);
   // Whether a group's frames come from so few devices that they go straight
   // into the journal (at least kJournalDirectlyFrames, that many per device).
   static bool FromFewDevices(std::span<const PendingFrame> frames);
@@ -146,16 +151,17 @@ class SqliteStore final : public Store {
   static constexpr size_t kJournalDirectlyFramesPerDevice = 16;
   // Reads the inbox's identities and the next frame id (at the first write, and
   // after a rollback or another connection's commit).
-  Status LoadInbox();
+  Status LoadInbox() TC_REQUIRES(write_mu_);
   // The ids of the inbox's frames with id <= max_id, sorted by identity (scope,
   // device, event time: the journal index's order), and where slices of about
   // kMergeSliceFrames end, cut between devices (`slice_ends`: one past each
   // slice's last id). One scan by id; the sort is done here, not by SQLite.
-  Status InboxByIdentity(int64_t max_id, std::vector<int64_t>& ids, std::vector<size_t>& slice_ends);
+  Status InboxByIdentity(int64_t max_id, std::vector<int64_t>& ids, std::vector<size_t>& slice_ends)
+      TC_REQUIRES(write_mu_);
   // Moves these inbox frames into the journal, in this order: each is looked
   // up and deleted by its id, so a slice costs what it moves, not a scan of the
   // whole inbox. In a transaction.
-  Status MergeInbox(std::span<const int64_t> ids);
+  Status MergeInbox(std::span<const int64_t> ids) TC_REQUIRES(write_mu_);
   // A merge cycle: the inbox as it was when it filled up, cut at device
   // boundaries into slices of about kMergeSliceFrames, merged one slice per
   // write (every device's frames in one slice: the locality is the same, the
@@ -167,9 +173,9 @@ class SqliteStore final : public Store {
     std::vector<size_t> slice_ends;   // slice i is ids[slice_ends[i-1] (or 0), slice_ends[i])
     size_t next = 0;
   };
-  void MaybeMergeInbox();  // its own transaction: one slice, once the inbox is full
-  Status UpdateFrameDecoding(int64_t scope_id, const Redecoded& r);  // in a transaction
-  void ForgetUncommittedIds();
+  void MaybeMergeInbox() TC_REQUIRES(write_mu_);  // its own transaction: one slice, once the inbox is full
+  Status UpdateFrameDecoding(int64_t scope_id, const Redecoded& r) TC_REQUIRES(write_mu_);  // in a transaction
+  void ForgetUncommittedIds() TC_REQUIRES(write_mu_);
 
   // Runs `sql` (binds: ?1 scope id, ?2 prefix, ?3 prefix length, ?4 limit — an
   // id-prefix range on a (scope_id, id) index) on a reader, calling `row` per
@@ -183,28 +189,29 @@ class SqliteStore final : public Store {
   const StoreOptions options_;
   const std::string path_;
 
-  std::mutex write_mu_;
-  SqliteDb writer_;                                     // guarded by write_mu_
-  std::unique_ptr<WriterStatements> stmts_;             // guarded by write_mu_
-  std::unordered_map<std::string, int64_t> scope_ids_;  // "tenant\0env" → id; guarded by write_mu_
+  // The writer connection and everything the writer caches.
+  Mutex write_mu_;
+  SqliteDb writer_ TC_GUARDED_BY(write_mu_);
+  std::unique_ptr<WriterStatements> stmts_ TC_GUARDED_BY(write_mu_);
+  std::unordered_map<std::string, int64_t> scope_ids_ TC_GUARDED_BY(write_mu_);  // "tenant\0env" → id
   // Hashes std::string keys and string_view lookups alike (no key built per lookup).
   using ModuleIds = StringMap<int64_t>;  // module name → id
-  std::unordered_map<int64_t, ModuleIds> module_ids_;  // per scope id; guarded by write_mu_
+  std::unordered_map<int64_t, ModuleIds> module_ids_ TC_GUARDED_BY(write_mu_);  // per scope id
   // StageMeasurements: the last frame's modules (name, id; 0 = none), in order, and their scope.
-  std::vector<std::pair<std::string, int64_t>> last_frame_modules_;  // guarded by write_mu_
-  int64_t last_frame_scope_ = 0;
-  std::vector<std::string> new_scope_keys_;             // created in the open transaction
-  std::vector<std::pair<int64_t, std::string>> new_modules_;  // created in the open transaction
-  std::unique_ptr<SeriesWriter> series_;  // guarded by write_mu_
-  std::map<size_t, Stmt> insert_frames_;  // guarded by write_mu_
+  std::vector<std::pair<std::string, int64_t>> last_frame_modules_ TC_GUARDED_BY(write_mu_);
+  int64_t last_frame_scope_ TC_GUARDED_BY(write_mu_) = 0;
+  std::vector<std::string> new_scope_keys_ TC_GUARDED_BY(write_mu_);  // created in the open transaction
+  std::vector<std::pair<int64_t, std::string>> new_modules_ TC_GUARDED_BY(write_mu_);  // created in the open transaction
+  std::unique_ptr<SeriesWriter> series_ TC_GUARDED_BY(write_mu_);
+  std::map<size_t, Stmt> insert_frames_ TC_GUARDED_BY(write_mu_);
   // The inbox's frame identities (FrameKey), the next frame id (frames and
   // inbox share one sequence) and whether both reflect the database.
-  std::unordered_set<std::string> inbox_keys_;  // guarded by write_mu_
-  int64_t next_frame_id_ = 1;                   // guarded by write_mu_
-  bool inbox_loaded_ = false;                   // guarded by write_mu_
-  MergeCycle merge_;                            // guarded by write_mu_
-  std::string key_buf_;                         // guarded by write_mu_
-  std::vector<size_t> to_insert_;               // guarded by write_mu_
+  std::unordered_set<std::string> inbox_keys_ TC_GUARDED_BY(write_mu_);
+  int64_t next_frame_id_ TC_GUARDED_BY(write_mu_) = 1;
+  bool inbox_loaded_ TC_GUARDED_BY(write_mu_) = false;
+  MergeCycle merge_ TC_GUARDED_BY(write_mu_);
+  std::string key_buf_ TC_GUARDED_BY(write_mu_);
+  std::vector<size_t> to_insert_ TC_GUARDED_BY(write_mu_);
   // Per device (key: scope id, then device id), an upper bound of the newest
   // event time among its frames in the journal and the inbox together. A frame
   // newer than its device's bound is in neither, and its journal lookup (an
@@ -215,31 +222,31 @@ class SqliteStore final : public Store {
   // only moves frames from the inbox to the journal. Dropped by
   // ForgetFrameCaches.
   using DeviceTimes = StringMap<int64_t>;  // by DeviceKey
-  DeviceTimes newest_frame_;  // guarded by write_mu_
+  DeviceTimes newest_frame_ TC_GUARDED_BY(write_mu_);
   // The newest event time of each device's frames in the inbox (LoadInbox
   // rebuilds it; raised by every frame the inbox takes).
-  DeviceTimes inbox_newest_;    // guarded by write_mu_
-  std::string device_key_buf_;  // guarded by write_mu_
-  std::vector<PendingFrame> pending_frames_;  // guarded by write_mu_
-  std::vector<char> fresh_;                   // guarded by write_mu_
-  SeriesBatch staged_;                    // guarded by write_mu_
-  int64_t data_version_ = -1;             // writer's PRAGMA data_version at its last transaction
+  DeviceTimes inbox_newest_ TC_GUARDED_BY(write_mu_);
+  std::string device_key_buf_ TC_GUARDED_BY(write_mu_);
+  std::vector<PendingFrame> pending_frames_ TC_GUARDED_BY(write_mu_);
+  std::vector<char> fresh_ TC_GUARDED_BY(write_mu_);
+  SeriesBatch staged_ TC_GUARDED_BY(write_mu_);
+  int64_t data_version_ TC_GUARDED_BY(write_mu_) = -1;  // writer's PRAGMA data_version at its last transaction
 
-  std::mutex read_mu_;
-  std::vector<SqliteDb> idle_readers_;  // guarded by read_mu_
+  Mutex read_mu_;
+  std::vector<SqliteDb> idle_readers_ TC_GUARDED_BY(read_mu_);
 
   // Durability: the writer commits with synchronous=NORMAL (no fsync); Sync()
   // fdatasyncs the WAL. Checkpoints run on their own thread and connection,
   // off the writer's path, once the WAL holds kCheckpointPages.
   static constexpr int kCheckpointPages = 4000;  // 16 MiB of WAL
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
-  void RunCheckpointer();
-  std::mutex sync_mu_;
-  int wal_fd_ = -1;  // guarded by sync_mu_
-  std::mutex ckpt_mu_;
-  std::condition_variable ckpt_cv_;
-  bool ckpt_wanted_ = false;    // guarded by ckpt_mu_
-  bool ckpt_stopping_ = false;  // guarded by ckpt_mu_
+  void RunCheckpointer() TC_EXCLUDES(ckpt_mu_);
+  Mutex sync_mu_;
+  int wal_fd_ TC_GUARDED_BY(sync_mu_) = -1;
+  Mutex ckpt_mu_;
+  CondVar ckpt_cv_;
+  bool ckpt_wanted_ TC_GUARDED_BY(ckpt_mu_) = false;
+  bool ckpt_stopping_ TC_GUARDED_BY(ckpt_mu_) = false;
   std::thread checkpointer_;
 };
 

@@ -20,7 +20,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -28,6 +27,7 @@
 #include <set>
 #include <thread>
 
+#include "core/mutex.h"
 #include "core/thread_name.h"
 #include "decode/flatten.h"
 
@@ -75,12 +75,12 @@ class Watchdog {
     static Watchdog* w = new Watchdog();  // never destroyed: threads may outlive statics
     return *w;
   }
-  void Add(Engine* e) {
-    std::lock_guard lock(mu_);
+  void Add(Engine* e) TC_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     engines_.insert(e);
   }
-  void Remove(Engine* e) {
-    std::lock_guard lock(mu_);
+  void Remove(Engine* e) TC_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     engines_.erase(e);
   }
 
@@ -91,9 +91,9 @@ class Watchdog {
       Run();
     }).detach();
   }
-  void Run();
-  std::mutex mu_;
-  std::set<Engine*> engines_;  // guarded by mu_
+  void Run() TC_EXCLUDES(mu_);
+  Mutex mu_;
+  std::set<Engine*> engines_ TC_GUARDED_BY(mu_);
 };
 
 // One per thread that runs script decoders.
@@ -262,7 +262,7 @@ void Watchdog::Run() {
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const SteadyMs now = NowSteadyMs();
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     bool any = false;
     for (Engine* e : engines_) any |= e->running();
     if (!any) continue;
