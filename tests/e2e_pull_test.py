@@ -317,6 +317,28 @@ def test_oauth2_expiry_and_rotating_refresh_tokens(v, e):
         rc, out = e.run("rotating")
         assert rc == 0, (i, out)
     assert v.info()["refresh"] == "r-3", v.info()
+    # Kept sealed at rest (AES-256-GCM under the data dir's 0600 state.key), never in clear.
+    import sqlite3
+    db = sqlite3.connect(f"{e.dir}/telecollect.db")
+    (stored,) = db.execute("SELECT value FROM connector_state WHERE connector='rotating' AND key='refresh_token'").fetchone()
+    assert stored.startswith("tcs1:") and "r-3" not in stored, stored
+    assert os.stat(f"{e.dir}/state.key").st_mode & 0o777 == 0o600
+    # A value stored in clear by an older version is read once and sealed in place.
+    db.execute("UPDATE connector_state SET value='r-3' WHERE connector='rotating' AND key='refresh_token'")
+    db.commit()
+    rc, out = e.run("rotating")
+    assert rc == 0, out
+    assert v.info()["refresh"] == "r-4", v.info()
+    (stored,) = db.execute("SELECT value FROM connector_state WHERE connector='rotating' AND key='refresh_token'").fetchone()
+    assert stored.startswith("tcs1:") and "r-4" not in stored, stored
+    # Another key (state.key lost, not restored with the database): a clear error, no token in it.
+    os.rename(f"{e.dir}/state.key", f"{e.dir}/state.key.bak")
+    rc, out = e.run("rotating")
+    assert rc != 0 and "sealed under another key" in out and "r-4" not in out, out
+    os.rename(f"{e.dir}/state.key.bak", f"{e.dir}/state.key")
+    rc, out = e.run("rotating")
+    assert rc == 0, out
+    db.close()
 
 
 @with_env

@@ -4,6 +4,7 @@
 
 #include "cli/exit_codes.h"
 #include "store/open_store.h"
+#include "core/file_modes.h"
 
 namespace telecollect::cli {
 
@@ -12,7 +13,19 @@ int Fail(const Status& s) {
   return ExitCodeFor(s);
 }
 
+Status PrepareDataDir(const Config& config, const std::function<void(const std::string&)>& note) {
+  TC_ASSIGN_OR_RETURN(TightenedModes narrowed, PrivateDataDir(config.data_dir));
+  if (narrowed.total() > 0) {
+    note("data dir " + config.data_dir + " was readable by others: narrowed " + std::to_string(narrowed.dirs) +
+         " directories to 0700 and " + std::to_string(narrowed.files) + " files to 0600");
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+  TC_RETURN_IF_ERROR(PrepareDataDir(config, [](const std::string& line) {
+    std::fprintf(stderr, "telecollect: %s\n", line.c_str());
+  }));
   StoreOptions options = config.store;
   options.path = config.StorePath();
   return store::OpenStore(options);

@@ -140,7 +140,7 @@ files::ConnectorSet LoadAllConnectors(const Config& config) {
 
 int RunConnectorList(const Config& config) {
   files::ConnectorSet set = LoadAllConnectors(config);
-  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
+  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile());
   std::printf("name,type,tenant,env,source,pattern,schedule,enabled,file\n");
   for (const auto& c : set.connectors) {
     std::printf("%s,files,%s,%s,%s,%s,%s,%s,%s\n", CsvField(c.name).c_str(), CsvField(c.scope.tenant).c_str(),
@@ -212,7 +212,7 @@ int RunApiConnectorNow(const Config& config, const pull::ApiConnector& c) {
 }  // namespace
 
 int RunConnectorRun(const Config& config, const std::string& name) {
-  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
+  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile());
   for (const auto& a : apis.connectors) {
     if (a.name == name) return RunApiConnectorNow(config, a);
   }
@@ -291,7 +291,7 @@ int RunConnectorRetry(const Config& config, const std::string& name, const std::
 }
 
 int RunConnectorTry(const Config& config, const TryArgs& args) {
-  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
+  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile());
   const pull::ApiConnector* c = nullptr;
   for (const auto& a : apis.connectors) {
     if (a.name == args.name) c = &a;

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "core/file_modes.h"
 
 using namespace telecollect;
 using namespace telecollect::cli;
@@ -204,6 +205,9 @@ int main(int argc, char** argv) {
     config = std::move(loaded).value();
   }
   if (!data_dir.empty()) config.data_dir = data_dir;
+  // Whatever a command creates (database, WAL, key file, spool, exported
+  // profiles) is the service account's only: 0600 files, 0700 directories.
+  RestrictUmask();
 
   try {
     if (*serve) return RunServe(std::move(config), serve_args);

@@ -14,6 +14,7 @@
 #include "files/connector.h"
 #include "pull/http_client.h"
 #include "pull/pull_run.h"
+#include "pull/stored_token.h"
 #include "push/auth.h"
 #include "push/configured_envelope.h"
 #include "push/decoder_catalog.h"
@@ -30,7 +31,7 @@ namespace {
 void LoadConnectorsInto(const Config& config, schedule::Scheduler& scheduler) {
   files::ConnectorSet set = files::LoadConnectors(config.ConnectorDirs(), config.SecretsFile());
   for (const auto& c : set.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", c.source.url}});
-  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
+  pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile());
   for (const auto& c : apis.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", pull::RedactUrl(c.url)}});
   set.refused.insert(set.refused.end(), apis.refused.begin(), apis.refused.end());
   for (const auto& [file, why] : set.refused) LogWarn("connector_refused", {{"file", file}, {"reason", why}});
@@ -63,12 +64,26 @@ int RunServe(Config config, const ServeArgs& args) {
   sigaddset(&hup, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &hup, nullptr);
 
+  // Said in the log; OpenStore then finds nothing left to narrow.
+  Status private_dir = PrepareDataDir(config, [](const std::string& line) { LogWarn("data_dir_modes_narrowed", {{"what", line}}); });
+  if (!private_dir.ok()) {
+    LogError("data_dir_unusable", {{"error", private_dir.message()}});
+    return kExitFailure;
+  }
   auto opened = OpenStore(config);
   if (!opened.ok()) {
     LogError("store_open_failed", {{"store", StoreLocation(config)}, {"error", opened.status().message()}});
     return kExitFailure;
   }
   std::unique_ptr<store::Store> db = std::move(opened).value();
+  // Refresh tokens stored in clear by an older version are sealed now, not at
+  // their connector's next run.
+  {
+    auto sealed = pull::SealStoredRefreshTokens(
+        *db, pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile()).connectors);
+    if (!sealed.ok()) LogWarn("refresh_token_unsealable", {{"error", sealed.status().message()}});
+    else if (*sealed > 0) LogInfo("refresh_tokens_sealed", {{"count", std::to_string(*sealed)}});
+  }
 
   Metrics metrics;
   SystemClock clock;
@@ -98,7 +113,7 @@ int RunServe(Config config, const ServeArgs& args) {
   push::DeviceDirectory devices(*db, clock, config.push.device_cache_ttl_ms);
   push::PushService push_service(registry, committer, metrics, config.push, clock, &devices);
   auto api_connectors = [&config](const std::string& name) -> Result<pull::ApiConnector> {
-    pull::ApiConnectorSet set = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile());
+    pull::ApiConnectorSet set = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile());
     for (auto& c : set.connectors) {
       if (c.name == name) return std::move(c);
     }

@@ -102,6 +102,8 @@ std::vector<std::string> Config::ConnectorDirs() const {
 
 std::string Config::SecretsFile() const { return files.secrets_file.empty() ? data_dir + "/secrets.toml" : files.secrets_file; }
 
+std::string Config::StateKeyFile() const { return data_dir + "/state.key"; }
+
 std::string Config::SpoolDir() const { return files.spool_dir.empty() ? data_dir + "/spool" : files.spool_dir; }
 
 Result<Config> LoadConfigString(const std::string& text, const std::string& origin) {

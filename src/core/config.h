@@ -82,6 +82,8 @@ struct Config {
   std::vector<std::string> DecoderDirs() const;
   std::vector<std::string> ConnectorDirs() const;
   std::string SecretsFile() const;
+  // <data_dir>/state.key: seals secrets the store keeps (rotated refresh tokens).
+  std::string StateKeyFile() const;
   std::string SpoolDir() const;
 };
 

@@ -270,11 +270,13 @@ Result<ApiConnector> LoadApiConnectorFile(const std::string& path, const std::st
   return c;
 }
 
-ApiConnectorSet LoadApiConnectors(const std::vector<std::string>& dirs, const std::string& secrets_file) {
+ApiConnectorSet LoadApiConnectors(const std::vector<std::string>& dirs, const std::string& secrets_file,
+                                  const std::string& state_key_file) {
   ApiConnectorSet set;
   LoadConnectorFiles<ApiConnector>(
       dirs, IsApiConnectorFile, [&](const std::string& path) { return LoadApiConnectorFile(path, secrets_file); },
       set.connectors, set.refused);
+  for (ApiConnector& c : set.connectors) c.auth.state_key_file = state_key_file;
   return set;
 }
 

@@ -29,6 +29,9 @@ struct AuthConfig {
   bool client_basic = false;  // client_auth = "basic": client id and secret as HTTP Basic on the token call
   std::map<std::string, std::string> token_params;  // extra form fields of the token call
   std::map<std::string, std::string> secrets;
+  // The key that seals a rotated refresh token kept in the store
+  // (pull/stored_token.h): <data_dir>/state.key, set by LoadApiConnectors.
+  std::string state_key_file;
 };
 
 // TLS options of every call (the API's and the token endpoint's).
@@ -114,7 +117,9 @@ struct ApiConnectorSet {
   std::vector<ApiConnector> connectors;
   std::vector<std::pair<std::string, std::string>> refused;  // file, why
 };
-// Every *.toml with type = "api" of the directories (a later one wins on the same name).
-ApiConnectorSet LoadApiConnectors(const std::vector<std::string>& dirs, const std::string& secrets_file);
+// Every *.toml with type = "api" of the directories (a later one wins on the
+// same name); each one's auth.state_key_file is `state_key_file`.
+ApiConnectorSet LoadApiConnectors(const std::vector<std::string>& dirs, const std::string& secrets_file,
+                                  const std::string& state_key_file);
 
 }  // namespace telecollect::pull

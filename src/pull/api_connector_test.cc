@@ -97,7 +97,7 @@ TEST_F(ApiConnectorTest, ShippedPresetsLoadOnceMetersAreListed) {
   }
   const std::string secrets = Write("secrets.toml", secrets_text, 0600);
   // As shipped, a preset lists no meter: it says what to add.
-  ApiConnectorSet raw = LoadApiConnectors({presets}, secrets);
+  ApiConnectorSet raw = LoadApiConnectors({presets}, secrets, dir_ + "/state.key");
   EXPECT_EQ(raw.refused.size(), static_cast<size_t>(n));
   for (const auto& [file, why] : raw.refused) EXPECT_NE(why.find("add [[meters]]"), std::string::npos) << file << ": " << why;
   // With a meter, every preset loads.
@@ -109,7 +109,7 @@ TEST_F(ApiConnectorTest, ShippedPresetsLoadOnceMetersAreListed) {
     text << in.rdbuf() << "\n[[meters]]\nid = \"12345678901234\"\n";
     Write("connectors/" + e.path().filename().string(), text.str());
   }
-  ApiConnectorSet set = LoadApiConnectors({dir_ + "/connectors"}, secrets);
+  ApiConnectorSet set = LoadApiConnectors({dir_ + "/connectors"}, secrets, dir_ + "/state.key");
   for (const auto& [file, why] : set.refused) ADD_FAILURE() << file << ": " << why;
   EXPECT_EQ(set.connectors.size(), static_cast<size_t>(n));
   EXPECT_GE(n, 5);

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include "core/mutex.h"
+#include "pull/stored_token.h"
 
 namespace telecollect::pull {
 namespace {
@@ -86,7 +87,7 @@ Status Authorizer::FetchToken(int64_t& requests) {
   const bool refresh = a.kind == AuthConfig::Kind::kOAuth2RefreshToken;
   std::string refresh_token;
   if (refresh) {
-    TC_ASSIGN_OR_RETURN(std::optional<std::string> saved, store_.GetState(c_.name, "refresh_token"));
+    TC_ASSIGN_OR_RETURN(std::optional<std::string> saved, LoadRefreshToken(store_, c_));
     refresh_token = saved ? *saved : a.secrets.at("refresh_token");
   }
   HttpRequest req;
@@ -134,7 +135,7 @@ Status Authorizer::FetchToken(int64_t& requests) {
   std::string_view rotated;
   if (refresh && doc["refresh_token"].get(rotated) == simdjson::SUCCESS && !rotated.empty() && rotated != refresh_token) {
     // Saved before use: losing a rotated refresh token loses the consent.
-    TC_RETURN_IF_ERROR(store_.PutState(c_.name, "refresh_token", std::string(rotated)));
+    TC_RETURN_IF_ERROR(SaveRefreshToken(store_, c_, rotated));
   }
   TokenCache& cache = Cache();
   MutexLock lock(cache.mu);

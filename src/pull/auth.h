@@ -13,8 +13,8 @@ namespace telecollect::pull {
 // Puts a connector's credentials on its requests. OAuth2 access tokens are
 // cached per connector in this process until shortly before they expire, and
 // fetched again once after a 401. A refresh token the server rotates is saved
-// in the store at once (connector state "refresh_token"), so a restart uses
-// the newest one. Secrets never appear in errors.
+// in the store at once, sealed (pull/stored_token.h), so a restart uses the
+// newest one. Secrets never appear in errors.
 class Authorizer {
  public:
   Authorizer(const ApiConnector& connector, store::Store& store, const Clock& clock)

@@ -5,9 +5,11 @@
 #include "store/sqlite_store_internal.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -262,11 +264,36 @@ SqliteStore::~SqliteStore() {
   }
 }
 
+namespace {
+
+// The database is created 0600 here rather than by SQLite (0644 less the
+// umask), and SQLite gives its WAL and SHM files the database's mode. Files
+// left wider by an older version are narrowed to 0600.
+Status MakeDatabaseFilesPrivate(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError("cannot create the database " + path + ": " + std::strerror(errno));
+  ::close(fd);
+  for (const std::string& p : {path, path + "-wal", path + "-shm"}) {
+    struct stat st{};
+    if (::stat(p.c_str(), &st) != 0 || (st.st_mode & 077) == 0) continue;
+    if (::chmod(p.c_str(), st.st_mode & 0600) != 0) {
+      return Status::IoError("cannot narrow the mode of " + p + " to 0600: " + std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status SqliteStore::Init() {
   MutexLock lock(write_mu_);  // no other thread yet: taken for the analysis, and free
   std::error_code ec;
   const auto parent = std::filesystem::path(path_).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
+    std::filesystem::create_directories(parent, ec);
+    std::filesystem::permissions(parent, std::filesystem::perms::owner_all, ec);
+  }
+  TC_RETURN_IF_ERROR(MakeDatabaseFilesPrivate(path_));
   TC_ASSIGN_OR_RETURN(writer_, OpenSqlite(path_, false, options_.busy_timeout_ms));
   TC_RETURN_IF_ERROR(Exec(writer_.get(), "PRAGMA journal_mode = WAL"));
   // Commits do not fsync; Sync() does, once for many commits (see store.h).
