@@ -4,6 +4,7 @@
 # (the previous make-run token is revoked: tokens are only ever stored hashed), prints
 # the brief's curl line rewritten for localhost, then serves until Ctrl-C.
 set -euo pipefail
+umask 077  # data/ and its config are private, as telecollect makes everything it writes (docs/operations.md)
 bin=${1:-build/src/cli/telecollect}
 top=$(cd "$(dirname "$0")/.." && pwd)
 data=${TELECOLLECT_DATA:-$top/data}

@@ -14,6 +14,7 @@
 #include <openssl/sha.h>
 
 #include "core/hex.h"
+#include "core/sync_dir.h"
 
 namespace telecollect {
 namespace {
@@ -95,12 +96,7 @@ Status CreateKeyFile(const std::string& path) {
   if (!s.ok()) return s;
   // The name is durable too: a key lost in a crash would lose what it sealed.
   const std::string dir = std::filesystem::path(path).parent_path().string();
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::Ok();
+  return SyncDirectory(dir.empty() ? "." : dir);
 }
 
 }  // namespace
