@@ -96,6 +96,7 @@ def test_a_wide_data_dir_is_narrowed_at_start_and_logged_once():
         assert log.count("data_dir_modes_narrowed") == 1, log
         # Nothing left to narrow: the next start says nothing.
         s.start()
+        assert s.push(BRIEF_FRAME, token).status == 200
         assert s.stop() == 0
         log = open(os.path.join(root, "server.log")).read()
         assert log.count("data_dir_modes_narrowed") == 1, log
