@@ -227,9 +227,9 @@ Status SqliteStore::FinishRun(const RunRecord& run) {
 }
 
 Result<int64_t> SqliteStore::CloseInterruptedRuns(const std::string& connector, EpochMs now) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   int64_t closed = 0;
-  TC_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     Stmt up(writer_.get(),
             "UPDATE runs SET status = 'interrupted', finished_ms = ?2, message = 'the run stopped before its end "
             "(process killed or machine stopped); the next run takes its files again' "
