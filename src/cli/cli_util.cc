@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "cli/exit_codes.h"
+#include "core/secrets.h"
+#include "core/toml_reader.h"
 #include "store/open_store.h"
 #include "core/file_modes.h"
 
@@ -28,6 +30,15 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
   }));
   StoreOptions options = config.store;
   options.path = config.StorePath();
+  if (options.backend == "postgres") {
+    // The password: the secrets file's [store] table, or the variable
+    // store.password_env names (else libpq's own PGPASSWORD / PGPASSFILE).
+    toml::table named;
+    if (!options.password_env.empty()) named.insert("password_env", options.password_env);
+    TableReader table(&named, "store");
+    TC_ASSIGN_OR_RETURN(auto secrets, SecretReader(config.SecretsFile(), "store", {"password"}).Read(table));
+    if (auto it = secrets.find("password"); it != secrets.end()) options.password = it->second;
+  }
   return store::OpenStore(options);
 }
 

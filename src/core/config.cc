@@ -51,9 +51,18 @@ Status FillConfig(const toml::table& root, Config& c) {
     TC_RETURN_IF_ERROR(r.Integer("queue_capacity", c.store.queue_capacity, 1));
     TC_RETURN_IF_ERROR(r.Integer("max_group_rows", c.store.max_group_rows, 1));
     TC_RETURN_IF_ERROR(r.Duration("busy_timeout", c.store.busy_timeout_ms));
+    TC_RETURN_IF_ERROR(r.String("url", c.store.url));
+    TC_RETURN_IF_ERROR(r.String("password_env", c.store.password_env));
+    if (r.Node("password") != nullptr) {
+      return Status::InvalidArgument(r.Name("password") + " must not be written in the config: put it in the secrets "
+                                     "file ([store] password) or name an environment variable (store.password_env)");
+    }
     TC_RETURN_IF_ERROR(r.Leftovers());
-    if (c.store.backend != "sqlite") {
-      return Status::InvalidArgument("store.backend \"" + c.store.backend + "\" is not available (sqlite)");
+    if (c.store.backend != "sqlite" && c.store.backend != "postgres") {
+      return Status::InvalidArgument("store.backend must be \"sqlite\" or \"postgres\", not \"" + c.store.backend + "\"");
+    }
+    if (c.store.backend == "postgres" && c.store.url.empty()) {
+      return Status::InvalidArgument("store.backend = \"postgres\" needs store.url (a libpq conninfo)");
     }
     if (c.store.synchronous != "full" && c.store.synchronous != "normal") {
       return Status::InvalidArgument("store.synchronous must be \"full\" or \"normal\"");

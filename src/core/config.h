@@ -31,7 +31,14 @@ struct PushOptions {
 };
 
 struct StoreOptions {
-  std::string backend = "sqlite";  // [store] backend
+  std::string backend = "sqlite";  // [store] backend: sqlite | postgres
+  // [store] url: the PostgreSQL database (libpq conninfo, key=value or
+  // postgresql://host1,host2/db?target_session_attrs=read-write); never a password.
+  std::string url;
+  std::string password_env;  // [store] password_env: environment variable holding the PostgreSQL password
+  // Not a config key: the PostgreSQL password, read by the CLI from the secrets
+  // file ([store] password) or password_env. Empty: libpq's PGPASSWORD/PGPASSFILE.
+  std::string password;
   std::string path;                // [store] path; default <data_dir>/telecollect.db
   std::string synchronous = "full";  // [store] synchronous: full (fsync before every ack) | normal (fsync at checkpoints)
   size_t queue_capacity = 1024;      // [store] queue_capacity: pending write requests

@@ -38,6 +38,25 @@ dirs = ["a", "b"]
   EXPECT_EQ(d->DecoderDirs(), (std::vector<std::string>{"decoders", "data/decoders"}));
 }
 
+TEST(ConfigTest, StoreBackendIsSqliteOrPostgresWithAUrlAndNoPassword) {
+  auto pg = LoadConfigString("[store]\nbackend = \"postgres\"\nurl = \"postgresql://db1,db2/tc?target_session_attrs=read-write\"\n"
+                             "password_env = \"TC_PG_PASSWORD\"\n", "t.toml");
+  ASSERT_TRUE(pg.ok()) << pg.status().message();
+  EXPECT_EQ(pg->store.backend, "postgres");
+  EXPECT_EQ(pg->store.url, "postgresql://db1,db2/tc?target_session_attrs=read-write");
+  EXPECT_EQ(pg->store.password_env, "TC_PG_PASSWORD");
+  auto no_url = LoadConfigString("[store]\nbackend = \"postgres\"\n", "t.toml");
+  ASSERT_FALSE(no_url.ok());
+  EXPECT_NE(no_url.status().message().find("store.url"), std::string::npos);
+  auto other = LoadConfigString("[store]\nbackend = \"mysql\"\n", "t.toml");
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("\"sqlite\" or \"postgres\""), std::string::npos);
+  auto password = LoadConfigString("[store]\nbackend = \"postgres\"\nurl = \"host=db\"\npassword = \"hunter2xyz\"\n", "t.toml");
+  ASSERT_FALSE(password.ok());
+  EXPECT_NE(password.status().message().find("secrets file"), std::string::npos);
+  EXPECT_EQ(password.status().message().find("hunter2xyz"), std::string::npos);
+}
+
 TEST(ConfigTest, UnknownKeyIsNamed) {
   auto c = LoadConfigString("[server]\nlisten = \"x:1\"\nthread = 3\n", "t.toml");
   ASSERT_FALSE(c.ok());

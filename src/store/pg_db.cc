@@ -1,0 +1,163 @@
+#include "store/pg_db.h"
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+
+namespace telecollect::store {
+
+int64_t PgResult::Int(int row, int col) const {
+  const std::string_view t = Text(row, col);
+  int64_t v = 0;
+  std::from_chars(t.data(), t.data() + t.size(), v);
+  return v;
+}
+
+double PgResult::Double(int row, int col) const {
+  return std::strtod(PQgetvalue(r_.get(), row, col), nullptr);
+}
+
+std::string PgResult::Bytes(int row, int col) const {
+  size_t n = 0;
+  unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(r_.get(), row, col)), &n);
+  if (raw == nullptr) return {};
+  std::string out(reinterpret_cast<const char*>(raw), n);
+  PQfreemem(raw);
+  return out;
+}
+
+int64_t PgResult::affected() const {
+  const char* n = r_ ? PQcmdTuples(r_.get()) : "";
+  return *n ? std::strtoll(n, nullptr, 10) : 0;
+}
+
+PgParams& PgParams::Add(std::string_view text) {
+  values_.push_back(std::make_unique<std::string>(text));
+  ptrs_.push_back(values_.back()->c_str());
+  return *this;
+}
+
+PgParams& PgParams::AddNull() {
+  ptrs_.push_back(nullptr);
+  values_.push_back(nullptr);
+  return *this;
+}
+
+PgParams& PgParams::AddBytes(std::string_view raw) { return Add(std::string_view(ByteaHex(raw))); }
+
+std::string ByteaHex(std::string_view raw) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + raw.size() * 2);
+  for (unsigned char c : raw) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+PgArray& PgArray::AddRaw(std::string_view token) {
+  if (n_++ > 0) text_ += ',';
+  text_ += token;
+  return *this;
+}
+
+PgArray& PgArray::Add(std::string_view text) {
+  if (n_++ > 0) text_ += ',';
+  text_ += '"';
+  for (char c : text) {
+    if (c == '"' || c == '\\') text_ += '\\';
+    text_ += c;
+  }
+  text_ += '"';
+  return *this;
+}
+
+PgArray& PgArray::Add(int64_t v) { return AddRaw(std::to_string(v)); }
+
+PgArray& PgArray::Add(double v) {
+  char buf[32];
+  // Shortest text that reads back as the same double.
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  return AddRaw(std::string_view(buf, static_cast<size_t>(end - buf)));
+}
+
+PgArray& PgArray::AddBytes(std::string_view raw) { return Add(std::string_view(ByteaHex(raw))); }
+
+std::string PgArray::Take() {
+  std::string out;
+  out.swap(text_);
+  out += '}';
+  text_.assign(1, '{');
+  n_ = 0;
+  return out;
+}
+
+Status PgError(PGconn* conn, const PGresult* r, std::string_view what) {
+  std::string message = r ? PQresultErrorMessage(r) : (conn ? PQerrorMessage(conn) : "no connection");
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state ? state : "";
+  std::string text = std::string(what) + ": " + message;
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) return Status::Unavailable("database unreachable: " + text);
+  const std::string cls = sqlstate.substr(0, 2);
+  if (cls == "08" || cls == "53" || cls == "57" || sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "25006") {
+    return Status::Unavailable(text);
+  }
+  if (sqlstate == "23505") return Status::AlreadyExists(text);
+  return Status::IoError(text);
+}
+
+Result<PgResult> PgExec(PGconn* conn, std::string_view sql, const PgParams& params) {
+  const std::string q(sql);
+  PGresult* r = params.size() == 0 ? PQexec(conn, q.c_str())
+                                   : PQexecParams(conn, q.c_str(), params.size(), nullptr, params.values(), nullptr,
+                                                  nullptr, 0);
+  PgResult result(r);
+  const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    // The statement's first words say which one failed, not its parameters.
+    return PgError(conn, r, q.substr(0, q.find_first_of("(\n")).substr(0, 60));
+  }
+  return result;
+}
+
+Status CheckNoPasswordIn(std::string_view conninfo) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(std::string(conninfo).c_str(), &err);
+  if (opts == nullptr) {
+    std::string why = err ? err : "cannot parse";
+    if (err) PQfreemem(err);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return Status::InvalidArgument("store.url: " + why);
+  }
+  bool has_password = false;
+  for (PQconninfoOption* o = opts; o->keyword; ++o) {
+    if (std::strcmp(o->keyword, "password") == 0 && o->val && *o->val) has_password = true;
+  }
+  PQconninfoFree(opts);
+  if (has_password) {
+    return Status::InvalidArgument(
+        "store.url carries a password: remove it, and put it in the secrets file ([store] password) or in an "
+        "environment variable (PGPASSWORD, or the one store.password_env names)");
+  }
+  return Status::Ok();
+}
+
+Result<PgConnPtr> PgConnect(const std::string& conninfo, const std::string& password) {
+  // dbname with expand_dbname: the conninfo (URI or key=value) is expanded,
+  // and the password given beside it, never written into it.
+  const char* keys[] = {"dbname", "password", "application_name", nullptr};
+  const char* values[] = {conninfo.c_str(), password.empty() ? nullptr : password.c_str(), "telecollect", nullptr};
+  PgConnPtr conn(PQconnectdbParams(keys, values, 1));
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+    std::string why = conn ? PQerrorMessage(conn.get()) : "out of memory";
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    return Status::Unavailable("cannot connect to PostgreSQL: " + why);
+  }
+  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);  // NOTICEs (IF NOT EXISTS...) are not errors
+  return conn;
+}
+
+}  // namespace telecollect::store

@@ -1,0 +1,195 @@
+// PgStore: measurements as chunks of points (series_codec.h) in `chunks`,
+// partitioned by month. A module's chunks never overlap in time and never
+// cross a month boundary, so a month's partition holds exactly that month.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "store/pg_store_internal.h"
+
+namespace telecollect::store {
+namespace {
+
+using std::chrono::days;
+using std::chrono::floor;
+using std::chrono::milliseconds;
+using std::chrono::sys_days;
+using std::chrono::year_month_day;
+
+sys_days DayOf(EpochMs ts) { return floor<days>(std::chrono::sys_time<milliseconds>(milliseconds(ts))); }
+EpochMs MsOf(sys_days d) { return std::chrono::duration_cast<milliseconds>(d.time_since_epoch()).count(); }
+
+std::string PartitionName(EpochMs month_start) {
+  const year_month_day ymd{DayOf(month_start)};
+  const int y = static_cast<int>(ymd.year());
+  char name[40];
+  std::snprintf(name, sizeof name, "chunks_y%s%04dm%02u", y < 0 ? "n" : "", y < 0 ? -y : y,
+                static_cast<unsigned>(ymd.month()));
+  return name;
+}
+
+// One module's new points within one month.
+struct Segment {
+  int64_t module_id;
+  EpochMs month;
+  std::vector<SeriesPoint> points;  // ts ascending, unique
+};
+
+// Encodes `points` (ts ascending) as chunks of kChunkCapacity into the arrays.
+void AddChunks(int64_t module_id, std::span<const SeriesPoint> points, PgArray& modules, PgArray& starts, PgArray& ends,
+               PgArray& counts, PgArray& blobs) {
+  for (size_t at = 0; at < points.size(); at += kChunkCapacity) {
+    const auto chunk = points.subspan(at, std::min(kChunkCapacity, points.size() - at));
+    std::string data;
+    EpochMs prev = chunk.front().ts;
+    for (const SeriesPoint& p : chunk) {
+      AppendPoint(data, prev, p);
+      prev = p.ts;
+    }
+    modules.Add(module_id);
+    starts.Add(chunk.front().ts);
+    ends.Add(chunk.back().ts);
+    counts.Add(static_cast<int64_t>(chunk.size()));
+    blobs.AddBytes(data);
+  }
+}
+
+}  // namespace
+
+EpochMs MonthStart(EpochMs ts) {
+  const year_month_day ymd{DayOf(ts)};
+  return MsOf(sys_days(ymd.year() / ymd.month() / 1));
+}
+
+EpochMs NextMonthStart(EpochMs month_start) {
+  const year_month_day ymd{DayOf(month_start)};
+  return MsOf(sys_days((ymd.year() / ymd.month() / 1) + std::chrono::months(1)));
+}
+
+Status PgStore::Tx::EnsurePartition(EpochMs month) {
+  {
+    MutexLock lock(store_.ids_mu_);
+    if (store_.partitions_.count(month)) return Status::Ok();
+  }
+  if (new_partitions_.count(month)) return Status::Ok();
+  const std::string name = PartitionName(month);
+  TC_ASSIGN_OR_RETURN(PgResult exists, Exec("SELECT to_regclass($1) IS NOT NULL", PgParams().Add(name)));
+  if (exists.Text(0, 0) != "t") {
+    // Nodes creating the same month at once: one creates, the other waits for
+    // its commit and then finds it (IF NOT EXISTS).
+    TC_RETURN_IF_ERROR(Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockSchema) + ", 0)").status());
+    TC_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF chunks FOR VALUES FROM (" +
+                            std::to_string(month) + ") TO (" + std::to_string(NextMonthStart(month)) + ")")
+                           .status());
+  }
+  new_partitions_.insert(month);
+  return Status::Ok();
+}
+
+Status PgStore::Tx::Flush() {
+  if (staged_.empty()) return Status::Ok();
+  // By (module, ts), the later of two writes to one ts winning.
+  std::stable_sort(staged_.begin(), staged_.end(), [](const LogEntry& a, const LogEntry& b) {
+    return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
+  });
+  std::vector<Segment> segments;
+  for (size_t i = 0; i < staged_.size(); ++i) {
+    const LogEntry& e = staged_[i];
+    if (i + 1 < staged_.size() && staged_[i + 1].module_id == e.module_id && staged_[i + 1].point.ts == e.point.ts) {
+      continue;  // a later write of the same point follows
+    }
+    const EpochMs month = MonthStart(e.point.ts);
+    if (segments.empty() || segments.back().module_id != e.module_id || segments.back().month != month) {
+      segments.push_back({e.module_id, month, {}});
+    }
+    segments.back().points.push_back(e.point);
+  }
+  staged_.clear();
+  std::set<EpochMs> months;
+  for (const Segment& s : segments) months.insert(s.month);
+  for (EpochMs m : months) TC_RETURN_IF_ERROR(EnsurePartition(m));
+
+  // Every writer of a module's chunks holds its lock (modules in ascending
+  // order: no deadlock between two writers).
+  PgArray lock_keys;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (i == 0 || segments[i].module_id != segments[i - 1].module_id) lock_keys.Add(segments[i].module_id);
+  }
+  TC_RETURN_IF_ERROR(Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockModule) +
+                              ", (k % 2147483647)::integer) FROM unnest($1::bigint[]) AS k",
+                          PgParams().Add(std::string_view(lock_keys.Take())))
+                         .status());
+
+  // The chunks each segment touches: those overlapping its points, and the
+  // month's last chunk before them when it is not full (new points append to it).
+  PgArray mods, los, his, month_starts;
+  for (const Segment& s : segments) {
+    mods.Add(s.module_id);
+    los.Add(s.points.front().ts);
+    his.Add(s.points.back().ts);
+    month_starts.Add(s.month);
+  }
+  PgParams q;
+  q.Add(std::string_view(mods.Take())).Add(std::string_view(los.Take())).Add(std::string_view(his.Take()));
+  q.Add(std::string_view(month_starts.Take())).Add(static_cast<int64_t>(kChunkCapacity));
+  TC_ASSIGN_OR_RETURN(
+      PgResult old,
+      Exec("SELECT s.i, c.start_ts, c.data FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) "
+           "WITH ORDINALITY AS s(m, lo, hi, month, i) CROSS JOIN LATERAL ("
+           "SELECT start_ts, data FROM chunks WHERE module_id = s.m AND start_ts >= s.month AND start_ts <= s.hi "
+           "AND end_ts >= s.lo "
+           "UNION ALL SELECT start_ts, data FROM (SELECT start_ts, end_ts, n, data FROM chunks WHERE module_id = s.m "
+           "AND start_ts >= s.month AND start_ts < s.lo ORDER BY start_ts DESC LIMIT 1) t "
+           "WHERE t.end_ts < s.lo AND t.n < $5) c",
+           q));
+  std::vector<std::vector<SeriesPoint>> before(segments.size());
+  PgArray del_mods, del_starts;
+  for (int row = 0; row < old.rows(); ++row) {
+    const size_t i = static_cast<size_t>(old.Int(row, 0) - 1);
+    const EpochMs start = old.Int(row, 1);
+    TC_RETURN_IF_ERROR(DecodeChunk(start, old.Bytes(row, 2), before[i]));
+    del_mods.Add(segments[i].module_id);
+    del_starts.Add(start);
+  }
+  if (del_mods.size() > 0) {
+    TC_RETURN_IF_ERROR(Exec("DELETE FROM chunks c USING unnest($1::bigint[], $2::bigint[]) AS d(m, s) "
+                            "WHERE c.module_id = d.m AND c.start_ts = d.s",
+                            PgParams().Add(std::string_view(del_mods.Take())).Add(std::string_view(del_starts.Take())))
+                           .status());
+  }
+  PgArray modules, starts, ends, counts, blobs;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    std::sort(before[i].begin(), before[i].end(), [](const SeriesPoint& a, const SeriesPoint& b) { return a.ts < b.ts; });
+    const std::vector<SeriesPoint> merged = MergePoints(before[i], segments[i].points);
+    AddChunks(segments[i].module_id, merged, modules, starts, ends, counts, blobs);
+  }
+  PgParams ins;
+  ins.Add(std::string_view(modules.Take())).Add(std::string_view(starts.Take())).Add(std::string_view(ends.Take()));
+  ins.Add(std::string_view(counts.Take())).Add(std::string_view(blobs.Take()));
+  return Exec("INSERT INTO chunks(module_id, start_ts, end_ts, n, data) "
+              "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::integer[], $5::bytea[])",
+              ins)
+      .status();
+}
+
+Status PgReadSeries(PGconn* conn, int64_t module_id, EpochMs from, EpochMs to,
+                    const std::function<bool(const SeriesPoint&)>& each) {
+  TC_ASSIGN_OR_RETURN(PgResult r, PgExec(conn,
+                                         "SELECT start_ts, data FROM chunks WHERE module_id = $1 AND start_ts < $3 "
+                                         "AND end_ts >= $2 ORDER BY start_ts",
+                                         PgParams().Add(module_id).Add(from).Add(to)));
+  std::vector<SeriesPoint> points;
+  for (int row = 0; row < r.rows(); ++row) {
+    points.clear();
+    TC_RETURN_IF_ERROR(DecodeChunk(r.Int(row, 0), r.Bytes(row, 1), points));
+    for (const SeriesPoint& p : points) {
+      if (p.ts < from) continue;
+      if (p.ts >= to) return Status::Ok();
+      if (!each(p)) return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace telecollect::store

@@ -1,0 +1,138 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/config.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
+#include "store/pg_db.h"
+#include "store/store.h"
+
+namespace telecollect::store {
+
+// The PostgreSQL backend (docs/storage.md, "PostgreSQL"): any number of
+// telecollect nodes on one database. A pool of connections, one per operation
+// in flight; every write is one transaction, durable when it commits
+// (Sync() has nothing left to do). Measurements are chunks of points
+// (series_codec.h) in a table partitioned by month, partitions created on
+// demand. Migrations are applied at Open under an advisory lock, so that
+// nodes starting together apply each one once.
+class PgStore final : public Store {
+ public:
+  // `conninfo`: libpq key=value or URI, without a password (kInvalidArgument
+  // otherwise); `password` as read from the secrets file or the environment
+  // (empty: libpq's own PGPASSWORD / PGPASSFILE apply).
+  static Result<std::unique_ptr<PgStore>> Open(const StoreOptions& options, const std::string& conninfo,
+                                               const std::string& password);
+  ~PgStore() override;
+
+  Result<int64_t> CreateToken(const TokenRecord& token) override;
+  Result<std::optional<TokenRecord>> FindToken(const TokenHash& hash) override;
+  Result<std::vector<TokenRecord>> ListTokens(const std::optional<std::string>& tenant) override;
+  Status RevokeToken(const std::string& id_or_fingerprint, EpochMs now) override;
+
+  Result<std::vector<WriteResult>> Write(std::span<const WriteBatch* const> batches) override;
+  Status Redecode(const Scope& scope, std::span<const Redecoded> results) override;
+  Status Sync() override { return Status::Ok(); }  // a commit is durable (synchronous_commit)
+
+  Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) override;
+  Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, size_t limit) override;
+  Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery& query) override;
+  Result<std::vector<Scope>> ListScopes() override;
+  Status UpsertDevices(const Scope& scope, std::span<const Device> devices) override;
+  Result<std::vector<Device>> ListDevices(const Scope& scope, std::string_view prefix, size_t limit) override;
+  Result<int64_t> DeviceRegistryVersion() override;
+
+  // pg_connectors.cc
+  Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce) override;
+  Status RecordFile(const FileRecord& record) override;
+  Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path, int64_t size,
+                                             int64_t mtime_ms) override;
+  Result<std::vector<FileRecord>> ListFiles(const FileQuery& query) override;
+  Result<int64_t> StartRun(const RunRecord& run) override;
+  Status FinishRun(const RunRecord& run) override;
+  Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) override;
+  Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now) override;
+  Result<EpochMs> NoteSighting(const std::string& connector, const std::string& path, int64_t size, int64_t mtime_ms,
+                               EpochMs now) override;
+  Status ForgetSighting(const std::string& connector, const std::string& path) override;
+  Status ForgetSightingsExcept(const std::string& connector, const std::vector<std::string>& listed) override;
+  Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) override;
+  Status ReleaseLease(const std::string& name, const std::string& holder) override;
+  Result<std::optional<std::string>> LeaseHolder(const std::string& name) override;
+  // The fencing token of `holder`'s lease on `name`: it grows each time the
+  // lease changes hands, so a commit that carries it can be refused once
+  // another holder took over. kNotFound when `holder` does not hold it.
+  Result<int64_t> LeaseFence(const std::string& name, const std::string& holder);
+  Result<std::optional<std::string>> GetState(const std::string& connector, const std::string& key) override;
+  Status PutState(const std::string& connector, const std::string& key, const std::string& value) override;
+  Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
+                      const std::string& value, const WindowProducer& produce) override;
+
+  // pg_catalog.cc
+  Status PutDecoderVersion(const DecoderVersion& version) override;
+  Result<std::vector<DecoderVersion>> ListDecoderVersions(const std::optional<Scope>& scope,
+                                                          const std::string& device_type, bool active_only) override;
+  Status ActivateDecoderVersion(const Scope& scope, const std::string& device_type, const std::string& version,
+                                EpochMs now) override;
+  Status PutTypeAlias(const TypeAlias& alias) override;
+  Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
+
+  static constexpr int kSchemaVersion = 1;
+
+  // One transaction on one pooled connection (internal, for the backend's
+  // source files): ids of scopes and modules created in it are cached only
+  // once it commits.
+  class Tx;
+
+ private:
+  PgStore(std::string conninfo, std::string password) : conninfo_(std::move(conninfo)), password_(std::move(password)) {}
+  Status Migrate();
+
+  // A pooled connection, returned to the pool when released (dropped if broken).
+  class Conn;
+  Result<Conn> Acquire();
+  void Release(PgConnPtr conn);
+
+  // Runs `body` in a transaction; when `retryable`, again (a few times) when
+  // PostgreSQL aborts it for a deadlock or a serialization failure
+  // (kUnavailable from a live connection).
+  Status InTransaction(const std::function<Status(Tx&)>& body, bool retryable = true);
+  // A read on a pooled connection.
+  Status Read(const std::function<Status(PGconn*)>& body);
+
+  // Creates the monthly partitions of `chunks` that `months` (month starts,
+  // epoch ms) need, each once per process.
+  Status EnsurePartitions(PGconn* conn, const std::set<EpochMs>& months);
+
+  // The rows of `table` (columns `columns`) in `scope` whose `column` starts
+  // with `prefix`, in byte order, at most `limit`; none when the scope was
+  // never written.
+  template <typename T, typename ReadRow>
+  Result<std::vector<T>> PrefixRows(const Scope& scope, std::string_view table, std::string_view column,
+                                    std::string_view columns, std::string_view prefix, size_t limit, ReadRow read);
+
+  // Scope id for a read; nullopt if the scope was never written.
+  static Result<std::optional<int64_t>> FindScopeId(PGconn* conn, const Scope& scope);
+
+  const std::string conninfo_;
+  const std::string password_;
+
+  Mutex pool_mu_;
+  std::vector<PgConnPtr> idle_ TC_GUARDED_BY(pool_mu_);
+
+  // Committed ids: "tenant\0env" → scope id; (scope id, module name) → module id.
+  Mutex ids_mu_;
+  std::unordered_map<std::string, int64_t> scope_ids_ TC_GUARDED_BY(ids_mu_);
+  std::unordered_map<std::string, int64_t> module_ids_ TC_GUARDED_BY(ids_mu_);
+  std::set<EpochMs> partitions_ TC_GUARDED_BY(ids_mu_);
+
+  friend class Tx;
+};
+
+}  // namespace telecollect::store

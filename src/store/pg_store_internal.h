@@ -1,0 +1,106 @@
+#pragma once
+// PgStore's nested helpers, shared by its source files (pg_store.cc,
+// pg_frames.cc, pg_series.cc, pg_connectors.cc, pg_catalog.cc). Not for use
+// outside the store.
+
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/pg_store.h"
+#include "store/series_codec.h"
+
+namespace telecollect::store {
+
+// Advisory lock classes (pg_advisory_xact_lock(class, key)): who may change
+// what at once, across every node.
+inline constexpr int kLockSchema = 1;      // migrations, partition creation (key 0)
+inline constexpr int kLockModule = 2;      // a module's chunks (key: module id)
+inline constexpr int kLockFileContent = 3; // a scope's file content (key: hash of scope id and sha256)
+
+class PgStore::Conn {
+ public:
+  Conn(PgStore* store, PgConnPtr conn) : store_(store), conn_(std::move(conn)) {}
+  Conn(Conn&&) = default;
+  ~Conn() {
+    if (conn_) store_->Release(std::move(conn_));
+  }
+  PGconn* get() const { return conn_.get(); }
+
+ private:
+  PgStore* store_;
+  PgConnPtr conn_;
+};
+
+class PgStore::Tx {
+ public:
+  Tx(PgStore& store, PGconn* conn) : store_(store), conn_(conn) {}
+  PGconn* conn() const { return conn_; }
+  Result<PgResult> Exec(std::string_view sql, const PgParams& params = {}) { return PgExec(conn_, sql, params); }
+
+  // The scope's id, created if new.
+  Result<int64_t> ScopeId(const Scope& scope);
+
+  // Module ids by (scope id, name), created (with that unit and creation
+  // time) when absent: one statement for all of them.
+  struct ModuleRef {
+    int64_t scope_id;
+    std::string name;
+    std::string unit;
+    EpochMs created;
+  };
+  Status ResolveModules(const std::vector<ModuleRef>& modules, std::vector<int64_t>& ids);
+  // A committed id known to this process, 0 otherwise.
+  int64_t CachedModule(int64_t scope_id, const std::string& name);
+
+  // Points staged for the chunks; Flush writes them (the later of two points
+  // of one module and ts wins) before the commit.
+  void Stage(int64_t module_id, const SeriesPoint& p) { staged_.push_back({module_id, p}); }
+  size_t staged() const { return staged_.size(); }
+  Status Flush();  // pg_series.cc
+
+  // After the commit: ids and partitions created in it become known to the store.
+  void Committed();
+
+ private:
+  Status EnsurePartition(EpochMs month_start);
+
+  PgStore& store_;
+  PGconn* conn_;
+  std::vector<LogEntry> staged_;
+  std::vector<std::pair<std::string, int64_t>> new_scopes_;
+  std::vector<std::pair<std::string, int64_t>> new_modules_;
+  std::set<EpochMs> new_partitions_;
+};
+
+// Key of PgStore::module_ids_.
+inline std::string ModuleKey(int64_t scope_id, std::string_view name) {
+  std::string k = std::to_string(scope_id);
+  k += '\0';
+  k += name;
+  return k;
+}
+
+// The first instant of the UTC month holding `ts`, and of the next one.
+EpochMs MonthStart(EpochMs ts);
+EpochMs NextMonthStart(EpochMs month_start);
+
+// Calls `each` for the module's points with from <= ts < to, in ts order,
+// until it returns false.
+Status PgReadSeries(PGconn* conn, int64_t module_id, EpochMs from, EpochMs to,
+                    const std::function<bool(const SeriesPoint&)>& each);
+
+Scope ScopeFromRow(const PgResult& r, int row, int tenant_col, int env_col);
+
+// Runs a query and reads each of its rows with `read(result, row)`.
+template <typename T, typename ReadRow>
+Result<std::vector<T>> CollectRows(PGconn* conn, std::string_view sql, const PgParams& params, ReadRow read) {
+  TC_ASSIGN_OR_RETURN(PgResult r, PgExec(conn, sql, params));
+  std::vector<T> out;
+  out.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read(r, i));
+  return out;
+}
+
+}  // namespace telecollect::store
