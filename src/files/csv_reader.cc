@@ -248,6 +248,8 @@ Result<bool> CsvReader::Next(std::vector<std::string_view>& fields, int64_t& lin
         const char c = b[p];
         if (c == d) {
           fields.emplace_back(b + field_start, p - field_start);
+          // Too wide: an error now, before the fields of a 16 MiB record pile up.
+          if (fields.size() > options_.max_fields) return Checked(fields, line_);
           field_start = p + 1;
           ++next_;
           continue;
@@ -268,7 +270,7 @@ Result<bool> CsvReader::Next(std::vector<std::string_view>& fields, int64_t& lin
         if (last_end > field_start && b[last_end - 1] == '\r') --last_end;  // CRLF
         if (fields.empty() && last_end == begin) continue;  // blank line
         fields.emplace_back(b + field_start, last_end - field_start);
-        return true;
+        return Checked(fields, line);
       }
       fields.clear();
     }
@@ -295,8 +297,14 @@ Result<bool> CsvReader::Next(std::vector<std::string_view>& fields, int64_t& lin
     if (rec_end == begin || (rec_end == begin + 1 && buf_[begin] == '\r')) continue;
     Status s = Split(begin, rec_end, has_quote, line, fields);
     if (!s.ok()) return s;
-    return true;
+    return Checked(fields, line);
   }
+}
+
+Result<bool> CsvReader::Checked(const std::vector<std::string_view>& fields, int64_t line) const {
+  if (fields.size() <= options_.max_fields) return true;
+  return Status::InvalidArgument("line " + std::to_string(line) + ": more than " + std::to_string(options_.max_fields) +
+                                 " fields, the most a record may have");
 }
 
 }  // namespace telecollect::files

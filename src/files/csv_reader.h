@@ -13,6 +13,9 @@ namespace telecollect::files {
 // into the same number (> 1) of fields most consistently; 0 if none does.
 char DetectDelimiter(std::string_view sample, char quote);
 
+// The default cap on fields per record (CsvReader::Options::max_fields).
+inline constexpr size_t kMaxCsvFields = 50000;
+
 // Streams RFC 4180-style records from UTF-8 text: any delimiter, a quote
 // character (doubled inside a quoted field), fields spanning lines inside
 // quotes, LF or CRLF endings, a last line without a newline. Blank lines are
@@ -23,6 +26,9 @@ class CsvReader {
     char delimiter = 0;  // 0 = detect from the first 64 KiB
     char quote = '"';
     size_t max_record_bytes = 16 << 20;
+    // A record with more fields is an error naming its line: every reader
+    // above keeps per-column state, and no real export is this wide.
+    size_t max_fields = kMaxCsvFields;
   };
   CsvReader(TextReader& in, Options options);
   // Over text already in memory (not copied beyond the reader's buffer).
@@ -41,6 +47,8 @@ class CsvReader {
   // Finds the end of the record starting at pos_: index of its '\n' (or end_
   // at end of input); npos if more input is needed.
   Result<size_t> FindRecordEnd(bool& has_quote);
+  // The record just split, or an error when it is wider than max_fields.
+  Result<bool> Checked(const std::vector<std::string_view>& fields, int64_t line) const;
   Status Split(size_t begin, size_t end, bool has_quote, int64_t line, std::vector<std::string_view>& fields);
   // Indexes the delimiters, line ends and quotes of the next window of
   // buffered bytes (whole 64-byte blocks; the tail too at the end of input).

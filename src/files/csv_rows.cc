@@ -1,5 +1,7 @@
 // The CSV format reader: header resolution, then one Row per record.
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -56,7 +58,12 @@ Status ReadCsvPart(TextReader& text, const Profile& profile, std::string_view pa
   }
   auto unit_of = [&](size_t col) { return col < units.size() ? std::string_view(units[col]) : std::string_view(); };
 
-  // Resolve the profile's fields to column indexes.
+  // Resolve the profile's fields to column indexes: by number, or by name
+  // (case-insensitive; the first column of that name), through one map so
+  // that a wide header with as many references costs linear time.
+  std::unordered_map<std::string, size_t> column_of;
+  column_of.reserve(header.size());
+  for (size_t i = 0; i < header.size(); ++i) column_of.emplace(Lower(header[i]), i);
   auto resolve = [&](const FieldRef& ref, size_t& out) -> Status {
     if (ref.index > 0) {
       out = static_cast<size_t>(ref.index - 1);
@@ -65,12 +72,9 @@ Status ReadCsvPart(TextReader& text, const Profile& profile, std::string_view pa
                                                    header.size(), ref.index));
       return Status::Ok();
     }
-    const std::string want = Lower(ref.name);
-    for (size_t i = 0; i < header.size(); ++i) {
-      if (Lower(header[i]) == want) {
-        out = i;
-        return Status::Ok();
-      }
+    if (auto it = column_of.find(Lower(ref.name)); it != column_of.end()) {
+      out = it->second;
+      return Status::Ok();
     }
     std::string names;
     for (size_t i = 0; i < header.size() && i < 30; ++i) names += (i ? ", " : "") + header[i];
@@ -105,11 +109,11 @@ Status ReadCsvPart(TextReader& text, const Profile& profile, std::string_view pa
       }
     } else {
       if (!profile.header) return Status::InvalidArgument("layout = \"wide\" without a header needs fields.columns");
+      std::unordered_set<std::string> excluded;
+      for (const std::string& e : profile.exclude) excluded.insert(Lower(e));
       for (size_t i = 0; i < header.size(); ++i) {
         if (std::find(ts_cols.begin(), ts_cols.end(), i) != ts_cols.end() || header[i].empty()) continue;
-        const std::string low = Lower(header[i]);
-        if (std::any_of(profile.exclude.begin(), profile.exclude.end(), [&](const std::string& e) { return Lower(e) == low; }))
-          continue;
+        if (excluded.contains(Lower(header[i]))) continue;
         wide_cols.push_back(i);
       }
       if (wide_cols.empty()) return Status::InvalidArgument("layout = \"wide\": the header has no module column besides the timestamp");

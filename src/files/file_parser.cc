@@ -71,4 +71,14 @@ ImportReport ValidateFile(const std::string& local_path, const Profile& profile)
   return report;
 }
 
+ImportReport ValidateInput(InputFile& file, const Profile& profile) {
+  NullSink sink;
+  ImportReport report;
+  report.file = file.path();
+  report.profile = profile.name;
+  Status s = ParseFile(file, profile, sink, report);
+  if (!s.ok()) report.AddError({"", 0, "", s.message()});
+  return report;
+}
+
 }  // namespace telecollect::files

@@ -25,6 +25,9 @@ std::string ReadFileInto(const std::string& path, const Profile& profile, Readin
 // Reads a file under a profile without storing anything: the validation
 // report. A file-level failure is the report's error at line 0.
 ImportReport ValidateFile(const std::string& local_path, const Profile& profile);
+// The same for a file already open (an upload in memory); the report names it
+// by its InputFile::path().
+ImportReport ValidateInput(InputFile& file, const Profile& profile);
 
 // Format readers, one per format; each feeds rows to the mapper.
 Status ReadCsvPart(TextReader& text, const Profile& profile, std::string_view part, RowMapper& mapper,

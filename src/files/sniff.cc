@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -404,18 +405,31 @@ struct SampleRecord {
 
 // The sample's records, through the importer's own CSV reader. A sample cut
 // by the 8 MiB limit loses its last record (and stops at a quote it cut).
-std::vector<SampleRecord> SplitSample(std::string_view text, char delim, bool truncated) {
+// The reader's error is the answer only when not one record came before it
+// (a first line wider than kMaxCsvFields): otherwise validation reports it.
+Result<std::vector<SampleRecord>> SplitSample(std::string_view text, char delim, bool truncated) {
   CsvReader reader(text, {delim, '"'});
   std::vector<SampleRecord> out;
   std::vector<std::string_view> fields;
   int64_t line = 0;
   while (true) {
     Result<bool> more = reader.Next(fields, line);
+    if (!more.ok() && out.empty()) return more.status();
     if (!more.ok() || !*more) break;
     out.push_back({std::vector<std::string>(fields.begin(), fields.end())});
   }
   if (truncated && !out.empty()) out.pop_back();
   return out;
+}
+
+// Whether each name occurs exactly once among `names` (linear: one count per name).
+std::vector<bool> UniqueNames(const std::vector<std::string>& names) {
+  std::unordered_map<std::string_view, size_t> count;
+  count.reserve(names.size());
+  for (const std::string& n : names) ++count[n];
+  std::vector<bool> unique(names.size());
+  for (size_t i = 0; i < names.size(); ++i) unique[i] = count[names[i]] == 1;
+  return unique;
 }
 
 Status SniffCsv(std::string_view text, bool truncated, SniffResult& r) {
@@ -424,7 +438,7 @@ Status SniffCsv(std::string_view text, bool truncated, SniffResult& r) {
   p.delimiter = DetectDelimiter(text, '"');
   if (p.delimiter == 0) return Status::InvalidArgument("no delimiter splits the lines into columns (tried ; , TAB |)");
   r.notes.push_back(fmt::format("delimiter: {}", p.delimiter == '\t' ? "TAB" : std::string(1, p.delimiter)));
-  std::vector<SampleRecord> recs = SplitSample(text, p.delimiter, truncated);
+  TC_ASSIGN_OR_RETURN(std::vector<SampleRecord> recs, SplitSample(text, p.delimiter, truncated));
   if (recs.size() < 2) return Status::InvalidArgument("fewer than two lines: nothing to learn from");
   // The most common field count; preamble lines before the first such line are skipped.
   std::map<size_t, int> counts;
@@ -463,10 +477,10 @@ Status SniffCsv(std::string_view text, bool truncated, SniffResult& r) {
     cols[i].ref = header ? std::string(TrimSpaces(head.fields[i])) : std::to_string(i + 1);
     cols[i].index = static_cast<int>(i + 1);
   }
-  for (size_t i = 0; i < width; ++i) {
-    cols[i].named = header && !cols[i].ref.empty() &&
-                    std::count_if(cols.begin(), cols.end(), [&](const Column& c) { return c.ref == cols[i].ref; }) == 1;
-  }
+  std::vector<std::string> refs(width);
+  for (size_t i = 0; i < width; ++i) refs[i] = cols[i].ref;
+  const std::vector<bool> unique = UniqueNames(refs);
+  for (size_t i = 0; i < width; ++i) cols[i].named = header && !cols[i].ref.empty() && unique[i];
   const size_t data = first + (header ? 1 : 0) + (p.units_row ? 1 : 0);
   for (size_t k = data; k < recs.size() && k < data + kSampleRows; ++k) {
     if (recs[k].fields.size() != width) continue;
@@ -760,10 +774,15 @@ Status SniffXml(std::string_view text, SniffResult& r) {
 
 Result<SniffResult> SniffProfile(const std::string& path) {
   TC_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path, /*hash=*/false));
+  return SniffInput(*file);
+}
+
+Result<SniffResult> SniffInput(InputFile& file) {
+  const std::string& path = file.path();
   std::string part;
-  TC_ASSIGN_OR_RETURN(bool any, file->NextPart(part));
+  TC_ASSIGN_OR_RETURN(bool any, file.NextPart(part));
   if (!any) return Status::InvalidArgument(path + ": the archive holds no file");
-  TextReader reader(*file, Encoding::kAuto);
+  TextReader reader(file, Encoding::kAuto);
   std::string text(kSampleBytes, '\0');
   size_t n = 0;
   while (n < text.size()) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "files/input_file.h"
 #include "files/profile.h"
 
 namespace telecollect::files {
@@ -21,5 +22,8 @@ struct SniffResult {
 // (wide) — and the timestamp format (Europe/Paris when times have no offset).
 // Reads at most the first 8 MiB of the file.
 Result<SniffResult> SniffProfile(const std::string& path);
+// The same for a file already open (an upload in memory: InputFile::FromMemory).
+// Errors name the file by its InputFile::path(), the upload's own name.
+Result<SniffResult> SniffInput(InputFile& file);
 
 }  // namespace telecollect::files

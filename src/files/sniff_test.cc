@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
+#include "files/csv_reader.h"
+
 #include "files/file_parser.h"
 #include "files/test_file_util.h"
 
@@ -212,6 +216,57 @@ TEST(Sniff, SaysWhyItCannot) {
   Result<SniffResult> r = SniffProfile(f.path());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("delimiter"), std::string::npos);
+}
+
+
+// A wide file with long column names that share a prefix: every step that
+// compares each column with every other one (the uniqueness of header names,
+// a name lookup per profile column) costs width² × name length and takes
+// 9 s of CPU (sniffing) to minutes (a lookup per column); the linear steps
+// about 1.3 s. The bound is on the process's CPU time, not the wall clock, so
+// that a loaded machine does not make it fail.
+std::string WideCsv(size_t width, std::string& columns_toml) {
+  const std::string prefix(160, 'm');
+  std::string header = "timestamp", row1 = "2026-01-01T00:00:00Z", row2 = "2026-01-01T01:00:00Z";
+  columns_toml = "columns = [";
+  for (size_t i = 0; i < width; ++i) {
+    const std::string name = prefix + std::to_string(i);
+    header += ";" + name;
+    row1 += ";1";
+    row2 += ";2";
+    columns_toml += (i ? ", \"" : "\"") + name + "\"";
+  }
+  columns_toml += "]\n";
+  return header + "\n" + row1 + "\n" + row2 + "\n";
+}
+
+TEST(Sniff, WideHeaderTakesLinearTime) {
+  std::string columns;
+  TempFile f(WideCsv(40000, columns), ".csv");
+  const std::clock_t start = std::clock();
+  Result<SniffResult> r = SniffProfile(f.path());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->profile.layout, Profile::Layout::kWide);
+  Result<Profile> p = LoadProfileString("format = \"csv\"\ndelimiter = \";\"\nlayout = \"wide\"\n"
+                                        "timestamp_format = \"iso8601\"\n[fields]\ntimestamp = \"timestamp\"\n" + columns,
+                                        "wide.toml");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ImportReport report = ValidateFile(f.path(), *p);
+  EXPECT_EQ(report.error_count, 0) << report.ToText();
+  EXPECT_EQ(report.readings, 80000);
+  EXPECT_LT(double(std::clock() - start) / CLOCKS_PER_SEC, 5.0);
+}
+
+TEST(Sniff, RecordWiderThanTheCapIsAClearError) {
+  std::string columns;
+  // An upload, read from memory: the error names it as its sender did.
+  Result<std::unique_ptr<InputFile>> in = InputFile::FromMemory(WideCsv(kMaxCsvFields + 10, columns), "wide.csv");
+  ASSERT_TRUE(in.ok());
+  Result<SniffResult> r = SniffInput(**in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("cannot propose a profile for wide.csv: line 1: more than 50000 fields, the most a record may have"),
+            std::string::npos)
+      << r.status().message();
 }
 
 }  // namespace

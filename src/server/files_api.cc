@@ -1,14 +1,12 @@
 #include "server/files_api.h"
 
-#include <unistd.h>
-
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <memory>
 
 #include "core/json_writer.h"
 #include "core/multipart.h"
 #include "files/file_parser.h"
+#include "files/input_file.h"
 #include "files/sniff.h"
 #include "push/push_service.h"
 #include "server/json_error.h"
@@ -16,29 +14,14 @@
 namespace telecollect::server {
 namespace {
 
-// The upload as a temporary file (keeping its extension: it helps sniffing), removed after.
-class TempUpload {
- public:
-  TempUpload(std::string_view data, const std::string& filename) {
-    std::string ext = std::filesystem::path(filename).extension().string();
-    if (ext.size() > 10 || ext.find('/') != std::string::npos) ext.clear();
-    if (ext == ".gz" || ext == ".zip") ext = std::filesystem::path(filename).stem().extension().string() + ext;
-    std::string tmpl = (std::filesystem::temp_directory_path() / "telecollect-upload-XXXXXX").string() + ext;
-    const int fd = mkstemps(tmpl.data(), static_cast<int>(ext.size()));
-    if (fd < 0) return;
-    const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
-    ::close(fd);
-    if (ok) path_ = tmpl;
-    else ::unlink(tmpl.c_str());
-  }
-  ~TempUpload() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// How errors and the report name an upload: the last component of the name
+// the client gave (its extension helps sniffing), never a server path.
+std::string UploadName(std::string_view filename) {
+  const size_t slash = filename.find_last_of("/\\");
+  if (slash != std::string_view::npos) filename.remove_prefix(slash + 1);
+  if (filename.size() > 200) filename = filename.substr(filename.size() - 200);
+  return filename.empty() ? std::string("upload") : std::string(filename);
+}
 
 }  // namespace
 
@@ -52,14 +35,18 @@ HttpResponse ValidateUpload(const HttpRequest& req) {
     if (p.name == "profile") profile_part = &p;
   }
   if (file == nullptr) return JsonError(400, "multipart field \"file\" (the sample file) is missing");
-  TempUpload upload(file->data, file->filename);
-  if (upload.path().empty()) return JsonError(500, "cannot store the upload in the temporary directory");
+  // Read from memory, as named by the client: nothing is written to disk,
+  // and no error can name a server path.
+  const std::string name = UploadName(file->filename);
+  auto open = [&]() { return files::InputFile::FromMemory(std::string(file->data), name); };
 
   files::Profile profile;
   std::vector<std::string> notes;
   const bool sniffed = profile_part == nullptr || profile_part->data.empty();
   if (sniffed) {
-    Result<files::SniffResult> s = files::SniffProfile(upload.path());
+    Result<std::unique_ptr<files::InputFile>> in = open();
+    if (!in.ok()) return JsonError(422, in.status().message());
+    Result<files::SniffResult> s = files::SniffInput(**in);
     if (!s.ok()) return JsonError(422, s.status().message());
     profile = s->profile;
     notes = s->notes;
@@ -68,8 +55,9 @@ HttpResponse ValidateUpload(const HttpRequest& req) {
     if (!p.ok()) return JsonError(400, p.status().message());
     profile = std::move(p).value();
   }
-  files::ImportReport report = files::ValidateFile(upload.path(), profile);
-  report.file = file->filename.empty() ? "upload" : file->filename;
+  Result<std::unique_ptr<files::InputFile>> in = open();
+  if (!in.ok()) return JsonError(422, in.status().message());
+  files::ImportReport report = files::ValidateInput(**in, profile);
   JsonWriter w;
   w.BeginObject();
   w.Key("would_import").Bool(report.error_count == 0 || profile.skip_bad_rows);
