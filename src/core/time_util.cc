@@ -136,11 +136,25 @@ std::string FormatIso8601(EpochMs ms) {
 }
 
 namespace {
-// ISO 8601 duration with fixed-length parts: P[nD][T[nH][nM][n[.f]S]] (P1D = 24 h; no years
+
+// a * b + c into `out` when it stays within [0, kMaxDurationMs]; a, b, c >= 0.
+bool DurationTerm(int64_t a, int64_t b, int64_t c, int64_t& out) {
+  if (b != 0 && a > (kMaxDurationMs - c) / b) return false;
+  out = a * b + c;
+  return true;
+}
+
+Status DurationTooLong(std::string_view text) {
+  return Status::InvalidArgument("duration \"" + std::string(text.substr(0, 64)) + "\": longer than " +
+                                 FormatDurationMs(kMaxDurationMs) + ", the longest accepted");
+}
+
+// ISO 8601 duration with fixed-length parts: P[nW][nD][T[nH][nM][n[.f]S]] (P1D = 24 h; no years
 // or months, which have no fixed length).
 Result<int64_t> ParseIsoDurationMs(std::string_view text) {
   auto bad = [&](const char* why) {
-    return Status::InvalidArgument("duration \"" + std::string(text) + "\": " + why + " (ISO 8601 such as PT30M, PT1H, P1D)");
+    return Status::InvalidArgument("duration \"" + std::string(text.substr(0, 64)) + "\": " + why +
+                                   " (ISO 8601 such as PT30M, PT1H, P1D)");
   };
   size_t i = 1;
   bool in_time = false, any = false;
@@ -152,9 +166,11 @@ Result<int64_t> ParseIsoDurationMs(std::string_view text) {
       ++i;
       continue;
     }
+    if (text[i] < '0' || text[i] > '9') return bad("expected a number");
     int64_t n = 0;
     auto [ptr, ec] = std::from_chars(text.data() + i, text.data() + text.size(), n);
-    if (ec != std::errc() || n < 0 || n > 100000000) return bad("expected a number");
+    if (ec == std::errc::result_out_of_range) return DurationTooLong(text);
+    if (ec != std::errc()) return bad("expected a number");
     i = static_cast<size_t>(ptr - text.data());
     int64_t frac_ms = 0;
     if (i < text.size() && (text[i] == '.' || text[i] == ',')) {  // fraction of seconds only
@@ -177,19 +193,26 @@ Result<int64_t> ParseIsoDurationMs(std::string_view text) {
     else if (in_time && u == 'S') mult = 1000;
     else if (!in_time && (u == 'Y' || u == 'M')) return bad("years and months have no fixed length");
     else return bad("unknown unit");
-    total += n * mult + frac_ms;
+    if (!DurationTerm(n, mult, frac_ms + total, total)) return DurationTooLong(text);
     any = true;
   }
   if (!any) return bad("no part");
   return total;
 }
+
 }  // namespace
 
 Result<int64_t> ParseDurationMs(std::string_view text) {
   if (text.size() > 1 && text[0] == 'P') return ParseIsoDurationMs(text);
+  const auto usage = [&] {
+    return Status::InvalidArgument("duration \"" + std::string(text.substr(0, 64)) +
+                                   "\": expected a number then a unit (ms, s, m, h, d)");
+  };
+  if (text.empty() || text[0] < '0' || text[0] > '9') return usage();
   int64_t n = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || n < 0) return Status::InvalidArgument("duration \"" + std::string(text) + "\": expected a number then a unit (ms, s, m, h, d)");
+  if (ec == std::errc::result_out_of_range) return DurationTooLong(text);
+  if (ec != std::errc()) return usage();
   const std::string_view unit(ptr, text.data() + text.size() - ptr);
   int64_t mult = 0;
   if (unit == "ms") mult = 1;
@@ -197,8 +220,20 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
   else if (unit == "m" || unit == "min") mult = 60000;
   else if (unit == "h") mult = 3600000;
   else if (unit == "d") mult = 86400000;
-  else return Status::InvalidArgument("duration \"" + std::string(text) + "\": unknown unit \"" + std::string(unit) + "\" (ms, s, m, h, d)");
-  return n * mult;
+  else return Status::InvalidArgument("duration \"" + std::string(text.substr(0, 64)) + "\": unknown unit \"" +
+                                      std::string(unit.substr(0, 16)) + "\" (ms, s, m, h, d)");
+  int64_t ms = 0;
+  if (!DurationTerm(n, mult, 0, ms)) return DurationTooLong(text);
+  return ms;
+}
+
+std::string FormatDurationMs(int64_t ms) {
+  static constexpr std::pair<int64_t, const char*> kUnits[] = {
+      {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+  for (const auto& [size, name] : kUnits) {
+    if (ms != 0 && ms % size == 0) return std::to_string(ms / size) + name;
+  }
+  return std::to_string(ms) + "ms";
 }
 
 }  // namespace telecollect

@@ -11,7 +11,8 @@ namespace telecollect {
 // Instants are UTC epoch milliseconds everywhere in telecollect.
 using EpochMs = int64_t;
 
-// Bounds of an acceptable reading time: [1970-01-01, 2100-01-01) UTC.
+// Bounds of an acceptable reading time, and of every timestamp parameter:
+// [1970-01-01, 2100-01-01) UTC.
 inline constexpr EpochMs kMinEpochMs = 0;
 inline constexpr EpochMs kMaxEpochMs = 4102444800000;  // 2100-01-01T00:00:00Z
 
@@ -36,9 +37,19 @@ Status CheckReadingRange(EpochMs ms);
 // 2019-04-28T12:59:36.599Z
 std::string FormatIso8601(EpochMs ms);
 
-// Parses a duration such as "10m", "1h", "1d", "30s", "500ms" — or ISO 8601
-// "PT30M", "PT1H", "P1D", "PT0.5S" (days, hours, minutes, seconds; no years
-// or months) — into milliseconds.
+// The longest duration anything accepts: the span of the reading range
+// (47,482 days). Longer ones, and any whose arithmetic would overflow, are
+// refused, never wrapped.
+inline constexpr int64_t kMaxDurationMs = kMaxEpochMs - kMinEpochMs;
+
+// Parses a duration such as "10m", "1h", "1d", "30s", "500ms" (a bare number
+// is seconds) — or ISO 8601 "PT30M", "PT1H", "P1D", "P1W", "PT0.5S" (weeks,
+// days, hours, minutes, seconds; no years or months) — into milliseconds in
+// [0, kMaxDurationMs]. Errors quote the text and say what is wrong.
 Result<int64_t> ParseDurationMs(std::string_view text);
+
+// The duration in its largest exact unit ("90m", "1d", "1500ms"); reads back
+// through ParseDurationMs to the same value. `ms` must be >= 0.
+std::string FormatDurationMs(int64_t ms);
 
 }  // namespace telecollect

@@ -96,4 +96,34 @@ TEST(DurationTest, Iso8601) {
 }
 
 }  // namespace
+
+TEST(DurationTest, OverflowIsRefusedNotWrapped) {
+  // 9223372036854775807ms once answered 200 with buckets in year -6911.
+  for (const char* text : {"9223372036854775807ms", "9223372036854775807d", "9223372036854775808ms",
+                           "106751991167d", "99999999999999999999999s", "P9999999999999999999D", "P100000000W",
+                           "PT9223372036854775807S", "P47483D", "4102444800001ms"}) {
+    Result<int64_t> r = ParseDurationMs(text);
+    ASSERT_FALSE(r.ok()) << text << " = " << *r;
+    EXPECT_NE(r.status().message().find("longest accepted"), std::string::npos) << r.status().message();
+  }
+  EXPECT_EQ(*ParseDurationMs("4102444800000ms"), kMaxDurationMs);  // the edge itself
+  EXPECT_EQ(*ParseDurationMs("47482d"), kMaxDurationMs);
+  EXPECT_EQ(*ParseDurationMs("P47482D"), kMaxDurationMs);
+  EXPECT_EQ(*ParseDurationMs("0ms"), 0);
+  for (const char* text : {"-1s", "+1s", "", " 1s", "1 s", "1.5h", "ms", "P", "PT-1S", "P+1D"}) {
+    EXPECT_FALSE(ParseDurationMs(text).ok()) << text;
+  }
+}
+
+TEST(DurationTest, FormatReadsBackToTheSameValue) {
+  for (int64_t ms : {int64_t{0}, int64_t{1}, int64_t{999}, int64_t{1000}, int64_t{1500}, int64_t{60000},
+                     int64_t{5400000}, int64_t{86400000}, int64_t{90061001}, kMaxDurationMs, kMaxDurationMs - 1}) {
+    Result<int64_t> back = ParseDurationMs(FormatDurationMs(ms));
+    ASSERT_TRUE(back.ok()) << FormatDurationMs(ms);
+    EXPECT_EQ(*back, ms) << FormatDurationMs(ms);
+  }
+  EXPECT_EQ(FormatDurationMs(5400000), "90m");
+  EXPECT_EQ(FormatDurationMs(kMaxDurationMs), "47482d");
+}
+
 }  // namespace telecollect
