@@ -122,7 +122,7 @@ int RunServe(Config config, const ServeArgs& args) {
     }
     return Status::NotFound("no API connector " + name);
   };
-  server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock, api_connectors});
+  server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock, api_connectors, config.workers});
   server::HttpServer http(config.server, api, metrics);
 
   schedule::Scheduler scheduler(*db, clock, config.SpoolDir());

@@ -13,7 +13,7 @@ namespace {
 Status FillConfig(const toml::table& root, Config& c) {
   TableReader top(&root, "");
   TC_RETURN_IF_ERROR(top.String("data_dir", c.data_dir));
-  for (const char* section : {"server", "push", "store", "decoders", "auth", "files", "log"}) {
+  for (const char* section : {"server", "workers", "push", "store", "decoders", "auth", "files", "log"}) {
     TC_RETURN_IF_ERROR(top.CheckTable(section));
   }
   {
@@ -26,6 +26,12 @@ Status FillConfig(const toml::table& root, Config& c) {
     TC_RETURN_IF_ERROR(r.Duration("idle_timeout", c.server.idle_timeout_ms));
     TC_RETURN_IF_ERROR(r.Duration("shutdown_grace", c.server.shutdown_grace_ms));
     TC_RETURN_IF_ERROR(r.Integer("max_connections", c.server.max_connections, 0));
+    TC_RETURN_IF_ERROR(r.Leftovers());
+  }
+  {
+    TableReader r(top.Table("workers"), "workers");
+    TC_RETURN_IF_ERROR(r.Integer("threads", c.workers.threads, 1));
+    TC_RETURN_IF_ERROR(r.Integer("queue", c.workers.queue, 1));
     TC_RETURN_IF_ERROR(r.Leftovers());
   }
   {

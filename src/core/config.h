@@ -24,6 +24,13 @@ struct ServerOptions {
   uint64_t max_connections = 0;
 };
 
+// The pool that runs the API's heavy requests (validate, tries, uploads,
+// redecode) off the I/O threads.
+struct WorkerOptions {
+  int threads = 2;      // [workers] threads
+  size_t queue = 16;    // [workers] queue: requests waiting for a worker; beyond → 503 + Retry-After
+};
+
 struct PushOptions {
   size_t max_batch_items = 10000;          // [push] max_batch_items → 413 above
   int64_t max_future_skew_ms = 86400000;   // [push] max_future_skew: event time ahead of now
@@ -76,6 +83,7 @@ struct LogOptions {
 struct Config {
   std::string data_dir = "data";  // data_dir (top level)
   ServerOptions server;
+  WorkerOptions workers;
   PushOptions push;
   StoreOptions store;
   DecoderOptions decoders;

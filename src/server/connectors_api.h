@@ -8,6 +8,7 @@
 #include "core/model.h"
 #include "pull/api_connector.h"
 #include "server/http_types.h"
+#include "server/query_params.h"
 #include "store/store.h"
 
 namespace telecollect::server {
@@ -21,6 +22,6 @@ using ApiConnectorLookup = std::function<Result<pull::ApiConnector>(const std::s
 // must belong to the token's tenant and env (else 404). 200 even when a
 // window failed: the report says why; 400 on bad bounds.
 HttpResponse TryConnector(store::Store& store, const Clock& clock, const ApiConnectorLookup& lookup, const Scope& scope,
-                          const std::string& name, const std::map<std::string, std::string>& params);
+                          const std::string& name, QueryParams& params);
 
 }  // namespace telecollect::server

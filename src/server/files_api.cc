@@ -1,6 +1,5 @@
 #include "server/files_api.h"
 
-#include <cstdlib>
 #include <memory>
 
 #include "core/json_writer.h"
@@ -10,6 +9,7 @@
 #include "files/sniff.h"
 #include "push/push_service.h"
 #include "server/json_error.h"
+#include "server/routes.h"
 
 namespace telecollect::server {
 namespace {
@@ -71,18 +71,13 @@ HttpResponse ValidateUpload(const HttpRequest& req) {
   return {200, "application/json", w.Take(), {}};
 }
 
-HttpResponse FilesJournal(store::Store& store, const Scope& scope, const std::map<std::string, std::string>& params) {
+HttpResponse FilesJournal(store::Store& store, const Scope& scope, QueryParams& params) {
   store::FileQuery q;
   q.scope = scope;
-  if (auto it = params.find("connector"); it != params.end()) q.connector = it->second;
-  if (auto it = params.find("limit"); it != params.end()) {
-    char* end = nullptr;
-    const long v = std::strtol(it->second.c_str(), &end, 10);
-    if (it->second.empty() || *end != 0 || v < 1 || v > 1000) return JsonError(400, "limit must be an integer from 1 to 1000");
-    q.limit = static_cast<size_t>(v);
-  }
-  const auto report = params.find("report");
-  const bool with_report = report != params.end() && report->second == "true";
+  if (auto c = params.Text("connector"); !c.empty()) q.connector = std::string(c);
+  q.limit = params.Limit("limit", q.limit, 1000);
+  const bool with_report = params.Flag("report");
+  if (params.error()) return ParamErrorResponse(*params.error());
   Result<std::vector<store::FileRecord>> files = store.ListFiles(q);
   if (!files.ok()) return JsonError(503, files.status().message());
   JsonWriter w;

@@ -5,6 +5,7 @@
 
 #include "core/model.h"
 #include "server/http_types.h"
+#include "server/query_params.h"
 #include "store/store.h"
 
 namespace telecollect::server {
@@ -18,6 +19,6 @@ HttpResponse ValidateUpload(const HttpRequest& request);
 // GET /v1/files?connector=&limit=&report=true — the file journal of the
 // token's scope, newest first: path, size, mtime, hash, status, counts (and
 // each file's report with report=true).
-HttpResponse FilesJournal(store::Store& store, const Scope& scope, const std::map<std::string, std::string>& params);
+HttpResponse FilesJournal(store::Store& store, const Scope& scope, QueryParams& params);
 
 }  // namespace telecollect::server

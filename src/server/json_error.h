@@ -27,4 +27,13 @@ inline HttpResponse JsonError(int status, std::string_view message) {
   return {status, "application/json", push::ErrorJson(message), {}};
 }
 
+// The answer for a failed operation: its HTTP status and message, with
+// WWW-Authenticate on 401 and Retry-After on 503.
+inline HttpResponse StatusError(const Status& s) {
+  HttpResponse r = JsonError(HttpStatusFor(s), s.message());
+  if (s.code() == StatusCode::kUnauthenticated) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"telecollect\"");
+  if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 }  // namespace telecollect::server

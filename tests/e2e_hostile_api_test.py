@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""End-to-end, hostile inputs at the API level: wide and deep uploads on every
+upload route, a full worker pool, out-of-range numbers, unknown routes and
+methods. Throughout, a thread polls /healthz every ~50 ms: the heavy routes run
+on the worker pool, so its slowest answer must stay small; the server's peak
+RSS (VmHWM in /proc/PID/status) must stay bounded."""
+import json
+import os
+import re
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, run_tests  # noqa: E402
+
+# /healthz answers in about a millisecond; 1.5 s holds on a loaded 2-core machine
+# (build jobs, other suites) and still catches a handler that holds an I/O
+# thread for seconds, as validation of 115,000 columns once did (22-27 s).
+HEALTHZ_MAX_S = 1.5
+RSS_MAX_KB = 700 * 1024
+BIG_BODY = 16 << 20
+
+
+def multipart(fields):
+    boundary = "tc" + uuid.uuid4().hex
+    body = b""
+    for name, (filename, data) in fields.items():
+        data = data.encode() if isinstance(data, str) else data
+        body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n\r\n').encode()
+        body += data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def wide_csv(columns, rows=2):
+    header = "timestamp;" + ";".join(f"c{i}" for i in range(columns))
+    lines = [header] + [f"2026-01-01T0{h}:00:00Z;" + ";".join(str(h) for _ in range(columns)) for h in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+class HealthPoller:
+    """Polls /healthz every ~50 ms on fresh connections; records the slowest answer."""
+
+    def __init__(self, server):
+        self.server = server
+        self.worst = 0.0
+        self.polls = 0
+        self.failures = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.is_set():
+            t0 = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.server.url("/healthz"), timeout=10) as r:
+                    r.read()
+                    if r.status != 200:
+                        self.failures.append(r.status)
+            except Exception as e:  # noqa: BLE001 — a timeout is the stall this looks for
+                self.failures.append(repr(e))
+            self.worst = max(self.worst, time.monotonic() - t0)
+            self.polls += 1
+            self.stop.wait(0.05)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        deadline = time.monotonic() + 10
+        while self.polls < 2 and time.monotonic() < deadline:  # a fast test still gets two polls
+            time.sleep(0.05)
+        self.stop.set()
+        self.thread.join(timeout=15)
+        if exc[0] is not None:
+            return  # the test's own failure says more
+        print(f"  /healthz: {self.polls} polls, slowest {self.worst * 1000:.0f} ms", flush=True)
+        assert self.polls >= 2, "the poller did not run"
+        assert not self.failures, self.failures
+        assert self.worst < HEALTHZ_MAX_S, f"/healthz took {self.worst:.2f} s at worst"
+
+
+def peak_rss_kb(server):
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        return int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+
+
+def started(extra=""):
+    s = Server(f"[server]\nmax_body_bytes = {BIG_BODY}\n{extra}")
+    return s.start()
+
+
+def timed(fn):
+    t0 = time.monotonic()
+    r = fn()
+    return r, time.monotonic() - t0
+
+
+def test_wide_and_deep_uploads_get_a_clear_answer_in_bounded_time():
+    s = started()
+    try:
+        token = s.token()
+        with HealthPoller(s):
+            # Validate: 115,000 columns → 422 naming the cap, at once (it took 22-27 s).
+            body, ctype = multipart({"file": ("wide.csv", wide_csv(115000))})
+            r, took = timed(lambda: s.request("POST", "/v1/files/validate", body, {"Content-Type": ctype}, token))
+            assert r.status == 422, (r.status, r.body[:300])
+            assert "more than 50000 fields" in r.json()["error"], r.body[:300]
+            assert "wide.csv" in r.body and "/tmp" not in r.body, r.body[:300]
+            assert took < 20, took
+            # 49,000 columns (under the cap): a whole report, in linear time.
+            body, ctype = multipart({"file": ("w49k.csv", wide_csv(49000))})
+            r, took = timed(lambda: s.request("POST", "/v1/files/validate", body, {"Content-Type": ctype}, token, timeout=120))
+            assert r.status == 200, (r.status, r.body[:300])
+            assert r.json()["report"]["readings"] == 98000, r.body[:300]
+            assert took < 60, took
+            # Deep JSON and deep XML samples: an answer, not a crash nor a stall.
+            for name, data in (("deep.json", "[" * 200000 + "]" * 200000),
+                               ("deep.xml", "<a>" * 100000 + "</a>" * 100000)):
+                body, ctype = multipart({"file": (name, data)})
+                r, took = timed(lambda: s.request("POST", "/v1/files/validate", body, {"Content-Type": ctype}, token))
+                assert r.status in (200, 400, 422), (name, r.status, r.body[:300])
+                assert "/tmp" not in r.body, r.body[:300]
+                assert took < 20, (name, took)
+            # Device CSV import: 115,000 columns, and 200,000 rows of one long line each.
+            for data in ("deviceid;devicetype;" + ";".join(f"x{i}" for i in range(115000)) + "\n",
+                         "deviceid;devicetype\n" + "".join(f"d{i};{'t' * 40}\n" for i in range(200000))):
+                r, took = timed(lambda: s.request("POST", "/v1/devices", data, {"Content-Type": "text/csv"}, token, timeout=120))
+                assert r.status in (200, 400, 413), (r.status, r.body[:300])
+                assert r.body.startswith("{"), r.body[:300]
+                assert took < 60, took
+            # Decoder upload: a spec with 100,000 keys, and a deeply nested one.
+            for spec in ("".join(f"k{i} = {i}\n" for i in range(100000)),
+                         "x = " + "[" * 100000 + "]" * 100000 + "\n"):
+                r, took = timed(lambda: s.request("POST", "/v1/devicetypes/wide/versions", spec,
+                                                  {"Content-Type": "application/toml"}, token))
+                assert r.status == 400, (r.status, r.body[:300])
+                assert "/tmp" not in r.body and s.data_dir not in r.body, r.body[:300]
+                assert took < 20, took
+            # Try-decode and connector try take small JSON bodies: past 64 KiB → 413.
+            big = json.dumps({"payload": "00" * 40000})
+            for path in ("/v1/devicetypes/dragino-lht65/decode", "/v1/connectors/none/try?from=2026-01-01"):
+                r = s.request("POST", path, big, {"Content-Type": "application/json"}, token)
+                assert r.status == 413, (path, r.status, r.body[:200])
+            deep = "[" * 100000 + "]" * 100000
+            r = s.request("POST", "/v1/devicetypes/dragino-lht65/decode", deep[:60000], {"Content-Type": "application/json"}, token)
+            assert r.status == 400, (r.status, r.body[:300])
+        assert peak_rss_kb(s) < RSS_MAX_KB, peak_rss_kb(s)
+    finally:
+        s.cleanup()
+
+
+def test_full_worker_pool_answers_503_with_retry_after():
+    s = started("[workers]\nthreads = 1\nqueue = 1\n")
+    try:
+        token = s.token()
+        body, ctype = multipart({"file": ("w40k.csv", wide_csv(40000))})
+        answers = []
+        lock = threading.Lock()
+
+        def validate():
+            r = s.request("POST", "/v1/files/validate", body, {"Content-Type": ctype}, token, timeout=120)
+            with lock:
+                answers.append(r)
+
+        with HealthPoller(s):
+            # Each validation keeps the one worker busy for a second or more; of 8 sent
+            # at once, one runs, one waits, and the rest are refused at once.
+            threads = [threading.Thread(target=validate) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=180)
+        statuses = sorted(r.status for r in answers)
+        assert len(answers) == 8, statuses
+        refused = [r for r in answers if r.status == 503]
+        assert len(refused) >= 1 and all(r.status in (200, 503) for r in answers), statuses
+        assert any(r.status == 200 for r in answers), statuses
+        for r in refused:
+            assert r.headers.get("Retry-After") == "1", r.headers
+            assert "busy" in r.json()["error"], r.body
+        # The pool is free again: the next one runs.
+        r = s.request("POST", "/v1/files/validate", body, {"Content-Type": ctype}, token, timeout=120)
+        assert r.status == 200, (r.status, r.body[:200])
+    finally:
+        s.stop()
+        with open(os.path.join(s.data_dir, "server.log")) as f:
+            log = f.read()
+        s.cleanup()
+    assert "api_worker_queue_full" in log, log[-2000:]
+
+
+def test_out_of_range_numbers_are_400_naming_the_parameter():
+    s = started()
+    try:
+        token = s.token()
+        cases = [
+            ("/v1/modules/m/measurements?step=9223372036854775807ms", "step"),
+            ("/v1/modules/m/measurements?step=106751991167d", "step"),
+            ("/v1/modules/m/measurements?step=0ms", "step"),
+            ("/v1/modules/m/measurements?step=P9999999999999999999D", "step"),
+            ("/v1/modules/m/measurements?limit=18446744073709551616", "limit"),
+            ("/v1/modules/m/measurements?limit=-1", "limit"),
+            ("/v1/modules/m/measurements?from=99999999999999999999", "from"),
+            ("/v1/modules/m/measurements?to=2100-01-02", "to"),
+            ("/v1/modules/m/measurements?from=2024-02-01&to=2024-01-01", "from"),
+            ("/v1/modules/m/measurements?agg=median&step=1h", "agg"),
+            ("/v1/frames?before=-1", "before"),
+            ("/v1/frames?before=9223372036854775808", "before"),
+            ("/v1/frames?limit=1001", "limit"),
+            ("/v1/modules?limit=0", "limit"),
+            ("/v1/files?limit=99999999999999999999", "limit"),
+            ("/v1/frames?status=whatever", "status"),
+            ("/v1/frames?env=staging", "env"),
+        ]
+        with HealthPoller(s):
+            for path, param in cases:
+                r = s.get(path, token)
+                assert r.status == 400, (path, r.status, r.body)
+                j = r.json()
+                assert j["parameter"] == param and j["allowed"] and j["error"], (path, j)
+            r = s.request("POST", "/v1/redecode?dry_run=maybe", "", None, token)
+            assert r.status == 400 and r.json()["parameter"] == "dry_run", r.body
+            # The edges themselves are accepted: the parameters pass, and the unknown module is what is refused.
+            r = s.get("/v1/modules/m/measurements?step=47482d&agg=avg&from=1970-01-01&to=4102444799999", token)
+            assert r.status == 404 and "no module" in r.json()["error"], r.body
+    finally:
+        s.cleanup()
+
+
+def test_unknown_routes_methods_and_scopes_are_refused_and_logged():
+    s = started()
+    try:
+        pre = s.token()
+        r = s.get("/v1/nothing", pre)
+        assert r.status == 404 and "error" in r.json(), r.body
+        r = s.request("DELETE", "/v1/devices", None, None, pre)
+        assert r.status == 405 and r.headers.get("Allow") == "GET, POST", (r.status, r.headers)
+        r = s.request("GET", "/v1/files/validate", None, None, pre)
+        assert r.status == 405 and r.headers.get("Allow") == "POST", (r.status, r.headers)
+        assert s.get("/v1/modules", None).status == 401
+        assert s.get("/v1/modules?env=prod", pre).status == 403
+        assert s.get("/v1/modules?tenant=other", pre).status == 403
+        assert s.get("/healthz", None).status == 200
+    finally:
+        s.stop()
+        with open(os.path.join(s.data_dir, "server.log")) as f:
+            log = f.read()
+        s.cleanup()
+    for event in ("api_not_found", "api_method_not_allowed", "api_unauthenticated", "api_forbidden"):
+        assert event in log, (event, log[-2000:])
+    assert "tc_pre_" not in log  # no token in the lines
+
+
+if __name__ == "__main__":
+    run_tests(globals())
