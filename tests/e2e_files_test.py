@@ -469,9 +469,12 @@ def test_sftp_password_with_a_throwaway_user():
     assert os.geteuid() == 0, "this test creates a throw-away system user: run the suite as root (as CI does)"
     assert os.path.exists("/usr/sbin/sshd") and shutil.which("useradd"), "openssh-server or passwd is missing"
     e = Env()
-    os.chmod(e.dir, 0o755)  # the user must reach its home below it
+    # The partner's home lives outside telecollect's data dir, as on a real host: telecollect
+    # keeps its data dir private (0700) and narrows it at start.
+    homes = tempfile.mkdtemp(prefix="tc_sftp_home_")
+    os.chmod(homes, 0o755)  # the user must reach its home below it
     user = f"tcsftp{os.getpid() % 100000}"
-    home = f"{e.dir}/home"
+    home = f"{homes}/home"
     password = "Pw-" + os.urandom(6).hex()
     subprocess.run(["useradd", "--home-dir", home, "--create-home", "--shell", "/bin/sh", user], check=True)
     try:
@@ -497,6 +500,7 @@ def test_sftp_password_with_a_throwaway_user():
             sshd.stop()
     finally:
         subprocess.run(["userdel", "--remove", user], capture_output=True)
+        shutil.rmtree(homes, ignore_errors=True)
         e.cleanup()
 
 
