@@ -43,6 +43,7 @@ decode::ScriptLimits ScriptLimitsFrom(const Config& config) {
   decode::ScriptLimits limits;
   limits.timeout_ms = config.decoders.script_timeout_ms;
   limits.heap_bytes = static_cast<uint32_t>(config.decoders.script_heap_mb) << 20;
+  limits.workers = static_cast<size_t>(config.decoders.script_workers);
   return limits;
 }
 

@@ -16,6 +16,7 @@
 #include "pull/pull_run.h"
 #include "pull/stored_token.h"
 #include "push/auth.h"
+#include "push/background_decoder.h"
 #include "push/configured_envelope.h"
 #include "push/decoder_catalog.h"
 #include "push/push_service.h"
@@ -111,7 +112,11 @@ int RunServe(Config config, const ServeArgs& args) {
       });
   push::Authenticator auth(*db, clock, config.auth.cache_ttl_ms);
   push::DeviceDirectory devices(*db, clock, config.push.device_cache_ttl_ms);
-  push::PushService push_service(registry, committer, metrics, config.push, clock, &devices);
+  // Frames a push deferred (its decode budget used) are decoded here, off the HTTP threads.
+  push::BackgroundDecoder background(*db, registry);
+  background.Start();
+  push::PushService push_service(registry, committer, metrics, config.push, clock, &devices,
+                                 [&background](const Scope& scope) { background.Notify(scope); });
   auto api_connectors = [&config](const std::string& name) -> Result<pull::ApiConnector> {
     pull::ApiConnectorSet set = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile());
     for (auto& c : set.connectors) {

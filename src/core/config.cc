@@ -39,6 +39,7 @@ Status FillConfig(const toml::table& root, Config& c) {
     TC_RETURN_IF_ERROR(r.Integer("max_batch_items", c.push.max_batch_items, 1));
     TC_RETURN_IF_ERROR(r.Duration("max_future_skew", c.push.max_future_skew_ms));
     TC_RETURN_IF_ERROR(r.Duration("device_cache_ttl", c.push.device_cache_ttl_ms));
+    TC_RETURN_IF_ERROR(r.Duration("decode_budget", c.push.decode_budget_ms));
     TC_RETURN_IF_ERROR(r.Leftovers());
   }
   {
@@ -79,6 +80,7 @@ Status FillConfig(const toml::table& root, Config& c) {
     TC_RETURN_IF_ERROR(r.StringArray("dirs", c.decoders.dirs));
     TC_RETURN_IF_ERROR(r.Duration("script_timeout", c.decoders.script_timeout_ms));
     TC_RETURN_IF_ERROR(r.Integer("script_heap_mb", c.decoders.script_heap_mb, 8));
+    TC_RETURN_IF_ERROR(r.Integer("script_workers", c.decoders.script_workers, 0));
     TC_RETURN_IF_ERROR(r.Duration("refresh", c.decoders.refresh_ms));
     TC_RETURN_IF_ERROR(r.Leftovers());
   }

@@ -35,6 +35,8 @@ struct PushOptions {
   size_t max_batch_items = 10000;          // [push] max_batch_items → 413 above
   int64_t max_future_skew_ms = 86400000;   // [push] max_future_skew: event time ahead of now
   int64_t device_cache_ttl_ms = 5000;      // [push] device_cache_ttl: how often the registry version is checked
+  int64_t decode_budget_ms = 500;          // [push] decode_budget: decoding time per request; later frames are
+                                           // kept pending and decoded in the background
 };
 
 struct StoreOptions {
@@ -58,7 +60,8 @@ struct DecoderOptions {
   // <data_dir>/decoders is always appended.
   std::vector<std::string> dirs = {"decoders"};
   int64_t script_timeout_ms = 100;   // [decoders] script_timeout: per JavaScript decodeUplink call
-  int64_t script_heap_mb = 64;       // [decoders] script_heap_mb: JavaScript heap per worker thread
+  int64_t script_heap_mb = 64;       // [decoders] script_heap_mb: memory one decode worker process may add
+  int64_t script_workers = 0;        // [decoders] script_workers: decode worker processes; 0 = two per core
   int64_t refresh_ms = 10000;        // [decoders] refresh: how often serve looks for decoder versions activated elsewhere
 };
 

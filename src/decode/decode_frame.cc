@@ -3,7 +3,8 @@
 namespace telecollect::decode {
 
 FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Scope& scope, const Frame& frame,
-                          std::string_view module_template) {
+                          std::string_view module_template,
+                          std::optional<std::chrono::steady_clock::time_point> not_after) {
   FrameDecoding out;
   if (frame.encrypted) {
     out.status = DecodeStatus::kFailed;
@@ -19,8 +20,17 @@ FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Scope& scope, c
     out.reason = "no decoder for device type \"" + frame.device_type + "\"";
     return out;
   }
+  if (not_after && std::chrono::steady_clock::now() >= *not_after) {
+    out.reason = std::string(kDeferredPrefix) + "the request's decoding time (push.decode_budget) was used; " +
+                 "decoded in the background";
+    return out;
+  }
   std::string notes;  // what a script logged or warned: kept in the frame's record
-  auto values = type->decoder->Decode({frame.payload, frame.fport, frame.received_at, &notes});
+  auto values = type->decoder->Decode({frame.payload, frame.fport, frame.received_at, &notes, not_after});
+  if (!values.ok() && values.status().code() == StatusCode::kUnavailable) {
+    out.reason = std::string(kDeferredPrefix) + values.status().message() + "; decoded in the background";
+    return out;
+  }
   if (!values.ok()) {
     out.status = DecodeStatus::kFailed;
     out.reason = type->name + " v" + type->version + ": " + values.status().message();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ struct DecodeInput {
   // decoding (a script's console and decodeUplink warnings): the frame's
   // decode record keeps it.
   std::string* notes = nullptr;
+  // When set, a decoder that would have to wait for a shared resource (a
+  // script decode worker) past this instant answers kUnavailable instead, and
+  // the frame is left pending for the background decoder.
+  std::optional<std::chrono::steady_clock::time_point> not_after = std::nullopt;
 };
 
 // One named numeric value produced by a decoder.

@@ -1,5 +1,6 @@
 #include "push/push_service.h"
 
+#include <chrono>
 #include <optional>
 
 #include "core/json_writer.h"
@@ -59,6 +60,10 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
     std::string device_id, body_type, device_type, module_template;
   };
   std::optional<Resolved> last;
+  // Past the budget, frames are kept pending and decoded in the background:
+  // an HTTP thread is never held for seconds by slow decoders.
+  const auto budget_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.decode_budget_ms);
+  size_t deferred = 0;
   for (Frame& f : parsed.frames) {
     // Device type: the body's, else the device registry's, else the URL's.
     if (!last || last->device_id != f.device_id || last->body_type != f.device_type) {
@@ -74,7 +79,8 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
       last = std::move(r);
     }
     f.device_type = last->device_type;
-    decode::FrameDecoding d = decode::DecodeFrame(registry_, scope, f, last->module_template);
+    decode::FrameDecoding d = decode::DecodeFrame(registry_, scope, f, last->module_template, budget_end);
+    if (decode::IsDeferred(d)) ++deferred;
     batch.frames.push_back({std::move(f), d.status, std::move(d.reason), std::move(d.measurements)});
   }
   std::vector<DecodeStatus> statuses;
@@ -88,7 +94,7 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
   const size_t ignored = parsed.ignored;
   if (ignored) metrics_.frames.With({source_name, "ignored"}).Inc(ignored);
   Status s = committer_.Submit(
-      std::move(batch), [this, done, statuses = std::move(statuses), source_name, ignored,
+      std::move(batch), [this, done, statuses = std::move(statuses), source_name, ignored, deferred, scope,
                          failed_types = std::move(failed_types)](Result<store::WriteResult> r) {
         if (!r.ok()) {
           metrics_.frames.With({source_name, "store_error"}).Inc(statuses.size());
@@ -119,8 +125,11 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
             .Key("failed").Int(static_cast<int64_t>(failed))
             .Key("measurements").Int(static_cast<int64_t>(measurements));
         if (ignored) w.Key("ignored").Int(static_cast<int64_t>(ignored));
+        // Of `pending`, those a decoder exists for, decoded in the background.
+        if (deferred) w.Key("deferred").Int(static_cast<int64_t>(deferred));
         w.EndObject();
         done({200, w.Take()});
+        if (deferred && deferred_) deferred_(scope);
       });
   if (!s.ok()) {
     metrics_.frames.With({source_name, "refused_busy"}).Inc();

@@ -21,21 +21,28 @@ struct PushResponse {
 };
 
 // The push path: envelope → frames → decode → one WriteBatch → group commit.
-// Thread-safe; decoding runs on the caller's thread.
+// Thread-safe; decoding runs on the caller's thread, for at most
+// options.decode_budget_ms per request: frames past it (or whose script
+// decoder finds no free worker within it) are stored pending ("deferred: …")
+// and `deferred` is called with the scope once they are committed, for the
+// background decoder (background_decoder.h).
 class PushService {
  public:
   using Done = std::function<void(PushResponse)>;
 
   // `devices` (optional) gives the device type and module naming of
   // registered devices whose frames name no type.
+  using Deferred = std::function<void(const Scope&)>;
   PushService(const decode::DecoderRegistry& registry, store::GroupCommitter& committer, Metrics& metrics,
-              const PushOptions& options, const Clock& clock, DeviceDirectory* devices = nullptr)
+              const PushOptions& options, const Clock& clock, DeviceDirectory* devices = nullptr,
+              Deferred deferred = nullptr)
       : registry_(registry),
         committer_(committer),
         metrics_(metrics),
         options_(options),
         clock_(clock),
-        devices_(devices) {}
+        devices_(devices),
+        deferred_(std::move(deferred)) {}
 
   // How the request named its envelope, and what else its URL carried.
   struct Route {
@@ -61,6 +68,7 @@ class PushService {
   const PushOptions options_;
   const Clock& clock_;
   DeviceDirectory* const devices_;
+  const Deferred deferred_;
 };
 
 // {"error": message, ...} bodies shared by every HTTP answer.

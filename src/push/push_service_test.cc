@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "push/background_decoder.h"
 #include "store/fault_store.h"
 #include "store/store_test_util.h"
 
@@ -152,6 +153,55 @@ TEST(PushServiceBusyTest, FullQueueAnswers503WithRetryAfterAndStoresNothing) {
   EXPECT_EQ(answers.size(), 3u);
   EXPECT_EQ(answers[1].status, 200);
   EXPECT_EQ(answers[2].status, 200);
+}
+
+}  // namespace
+}  // namespace telecollect::push
+
+namespace telecollect::push {
+namespace {
+
+// Past the decode budget frames are stored pending ("deferred: …"), the answer
+// says how many, and the background decoder decodes them later.
+TEST_F(PushServiceTest, FramesPastTheDecodeBudgetAreDecodedInTheBackground) {
+  PushOptions options;
+  options.decode_budget_ms = 0;  // every frame is past it
+  std::vector<Scope> told;
+  BackgroundDecoder background(*store_, registry_);
+  service_ = std::make_unique<PushService>(registry_, *committer_, metrics_, options, clock_, nullptr,
+                                           [&](const Scope& s) {
+                                             told.push_back(s);
+                                             background.Notify(s);
+                                           });
+  const char* body = R"([{"timestamp": 1600000000, "deviceid": "m1", "payload": "0102", "devicetype": "counter"},
+                         {"timestamp": 1600000060, "deviceid": "m1", "payload": "0103", "devicetype": "counter"},
+                         {"timestamp": 1600000000, "deviceid": "m3", "payload": "01", "devicetype": "unknown"}])";
+  PushResponse r = Push(body);
+  EXPECT_EQ(r.body,
+            R"({"accepted":3,"duplicates":0,"decoded":0,"pending":3,"failed":0,"measurements":0,"deferred":2})");
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0], scope_);
+  store::FrameQuery fq;
+  fq.scope = scope_;
+  fq.device_id = "m1";
+  auto pending = store_->QueryFrames(fq);
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].reason.rfind("deferred: ", 0), 0u) << (*pending)[0].reason;
+
+  background.Start();
+  ASSERT_TRUE(background.WaitIdle(std::chrono::seconds(60)));
+  EXPECT_EQ(background.done(), 2u);
+  auto decoded = store_->QueryFrames(fq);
+  ASSERT_EQ(decoded->size(), 2u);
+  for (const auto& f : *decoded) EXPECT_EQ(f.status, DecodeStatus::kDecoded) << f.reason;
+  // What the decoder made of it is stored with the frame (reads show it, never decode).
+  EXPECT_EQ((*decoded)[0].values_json, R"({"m1.index":259})");
+  // The frame with no decoder stays pending, not deferred.
+  fq.device_id = "m3";
+  auto none = store_->QueryFrames(fq);
+  ASSERT_EQ(none->size(), 1u);
+  EXPECT_EQ(none->at(0).status, DecodeStatus::kNoDecoder);
+  EXPECT_EQ(none->at(0).reason.rfind("deferred", 0), std::string::npos);
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ Result<RedecodeReport> Redecode(store::Store& store, const decode::DecoderRegist
         std::vector<store::Redecoded> results;
         results.reserve(page.size());
         for (const auto& rec : page) {
+          if (filter.deferred_only && rec.reason.compare(0, decode::kDeferredPrefix.size(), decode::kDeferredPrefix) != 0) {
+            continue;
+          }
           Frame frame = rec.frame;
           std::string module_template;
           if (auto device = devices.Find(scope, frame.device_id)) {
@@ -49,7 +52,7 @@ Result<RedecodeReport> Redecode(store::Store& store, const decode::DecoderRegist
           report.measurements += d.measurements.size();
           results.push_back({rec.id, d.status, std::move(d.reason), std::move(d.measurements), frame.device_type});
         }
-        if (!filter.dry_run) TC_RETURN_IF_ERROR(store.Redecode(scope, results));
+        if (!filter.dry_run && !results.empty()) TC_RETURN_IF_ERROR(store.Redecode(scope, results));
         q.after_id = page.back().id;
         if (page.size() < q.limit) break;
       }

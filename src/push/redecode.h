@@ -18,6 +18,8 @@ struct RedecodeFilter {
   std::optional<std::string> device_id;
   std::optional<EpochMs> from, to;
   bool dry_run = false;
+  // Only frames a push deferred (pending, reason "deferred: …"): the background decoder's pass.
+  bool deferred_only = false;
 };
 
 struct RedecodeReport {

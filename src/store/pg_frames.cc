@@ -1,6 +1,7 @@
 // PgStore: the frame journal (group commits, redecoding, frame queries).
 #include <unordered_set>
 
+#include "core/json_writer.h"
 #include "store/pg_store_internal.h"
 
 namespace telecollect::store {
@@ -12,6 +13,19 @@ DecodeStatus IntToStatus(int64_t v) {
 }
 
 std::string_view AsView(const Bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+// A decoded frame's values as stored with it: {"module": value}; NULL when none.
+void AddValues(PgArray& a, const std::vector<Measurement>& measurements) {
+  if (measurements.empty()) {
+    a.AddNull();
+    return;
+  }
+  JsonWriter w;
+  w.BeginObject();
+  for (const auto& m : measurements) w.Key(m.module).Number(m.value);
+  w.EndObject();
+  a.Add(std::string_view(w.Take()));
+}
 
 // A frame's identity as one string (scope, event time, device id's length first).
 std::string FrameKey(int64_t scope_id, std::string_view device_id, int64_t event_ms, std::string_view payload) {
@@ -41,7 +55,7 @@ Result<std::vector<WriteResult>> PgStore::Write(std::span<const WriteBatch* cons
     results.assign(batches.size(), WriteResult{});
     // Every frame of the group in one INSERT; those it returns are new.
     std::vector<int64_t> scope_ids(batches.size());
-    PgArray sc, dev, ev, pay, src, typ, rec, fport, meta, st, why, enc;
+    PgArray sc, dev, ev, pay, src, typ, rec, fport, meta, st, why, enc, vals;
     for (size_t b = 0; b < batches.size(); ++b) {
       TC_ASSIGN_OR_RETURN(scope_ids[b], tx.ScopeId(batches[b]->scope));
       for (const DecodedFrame& df : batches[b]->frames) {
@@ -58,20 +72,21 @@ Result<std::vector<WriteResult>> PgStore::Write(std::span<const WriteBatch* cons
         st.Add(static_cast<int64_t>(StatusToInt(df.status)));
         why.Add(df.reason);
         enc.AddBool(f.encrypted);
+        AddValues(vals, df.measurements);
       }
     }
     std::unordered_set<std::string> inserted;
     if (sc.size() > 0) {
       PgParams p;
-      for (PgArray* a : {&sc, &dev, &ev, &pay, &src, &typ, &rec, &fport, &meta, &st, &why, &enc}) {
+      for (PgArray* a : {&sc, &dev, &ev, &pay, &src, &typ, &rec, &fport, &meta, &st, &why, &enc, &vals}) {
         p.Add(std::string_view(a->Take()));
       }
       TC_ASSIGN_OR_RETURN(
           PgResult r,
           tx.Exec("INSERT INTO frames(scope_id, device_id, event_ms, payload, source, device_type, received_ms, fport, "
-                  "metadata, status, reason, encrypted) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
-                  "$4::bytea[], $5::text[], $6::text[], $7::bigint[], $8::integer[], $9::text[], $10::smallint[], "
-                  "$11::text[], $12::boolean[]) ON CONFLICT (scope_id, device_id, event_ms, payload_hash) DO NOTHING "
+                  "metadata, status, reason, encrypted, decoded_values) SELECT * FROM unnest($1::bigint[], $2::text[], "
+                  "$3::bigint[], $4::bytea[], $5::text[], $6::text[], $7::bigint[], $8::integer[], $9::text[], "
+                  "$10::smallint[], $11::text[], $12::boolean[], $13::text[]) ON CONFLICT (scope_id, device_id, event_ms, payload_hash) DO NOTHING "
                   "RETURNING scope_id, device_id, event_ms, payload",
                   p));
       for (int row = 0; row < r.rows(); ++row) {
@@ -117,21 +132,23 @@ Result<std::vector<WriteResult>> PgStore::Write(std::span<const WriteBatch* cons
 Status PgStore::Redecode(const Scope& scope, std::span<const Redecoded> results) {
   return InTransaction([&](Tx& tx) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, tx.ScopeId(scope));
-    PgArray ids, statuses, reasons, types;
+    PgArray ids, statuses, reasons, types, values;
     std::vector<const Measurement*> ms;
     for (const Redecoded& r : results) {
       ids.Add(r.frame_id);
       statuses.Add(static_cast<int64_t>(StatusToInt(r.status)));
       reasons.Add(r.reason);
       types.Add(r.device_type);
+      AddValues(values, r.measurements);
       for (const Measurement& m : r.measurements) ms.push_back(&m);
     }
     if (ids.size() > 0) {
       PgParams p;
       p.Add(scope_id).Add(std::string_view(ids.Take())).Add(std::string_view(statuses.Take()));
-      p.Add(std::string_view(reasons.Take())).Add(std::string_view(types.Take()));
-      TC_RETURN_IF_ERROR(tx.Exec("UPDATE frames f SET status = u.st, reason = u.why, device_type = u.t FROM "
-                                 "unnest($2::bigint[], $3::smallint[], $4::text[], $5::text[]) AS u(id, st, why, t) "
+      p.Add(std::string_view(reasons.Take())).Add(std::string_view(types.Take())).Add(std::string_view(values.Take()));
+      TC_RETURN_IF_ERROR(tx.Exec("UPDATE frames f SET status = u.st, reason = u.why, device_type = u.t, "
+                                 "decoded_values = u.v FROM unnest($2::bigint[], $3::smallint[], $4::text[], $5::text[], "
+                                 "$6::text[]) AS u(id, st, why, t, v) "
                                  "WHERE f.id = u.id AND f.scope_id = $1",
                                  p)
                              .status());
@@ -151,7 +168,7 @@ Result<std::vector<FrameRecord>> PgStore::QueryFrames(const FrameQuery& fq) {
     p.Add(*scope_id);
     std::string sql =
         "SELECT id, source, device_id, device_type, received_ms, event_ms, fport, payload, metadata, status, reason, "
-        "encrypted FROM frames WHERE scope_id = $1";
+        "encrypted, decoded_values FROM frames WHERE scope_id = $1";
     auto filter = [&](const char* column_op, auto value) {
       p.Add(value);
       sql += std::string(" AND ") + column_op + " $" + std::to_string(p.size());
@@ -181,6 +198,7 @@ Result<std::vector<FrameRecord>> PgStore::QueryFrames(const FrameQuery& fq) {
       rec.status = IntToStatus(r.Int(i, 9));
       rec.reason = r.String(i, 10);
       rec.frame.encrypted = r.Text(i, 11) == "t";
+      rec.values_json = r.String(i, 12);
       out.push_back(std::move(rec));
     }
     return Status::Ok();

@@ -141,6 +141,11 @@ CREATE TABLE type_aliases(
   device_type text NOT NULL,
   PRIMARY KEY(scope_id, alias));
 )sql",
+    // v2: what the decoder made of a frame, as stored ({"module": value}): reads
+    // show it and never run a decoder (as SQLite's schema v10).
+    R"sql(
+ALTER TABLE frames ADD COLUMN decoded_values text;
+)sql",
 };
 
 std::string ScopeKey(const Scope& s) { return s.tenant + '\0' + EnvName(s.env); }

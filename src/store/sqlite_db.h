@@ -46,6 +46,11 @@ class Stmt {
     sqlite3_bind_text(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
+  // The same for text that does not outlive the statement's run: SQLite copies it.
+  Stmt& BindCopy(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
   Stmt& BindBlob(int i, const void* data, size_t size) {
     sqlite3_bind_blob(stmt_, i, size ? data : "", static_cast<int>(size), SQLITE_STATIC);
     return *this;

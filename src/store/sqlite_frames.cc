@@ -6,6 +6,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/json_writer.h"
 #include "core/log.h"
 #include "store/sqlite_store.h"
 #include "store/sqlite_store_internal.h"
@@ -21,8 +22,21 @@ DecodeStatus IntToStatus(int64_t v) {
 // The columns of `frames` and `frame_inbox` alike, id first.
 constexpr const char* kColumns =
     "id, scope_id, device_id, event_ms, payload, source, device_type, received_ms, fport, metadata, status, reason, "
-    "encrypted";
-constexpr int kFrameParams = 13;
+    "encrypted, decoded_values";
+constexpr int kFrameParams = 14;
+
+// A decoded frame's values as stored with it: {"module": value}; NULL when none.
+void BindValues(Stmt& st, int index, const std::vector<Measurement>& measurements) {
+  if (measurements.empty()) {
+    st.BindNull(index);
+    return;
+  }
+  JsonWriter w;
+  w.BeginObject();
+  for (const auto& m : measurements) w.Key(m.module).Number(m.value);
+  w.EndObject();
+  st.BindCopy(index, w.Take());
+}
 
 void BindFrame(Stmt& st, int base, int64_t id, int64_t scope_id, const DecodedFrame& df) {
   const Frame& f = df.frame;
@@ -32,6 +46,7 @@ void BindFrame(Stmt& st, int base, int64_t id, int64_t scope_id, const DecodedFr
   if (f.fport) st.Bind(base + 9, *f.fport); else st.BindNull(base + 9);
   if (f.metadata_json.empty()) st.BindNull(base + 10); else st.Bind(base + 10, f.metadata_json);
   st.Bind(base + 11, StatusToInt(df.status)).Bind(base + 12, df.reason).Bind(base + 13, f.encrypted ? 1 : 0);
+  BindValues(st, base + 14, df.measurements);
 }
 
 // A frame's identity (scope, device, event time, payload) as one string: the
@@ -68,7 +83,10 @@ Stmt& SqliteStore::InsertFramesStmt(size_t rows, bool into_journal) {
   auto it = insert_frames_.find(key);
   if (it != insert_frames_.end()) return it->second;
   std::string sql = std::string("INSERT INTO ") + (into_journal ? "frames(" : "frame_inbox(") + kColumns + ") VALUES ";
-  for (size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  std::string row = "(?";
+  for (int k = 1; k < kFrameParams; ++k) row += ",?";
+  row += ")";
+  for (size_t i = 0; i < rows; ++i) sql += (i ? "," : "") + row;
   // Into the journal, a row that changes nothing is a frame journaled already.
   if (into_journal) sql += " ON CONFLICT DO NOTHING";
   return insert_frames_.emplace(key, Stmt(writer_.get(), sql)).first->second;
@@ -318,6 +336,7 @@ Status SqliteStore::UpdateFrameDecoding(int64_t scope_id, const Redecoded& r) {
   for (Stmt* st : {&stmts_->update_frame, &stmts_->update_inbox_frame}) {
     st->Bind(1, StatusToInt(r.status)).Bind(2, r.reason).Bind(3, r.frame_id).Bind(4, scope_id);
     st->Bind(5, r.device_type);
+    BindValues(*st, 6, r.measurements);
     TC_RETURN_IF_ERROR(st->Run());
     if (sqlite3_changes(writer_.get()) > 0) break;  // a frame is in one table or the other
   }
@@ -339,7 +358,7 @@ Result<std::vector<FrameRecord>> SqliteStore::QueryFrames(const FrameQuery& fq) 
   if (fq.after_id) filter += " AND id > ?8";
   constexpr const char* kSelect =
       "SELECT id, source, device_id, device_type, received_ms, event_ms, fport, payload, metadata, status, reason, "
-      "encrypted FROM ";
+      "encrypted, decoded_values FROM ";
   // One device: its frames through the identity index. Otherwise the journal is
   // walked in id order (`+scope_id` keeps SQLite from sorting every frame of the
   // scope found through that index), the inbox beside it, merged by id.
@@ -373,6 +392,7 @@ Result<std::vector<FrameRecord>> SqliteStore::QueryFrames(const FrameQuery& fq) 
     r.status = IntToStatus(q.Int(9));
     r.reason = q.Text(10);
     r.frame.encrypted = q.Int(11) != 0;
+    r.values_json = q.Text(12);
     out.push_back(std::move(r));
   }
   return out;

@@ -196,6 +196,12 @@ CREATE TABLE registry_versions(
   version INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO registry_versions VALUES('devices', 0);
 )sql",
+    // v10: what the decoder made of a frame, as stored ({"module": value}): reads
+    // show it and never run a decoder.
+    R"sql(
+ALTER TABLE frames ADD COLUMN decoded_values TEXT;
+ALTER TABLE frame_inbox ADD COLUMN decoded_values TEXT;
+)sql",
 };
 
 // v6: every (module, ts) row of the old table becomes a point of a chunk.

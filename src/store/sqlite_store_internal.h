@@ -18,9 +18,12 @@ struct SqliteStore::WriterStatements {
         data_version(db, "PRAGMA data_version"),
         find_frame(db, "SELECT id FROM frames WHERE scope_id = ?1 AND device_id = ?2 AND event_ms = ?3 AND payload = ?4"),
         newest_frame(db, "SELECT max(event_ms) FROM frames WHERE scope_id = ?1 AND device_id = ?2"),
-        update_frame(db, "UPDATE frames SET status = ?1, reason = ?2, device_type = ?5 WHERE id = ?3 AND scope_id = ?4"),
+        update_frame(db,
+                     "UPDATE frames SET status = ?1, reason = ?2, device_type = ?5, decoded_values = ?6"
+                     " WHERE id = ?3 AND scope_id = ?4"),
         update_inbox_frame(db,
-                           "UPDATE frame_inbox SET status = ?1, reason = ?2, device_type = ?5 WHERE id = ?3 AND scope_id = ?4") {}
+                           "UPDATE frame_inbox SET status = ?1, reason = ?2, device_type = ?5, decoded_values = ?6"
+                           " WHERE id = ?3 AND scope_id = ?4") {}
   Stmt begin, commit, rollback, find_scope, insert_scope, find_module, insert_module, data_version, find_frame,
       newest_frame, update_frame, update_inbox_frame;
 };

@@ -43,6 +43,9 @@ struct FrameRecord {
   Frame frame;
   DecodeStatus status = DecodeStatus::kNoDecoder;
   std::string reason;
+  // What the decoder made of it when it was decoded, as stored: {"module": value}
+  // (empty when nothing was, or for frames stored before version 10 of the schema).
+  std::string values_json;
 };
 
 struct FrameQuery {

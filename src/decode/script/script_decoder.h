@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -8,30 +7,37 @@
 
 namespace telecollect::decode {
 
-// Limits for JavaScript decoders ([decoders] script_timeout, script_heap).
+// Limits for JavaScript decoders ([decoders] script_* options, docs/decoders.md).
 struct ScriptLimits {
-  int64_t timeout_ms = 100;            // per decodeUplink call
-  // Memory one call may add (GC heap cap per thread, and growth of the
-  // process's resident size watched during the call).
-  uint32_t heap_bytes = 64u << 20;
+  int64_t timeout_ms = 100;        // wall clock per decodeUplink call (the worker is killed past it)
+  uint32_t heap_bytes = 64u << 20;  // memory one worker may add to what it uses at start
+  size_t workers = 0;              // decode worker processes; 0: two per core (at least 2)
+  // Per frame; more fails the frame with a reason naming the cap.
+  uint32_t max_output_bytes = 64u << 10;  // decodeUplink's result, as JSON
+  uint32_t max_warnings = 100;
+  uint32_t max_errors = 100;
+  uint32_t max_console_lines = 100;
+  uint32_t max_console_bytes = 16u << 10;
+  uint32_t max_measurements = 1000;
 };
 
 // A decoder written against the LoRaWAN Payload Codec API, as vendors publish
 // them: `function decodeUplink(input)` with input {bytes, fPort, recvTime},
-// returning {data, warnings, errors}. Runs unmodified in embedded SpiderMonkey
-// 102: one JSContext per calling thread, one realm per decoder per thread,
-// compiled on first use and kept warm. `console.log` and friends are captured
-// (never printed); there is no I/O; `undefined` members read as null.
-// A call that runs past `timeout_ms` is stopped (interrupt requested by a
-// watchdog thread) and fails that frame only. Thread-safe.
+// returning {data, warnings, errors}. Runs unmodified in SpiderMonkey 102,
+// in a sandboxed decode-worker process (worker_pool.h, worker_main.h): a new
+// global per frame, the OS limits memory (RLIMIT_DATA) and system calls
+// (seccomp), this process limits time (SIGKILL past the deadline).
+// `console.log` and friends are captured (never printed); there is no I/O;
+// `undefined` members read as null. Thread-safe.
 class ScriptDecoder final : public Decoder {
  public:
   // `name` is used in error messages (file name).
   ScriptDecoder(std::string source, std::string name, ScriptLimits limits);
 
   // Numeric leaves of `data`, flattened (FlattenJsonData). `errors` returned by
-  // the script, an exception, a time-out or running out of memory are
-  // kInvalidArgument with the reason.
+  // the script, an exception, a time-out, running out of memory, a crash or an
+  // output cap are kInvalidArgument with the reason; no free worker before
+  // input.not_after is kUnavailable.
   Result<std::vector<DecodedValue>> Decode(const DecodeInput& input) const override;
   const char* kind() const override { return "script"; }
 
@@ -43,19 +49,19 @@ class ScriptDecoder final : public Decoder {
   };
   Result<RawResult> Run(const DecodeInput& input) const;
 
-  // Compiles the script in this thread's context: syntax errors and a missing
-  // decodeUplink are reported here, at load, with the line.
+  // Compiles the script in a worker: syntax errors and a missing decodeUplink
+  // are reported here, at load, with the line.
   Status Check() const;
 
  private:
-  // Calls a prelude entry point (__tc_run, __tc_decode): its JSON string; with
-  // `log_json`, also what the call logged (a JSON array, empty if nothing).
-  Result<std::string> Call(const DecodeInput& input, const char* entry, std::string* log_json = nullptr) const;
+  // The worker's answer {"result":…,"log":[…],"log_over":n}, caps on the
+  // console applied.
+  Result<std::string> Call(const DecodeInput& input, bool check_only) const;
 
   const std::string source_;
   const std::string name_;
   const ScriptLimits limits_;
-  const uint64_t id_;  // keys this decoder's realm in each thread's engine
+  const uint64_t id_;  // names this decoder's compiled script in the workers
 };
 
 }  // namespace telecollect::decode

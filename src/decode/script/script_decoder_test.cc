@@ -143,11 +143,66 @@ TEST(ScriptDecoderTest, WorksFromManyThreadsAtOnce) {
       for (int i = 0; i < 200; ++i) {
         auto r = d.Decode({b, 2, 0});
         if (r.ok() && r->size() == 7) ++good;
+        else ADD_FAILURE() << (r.ok() ? std::to_string(r->size()) + " values" : r.status().ToString());
       }
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(good.load(), 800);
+}
+
+// A frame that changes intrinsics (or the global) must not change the next
+// frame's values: each frame runs in a new global.
+TEST(ScriptDecoderTest, WhatAFrameChangesIsNotSeenByTheNext) {
+  const char* poisons[] = {
+      "JSON.stringify = function () { return '{\"data\":{\"v\":666}}'; };",
+      "Array.prototype.push = function () { return 0; }; Array.prototype.map = function () { return [666]; };",
+      "Date = function () { return { getTime: function () { return 666; } }; };",
+      "Math.round = function () { return 666; }; Math.max = Math.round;",
+      "Object.prototype.v = 666; Object.defineProperty(Object.prototype, 'data', { get: function () { return {v: 666}; },"
+      " set: function () {}, configurable: true });",
+      "globalThis.offset = 666;",
+  };
+  for (const char* poison : poisons) {
+    const std::string src = std::string("var offset = 0;\nfunction decodeUplink(i) {\n  if (i.bytes[0] === 1) {") + poison +
+                            "}\n  var parts = []; parts.push(i.bytes[1]);\n"
+                            "  return { data: { v: Math.round(parts[0] + offset + new Date(0).getTime()) } };\n}";
+    ScriptDecoder d(src, "poison.js", {});
+    ASSERT_TRUE(d.Check().ok()) << poison;
+    Bytes bad = {1, 5}, good = {2, 7};
+    (void)d.Decode({bad, 1, 0});  // whatever it makes of its own frame
+    for (int i = 0; i < 3; ++i) {
+      auto r = d.Decode({good, 1, 0});
+      ASSERT_TRUE(r.ok()) << poison << ": " << r.status().ToString();
+      ASSERT_EQ(r->size(), 1u) << poison;
+      EXPECT_EQ((*r)[0].field, "v") << poison;
+      EXPECT_EQ((*r)[0].value, 7) << poison;
+    }
+  }
+}
+
+// Output is bounded per frame; each cap fails the frame and names itself.
+TEST(ScriptDecoderTest, OutputCapsFailTheFrameNamingTheCap) {
+  struct Case {
+    const char* body;
+    const char* expect;
+  } cases[] = {
+      {"var w = []; for (var k = 0; k < 500; k++) w.push('w' + k); return {data: {v: 1}, warnings: w};",
+       "500 warnings, over the cap of 100"},
+      {"var e = []; for (var k = 0; k < 300; k++) e.push('e'); return {data: {}, errors: e};", "300 errors, over the cap of 100"},
+      {"for (var k = 0; k < 1000; k++) console.log('line', k); return {data: {v: 1}};", "console output over the cap"},
+      {"console.log('x'.repeat(100000)); return {data: {v: 1}};", "console output over the cap"},
+      {"var d = {}; for (var k = 0; k < 5000; k++) d['m' + k] = k; return {data: d};", "5000 measurements, over the cap of 1000"},
+      {"return {data: {v: 1}, warnings: ['x'.repeat(5 << 20)]};", "over the cap of 65536 bytes"},
+  };
+  for (const auto& c : cases) {
+    ScriptDecoder d(std::string("function decodeUplink(i) {") + c.body + "}", "caps.js", {});
+    Bytes b = {1};
+    std::string notes;
+    auto r = d.Decode({b, 1, 0, &notes});
+    ASSERT_FALSE(r.ok()) << c.body;
+    EXPECT_NE(r.status().message().find(c.expect), std::string::npos) << r.status().message();
+  }
 }
 
 TEST(ScriptSpecTest, AScriptDeviceTypeLoadsFromItsSpecAndPassesItsVectors) {
