@@ -128,8 +128,8 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
         // Of `pending`, those a decoder exists for, decoded in the background.
         if (deferred) w.Key("deferred").Int(static_cast<int64_t>(deferred));
         w.EndObject();
+        if (deferred && deferred_) deferred_(scope);  // committed: the background decoder may start on them
         done({200, w.Take()});
-        if (deferred && deferred_) deferred_(scope);
       });
   if (!s.ok()) {
     metrics_.frames.With({source_name, "refused_busy"}).Inc();

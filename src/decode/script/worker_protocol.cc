@@ -163,14 +163,20 @@ std::string EncodeRequest(const Request& r) {
   return out;
 }
 
+// A message's first byte (its op or code), which must lie in [first, last].
+template <typename Enum>
+Result<Enum> ReadTag(Reader& in, Enum first, Enum last, const char* what) {
+  const uint8_t tag = in.U8();
+  if (tag < static_cast<uint8_t>(first) || tag > static_cast<uint8_t>(last)) {
+    return Status::InvalidArgument(std::string("unknown ") + what + " " + std::to_string(tag));
+  }
+  return static_cast<Enum>(tag);
+}
+
 Result<Request> DecodeRequest(std::string_view message) {
   Reader in(message);
   Request r;
-  const uint8_t op = in.U8();
-  if (op < static_cast<uint8_t>(Op::kDecode) || op > static_cast<uint8_t>(Op::kProbe)) {
-    return Status::InvalidArgument("unknown request op " + std::to_string(op));
-  }
-  r.op = static_cast<Op>(op);
+  TC_ASSIGN_OR_RETURN(r.op, ReadTag(in, Op::kDecode, Op::kProbe, "request op"));
   r.decoder_id = static_cast<uint64_t>(in.I64());
   r.name = in.String();
   r.source = in.String();
@@ -195,11 +201,7 @@ std::string EncodeResponse(const Response& r) {
 Result<Response> DecodeResponse(std::string_view message) {
   Reader in(message);
   Response r;
-  const uint8_t code = in.U8();
-  if (code > static_cast<uint8_t>(Code::kNeedSource)) {
-    return Status::InvalidArgument("unknown response code " + std::to_string(code));
-  }
-  r.code = static_cast<Code>(code);
+  TC_ASSIGN_OR_RETURN(r.code, ReadTag(in, Code::kOk, Code::kNeedSource, "response code"));
   r.text = in.String();
   if (!in.Done()) return Status::InvalidArgument("malformed response (truncated or trailing bytes)");
   return r;

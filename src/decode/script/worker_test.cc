@@ -183,19 +183,5 @@ TEST(WorkerPoolTest, NativeCopiesHitTheMemoryLimitNotTheMachine) {
   }
 }
 
-TEST(WorkerPoolTest, DISABLED_Latency) {
-  PoolSettings s = SmallPool();
-  WorkerPool pool(s);
-  ASSERT_TRUE(pool.Call(DecodeOf(1, "\x01"), kDouble).ok());
-  std::vector<double> ms;
-  for (int i = 0; i < 2000; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    ASSERT_TRUE(pool.Call(DecodeOf(1, "\x01"), kDouble).ok());
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  std::printf("p50 %.3f p99 %.3f max %.3f ms\n", ms[1000], ms[1980], ms.back());
-}
-
 }  // namespace
 }  // namespace telecollect::decode::worker
