@@ -46,6 +46,7 @@ TEST_F(SqliteStoreTest, SchemaFiveMeasurementsMoveIntoChunks) {
   SqliteDb db(raw);
   ASSERT_TRUE(Exec(db.get(),
                    "DROP TABLE chunks; DROP TABLE point_log; DROP TABLE frame_inbox; DROP TABLE registry_versions; "
+                   "ALTER TABLE frames DROP COLUMN decoded_values; "
                    "CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
                    "value REAL NOT NULL, quality INTEGER NOT NULL, PRIMARY KEY(module_id, ts)) WITHOUT ROWID;"
                    "PRAGMA user_version = 5;")
