@@ -260,9 +260,11 @@ int RunConnectorRetry(const Config& config, const std::string& name, const std::
     files::RemoteFile quarantined{c->source.quarantine_dir + "/" + base};
     files::RemoteFile source{file};
     if (transport.Stat(quarantined).ok()) {
-      // Its name there is <20261126T101500Z>-<name>: back under <name>.
-      const size_t dash = base.find('-');
-      const std::string original = dash == 16 && base[15] == 'Z' ? base.substr(dash + 1) : base;
+      // Its name there is <stamp>-<name>, the stamp 20261126T101500.123Z (20261126T101500Z
+      // before milliseconds were added): back under <name>.
+      const size_t z = base.find("Z-");
+      const bool stamped = (z == 15 || z == 19) && base.size() > 8 && base[8] == 'T';
+      const std::string original = stamped ? base.substr(z + 2) : base;
       Status moved = transport.Move(quarantined, ".", original);
       if (!moved.ok()) return Fail(moved);
       (void)transport.Remove(files::RemoteFile{quarantined.path + ".report.txt"});

@@ -14,11 +14,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// archive/20261126T101500Z-export.csv: files of one name arrive every day.
+// archive/20261126T101500.123Z-export.csv: files of one name arrive every day,
+// and a corrected version can follow its first within the same second (an SFTP
+// rename never replaces a file already there), so the stamp has milliseconds.
 std::string StampedName(const RemoteFile& f, EpochMs now) {
-  std::string stamp = FormatIso8601(now);  // 2026-11-26T10:15:00.000Z
+  std::string stamp = FormatIso8601(now);  // 2026-11-26T10:15:00.123Z
   std::string compact;
-  for (char c : stamp.substr(0, 19)) {
+  for (char c : stamp.substr(0, 23)) {
     if (c != '-' && c != ':') compact += c;
   }
   return compact + "Z-" + fs::path(f.path).filename().string();
