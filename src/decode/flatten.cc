@@ -57,6 +57,8 @@ void FlattenJsonObject(simdjson::dom::element object, std::vector<DecodedValue>&
 }
 
 Result<std::vector<DecodedValue>> FlattenJsonData(std::string_view json) {
+  // simdjson copies the input first: an empty view (data() may be null) is refused here.
+  if (json.empty()) return Status::InvalidArgument("decoder output is not JSON: it is empty");
   simdjson::dom::parser parser;
   element root;
   if (auto err = parser.parse(json.data(), json.size()).get(root)) {
