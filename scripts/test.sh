@@ -41,6 +41,11 @@ for target in build-fuzz/fuzz/*_fuzz; do
   case "$name" in envelope_*) seeds=fuzz/corpus/envelope_fuzz; seconds=$envelope_fuzz_seconds ;; esac
   work=$(mktemp -d)
   echo "-- $name"
+  # Every crasher found before is replayed first (fuzz/regressions/<target>/).
+  if [ -d "fuzz/regressions/$name" ]; then
+    "$target" fuzz/regressions/"$name"/* >"$work/regressions.log" 2>&1 || {
+      tail -50 "$work/regressions.log"; echo "fuzz target $name fails on a kept regression input"; exit 1; }
+  fi
   "$target" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -print_final_stats=0 \
     -artifact_prefix="$work/" "$work" "$seeds" 2>"$work/log" || {
       tail -50 "$work/log"; echo "fuzz target $name failed; crasher kept in $work"; exit 1; }
