@@ -4,19 +4,13 @@
 
 #include "store/pg_store_internal.h"
 
+#include "core/clock.h"
+#include "store/file_journal_sql.h"
+
 namespace telecollect::store {
 namespace {
 
-// Readings held before they are written as chunks: bounded whatever the file's size.
-constexpr size_t kBufferedReadings = size_t{1} << 16;
-
-EpochMs NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-constexpr const char* kFileColumns =
-    "SELECT f.id, s.tenant, s.env, f.connector, f.path, f.size, f.mtime_ms, f.sha256, f.status, f.rows, f.readings, "
-    "f.errors, f.report, f.at_ms FROM files f JOIN scopes s ON s.id = f.scope_id ";
+EpochMs NowMs() { return SystemClock().NowMs(); }
 
 FileRecord ReadFile(const PgResult& r, int i) {
   FileRecord f;
