@@ -440,7 +440,10 @@ class BusyIoThread(unittest.TestCase):
 
     def test_new_connections_are_served_while_a_handler_holds_an_io_thread(self):
         # (the harness's config ends inside [decoders])
-        server = Server(extra_config='script_timeout = "700ms"\n[server]\nthreads = 2\n')
+        # The decode budget is raised so that the push holds its thread for all
+        # four timeouts (2.8 s), not the default 500 ms after which frames are deferred.
+        server = Server(extra_config='script_timeout = "700ms"\n[server]\nthreads = 2\n'
+                                     '[push]\ndecode_budget = "5s"\n')
         self.addCleanup(server.cleanup)
         decoders = os.path.join(server.data_dir, "decoders")
         os.makedirs(decoders, exist_ok=True)
