@@ -1,7 +1,7 @@
 # telecollect: the two commands of the README, and a few more.
 #   make run    install what is missing, build, serve on 127.0.0.1:8080 with a demo preprod token
 #   make test   install what is missing, build, run every test (unit, end-to-end, ASan+UBSan, fuzz)
-#   make bench  run the benchmarks under bench/ (installs wrk, nginx, influxdb)
+#   make bench  run the benchmarks under bench/ (installs wrk, nginx, influxdb, postgresql-15)
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
@@ -31,6 +31,7 @@ bench: build
 	@bench/files.sh $(BUILD)
 	@$(BUILD)/pull_bench
 	@bench/push.sh $(BUILD)/src/cli/telecollect
+	@bench/cluster.sh $(BUILD)/src/cli/telecollect
 
 clean:
 	rm -rf build build-asan build-fuzz

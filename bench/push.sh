@@ -22,41 +22,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
-
-# CPU time (clock ticks, user + system) used so far by the given processes.
-cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
-tck=$(getconf CLK_TCK)
-
-# run_wrk NAME PORT FRAMES FORMAT CONNS [SERVER_PIDS...] → prints one result line (with the
-# servers' CPU time per request when their pids are given), returns via globals
-run_wrk() {
-  local name=$1 port=$2 frames=$3 format=$4 c=$5
-  shift 5
-  local servers=("$@") out t0=0 t1=0
-  [ ${#servers[@]} -gt 0 ] && t0=$(cpu_ticks "${servers[@]}")
-  out=$(TC_FRAMES=$frames TC_FORMAT=$format TC_TOKEN=${token:-} TC_CASE=$frames \
-        wrk -t2 -c"$c" -d"${secs}s" --timeout 10s -s "$here/push_frames.lua" "http://127.0.0.1:$port" 2>"$work/${name//[^A-Za-z0-9]/_}.err")
-  local line req dur p50 p99 errs
-  line=$(grep '^RESULT' <<<"$out")
-  req=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
-  dur=$(sed -E 's/.*duration_s=([0-9.]+).*/\1/' <<<"$line")
-  p50=$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")
-  p99=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")
-  errs=$(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$line")
-  R_RPS=$(awk -v r="$req" -v d="$dur" 'BEGIN{printf "%.0f", r/d}')
-  R_FPS=$(awk -v r="$req" -v d="$dur" -v f="$frames" 'BEGIN{printf "%.0f", r*f/d}')
-  local cpu="-"
-  if [ ${#servers[@]} -gt 0 ]; then
-    t1=$(cpu_ticks "${servers[@]}")
-    cpu=$(awk -v a="$t0" -v b="$t1" -v r="$req" -v hz="$tck" 'BEGIN{printf "%.1f", (r > 0) ? (b - a) * 1e6 / hz / r : 0}')
-  fi
-  printf "%-34s %10s req/s %11s frames/s  p50 %8s ms  p99 %8s ms  server CPU %8s us/req  errors %s\n" \
-    "$name" "$R_RPS" "$R_FPS" "$p50" "$p99" "$cpu" "$errs"
-  if [ "$errs" != "0" ]; then head -3 "$work/${name//[^A-Za-z0-9]/_}.err" >&2; fi
-}
+source "$here/wrk_lib.sh"
 
 echo "bench/push: ${secs}s per case, wrk -t2 -c$conns, $(nproc) cores, $(date -u +%FT%TZ)"
 

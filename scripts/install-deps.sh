@@ -18,7 +18,7 @@ test=(
   fuse3 python3-fusepy
 )
 bench=(
-  wrk nginx-light influxdb bc sqlite3 python3
+  wrk nginx-light influxdb bc sqlite3 python3 postgresql-15
 )
 
 groups=("$@")

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A throw-away PostgreSQL 15 server for tests.
 
-    tests/pg_server.py -- COMMAND [ARGS...]
+    tests/pg_server.py [--fsync] [-c NAME=VALUE]... -- COMMAND [ARGS...]
 
 initdb into a temporary directory, a server listening on 127.0.0.1 on an
 ephemeral port (its unix socket inside that directory), run as the
@@ -11,9 +11,13 @@ connections and the database `telecollect` exists, COMMAND runs with
 
     TELECOLLECT_TEST_PG  libpq conninfo (host, port, user, dbname; no password)
     PGPASSWORD           the role's password (libpq reads it)
+    TELECOLLECT_TEST_PG_DATA  the server's data directory (postmaster.pid: the
+                         server's pid, for benchmarks that read its CPU time)
 
 then the server is stopped and the directory removed, whatever happened. The
-exit status is COMMAND's. PostgreSQL missing, or a server that does not come
+exit status is COMMAND's. Tests run the server with fsync off (throw-away
+data); --fsync keeps PostgreSQL's durable defaults (benchmarks), and each -c
+sets one more server parameter. PostgreSQL missing, or a server that does not come
 up, is a failure (exit 2), never a skip.
 
 Other tests use PgServer directly (start(), conninfo, stop()).
@@ -62,8 +66,9 @@ def free_port():
 
 
 class PgServer:
-    def __init__(self, fsync=False):
+    def __init__(self, fsync=False, settings=()):
         self.fsync = fsync
+        self.settings = list(settings)
         self.dir = None
         self.port = None
         self.password = secrets.token_hex(16)
@@ -90,7 +95,8 @@ class PgServer:
         return f"host=127.0.0.1 port={self.port} user={ROLE} dbname={DATABASE} connect_timeout=10"
 
     def env(self):
-        return {"TELECOLLECT_TEST_PG": self.conninfo, "PGPASSWORD": self.password}
+        return {"TELECOLLECT_TEST_PG": self.conninfo, "PGPASSWORD": self.password,
+                "TELECOLLECT_TEST_PG_DATA": self.datadir}
 
     def start(self):
         if not os.path.exists(os.path.join(PG_BIN, "initdb")):
@@ -143,6 +149,8 @@ class PgServer:
                 "-c", "max_connections=200", "-c", "shared_buffers=64MB"]
         if not self.fsync:
             args += ["-c", "fsync=off", "-c", "full_page_writes=off"]
+        for setting in self.settings:
+            args += ["-c", setting]
         self.proc = subprocess.Popen(self._cmd(*args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -179,11 +187,22 @@ class PgServer:
 
 
 def main(argv):
+    usage = "usage: pg_server.py [--fsync] [-c NAME=VALUE]... -- COMMAND [ARGS...]"
     if "--" not in argv or argv.index("--") == len(argv) - 1:
-        print("usage: pg_server.py -- COMMAND [ARGS...]", file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
-    command = argv[argv.index("--") + 1:]
-    server = PgServer()
+    options, command = argv[:argv.index("--")], argv[argv.index("--") + 1:]
+    fsync, settings = False, []
+    while options:
+        option = options.pop(0)
+        if option == "--fsync":
+            fsync = True
+        elif option == "-c" and options and "=" in options[0]:
+            settings.append(options.pop(0))
+        else:
+            print(f"pg_server.py: unknown option {option!r}\n{usage}", file=sys.stderr)
+            return 2
+    server = PgServer(fsync=fsync, settings=settings)
     # ctest's timeout and ^C: stop the server before going.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
