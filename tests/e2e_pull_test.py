@@ -16,12 +16,15 @@ import sys
 import tempfile
 import time
 import urllib.request
+import zoneinfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from harness import BIN, Server, run_tests  # noqa: E402
 import vendor_api_server as vendor  # noqa: E402  (the series function: what the server serves)
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
 class Vendor:
@@ -76,7 +79,7 @@ class Env:
         r = self.cli("connector", "run", name)
         return r.returncode, r.stdout + r.stderr
 
-    def points(self, module, frm="2020-01-01T00:00:00Z", to="2030-01-01T00:00:00Z"):
+    def points(self, module, frm="2000-01-01T00:00:00Z", to="2099-01-01T00:00:00Z"):
         r = self.cli("query", "measurements", "--tenant", "acme", "--env", "preprod", "--module", module, "--from", frm, "--to", to)
         if r.returncode != 0 and "no module" in r.stderr:
             return {}
@@ -103,21 +106,52 @@ def with_env(fn):
     return wrapped
 
 
+def last_sunday(year, month):
+    d = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+    return d - dt.timedelta(days=(d.weekday() + 1) % 7)
+
+
+def recent_dst_sunday(month, today=None):
+    """The last DST change of that month (3: spring, 10: autumn) at least 5 days before today: the
+    test's days follow the wall clock, as the presets' history does (no fixed year to outlive)."""
+    today = today or dt.date.today()
+    for year in (today.year, today.year - 1):
+        d = last_sunday(year, month)
+        if d <= today - dt.timedelta(days=5):
+            return d
+    raise AssertionError("unreachable")
+
+
+def paris_midnight(day):
+    return int(dt.datetime.combine(day, dt.time(0), PARIS).timestamp())
+
+
+def check_load_curve_days(e, meter, sunday, points_that_day):
+    """Saturday, the DST Sunday and Monday: every half hour at its interval start, the vendor's value."""
+    start, end = paris_midnight(sunday - dt.timedelta(days=1)), paris_midnight(sunday + dt.timedelta(days=2))
+    got = e.points(f"enedis.{meter}.load_curve", iso(start), iso(end))
+    want = {iso(t): vendor.value(meter, t) for t in range(start, end, 1800)}
+    assert len(want) == 96 + points_that_day, len(want)
+    assert got == want, (sunday, len(got), len(want), sorted(set(want) - set(got))[:5], sorted(set(got) - set(want))[:5])
+    return start
+
+
 @with_env
 def test_enedis_load_curve_preset_across_the_autumn_dst_change(v, e):
     e.preset("enedis-load-curve", v, ["12345678901234"], "/enedis")
-    r = e.cli("connector", "try", "enedis-load-curve", "--from", "2026-10-24T00:00:00+02:00", "--to", "2026-10-27T00:00:00+01:00")
+    autumn, spring = recent_dst_sunday(10), recent_dst_sunday(3)
+    frm = dt.datetime.combine(autumn - dt.timedelta(days=1), dt.time(0), PARIS).isoformat()
+    to = dt.datetime.combine(autumn + dt.timedelta(days=2), dt.time(0), PARIS).isoformat()
+    r = e.cli("connector", "try", "enedis-load-curve", "--from", frm, "--to", to)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "nothing stored" in r.stdout and e.points("enedis.12345678901234.load_curve") == {}
     assert "dst_ambiguous" in r.stdout, r.stdout  # the repeated 02:00-03:00 hour, read in order
     calls = v.info()["token_calls"]
     rc, out = e.run("enedis-load-curve")
     assert rc == 0, out
-    # Oct 24 (48 points), Oct 25 (50: a 25-hour day), Oct 26 (48): each at its interval start, the server's values.
-    got = e.points("enedis.12345678901234.load_curve", "2026-10-23T22:00:00Z", "2026-10-26T23:00:00Z")
-    start = int(dt.datetime(2026, 10, 23, 22, tzinfo=dt.timezone.utc).timestamp())
-    want = {iso(t): vendor.value("12345678901234", t) for t in range(start, start + 3 * 86400 + 3600, 1800)}
-    assert got == want, (len(got), len(want), sorted(set(want) - set(got))[:5], sorted(set(got) - set(want))[:5])
+    # Saturday (48 points), the autumn Sunday (50: a 25-hour day), Monday (48); the spring Sunday has 46.
+    start = check_load_curve_days(e, "12345678901234", autumn, 50)
+    check_load_curve_days(e, "12345678901234", spring, 46)
     # 730 days of history at 7 days per call: ~105 windows, one token call for the run (cached).
     assert v.info()["token_calls"] == calls + 1, (calls, v.info()["token_calls"])
     # A second run fetches only the overlap again; a corrected value is upserted, not doubled.
@@ -129,7 +163,8 @@ def test_enedis_load_curve_preset_across_the_autumn_dst_change(v, e):
     assert "12345678901234" in out and 1 <= out.count("committed") <= 2, out  # the 2-day overlap only
     assert len(e.points("enedis.12345678901234.load_curve")) == before
     # The correction is older than the overlap: only a preview shows it, no run re-reads that far.
-    r = e.cli("connector", "try", "enedis-load-curve", "--from", "2026-10-24", "--to", "2026-10-25", "--json")
+    saturday = (autumn - dt.timedelta(days=1)).isoformat()
+    r = e.cli("connector", "try", "enedis-load-curve", "--from", saturday, "--to", autumn.isoformat(), "--json")
     assert r.returncode == 0 and "999.5" in r.stdout, r.stdout
 
 
@@ -166,8 +201,10 @@ def test_grdf_preset_ndjson_status_lines_and_errors_inside_200(v, e):
     assert "1000000011" in out and "Droit d'accès expiré" in out, out
     got = e.points("grdf.GI123456.energy")
     assert len(got) == 20, len(got)
-    for ts in got:
-        assert ts.endswith("T05:00:00.000Z") or ts.endswith("T04:00:00.000Z"), ts  # 06:00 Paris
+    for ts, val in got.items():  # each gas day at 06:00 Paris (04:00Z in summer, 05:00Z in winter), the vendor's value
+        local = dt.datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(PARIS)
+        assert (local.hour, local.minute) == (6, 0), ts
+        assert val == vendor.value("GI123456", int(local.timestamp())), (ts, val)
     assert e.points("grdf.GI000001.energy") == {}
     status = e.cli("connector", "status", "grdf-adict").stdout
     assert "failed" in status and "GI000001" in status, status
