@@ -10,15 +10,18 @@ build=(
   libsimdjson-dev libpugixml-dev libfast-float-dev libhowardhinnant-date-dev
   libmozjs-102-dev libcurl4-openssl-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   zlib1g-dev libarchive-dev libssl-dev libsqlite3-dev libpq-dev libseccomp-dev
+  libjs-dygraphs libjs-bootstrap5
 )
 test=(
   libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev curl python3 sqlite3 procps
   python3-pyftpdlib python3-openssl openssh-server openssh-client openssl
   nodejs clang-tidy-14 postgresql-15 nginx-light
   fuse3 python3-fusepy
+  chromium chromium-driver python3-selenium
 )
 bench=(
   wrk nginx-light influxdb bc sqlite3 python3 postgresql-15
+  chromium chromium-driver python3-selenium
 )
 
 groups=("$@")

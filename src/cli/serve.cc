@@ -127,7 +127,27 @@ int RunServe(Config config, const ServeArgs& args) {
     }
     return Status::NotFound("no API connector " + name);
   };
-  server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock, api_connectors, config.workers});
+  // Where a connector reads, for the console: scheme and host, never a user, a password or a server path.
+  auto where = [](const std::string& url) -> std::string {
+    const size_t scheme = url.find("://");
+    if (scheme == std::string::npos) return "local inbox";
+    std::string host = url.substr(scheme + 3);
+    host = host.substr(0, host.find('/'));
+    if (const size_t at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
+    return url.substr(0, scheme + 3) + host;
+  };
+  auto list_connectors = [&config, where]() {
+    std::vector<server::ConnectorInfo> out;
+    for (const auto& c : files::LoadConnectors(config.ConnectorDirs(), config.SecretsFile()).connectors) {
+      out.push_back({c.name, "files", c.scope, c.schedule, c.enabled, c.source.is_local() ? "local inbox" : where(c.source.url)});
+    }
+    for (const auto& c : pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile()).connectors) {
+      out.push_back({c.name, "api", c.scope, c.schedule, c.enabled, where(c.url)});
+    }
+    return out;
+  };
+  server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock, api_connectors, config.workers,
+                   list_connectors});
   server::HttpServer http(config.server, api, metrics);
 
   schedule::Scheduler scheduler(*db, clock, config.SpoolDir());

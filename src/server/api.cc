@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/json_writer.h"
+#include "server/console.h"
 #include "server/decoders_api.h"
 #include "server/files_api.h"
 #include "server/json_error.h"
@@ -53,6 +54,8 @@ std::vector<Route> Api::Routes(Api* api) {
   return {
       {"GET", "/healthz", Auth::kNone, kServerBodyLimit, false, "", Sync(api, &Api::Health), "liveness and write queue depth"},
       {"GET", "/metrics", Auth::kNone, kServerBodyLimit, false, "", Sync(api, &Api::MetricsText), "Prometheus text"},
+      {"GET", "/console/{path...}", Auth::kNone, kServerBodyLimit, false, "/console",
+       [](RouteCall& c, Reply r) { r(ConsoleFile(c.request.target, c.Arg("path"))); }, "the web console's files"},
       {"POST", "/", Auth::kToken, kServerBodyLimit, false, "",
        [api](RouteCall& c, Reply r) { api->Push(c, std::move(r)); }, "push frames, source in the `source` header"},
       {"POST", "/v1/push/{source}/{subpath...}", Auth::kToken, kServerBodyLimit, false, "/v1/push/{source}",
@@ -100,6 +103,9 @@ std::vector<Route> Api::Routes(Api* api) {
        [](RouteCall& c, Reply r) { r(ValidateUpload(c.request)); }, "validate a sample file"},
       {"GET", "/v1/files", Auth::kToken, kServerBodyLimit, false, "",
        [api](RouteCall& c, Reply r) { r(FilesJournal(api->d_.store, *c.scope, c.params)); }, "the file journal"},
+      {"GET", "/v1/connectors", Auth::kToken, kServerBodyLimit, false, "",
+       [api](RouteCall& c, Reply r) { r(ListConnectors(api->d_.store, api->d_.connectors, *c.scope)); },
+       "the connectors and their last runs"},
       {"POST", "/v1/connectors/{name}/try", Auth::kToken, kJsonBodyLimit, true, "",
        [api](RouteCall& c, Reply r) {
          const Deps& d = api->d_;

@@ -38,6 +38,7 @@ class Api final : public HttpHandler {
     const Clock& clock;
     ApiConnectorLookup api_connectors;  // for POST /v1/connectors/{name}/try
     WorkerOptions workers = {};
+    ConnectorLister connectors = {};  // for GET /v1/connectors
   };
   explicit Api(Deps deps);
 

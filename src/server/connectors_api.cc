@@ -1,5 +1,7 @@
 #include "server/connectors_api.h"
 
+#include <algorithm>
+
 #include "core/json_writer.h"
 #include "core/time_util.h"
 #include "pull/pull_run.h"
@@ -7,6 +9,38 @@
 #include "server/routes.h"
 
 namespace telecollect::server {
+namespace {
+
+constexpr size_t kRunsPerConnector = 10;
+
+void RunJson(JsonWriter& w, const store::RunRecord& r) {
+  w.BeginObject().Key("id").Int(r.id).Key("started").String(FormatIso8601(r.started));
+  if (r.finished != 0) w.Key("finished").String(FormatIso8601(r.finished));
+  w.Key("status").String(r.status).Key("files_imported").Int(r.files_imported).Key("files_rejected").Int(r.files_rejected)
+      .Key("files_skipped").Int(r.files_skipped).Key("rows").Int(r.rows).Key("row_errors").Int(r.row_errors)
+      .Key("readings").Int(r.readings).Key("requests").Int(r.requests).Key("windows").Int(r.windows)
+      .Key("windows_failed").Int(r.windows_failed).Key("message").String(r.message).EndObject();
+}
+
+}  // namespace
+
+HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, const Scope& scope) {
+  std::vector<ConnectorInfo> all = lister ? lister() : std::vector<ConnectorInfo>{};
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  JsonWriter w;
+  w.BeginObject().Key("connectors").BeginArray();
+  for (const ConnectorInfo& c : all) {
+    if (c.scope.tenant != scope.tenant || c.scope.env != scope.env) continue;
+    auto runs = store.ListRuns(c.name, kRunsPerConnector);
+    if (!runs.ok()) return StatusError(runs.status());
+    w.BeginObject().Key("name").String(c.name).Key("kind").String(c.kind).Key("schedule").String(c.schedule)
+        .Key("enabled").Bool(c.enabled).Key("source").String(c.source).Key("runs").BeginArray();
+    for (const auto& r : *runs) RunJson(w, r);
+    w.EndArray().EndObject();
+  }
+  w.EndArray().EndObject();
+  return {200, "application/json", w.Take(), {}};
+}
 
 HttpResponse TryConnector(store::Store& store, const Clock& clock, const ApiConnectorLookup& lookup, const Scope& scope,
                           const std::string& name, QueryParams& params) {

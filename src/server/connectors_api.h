@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/model.h"
@@ -15,6 +16,22 @@ namespace telecollect::server {
 
 // Finds an API connector by name in the connector directories (as loaded now).
 using ApiConnectorLookup = std::function<Result<pull::ApiConnector>(const std::string& name)>;
+
+// A connector as the console lists it (files or API), from its file.
+struct ConnectorInfo {
+  std::string name;
+  std::string kind;  // "files" | "api"
+  Scope scope;
+  std::string schedule;  // empty: by hand only
+  bool enabled = true;
+  std::string source;  // where it reads, without user, password nor server path: "sftp://host", "local inbox"
+};
+// Every connector of the connector directories (as loaded now).
+using ConnectorLister = std::function<std::vector<ConnectorInfo>()>;
+
+// GET /v1/connectors — the connectors of the token's tenant and env, by name,
+// each with its last runs (newest first) from the store.
+HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, const Scope& scope);
 
 // POST /v1/connectors/{name}/try?from=&to=&meter= — fetches [from, to) from
 // the vendor API (every page) and answers what would be stored, per window,
