@@ -28,6 +28,14 @@ def test_push_16_clients_power_cut():
         check(f"push {mode} seed {seed} after {load_s}s", scenarios.push_cut(mode, seed, load_s), min_acked=100)
 
 
+def test_push_on_a_disk_whose_fsync_fails():
+    """Fault injection on the real store: while fsync answers EIO nothing is acknowledged (503);
+    once it works the store heals; after a power cut every acknowledged frame is there."""
+    result = scenarios.push_failing_disk()
+    assert result["while_failing"] and all(s == 503 for s in result["while_failing"]), result["while_failing"]
+    check("push while fsync fails, then a cut", result, min_acked=40)
+
+
 def test_tokens_decoders_devices_power_cut():
     """A token created, a decoder version uploaded and activated, a device registered:
     each answered as done survives."""

@@ -69,6 +69,10 @@ class PowerMount:
     def stats(self):
         return self.command(cmd="stats")
 
+    def fail_syncs(self, on):
+        """While on, every fsync and directory fsync fails with EIO and makes nothing durable."""
+        return self.command(cmd="fail_syncs", on=on)
+
     def arm(self, after_syncs):
         """Freeze right after the K-th fsync (file or directory) returns."""
         return self.command(cmd="arm", after_syncs=after_syncs)

@@ -40,6 +40,8 @@ line out: {"cmd": "cut", "mode": "all"|"random", "seed": N}, {"cmd": "stats"}, o
 {"cmd": "arm", "after_syncs": K}: the mount freezes by itself right after the K-th
 fsync (of a file or a directory) returns, so that a cut can land exactly between
 two durable steps of a process; `cut` then drops what that freeze left pending.
+{"cmd": "fail_syncs", "on": true|false}: while on, every fsync (file or directory)
+fails with EIO and makes nothing durable, as a failing disk does.
 
 Limits
 ------
@@ -91,6 +93,7 @@ class PowerFs:
         self.fh_id = {}                     # open fd -> file id
         self.counts = {"writes": 0, "fsyncs": 0, "dir_fsyncs": 0}
         self.armed = None                   # freeze once this many fsyncs (file or dir) are done
+        self.failing_syncs = False          # fail_syncs: every fsync answers EIO and makes nothing durable
         self._scan("/", ROOT_ID)
 
     # ---- bookkeeping -----------------------------------------------------
@@ -200,6 +203,7 @@ class PowerFs:
     def fsyncdir(self, path, datasync, fh):
         with self.mu:
             self._check()
+            self._maybe_fail_sync()
             d = self.live.get(path)
             if d is None:
                 raise fusepy.FuseOSError(errno.ENOENT)
@@ -343,11 +347,22 @@ class PowerFs:
     def fsync(self, path, datasync, fh):
         with self.mu:
             self._check()
+            self._maybe_fail_sync()
             i = self.fh_id[fh]
             self._apply_data(i, self.pending[i])
             self.pending[i] = []
             self.counts["fsyncs"] += 1
             self._maybe_freeze()
+
+    def _maybe_fail_sync(self):
+        if self.failing_syncs:
+            self.counts["failed_syncs"] = self.counts.get("failed_syncs", 0) + 1
+            raise fusepy.FuseOSError(errno.EIO)  # a failing disk: nothing pending becomes durable
+
+    def fail_syncs(self, on):
+        with self.mu:
+            self.failing_syncs = bool(on)
+            return {"failing_syncs": self.failing_syncs}
 
     # ---- the power cut ---------------------------------------------------
     def _maybe_freeze(self):
@@ -460,6 +475,8 @@ def serve_control(fs, path):
                             out = fs.cut(req.get("mode", "all"), req.get("seed", 0))
                         elif req["cmd"] == "arm":
                             out = fs.arm(int(req["after_syncs"]))
+                        elif req["cmd"] == "fail_syncs":
+                            out = fs.fail_syncs(req["on"])
                         elif req["cmd"] == "stats":
                             out = fs.stats()
                         else:

@@ -102,6 +102,53 @@ def iso(ms):
 
 # ---- push ------------------------------------------------------------------
 
+def push_failing_disk():
+    """fsync fails (EIO) for a while: no push may be answered 200 then. Once fsync works again the
+    pushes are acknowledged again; after a power cut every acknowledged frame is there with its
+    temperature. Returns also "while_failing": the statuses answered while fsync failed."""
+    p = Powered()
+    try:
+        token = p.server.token()
+        p.server.start()
+        acked, seq = {}, 0
+
+        def push():
+            nonlocal seq
+            frames = []
+            for _ in range(4):
+                ts, centi = 1710000000000 + seq * 1000, seq % 4000
+                frames.append(({"timestamp": iso(ts), "deviceid": "fd1", "payload": lht65_payload(centi),
+                                "devicetype": "dragino-lht65", "fport": 2}, ts, centi / 100))
+                seq += 1
+            r = p.server.push([f for f, _, _ in frames], token)
+            if r.status == 200:
+                acked.update({ts: v for _, ts, v in frames})
+            return r.status
+
+        for _ in range(5):
+            assert push() == 200, "a push on a healthy disk"
+        p.mount.fail_syncs(True)
+        while_failing = [push() for _ in range(6)]
+        p.mount.fail_syncs(False)
+        deadline, healed = time.time() + 60, False
+        while time.time() < deadline and not healed:  # bounded: the store may answer 503 for a while
+            healed = push() == 200
+            if not healed:
+                time.sleep(0.2)
+        assert healed, "pushes are not acknowledged again once fsync works"
+        for _ in range(5):
+            assert push() == 200, "a push after the disk healed"
+        report = p.cut("all", 0)
+        p.integrity_check()
+        p.server.start()
+        r = p.server.get("/v1/modules/fd1.temperature/measurements?limit=10000", token)
+        points = {pt["ts"]: pt["value"] for pt in r.json()["points"]} if r.status == 200 else {}
+        lost = [(ts, v, points.get(iso(ts))) for ts, v in sorted(acked.items()) if points.get(iso(ts)) != v]
+        return {"acked": len(acked), "lost": lost, "duplicates": [], "fs": report, "while_failing": while_failing}
+    finally:
+        p.cleanup()
+
+
 def push_cut(mode, seed, load_s):
     """16 clients push LHT65 frames; cut after load_s. Every frame answered 200 must be
     stored once with its temperature."""
