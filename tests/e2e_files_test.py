@@ -42,6 +42,15 @@ def csv_rows(n, module="PDL1", start_minute=0):
     return "\n".join(lines) + "\n"
 
 
+def expected_series(n, start_minute=0):
+    """What csv_rows(n, ...) holds, as the store must have it: {UTC instant: value}. The profile's
+    times are Paris local times; January is UTC+1."""
+    import datetime as dt
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) - dt.timedelta(hours=1)
+    return {(base + dt.timedelta(minutes=start_minute + 10 * i)).strftime("%Y-%m-%dT%H:%M:%S.000Z"): i + 0.5
+            for i in range(n)}
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -74,10 +83,17 @@ class Env:
         return r.returncode, r.stdout + r.stderr
 
     def points(self, module="PDL1"):
+        """The module's stored lines (CSV); [] only when the store says the module does not exist:
+        a query that fails otherwise fails the test (a "nothing stored" check must not pass on it)."""
         r = self.cli("query", "measurements", "--tenant", "acme", "--env", "preprod", "--module", module)
-        if r.returncode != 0:
+        if r.returncode != 0 and "no module" in r.stderr:
             return []
+        assert r.returncode == 0, f"query {module}: exit {r.returncode}: {r.stderr}"
         return [l for l in r.stdout.strip().splitlines()[1:] if l]
+
+    def series(self, module="PDL1"):
+        """{UTC instant: value} as stored."""
+        return {ts: float(v) for ts, v in (line.split(",")[:2] for line in self.points(module))}
 
     def files(self):
         r = self.cli("files")
@@ -142,7 +158,7 @@ def test_local_inbox_two_step_upload():
         time.sleep(2.3)
         rc, out = e.run("drop")
         assert rc == 0 and "day.csv: imported, 40 readings" in out, out
-        assert len(e.points()) == 40
+        assert e.series() == expected_series(40)
         assert not os.path.exists(f"{inbox}/day.csv")
         rc, out = e.run("drop")
         assert len(e.points()) == 40
@@ -207,6 +223,7 @@ def test_serve_runs_connectors_on_schedule():
             time.sleep(0.3)
         else:
             raise AssertionError(f"scheduled run did not import and archive: {r.status} {r.body}")
+        assert {p["ts"]: p["value"] for p in r.json()["points"]} == expected_series(5), r.body
         r = srv.get("/v1/files", token)
         files = r.json()["files"]
         assert r.status == 200 and len(files) == 1 and files[0]["path"] == "a.csv" and files[0]["status"] == "imported", r.body
@@ -292,7 +309,7 @@ def test_ftp_import_delete_and_wrong_password():
         rc, out = e.run("partner")
         assert rc == 0 and "a.csv: imported, 30 readings" in out, out
         assert not os.path.exists(f"{ftp.root}/outbox/a.csv")
-        assert len(e.points()) == 30
+        assert e.series() == expected_series(30)
     finally:
         ftp.stop()
         e.cleanup()
@@ -316,7 +333,7 @@ def test_ftp_upload_in_two_steps_is_imported_once_and_whole():
         time.sleep(2.3)
         rc, out = e.run("partner")
         assert rc == 0 and "day.csv: imported, 60 readings" in out, out
-        assert len(e.points()) == 60 and not os.path.exists(f"{ftp.root}/outbox/day.csv")
+        assert e.series() == expected_series(60) and not os.path.exists(f"{ftp.root}/outbox/day.csv")
         assert [f[7] for f in e.files()] == ["imported"]
     finally:
         ftp.stop()
@@ -336,7 +353,7 @@ def test_ftp_connection_dropped_mid_transfer():
         assert os.path.exists(f"{ftp.root}/outbox/big.csv")
         rc, out = e.run("partner")
         assert rc == 0 and "big.csv: imported, 400 readings" in out, out
-        assert len(e.points()) == 400
+        assert e.series() == expected_series(400)
         rc, out = e.run("partner")
         assert len(e.points()) == 400 and len(e.files()) == 1
     finally:
@@ -363,7 +380,7 @@ def test_ftp_delete_refused_then_restart_no_duplicate():
         rc, out = e.run("partner")
         assert rc == 0 and "already imported" in out, out
         assert not os.path.exists(f"{root}/outbox/a.csv")
-        assert len(e.points()) == 12
+        assert e.series() == expected_series(12)
         assert [f[7] for f in e.files()] == ["imported"]
     finally:
         ftp.stop()
@@ -382,6 +399,7 @@ def test_ftps_explicit_tls():
         ftp_connector(e, ftp.port, scheme="ftps", extra_source={"ca_file": cert, "after_import": "archive"})
         rc, out = e.run("partner")
         assert rc == 0 and "a.csv: imported, 7 readings" in out, out
+        assert e.series() == expected_series(7)
         assert os.listdir(f"{ftp.root}/outbox/archive")
         # Without the CA, the certificate is refused.
         write(f"{ftp.root}/outbox/b.csv", csv_rows(3, module="PDL2"))
@@ -449,6 +467,7 @@ def test_sftp_private_key_and_host_key_check():
         e.connector("sftp", src)
         rc, out = e.run("sftp")
         assert rc == 0 and "a.csv: imported, 9 readings" in out, out + open(f"{sshd.base}/sshd.log").read()[-2000:]
+        assert e.series() == expected_series(9)
         assert os.listdir(f"{outbox}/archive")
         # A server whose key is not the one in known_hosts: refused, nothing read.
         with open(f"{sshd.base}/other_known_hosts", "w") as f:
@@ -494,6 +513,7 @@ def test_sftp_password_with_a_throwaway_user():
             e.env["SFTP_PW"] = password
             rc, out = e.run("sftp-pw")
             assert rc == 0 and "a.csv: imported, 4 readings" in out, out + open(f"{sshd.base}/sshd.log").read()[-1500:]
+            assert e.series() == expected_series(4)
             assert password not in out
             assert not os.path.exists(f"{outbox}/a.csv")
         finally:
