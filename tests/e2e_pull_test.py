@@ -476,5 +476,63 @@ def test_mutual_tls_client_certificate():
         v.stop()
 
 
+def test_untrusted_https_server_is_refused():
+    """A server certificate no trusted CA signed (here: the test CA, not given as ca_file): refused,
+    nothing stored, the run says why; the same with ca_file imports."""
+    e = Env()
+    make_pki(e.dir)
+    v = Vendor(tls=(f"{e.dir}/server.pem", f"{e.dir}/server.key", f"{e.dir}/ca.pem"))
+    try:
+        generic_connector(e, v, "cursor", 'kind = "cursor"\nlimit = 50\ncursor_path = "/next_cursor"')
+        text = open(f"{e.dir}/connectors/generic.toml").read()
+        client = f'client_cert = "{e.dir}/client.pem"\nclient_key = "{e.dir}/client.key"\n'
+        e.write("generic", text.replace("[request.query]", client + "[request.query]"))
+        rc, out = e.run("generic")
+        assert rc == 1 and "certificate" in out.lower() and e.points("vendor.site-a") == {}, out
+        e.write("generic", text.replace("[request.query]", client + f'ca_file = "{e.dir}/ca.pem"\n[request.query]'))
+        rc, out = e.run("generic")
+        assert rc == 0, out
+        check_series(e, "vendor.site-a", "site-a")
+    finally:
+        v.stop()
+
+
+def with_limits(e, limits):
+    path = f"{e.dir}/connectors/generic.toml"
+    e.write("generic", open(path).read().replace("[limits]\n", "[limits]\n" + limits + "\n"))
+
+
+def last_status(e):
+    return e.cli("connector", "status", "generic").stdout.splitlines()[1]
+
+
+@with_env
+def test_max_requests_per_hour_and_retry_after_max_stop_the_run(v, e):
+    """docs/pull.md: a spent hourly quota, limits.max_requests, or a Retry-After longer than
+    limits.retry_after_max stops the whole run; what was committed before stays, and the next run
+    goes on from the watermark. 12 h of history in 6 h windows: 2 windows of one page each."""
+    for limit, says in (("max_requests = 1", "limits.max_requests = 1 reached"), ("per_hour = 1", "hourly quota of 1 requests reached")):
+        fresh = Env()  # its own store: no watermark yet, so the run has two windows to fetch
+        generic_connector(fresh, v, "cursor", 'kind = "cursor"\nlimit = 50\ncursor_path = "/next_cursor"')
+        with_limits(fresh, limit)
+        rc, out = fresh.run("generic")
+        got = fresh.points("vendor.site-a")
+        assert rc == 1 and says in out and "1 window(s) committed, 1 failed" in out, (limit, out)
+        assert 30 <= len(got) <= 37 and check_series(fresh, "vendor.site-a", "site-a") == len(got), (limit, len(got))
+    # Retry-After: 3600 against retry_after_max = 1s: not waited for, the run stops at once and
+    # commits nothing; the next run, the vendor answering again, imports the whole span.
+    generic_connector(e, v, "cursor", 'kind = "cursor"\nlimit = 50\ncursor_path = "/next_cursor"')
+    with_limits(e, 'retry_after_max = "1s"')
+    v.admin(faults=[{"status": 429, "retry_after": "3600"}])
+    t0 = time.time()
+    rc, out = e.run("generic")
+    assert rc == 1 and "retry_after_max" in out and e.points("vendor.site-a") == {}, out
+    assert time.time() - t0 < 60, time.time() - t0
+    v.admin(faults=[])
+    rc, out = e.run("generic")
+    assert rc == 0, out
+    assert check_series(e, "vendor.site-a", "site-a") >= 70
+
+
 if __name__ == "__main__":
     run_tests(globals())
