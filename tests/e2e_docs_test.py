@@ -34,6 +34,11 @@ A fence without one fails this test: no block is left out silently. Kinds:
   skip REASON           not run (a diagram, a command that changes the machine's accounts): counted
                         and printed with its reason.
 
+In sh blocks the documented placeholder token tc_pre_Xx… is the page's token too. A comment
+`<!-- doc-test: tenant NAME -->` not above a fence makes $TOKEN a token of tenant NAME for the
+rest of the page (the README's tour uses tenant demo). Every work dir also has the README's paths:
+build/src/cli/telecollect (the binary), data/telecollect.toml (the test config) and src/.
+
 A comment of several lines, `<!-- doc-test: file PATH` then the content then `-->`, is a hidden
 setup file (a sample the page describes in words). Every page has its own work dir; all share
 one server and data dir.
@@ -50,9 +55,10 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, SOURCE_DIR, Server  # noqa: E402
 
-FENCE = re.compile(r"^(```+|~~~+)(.*)$")
-MARKER = re.compile(r"^<!--\s*doc-test:\s*(.*?)\s*-->\s*$")
-HIDDEN_START = re.compile(r"^<!--\s*doc-test:\s*(file\s+\S+.*?)\s*$")
+FENCE = re.compile(r"^( *)(```+|~~~+)(.*)$")  # indented fences too (in list items)
+MARKER = re.compile(r"^ *<!--\s*doc-test:\s*(.*?)\s*-->\s*$")
+HIDDEN_START = re.compile(r"^ *<!--\s*doc-test:\s*(file\s+\S+.*?)\s*$")
+PLACEHOLDER_TOKEN = "tc_pre_Xx…"  # how the docs write a token: replaced by the page's token in sh blocks
 
 
 class Block:
@@ -80,16 +86,21 @@ def parse_page(path):
             continue
         fence = FENCE.match(lines[i])
         if fence:
+            indent, ticks = fence.group(1), fence.group(2)
             marker = MARKER.match(lines[i - 1]) if i > 0 else None
             end = i + 1
-            while end < len(lines) and not lines[end].startswith(fence.group(1)):
+            while end < len(lines) and not lines[end].strip().startswith(ticks):
                 end += 1
             if end == len(lines):
                 raise AssertionError(f"{path}:{i + 1}: fence never closed")
-            out.append(Block(path, i + 1, fence.group(2).strip(), marker.group(1) if marker else None,
-                             "\n".join(lines[i + 1:end]) + "\n"))
+            body = [l[len(indent):] if l.startswith(indent) else l.lstrip() for l in lines[i + 1:end]]
+            out.append(Block(path, i + 1, fence.group(3).strip(), marker.group(1) if marker else None,
+                             "\n".join(body) + "\n"))
             i = end + 1
             continue
+        page = MARKER.match(lines[i])
+        if page and page.group(1).startswith("tenant "):
+            out.append(Block(path, i + 1, "", page.group(1), ""))
         i += 1
     return out
 
@@ -134,6 +145,8 @@ class Runner:
         self.server.start()
         self.ran, self.skipped, self.failures = 0, [], []
         self.page_tokens = {}
+        self.page_tenant = {}
+        self.sh_tokens = {}
 
     def page_token(self, page):
         """Every page pushes as its own tenant: the platform pages' examples share a device and an
@@ -160,18 +173,32 @@ class Runner:
             with open(wrapper, "w") as f:
                 f.write(f'#!/bin/sh\nexec "{os.path.abspath(BIN)}" --config "{work}/telecollect.toml" "$@"\n')
             os.chmod(wrapper, 0o755)
+            # The README runs the binary by its build path, with --config data/telecollect.toml, on
+            # files under src/: the same paths exist in every work dir.
+            os.makedirs(os.path.join(work, "build", "src", "cli"))
+            os.symlink(os.path.abspath(BIN), os.path.join(work, "build", "src", "cli", "telecollect"))
+            os.makedirs(os.path.join(work, "data"))
+            shutil.copy(os.path.join(work, "telecollect.toml"), os.path.join(work, "data", "telecollect.toml"))
+            os.symlink(os.path.join(os.path.abspath(SOURCE_DIR), "src"), os.path.join(work, "src"))
         return work
 
-    def sh(self, work, script):
-        env = self.env(work)
-        script = script.replace("http://127.0.0.1:8080", self.server.url(""))
+    def sh(self, work, script, page=None):
+        env = self.env(work, page)
+        script = script.replace("http://127.0.0.1:8080", self.server.url("")).replace(PLACEHOLDER_TOKEN, env["TOKEN"])
         return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=work, env=env,
                               capture_output=True, text=True, timeout=120)
 
-    def env(self, work):
+    def sh_token(self, page):
+        """$TOKEN of a page's sh blocks: preprod, of the tenant the page names (acme by default)."""
+        tenant = self.page_tenant.get(page, "acme")
+        if tenant not in self.sh_tokens:
+            self.sh_tokens[tenant] = self.token if tenant == "acme" else self.server.token(tenant, "preprod")
+        return self.sh_tokens[tenant]
+
+    def env(self, work, page=None):
         # ACME_KEY_PASSPHRASE: the connector of docs/files.md reads its key passphrase from it.
-        return dict(os.environ, PATH=f"{work}/bin:" + os.environ.get("PATH", "/usr/bin:/bin"), TOKEN=self.token,
-                    ACME_KEY_PASSPHRASE="doc-test")
+        return dict(os.environ, PATH=f"{work}/bin:" + os.environ.get("PATH", "/usr/bin:/bin"),
+                    TOKEN=self.sh_token(page), ACME_KEY_PASSPHRASE="doc-test")
 
     def cli(self, work, *args):
         return subprocess.run([os.path.join(work, "bin", "telecollect"), *args], cwd=work, env=self.env(work),
@@ -205,6 +232,9 @@ class Runner:
         options = dict(a.split("=", 1) for a in args if "=" in a)
         positional = [a for a in args if "=" not in a]
         work = self.workdir(b.page)
+        if kind == "tenant":
+            self.page_tenant[b.page] = positional[0]
+            return
         if kind == "skip":
             assert rest.strip(), "a skip names its reason"
             self.skipped.append((b.where(), rest.strip()))
@@ -215,7 +245,7 @@ class Runner:
             if "mode" in options:
                 os.chmod(path, int(options["mode"], 8))
         elif kind == "sh":
-            r = self.sh(work, b.text)
+            r = self.sh(work, b.text, b.page)
             want = int(options.get("exit", 0))
             assert r.returncode == want, f"exit {r.returncode}, {want} expected\nstdout: {r.stdout}\nstderr: {r.stderr}"
         elif kind in ("transcript", "output"):
@@ -233,7 +263,7 @@ class Runner:
                 assert cmd is not None, "a transcript holds at least one `$ ` line"
                 steps.append((cmd, "\n".join(expect)))
             for cmd, expect in steps:
-                r = self.sh(work, cmd)
+                r = self.sh(work, cmd, b.page)
                 assert match_output(expect, r.stdout), (
                     f"`{cmd}` (exit {r.returncode}) printed:\n{r.stdout}{r.stderr}\nthe doc says:\n{expect}")
         elif kind == "same-as":
