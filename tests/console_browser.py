@@ -33,6 +33,7 @@ class Browser:
         self.viewport(width, height)
 
     def viewport(self, width, height):
+        """Emulates a viewport of exactly width×height (a phone's too)."""
         self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                     {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
 
@@ -46,6 +47,12 @@ class Browser:
         """Runs `script` whose last argument is the callback (execute_async_script)."""
         self.driver.set_script_timeout(60)
         return self.driver.execute_async_script(script, *args)
+
+    def click(self, element):
+        """Scrolls `element` into view and clicks it (through the DOM: WebDriver's own click, computed
+        against the window, misses under viewport emulation)."""
+        self.js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element)
+        return element
 
     def find(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css)

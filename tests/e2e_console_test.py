@@ -36,7 +36,7 @@ def sign_in(token):
     b.driver.refresh()
     b.wait(lambda: b.find("#signin").is_displayed(), 10, "the sign-in form")
     b.find("#token").send_keys(token)
-    b.find("#signin-form button").click()
+    click("#signin-form button")
     b.wait(lambda: b.find("#env-banner").is_displayed(), 10, "the env banner after sign-in")
     b.wait_css("#page-overview")
 
@@ -54,11 +54,10 @@ def visit(page, ready_css):
 
 def shoot(name):
     _, b = env()
-    for w, h in ((1280, 800), (390, 844)):
+    for w, h in ((1280, 800), (390, 844), (1280, 800)):
         b.viewport(w, h)
         settle(0.3)
         b.screenshot(os.path.join(SHOTS, f"{name}-{w}x{h}.png"))
-    b.viewport(1280, 800)
     errors = b.errors()
     assert errors == [], f"JavaScript console errors on {name} after resizing: {errors}"
 
@@ -99,7 +98,7 @@ def test_b_sign_in_shows_the_scope_and_keeps_the_token_in_session_storage_only()
     b.wait(lambda: b.find("#signin").is_displayed(), 10, "the sign-in form")
     shoot("signin")
     b.find("#token").send_keys("tc_pre_not-a-real-token")
-    b.find("#signin-form button").click()
+    click("#signin-form button")
     b.wait(lambda: "unknown or revoked" in b.find("#signin-error").text, 10, "the refusal of a bad token")
     b.errors()  # the refused fetch (401) is logged by the browser: expected here
     sign_in(S["pre"])
@@ -126,7 +125,7 @@ def test_c_a_pushed_frame_appears_on_frames_within_2_s_with_its_values():
     assert "temperature" in values and "=" in values, values
     assert row.get_attribute("data-status") == "decoded"
     print(f"  frame shown {took * 1000:.0f} ms after the push was answered")
-    row.click()
+    b.click(row)
     b.wait(lambda: b.find("#frame-detail").is_displayed(), 5, "the frame's detail")
     assert b.find("#detail-payload").text == BRIEF_FRAME["payload"]
     assert "temperature" in b.find("#detail-values").text
@@ -143,7 +142,7 @@ def test_d_an_xss_device_id_is_rendered_as_text():
     cell = b.wait(lambda: [c for c in b.find_all("#frames-body td.frame-device") if c.text == XSS], 5, "the XSS device id")[0]
     assert cell.get_attribute("textContent") == XSS
     assert b.find_all("#frames-body img") == [] and b.find_all("img[src='x']") == []
-    cell.click()
+    b.click(cell)
     b.wait(lambda: b.find("#frame-detail").is_displayed(), 5, "the frame's detail")
     assert b.find("#frame-detail .frame-device").text == XSS
     assert b.js("return document.querySelectorAll('img').length") == 0
@@ -164,7 +163,7 @@ def test_e_a_preprod_token_cannot_reach_prod_data():
     assert status == 403, status
     b.errors()  # the refused fetch is logged by the browser: expected here
     # Signed in with the prod token: another look entirely, and the prod frame.
-    b.find("#sign-out").click()
+    click("#sign-out")
     b.wait(lambda: b.find("#signin").is_displayed(), 5, "the sign-in form after sign-out")
     assert b.js("return sessionStorage.getItem('telecollect.token')") is None
     sign_in(S["prod"])
@@ -190,10 +189,222 @@ def test_f_overview_links_failures_to_their_frames():
     visit("overview", "#page-overview table")
     row = b.wait_css("tr[data-way='push'][data-name='generic-sensors']")
     link = row.find_element("css selector", "a.bad[href='#/frames?status=failed']")
-    link.click()
+    b.click(link)
     b.wait_css("#page-frames tr[data-status='failed']")
     assert all(r.get_attribute("data-status") == "failed" for r in b.find_all("#frames-body tr"))
     assert b.errors() == []
+
+
+ACME_SPEC = """devicetype = "acme-th"
+version = "VERSION"
+description = "ACME T/H"
+[[variant]]
+  [[variant.field]]
+  name = "temperature"
+  offset = 0
+  type = "i16"
+  scale = 0.1
+  unit = "°C"
+[[test]]
+payload = "00e1"
+expect = { temperature = 22.5 }
+[[test]]
+payload = "0100"
+expect = { temperature = TWENTY_FIVE_SIX }
+"""
+
+
+def fill(css, text):
+    _, b = env()
+    e = b.find(css)
+    e.clear()
+    e.send_keys(text)
+    return e
+
+
+def click(css):
+    """Clicks an element once scrolled to the middle of the viewport (a fixed edge never covers it)."""
+    _, b = env()
+    return b.click(b.find(css))
+
+
+def set_value(css, text):
+    """Sets a textarea's value at once (send_keys types a long spec slowly)."""
+    _, b = env()
+    b.js("const e = document.querySelector(arguments[0]); e.value = arguments[1];", css, text)
+
+
+def test_g_a_plot_has_the_right_number_of_points_with_gaps_and_units():
+    srv, b = env()
+    # 300 readings every 10 minutes, 20 of them missing (a gap), in one push.
+    t0 = 1767225600  # 2026-01-01T00:00:00Z
+    frames = [frame("plot-1", timestamp=t0 + 600 * i, payload=BRIEF_FRAME["payload"]) for i in range(300) if not 100 <= i < 120]
+    r = srv.push(frames, S["pre"])
+    assert r.status == 200 and r.json()["decoded"] == 280, r.body
+    sign_in(S["pre"])
+    visit("modules", "#module-list table")
+    fill("#page-modules input[name=prefix]", "plot-1.")
+    click("#page-modules form button[type=submit]")
+    box = b.wait(lambda: (b.find_all("tr[data-module='plot-1.temperature'] input") or [None])[0], 5, "plot-1.temperature listed")
+    b.click(box)
+    click("#plot-button")
+    chart = b.wait(lambda: (b.find_all("#module-plot[data-points]") or [None])[0], 15, "the plot")
+    assert chart.get_attribute("data-points") == "280", chart.get_attribute("data-points")
+    assert chart.get_attribute("data-units") == "°C", chart.get_attribute("data-units")
+    # The gap is a break in the line: dygraphs has a null row there.
+    nulls = b.js("return document.getElementById('module-plot').dataset.points && "
+                 "window.Dygraph && document.querySelectorAll('#module-plot canvas').length")
+    assert nulls and nulls > 0
+    assert "°C" in b.find("#module-plot .dygraph-ylabel").text
+    shoot("modules")
+    # Hourly averages: one point per hour that has readings.
+    hours = {(t0 + 600 * i) // 3600 for i in range(300) if not 100 <= i < 120}
+    fill("#page-modules input[name=step]", "1h")
+    b.js("document.getElementById('module-plot').removeAttribute('data-points')")
+    click("#plot-button")
+    chart = b.wait(lambda: (b.find_all("#module-plot[data-points]") or [None])[0], 15, "the hourly plot")
+    assert chart.get_attribute("data-points") == str(len(hours)), (chart.get_attribute("data-points"), len(hours))
+    # Two modules with two units: two axes.
+    click("tr[data-module='plot-1.humidity'] input")
+    b.js("document.getElementById('module-plot').removeAttribute('data-points')")
+    click("#plot-button")
+    chart = b.wait(lambda: (b.find_all("#module-plot[data-points]") or [None])[0], 15, "the two-module plot")
+    assert chart.get_attribute("data-series") == "2" and chart.get_attribute("data-points") == str(2 * len(hours))
+    assert set(chart.get_attribute("data-units").split(",")) == {"°C", "%RH"}, chart.get_attribute("data-units")
+    # CSV download of what is plotted.
+    dl = os.path.join(srv.data_dir, "downloads")
+    os.makedirs(dl)
+    b.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": dl})
+    click("#csv-button")
+    path = os.path.join(dl, "modules.csv")
+    b.wait(lambda: os.path.exists(path) and os.path.getsize(path) > 0, 10, "the CSV download")
+    lines = open(path).read().strip().splitlines()
+    assert lines[0].startswith("timestamp,plot-1.temperature (°C),plot-1.humidity (%RH)"), lines[0]
+    assert len(lines) == 1 + len(hours), len(lines)
+    # Hovering shows the values as text in the legend.
+    from selenium.webdriver.common.action_chains import ActionChains
+    ActionChains(b.driver).move_to_element(b.find("#module-plot canvas")).perform()
+    b.wait(lambda: "plot-1.temperature" in b.find("#plot-legend").text, 5, "the legend under the pointer")
+    errors = b.errors()
+    assert errors == [], errors
+
+
+def test_h_try_a_payload():
+    srv, b = env()
+    sign_in(S["pre"])
+    visit("decoders", "#devicetypes table")
+    assert b.find_all("#devicetypes tr[data-devicetype='dragino-lht65']")
+    fill("#try-form input[name=devicetype]", "dragino-lht65")
+    fill("#try-form input[name=payload]", BRIEF_FRAME["payload"])
+    fill("#try-form input[name=fport]", "2")
+    fill("#try-form input[name=deviceid]", "A1")
+    click("#try-form button")
+    row = b.wait(lambda: (b.find_all("tr.try-value[data-module='A1.temperature']") or [None])[0], 10, "the decoded values")
+    assert "28.29" in row.text, row.text
+    fill("#try-form input[name=payload]", "00")
+    click("#try-form button")
+    b.wait(lambda: "refuses" in b.find("#try-result").text, 10, "the decoder's refusal")
+    b.errors()  # the 422 is logged by the browser as a failed resource: expected
+    shoot("decoders-try")
+
+
+def test_i_a_failing_vector_is_shown_then_a_good_version_is_activated_and_pending_frames_redecoded():
+    srv, b = env()
+    r = srv.push(frame("acme-1", devicetype="acme-th", payload="00e1", fport=1), S["pre"])
+    assert r.status == 200 and r.json()["pending"] == 1, r.body
+    sign_in(S["pre"])
+    visit("decoders", "#devicetypes table")
+    fill("#upload-form input[name=devicetype]", "acme-th")
+    set_value("#upload-spec", ACME_SPEC.replace("VERSION", "1").replace("TWENTY_FIVE_SIX", "99"))
+    click("#upload-form button[type=submit]")
+    items = b.wait(lambda: b.find_all("#upload-problems li.failing-vector"), 10, "the failing vector")
+    assert len(items) == 1 and "test[1]" in items[0].text and "temperature = 25.6, want 99" in items[0].text, [i.text for i in items]
+    assert "1 of 2 test vectors fail" in b.find("#upload-problems").text
+    b.errors()  # the refused upload (400) is logged by the browser: expected
+    shoot("decoders-upload-refused")
+    set_value("#upload-spec", ACME_SPEC.replace("VERSION", "1").replace("TWENTY_FIVE_SIX", "25.6"))
+    click("#upload-form input[name=activate]")
+    click("#upload-form button[type=submit]")
+    b.wait(lambda: "it is active" in b.find("#upload-result").text, 10, "the upload's success")
+    b.wait_css("#versions tr[data-version='1']")
+    shoot("decoders")
+    # Re-decode the pending frame from the console.
+    b.get(srv.url("/console/#/frames?devicetype=acme-th"))
+    row = b.wait(lambda: (b.find_all("tr[data-deviceid='acme-1']") or [None])[0], 10, "the pending frame")
+    assert row.get_attribute("data-status") == "no-decoder"
+    click("#redecode-pending")
+    b.wait(lambda: "1 decoded" in b.find("#redecode-result").text, 15, "the re-decode report")
+    row = b.wait(lambda: (b.find_all("tr[data-deviceid='acme-1'][data-status='decoded']") or [None])[0], 5, "the decoded frame")
+    assert "acme-1.temperature=22.5" in row.text, row.text
+    errors = b.errors()
+    assert errors == [], errors
+    # Roll back to the shared decoder (none for acme-th) from the versions panel.
+    b.get(srv.url("/console/#/decoders?type=acme-th"))
+    b.wait_css("#deactivate")
+    click("#deactivate")
+    b.wait(lambda: "Back to the shared decoder" in b.find("#versions").text, 10, "the rollback")
+    assert b.find("#versions tr[data-version='1'] button").text == "activate"
+
+
+def test_j_devices_csv_import_names_every_bad_line_and_ids_render_as_text():
+    srv, b = env()
+    sign_in(S["pre"])
+    visit("devices", "#page-devices #device-list p, #page-devices #device-list table")
+    set_value("#device-csv", "deviceid;devicetype;label\nD-1;dragino-lht65;Room 1\n;dragino-lht65;no id\nD-3;x\nD-4;dragino-lht65;ok\n")
+    click("#import-form button")
+    items = b.wait(lambda: b.find_all("#import-result li.csv-error"), 10, "the CSV's bad lines")
+    assert [i.text for i in items] == ["line 3, column 1: empty deviceid", "line 4: 2 fields, the header has 3"], [i.text for i in items]
+    assert "nothing imported" in b.find("#import-result").text
+    b.errors()  # the refused import (400): expected
+    shoot("devices-import-refused")
+    set_value("#device-csv", f"deviceid;devicetype;label\nD-1;dragino-lht65;Room 1\n\"{XSS}\";dragino-lht65;\"<b>bold</b>\"\n")
+    click("#import-form button")
+    b.wait(lambda: "2 devices imported" in b.find("#import-result").text, 10, "the import")
+    cell = b.wait(lambda: [c for c in b.find_all("#device-list td") if c.text == XSS], 5, "the XSS device id")[0]
+    assert cell.get_attribute("textContent") == XSS
+    assert b.find_all("#device-list img") == [] and b.find_all("#device-list b") == []
+    # Edit one.
+    click("tr[data-deviceid='D-1'] button")
+    fill("#device-form input[name=label]", "Room 1, east")
+    click("#device-form button")
+    b.wait(lambda: "Room 1, east" in b.find("tr[data-deviceid='D-1']").text, 10, "the edited label")
+    shoot("devices")
+    errors = b.errors()
+    assert errors == [], errors
+
+
+SAMPLE_CSV = """module,timestamp,value
+A,2026-05-01T00:00:00Z,1
+A,2026-05-01T00:10:00Z,2
+A,2026-05-01T00:20:00Z,abc
+A,2026-05-01T00:30:00Z,4
+A,not-a-time,5
+A,2026-05-01T00:50:00Z,6
+"""
+
+
+def test_k_a_dropped_sample_csv_shows_its_bad_lines_profile_and_values():
+    srv, b = env()
+    sign_in(S["pre"])
+    visit("files", "#file-journal p, #file-journal table")
+    path = os.path.join(srv.data_dir, "partner <b>sample.csv")
+    with open(path, "w") as f:
+        f.write(SAMPLE_CSV)
+    b.find("#sample-file").send_keys(path)
+    items = b.wait(lambda: b.find_all("#validate-result li.report-error"), 15, "the report's bad lines")
+    assert [i.get_attribute("data-line") for i in items] == ["4", "6"], [i.text for i in items]
+    assert "would be rejected" in b.find("#would-import").text
+    assert "partner <b>sample.csv" in b.find("#would-import").text  # the file name, as text
+    profile = b.find("#proposed-profile").get_attribute("value")
+    assert 'layout = "long"' in profile and 'value = "value"' in profile, profile
+    assert len(b.find_all("#validate-result tr.preview-row")) == 4
+    shoot("files-validate")
+    # The profile, edited to skip bad rows, is checked again.
+    set_value("#proposed-profile", profile.replace('on_row_error = "reject"', 'on_row_error = "skip"'))
+    b.click(b.find_all("#validate-result button")[0])
+    b.wait(lambda: "would be imported" in b.find("#would-import").text, 15, "the second check with the edited profile")
+    errors = b.errors()
+    assert errors == [], errors
 
 
 def test_z_no_token_in_the_server_log():

@@ -75,6 +75,13 @@ Result<std::vector<store::Device>> ParseDeviceCsv(std::string_view text) {
   std::vector<std::string> fields;
   size_t line_no = 0, pos = 0;
   bool header_done = false;
+  // Every bad data line is named (up to kMaxListed), so that a file is fixed in one go.
+  constexpr size_t kMaxListed = 100;
+  std::string errors;
+  size_t bad = 0;
+  auto fail = [&](std::string why) {
+    if (++bad <= kMaxListed) errors += "\n" + why;
+  };
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
@@ -89,7 +96,11 @@ Result<std::vector<store::Device>> ParseDeviceCsv(std::string_view text) {
     }
     size_t col_error = 0;
     if (!SplitLine(line, sep, fields, col_error)) {
-      return Status::InvalidArgument(where + ", column " + std::to_string(col_error) + ": badly quoted field");
+      if (!header_done) {
+        return Status::InvalidArgument(where + ", column " + std::to_string(col_error) + ": badly quoted field");
+      }
+      fail(where + ", column " + std::to_string(col_error) + ": badly quoted field");
+      continue;
     }
     if (!header_done) {
       for (size_t i = 0; i < fields.size(); ++i) {
@@ -108,13 +119,14 @@ Result<std::vector<store::Device>> ParseDeviceCsv(std::string_view text) {
       continue;
     }
     if (fields.size() != columns.size()) {
-      return Status::InvalidArgument(where + ": " + std::to_string(fields.size()) + " fields, the header has " +
-                                     std::to_string(columns.size()));
+      fail(where + ": " + std::to_string(fields.size()) + " fields, the header has " + std::to_string(columns.size()));
+      continue;
     }
     store::Device d;
     d.device_id = Trim(fields[columns["deviceid"]]);
     if (d.device_id.empty()) {
-      return Status::InvalidArgument(where + ", column " + std::to_string(columns["deviceid"] + 1) + ": empty deviceid");
+      fail(where + ", column " + std::to_string(columns["deviceid"] + 1) + ": empty deviceid");
+      continue;
     }
     if (auto it = columns.find("devicetype"); it != columns.end()) {
       d.device_type = decode::NormalizeDeviceType(fields[it->second]);
@@ -123,13 +135,18 @@ Result<std::vector<store::Device>> ParseDeviceCsv(std::string_view text) {
     if (auto it = columns.find("module"); it != columns.end()) {
       d.module_template = Trim(fields[it->second]);
       if (!d.module_template.empty() && d.module_template.find("{field}") == std::string::npos) {
-        return Status::InvalidArgument(where + ", column " + std::to_string(it->second + 1) +
-                                       ": module template must contain {field}");
+        fail(where + ", column " + std::to_string(it->second + 1) + ": module template must contain {field}");
+        continue;
       }
     }
     out.push_back(std::move(d));
   }
   if (!header_done) return Status::InvalidArgument("empty file: expected a header line (deviceid,devicetype,label)");
+  if (bad > 0) {
+    if (bad > kMaxListed) errors += "\n(and " + std::to_string(bad - kMaxListed) + " more)";
+    return Status::InvalidArgument(std::to_string(bad) + (bad == 1 ? " bad line" : " bad lines") +
+                                   ", nothing imported:" + errors);
+  }
   return out;
 }
 

@@ -36,5 +36,14 @@ TEST(DeviceCsvTest, ErrorsNameLineAndColumn) {
   }
 }
 
+// Every bad line is named, one per line of the message, and nothing is imported.
+TEST(DeviceCsvTest, EveryBadLineIsNamed) {
+  auto d = ParseDeviceCsv("deviceid,devicetype\nA,x\n,y\nB\nC,z\nD,\"q\n");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().message(),
+            "3 bad lines, nothing imported:\nline 3, column 1: empty deviceid\nline 4: 1 fields, the header has 2\n"
+            "line 6, column 3: badly quoted field");
+}
+
 }  // namespace
 }  // namespace telecollect::push

@@ -3,10 +3,14 @@ import * as api from "/console/js/api.js";
 import { clear, h } from "/console/js/dom.js";
 import overview from "/console/js/pages/overview.js";
 import frames from "/console/js/pages/frames.js";
+import modules from "/console/js/pages/modules.js";
+import decoders from "/console/js/pages/decoders.js";
+import devices from "/console/js/pages/devices.js";
+import files from "/console/js/pages/files.js";
 
 // In the order of the navigation bar.
-const pages = { overview, frames };
-const titles = { overview: "Overview", frames: "Frames" };
+const pages = { overview, frames, modules, decoders, devices, files };
+const titles = { overview: "Overview", frames: "Frames", modules: "Modules", decoders: "Decoders", devices: "Devices", files: "Files" };
 const $ = (id) => document.getElementById(id);
 
 // The signed-in scope, as the server reports it for the token: {tenant, env}.

@@ -1,0 +1,109 @@
+// Plots series with dygraphs (Debian's libjs-dygraphs, loaded as a classic
+// script: window.Dygraph). Gaps are shown as breaks in the line: a null is put
+// where consecutive points are further apart than the step (or, for raw
+// points, than three times the usual interval). The drawing time is measured
+// with the Performance API and left on the element (data-draw-ms), with the
+// number of points drawn (data-points).
+
+let loading = null;
+function loadDygraph() {
+  if (window.Dygraph) return Promise.resolve(window.Dygraph);
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = "/console/vendor/dygraph.min.js";
+      s.onload = () => {
+        // Its legend writes HTML with inline style attributes, which the CSP refuses: plot.js
+        // draws its own legend, as text.
+        window.Dygraph.PLUGINS = window.Dygraph.PLUGINS.filter((p) => p !== window.Dygraph.Plugins.Legend);
+        resolve(window.Dygraph);
+      };
+      s.onerror = () => reject(new Error("the plotting library did not load"));
+      document.head.appendChild(s);
+    });
+  }
+  return loading;
+}
+
+function usualInterval(times) {
+  const d = [];
+  for (let i = 1; i < times.length && d.length < 1000; i++) d.push(times[i] - times[i - 1]);
+  d.sort((a, b) => a - b);
+  return d.length ? d[Math.floor(d.length / 2)] : 0;
+}
+
+// series: [{name, unit, points: [[ms, value], ...] sorted}], stepMs (0: raw).
+// Returns the rows for dygraphs ([Date, v1, v2, ...]) with nulls at gaps.
+export function mergeSeries(series, stepMs) {
+  const byTime = new Map();
+  series.forEach((s, k) => {
+    const times = s.points.map((p) => p[0]);
+    const gap = stepMs > 0 ? stepMs * 1.5 : usualInterval(times) * 3;
+    for (let i = 0; i < s.points.length; i++) {
+      const [t, v] = s.points[i];
+      if (i > 0 && gap > 0 && t - s.points[i - 1][0] > gap) {
+        const at = s.points[i - 1][0] + 1;  // a null just after the last point: the line breaks
+        if (!byTime.has(at)) byTime.set(at, new Array(series.length).fill(undefined));
+        byTime.get(at)[k] = null;
+      }
+      if (!byTime.has(t)) byTime.set(t, new Array(series.length).fill(undefined));
+      byTime.get(t)[k] = v;
+    }
+  });
+  const times = [...byTime.keys()].sort((a, b) => a - b);
+  return times.map((t) => [new Date(t), ...byTime.get(t).map((v) => (v === undefined ? null : v))]);
+}
+
+// Dygraphs writes axis labels as HTML: a unit from the data goes in escaped.
+function escaped(text) {
+  const d = document.createElement("div");
+  d.textContent = text;
+  return d.innerHTML;
+}
+
+// Draws `series` into `el`, the values under the pointer into `legend` (as
+// text); resolves to the Dygraph.
+export async function plot(el, legend, series, stepMs) {
+  const Dygraph = await loadDygraph();
+  const t0 = performance.now();
+  const rows = mergeSeries(series, stepMs);
+  const units = [...new Set(series.map((s) => s.unit || ""))];
+  const seriesOpts = {};
+  series.forEach((s) => { if (units.length > 1 && (s.unit || "") === units[1]) seriesOpts[s.name] = { axis: "y2" }; });
+  const label = (u) => escaped(u ? u : "(no unit)");
+  const showLegend = (g, x, points) => {
+    while (legend.firstChild) legend.removeChild(legend.firstChild);
+    if (x === undefined) return;
+    legend.appendChild(document.createTextNode(new Date(x).toISOString().replace("T", " ") + "  "));
+    const colors = g.getColors();
+    for (const p of points) {
+      const k = series.findIndex((s) => s.name === p.name);
+      const span = document.createElement("span");
+      span.className = "legend-item";
+      span.style.color = colors[k];  // CSSOM, not an attribute: the CSP allows it
+      span.textContent = p.name + ": " + p.yval + (series[k].unit ? " " + series[k].unit : "");
+      legend.appendChild(span);
+    }
+  };
+  const g = new Dygraph(el, rows, {
+    labels: ["time", ...series.map((s) => s.name)],
+    ylabel: label(units[0]),
+    y2label: units.length > 1 ? label(units[1]) : undefined,
+    series: seriesOpts,
+    axes: units.length > 1 ? { y2: { independentTicks: true } } : {},
+    connectSeparatedPoints: false,
+    drawGapEdgePoints: true,
+    labelsUTC: true,
+    animatedZooms: false,
+    highlightCallback: (ev, x, points) => showLegend(g, x, points),
+    unhighlightCallback: () => showLegend(g, undefined, []),
+    showRoller: false,
+  });
+  const ms = performance.now() - t0;
+  performance.measure("console:plot-draw", { start: t0, duration: ms });
+  el.dataset.points = String(series.reduce((n, s) => n + s.points.length, 0));
+  el.dataset.series = String(series.length);
+  el.dataset.drawMs = ms.toFixed(1);
+  el.dataset.units = units.join(",");
+  return g;
+}
