@@ -6,6 +6,7 @@ any page, and screenshots of every page at 1280×800 and 390×844 under
 <build>/console-screenshots/ (not committed)."""
 import json
 import os
+import subprocess
 import sys
 import time
 import urllib.request
@@ -405,6 +406,99 @@ def test_k_a_dropped_sample_csv_shows_its_bad_lines_profile_and_values():
     b.wait(lambda: "would be imported" in b.find("#would-import").text, 15, "the second check with the edited profile")
     errors = b.errors()
     assert errors == [], errors
+
+
+def api_connector(name, base, kind):
+    return f"""type = "api"
+tenant = "acme"
+env = "preprod"
+module = "vendor.{{meter}}"
+[[meters]]
+id = "site-a"
+[request]
+url = "{base}/generic/{kind}"
+[request.query]
+meter = "{{meter}}"
+from = "{{from}}"
+to = "{{to}}"
+cursor = "{{cursor}}"
+[auth]
+kind = "api_key"
+header = "X-API-Key"
+[pagination]
+kind = "cursor"
+limit = 50
+cursor_path = "/next_cursor"
+[window]
+max = "6h"
+history = "12h"
+time_format = "iso8601_utc"
+timezone = "UTC"
+[limits]
+backoff = "100ms"
+backoff_max = "400ms"
+timeout = "2s"
+[mapping]
+format = "json"
+records = "/readings"
+[mapping.fields]
+timestamp = "time"
+value = "value"
+unit = "../unit"
+"""
+
+
+def test_l_connectors_list_runs_run_now_and_try_with_a_plot():
+    srv, b = env()
+    vendor = subprocess.Popen([sys.executable, os.path.join(HERE, "vendor_api_server.py")], stdout=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{int(vendor.stdout.readline())}"
+        os.makedirs(os.path.join(srv.data_dir, "connectors"), exist_ok=True)
+        with open(os.path.join(srv.data_dir, "secrets.toml"), "w") as f:
+            f.write('[vendor-a]\napi_key = "k-123"\n[vendor-broken]\napi_key = "wrong-key"\n')
+        os.chmod(os.path.join(srv.data_dir, "secrets.toml"), 0o600)
+        for name in ("vendor-a", "vendor-broken"):
+            with open(os.path.join(srv.data_dir, "connectors", name + ".toml"), "w") as f:
+                f.write(api_connector(name, base, "cursor"))
+        # A prod token sees neither.
+        assert srv.get("/v1/connectors", S["prod"]).json() == {"connectors": []}
+        r = srv.request("POST", "/v1/connectors/vendor-a/run", b"", token=S["prod"])
+        assert r.status == 404, r.body
+        sign_in(S["pre"])
+        visit("connectors", ".connector[data-connector='vendor-a']")
+        assert b.find(".connector[data-connector='vendor-a']").get_attribute("data-status") == "never run"
+        # Run now: the runs appear, the broken one with its error.
+        for name in ("vendor-a", "vendor-broken"):
+            click(f".connector[data-connector='{name}'] .run-now")
+            b.wait(lambda: b.find_all(f".connector[data-connector='{name}'] tr.run"), 60, f"the run of {name}")
+        ok = b.find(".connector[data-connector='vendor-a']")
+        assert ok.get_attribute("data-status") == "ok", ok.text
+        bad = b.find(".connector[data-connector='vendor-broken']")
+        assert bad.get_attribute("data-status") == "failed", bad.text
+        assert "401" in bad.find_element("css selector", ".run-message").text or \
+            bad.find_element("css selector", ".run-message").text, bad.text
+        b.errors()
+        # Try two hours: 12 readings every 10 minutes, plotted, nothing stored.
+        form = ".connector[data-connector='vendor-a'] .try-form"
+        b.js("const f = document.querySelector(arguments[0]);"
+             "f.querySelector('[name=from]').value = '2026-11-01T00:00'; f.querySelector('[name=to]').value = '2026-11-01T02:00';", form)
+        click(form + " button")
+        chart = b.wait(lambda: (b.find_all(".connector[data-connector='vendor-a'] .try-plot[data-points]") or [None])[0], 30,
+                       "the try's plot")
+        assert chart.get_attribute("data-points") == "12", chart.get_attribute("data-points")
+        assert len(b.find_all(".connector[data-connector='vendor-a'] tr.try-window[data-failed='false']")) == 1
+        r = srv.get("/v1/modules/vendor.site-a/measurements?from=2026-11-01&to=2026-11-02", S["pre"])
+        assert r.status == 404 or r.json()["points"] == [], r.body  # the try stored nothing
+        shoot("connectors")
+        errors = b.errors()
+        assert errors == [], errors
+        # The overview has a row per connector, the failed run in red and linked.
+        visit("overview", "#page-overview table")
+        row = b.find("tr[data-way='API'][data-name='vendor-broken']")
+        assert row.find_elements("css selector", "a.bad"), row.text
+    finally:
+        vendor.kill()
+        vendor.wait()
 
 
 def test_z_no_token_in_the_server_log():

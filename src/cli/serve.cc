@@ -1,5 +1,6 @@
 #include <csignal>
 #include <filesystem>
+#include <optional>
 #include <cstdio>
 #include <pthread.h>
 #include <thread>
@@ -146,11 +147,29 @@ int RunServe(Config config, const ServeArgs& args) {
     }
     return out;
   };
+  schedule::Scheduler scheduler(*db, clock, config.SpoolDir());
+  // "Run now" from the API: the scope's connector, queued on the scheduler.
+  auto run_connector = [&config, &scheduler](const Scope& scope, const std::string& name) -> Status {
+    auto mine = [&](const auto& c) { return c.name == name && c.scope.tenant == scope.tenant && c.scope.env == scope.env; };
+    std::optional<schedule::Scheduler::AnyConnector> found;
+    for (auto& c : files::LoadConnectors(config.ConnectorDirs(), config.SecretsFile()).connectors) {
+      if (mine(c)) found = std::move(c);
+    }
+    for (auto& c : pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile()).connectors) {
+      if (mine(c)) found = std::move(c);
+    }
+    if (!found) return Status::NotFound("no connector \"" + name + "\" for this token's tenant and env");
+    if (!config.files.scheduler) {
+      return Status::Unavailable("connectors are not run by this server ([files] scheduler = false): "
+                                 "use telecollect connector run");
+    }
+    scheduler.RunSoon(std::move(*found));
+    return Status::Ok();
+  };
   server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock, api_connectors, config.workers,
-                   list_connectors});
+                   list_connectors, run_connector});
   server::HttpServer http(config.server, api, metrics);
 
-  schedule::Scheduler scheduler(*db, clock, config.SpoolDir());
   if (config.files.scheduler) {
     LoadConnectorsInto(config, scheduler);
     scheduler.Start();

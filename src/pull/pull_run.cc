@@ -33,6 +33,12 @@ class WindowBuffer final : public ReadingWriter {
   }
   Status WriteTo(ReadingWriter& w) const { return readings_.empty() ? Status::Ok() : w.Add(modules_, readings_); }
   size_t size() const { return readings_.size(); }
+  void CopyPoints(size_t max, std::vector<PreviewPoint>& out) const {
+    for (size_t i = 0; i < readings_.size() && i < max; ++i) {
+      const ModuleDef& m = modules_[readings_[i].module];
+      out.push_back({m.name, m.unit, readings_[i].ts, readings_[i].value});
+    }
+  }
 
  private:
   std::map<std::string, uint32_t> index_;
@@ -176,7 +182,16 @@ std::string PullResultJson(const std::string& connector, const PullResult& r) {
   for (const auto& w : r.windows) {
     j.BeginObject().Key("meter").String(w.meter).Key("from").String(FormatIso8601(w.from));
     j.Key("to").String(FormatIso8601(w.to)).Key("pages").Int(w.pages).Key("error").String(w.error);
-    j.Key("report").Raw(w.report.ToJson()).EndObject();
+    j.Key("report").Raw(w.report.ToJson());
+    if (!w.points.empty()) {
+      j.Key("points").BeginArray();
+      for (const PreviewPoint& p : w.points) {
+        j.BeginObject().Key("module").String(p.module).Key("unit").String(p.unit).Key("ts").String(FormatIso8601(p.ts))
+            .Key("value").Number(p.value).EndObject();
+      }
+      j.EndArray();
+    }
+    j.EndObject();
   }
   j.EndArray().EndObject();
   return j.Take();
@@ -281,6 +296,7 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
       }
       run.rows += w.report.rows;
       run.row_errors += w.report.error_count;
+      if (s.ok() && o.preview && o.keep_points > 0) buffer.CopyPoints(o.keep_points, w.points);
       if (s.ok()) {
         ++run.windows;
         run.readings += static_cast<int64_t>(buffer.size());

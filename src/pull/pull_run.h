@@ -18,6 +18,8 @@ struct PullOptions {
   bool preview = false;
   std::optional<EpochMs> from, to;
   std::string meter;  // only this meter id (empty: all)
+  // Preview: keep up to this many of each window's readings in WindowResult::points (the console's plot).
+  size_t keep_points = 0;
   // One line per window dealt with, and per retry: logs and the CLI.
   std::function<void(const std::string& line)> on_event;
   // Sleeps between calls (quotas, Retry-After, backoff); tests may shorten.
@@ -27,6 +29,14 @@ struct PullOptions {
   std::function<bool()> should_stop;
 };
 
+// One reading a preview would store.
+struct PreviewPoint {
+  std::string module;
+  std::string unit;
+  EpochMs ts = 0;
+  double value = 0;
+};
+
 struct WindowResult {
   std::string meter;
   EpochMs from = 0, to = 0;
@@ -34,6 +44,7 @@ struct WindowResult {
   bool committed = false;
   std::string error;  // why the window failed (then nothing of it was stored)
   files::ImportReport report;
+  std::vector<PreviewPoint> points;  // preview with keep_points: the first readings, in order read
 };
 
 struct PullResult {
@@ -52,7 +63,7 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& connector, c
                            const PullOptions& options);
 
 // A run's result as JSON (connector try --json, POST /v1/connectors/{name}/try):
-// {connector, requests, message, windows: [{meter, from, to, pages, error, report}]}.
+// {connector, requests, message, windows: [{meter, from, to, pages, error, report, points?: [{module, unit, ts, value}]}]}.
 std::string PullResultJson(const std::string& connector, const PullResult& result);
 
 // The state key of a meter's watermark.

@@ -63,17 +63,34 @@ void Scheduler::Stop() {
 }
 
 void Scheduler::RunJob(Job& job) {
-  const std::string lease = "connector:" + job.name();
+  const EpochMs again = RunLeased(job.connector);
+  job.next = std::min(job.schedule.Next(clock_.NowMs()), again);
+}
+
+EpochMs Scheduler::RunLeased(const AnyConnector& connector) {
+  const std::string& name = std::visit([](const auto& c) -> const std::string& { return c.name; }, connector);
+  const std::string lease = "connector:" + name;
   Result<bool> got = TakeLease(store_, lease, clock_.NowMs(), kLeaseMs);
   if (!got.ok() || !*got) {
-    if (!got.ok()) LogWarn("connector_lease_failed", {{"connector", job.name()}, {"error", got.status().message()}});
-    return;  // another node runs it
+    if (!got.ok()) LogWarn("connector_lease_failed", {{"connector", name}, {"error", got.status().message()}});
+    return INT64_MAX;  // another node runs it
   }
   EpochMs again = INT64_MAX;
-  if (const auto* f = std::get_if<files::Connector>(&job.connector)) again = RunFiles(*f);
-  else RunApi(std::get<pull::ApiConnector>(job.connector));
+  if (const auto* f = std::get_if<files::Connector>(&connector)) again = RunFiles(*f);
+  else RunApi(std::get<pull::ApiConnector>(connector));
   (void)store_.ReleaseLease(lease, ThisHolder());
-  job.next = std::min(job.schedule.Next(clock_.NowMs()), again);
+  return again;
+}
+
+void Scheduler::RunSoon(AnyConnector connector) {
+  auto name = [](const AnyConnector& c) { return std::visit([](const auto& x) { return x.name; }, c); };
+  MutexLock lock(mu_);
+  for (const AnyConnector& c : soon_) {
+    if (name(c) == name(connector)) return;
+  }
+  LogInfo("connector_run_requested", {{"connector", name(connector)}});
+  soon_.push_back(std::move(connector));
+  cv_.NotifyAll();
 }
 
 EpochMs Scheduler::RunFiles(const files::Connector& c) {
@@ -120,6 +137,14 @@ void Scheduler::RunApi(const pull::ApiConnector& c) {
 void Scheduler::Loop() {
   MutexLock lock(mu_);
   while (!stopping_) {
+    if (!soon_.empty()) {
+      AnyConnector c = std::move(soon_.front());
+      soon_.erase(soon_.begin());
+      lock.Unlock();
+      RunLeased(c);
+      lock.Lock();
+      continue;
+    }
     EpochMs soonest = INT64_MAX;
     Job* due = nullptr;
     const EpochMs now = clock_.NowMs();
@@ -142,7 +167,7 @@ void Scheduler::Loop() {
     changed_ = false;
     const int64_t wait_ms = soonest == INT64_MAX ? 60000 : std::min<int64_t>(soonest - now, 60000);
     cv_.WaitFor(lock, std::chrono::milliseconds(std::max<int64_t>(wait_ms, 10)),
-                [&]() TC_REQUIRES(mu_) { return stopping_ || changed_; });
+                [&]() TC_REQUIRES(mu_) { return stopping_ || changed_ || !soon_.empty(); });
   }
 }
 

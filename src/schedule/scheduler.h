@@ -33,6 +33,12 @@ class Scheduler {
   void Start();
   void Stop() TC_EXCLUDES(mu_);
 
+  // "Run now": runs `connector` once, on the scheduler's thread, after the run
+  // under way (under its lease, recorded like a scheduled run). A connector
+  // already waiting to run now is not queued twice. Needs Start().
+  using AnyConnector = std::variant<files::Connector, pull::ApiConnector>;
+  void RunSoon(AnyConnector connector) TC_EXCLUDES(mu_);
+
  private:
   struct Job {
     std::variant<files::Connector, pull::ApiConnector> connector;
@@ -47,6 +53,8 @@ class Scheduler {
   void RunApi(const pull::ApiConnector& c);
   void Loop() TC_EXCLUDES(mu_);
   void RunJob(Job& job) TC_EXCLUDES(mu_);
+  // Runs a connector under its lease; when to look again at the latest (files still uploading).
+  EpochMs RunLeased(const AnyConnector& connector) TC_EXCLUDES(mu_);
 
   store::Store& store_;
   const Clock& clock_;
@@ -54,6 +62,7 @@ class Scheduler {
   Mutex mu_;
   CondVar cv_;
   std::vector<Job> jobs_ TC_GUARDED_BY(mu_);
+  std::vector<AnyConnector> soon_ TC_GUARDED_BY(mu_);  // RunSoon's, oldest first
   bool stopping_ TC_GUARDED_BY(mu_) = false;
   std::atomic<bool> stop_requested_{false};  // read by a run under way (API pulls stop between windows)
   bool changed_ TC_GUARDED_BY(mu_) = false;

@@ -106,6 +106,9 @@ std::vector<Route> Api::Routes(Api* api) {
       {"GET", "/v1/connectors", Auth::kToken, kServerBodyLimit, false, "",
        [api](RouteCall& c, Reply r) { r(ListConnectors(api->d_.store, api->d_.connectors, *c.scope)); },
        "the connectors and their last runs"},
+      {"POST", "/v1/connectors/{name}/run", Auth::kToken, kJsonBodyLimit, false, "",
+       [api](RouteCall& c, Reply r) { r(RunConnectorNow(api->d_.run_connector, *c.scope, c.Arg("name"))); },
+       "run a connector now"},
       {"POST", "/v1/connectors/{name}/try", Auth::kToken, kJsonBodyLimit, true, "",
        [api](RouteCall& c, Reply r) {
          const Deps& d = api->d_;

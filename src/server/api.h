@@ -39,6 +39,7 @@ class Api final : public HttpHandler {
     ApiConnectorLookup api_connectors;  // for POST /v1/connectors/{name}/try
     WorkerOptions workers = {};
     ConnectorLister connectors = {};  // for GET /v1/connectors
+    ConnectorRunner run_connector = {};  // for POST /v1/connectors/{name}/run
   };
   explicit Api(Deps deps);
 

@@ -12,6 +12,7 @@ namespace telecollect::server {
 namespace {
 
 constexpr size_t kRunsPerConnector = 10;
+constexpr size_t kTryPointsPerWindow = 100000;  // ?points=true: readings listed per window (a year of 10-minute data fits)
 
 void RunJson(JsonWriter& w, const store::RunRecord& r) {
   w.BeginObject().Key("id").Int(r.id).Key("started").String(FormatIso8601(r.started));
@@ -23,6 +24,15 @@ void RunJson(JsonWriter& w, const store::RunRecord& r) {
 }
 
 }  // namespace
+
+HttpResponse RunConnectorNow(const ConnectorRunner& runner, const Scope& scope, const std::string& name) {
+  if (!runner) return JsonError(503, "connectors are not run by this server");
+  Status s = runner(scope, name);
+  if (!s.ok()) return StatusError(s);
+  JsonWriter w;
+  w.BeginObject().Key("connector").String(name).Key("queued").Bool(true).EndObject();
+  return {202, "application/json", w.Take(), {}};
+}
 
 HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, const Scope& scope) {
   std::vector<ConnectorInfo> all = lister ? lister() : std::vector<ConnectorInfo>{};
@@ -51,6 +61,7 @@ HttpResponse TryConnector(store::Store& store, const Clock& clock, const ApiConn
   pull::PullOptions o;
   o.preview = true;
   o.meter = std::string(params.Text("meter"));
+  if (params.Flag("points")) o.keep_points = kTryPointsPerWindow;
   if (params.Text("from").empty()) params.Refuse("from", "from is required (ISO-8601 or epoch ms)", std::string(kTimeRange));
   if (auto from = params.Time("from")) o.from = *from;
   if (auto to = params.Time("to")) o.to = *to;

@@ -29,6 +29,14 @@ struct ConnectorInfo {
 // Every connector of the connector directories (as loaded now).
 using ConnectorLister = std::function<std::vector<ConnectorInfo>()>;
 
+// Queues a run of the connector `name` of `scope` now ("run now"): NotFound when
+// the scope has no such connector, Unavailable when connectors are not run here.
+using ConnectorRunner = std::function<Status(const Scope& scope, const std::string& name)>;
+
+// POST /v1/connectors/{name}/run — 202 {"connector", "queued": true}; the run
+// shows in GET /v1/connectors when done.
+HttpResponse RunConnectorNow(const ConnectorRunner& runner, const Scope& scope, const std::string& name);
+
 // GET /v1/connectors — the connectors of the token's tenant and env, by name,
 // each with its last runs (newest first) from the store.
 HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, const Scope& scope);

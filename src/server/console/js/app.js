@@ -7,10 +7,14 @@ import modules from "/console/js/pages/modules.js";
 import decoders from "/console/js/pages/decoders.js";
 import devices from "/console/js/pages/devices.js";
 import files from "/console/js/pages/files.js";
+import connectors from "/console/js/pages/connectors.js";
 
 // In the order of the navigation bar.
-const pages = { overview, frames, modules, decoders, devices, files };
-const titles = { overview: "Overview", frames: "Frames", modules: "Modules", decoders: "Decoders", devices: "Devices", files: "Files" };
+const pages = { overview, frames, modules, decoders, devices, files, connectors };
+const titles = {
+  overview: "Overview", frames: "Frames", modules: "Modules", decoders: "Decoders", devices: "Devices", files: "Files",
+  connectors: "Connectors",
+};
 const $ = (id) => document.getElementById(id);
 
 // The signed-in scope, as the server reports it for the token: {tenant, env}.
