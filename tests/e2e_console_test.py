@@ -246,6 +246,7 @@ def test_g_a_plot_has_the_right_number_of_points_with_gaps_and_units():
     visit("modules", "#module-list table")
     fill("#page-modules input[name=prefix]", "plot-1.")
     click("#page-modules form button[type=submit]")
+    b.wait_css("#module-list[data-prefix='plot-1.']")
     box = b.wait(lambda: (b.find_all("tr[data-module='plot-1.temperature'] input") or [None])[0], 5, "plot-1.temperature listed")
     b.click(box)
     click("#plot-button")

@@ -45,8 +45,10 @@ export default async function modules(root, ctx) {
       "A break in a line is a gap in the data."));
 
   async function find() {
-    const r = await api.get(api.path("/v1/modules", { prefix: prefix.value.trim(), limit: 200 }));
+    const wanted = prefix.value.trim();
+    const r = await api.get(api.path("/v1/modules", { prefix: wanted, limit: 200 }));
     clear(list);
+    list.dataset.prefix = wanted;
     if (!r.ok) return list.appendChild(message("Modules: " + r.error, false));
     if (r.data.modules.length === 0) return list.appendChild(h("p", {}, "No module matches."));
     const rows = r.data.modules.map((m) => {
@@ -62,6 +64,7 @@ export default async function modules(root, ctx) {
     list.appendChild(h("div", { class: "table-wrap list-box" }, h("table", { class: "table table-sm data" },
       h("thead", {}, h("tr", {}, ["", "module", "unit", "first seen"].map((c) => h("th", {}, c)))), h("tbody", {}, rows))));
     if (r.data.modules.length === 200) list.appendChild(h("p", { class: "muted" }, "The first 200: narrow the search."));
+
     plotButton.disabled = chosen.size === 0;
   }
 
