@@ -111,7 +111,7 @@ TEST(ScriptDecoderTest, ARunawayDecoderIsStoppedAndTheEngineStaysUsable) {
   const auto took = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("50 ms limit"), std::string::npos) << r.status().message();
-  EXPECT_LT(took, std::chrono::seconds(2));
+  EXPECT_LT(took, std::chrono::seconds(10));  // stopped by its deadline, not left to spin (generous: a loaded machine)
   auto ok = loop.Decode({fine, 1, 0});
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ((*ok)[0].value, 7);
@@ -123,11 +123,12 @@ TEST(ScriptDecoderTest, ADecoderAllocatingWithoutBoundIsStoppedAtTheCap) {
       " return {data: {v: i.bytes[0]}}; }",
       "hog.js", {10000, 64u << 20});
   Bytes one = {1}, seven = {7};
-  const auto start = std::chrono::steady_clock::now();
   auto r = hog.Decode({one, 1, 0});
   ASSERT_FALSE(r.ok());
+  // The reason names the cap, not the 10 s timeout: the cap stopped it (no wall-clock bound, which a
+  // loaded machine breaks).
   EXPECT_NE(r.status().message().find("64 MiB memory limit"), std::string::npos) << r.status().message();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));  // the cap, not the 10 s timeout
+  EXPECT_EQ(r.status().message().find("ran longer"), std::string::npos) << r.status().message();
   auto next = hog.Decode({seven, 1, 0});
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   EXPECT_EQ((*next)[0].value, 7);
