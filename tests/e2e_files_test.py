@@ -108,7 +108,8 @@ class Env:
 
 
 class FtpServer:
-    def __init__(self, root, perm="elradfmw", tls=None, drop_after=None, password="s3cret-pw", slow_until=None):
+    def __init__(self, root, perm="elradfmw", tls=None, drop_after=None, password="s3cret-pw", slow_until=None,
+                 windows_listing=False):
         os.makedirs(f"{root}/outbox", exist_ok=True)
         args = [DEBIAN_PYTHON, f"{HERE}/ftp_server.py", "--root", root, "--user", "partner", "--password", password,
                 "--perm", perm]
@@ -118,6 +119,8 @@ class FtpServer:
             args += ["--drop-once-after", str(drop_after[0]), drop_after[1]]
         if slow_until:
             args += ["--slow-until", slow_until]
+        if windows_listing:
+            args += ["--windows-listing"]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         assert line.startswith("port"), f"ftp server did not start: {line!r}"
@@ -292,6 +295,32 @@ def ftp_connector(e, port, scheme="ftp", extra_source=None, password="s3cret-pw"
     src.update(extra_source or {})
     e.env["PARTNER_PW"] = password
     e.connector("partner", src)
+
+
+def test_ftp_windows_listing_recursive_and_leave():
+    """A Windows/IIS-style FTP server (LIST lines "11-26-26  05:00PM  <DIR>  name"): recursive = true
+    reads the sub-folders (a name with a space too) but not archive/; after_import = "leave" leaves
+    every file in place, and the next run finds each a duplicate: nothing written twice."""
+    e = Env()
+    ftp = FtpServer(f"{e.dir}/ftproot", windows_listing=True)
+    try:
+        write(f"{ftp.root}/outbox/a.csv", csv_rows(5))
+        write(f"{ftp.root}/outbox/sub dir/b.csv", csv_rows(3, module="PDL2"))
+        write(f"{ftp.root}/outbox/archive/old.csv", csv_rows(2, module="PDL3"))
+        ftp_connector(e, ftp.port, extra_source={"recursive": True, "after_import": "leave"})
+        rc, out = e.run("partner")
+        assert rc == 0 and "a.csv: imported, 5 readings" in out and "sub dir/b.csv: imported, 3 readings" in out, out
+        assert "old.csv" not in out, out
+        assert e.series() == expected_series(5) and e.series("PDL2") == expected_series(3) and e.points("PDL3") == []
+        for f in ("a.csv", "sub dir/b.csv", "archive/old.csv"):
+            assert os.path.exists(f"{ftp.root}/outbox/{f}"), f
+        rc, out = e.run("partner")
+        assert rc == 0 and "imported" not in out.replace("0 imported", ""), out
+        assert e.series() == expected_series(5) and e.series("PDL2") == expected_series(3)
+        assert sorted((row[5], row[7]) for row in e.files()) == [("a.csv", "imported"), ("sub dir/b.csv", "imported")], e.files()
+    finally:
+        ftp.stop()
+        e.cleanup()
 
 
 def test_ftp_import_delete_and_wrong_password():

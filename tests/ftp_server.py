@@ -3,16 +3,20 @@
 end-to-end file tests, on 127.0.0.1. Prints "port N" once listening.
   ftp_server.py --root DIR --user U --password P [--perm elradfmw]
                 [--tls CERT KEY] [--drop-once-after BYTES MARKER] [--slow-until MARKER]
+                [--windows-listing]
 --drop-once-after: the first download (while MARKER does not exist) is cut
 after BYTES bytes: data and control connections closed, as a server that dies.
 --slow-until: while MARKER does not exist, downloads go at about 20 KB/s
-(a transfer long enough to be killed in its middle)."""
+(a transfer long enough to be killed in its middle).
+--windows-listing: LIST answers as Windows/IIS servers write them
+("11-26-26  05:00PM  <DIR>  name", "11-26-26  05:00PM  1234 name")."""
 import argparse
 import os
 import sys
 import time
 
 from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.filesystems import AbstractedFS
 from pyftpdlib.handlers import DTPHandler, FTPHandler, TLS_DTPHandler, TLS_FTPHandler
 from pyftpdlib.servers import FTPServer
 
@@ -24,6 +28,7 @@ p.add_argument("--perm", default="elradfmw")
 p.add_argument("--tls", nargs=2)
 p.add_argument("--drop-once-after", nargs=2)
 p.add_argument("--slow-until")
+p.add_argument("--windows-listing", action="store_true")
 a = p.parse_args()
 
 authorizer = DummyAuthorizer()
@@ -59,6 +64,15 @@ class CuttingDTP(base_dtp):
         return super().send(data)
 
 
+class WindowsListingFS(AbstractedFS):
+    def format_list(self, basedir, listing, ignore_err=True):
+        for name in listing:
+            st = os.stat(os.path.join(basedir, name))
+            when = time.strftime("%m-%d-%y  %I:%M%p", time.localtime(st.st_mtime))
+            size = "<DIR>         " if os.path.isdir(os.path.join(basedir, name)) else f"{st.st_size:>14}"
+            yield f"{when}       {size} {name}\r\n".encode("utf8")
+
+
 class Handler(base_ftp):
     dtp_handler = CuttingDTP
     passive_ports = None
@@ -66,6 +80,8 @@ class Handler(base_ftp):
 
 
 Handler.authorizer = authorizer
+if a.windows_listing:
+    Handler.abstracted_fs = WindowsListingFS
 if a.tls:
     Handler.certfile = a.tls[0]
     Handler.keyfile = a.tls[1]

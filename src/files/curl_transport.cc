@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "files/ftp_listing.h"
 #include "files/transport.h"
 
 namespace telecollect::files {
@@ -248,9 +249,10 @@ class CurlTransport final : public Transport {
     std::string line;
     while (std::getline(lines, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      bool is_dir = false;
-      std::string name;
-      if (!ParseListLine(line, is_dir, name) || name == "." || name == "..") continue;
+      FtpListEntry entry;
+      if (!ParseFtpListLine(line, entry)) continue;
+      const std::string& name = entry.name;
+      const bool is_dir = entry.is_dir;
       const std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
       if (is_dir) {
         if (o_.recursive && rel != o_.archive_dir && rel != o_.quarantine_dir) TC_RETURN_IF_ERROR(ListDir(rel, out, depth + 1));
@@ -277,45 +279,6 @@ class CurlTransport final : public Transport {
     f.size = size < 0 ? 0 : static_cast<int64_t>(size);
     f.mtime_ms = mtime < 0 ? 0 : static_cast<int64_t>(mtime) * 1000;
     return Status::Ok();
-  }
-
-  // "drwxr-xr-x 2 u g 4096 Nov 26 17:00 name" (Unix) or
-  // "11-26-26  05:00PM  <DIR>  name" / "11-26-26  05:00PM  1234 name" (Windows).
-  static bool ParseListLine(const std::string& line, bool& is_dir, std::string& name) {
-    if (line.empty()) return false;
-    std::istringstream in(line);
-    std::vector<std::string> tok;
-    std::string t;
-    const char kind = line[0];
-    if (kind == '-' || kind == 'd' || kind == 'l') {
-      // Name: after the 8th field, spaces included.
-      size_t pos = 0;
-      for (int field = 0; field < 8; ++field) {
-        pos = line.find_first_not_of(' ', pos);
-        if (pos == std::string::npos) return false;
-        pos = line.find(' ', pos);
-        if (pos == std::string::npos) return false;
-      }
-      pos = line.find_first_not_of(' ', pos);
-      if (pos == std::string::npos) return false;
-      name = line.substr(pos);
-      if (kind == 'l') return false;  // links: not followed
-      is_dir = kind == 'd';
-      return true;
-    }
-    while (in >> t && tok.size() < 3) tok.push_back(t);
-    if (tok.size() < 3 || tok[0].size() != 8 || tok[0][2] != '-') return false;
-    size_t pos = 0;
-    for (int field = 0; field < 3; ++field) {
-      pos = line.find_first_not_of(' ', pos);
-      pos = line.find(' ', pos);
-      if (pos == std::string::npos) return false;
-    }
-    pos = line.find_first_not_of(' ', pos);
-    if (pos == std::string::npos) return false;
-    name = line.substr(pos);
-    is_dir = tok[2] == "<DIR>";
-    return true;
   }
 
   SourceOptions o_;
