@@ -209,7 +209,9 @@ Result<Response> WorkerPool::Exchange(Slot& slot, Request& request, const std::s
   for (int attempt = 0; attempt < 2; ++attempt) {
     Deadline deadline = start + limit;
     Status s = WriteMessageUntil(slot.fd, EncodeRequest(request), hard);
-    Result<std::string> answer = s;
+    // A Result is never built from an ok Status (status.h asserts it): until the answer is
+    // read it holds the write's error, or an empty answer.
+    Result<std::string> answer = s.ok() ? Result<std::string>(std::string()) : Result<std::string>(s);
     while (s.ok()) {
       answer = ReadMessageUntil(slot.fd, request.max_output_bytes + (64u << 10), deadline);
       if (answer.ok() || answer.status().code() != StatusCode::kUnavailable) break;
