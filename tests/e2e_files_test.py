@@ -512,6 +512,36 @@ def test_sftp_private_key_and_host_key_check():
         e.cleanup()
 
 
+def test_sftp_key_with_a_passphrase():
+    """An encrypted private key: key_passphrase_env gives its passphrase; a wrong one fails the run
+    (and is not printed), the right one imports the file."""
+    e = Env()
+    sshd = Sshd(f"{e.dir}/ssh")
+    user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+    try:
+        key = f"{sshd.base}/locked_key"
+        passphrase = "Pp-" + os.urandom(6).hex()
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", key], check=True)
+        with open(f"{sshd.base}/authorized_keys", "a") as f:
+            f.write(open(f"{key}.pub").read())
+        outbox = f"{e.dir}/sftp-outbox"
+        write(f"{outbox}/a.csv", csv_rows(6))
+        src = {"url": f"sftp://127.0.0.1:{sshd.port}{outbox}/", "pattern": "*.csv", "user": user, "private_key": key,
+               "public_key": f"{key}.pub", "key_passphrase_env": "KEY_PW", "known_hosts": f"{sshd.base}/known_hosts",
+               "stable_for": "0s", "after_import": "archive", "timeout": "10s"}
+        e.connector("sftp-locked", src)
+        e.env["KEY_PW"] = "not-the-passphrase-4711"
+        rc, out = e.run("sftp-locked")
+        assert rc == 1 and "4711" not in out and e.points() == [], out
+        e.env["KEY_PW"] = passphrase
+        rc, out = e.run("sftp-locked")
+        assert rc == 0 and "a.csv: imported, 6 readings" in out and passphrase not in out, out
+        assert e.series() == expected_series(6)
+    finally:
+        sshd.stop()
+        e.cleanup()
+
+
 def test_sftp_password_with_a_throwaway_user():
     """Password authentication, against a system user created for this test (root only)."""
     assert os.geteuid() == 0, "this test creates a throw-away system user: run the suite as root (as CI does)"
