@@ -32,6 +32,7 @@ bench: build
 	@$(BUILD)/pull_bench
 	@bench/push.sh $(BUILD)/src/cli/telecollect
 	@bench/cluster.sh $(BUILD)/src/cli/telecollect
+	@bench/console.sh $(BUILD)/src/cli/telecollect
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -6,6 +6,7 @@ any page, and screenshots of every page at 1280×800 and 390×844 under
 <build>/console-screenshots/ (not committed)."""
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -80,7 +81,6 @@ def test_a_console_is_served_with_a_strict_csp_and_no_inline_script():
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY", headers
     assert headers["Content-Type"].startswith("text/html"), headers
     # No inline script, no event handler attribute, no style attribute.
-    import re
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script in index.html"
     assert not re.search(r"\son\w+\s*=|\sstyle\s*=", html), "inline handler or style in index.html"
     r = srv.request("GET", "/console")
@@ -253,11 +253,12 @@ def test_g_a_plot_has_the_right_number_of_points_with_gaps_and_units():
     chart = b.wait(lambda: (b.find_all("#module-plot[data-points]") or [None])[0], 15, "the plot")
     assert chart.get_attribute("data-points") == "280", chart.get_attribute("data-points")
     assert chart.get_attribute("data-units") == "°C", chart.get_attribute("data-units")
-    # The gap is a break in the line: dygraphs has a null row there.
-    nulls = b.js("return document.getElementById('module-plot').dataset.points && "
-                 "window.Dygraph && document.querySelectorAll('#module-plot canvas').length")
-    assert nulls and nulls > 0
+    # The 20 missing readings are one break in the line (a NaN row in dygraphs' data).
+    assert chart.get_attribute("data-gaps") == "1", chart.get_attribute("data-gaps")
     assert "°C" in b.find("#module-plot .dygraph-ylabel").text
+    xlabels = [e.get_attribute("textContent") for e in b.find_all("#module-plot .dygraph-axis-label-x")]
+    assert xlabels and not any(re.fullmatch(r"[\d.e+]+", x) for x in xlabels), xlabels  # dates, not epoch numbers
+    print("  x axis:", xlabels[:4])
     shoot("modules")
     # Hourly averages: one point per hour that has readings.
     hours = {(t0 + 600 * i) // 3600 for i in range(300) if not 100 <= i < 120}
@@ -266,6 +267,7 @@ def test_g_a_plot_has_the_right_number_of_points_with_gaps_and_units():
     click("#plot-button")
     chart = b.wait(lambda: (b.find_all("#module-plot[data-points]") or [None])[0], 15, "the hourly plot")
     assert chart.get_attribute("data-points") == str(len(hours)), (chart.get_attribute("data-points"), len(hours))
+    assert chart.get_attribute("data-gaps") == "1", chart.get_attribute("data-gaps")  # the missing hours
     # Two modules with two units: two axes.
     click("tr[data-module='plot-1.humidity'] input")
     b.js("document.getElementById('module-plot').removeAttribute('data-points')")

@@ -1,9 +1,9 @@
 // Plots series with dygraphs (Debian's libjs-dygraphs, loaded as a classic
-// script: window.Dygraph). Gaps are shown as breaks in the line: a null is put
+// script: window.Dygraph). Gaps are shown as breaks in the line: a NaN is put
 // where consecutive points are further apart than the step (or, for raw
 // points, than three times the usual interval). The drawing time is measured
 // with the Performance API and left on the element (data-draw-ms), with the
-// number of points drawn (data-points).
+// number of points drawn (data-points) and of gaps (data-gaps).
 
 let loading = null;
 function loadDygraph() {
@@ -33,25 +33,43 @@ function usualInterval(times) {
 }
 
 // series: [{name, unit, points: [[ms, value], ...] sorted}], stepMs (0: raw).
-// Returns the rows for dygraphs ([Date, v1, v2, ...]) with nulls at gaps.
+// Returns the rows for dygraphs ([ms, v1, v2, ...]), merged by time (each
+// series sorted: a k-way merge, no map). A series without a value at a row's
+// time has null there (connected over: connectSeparatedPoints); a gap in a
+// series is a NaN row just after the point before it (a break in the line).
 export function mergeSeries(series, stepMs) {
-  const byTime = new Map();
-  series.forEach((s, k) => {
-    const times = s.points.map((p) => p[0]);
-    const gap = stepMs > 0 ? stepMs * 1.5 : usualInterval(times) * 3;
-    for (let i = 0; i < s.points.length; i++) {
-      const [t, v] = s.points[i];
-      if (i > 0 && gap > 0 && t - s.points[i - 1][0] > gap) {
-        const at = s.points[i - 1][0] + 1;  // a null just after the last point: the line breaks
-        if (!byTime.has(at)) byTime.set(at, new Array(series.length).fill(undefined));
-        byTime.get(at)[k] = null;
-      }
-      if (!byTime.has(t)) byTime.set(t, new Array(series.length).fill(undefined));
-      byTime.get(t)[k] = v;
+  const n = series.length;
+  const gaps = series.map((s) => (stepMs > 0 ? stepMs * 1.5 : usualInterval(s.points.map((p) => p[0])) * 3));
+  const at = new Array(n).fill(0);
+  const rows = [];
+  const pending = new Array(n).fill(-1);  // a gap to mark after this time, per series
+  for (;;) {
+    let t = Infinity;
+    for (let k = 0; k < n; k++) {
+      const p = series[k].points;
+      if (at[k] < p.length && p[at[k]][0] < t) t = p[at[k]][0];
+      if (pending[k] >= 0 && pending[k] < t) t = pending[k];
     }
-  });
-  const times = [...byTime.keys()].sort((a, b) => a - b);
-  return times.map((t) => [new Date(t), ...byTime.get(t).map((v) => (v === undefined ? null : v))]);
+    if (t === Infinity) break;
+    const row = new Array(n + 1).fill(null);
+    row[0] = t;  // epoch ms: the x axis is told it is time (no Date object per row)
+    for (let k = 0; k < n; k++) {
+      if (pending[k] === t) {
+        row[k + 1] = NaN;
+        pending[k] = -1;
+        continue;
+      }
+      const p = series[k].points;
+      const i = at[k];
+      if (i < p.length && p[i][0] === t) {
+        row[k + 1] = p[i][1];
+        at[k] = i + 1;
+        if (i + 1 < p.length && gaps[k] > 0 && p[i + 1][0] - t > gaps[k]) pending[k] = t + 1;
+      }
+    }
+    rows.push(row);
+  }
+  return rows;
 }
 
 // Dygraphs writes axis labels as HTML: a unit from the data goes in escaped.
@@ -90,8 +108,9 @@ export async function plot(el, legend, series, stepMs) {
     ylabel: label(units[0]),
     y2label: units.length > 1 ? label(units[1]) : undefined,
     series: seriesOpts,
-    axes: units.length > 1 ? { y2: { independentTicks: true } } : {},
-    connectSeparatedPoints: false,
+    axes: Object.assign({ x: { ticker: Dygraph.dateTicker, axisLabelFormatter: Dygraph.dateAxisLabelFormatter } },
+      units.length > 1 ? { y2: { independentTicks: true } } : {}),
+    connectSeparatedPoints: true,  // a null is another series' time; a gap is NaN
     drawGapEdgePoints: true,
     labelsUTC: true,
     animatedZooms: false,
@@ -105,5 +124,6 @@ export async function plot(el, legend, series, stepMs) {
   el.dataset.series = String(series.length);
   el.dataset.drawMs = ms.toFixed(1);
   el.dataset.units = units.join(",");
+  el.dataset.gaps = String(rows.reduce((n, r) => n + r.slice(1).filter((v) => Number.isNaN(v)).length, 0));
   return g;
 }
