@@ -125,7 +125,7 @@ Result<std::vector<WriteResult>> PgStore::Write(std::span<const WriteBatch* cons
     TC_RETURN_IF_ERROR(tx.ResolveModules(refs, ids));
     for (size_t i = 0; i < ms.size(); ++i) tx.Stage(ids[i], {ms[i]->ts, ms[i]->value, ms[i]->quality});
     return tx.Flush();
-  }));
+  }, /*retryable=*/true, /*commit_later=*/true));
   return results;
 }
 

@@ -36,24 +36,43 @@ struct Segment {
   std::vector<SeriesPoint> points;  // ts ascending, unique
 };
 
-// Encodes `points` (ts ascending) as chunks of kChunkCapacity into the arrays.
-void AddChunks(int64_t module_id, std::span<const SeriesPoint> points, PgArray& modules, PgArray& starts, PgArray& ends,
-               PgArray& counts, PgArray& blobs) {
+// One chunk to write: kChunkCapacity points at most, encoded.
+struct NewChunk {
+  EpochMs start;
+  EpochMs end;
+  int64_t n;
+  std::string data;
+};
+
+// Encodes `points` (ts ascending) as chunks of kChunkCapacity.
+void Encode(std::span<const SeriesPoint> points, std::vector<NewChunk>& out) {
   for (size_t at = 0; at < points.size(); at += kChunkCapacity) {
     const auto chunk = points.subspan(at, std::min(kChunkCapacity, points.size() - at));
-    std::string data;
+    NewChunk c{chunk.front().ts, chunk.back().ts, static_cast<int64_t>(chunk.size()), {}};
     EpochMs prev = chunk.front().ts;
     for (const SeriesPoint& p : chunk) {
-      AppendPoint(data, prev, p);
+      AppendPoint(c.data, prev, p);
       prev = p.ts;
     }
-    modules.Add(module_id);
-    starts.Add(chunk.front().ts);
-    ends.Add(chunk.back().ts);
-    counts.Add(static_cast<int64_t>(chunk.size()));
-    blobs.AddBytes(data);
+    out.push_back(std::move(c));
   }
 }
+
+// The rows of one kind of chunk change (a column each), as statement parameters.
+struct ChunkRows {
+  PgArray modules, starts, ends, counts, blobs;
+  void Add(int64_t module_id, const NewChunk& c) {
+    modules.Add(module_id);
+    starts.Add(c.start);
+    ends.Add(c.end);
+    counts.Add(c.n);
+    blobs.AddBytes(c.data);
+  }
+  void To(PgParams& p) {
+    p.Add(std::string_view(modules.Take())).Add(std::string_view(starts.Take())).Add(std::string_view(ends.Take()));
+    p.Add(std::string_view(counts.Take())).Add(std::string_view(blobs.Take()));
+  }
+};
 
 }  // namespace
 
@@ -72,7 +91,7 @@ Status PgStore::Tx::EnsurePartition(EpochMs month) {
     MutexLock lock(store_.ids_mu_);
     if (store_.partitions_.count(month)) return Status::Ok();
   }
-  if (new_partitions_.count(month)) return Status::Ok();
+  if (created_.partitions.count(month)) return Status::Ok();
   const std::string name = PartitionName(month);
   TC_ASSIGN_OR_RETURN(PgResult exists, Exec("SELECT to_regclass($1) IS NOT NULL", PgParams().Add(name)));
   if (exists.Text(0, 0) != "t") {
@@ -80,10 +99,11 @@ Status PgStore::Tx::EnsurePartition(EpochMs month) {
     // its commit and then finds it (IF NOT EXISTS).
     TC_RETURN_IF_ERROR(Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockSchema) + ", 0)").status());
     TC_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF chunks FOR VALUES FROM (" +
-                            std::to_string(month) + ") TO (" + std::to_string(NextMonthStart(month)) + ")")
+                            std::to_string(month) + ") TO (" + std::to_string(NextMonthStart(month)) +
+                            ") WITH (fillfactor = 70, toast_tuple_target = 8160)")
                            .status());
   }
-  new_partitions_.insert(month);
+  created_.partitions.insert(month);
   return Status::Ok();
 }
 
@@ -111,13 +131,16 @@ Status PgStore::Tx::Flush() {
   for (EpochMs m : months) TC_RETURN_IF_ERROR(EnsurePartition(m));
 
   // Every writer of a module's chunks holds its lock (modules in ascending
-  // order: no deadlock between two writers).
+  // order: no deadlock between two writers). The statements that follow touch
+  // a few rows each by key: joins by index, never a hash join over a month's
+  // partition (set for the rest of the transaction, in the same round trip).
   PgArray lock_keys;
   for (size_t i = 0; i < segments.size(); ++i) {
     if (i == 0 || segments[i].module_id != segments[i - 1].module_id) lock_keys.Add(segments[i].module_id);
   }
-  TC_RETURN_IF_ERROR(Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockModule) +
-                              ", (k % 2147483647)::integer) FROM unnest($1::bigint[]) AS k",
+  TC_RETURN_IF_ERROR(Exec("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', "
+                          "true), (SELECT count(pg_advisory_xact_lock(" + std::to_string(kLockModule) +
+                              ", (k % 2147483647)::integer)) FROM unnest($1::bigint[]) AS k)",
                           PgParams().Add(std::string_view(lock_keys.Take())))
                          .status());
 
@@ -144,32 +167,53 @@ Status PgStore::Tx::Flush() {
            "WHERE t.end_ts < s.lo AND t.n < $5) c",
            q));
   std::vector<std::vector<SeriesPoint>> before(segments.size());
-  PgArray del_mods, del_starts;
+  std::vector<std::vector<EpochMs>> old_starts(segments.size());
   for (int row = 0; row < old.rows(); ++row) {
     const size_t i = static_cast<size_t>(old.Int(row, 0) - 1);
     const EpochMs start = old.Int(row, 1);
     TC_RETURN_IF_ERROR(DecodeChunk(start, old.Bytes(row, 2), before[i]));
-    del_mods.Add(segments[i].module_id);
-    del_starts.Add(start);
+    old_starts[i].push_back(start);
   }
-  if (del_mods.size() > 0) {
-    TC_RETURN_IF_ERROR(Exec("DELETE FROM chunks c USING unnest($1::bigint[], $2::bigint[]) AS d(m, s) "
-                            "WHERE c.module_id = d.m AND c.start_ts = d.s",
-                            PgParams().Add(std::string_view(del_mods.Take())).Add(std::string_view(del_starts.Take())))
-                           .status());
-  }
-  PgArray modules, starts, ends, counts, blobs;
+  // A new chunk that starts where an old one did replaces it in place (an
+  // UPDATE: the key is unchanged, so PostgreSQL rewrites the row within its
+  // page without touching the index, the usual case of points appended to a
+  // module's last chunk); the other old chunks are deleted, the other new
+  // ones inserted. All three in one statement.
+  ChunkRows updated, inserted;
+  PgArray del_mods, del_starts;
+  std::vector<NewChunk> chunks;
   for (size_t i = 0; i < segments.size(); ++i) {
     std::sort(before[i].begin(), before[i].end(), [](const SeriesPoint& a, const SeriesPoint& b) { return a.ts < b.ts; });
-    const std::vector<SeriesPoint> merged = MergePoints(before[i], segments[i].points);
-    AddChunks(segments[i].module_id, merged, modules, starts, ends, counts, blobs);
+    chunks.clear();
+    Encode(MergePoints(before[i], segments[i].points), chunks);
+    const int64_t module_id = segments[i].module_id;
+    std::vector<EpochMs>& olds = old_starts[i];
+    for (const NewChunk& c : chunks) {
+      auto it = std::find(olds.begin(), olds.end(), c.start);
+      if (it == olds.end()) {
+        inserted.Add(module_id, c);
+      } else {
+        updated.Add(module_id, c);
+        olds.erase(it);
+      }
+    }
+    for (EpochMs start : olds) {
+      del_mods.Add(module_id);
+      del_starts.Add(start);
+    }
   }
-  PgParams ins;
-  ins.Add(std::string_view(modules.Take())).Add(std::string_view(starts.Take())).Add(std::string_view(ends.Take()));
-  ins.Add(std::string_view(counts.Take())).Add(std::string_view(blobs.Take()));
-  return Exec("INSERT INTO chunks(module_id, start_ts, end_ts, n, data) "
-              "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::integer[], $5::bytea[])",
-              ins)
+  PgParams w;
+  updated.To(w);
+  w.Add(std::string_view(del_mods.Take())).Add(std::string_view(del_starts.Take()));
+  inserted.To(w);
+  return Exec("WITH u AS (UPDATE chunks c SET end_ts = x.e, n = x.n, data = x.d FROM unnest($1::bigint[], "
+              "$2::bigint[], $3::bigint[], $4::integer[], $5::bytea[]) AS x(m, s, e, n, d) "
+              "WHERE c.module_id = x.m AND c.start_ts = x.s), "
+              "d AS (DELETE FROM chunks c USING unnest($6::bigint[], $7::bigint[]) AS y(m, s) "
+              "WHERE c.module_id = y.m AND c.start_ts = y.s) "
+              "INSERT INTO chunks(module_id, start_ts, end_ts, n, data) "
+              "SELECT * FROM unnest($8::bigint[], $9::bigint[], $10::bigint[], $11::integer[], $12::bytea[])",
+              w)
       .status();
 }
 

@@ -167,7 +167,7 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(const StoreOptions&, const std::s
   return store;
 }
 
-PgStore::~PgStore() = default;
+PgStore::~PgStore() { AwaitCommits(); }
 
 Result<PgStore::Conn> PgStore::Acquire() {
   {
@@ -225,14 +225,23 @@ Status PgStore::Migrate() {
   return PgExec(db, "COMMIT").status();
 }
 
-Status PgStore::InTransaction(const std::function<Status(Tx&)>& body, bool retryable) {
+Status PgStore::InTransaction(const std::function<Status(Tx&)>& body, bool retryable, bool commit_later) {
+  if (!commit_later) AwaitCommits();
   Status s;
   for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
     TC_ASSIGN_OR_RETURN(Conn c, Acquire());
     Tx tx(*this, c.get());
     s = tx.Exec("BEGIN").status();
     if (s.ok()) s = body(tx);
-    if (s.ok()) s = tx.Exec("COMMIT").status();
+    if (s.ok() && commit_later) {
+      if (PQsendQuery(c.get(), "COMMIT") == 1) {
+        CommitLater(c.Take(), tx.TakeCreated());
+        return Status::Ok();
+      }
+      s = PgError(c.get(), nullptr, "COMMIT");
+    } else if (s.ok()) {
+      s = tx.Exec("COMMIT").status();
+    }
     if (s.ok()) {
       tx.Committed();
       return s;
@@ -246,6 +255,7 @@ Status PgStore::InTransaction(const std::function<Status(Tx&)>& body, bool retry
 }
 
 Status PgStore::Read(const std::function<Status(PGconn*)>& body) {
+  AwaitCommits();
   TC_ASSIGN_OR_RETURN(Conn c, Acquire());
   return body(c.get());
 }
@@ -258,7 +268,7 @@ Result<int64_t> PgStore::Tx::ScopeId(const Scope& scope) {
     MutexLock lock(store_.ids_mu_);
     if (auto it = store_.scope_ids_.find(key); it != store_.scope_ids_.end()) return it->second;
   }
-  for (const auto& [k, id] : new_scopes_) {
+  for (const auto& [k, id] : created_.scopes) {
     if (k == key) return id;
   }
   PgParams p;
@@ -273,7 +283,7 @@ Result<int64_t> PgStore::Tx::ScopeId(const Scope& scope) {
     if (found.rows() != 1) return Status::Internal("scope vanished");
     id = found.Int(0, 0);
   }
-  new_scopes_.emplace_back(key, id);
+  created_.scopes.emplace_back(key, id);
   return id;
 }
 
@@ -310,7 +320,7 @@ Status PgStore::Tx::ResolveModules(const std::vector<ModuleRef>& modules, std::v
       auto it = wanted.find(key);
       if (it == wanted.end()) continue;
       for (size_t i : it->second) ids[i] = r.Int(row, 0);
-      new_modules_.emplace_back(std::move(key), r.Int(row, 0));
+      created_.modules.emplace_back(std::move(key), r.Int(row, 0));
       (void)created_here;
       wanted.erase(it);
     }
@@ -339,11 +349,11 @@ Status PgStore::Tx::ResolveModules(const std::vector<ModuleRef>& modules, std::v
   return Status::Ok();
 }
 
-void PgStore::Tx::Committed() {
-  MutexLock lock(store_.ids_mu_);
-  for (auto& [k, id] : new_scopes_) store_.scope_ids_.emplace(std::move(k), id);
-  for (auto& [k, id] : new_modules_) store_.module_ids_.emplace(std::move(k), id);
-  store_.partitions_.insert(new_partitions_.begin(), new_partitions_.end());
+void PgStore::Remember(Created created) {
+  MutexLock lock(ids_mu_);
+  for (auto& [k, id] : created.scopes) scope_ids_.emplace(std::move(k), id);
+  for (auto& [k, id] : created.modules) module_ids_.emplace(std::move(k), id);
+  partitions_.insert(created.partitions.begin(), created.partitions.end());
 }
 
 // ---- catalog: tokens ------------------------------------------------------------

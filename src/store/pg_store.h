@@ -17,8 +17,11 @@ namespace telecollect::store {
 
 // The PostgreSQL backend (docs/storage.md, "PostgreSQL"): any number of
 // telecollect nodes on one database. A pool of connections, one per operation
-// in flight; every write is one transaction, durable when it commits
-// (Sync() has nothing left to do). Measurements are chunks of points
+// in flight; every write is one transaction, durable when it commits. A
+// Write's COMMIT is sent without waiting for it (pg_commits.cc): the group
+// committer builds the next group while PostgreSQL flushes the last one, and
+// Sync() waits for every commit in flight; any other operation waits for them
+// first, so that it sees what was written before it. Measurements are chunks of points
 // (series_codec.h) in a table partitioned by month, partitions created on
 // demand. Migrations are applied at Open under an advisory lock, so that
 // nodes starting together apply each one once.
@@ -38,7 +41,9 @@ class PgStore final : public Store {
 
   Result<std::vector<WriteResult>> Write(std::span<const WriteBatch* const> batches) override;
   Status Redecode(const Scope& scope, std::span<const Redecoded> results) override;
-  Status Sync() override { return Status::Ok(); }  // a commit is durable (synchronous_commit)
+  // Waits for the commits of the Writes so far (durable once confirmed:
+  // synchronous_commit); the first that failed since the last Sync, if any.
+  Status Sync() override;
 
   Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) override;
   Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, size_t limit) override;
@@ -101,8 +106,10 @@ class PgStore final : public Store {
 
   // Runs `body` in a transaction; when `retryable`, again (a few times) when
   // PostgreSQL aborts it for a deadlock or a serialization failure
-  // (kUnavailable from a live connection).
-  Status InTransaction(const std::function<Status(Tx&)>& body, bool retryable = true);
+  // (kUnavailable from a live connection). With `commit_later`, the COMMIT is
+  // sent and left in flight (Sync() confirms it); otherwise the commits in
+  // flight are waited for first.
+  Status InTransaction(const std::function<Status(Tx&)>& body, bool retryable = true, bool commit_later = false);
   // A read on a pooled connection.
   Status Read(const std::function<Status(PGconn*)>& body);
 
@@ -120,8 +127,35 @@ class PgStore final : public Store {
   // Scope id for a read; nullopt if the scope was never written.
   static Result<std::optional<int64_t>> FindScopeId(PGconn* conn, const Scope& scope);
 
+  // What a transaction created: known to the store (cached) once it commits.
+  struct Created {
+    std::vector<std::pair<std::string, int64_t>> scopes;
+    std::vector<std::pair<std::string, int64_t>> modules;
+    std::set<EpochMs> partitions;
+  };
+  void Remember(Created created) TC_EXCLUDES(ids_mu_);
+
+  // pg_commits.cc: `conn` has sent its COMMIT; waited for by AwaitCommits.
+  // More than kMaxCommitsInFlight: waits for them now.
+  void CommitLater(PgConnPtr conn, Created created) TC_EXCLUDES(await_mu_, commits_mu_);
+  // Waits for every commit in flight: caches what each created, notes the
+  // first failure for Sync(), returns the connections to the pool.
+  void AwaitCommits() TC_EXCLUDES(await_mu_, commits_mu_);
+  static constexpr size_t kMaxCommitsInFlight = 4;
+  struct InFlight {
+    PgConnPtr conn;
+    Created created;
+  };
+
   const std::string conninfo_;
   const std::string password_;
+
+  // One waiter at a time (taken before commits_mu_): a waiter that finds the
+  // list empty knows that no commit taken by another waiter is still unconfirmed.
+  Mutex await_mu_;
+  Mutex commits_mu_;
+  std::vector<InFlight> in_flight_ TC_GUARDED_BY(commits_mu_);
+  Status commit_failure_ TC_GUARDED_BY(commits_mu_);
 
   Mutex pool_mu_;
   std::vector<PgConnPtr> idle_ TC_GUARDED_BY(pool_mu_);

@@ -27,6 +27,8 @@ class PgStore::Conn {
     if (conn_) store_->Release(std::move(conn_));
   }
   PGconn* get() const { return conn_.get(); }
+  // The connection, no longer returned to the pool by this Conn.
+  PgConnPtr Take() { return std::move(conn_); }
 
  private:
   PgStore* store_;
@@ -61,7 +63,8 @@ class PgStore::Tx {
   Status Flush();  // pg_series.cc
 
   // After the commit: ids and partitions created in it become known to the store.
-  void Committed();
+  void Committed() { store_.Remember(TakeCreated()); }
+  Created TakeCreated() { return std::move(created_); }
 
  private:
   Status EnsurePartition(EpochMs month_start);
@@ -69,9 +72,7 @@ class PgStore::Tx {
   PgStore& store_;
   PGconn* conn_;
   std::vector<LogEntry> staged_;
-  std::vector<std::pair<std::string, int64_t>> new_scopes_;
-  std::vector<std::pair<std::string, int64_t>> new_modules_;
-  std::set<EpochMs> new_partitions_;
+  Created created_;
 };
 
 // Key of PgStore::module_ids_.

@@ -107,6 +107,8 @@ TEST_F(PgStoreTest, TwoStoresWritingOneModuleAtOnceLoseNoPoint) {
       auto r = s.Write(std::span<const WriteBatch* const>(&p, 1));
       ASSERT_TRUE(r.ok()) << r.status().ToString();
     }
+    // The last commits may still be in flight: seen by the other store once confirmed.
+    ASSERT_TRUE(s.Sync().ok());
   };
   std::thread t1(writer, std::ref(*store_), 0);
   std::thread t2(writer, std::ref(**other), 1);

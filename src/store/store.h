@@ -197,8 +197,11 @@ class Ingest {
  public:
   virtual ~Ingest() = default;
 
-  // Write is atomic and survives a process crash; it is durable after the next
-  // Sync(). Redecode is durable when it returns.
+  // Write is atomic; the same store's later calls see it; it is durable, and
+  // certain to be seen by other stores (connections, nodes), after the next
+  // Sync() (PostgreSQL: its COMMIT may still be in flight until then; SQLite:
+  // it survives a process crash when it returns). Redecode is durable when it
+  // returns.
 
   // Journal + measurements: all batches in one transaction (group commit).
   // Frames already journaled (same scope, device, event time, payload) are

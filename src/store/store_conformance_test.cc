@@ -267,12 +267,15 @@ TEST_P(StoreConformanceTest, ImportWindowCommitsReadingsAndStateTogether) {
 TEST_P(StoreConformanceTest, AnotherConnectionsWritesAreNotOverwritten) {
   // `serve` keeps each module's last chunk in memory; a CLI import on the same
   // file appends to it meanwhile. The next write must start from what is stored.
+  // (A write is certain to be seen by another store once Sync() returned, as
+  // the group committer does before acknowledging it.)
   auto other = OpenAgain();
   ASSERT_TRUE(other.ok());
   auto write = [&](Store& s, EpochMs ts) {
     WriteBatch b{pre_, {}, {{"m.1", ts, double(ts), "", 0}}};
     const WriteBatch* p = &b;
     ASSERT_TRUE(s.Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+    ASSERT_TRUE(s.Sync().ok());
   };
   write(*store_, 1000);
   write(**other, 2000);
