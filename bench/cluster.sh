@@ -7,7 +7,8 @@
 #                            transaction with psql's \copy, the engine's ceiling for writing them
 # Cases: (a) 1 frame per request, keep-alive, BENCH_CONNECTIONS (32) connections; (b) 1,000 frames
 # per request, 4 connections (bench/push_frames.lua under wrk, as bench/push.sh).
-# Each line gives the CPU time per request of the telecollect node(s) and of PostgreSQL (the
+# The devices of each case are registered first (one earlier frame each): the cases measure a
+# known fleet reporting. Each line gives the CPU time per request of the telecollect node(s) and of PostgreSQL (the
 # postmaster and all its children, from /proc): per frame, the inputs of docs/deployment.md's
 # projection. PostgreSQL runs durable (fsync on, synchronous_commit on), started by
 # tests/pg_server.py as an unprivileged user on 127.0.0.1; the settings are those
@@ -67,6 +68,7 @@ node pg1 "$pg_toml"
 pg1_pid=$NODE_PID pg1_port=$NODE_PORT
 token=$("$bin" --config "$work/pg1/telecollect.toml" token create --tenant bench --env preprod 2>/dev/null)
 CASE_TAG=pg1x
+"$here/cluster_data.py" warm "http://127.0.0.1:$pg1_port" "$token" pg1x1 pg1x1000 pg2x1 pg2x1000
 run_wrk "postgres 1 node (a) 1 frame/req" "$pg1_port" 1 telecollect "$conns" "$pg1_pid"; pg1a=$R_FPS; record_cpu "postgres 1 node (a)" 1
 run_wrk "postgres 1 node (b) 1000 frames/req" "$pg1_port" 1000 telecollect 4 "$pg1_pid"; pg1b=$R_FPS; record_cpu "postgres 1 node (b)" 1000
 
@@ -115,6 +117,12 @@ stop_node "$pg2_pid"
 pg_year=$("$here/cluster_data.py" year-query "http://127.0.0.1:$pg1_port" "$token" year1.temperature "$query_runs")
 echo "postgres year hourly avg:          $pg_year"
 stop_node "$pg1_pid"
+# What a frame takes on disk (table, TOAST and indexes), and a reading in the chunks.
+psql -qAtX "$TELECOLLECT_TEST_PG" -c "VACUUM ANALYZE frames" -c "VACUUM ANALYZE chunks" >/dev/null
+sizes=$(psql -qAtX -F ' ' "$TELECOLLECT_TEST_PG" -c "SELECT round(pg_total_relation_size('frames')::numeric / count(*)),
+  (SELECT round(sum(pg_total_relation_size(c.oid))::numeric / (SELECT sum(n) FROM chunks), 1)
+   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'chunks'::regclass) FROM frames")
+echo "postgres disk: $(cut -d' ' -f1 <<<"$sizes") bytes per frame (journal row + indexes), $(cut -d' ' -f2 <<<"$sizes") bytes per reading (chunks + index)"
 
 # --- PostgreSQL's COPY of the same rows ----------------------------------------------
 "$here/cluster_data.py" copy-rows "$copy_frames" "$work"
@@ -146,6 +154,7 @@ node sqlite ""
 sq_pid=$NODE_PID sq_port=$NODE_PORT
 token=$("$bin" --config "$work/sqlite/telecollect.toml" token create --tenant bench --env preprod 2>/dev/null)
 CASE_TAG=sqx
+"$here/cluster_data.py" warm "http://127.0.0.1:$sq_port" "$token" sqx1 sqx1000
 run_wrk "sqlite 1 node (a) 1 frame/req" "$sq_port" 1 telecollect "$conns" "$sq_pid"; sqa=$R_FPS; record_cpu "sqlite 1 node (a)" 1
 run_wrk "sqlite 1 node (b) 1000 frames/req" "$sq_port" 1000 telecollect 4 "$sq_pid"; sqb=$R_FPS; record_cpu "sqlite 1 node (b)" 1000
 "$here/cluster_data.py" year-load "http://127.0.0.1:$sq_port" "$token" year1
