@@ -16,7 +16,7 @@ test=(
   libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev curl python3 sqlite3 procps
   python3-pyftpdlib python3-openssl openssh-server openssh-client openssl
   nodejs clang-tidy-14 postgresql-15 nginx-light
-  fuse3 python3-fusepy
+  fuse3 python3-fusepy systemd
   chromium chromium-driver python3-selenium
 )
 bench=(

@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""End-to-end: docs/deployment.md as written.
+
+- The shipped systemd unit (dist/telecollect.service) passes `systemd-analyze verify` without a
+  warning about it (its ExecStart pointed at the built binary).
+- The cluster recipe on throw-away servers on 127.0.0.1: a primary set up with the page's
+  postgresql.conf lines, pg_hba.conf lines and SQL; a standby made by the page's pg_basebackup
+  command and started; the primary reports it as the synchronous standby. Two nodes with the
+  page's node config (its multi-host url pointed at both servers, the standby listed too) behind
+  nginx with the page's config: a push through nginx is stored once (the second is a duplicate),
+  /healthz answers through it, and the frame is on the standby.
+Substitutions, and only these: host names and addresses → 127.0.0.1 and ephemeral ports, paths →
+a temporary directory, `\\password ROLE` (interactive) → ALTER ROLE ... PASSWORD, TLS → plain HTTP.
+Needs root (CI runs the tests as root): PostgreSQL runs as the unprivileged `telecollect-test`.
+"""
+import json
+import os
+import pwd
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import BIN, BRIEF_FRAME, SOURCE_DIR, Server  # noqa: E402
+from pg_server import OS_USER, PG_BIN, ensure_os_user, free_port  # noqa: E402
+
+PAGE = os.path.join(SOURCE_DIR, "docs/deployment.md")
+
+
+def doc_block(after):
+    """The first fenced block after the first line containing `after` in docs/deployment.md."""
+    with open(PAGE, encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("```", text.index(after))
+    start = text.index("\n", start) + 1
+    return text[start:text.index("```", start)]
+
+
+def as_pg_user(*args):
+    return ["runuser", "-u", OS_USER, "--", *args]
+
+
+def wait_for(what, check, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        if check():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+
+
+class Unit(unittest.TestCase):
+    def test_the_shipped_unit_verifies(self):
+        self.assertTrue(shutil.which("systemd-analyze"), "systemd-analyze is missing (package systemd)")
+        d = tempfile.mkdtemp(prefix="tc_unit_")
+        try:
+            unit = open(os.path.join(SOURCE_DIR, "dist/telecollect.service")).read()
+            self.assertIn("ExecStart=/usr/local/bin/telecollect ", unit)
+            path = os.path.join(d, "telecollect.service")
+            with open(path, "w") as f:
+                f.write(unit.replace("/usr/local/bin/telecollect", os.path.abspath(BIN)))
+            r = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, text=True, timeout=120, cwd=d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            about_it = [l for l in r.stderr.splitlines() if "telecollect.service" in l]
+            self.assertEqual(about_it, [], "systemd-analyze verify warns about the unit")
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class Cluster(unittest.TestCase):
+    def setUp(self):
+        self.assertEqual(os.geteuid(), 0, "run as root (as CI does): PostgreSQL runs as a throw-away system user")
+        for tool in ("initdb", "postgres", "pg_basebackup", "psql", "pg_isready"):
+            self.assertTrue(os.path.exists(os.path.join(PG_BIN, tool)), f"{tool} missing: postgresql-15")
+        self.assertTrue(shutil.which("nginx"), "nginx missing: nginx-light")
+        ensure_os_user()
+        self.dir = tempfile.mkdtemp(prefix="tc_deploy_")
+        os.chmod(self.dir, 0o755)
+        self.procs, self.servers = [], []
+        u = pwd.getpwnam(OS_USER)
+        self.pg_dir = os.path.join(self.dir, "pg")
+        os.mkdir(self.pg_dir, 0o700)
+        os.chown(self.pg_dir, u.pw_uid, u.pw_gid)
+
+    def tearDown(self):
+        for s in self.servers:
+            s.cleanup()
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start_postgres(self, datadir, port, env=None):
+        log = open(os.path.join(self.pg_dir, f"{port}.log"), "ab")
+        p = subprocess.Popen(as_pg_user(os.path.join(PG_BIN, "postgres"), "-D", datadir, "-p", str(port),
+                                        "-c", f"unix_socket_directories={self.pg_dir}", "-c", "fsync=off"),
+                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        log.close()
+        self.procs.append(p)
+        wait_for(f"postgres on port {port}", lambda: p.poll() is None and subprocess.run(
+            [os.path.join(PG_BIN, "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"]).returncode == 0)
+
+    def psql(self, port, sql, database="postgres"):
+        r = subprocess.run(as_pg_user(os.path.join(PG_BIN, "psql"), "-h", self.pg_dir, "-p", str(port), "-U", "postgres",
+                                      "-d", database, "-v", "ON_ERROR_STOP=1", "-AtX"),
+                           input=sql, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.strip()
+
+    def test_primary_standby_nodes_and_nginx_as_documented(self):
+        p1, p2 = free_port(), free_port()
+        primary, standby = os.path.join(self.pg_dir, "db1"), os.path.join(self.pg_dir, "db2")
+        subprocess.run(as_pg_user(os.path.join(PG_BIN, "initdb"), "-D", primary, "-U", "postgres", "--auth-local=trust",
+                                  "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"),
+                       check=True, capture_output=True, timeout=120)
+        # postgresql.conf: the page's lines, listening on 127.0.0.1 only.
+        conf = doc_block("`postgresql.conf` (Debian").replace("listen_addresses = '*'", "listen_addresses = '127.0.0.1'")
+        with open(os.path.join(primary, "postgresql.conf"), "a") as f:
+            f.write(conf)
+        # pg_hba.conf: the page's lines first (the first match decides), addresses → 127.0.0.1.
+        hba = re.sub(r"10\.0\.0\.\d+/\d+", "127.0.0.1/32", doc_block("`pg_hba.conf` (the nodes"))
+        hba_path = os.path.join(primary, "pg_hba.conf")
+        with open(hba_path) as f:
+            rest = f.read()
+        with open(hba_path, "w") as f:
+            f.write(hba + rest)
+        self.start_postgres(primary, p1)
+        # The roles and the database, passwords set without a terminal.
+        passwords = {"telecollect": "tc-" + os.urandom(8).hex(), "replicator": "rep-" + os.urandom(8).hex()}
+        sql = re.sub(r"\\password (\w+)", lambda m: f"ALTER ROLE {m.group(1)} PASSWORD '{passwords[m.group(1)]}';",
+                     doc_block("The roles and the database"))
+        self.psql(p1, sql)
+        # The standby's password file, as the page writes it in ~postgres/.pgpass (here PGPASSFILE:
+        # the throw-away user has no home).
+        with open(PAGE, encoding="utf-8") as f:
+            page = f.read()
+        line = re.search(r"`(db1\.example\.com:5432:replication:replicator:PASSWORD)`", page).group(1)
+        passfile = os.path.join(self.pg_dir, "pgpass")
+        with open(passfile, "w") as f:
+            f.write(line.replace("db1.example.com:5432", f"127.0.0.1:{p1}").replace("PASSWORD", passwords["replicator"]) + "\n")
+        os.chmod(passfile, 0o600)
+        os.chown(passfile, pwd.getpwnam(OS_USER).pw_uid, -1)
+        pg_env = dict(os.environ, PGPASSFILE=passfile)
+        # The standby: the page's pg_basebackup, pointed at the primary.
+        cmd = doc_block("On **db2**, the standby").replace("\\\n", " ")
+        cmd = cmd.replace("/var/lib/postgresql/15/main", standby)
+        cmd = cmd.replace("host=db1.example.com port=5432", f"host=127.0.0.1 port={p1}")
+        self.assertNotIn("example.com", cmd)
+        args = shlex.split(cmd)
+        self.assertEqual(args[0], "pg_basebackup")
+        r = subprocess.run(as_pg_user(os.path.join(PG_BIN, "pg_basebackup"), *args[1:]), capture_output=True, text=True,
+                           timeout=300, env=pg_env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(os.path.join(standby, "standby.signal")))
+        self.start_postgres(standby, p2, env=pg_env)
+        wait_for("db2 streaming", lambda: self.psql(
+            p1, "SELECT application_name || ' ' || state FROM pg_stat_replication") == "db2 streaming")
+        sync = doc_block("Once db2 streams, make it synchronous")
+        self.assertIn("synchronous_standby_names = 'FIRST 1 (db2)'", sync)
+        self.psql(p1, sync)
+        wait_for("db2 as the synchronous standby", lambda: self.psql(
+            p1, "SELECT application_name || ' ' || sync_state FROM pg_stat_replication") == "db2 sync")
+
+        # Two nodes with the page's node config.
+        node_conf = doc_block("and this `/etc/telecollect/telecollect.toml`")
+        os.environ["TELECOLLECT_PG_PASSWORD"] = passwords["telecollect"]
+        for n in range(2):
+            d = os.path.join(self.dir, f"node{n}")
+            os.mkdir(d, 0o700)
+            text = (node_conf.replace("db1.example.com:5432", f"127.0.0.1:{p1}")
+                    .replace("db2.example.com:5432", f"127.0.0.1:{p2}")
+                    .replace('"/var/lib/telecollect"', f'"{d}"')
+                    .replace('"/etc/telecollect/decoders"', f'"{SOURCE_DIR}/decoders"')
+                    .replace('"/etc/telecollect/connectors"', f'"{d}/connectors"'))
+            self.assertNotIn("example.com", text)
+            with open(os.path.join(d, "telecollect.toml"), "w") as f:
+                f.write(text)
+            server = Server(data_dir=d)
+            self.servers.append(server)
+        token = self.servers[0].token("acme", "preprod")
+        for s in self.servers:
+            s.start()
+
+        # nginx with the page's server config in front of them.
+        site = doc_block("`/etc/nginx/conf.d/telecollect.conf`")
+        ports, lines = [srv.port for srv in self.servers], []
+        for l in site.split("\n"):
+            m = re.match(r"(\s*)server 10\.0\.0\.\d+:8080(.*)", l)
+            if m and ports:
+                lines.append(f"{m.group(1)}server 127.0.0.1:{ports.pop(0)}{m.group(2)}")
+            elif not m:
+                lines.append(l)
+        site = "\n".join(lines)
+        np = free_port()
+        site = site.replace("listen 443 ssl;", f"listen 127.0.0.1:{np};")
+        site = re.sub(r"\n\s*ssl_certificate(_key)? [^\n]*", "", site)
+        self.assertNotIn("10.0.0.", site)
+        ng = os.path.join(self.dir, "nginx")
+        os.mkdir(ng)
+        with open(os.path.join(ng, "nginx.conf"), "w") as f:
+            f.write(f"daemon off;\npid {ng}/nginx.pid;\nerror_log {ng}/error.log;\nevents {{}}\n"
+                    f"http {{\naccess_log off;\nclient_body_temp_path {ng};\nproxy_temp_path {ng};\n{site}\n}}\n")
+        r = subprocess.run(["nginx", "-t", "-p", ng, "-c", f"{ng}/nginx.conf"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.procs.append(subprocess.Popen(["nginx", "-p", ng, "-c", f"{ng}/nginx.conf"]))
+        front = Server.__new__(Server)  # only its HTTP helpers, pointed at nginx
+        front.port = np
+        wait_for("nginx", lambda: self._answers(front))
+        r = front.push(BRIEF_FRAME, token)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["accepted"], 1)
+        r = front.push(BRIEF_FRAME, token)  # the other node, round-robin
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["duplicates"], 1)
+        health = front.request("GET", "/healthz")
+        self.assertEqual(health.status, 200, health.body)
+        self.assertEqual(json.loads(health.body)["status"], "ok")
+        # Acknowledged, so on the synchronous standby's disk; visible there once replayed.
+        wait_for("the frame on the standby", lambda: self.psql(p2, "SELECT count(*) FROM frames", "telecollect") == "1")
+
+    @staticmethod
+    def _answers(front):
+        try:
+            return front.request("GET", "/healthz", timeout=5).status == 200
+        except OSError:
+            return False
+
+
+if __name__ == "__main__":
+    unittest.main()
