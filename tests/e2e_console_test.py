@@ -126,6 +126,13 @@ def test_c_a_pushed_frame_appears_on_frames_within_2_s_with_its_values():
     assert "temperature" in values and "=" in values, values
     assert row.get_attribute("data-status") == "decoded"
     print(f"  frame shown {took * 1000:.0f} ms after the push was answered")
+    # Again, pushed just after a poll (the row has just appeared): the longest wait there is.
+    time.sleep(0.1)
+    assert srv.push(frame("live-2"), S["pre"]).status == 200
+    t0 = time.time()
+    b.wait(lambda: b.find_all("tr[data-deviceid='live-2'][data-status='decoded']"), 2.0, "a frame pushed just after a poll")
+    print(f"  frame pushed just after a poll shown {(time.time() - t0) * 1000:.0f} ms after the push was answered")
+    row = b.find("tr[data-deviceid='live-1']")
     b.click(row)
     b.wait(lambda: b.find("#frame-detail").is_displayed(), 5, "the frame's detail")
     assert b.find("#detail-payload").text == BRIEF_FRAME["payload"]
