@@ -2,10 +2,12 @@
 // reading every parameter the API reads never crashes, and what is accepted
 // holds: a duration lies in its range and re-formats to text that parses
 // back to the same value; an instant lies in the reading range; a limit in
-// [1, max]; an id is positive; a refusal names its parameter and its range.
+// [1, max]; an id is positive; a repeated parameter keeps its values in order
+// up to its maximum; a refusal names its parameter and its range.
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/query_params.h"
 #include "server/request_target.h"
@@ -64,6 +66,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       p.Flag(key);
       const std::string_view agg = p.Choice(key, "", {"avg", "min", "max", "sum", "last", "count", "none", "raw"});
       Check(agg.empty() || agg == value);
+      CheckRefusal(p, key);
+    }
+    {
+      // A repeated parameter (module=a&module=b): at most its maximum, none empty, in request order.
+      QueryParams p(t->params, &t->pairs);
+      const std::vector<std::string> list = p.List(key, 3);
+      Check(list.size() <= 3);
+      size_t at = 0;
+      for (const std::string& v : list) {
+        Check(!v.empty());
+        while (at < t->pairs.size() && !(t->pairs[at].first == key && t->pairs[at].second == v)) ++at;
+        Check(at++ < t->pairs.size());
+      }
+      Check(list.empty() || p.error() || list.back() == value);
       CheckRefusal(p, key);
     }
   }

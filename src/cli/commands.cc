@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/cli_util.h"
+#include "cli/csv_out.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
@@ -15,6 +16,7 @@
 #include "push/decoder_catalog.h"
 #include "push/device_csv.h"
 #include "push/redecode.h"
+#include "server/series_query.h"
 
 namespace telecollect::cli {
 namespace {
@@ -108,17 +110,33 @@ int RunQuery(const Config& config, const QueryArgs& a) {
   if (!scope.ok()) return Fail(scope.status());
   auto db = OpenStore(config);
   if (!db.ok()) return Fail(db.status());
-  if (a.what == "modules") {
-    auto mods = (*db)->ListModules(*scope, a.prefix, a.limit ? a.limit : 100000);
+  // A cut list says so on stderr with the option that gives the next page.
+  auto more = [](const std::string& option) { std::fprintf(stderr, "truncated: continue with %s\n", option.c_str()); };
+  if (a.what == "modules" || a.what == "latest") {
+    const size_t limit = a.limit ? a.limit : 100000;
+    Result<std::vector<store::ModuleInfo>> mods = std::vector<store::ModuleInfo>();
+    if (a.what == "latest" && !a.modules.empty()) mods = (*db)->FindModules(*scope, a.modules);
+    else mods = (*db)->ListModules(*scope, a.prefix, a.after, limit + 1);
     if (!mods.ok()) return Fail(mods.status());
-    for (const auto& m : *mods) std::printf("%s\t%s\n", m.name.c_str(), m.unit.c_str());
+    const bool truncated = mods->size() > limit;
+    if (truncated) mods->resize(limit);
+    if (a.what == "latest") std::printf("module,timestamp,value\n");
+    for (const auto& m : *mods) {
+      if (a.what == "modules") {
+        std::printf("%s\t%s\n", m.name.c_str(), m.unit.c_str());
+      } else {
+        std::printf("%s,%s,%s\n", CsvField(m.name).c_str(), m.last ? FormatIso8601(m.last->ts).c_str() : "",
+                    m.last ? Number(m.last->value).c_str() : "");
+      }
+    }
+    if (truncated) more("--after " + mods->back().name);
     return kExitOk;
   }
   if (a.what == "measurements") {
-    if (a.module.empty()) return Fail(Status::InvalidArgument("query measurements needs --module"));
-    store::MeasurementQuery q;
+    if (a.modules.empty()) return Fail(Status::InvalidArgument("query measurements needs --module"));
+    server::SeriesRequest q;
     q.scope = *scope;
-    q.module = a.module;
+    q.modules = a.modules;
     std::optional<EpochMs> from, to;
     if (Status s = ReadRange(a.from, a.to, from, to); !s.ok()) return Fail(s);
     q.from = from.value_or(q.from);
@@ -134,10 +152,13 @@ int RunQuery(const Config& config, const QueryArgs& a) {
       q.agg = *agg;
     }
     if (a.limit) q.limit = a.limit;
-    auto pts = (*db)->QueryMeasurements(q);
-    if (!pts.ok()) return Fail(pts.status());
-    std::printf("timestamp,value\n");
-    for (const auto& p : *pts) std::printf("%s,%s\n", FormatIso8601(p.ts).c_str(), Number(p.value).c_str());
+    auto answer = server::QuerySeries(**db, q);
+    if (!answer.ok()) return Fail(answer.status());
+    const server::SeriesLayout layout = a.format == "csv-wide" ? server::SeriesLayout::kWide
+                                        : a.modules.size() == 1 ? server::SeriesLayout::kOneModule
+                                                                : server::SeriesLayout::kLong;
+    std::fputs(server::SeriesCsv(*answer, layout).c_str(), stdout);
+    if (answer->truncated) more("--from " + FormatIso8601(answer->next_from));
     return kExitOk;
   }
   store::FrameQuery q;
@@ -149,14 +170,19 @@ int RunQuery(const Config& config, const QueryArgs& a) {
     q.status = *s;
   }
   if (Status s = ReadRange(a.from, a.to, q.from, q.to); !s.ok()) return Fail(s);
-  q.limit = a.limit ? a.limit : 100;
+  const size_t limit = a.limit ? a.limit : 100;
+  q.limit = limit + 1;
+  if (a.before > 0) q.before_id = a.before;
   auto frames = (*db)->QueryFrames(q);
   if (!frames.ok()) return Fail(frames.status());
+  const bool truncated = frames->size() > limit;
+  if (truncated) frames->resize(limit);
   for (const auto& f : *frames) {
     std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(f.id), FormatIso8601(f.frame.event_time).c_str(),
                 f.frame.device_id.c_str(), f.frame.device_type.c_str(), EncodeHex(f.frame.payload).c_str(),
                 DecodeStatusName(f.status), f.reason.c_str());
   }
+  if (truncated) more("--before " + std::to_string(frames->back().id));
   return kExitOk;
 }
 

@@ -35,8 +35,12 @@ int RunTokenRevoke(const Config& config, const std::string& id_or_fingerprint);
 
 struct QueryArgs {
   std::string tenant, env;
-  std::string what;  // modules | measurements | frames
-  std::string prefix, module, from, to, step, agg, deviceid, status;
+  std::string what;  // modules | latest | measurements | frames
+  std::string prefix, from, to, step, agg, deviceid, status;
+  std::vector<std::string> modules;  // measurements, latest: one or more
+  std::string format = "csv";        // measurements: csv (long) | csv-wide
+  std::string after;                 // modules, latest: the page after this module id
+  int64_t before = 0;                // frames: ids below this one (next page)
   size_t limit = 0;
 };
 int RunQuery(const Config& config, const QueryArgs& args);
@@ -101,6 +105,7 @@ int RunImport(const Config& config, const ImportArgs& args);
 struct FilesArgs {
   std::string connector;
   size_t limit = 50;
+  int64_t before = 0;  // the next page: ids below this one
 };
 int RunFilesList(const Config& config, const FilesArgs& args);
 
@@ -110,7 +115,7 @@ namespace telecollect::cli {
 // Connectors: file_commands.cc.
 int RunConnectorList(const Config& config);
 int RunConnectorRun(const Config& config, const std::string& name);
-int RunConnectorStatus(const Config& config, const std::string& name, size_t limit);
+int RunConnectorStatus(const Config& config, const std::string& name, size_t limit, int64_t before);
 // Puts a quarantined file (or one left after its rejection) back to be read
 // again by the connector's next run.
 int RunConnectorRetry(const Config& config, const std::string& name, const std::string& file);

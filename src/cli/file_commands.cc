@@ -114,9 +114,12 @@ int RunFilesList(const Config& config, const FilesArgs& args) {
   if (!store.ok()) return Fail(store.status());
   store::FileQuery query;
   if (!args.connector.empty()) query.connector = args.connector;
-  query.limit = args.limit;
+  query.limit = args.limit + 1;
+  if (args.before > 0) query.before_id = args.before;
   auto files = (*store)->ListFiles(query);
   if (!files.ok()) return Fail(files.status());
+  const bool truncated = files->size() > args.limit;
+  if (truncated) files->resize(args.limit);
   std::printf("id,at,tenant,env,connector,path,size,status,rows,readings,errors,sha256\n");
   for (const auto& f : *files) {
     std::printf("%lld,%s,%s,%s,%s,%s,%lld,%s,%lld,%lld,%lld,%s\n", static_cast<long long>(f.id), FormatIso8601(f.at).c_str(),
@@ -124,6 +127,7 @@ int RunFilesList(const Config& config, const FilesArgs& args) {
                 static_cast<long long>(f.size), f.status.c_str(), static_cast<long long>(f.rows),
                 static_cast<long long>(f.readings), static_cast<long long>(f.errors), f.sha256.c_str());
   }
+  if (truncated) std::fprintf(stderr, "truncated: continue with --before %lld\n", static_cast<long long>(files->back().id));
   return kExitOk;
 }
 
@@ -329,11 +333,14 @@ int RunConnectorTry(const Config& config, const TryArgs& args) {
   return ok ? kExitOk : kExitFailure;
 }
 
-int RunConnectorStatus(const Config& config, const std::string& name, size_t limit) {
+int RunConnectorStatus(const Config& config, const std::string& name, size_t limit, int64_t before) {
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
-  auto runs = (*store)->ListRuns(name.empty() ? std::nullopt : std::optional(name), limit);
+  auto runs = (*store)->ListRuns(name.empty() ? std::nullopt : std::optional(name), limit + 1,
+                                 before > 0 ? std::optional(before) : std::nullopt);
   if (!runs.ok()) return Fail(runs.status());
+  const bool truncated = runs->size() > limit;
+  if (truncated) runs->resize(limit);
   std::printf("run,connector,started,finished,status,imported,rejected,skipped,waiting,rows,row_errors,readings,requests,"
               "windows,windows_failed,message\n");
   for (const auto& r : *runs) {
@@ -345,6 +352,8 @@ int RunConnectorStatus(const Config& config, const std::string& name, size_t lim
                 static_cast<long long>(r.requests), static_cast<long long>(r.windows), static_cast<long long>(r.windows_failed),
                 CsvField(r.message).c_str());
   }
+  // A cut list says so on stderr with the option that gives the next page.
+  if (truncated) std::fprintf(stderr, "truncated: continue with --before %lld\n", static_cast<long long>(runs->back().id));
   return kExitOk;
 }
 

@@ -40,13 +40,17 @@ int main(int argc, char** argv) {
   revoke->add_option("id", revoke_id, "token id or fingerprint (from token list)")->required();
 
   QueryArgs q;
-  auto* query = app.add_subcommand("query", "read modules, measurements or frames");
-  query->add_option("what", q.what, "modules | measurements | frames")->required()
-      ->check(CLI::IsMember({"modules", "measurements", "frames"}));
+  auto* query = app.add_subcommand("query", "read modules, latest values, measurements or frames");
+  query->add_option("what", q.what, "modules | latest | measurements | frames")->required()
+      ->check(CLI::IsMember({"modules", "latest", "measurements", "frames"}));
   query->add_option("--tenant", q.tenant, "tenant")->required();
   query->add_option("--env", q.env, "preprod or prod")->required();
   query->add_option("--prefix", q.prefix, "modules: id prefix");
-  query->add_option("--module", q.module, "measurements: module id");
+  query->add_option("--module", q.modules, "measurements, latest: module id (repeat it for several)");
+  query->add_option("--format", q.format, "measurements: csv (timestamp,value or timestamp,module,value) | csv-wide")
+      ->check(CLI::IsMember({"csv", "csv-wide"}));
+  query->add_option("--after", q.after, "modules, latest: the next page after this module id");
+  query->add_option("--before", q.before, "frames: the next page, frames with an id below this one");
   query->add_option("--from", q.from, "start (ISO-8601, YYYY-MM-DD UTC, or epoch)");
   query->add_option("--to", q.to, "end, exclusive");
   query->add_option("--step", q.step, "measurements: bucket (10m, 1h, 1d)");
@@ -141,12 +145,14 @@ int main(int argc, char** argv) {
   auto* files = app.add_subcommand("files", "the file journal: imported and rejected files, newest first (CSV)");
   files->add_option("--connector", fa.connector, "only this connector's files");
   files->add_option("--limit", fa.limit, "maximum rows (default 50)");
+  files->add_option("--before", fa.before, "the next page: records with an id below this one");
 
   auto* connector = app.add_subcommand("connector", "connectors (file drops, vendor APIs): list, run one now, try an API, last runs");
   connector->require_subcommand(1);
   auto* connector_list = connector->add_subcommand("list", "list the connectors loaded from the connector directories");
   std::string connector_name;
   size_t connector_limit = 20;
+  int64_t connector_before = 0;
   auto* connector_run = connector->add_subcommand("run", "run one connector now");
   connector_run->add_option("name", connector_name, "connector name (its file's stem)")->required();
   TryArgs try_args;
@@ -159,6 +165,7 @@ int main(int argc, char** argv) {
   auto* connector_status = connector->add_subcommand("status", "the last runs (all connectors, or one)");
   connector_status->add_option("name", connector_name, "connector name");
   connector_status->add_option("--limit", connector_limit, "maximum runs (default 20)");
+  connector_status->add_option("--before", connector_before, "the next page: runs with an id below this one");
 
   std::string retry_file;
   auto* connector_retry = connector->add_subcommand("retry", "read a quarantined file again on the next run (after fixing the profile)");
@@ -234,7 +241,7 @@ int main(int argc, char** argv) {
     if (*files) return RunFilesList(config, fa);
     if (*connector_list) return RunConnectorList(config);
     if (*connector_run) return RunConnectorRun(config, connector_name);
-    if (*connector_status) return RunConnectorStatus(config, connector_name, connector_limit);
+    if (*connector_status) return RunConnectorStatus(config, connector_name, connector_limit, connector_before);
     if (*connector_try) return RunConnectorTry(config, try_args);
     if (*connector_retry) return RunConnectorRetry(config, connector_name, retry_file);
     if (*drop_add) return RunDropAdd(config, drop_args);

@@ -82,13 +82,13 @@ TEST_F(FileImportTest, ImportsOnceThenSeesTheDuplicate) {
   EXPECT_EQ((*journal)[0].sha256, first->record.sha256);
   EXPECT_EQ((*journal)[0].readings, 0);
   EXPECT_EQ(again->journaled.status, "duplicate");
-  EXPECT_EQ(store_->ListFiles({Scope{"acme", Env::kProd}, std::nullopt, 10})->size(), 0u);
-  EXPECT_EQ(store_->ListFiles({scope_, std::string("c1"), 10})->size(), 2u);
+  EXPECT_EQ(store_->ListFiles({Scope{"acme", Env::kProd}, std::nullopt, 10, std::nullopt})->size(), 0u);
+  EXPECT_EQ(store_->ListFiles({scope_, std::string("c1"), 10, std::nullopt})->size(), 2u);
 
   Result<std::optional<store::FileRecord>> found = store_->FindFile("c1", p, 1, 2);
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->status, "imported");
-  auto modules = store_->ListModules(scope_, "", 10);
+  auto modules = store_->ListModules(scope_, "", "", 10);
   ASSERT_EQ(modules->size(), 2u);
   EXPECT_EQ((*modules)[0].unit, "kWh");
 }
@@ -101,7 +101,7 @@ TEST_F(FileImportTest, ABadRowRejectsTheWholeFileAndIsJournaled) {
   EXPECT_TRUE(Points("P1").empty());
   ASSERT_EQ(r->report.errors.size(), 1u);
   EXPECT_EQ(r->report.errors[0].line, 3);
-  auto files = *store_->ListFiles({std::nullopt, std::string("c1"), 10});
+  auto files = *store_->ListFiles({std::nullopt, std::string("c1"), 10, std::nullopt});
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(files[0].status, "rejected");
   EXPECT_EQ(files[0].errors, 1);
@@ -122,7 +122,7 @@ TEST_F(FileImportTest, ABadRowRejectsTheWholeFileAndIsJournaled) {
   EXPECT_EQ(f->kind, ImportOutcome::Kind::kImported);
   EXPECT_EQ(f->record.errors, 1);
   EXPECT_EQ(f->report.modules, 1);
-  auto modules = store_->ListModules(scope_, "", 10);
+  auto modules = store_->ListModules(scope_, "", "", 10);
   ASSERT_TRUE(modules.ok());
   ASSERT_EQ(modules->size(), 2u);  // P1, P2
   EXPECT_EQ((*modules)[1].name, "P2");
@@ -139,7 +139,7 @@ TEST_F(FileImportTest, AFileBrokenAfterManyChunksLeavesNothing) {
   EXPECT_EQ(r->kind, ImportOutcome::Kind::kRejected);
   EXPECT_GT(r->report.readings, int64_t{RowMapper::kChunk});  // chunks did reach the store
   EXPECT_TRUE(Points("M1").empty());                          // and were rolled back
-  EXPECT_TRUE(store_->ListModules(scope_, "", 10)->empty());
+  EXPECT_TRUE(store_->ListModules(scope_, "", "", 10)->empty());
 }
 
 TEST_F(FileImportTest, ValidateStoresNothing) {
@@ -163,7 +163,7 @@ TEST_F(FileImportTest, RunsAreRecorded) {
   run.status = "failed";
   run.message = "login denied";
   ASSERT_TRUE(store_->FinishRun(run).ok());
-  auto runs = *store_->ListRuns(std::string("c1"), 5);
+  auto runs = *store_->ListRuns(std::string("c1"), 5, std::nullopt);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status, "failed");
   EXPECT_EQ(runs[0].message, "login denied");

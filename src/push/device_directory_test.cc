@@ -95,7 +95,7 @@ TEST(DeviceDirectoryTest, RegisteredTypeAndModuleNamingApplyToPushedFrames) {
                [&](PushResponse r) { p.set_value(std::move(r)); });
   PushResponse r = p.get_future().get();
   EXPECT_NE(r.body.find("\"decoded\":1"), std::string::npos) << r.body;
-  auto mods = (*s)->ListModules(scope, "", 10);
+  auto mods = (*s)->ListModules(scope, "", "", 10);
   ASSERT_EQ(mods->size(), 1u);
   EXPECT_EQ((*mods)[0].name, "site-a/M1/index");
 }

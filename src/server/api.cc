@@ -15,7 +15,7 @@ namespace telecollect::server {
 // that a handler on the worker pool outlives the I/O thread's call.
 struct CallState {
   CallState(HttpRequest r, Target t)
-      : request(std::move(r)), target(std::move(t)), params(target.params), call{request, target, params, {}, nullptr} {}
+      : request(std::move(r)), target(std::move(t)), params(target.params, &target.pairs), call{request, target, params, {}, nullptr} {}
   HttpRequest request;
   Target target;
   QueryParams params;  // reads target.params
@@ -63,6 +63,10 @@ std::vector<Route> Api::Routes(Api* api) {
       {"GET", "/v1/modules", Auth::kToken, kServerBodyLimit, false, "", Sync(api, &Api::Modules), "modules"},
       {"GET", "/v1/modules/{id}/measurements", Auth::kToken, kServerBodyLimit, false, "",
        Sync(api, &Api::Measurements), "one module's values"},
+      {"GET", "/v1/measurements", Auth::kToken, kServerBodyLimit, false, "", Sync(api, &Api::ManyMeasurements),
+       "many modules' values"},
+      {"GET", "/v1/latest", Auth::kToken, kServerBodyLimit, false, "", Sync(api, &Api::Latest),
+       "each module's latest point"},
       {"GET", "/v1/frames", Auth::kToken, kServerBodyLimit, false, "", Sync(api, &Api::Frames), "the frame journal"},
       {"GET", "/v1/devicetypes", Auth::kToken, kServerBodyLimit, false, "", Sync(api, &Api::DeviceTypes),
        "decoders that apply"},

@@ -59,6 +59,8 @@ class Api final : public HttpHandler {
   void Push(RouteCall& call, Reply reply);
   HttpResponse Modules(RouteCall& call);
   HttpResponse Measurements(RouteCall& call);
+  HttpResponse ManyMeasurements(RouteCall& call);
+  HttpResponse Latest(RouteCall& call);
   HttpResponse Frames(RouteCall& call);
   HttpResponse DeviceTypes(RouteCall& call);
   HttpResponse ListDevices(RouteCall& call);

@@ -75,11 +75,15 @@ HttpResponse FilesJournal(store::Store& store, const Scope& scope, QueryParams& 
   store::FileQuery q;
   q.scope = scope;
   if (auto c = params.Text("connector"); !c.empty()) q.connector = std::string(c);
-  q.limit = params.Limit("limit", q.limit, 1000);
+  const size_t limit = params.Limit("limit", q.limit, 1000);
+  q.limit = limit + 1;  // one more: whether there are more
+  if (auto before = params.Id("before")) q.before_id = *before;
   const bool with_report = params.Flag("report");
   if (params.error()) return ParamErrorResponse(*params.error());
   Result<std::vector<store::FileRecord>> files = store.ListFiles(q);
   if (!files.ok()) return JsonError(503, files.status().message());
+  const bool truncated = files->size() > limit;
+  if (truncated) files->resize(limit);
   JsonWriter w;
   w.BeginObject().Key("files").BeginArray();
   for (const store::FileRecord& f : *files) {
@@ -91,7 +95,9 @@ HttpResponse FilesJournal(store::Store& store, const Scope& scope, QueryParams& 
     if (with_report && !f.report_json.empty()) w.Key("report").Raw(f.report_json);
     w.EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray().Key("truncated").Bool(truncated);
+  if (truncated) w.Key("next_before").Int(files->back().id);
+  w.EndObject();
   return {200, "application/json", w.Take(), {}};
 }
 

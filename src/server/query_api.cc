@@ -1,4 +1,5 @@
 // The read routes of Api: health, metrics, modules, measurements, frames, device types.
+#include <algorithm>
 #include <map>
 
 #include "core/hex.h"
@@ -6,6 +7,7 @@
 #include "decode/decode_frame.h"
 #include "server/api.h"
 #include "server/json_error.h"
+#include "server/series_query.h"
 
 namespace telecollect::server {
 namespace {
@@ -26,63 +28,173 @@ HttpResponse Api::MetricsText(RouteCall&) {
   return {200, "text/plain; version=0.0.4", d_.metrics.Render(), {}};
 }
 
-HttpResponse Api::Modules(RouteCall& c) {
-  const size_t limit = c.params.Limit("limit", 1000, 100000);
-  if (c.params.error()) return ParamErrorResponse(*c.params.error());
-  auto mods = d_.store.ListModules(*c.scope, c.params.Text("prefix"), limit);
-  if (!mods.ok()) return StatusError(mods.status());
-  JsonWriter w;
-  w.BeginObject().Key("tenant").String(c.scope->tenant).Key("env").String(EnvName(c.scope->env))
-      .Key("modules").BeginArray();
-  for (const auto& m : *mods) {
-    w.BeginObject().Key("id").String(m.name).Key("unit").String(m.unit)
-        .Key("first_seen").String(FormatIso8601(m.created_at)).EndObject();
+namespace {
+
+// A module's latest point: "last_seen" and "last_value" (null when it has none).
+void WriteLast(JsonWriter& w, const store::ModuleInfo& m, std::string_view ts_key, std::string_view value_key) {
+  if (m.last) {
+    w.Key(ts_key).String(FormatIso8601(m.last->ts)).Key(value_key).Number(m.last->value);
+    if (m.last->quality) w.Key("quality").Int(m.last->quality);
+  } else {
+    w.Key(ts_key).Null().Key(value_key).Null();
   }
-  w.EndArray().EndObject();
-  return Json(w.Take());
 }
 
-HttpResponse Api::Measurements(RouteCall& c) {
-  store::MeasurementQuery q;
-  q.scope = *c.scope;
-  q.module = c.Arg("id");
-  QueryParams& p = c.params;
-  if (auto from = p.Time("from")) q.from = *from;
-  if (auto to = p.Time("to")) q.to = *to;
-  if (!p.error() && q.from >= q.to) p.Refuse("from", "from must be before to", std::string(kTimeRange));
-  if (auto step = p.Duration("step", kMinStepMs, kMaxDurationMs)) q.step_ms = *step;
-  const std::string_view agg_text = p.Choice("agg", "", {"avg", "min", "max", "sum", "last", "count", "none", "raw"});
-  if (!agg_text.empty()) q.agg = *store::ParseAggregate(agg_text);
-  if (!p.error() && !agg_text.empty() && q.step_ms == 0 && q.agg != store::Aggregate::kNone)
-    p.Refuse("agg", "agg needs a step (e.g. step=1h)", "with step: avg, min, max, sum, last, count");
-  q.limit = p.Limit("limit", 100000, 1000000);
-  const std::string_view format = p.Choice("format", "json", {"json", "csv"});
-  if (p.error()) return ParamErrorResponse(*p.error());
-  auto points = d_.store.QueryMeasurements(q);
-  if (!points.ok()) return StatusError(points.status());
-  const bool aggregated = q.step_ms > 0 && q.agg != store::Aggregate::kNone;
-  if (format == "csv") {
-    std::string csv = "timestamp,value\n";
-    for (const auto& pt : *points) {
-      csv += FormatIso8601(pt.ts);
-      csv += ',';
-      AppendJsonNumber(csv, pt.value);
-      csv += '\n';
+// A module list page: `limit` of `mods` (which holds one more when there are more).
+void WriteModulePage(JsonWriter& w, std::vector<store::ModuleInfo>& mods, size_t limit, bool latest) {
+  const bool truncated = mods.size() > limit;
+  if (truncated) mods.resize(limit);
+  w.Key("modules").BeginArray();
+  for (const auto& m : mods) {
+    w.BeginObject().Key("id").String(m.name).Key("unit").String(m.unit);
+    if (latest) {
+      WriteLast(w, m, "ts", "value");
+    } else {
+      w.Key("first_seen").String(FormatIso8601(m.first_seen));
+      WriteLast(w, m, "last_seen", "last_value");
     }
-    return {200, "text/csv; charset=utf-8", std::move(csv), {}};
+    w.EndObject();
   }
-  JsonWriter w;
-  w.BeginObject().Key("module").String(q.module);
-  if (aggregated) {
-    w.Key("step").String(std::string(p.Text("step"))).Key("agg").String(agg_text.empty() ? "avg" : std::string(agg_text));
+  w.EndArray().Key("truncated").Bool(truncated);
+  if (truncated) w.Key("next_after").String(mods.back().name);
+}
+
+// A cut CSV answer says so in its last line (SeriesCsv) and in headers.
+HttpResponse Csv(const SeriesAnswer& a, std::string body) {
+  HttpResponse r{200, "text/csv; charset=utf-8", std::move(body), {}};
+  if (a.truncated) {
+    r.headers.emplace_back("X-Truncated", "true");
+    r.headers.emplace_back("X-Next-From", FormatIso8601(a.next_from));
   }
+  return r;
+}
+
+void WritePoints(JsonWriter& w, const std::vector<store::Point>& points, bool aggregated) {
   w.Key("points").BeginArray();
-  for (const auto& pt : *points) {
+  for (const auto& pt : points) {
     w.BeginObject().Key("ts").String(FormatIso8601(pt.ts)).Key("value").Number(pt.value);
     if (!aggregated && pt.quality) w.Key("quality").Int(pt.quality);
     w.EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray();
+}
+
+void WriteTruncation(JsonWriter& w, const SeriesAnswer& a) {
+  w.Key("truncated").Bool(a.truncated);
+  if (a.truncated) w.Key("next_from").String(FormatIso8601(a.next_from));
+}
+
+}  // namespace
+
+HttpResponse Api::Modules(RouteCall& c) {
+  const size_t limit = c.params.Limit("limit", 1000, 100000);
+  if (c.params.error()) return ParamErrorResponse(*c.params.error());
+  auto mods = d_.store.ListModules(*c.scope, c.params.Text("prefix"), c.params.Text("after"), limit + 1);
+  if (!mods.ok()) return StatusError(mods.status());
+  JsonWriter w;
+  w.BeginObject().Key("tenant").String(c.scope->tenant).Key("env").String(EnvName(c.scope->env));
+  WriteModulePage(w, *mods, limit, false);
+  w.EndObject();
+  return Json(w.Take());
+}
+
+HttpResponse Api::Latest(RouteCall& c) {
+  QueryParams& p = c.params;
+  const std::vector<std::string> names = p.List("module", kMaxModulesPerRequest);
+  const size_t limit = p.Limit("limit", 1000, 100000);
+  const std::string_view prefix = p.Text("prefix");
+  if (!p.error() && !names.empty() && !prefix.empty()) {
+    p.Refuse("prefix", "module and prefix together", "module (repeated) or prefix, not both");
+  }
+  if (p.error()) return ParamErrorResponse(*p.error());
+  JsonWriter w;
+  w.BeginObject();
+  if (!names.empty()) {
+    auto mods = d_.store.FindModules(*c.scope, names);
+    if (!mods.ok()) return StatusError(mods.status());
+    WriteModulePage(w, *mods, mods->size(), true);
+    // Names that are no module of this scope, as asked.
+    w.Key("unknown").BeginArray();
+    for (const std::string& n : names) {
+      if (std::none_of(mods->begin(), mods->end(), [&](const store::ModuleInfo& m) { return m.name == n; })) w.String(n);
+    }
+    w.EndArray();
+  } else {
+    auto mods = d_.store.ListModules(*c.scope, prefix, p.Text("after"), limit + 1);
+    if (!mods.ok()) return StatusError(mods.status());
+    WriteModulePage(w, *mods, limit, true);
+  }
+  w.EndObject();
+  return Json(w.Take());
+}
+
+namespace {
+// Reads from, to, step, agg, limit and format into `r`; false (and the refusal in p.error()) if one is wrong.
+bool ReadSeriesParams(QueryParams& p, SeriesRequest& r, std::string_view& agg_text, std::string_view& format,
+                      std::initializer_list<std::string_view> formats) {
+  if (auto from = p.Time("from")) r.from = *from;
+  if (auto to = p.Time("to")) r.to = *to;
+  if (!p.error() && r.from >= r.to) p.Refuse("from", "from must be before to", std::string(kTimeRange));
+  if (auto step = p.Duration("step", kMinStepMs, kMaxDurationMs)) r.step_ms = *step;
+  agg_text = p.Choice("agg", "", {"avg", "min", "max", "sum", "last", "count", "none", "raw"});
+  if (!agg_text.empty()) r.agg = *store::ParseAggregate(agg_text);
+  if (!p.error() && !agg_text.empty() && r.step_ms == 0 && r.agg != store::Aggregate::kNone)
+    p.Refuse("agg", "agg needs a step (e.g. step=1h)", "with step: avg, min, max, sum, last, count");
+  r.limit = p.Limit("limit", 100000, 1000000);
+  format = p.Choice("format", "json", formats);
+  return !p.error();
+}
+}  // namespace
+
+HttpResponse Api::Measurements(RouteCall& c) {
+  SeriesRequest r;
+  r.scope = *c.scope;
+  r.modules = {c.Arg("id")};
+  QueryParams& p = c.params;
+  std::string_view agg_text, format;
+  if (!ReadSeriesParams(p, r, agg_text, format, {"json", "csv"})) return ParamErrorResponse(*p.error());
+  auto answer = QuerySeries(d_.store, r);
+  if (!answer.ok()) return StatusError(answer.status());
+  const bool aggregated = r.step_ms > 0 && r.agg != store::Aggregate::kNone;
+  if (format == "csv") return Csv(*answer, SeriesCsv(*answer, SeriesLayout::kOneModule));
+  JsonWriter w;
+  w.BeginObject().Key("module").String(r.modules.front());
+  if (aggregated) {
+    w.Key("step").String(std::string(p.Text("step"))).Key("agg").String(agg_text.empty() ? "avg" : std::string(agg_text));
+  }
+  WritePoints(w, answer->series.front().points, aggregated);
+  WriteTruncation(w, *answer);
+  w.EndObject();
+  return Json(w.Take());
+}
+
+HttpResponse Api::ManyMeasurements(RouteCall& c) {
+  SeriesRequest r;
+  r.scope = *c.scope;
+  QueryParams& p = c.params;
+  r.modules = p.List("module", kMaxModulesPerRequest);
+  if (!p.error() && r.modules.empty()) p.Refuse("module", "name one module or more (module=a&module=b)", "module ids");
+  std::string_view agg_text, format;
+  if (!ReadSeriesParams(p, r, agg_text, format, {"json", "csv", "csv-wide"})) return ParamErrorResponse(*p.error());
+  auto answer = QuerySeries(d_.store, r);
+  if (!answer.ok()) return StatusError(answer.status());
+  const bool aggregated = r.step_ms > 0 && r.agg != store::Aggregate::kNone;
+  if (format == "csv") return Csv(*answer, SeriesCsv(*answer, SeriesLayout::kLong));
+  if (format == "csv-wide") return Csv(*answer, SeriesCsv(*answer, SeriesLayout::kWide));
+  JsonWriter w;
+  w.BeginObject();
+  if (aggregated) {
+    w.Key("step").String(std::string(p.Text("step"))).Key("agg").String(agg_text.empty() ? "avg" : std::string(agg_text));
+  }
+  w.Key("series").BeginArray();
+  for (const Series& s : answer->series) {
+    w.BeginObject().Key("module").String(s.module);
+    WritePoints(w, s.points, aggregated);
+    w.EndObject();
+  }
+  w.EndArray();
+  WriteTruncation(w, *answer);
+  w.EndObject();
   return Json(w.Take());
 }
 
@@ -96,10 +208,13 @@ HttpResponse Api::Frames(RouteCall& c) {
   if (auto from = p.Time("from")) q.from = *from;
   if (auto to = p.Time("to")) q.to = *to;
   if (auto id = p.Id("before")) q.before_id = *id;
-  q.limit = p.Limit("limit", 100, 1000);
+  const size_t limit = p.Limit("limit", 100, 1000);
+  q.limit = limit + 1;  // one more: whether there are more
   if (p.error()) return ParamErrorResponse(*p.error());
   auto frames = d_.store.QueryFrames(q);
   if (!frames.ok()) return StatusError(frames.status());
+  const bool truncated = frames->size() > limit;
+  if (truncated) frames->resize(limit);
   JsonWriter w;
   w.BeginObject().Key("frames").BeginArray();
   for (const auto& f : *frames) {
@@ -116,8 +231,8 @@ HttpResponse Api::Frames(RouteCall& c) {
     }
     w.EndObject();
   }
-  w.EndArray();
-  if (frames->size() == q.limit) w.Key("next_before").Int(frames->back().id);
+  w.EndArray().Key("truncated").Bool(truncated);
+  if (truncated) w.Key("next_before").Int(frames->back().id);
   w.EndObject();
   return Json(w.Take());
 }

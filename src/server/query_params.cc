@@ -26,6 +26,28 @@ std::string_view QueryParams::Text(std::string_view key) const {
   return it == params_.end() ? std::string_view() : std::string_view(it->second);
 }
 
+std::vector<std::string> QueryParams::List(std::string_view key, size_t max) {
+  std::vector<std::string> out;
+  if (!pairs_) {
+    if (auto v = Text(key); !v.empty()) out.emplace_back(v);
+    return out;
+  }
+  const std::string allowed = "1 to " + std::to_string(max) + " non-empty values (repeat the parameter)";
+  for (const auto& [k, v] : *pairs_) {
+    if (k != key) continue;
+    if (v.empty()) {
+      Refuse(std::string(key), "an empty " + std::string(key) + " value", allowed);
+      return {};
+    }
+    if (out.size() == max) {
+      Refuse(std::string(key), "more than " + std::to_string(max) + " " + std::string(key) + " values", allowed);
+      return {};
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
 void QueryParams::Refuse(std::string parameter, std::string message, std::string allowed) {
   if (!error_) error_ = ParamError{std::move(parameter), std::move(message), std::move(allowed)};
 }

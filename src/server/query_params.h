@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/model.h"
 #include "core/time_util.h"
@@ -24,6 +26,7 @@ struct ParamError {
 // Accepted ranges.
 inline constexpr int64_t kMinStepMs = 1;  // step: a bucket of 1 ms at least
 inline constexpr int64_t kMaxFrameId = INT64_MAX;
+inline constexpr size_t kMaxModulesPerRequest = 1000;  // module=... repeated (latest, measurements)
 // What a timestamp parameter accepts, in words (the reading range).
 inline constexpr std::string_view kTimeRange =
     "1970-01-01T00:00:00Z to 2100-01-01T00:00:00Z (exclusive): ISO-8601 with an offset, YYYY-MM-DD, or epoch s/ms";
@@ -34,7 +37,9 @@ inline constexpr std::string_view kTimeRange =
 // parameter, then answers 400 if error() is set. Not thread-safe.
 class QueryParams {
  public:
-  explicit QueryParams(const std::map<std::string, std::string>& params) : params_(params) {}
+  explicit QueryParams(const std::map<std::string, std::string>& params,
+                       const std::vector<std::pair<std::string, std::string>>* pairs = nullptr)
+      : params_(params), pairs_(pairs) {}
 
   // The raw value, or "" when absent.
   std::string_view Text(std::string_view key) const;
@@ -53,6 +58,9 @@ class QueryParams {
   // A decode status (decoded, no-decoder or pending, failed); "all" too when `allow_all`
   // (returned as nullopt with *all set).
   std::optional<DecodeStatus> StatusParam(std::string_view key, bool allow_all = false, bool* all = nullptr);
+  // Every value of a repeated parameter (?module=a&module=b), in order: at most
+  // `max` of them, none empty. Reads the pairs given to the constructor.
+  std::vector<std::string> List(std::string_view key, size_t max);
   // One of `choices` (for closed sets such as format=json|csv).
   std::string_view Choice(std::string_view key, std::string_view dflt, std::initializer_list<std::string_view> choices);
 
@@ -62,6 +70,7 @@ class QueryParams {
 
  private:
   const std::map<std::string, std::string>& params_;
+  const std::vector<std::pair<std::string, std::string>>* pairs_;
   std::optional<ParamError> error_;
 };
 

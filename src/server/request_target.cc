@@ -28,7 +28,10 @@ Result<Target> ParseTarget(std::string_view target) {
     auto parsed = boost::urls::parse_origin_form(target);
     if (!parsed) return Status::InvalidArgument("malformed request target");
     for (auto seg : parsed->segments()) t.segments.push_back(std::string(seg));
-    for (auto p : parsed->params()) t.params[std::string(p.key)] = std::string(p.value);
+    for (auto p : parsed->params()) {
+      t.params[std::string(p.key)] = std::string(p.value);
+      t.pairs.emplace_back(std::string(p.key), std::string(p.value));
+    }
   }
   if (!t.segments.empty() && t.segments.back().empty()) t.segments.pop_back();  // trailing slash
   return t;

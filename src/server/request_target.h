@@ -3,6 +3,7 @@
 // path segments and query parameters.
 
 #include <map>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,8 @@ namespace telecollect::server {
 struct Target {
   std::vector<std::string> segments;          // decoded path segments, without a trailing empty one
   std::map<std::string, std::string> params;  // decoded query (last value wins)
+  // Every (key, value) pair in request order, repeated keys too (?module=a&module=b).
+  std::vector<std::pair<std::string, std::string>> pairs;
 };
 
 // Origin-form targets (RFC 9112); anything else is kInvalidArgument. A plain

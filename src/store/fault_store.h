@@ -61,7 +61,10 @@ class FaultStore final : public Store {
   }
   Status RevokeToken(const std::string&, EpochMs) override { return Status::NotFound("none"); }
   Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery&) override { return std::vector<FrameRecord>(); }
-  Result<std::vector<ModuleInfo>> ListModules(const Scope&, std::string_view, size_t) override {
+  Result<std::vector<ModuleInfo>> ListModules(const Scope&, std::string_view, std::string_view, size_t) override {
+    return std::vector<ModuleInfo>();
+  }
+  Result<std::vector<ModuleInfo>> FindModules(const Scope&, std::span<const std::string>) override {
     return std::vector<ModuleInfo>();
   }
   Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery&) override { return std::vector<Point>(); }
@@ -82,7 +85,7 @@ class FaultStore final : public Store {
   Result<int64_t> StartRun(const RunRecord&) override { return int64_t{1}; }
   Status FinishRun(const RunRecord&) override { return Status::Ok(); }
   Result<int64_t> CloseInterruptedRuns(const std::string&, EpochMs) override { return int64_t{0}; }
-  Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>&, size_t) override {
+  Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>&, size_t, std::optional<int64_t>) override {
     return std::vector<RunRecord>();
   }
   Result<EpochMs> NoteSighting(const std::string&, const std::string&, int64_t, int64_t, EpochMs now) override {

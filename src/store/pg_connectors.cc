@@ -182,10 +182,11 @@ Result<std::vector<FileRecord>> PgStore::ListFiles(const FileQuery& query) {
     p.Add(query.connector);
     if (query.scope) p.Add(query.scope->tenant).Add(std::string_view(EnvName(query.scope->env)));
     else p.AddNull().AddNull();
-    p.Add(query.limit);
+    p.Add(query.limit).Add(query.before_id);
     TC_ASSIGN_OR_RETURN(out, CollectRows<FileRecord>(db, std::string(kFileColumns) +
                                                              "WHERE ($1::text IS NULL OR f.connector = $1) AND "
                                                              "($2::text IS NULL OR (s.tenant = $2 AND s.env = $3)) "
+                                                             "AND ($5::bigint IS NULL OR f.id < $5) "
                                                              "ORDER BY f.id DESC LIMIT $4",
                                                      p, &ReadFile));
     return Status::Ok();
@@ -223,13 +224,14 @@ Status PgStore::FinishRun(const RunRecord& run) {
   });
 }
 
-Result<std::vector<RunRecord>> PgStore::ListRuns(const std::optional<std::string>& connector, size_t limit) {
+Result<std::vector<RunRecord>> PgStore::ListRuns(const std::optional<std::string>& connector, size_t limit,
+                                                 std::optional<int64_t> before_id) {
   std::vector<RunRecord> out;
   TC_RETURN_IF_ERROR(Read([&](PGconn* db) -> Status {
     TC_ASSIGN_OR_RETURN(out, CollectRows<RunRecord>(db, std::string(kRunColumns) +
-                                                            "WHERE $1::text IS NULL OR connector = $1 "
-                                                            "ORDER BY id DESC LIMIT $2",
-                                                    PgParams().Add(connector).Add(limit), &ReadRun));
+                                                            "WHERE ($1::text IS NULL OR connector = $1) "
+                                                            "AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $2",
+                                                    PgParams().Add(connector).Add(limit).Add(before_id), &ReadRun));
     return Status::Ok();
   }));
   return out;

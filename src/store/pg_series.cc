@@ -144,6 +144,32 @@ Status PgStore::Tx::Flush() {
                           PgParams().Add(std::string_view(lock_keys.Take())))
                          .status());
 
+  // Each module's first time and latest point (ModuleInfo): its rows are
+  // locked in the modules' order, after the advisory locks above.
+  PgArray ext_ids, ext_first, ext_last, ext_value, ext_quality;
+  for (size_t i = 0; i < segments.size();) {
+    size_t j = i;
+    while (j + 1 < segments.size() && segments[j + 1].module_id == segments[i].module_id) ++j;
+    const SeriesPoint& last = segments[j].points.back();
+    ext_ids.Add(segments[i].module_id);
+    ext_first.Add(segments[i].points.front().ts);
+    ext_last.Add(last.ts);
+    ext_value.Add(last.value);
+    ext_quality.Add(static_cast<int64_t>(last.quality));
+    i = j + 1;
+  }
+  PgParams ext;
+  ext.Add(std::string_view(ext_ids.Take())).Add(std::string_view(ext_first.Take())).Add(std::string_view(ext_last.Take()));
+  ext.Add(std::string_view(ext_value.Take())).Add(std::string_view(ext_quality.Take()));
+  TC_RETURN_IF_ERROR(Exec("UPDATE modules m SET first_ms = LEAST(coalesce(m.first_ms, u.f), u.f), "
+                          "last_value = CASE WHEN m.last_ms IS NULL OR m.last_ms <= u.l THEN u.v ELSE m.last_value END, "
+                          "last_quality = CASE WHEN m.last_ms IS NULL OR m.last_ms <= u.l THEN u.q ELSE m.last_quality END, "
+                          "last_ms = GREATEST(coalesce(m.last_ms, u.l), u.l) "
+                          "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::integer[]) "
+                          "AS u(id, f, l, v, q) WHERE m.id = u.id",
+                          ext)
+                         .status());
+
   // The chunks each segment touches: those overlapping its points, and the
   // month's last chunk before them when it is not full (new points append to it).
   PgArray mods, los, his, month_starts;

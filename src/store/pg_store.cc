@@ -146,7 +146,42 @@ CREATE TABLE type_aliases(
     R"sql(
 ALTER TABLE frames ADD COLUMN decoded_values text;
 )sql",
+    // v3: each module's first measurement time and latest point, kept by every
+    // write (Tx::Flush); filled from the chunks by BackfillModuleExtents (as
+    // SQLite's schema v11).
+    R"sql(
+ALTER TABLE modules ADD COLUMN first_ms bigint, ADD COLUMN last_ms bigint, ADD COLUMN last_value float8,
+  ADD COLUMN last_quality integer;
+)sql",
 };
+
+// v3: the first start and the last chunk's last point of every module.
+Status BackfillModuleExtents(PGconn* db) {
+  TC_ASSIGN_OR_RETURN(PgResult r, PgExec(db, "SELECT DISTINCT ON (module_id) module_id, start_ts, data, "
+                                             "min(start_ts) OVER (PARTITION BY module_id) FROM chunks "
+                                             "ORDER BY module_id, start_ts DESC"));
+  PgArray ids, firsts, lasts, values, qualities;
+  std::vector<SeriesPoint> points;
+  for (int row = 0; row < r.rows(); ++row) {
+    points.clear();
+    TC_RETURN_IF_ERROR(DecodeChunk(r.Int(row, 1), r.Bytes(row, 2), points));
+    if (points.empty()) continue;
+    ids.Add(r.Int(row, 0));
+    firsts.Add(r.Int(row, 3));
+    lasts.Add(points.back().ts);
+    values.Add(points.back().value);
+    qualities.Add(static_cast<int64_t>(points.back().quality));
+  }
+  if (ids.size() == 0) return Status::Ok();
+  PgParams p;
+  p.Add(std::string_view(ids.Take())).Add(std::string_view(firsts.Take())).Add(std::string_view(lasts.Take()));
+  p.Add(std::string_view(values.Take())).Add(std::string_view(qualities.Take()));
+  return PgExec(db, "UPDATE modules m SET first_ms = u.f, last_ms = u.l, last_value = u.v, last_quality = u.q "
+                    "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::integer[]) AS u(id, f, l, v, q) "
+                    "WHERE m.id = u.id",
+                p)
+      .status();
+}
 
 std::string ScopeKey(const Scope& s) { return s.tenant + '\0' + EnvName(s.env); }
 
@@ -212,6 +247,7 @@ Status PgStore::Migrate() {
     }
     for (int64_t n = current; n < kLatest; ++n) {
       Status s = PgExec(db, kMigrations[n]).status();
+      if (s.ok() && n + 1 == 3) s = BackfillModuleExtents(db);
       if (s.ok()) s = PgExec(db, "UPDATE telecollect_schema SET version = " + std::to_string(n + 1)).status();
       if (!s.ok()) return s.WithContext("schema migration to version " + std::to_string(n + 1));
     }
@@ -470,9 +506,49 @@ Result<std::vector<T>> PgStore::PrefixRows(const Scope& scope, std::string_view 
   return out;
 }
 
-Result<std::vector<ModuleInfo>> PgStore::ListModules(const Scope& scope, std::string_view prefix, size_t limit) {
-  return PrefixRows<ModuleInfo>(scope, "modules", "name", "name, unit, created_ms", prefix, limit,
-                                [](const PgResult& r, int i) { return ModuleInfo{r.String(i, 0), r.String(i, 1), r.Int(i, 2)}; });
+namespace {
+constexpr const char* kModuleColumns =
+    "SELECT name, unit, coalesce(first_ms, created_ms), last_ms, last_value, last_quality FROM modules ";
+
+ModuleInfo ReadModule(const PgResult& r, int i) {
+  ModuleInfo m{r.String(i, 0), r.String(i, 1), r.Int(i, 2), std::nullopt};
+  if (!r.IsNull(i, 3)) m.last = Point{r.Int(i, 3), r.Double(i, 4), static_cast<int>(r.Int(i, 5))};
+  return m;
+}
+}  // namespace
+
+Result<std::vector<ModuleInfo>> PgStore::ListModules(const Scope& scope, std::string_view prefix,
+                                                     std::string_view after, size_t limit) {
+  std::vector<ModuleInfo> out;
+  TC_RETURN_IF_ERROR(Read([&](PGconn* db) -> Status {
+    TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(db, scope));
+    if (!scope_id) return Status::Ok();  // nothing was ever written for this scope
+    // Byte order, as SQLite compares: whatever the database's collation.
+    TC_ASSIGN_OR_RETURN(out, CollectRows<ModuleInfo>(
+                                 db, std::string(kModuleColumns) +
+                                         "WHERE scope_id = $1 AND name COLLATE \"C\" >= $2 AND left(name, length($2)) = $2 "
+                                         "AND name COLLATE \"C\" > $4 ORDER BY name COLLATE \"C\" LIMIT $3",
+                                 PgParams().Add(*scope_id).Add(prefix).Add(limit).Add(after), &ReadModule));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<ModuleInfo>> PgStore::FindModules(const Scope& scope, std::span<const std::string> names) {
+  std::vector<ModuleInfo> out;
+  TC_RETURN_IF_ERROR(Read([&](PGconn* db) -> Status {
+    TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(db, scope));
+    if (!scope_id) return Status::Ok();
+    PgArray wanted;
+    for (const std::string& n : names) wanted.Add(n);
+    TC_ASSIGN_OR_RETURN(out, CollectRows<ModuleInfo>(
+                                 db, "SELECT m.name, m.unit, coalesce(m.first_ms, m.created_ms), m.last_ms, m.last_value, "
+                                     "m.last_quality FROM unnest($2::text[]) WITH ORDINALITY AS w(name, i) "
+                                     "JOIN modules m ON m.scope_id = $1 AND m.name = w.name ORDER BY w.i",
+                                 PgParams().Add(*scope_id).Add(std::string_view(wanted.Take())), &ReadModule));
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Result<std::vector<Point>> PgStore::QueryMeasurements(const MeasurementQuery& mq) {

@@ -46,7 +46,9 @@ class PgStore final : public Store {
   Status Sync() override;
 
   Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) override;
-  Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, size_t limit) override;
+  Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, std::string_view after,
+                                              size_t limit) override;
+  Result<std::vector<ModuleInfo>> FindModules(const Scope& scope, std::span<const std::string> names) override;
   Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery& query) override;
   Result<std::vector<Scope>> ListScopes() override;
   Status UpsertDevices(const Scope& scope, std::span<const Device> devices) override;
@@ -61,7 +63,8 @@ class PgStore final : public Store {
   Result<std::vector<FileRecord>> ListFiles(const FileQuery& query) override;
   Result<int64_t> StartRun(const RunRecord& run) override;
   Status FinishRun(const RunRecord& run) override;
-  Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) override;
+  Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit,
+                                          std::optional<int64_t> before_id) override;
   Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now) override;
   Result<EpochMs> NoteSighting(const std::string& connector, const std::string& path, int64_t size, int64_t mtime_ms,
                                EpochMs now) override;
@@ -88,7 +91,7 @@ class PgStore final : public Store {
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // One transaction on one pooled connection (internal, for the backend's
   // source files): ids of scopes and modules created in it are cached only

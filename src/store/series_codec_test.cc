@@ -89,7 +89,9 @@ class SeriesWriterTest : public ::testing::Test {
                      "CREATE TABLE chunks(id INTEGER PRIMARY KEY, module_id INTEGER NOT NULL, start_ts INTEGER NOT NULL,"
                      " end_ts INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);"
                      "CREATE UNIQUE INDEX chunks_by_module ON chunks(module_id, start_ts);"
-                     "CREATE TABLE point_log(id INTEGER PRIMARY KEY, data BLOB NOT NULL);")
+                     "CREATE TABLE point_log(id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+                     "CREATE TABLE modules(id INTEGER PRIMARY KEY, first_ms INTEGER, last_ms INTEGER, last_value BLOB,"
+                     " last_quality INTEGER);")
                     .ok());
   }
   std::vector<SeriesPoint> Read(int64_t module, EpochMs from = kMinEpochMs, EpochMs to = kMaxEpochMs) {

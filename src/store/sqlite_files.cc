@@ -1,6 +1,7 @@
 // SqliteStore: the file journal (one transaction per file) and connector runs.
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "core/json_writer.h"
 #include "store/sqlite_store.h"
@@ -178,10 +179,10 @@ Result<std::vector<FileRecord>> SqliteStore::ListFiles(const FileQuery& query) {
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
   Stmt q(lease.get(), std::string(kFileColumns) +
                           "WHERE (?1 IS NULL OR f.connector = ?1) AND (?2 IS NULL OR (s.tenant = ?2 AND s.env = ?3)) "
-                          "ORDER BY f.id DESC LIMIT ?4");
+                          "AND f.id < ?5 ORDER BY f.id DESC LIMIT ?4");
   if (query.connector) q.Bind(1, *query.connector);
   if (query.scope) q.Bind(2, query.scope->tenant).Bind(3, std::string_view(EnvName(query.scope->env)));
-  q.Bind(4, static_cast<int64_t>(query.limit));
+  q.Bind(4, static_cast<int64_t>(query.limit)).Bind(5, query.before_id.value_or(std::numeric_limits<int64_t>::max()));
   return Collect(q, &ReadFile);
 }
 
@@ -236,11 +237,13 @@ Result<int64_t> SqliteStore::CloseInterruptedRuns(const std::string& connector, 
   return closed;
 }
 
-Result<std::vector<RunRecord>> SqliteStore::ListRuns(const std::optional<std::string>& connector, size_t limit) {
+Result<std::vector<RunRecord>> SqliteStore::ListRuns(const std::optional<std::string>& connector, size_t limit,
+                                                     std::optional<int64_t> before_id) {
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
-  Stmt q(lease.get(), std::string(kRunColumns) + "WHERE (?1 IS NULL OR connector = ?1) ORDER BY id DESC LIMIT ?2");
+  Stmt q(lease.get(),
+         std::string(kRunColumns) + "WHERE (?1 IS NULL OR connector = ?1) AND id < ?3 ORDER BY id DESC LIMIT ?2");
   if (connector) q.Bind(1, *connector);
-  q.Bind(2, static_cast<int64_t>(limit));
+  q.Bind(2, static_cast<int64_t>(limit)).Bind(3, before_id.value_or(std::numeric_limits<int64_t>::max()));
   return Collect(q, &ReadRun);
 }
 

@@ -1,6 +1,8 @@
 #include "store/sqlite_series.h"
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
 #include <unordered_map>
 #include <utility>
 
@@ -374,8 +376,72 @@ Status SeriesWriter::Merge(int64_t module_id, std::span<const SeriesPoint> point
   return InsertChunks(module_id, merged, false);
 }
 
+std::string DoubleBytes(double v) {
+  char raw[8];
+  std::memcpy(raw, &v, 8);
+  return std::string(raw, 8);
+}
+
+double DoubleFromBytes(std::string_view bytes) {
+  double v = std::numeric_limits<double>::quiet_NaN();
+  if (bytes.size() == 8) std::memcpy(&v, bytes.data(), 8);
+  return v;
+}
+
+Status SeriesWriter::NoteExtent(int64_t module_id, const SeriesPoint& first, const SeriesPoint& last) {
+  // SET reads the row as it was: the latest point is replaced by one at or after it.
+  Stmt& q = LogStmt(note_extent_,
+                    "UPDATE modules SET first_ms = min(coalesce(first_ms, ?2), ?2), "
+                    "last_value = CASE WHEN last_ms IS NULL OR last_ms <= ?3 THEN ?4 ELSE last_value END, "
+                    "last_quality = CASE WHEN last_ms IS NULL OR last_ms <= ?3 THEN ?5 ELSE last_quality END, "
+                    "last_ms = max(coalesce(last_ms, ?3), ?3) WHERE id = ?1");
+  const std::string value = DoubleBytes(last.value);
+  q.Bind(1, module_id).Bind(2, first.ts).Bind(3, last.ts).BindBlob(4, value.data(), value.size());
+  q.Bind(5, static_cast<int64_t>(last.quality));
+  return q.Run();
+}
+
+Status BackfillModuleExtents(sqlite3* db) {
+  // The chunks: the first start, and the last chunk's last point.
+  {
+    Stmt mods(db, "SELECT module_id, min(start_ts), max(start_ts) FROM chunks GROUP BY module_id");
+    Stmt last(db, "SELECT data FROM chunks WHERE module_id = ?1 AND start_ts = ?2");
+    Stmt up(db, "UPDATE modules SET first_ms = ?2, last_ms = ?3, last_value = ?4, last_quality = ?5 WHERE id = ?1");
+    std::vector<SeriesPoint> points;
+    while (true) {
+      TC_ASSIGN_OR_RETURN(bool row, mods.Step());
+      if (!row) break;
+      const int64_t module_id = mods.Int(0);
+      last.Bind(1, module_id).Bind(2, mods.Int(2));
+      auto found = last.Step();
+      points.clear();
+      Status s = found.ok() ? (*found ? DecodeChunk(mods.Int(2), last.Blob(0), points) : Status::Ok()) : found.status();
+      last.Reset();
+      TC_RETURN_IF_ERROR(s);
+      if (points.empty()) continue;
+      const std::string value = DoubleBytes(points.back().value);
+      up.Bind(1, module_id).Bind(2, mods.Int(1)).Bind(3, points.back().ts).BindBlob(4, value.data(), value.size());
+      up.Bind(5, static_cast<int64_t>(points.back().quality));
+      TC_RETURN_IF_ERROR(up.Run());
+    }
+  }
+  // The point log, newer than the chunks: row after row, as a writer would have noted it.
+  SeriesWriter writer(db);
+  std::vector<LogEntry> entries;
+  {
+    Stmt q(db, kReadLog);
+    TC_RETURN_IF_ERROR(ForEachLogEntry(q, [&](const LogEntry& e) { entries.push_back(e); }));
+  }
+  std::vector<SeriesPoint> run;
+  SeriesSortScratch scratch;
+  return ForEachRun(entries, run, scratch, [&](int64_t module_id, std::span<const SeriesPoint> points) {
+    return writer.NoteExtent(module_id, points.front(), points.back());
+  });
+}
+
 Status SeriesBatch::Flush(SeriesWriter& writer) {
   Status s = ForEachRun(entries_, run_, scratch_, [&](int64_t module_id, std::span<const SeriesPoint> run) -> Status {
+    TC_RETURN_IF_ERROR(writer.NoteExtent(module_id, run.front(), run.back()));
     if (run.size() < kDirectRunPoints) return writer.Log(module_id, run);
     // A long run goes straight to chunks; if the module has log points
     // (newer than its chunks), the log is merged first.

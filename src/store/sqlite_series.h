@@ -61,6 +61,12 @@ class SeriesWriter {
   Result<bool> CompactLogSlice(size_t slice_points);
   bool compacting() const { return compaction_.active; }
 
+  // Keeps the module's first time and latest point in `modules` (first_ms,
+  // last_ms, last_value, last_quality) up to date with a run of its points
+  // (ts ascending), inside the caller's transaction: the latest point of a
+  // module is then one row to read, whatever its history.
+  Status NoteExtent(int64_t module_id, const SeriesPoint& first, const SeriesPoint& last);
+
   // Drops what is cached (last chunks, what the log holds): after a rollback,
   // or when another connection may have written (PRAGMA data_version).
   void ForgetCache();
@@ -88,6 +94,7 @@ class SeriesWriter {
   sqlite3* db_;
   const size_t max_cached_bytes_;
   Stmt last_chunk_, insert_, update_, overlapping_, delete_;
+  std::unique_ptr<Stmt> note_extent_;  // prepared on first use (the columns are schema v11)
   std::unique_ptr<Stmt> insert_log_, read_log_, clear_log_, clear_upto_;
   std::unordered_map<int64_t, Tail> tails_;
   size_t cached_bytes_ = 0;
@@ -145,6 +152,14 @@ class SeriesBatch {
   std::vector<SeriesPoint> run_;
   SeriesSortScratch scratch_;
 };
+
+// Schema v11: fills modules.first_ms / last_ms / last_value / last_quality
+// from what the chunks and the point log hold (a store written before them).
+Status BackfillModuleExtents(sqlite3* db);
+
+// A double as stored in modules.last_value: 8 bytes, exact (NaN, -0 included).
+std::string DoubleBytes(double v);
+double DoubleFromBytes(std::string_view bytes);
 
 // Calls `each` for the module's points with from <= ts < to, in ts order
 // (chunks overlaid by the log), until it returns false. Works on any

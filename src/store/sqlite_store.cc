@@ -202,6 +202,15 @@ INSERT INTO registry_versions VALUES('devices', 0);
 ALTER TABLE frames ADD COLUMN decoded_values TEXT;
 ALTER TABLE frame_inbox ADD COLUMN decoded_values TEXT;
 )sql",
+    // v11: each module's first measurement time and latest point, kept by every
+    // write (SeriesWriter::NoteExtent); filled from the chunks and the log by
+    // BackfillModuleExtents. last_value: the double's 8 bytes (exact).
+    R"sql(
+ALTER TABLE modules ADD COLUMN first_ms INTEGER;
+ALTER TABLE modules ADD COLUMN last_ms INTEGER;
+ALTER TABLE modules ADD COLUMN last_value BLOB;
+ALTER TABLE modules ADD COLUMN last_quality INTEGER;
+)sql",
 };
 
 // v6: every (module, ts) row of the old table becomes a point of a chunk.
@@ -393,6 +402,7 @@ Status SqliteStore::Migrate() {
   for (int64_t v = current; v < kLatest; ++v) {
     Status s = Exec(db, kMigrations[v]);
     if (s.ok() && v + 1 == 6) s = ConvertMeasurementsToChunks(db);
+    if (s.ok() && v + 1 == 11) s = BackfillModuleExtents(db);
     if (s.ok()) s = Exec(db, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
     if (!s.ok()) {
       (void)Exec(db, "ROLLBACK");
@@ -694,13 +704,48 @@ Status SqliteStore::PrefixQuery(const Scope& scope, std::string_view sql, std::s
   }
 }
 
-Result<std::vector<ModuleInfo>> SqliteStore::ListModules(const Scope& scope, std::string_view prefix, size_t limit) {
+namespace {
+constexpr const char* kModuleColumns =
+    "SELECT name, unit, coalesce(first_ms, created_ms), last_ms, last_value, last_quality FROM modules ";
+
+ModuleInfo ReadModule(const Stmt& q) {
+  ModuleInfo m{q.Text(0), q.Text(1), q.Int(2), std::nullopt};
+  if (!q.IsNull(3)) m.last = Point{q.Int(3), DoubleFromBytes(q.Blob(4)), static_cast<int>(q.Int(5))};
+  return m;
+}
+}  // namespace
+
+Result<std::vector<ModuleInfo>> SqliteStore::ListModules(const Scope& scope, std::string_view prefix,
+                                                         std::string_view after, size_t limit) {
   std::vector<ModuleInfo> out;
-  TC_RETURN_IF_ERROR(PrefixQuery(
-      scope,
-      "SELECT name, unit, created_ms FROM modules WHERE scope_id = ?1 AND name >= ?2 AND substr(name, 1, ?3) = ?2 "
-      "ORDER BY name LIMIT ?4",
-      prefix, limit, [&](const Stmt& q) { out.push_back({q.Text(0), q.Text(1), q.Int(2)}); }));
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), scope));
+  if (!scope_id) return out;  // nothing was ever written for this scope
+  Stmt q(lease.get(), std::string(kModuleColumns) +
+                          "WHERE scope_id = ?1 AND name >= ?2 AND substr(name, 1, ?3) = ?2 AND name > ?5 "
+                          "ORDER BY name LIMIT ?4");
+  q.Bind(1, *scope_id).Bind(2, prefix).Bind(3, static_cast<int64_t>(prefix.size())).Bind(4, static_cast<int64_t>(limit));
+  q.Bind(5, after);
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(ReadModule(q));
+  }
+}
+
+Result<std::vector<ModuleInfo>> SqliteStore::FindModules(const Scope& scope, std::span<const std::string> names) {
+  std::vector<ModuleInfo> out;
+  TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
+  TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), scope));
+  if (!scope_id) return out;
+  Stmt q(lease.get(), std::string(kModuleColumns) + "WHERE scope_id = ?1 AND name = ?2");
+  for (const std::string& name : names) {
+    q.Bind(1, *scope_id).Bind(2, name);
+    auto row = q.Step();
+    if (row.ok() && *row) out.push_back(ReadModule(q));
+    q.Reset();
+    if (!row.ok()) return row.status();
+  }
   return out;
 }
 

@@ -36,7 +36,9 @@ class SqliteStore final : public Store {
   Status Sync() override;
 
   Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) override;
-  Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, size_t limit) override;
+  Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, std::string_view after,
+                                              size_t limit) override;
+  Result<std::vector<ModuleInfo>> FindModules(const Scope& scope, std::span<const std::string> names) override;
   Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery& query) override;
   Result<std::vector<Scope>> ListScopes() override;
   Status UpsertDevices(const Scope& scope, std::span<const Device> devices) override;
@@ -52,7 +54,8 @@ class SqliteStore final : public Store {
   Result<int64_t> StartRun(const RunRecord& run) override;
   Status FinishRun(const RunRecord& run) override;
   Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now) override;
-  Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) override;
+  Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit,
+                                          std::optional<int64_t> before_id) override;
   Result<EpochMs> NoteSighting(const std::string& connector, const std::string& path, int64_t size, int64_t mtime_ms,
                                EpochMs now) override;
   Status ForgetSighting(const std::string& connector, const std::string& path) override;
@@ -74,7 +77,7 @@ class SqliteStore final : public Store {
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 10;
+  static constexpr int kSchemaVersion = 11;
   // Points in the log (sqlite_series.h) that make the writer merge it into chunks.
   static constexpr size_t kCompactLogPoints = 100000;
   // About how many of them one transaction of a push write's compaction merges.

@@ -33,6 +33,18 @@ class SqliteStoreTest : public ::testing::Test {
   }
   TempDir dir_;
   std::unique_ptr<SqliteStore> store_;
+  // The store's file on a connection of its own (the store closed), with
+  // `sql` run on it: the schema put back to an older version.
+  SqliteDb Downgrade(const char* sql) {
+    sqlite3* raw = nullptr;
+    EXPECT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
+    SqliteDb db(raw);
+    EXPECT_TRUE(Exec(db.get(), sql).ok()) << sql;
+    return db;
+  }
+  static constexpr const char* kDropModuleExtents =
+      "ALTER TABLE modules DROP COLUMN first_ms; ALTER TABLE modules DROP COLUMN last_ms; "
+      "ALTER TABLE modules DROP COLUMN last_value; ALTER TABLE modules DROP COLUMN last_quality; ";
   Scope pre_{"acme", Env::kPreprod};
   Scope prod_{"acme", Env::kProd};
 };
@@ -41,16 +53,13 @@ TEST_F(SqliteStoreTest, SchemaFiveMeasurementsMoveIntoChunks) {
   WriteOne({pre_, {}, {{"m.1", 1000, 1, "", 0}}});  // creates scope and module
   store_.reset();
   // Put the file back to schema 5: the row-per-point table, no chunks.
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_.path() + "/t.db").c_str(), &raw), SQLITE_OK);
-  SqliteDb db(raw);
-  ASSERT_TRUE(Exec(db.get(),
-                   "DROP TABLE chunks; DROP TABLE point_log; DROP TABLE frame_inbox; DROP TABLE registry_versions; "
-                   "ALTER TABLE frames DROP COLUMN decoded_values; "
-                   "CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
-                   "value REAL NOT NULL, quality INTEGER NOT NULL, PRIMARY KEY(module_id, ts)) WITHOUT ROWID;"
-                   "PRAGMA user_version = 5;")
-                  .ok());
+  SqliteDb db = Downgrade((std::string(kDropModuleExtents) +
+                           "DROP TABLE chunks; DROP TABLE point_log; DROP TABLE frame_inbox; DROP TABLE registry_versions; "
+                           "ALTER TABLE frames DROP COLUMN decoded_values; "
+                           "CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
+                           "value REAL NOT NULL, quality INTEGER NOT NULL, PRIMARY KEY(module_id, ts)) WITHOUT ROWID;"
+                           "PRAGMA user_version = 5;")
+                              .c_str());
   {
     Stmt ins(db.get(), "INSERT INTO measurements VALUES((SELECT id FROM modules WHERE name = 'm.1'), ?1, ?2, ?3)");
     for (int i = 0; i < 450; ++i) ASSERT_TRUE(ins.Bind(1, int64_t{i} * 600000).Bind(2, i * 0.5).Bind(3, i % 2).Run().ok());
@@ -66,6 +75,49 @@ TEST_F(SqliteStoreTest, SchemaFiveMeasurementsMoveIntoChunks) {
   EXPECT_EQ((*pts)[449].ts, 449 * 600000);
   EXPECT_EQ((*pts)[449].value, 449 * 0.5);
   EXPECT_EQ((*pts)[449].quality, 1);
+  // Schema 11 found the module's first time and latest point in its chunks.
+  auto mods = store_->ListModules(pre_, "", "", 10);
+  ASSERT_EQ(mods->size(), 1u);
+  EXPECT_EQ((*mods)[0].first_seen, 0);
+  ASSERT_TRUE((*mods)[0].last);
+  EXPECT_EQ((*mods)[0].last->ts, 449 * 600000);
+  EXPECT_EQ((*mods)[0].last->value, 449 * 0.5);
+}
+
+TEST_F(SqliteStoreTest, SchemaTenModulesLearnTheirExtentsFromChunksAndLog) {
+  std::vector<Measurement> run;
+  for (int i = 0; i < 300; ++i) run.push_back({"m.1", 10000 + i * 1000, double(i), "", 0});
+  WriteOne({pre_, {}, run});  // chunks
+  WriteOne({pre_, {}, {{"m.2", 5000, 1.0, "", 0}}});
+  store_.reset();
+  // Back to schema 10, with points still in the log (a store stopped without its final merge).
+  SqliteDb db = Downgrade((std::string(kDropModuleExtents) + "PRAGMA user_version = 10;").c_str());
+  std::string row;
+  Stmt id(db.get(), "SELECT id FROM modules WHERE name = ?1");
+  ASSERT_TRUE(*id.Bind(1, std::string_view("m.1")).Step());
+  const int64_t m1 = id.Int(0);
+  id.Reset();
+  ASSERT_TRUE(*id.Bind(1, std::string_view("m.2")).Step());
+  const int64_t m2 = id.Int(0);
+  id.Reset();
+  AppendLogEntry(row, m1, {500, 7.0, 0});          // before the chunks: the first time
+  AppendLogEntry(row, m1, {309000, 42.0, 3});      // the latest point's instant, rewritten in the log
+  AppendLogEntry(row, m2, {9000, -1.5, 0});
+  Stmt ins(db.get(), "INSERT INTO point_log(data) VALUES(?1)");
+  ASSERT_TRUE(ins.BindBlob(1, row.data(), row.size()).Run().ok());
+  db.reset();
+  auto reopened = SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(reopened).value();
+  auto mods = store_->ListModules(pre_, "", "", 10);
+  ASSERT_EQ(mods->size(), 2u);
+  EXPECT_EQ((*mods)[0].first_seen, 500);
+  EXPECT_EQ((*mods)[0].last->ts, 309000);
+  EXPECT_EQ((*mods)[0].last->value, 42.0);
+  EXPECT_EQ((*mods)[0].last->quality, 3);
+  EXPECT_EQ((*mods)[1].first_seen, 5000);
+  EXPECT_EQ((*mods)[1].last->ts, 9000);
+  EXPECT_EQ((*mods)[1].last->value, -1.5);
 }
 
 TEST_F(SqliteStoreTest, DuplicatesAreFoundInsideManyRowInserts) {

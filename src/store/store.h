@@ -78,10 +78,21 @@ struct Device {
   std::string module_template;  // empty = the device type's ({deviceid}.{field})
 };
 
+struct Point {
+  EpochMs ts = 0;  // bucket start when aggregated
+  double value = 0;
+  int quality = 0;
+};
+
 struct ModuleInfo {
   std::string name;
   std::string unit;
-  EpochMs created_at = 0;
+  // The time of its first measurement, whatever the way in (when it has none
+  // yet: when it was created).
+  EpochMs first_seen = 0;
+  // Its latest measurement (the greatest ts, as last written), kept at write
+  // time in the same transaction: reading it costs one row, not the history.
+  std::optional<Point> last;
 };
 
 enum class Aggregate { kNone, kAvg, kMin, kMax, kSum, kLast, kCount };
@@ -95,12 +106,6 @@ struct MeasurementQuery {
   int64_t step_ms = 0;         // 0 = raw points
   Aggregate agg = Aggregate::kAvg;
   size_t limit = 100000;
-};
-
-struct Point {
-  EpochMs ts = 0;  // bucket start when aggregated
-  double value = 0;
-  int quality = 0;
 };
 
 // A file as journaled: its identity (who listed it where, size, mtime, content
@@ -135,6 +140,7 @@ struct FileQuery {
   std::optional<Scope> scope;            // only this tenant/env
   std::optional<std::string> connector;  // only this connector ("" = imported by hand)
   size_t limit = 50;
+  std::optional<int64_t> before_id;  // paging: records with id < before_id
 };
 
 // One run of a connector.
@@ -222,7 +228,12 @@ class Queries {
  public:
   virtual ~Queries() = default;
   virtual Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) = 0;
-  virtual Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, size_t limit) = 0;
+  // Modules whose name starts with `prefix` and sorts after `after` (the
+  // previous page's last name; "" for the first page), by name.
+  virtual Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix,
+                                                      std::string_view after, size_t limit) = 0;
+  // These modules, in this order; names that are not modules of the scope are left out.
+  virtual Result<std::vector<ModuleInfo>> FindModules(const Scope& scope, std::span<const std::string> names) = 0;
   virtual Result<std::vector<Point>> QueryMeasurements(const MeasurementQuery& query) = 0;
   // Distinct scopes holding frames, for redecode over every tenant.
   virtual Result<std::vector<Scope>> ListScopes() = 0;
@@ -274,7 +285,9 @@ class ConnectorState {
   // Connector runs: started, then finished (same id); newest first.
   virtual Result<int64_t> StartRun(const RunRecord& run) = 0;
   virtual Status FinishRun(const RunRecord& run) = 0;
-  virtual Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit) = 0;
+  // Newest first; `before_id` pages on (runs with id < before_id).
+  virtual Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit,
+                                                  std::optional<int64_t> before_id) = 0;
   // Marks the connector's runs still "running" as "interrupted" (finished
   // now): called by a run holding the connector's lease, so none of them is
   // alive (a killed process). Returns how many; durable on return.

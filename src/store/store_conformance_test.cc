@@ -3,6 +3,8 @@
 // (ctest: store_pg_test). What one backend promises, every backend keeps.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <set>
 
 #include "store/store_test_backends.h"
@@ -207,11 +209,11 @@ TEST_P(StoreConformanceTest, RedecodeUpdatesStatusAndWritesMeasurements) {
   Redecoded r{(*frames)[0].id, DecodeStatus::kDecoded, "", {{"d.x", 1000, 7, "", 0}}, "t"};
   ASSERT_TRUE(store_->Redecode(pre_, std::span<const Redecoded>(&r, 1)).ok());
   EXPECT_EQ((*store_->QueryFrames(q))[0].status, DecodeStatus::kDecoded);
-  auto mods = store_->ListModules(pre_, "d.", 10);
+  auto mods = store_->ListModules(pre_, "d.", "", 10);
   ASSERT_EQ(mods->size(), 1u);
   EXPECT_EQ((*mods)[0].name, "d.x");
-  EXPECT_EQ(store_->ListModules(pre_, "x", 10)->size(), 0u);
-  EXPECT_EQ(store_->ListModules(pre_, std::string_view(), 10)->size(), 1u);  // regression: null view bound as NULL
+  EXPECT_EQ(store_->ListModules(pre_, "x", "", 10)->size(), 0u);
+  EXPECT_EQ(store_->ListModules(pre_, std::string_view(), std::string_view(), 10)->size(), 1u);  // regression: null view bound as NULL
 }
 
 TEST_P(StoreConformanceTest, DevicesUpsertAndListByPrefix) {
@@ -234,7 +236,7 @@ TEST_P(StoreConformanceTest, ReopenKeepsDataAndSchema) {
   store_.reset();
   auto again = OpenAgain();
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ((*again)->ListModules(pre_, "", 10)->size(), 1u);
+  EXPECT_EQ((*again)->ListModules(pre_, "", "", 10)->size(), 1u);
   EXPECT_EQ((*again)->ListScopes()->size(), 1u);
 }
 
@@ -407,17 +409,113 @@ TEST_P(StoreConformanceTest, RunsAreStartedFinishedAndListedNewestFirst) {
   ASSERT_TRUE(store_->FinishRun(run).ok());
   run.started = 3000;
   ASSERT_TRUE(store_->StartRun(run).ok());
-  auto runs = store_->ListRuns(std::string("drop"), 10);
+  auto runs = store_->ListRuns(std::string("drop"), 10, std::nullopt);
   ASSERT_TRUE(runs.ok());
   ASSERT_EQ(runs->size(), 2u);
   EXPECT_EQ((*runs)[0].status, "ok");  // the second run, started with status "ok" given
   EXPECT_EQ((*runs)[1].files_imported, 3);
   EXPECT_EQ((*runs)[1].windows, 2);
   EXPECT_EQ((*runs)[1].message, "done");
-  EXPECT_EQ(store_->ListRuns(std::nullopt, 1)->size(), 1u);
+  EXPECT_EQ(store_->ListRuns(std::nullopt, 1, std::nullopt)->size(), 1u);
   RunRecord missing = run;
   missing.id = 999999;
   EXPECT_EQ(store_->FinishRun(missing).code(), StatusCode::kNotFound);
+}
+
+// Each module's first measurement time and latest point, kept by every way in:
+// a push, a file, a pull window; late data changes first_seen, not the latest
+// point; a rewrite of the latest instant replaces it; values come back exact.
+TEST_P(StoreConformanceTest, ModulesKnowTheirFirstTimeAndLatestPoint) {
+  WriteOne({pre_, {MakeFrame("d", 5000, {1}, {{"d.t", 5000, 21.5, "C", 0}})}, {}});
+  WriteOne({pre_, {}, {{"d.t", 7000, -3.25, "C", 2}, {"d.t", 6000, 1.0, "C", 0}}});
+  WriteOne({pre_, {}, {{"d.t", 1000, 9.0, "C", 0}}});  // late: an earlier first time, the same latest
+  const std::vector<ModuleDef> defs{{"f.kwh", "kWh"}, {"w.kwh", "kWh"}};
+  auto file = [&](ReadingWriter& w) -> Result<FileRecord> {
+    TC_RETURN_IF_ERROR(w.Add(defs, std::vector<Reading>{{0, 86400000, 1e300}, {0, 3600000, 2.0}}));
+    FileRecord r;
+    r.scope = pre_;
+    r.path = "f.csv";
+    r.sha256 = "ff";
+    r.status = "imported";
+    r.report_json = "{}";
+    r.at = 999999999;  // import time: not first_seen
+    return r;
+  };
+  ASSERT_TRUE(store_->ImportFile(pre_, file).ok());
+  auto window = [&](ReadingWriter& w) {
+    return w.Add(defs, std::vector<Reading>{{1, 4000, std::numeric_limits<double>::quiet_NaN()}, {1, 2000, 0.5}});
+  };
+  ASSERT_TRUE(store_->ImportWindow(pre_, "api", "watermark:w", "4000", window).ok());
+  auto mods = store_->ListModules(pre_, "", "", 10);
+  ASSERT_TRUE(mods.ok());
+  ASSERT_EQ(mods->size(), 3u);
+  const ModuleInfo& t = (*mods)[0];
+  EXPECT_EQ(t.name, "d.t");
+  EXPECT_EQ(t.first_seen, 1000);
+  ASSERT_TRUE(t.last);
+  EXPECT_EQ(t.last->ts, 7000);
+  EXPECT_EQ(t.last->value, -3.25);
+  EXPECT_EQ(t.last->quality, 2);
+  EXPECT_EQ((*mods)[1].name, "f.kwh");
+  EXPECT_EQ((*mods)[1].first_seen, 3600000);
+  EXPECT_EQ((*mods)[1].last->value, 1e300);
+  EXPECT_EQ((*mods)[2].first_seen, 2000);
+  EXPECT_TRUE(std::isnan((*mods)[2].last->value));
+  // The latest instant rewritten: its new value.
+  WriteOne({pre_, {}, {{"d.t", 7000, -0.0, "C", 0}}});
+  auto again = store_->FindModules(pre_, std::vector<std::string>{"nope", "w.kwh", "d.t"});
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 2u);  // in the order asked, the unknown name left out
+  EXPECT_EQ((*again)[0].name, "w.kwh");
+  EXPECT_EQ((*again)[1].last->ts, 7000);
+  EXPECT_EQ((*again)[1].last->value, 0.0);
+  EXPECT_TRUE(std::signbit((*again)[1].last->value));
+  EXPECT_EQ((*again)[1].last->quality, 0);
+  // Kept across a reopen (another process, another node).
+  auto other = OpenAgain();
+  ASSERT_TRUE(other.ok());
+  auto seen = (*other)->FindModules(pre_, std::vector<std::string>{"d.t"});
+  ASSERT_EQ(seen->size(), 1u);
+  EXPECT_EQ((*seen)[0].first_seen, 1000);
+  EXPECT_EQ((*seen)[0].last->ts, 7000);
+  EXPECT_TRUE(store_->FindModules(prod_, std::vector<std::string>{"d.t"})->empty());
+}
+
+TEST_P(StoreConformanceTest, ModulesFilesAndRunsPageOn) {
+  for (const char* m : {"a.1", "a.2", "a.3", "b.1"}) WriteOne({pre_, {}, {{m, 1000, 1.0, "", 0}}});
+  auto page = store_->ListModules(pre_, "a.", "", 2);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[1].name, "a.2");
+  auto next = store_->ListModules(pre_, "a.", "a.2", 2);
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ((*next)[0].name, "a.3");
+  for (int i = 0; i < 3; ++i) {
+    FileRecord r;
+    r.scope = pre_;
+    r.path = "f" + std::to_string(i);
+    r.status = "rejected";
+    r.report_json = "{}";
+    ASSERT_TRUE(store_->RecordFile(r).ok());
+    RunRecord run;
+    run.connector = "c";
+    run.started = 1000 + i;
+    ASSERT_TRUE(store_->StartRun(run).ok());
+  }
+  FileQuery q;
+  q.scope = pre_;
+  q.limit = 2;
+  auto files = store_->ListFiles(q);
+  ASSERT_EQ(files->size(), 2u);
+  EXPECT_EQ((*files)[1].path, "f1");
+  q.before_id = (*files)[1].id;
+  files = store_->ListFiles(q);
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ((*files)[0].path, "f0");
+  auto runs = store_->ListRuns(std::string("c"), 2, std::nullopt);
+  ASSERT_EQ(runs->size(), 2u);
+  runs = store_->ListRuns(std::string("c"), 2, (*runs)[1].id);
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].started, 1000);
 }
 
 TEST_P(StoreConformanceTest, DecoderVersionsAndTypeAliases) {
