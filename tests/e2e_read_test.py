@@ -43,10 +43,16 @@ class ReadEndToEnd(unittest.TestCase):
     def setUpClass(cls):
         cls.server = Server()
         cls.token = cls.server.token("acme", "preprod")
-        cls.server.start()
         d = cls.server.data_dir
         with open(os.path.join(d, "read.toml"), "w") as f:
             f.write(PROFILE)
+        # A file drop run by hand only (no schedule): its runs are the ones the tests make.
+        os.makedirs(os.path.join(d, "connectors"))
+        os.makedirs(os.path.join(d, "inbox"))
+        with open(os.path.join(d, "connectors", "drop.toml"), "w") as f:
+            f.write(f'tenant = "acme"\nenv = "preprod"\nprofile = "{d}/read.toml"\n'
+                    f'[source]\nurl = "{d}/inbox"\npattern = "*.csv"\nstable_for = "0s"\n')
+        cls.server.start()
         with open(os.path.join(d, "a.csv"), "w") as f:
             f.write("module,ts,value,unit\n")
             f.writelines(f"site.a,{ts[:-5]}Z,{v},kWh\n" for ts, v in A)
@@ -190,6 +196,22 @@ class ReadEndToEnd(unittest.TestCase):
         older = self.get(f"/v1/files?limit=1&before={files['next_before']}").json()
         self.assertEqual(len(older["files"]), 1)
         self.assertNotEqual(older["files"][0]["path"], files["files"][0]["path"])
+
+    def test_runs_of_a_connector_page_on(self):
+        for _ in range(3):
+            self.server.cli("connector", "run", "drop")
+        listed = [c for c in self.get("/v1/connectors").json()["connectors"] if c["name"] == "drop"]
+        self.assertEqual(len(listed[0]["runs"]), 3)
+        self.assertFalse(listed[0]["runs_truncated"])
+        page = self.get("/v1/connectors/drop/runs?limit=2").json()
+        self.assertTrue(page["truncated"])
+        self.assertEqual([r["id"] for r in page["runs"]], [r["id"] for r in listed[0]["runs"][:2]])
+        rest = self.get(f"/v1/connectors/drop/runs?limit=2&before={page['next_before']}").json()
+        self.assertEqual([r["id"] for r in rest["runs"]], [listed[0]["runs"][2]["id"]])
+        self.assertFalse(rest["truncated"])
+        self.assertEqual(self.get("/v1/connectors/nope/runs", 404).status, 404)
+        out = self.server.cli("connector", "status", "drop", "--limit", "2")
+        self.assertIn(f"truncated: continue with --before {page['next_before']}", out.stderr)
 
 
 if __name__ == "__main__":

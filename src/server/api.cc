@@ -110,6 +110,11 @@ std::vector<Route> Api::Routes(Api* api) {
       {"GET", "/v1/connectors", Auth::kToken, kServerBodyLimit, false, "",
        [api](RouteCall& c, Reply r) { r(ListConnectors(api->d_.store, api->d_.connectors, *c.scope)); },
        "the connectors and their last runs"},
+      {"GET", "/v1/connectors/{name}/runs", Auth::kToken, kServerBodyLimit, false, "",
+       [api](RouteCall& c, Reply r) {
+         r(ConnectorRuns(api->d_.store, api->d_.connectors, *c.scope, c.Arg("name"), c.params));
+       },
+       "one connector's runs"},
       {"POST", "/v1/connectors/{name}/run", Auth::kToken, kJsonBodyLimit, false, "",
        [api](RouteCall& c, Reply r) { r(RunConnectorNow(api->d_.run_connector, *c.scope, c.Arg("name"))); },
        "run a connector now"},

@@ -41,14 +41,42 @@ HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, 
   w.BeginObject().Key("connectors").BeginArray();
   for (const ConnectorInfo& c : all) {
     if (c.scope.tenant != scope.tenant || c.scope.env != scope.env) continue;
-    auto runs = store.ListRuns(c.name, kRunsPerConnector);
+    auto runs = store.ListRuns(c.name, kRunsPerConnector + 1, std::nullopt);
     if (!runs.ok()) return StatusError(runs.status());
+    const bool truncated = runs->size() > kRunsPerConnector;
+    if (truncated) runs->resize(kRunsPerConnector);
     w.BeginObject().Key("name").String(c.name).Key("kind").String(c.kind).Key("schedule").String(c.schedule)
         .Key("enabled").Bool(c.enabled).Key("source").String(c.source).Key("runs").BeginArray();
     for (const auto& r : *runs) RunJson(w, r);
-    w.EndArray().EndObject();
+    // Older runs: GET /v1/connectors/{name}/runs?before=<runs_next_before>.
+    w.EndArray().Key("runs_truncated").Bool(truncated);
+    if (truncated) w.Key("runs_next_before").Int(runs->back().id);
+    w.EndObject();
   }
   w.EndArray().EndObject();
+  return {200, "application/json", w.Take(), {}};
+}
+
+HttpResponse ConnectorRuns(store::Store& store, const ConnectorLister& lister, const Scope& scope,
+                           const std::string& name, QueryParams& params) {
+  const size_t limit = params.Limit("limit", 50, 1000);
+  const std::optional<int64_t> before = params.Id("before");
+  if (params.error()) return ParamErrorResponse(*params.error());
+  const std::vector<ConnectorInfo> all = lister ? lister() : std::vector<ConnectorInfo>{};
+  const bool mine = std::any_of(all.begin(), all.end(), [&](const ConnectorInfo& c) {
+    return c.name == name && c.scope.tenant == scope.tenant && c.scope.env == scope.env;
+  });
+  if (!mine) return JsonError(404, "no connector \"" + name + "\" for this tenant and env");
+  auto runs = store.ListRuns(name, limit + 1, before);
+  if (!runs.ok()) return StatusError(runs.status());
+  const bool truncated = runs->size() > limit;
+  if (truncated) runs->resize(limit);
+  JsonWriter w;
+  w.BeginObject().Key("connector").String(name).Key("runs").BeginArray();
+  for (const auto& r : *runs) RunJson(w, r);
+  w.EndArray().Key("truncated").Bool(truncated);
+  if (truncated) w.Key("next_before").Int(runs->back().id);
+  w.EndObject();
   return {200, "application/json", w.Take(), {}};
 }
 

@@ -40,6 +40,9 @@ HttpResponse RunConnectorNow(const ConnectorRunner& runner, const Scope& scope, 
 // GET /v1/connectors — the connectors of the token's tenant and env, by name,
 // each with its last runs (newest first) from the store.
 HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, const Scope& scope);
+// GET /v1/connectors/{name}/runs?limit=&before=: one connector's runs, newest first, paged by id.
+HttpResponse ConnectorRuns(store::Store& store, const ConnectorLister& lister, const Scope& scope,
+                           const std::string& name, QueryParams& params);
 
 // POST /v1/connectors/{name}/try?from=&to=&meter= — fetches [from, to) from
 // the vendor API (every page) and answers what would be stored, per window,
