@@ -1,6 +1,8 @@
 #include "pull/pacer.h"
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -53,12 +55,17 @@ int64_t ParseRetryAfterMs(const std::string& value, EpochMs now) {
   if (value.empty()) return -1;
   int64_t secs = 0;
   auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
-  if (ec == std::errc() && ptr == value.data() + value.size()) return secs < 0 ? -1 : secs * 1000;
+  // A delay past the int64 range of milliseconds (a vendor's "Retry-After: 115555555555555555")
+  // is clamped, never wrapped: it is longer than any retry_after_max and stops the run.
+  constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1000 / 2;
+  if (ec == std::errc() && ptr == value.data() + value.size()) return secs < 0 ? -1 : std::min(secs, kMaxSeconds) * 1000;
   // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
   std::tm tm{};
   const char* end = strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr) return -1;
-  const int64_t at = static_cast<int64_t>(timegm(&tm)) * 1000;
+  const int64_t at_s = static_cast<int64_t>(timegm(&tm));
+  if (at_s == -1 && tm.tm_year != 69) return -1;  // not representable
+  const int64_t at = std::clamp<int64_t>(at_s, -kMaxSeconds, kMaxSeconds) * 1000;
   return std::max<int64_t>(0, at - now);
 }
 

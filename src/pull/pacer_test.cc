@@ -39,6 +39,9 @@ TEST(RetryAfter, SecondsAndHttpDates) {
   EXPECT_EQ(ParseRetryAfterMs("2", 0), 2000);
   EXPECT_EQ(ParseRetryAfterMs("", 0), -1);
   EXPECT_EQ(ParseRetryAfterMs("soon", 0), -1);
+  // Past the int64 range of milliseconds: clamped to a very long delay, never wrapped (pull_headers_fuzz).
+  EXPECT_GT(ParseRetryAfterMs("115555555555555555", 0), int64_t{1} << 60);
+  EXPECT_GT(ParseRetryAfterMs("9223372036854775807", 0), int64_t{1} << 60);
   const EpochMs now = 784111777000 - 5000;  // 5 s before Sun, 06 Nov 1994 08:49:37 GMT
   EXPECT_EQ(ParseRetryAfterMs("Sun, 06 Nov 1994 08:49:37 GMT", now), 5000);
 }
