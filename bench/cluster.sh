@@ -7,8 +7,8 @@
 #                            transaction with psql's \copy, the engine's ceiling for writing them
 # Cases: (a) 1 frame per request, keep-alive, BENCH_CONNECTIONS (32) connections; (b) 1,000 frames
 # per request, 4 connections (bench/push_frames.lua under wrk, as bench/push.sh).
-# The devices of each case are registered first (one earlier frame each): the cases measure a
-# known fleet reporting. Each line gives the CPU time per request of the telecollect node(s) and of PostgreSQL (the
+# The devices of each case are registered first (one earlier frame each, through each node that
+# serves them): the cases measure a known fleet reporting. Each line gives the CPU time per request of the telecollect node(s) and of PostgreSQL (the
 # postmaster and all its children, from /proc): per frame, the inputs of docs/deployment.md's
 # projection. PostgreSQL runs durable (fsync on, synchronous_commit on), started by
 # tests/pg_server.py as an unprivileged user on 127.0.0.1; the settings are those
@@ -68,13 +68,14 @@ node pg1 "$pg_toml"
 pg1_pid=$NODE_PID pg1_port=$NODE_PORT
 token=$("$bin" --config "$work/pg1/telecollect.toml" token create --tenant bench --env preprod 2>/dev/null)
 CASE_TAG=pg1x
-"$here/cluster_data.py" warm "http://127.0.0.1:$pg1_port" "$token" pg1x1 pg1x1000 pg2x1 pg2x1000
+"$here/cluster_data.py" warm "http://127.0.0.1:$pg1_port" "$token" 1599999999000 pg1x1 pg1x1000 pg2x1 pg2x1000
 run_wrk "postgres 1 node (a) 1 frame/req" "$pg1_port" 1 telecollect "$conns" "$pg1_pid"; pg1a=$R_FPS; record_cpu "postgres 1 node (a)" 1
 run_wrk "postgres 1 node (b) 1000 frames/req" "$pg1_port" 1000 telecollect 4 "$pg1_pid"; pg1b=$R_FPS; record_cpu "postgres 1 node (b)" 1000
 
 # --- PostgreSQL, 2 nodes behind nginx ------------------------------------------------
 node pg2 "$pg_toml"
 pg2_pid=$NODE_PID pg2_port=$NODE_PORT
+"$here/cluster_data.py" warm "http://127.0.0.1:$pg2_port" "$token" 1599999998000 pg2x1 pg2x1000
 nport=$(free_port)
 mkdir -p "$work/nginx/logs"
 cat >"$work/nginx/nginx.conf" <<CONF
@@ -154,7 +155,7 @@ node sqlite ""
 sq_pid=$NODE_PID sq_port=$NODE_PORT
 token=$("$bin" --config "$work/sqlite/telecollect.toml" token create --tenant bench --env preprod 2>/dev/null)
 CASE_TAG=sqx
-"$here/cluster_data.py" warm "http://127.0.0.1:$sq_port" "$token" sqx1 sqx1000
+"$here/cluster_data.py" warm "http://127.0.0.1:$sq_port" "$token" 1599999999000 sqx1 sqx1000
 run_wrk "sqlite 1 node (a) 1 frame/req" "$sq_port" 1 telecollect "$conns" "$sq_pid"; sqa=$R_FPS; record_cpu "sqlite 1 node (a)" 1
 run_wrk "sqlite 1 node (b) 1000 frames/req" "$sq_port" 1000 telecollect 4 "$sq_pid"; sqb=$R_FPS; record_cpu "sqlite 1 node (b)" 1000
 "$here/cluster_data.py" year-load "http://127.0.0.1:$sq_port" "$token" year1

@@ -7,10 +7,12 @@
   cluster_data.py year-query URL TOKEN MODULE RUNS
       times RUNS requests for that module's year averaged hourly; prints
       `RESULT points=N median_ms=X min_ms=Y max_ms=Z`.
-  cluster_data.py warm URL TOKEN TAG...
+  cluster_data.py warm URL TOKEN TS TAG...
       registers the devices push_frames.lua uses under each TC_CASE TAG (case (a): 1,000 per wrk
-      thread, case (b): one per thread) by pushing one earlier frame for each: the measured runs
-      then push readings of a known fleet, as a deployment does, not a fleet appearing.
+      thread, case (b): one per thread) by pushing one earlier frame for each, at TS (epoch ms,
+      before the runs' frames): the measured runs then push readings of a known fleet, as a
+      deployment does, not a fleet appearing. Warming a second node with another TS gives it the
+      fleet's module ids too.
   cluster_data.py copy-rows FRAMES DIR
       writes DIR/frames.csv (the frames table's columns, as telecollect stores the frames of
       push_frames.lua) and DIR/points.csv (one row per reading: module, ts, value), the rows of
@@ -48,12 +50,12 @@ def year_load(url, token, device):
             raise SystemExit(f"year-load: unexpected answer {answer}")
 
 
-def warm(url, token, tags):
+def warm(url, token, ts, tags):
     frames = []
     for tag in tags:
         for thread in (1, 2):
             for n in range(1 if tag.endswith("1000") else 1000):
-                frames.append({"timestamp": 1599999999000, "deviceid": f"bench{tag}{thread}-{n}", "payload": PAYLOAD,
+                frames.append({"timestamp": ts, "deviceid": f"bench{tag}{thread}-{n}", "payload": PAYLOAD,
                                "devicetype": "dragino-lht65", "fport": 2})
     for start in range(0, len(frames), 200):
         request(url + "/", token, json.dumps(frames[start:start + 200]).encode())
@@ -96,8 +98,8 @@ def main(argv):
         year_load(argv[1], argv[2], argv[3])
     elif len(argv) == 5 and argv[0] == "year-query":
         year_query(argv[1], argv[2], argv[3], int(argv[4]))
-    elif len(argv) >= 4 and argv[0] == "warm":
-        warm(argv[1], argv[2], argv[3:])
+    elif len(argv) >= 5 and argv[0] == "warm":
+        warm(argv[1], argv[2], int(argv[3]), argv[4:])
     elif len(argv) == 3 and argv[0] == "copy-rows":
         copy_rows(int(argv[1]), argv[2])
     else:

@@ -1,5 +1,9 @@
 #include "store/pg_db.h"
 
+#include <libpq-events.h>
+
+#include <set>
+
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -120,6 +124,57 @@ Result<PgResult> PgExec(PGconn* conn, std::string_view sql, const PgParams& para
     // The statement's first words say which one failed, not its parameters.
     return PgError(conn, r, q.substr(0, q.find_first_of("(\n")).substr(0, 60));
   }
+  return result;
+}
+
+namespace {
+
+// The names prepared on a connection, as libpq instance data: freed with the
+// connection, forgotten when it is reset (the server forgets them too).
+using PreparedNames = std::set<std::string, std::less<>>;
+
+int PreparedNamesEvents(PGEventId id, void* info, void*) {
+  PGconn* conn = nullptr;
+  if (id == PGEVT_CONNDESTROY) conn = static_cast<PGEventConnDestroy*>(info)->conn;
+  if (id == PGEVT_CONNRESET) conn = static_cast<PGEventConnReset*>(info)->conn;
+  if (conn != nullptr) {
+    delete static_cast<PreparedNames*>(PQinstanceData(conn, PreparedNamesEvents));
+    PQsetInstanceData(conn, PreparedNamesEvents, nullptr);
+  }
+  return 1;
+}
+
+PreparedNames* PreparedOn(PGconn* conn) {
+  auto* names = static_cast<PreparedNames*>(PQinstanceData(conn, PreparedNamesEvents));
+  if (names != nullptr) return names;
+  // Fails when already registered (after a reset): then only the data is missing.
+  (void)PQregisterEventProc(conn, PreparedNamesEvents, "telecollect prepared statements", nullptr);
+  names = new PreparedNames;
+  if (PQsetInstanceData(conn, PreparedNamesEvents, names) == 0) {
+    delete names;
+    return nullptr;
+  }
+  return names;
+}
+
+}  // namespace
+
+Result<PgResult> PgExecPrepared(PGconn* conn, const char* name, std::string_view sql, const PgParams& params) {
+  PreparedNames* names = PreparedOn(conn);
+  if (names == nullptr) return PgExec(conn, sql, params);
+  if (names->find(std::string_view(name)) == names->end()) {
+    const std::string q(sql);
+    PGresult* r = PQprepare(conn, name, q.c_str(), params.size(), nullptr);
+    PgResult prepared(r);
+    if (r == nullptr || PQresultStatus(r) != PGRES_COMMAND_OK) {
+      return PgError(conn, r, q.substr(0, q.find_first_of("(\n")).substr(0, 60));
+    }
+    names->insert(name);
+  }
+  PGresult* r = PQexecPrepared(conn, name, params.size(), params.values(), nullptr, nullptr, 0);
+  PgResult result(r);
+  const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return PgError(conn, r, name);
   return result;
 }
 

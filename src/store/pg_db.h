@@ -98,6 +98,12 @@ Status PgError(PGconn* conn, const PGresult* r, std::string_view what);
 // Runs `sql` with `params`; rows for a query, nothing for a command.
 Result<PgResult> PgExec(PGconn* conn, std::string_view sql, const PgParams& params = {});
 
+// The same for a statement run many times (the group commit's): prepared as
+// `name` on first use on each connection (libpq keeps which, with the
+// connection), then executed without being parsed and planned again. One
+// name, one `sql`.
+Result<PgResult> PgExecPrepared(PGconn* conn, const char* name, std::string_view sql, const PgParams& params);
+
 // The connection string with a password, or kInvalidArgument if the
 // configured conninfo carries one itself (passwords belong in the secrets file
 // or the environment, never in the config).

@@ -83,7 +83,7 @@ Result<std::vector<WriteResult>> PgStore::Write(std::span<const WriteBatch* cons
       }
       TC_ASSIGN_OR_RETURN(
           PgResult r,
-          tx.Exec("INSERT INTO frames(scope_id, device_id, event_ms, payload, source, device_type, received_ms, fport, "
+          tx.ExecPrepared("tc_frames_insert", "INSERT INTO frames(scope_id, device_id, event_ms, payload, source, device_type, received_ms, fport, "
                   "metadata, status, reason, encrypted, decoded_values) SELECT * FROM unnest($1::bigint[], $2::text[], "
                   "$3::bigint[], $4::bytea[], $5::text[], $6::text[], $7::bigint[], $8::integer[], $9::text[], "
                   "$10::smallint[], $11::text[], $12::boolean[], $13::text[]) ON CONFLICT (scope_id, device_id, event_ms, payload_hash) DO NOTHING "

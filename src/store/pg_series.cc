@@ -138,7 +138,7 @@ Status PgStore::Tx::Flush() {
   for (size_t i = 0; i < segments.size(); ++i) {
     if (i == 0 || segments[i].module_id != segments[i - 1].module_id) lock_keys.Add(segments[i].module_id);
   }
-  TC_RETURN_IF_ERROR(Exec("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', "
+  TC_RETURN_IF_ERROR(ExecPrepared("tc_chunks_lock", "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', "
                           "true), (SELECT count(pg_advisory_xact_lock(" + std::to_string(kLockModule) +
                               ", (k % 2147483647)::integer)) FROM unnest($1::bigint[]) AS k)",
                           PgParams().Add(std::string_view(lock_keys.Take())))
@@ -184,7 +184,7 @@ Status PgStore::Tx::Flush() {
   q.Add(std::string_view(month_starts.Take())).Add(static_cast<int64_t>(kChunkCapacity));
   TC_ASSIGN_OR_RETURN(
       PgResult old,
-      Exec("SELECT s.i, c.start_ts, c.data FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) "
+      ExecPrepared("tc_chunks_read", "SELECT s.i, c.start_ts, c.data FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) "
            "WITH ORDINALITY AS s(m, lo, hi, month, i) CROSS JOIN LATERAL ("
            "SELECT start_ts, data FROM chunks WHERE module_id = s.m AND start_ts >= s.month AND start_ts <= s.hi "
            "AND end_ts >= s.lo "
@@ -232,7 +232,7 @@ Status PgStore::Tx::Flush() {
   updated.To(w);
   w.Add(std::string_view(del_mods.Take())).Add(std::string_view(del_starts.Take()));
   inserted.To(w);
-  return Exec("WITH u AS (UPDATE chunks c SET end_ts = x.e, n = x.n, data = x.d FROM unnest($1::bigint[], "
+  return ExecPrepared("tc_chunks_write", "WITH u AS (UPDATE chunks c SET end_ts = x.e, n = x.n, data = x.d FROM unnest($1::bigint[], "
               "$2::bigint[], $3::bigint[], $4::integer[], $5::bytea[]) AS x(m, s, e, n, d) "
               "WHERE c.module_id = x.m AND c.start_ts = x.s), "
               "d AS (DELETE FROM chunks c USING unnest($6::bigint[], $7::bigint[]) AS y(m, s) "

@@ -40,6 +40,10 @@ class PgStore::Tx {
   Tx(PgStore& store, PGconn* conn) : store_(store), conn_(conn) {}
   PGconn* conn() const { return conn_; }
   Result<PgResult> Exec(std::string_view sql, const PgParams& params = {}) { return PgExec(conn_, sql, params); }
+  // A statement of every group commit: prepared once per connection as `name`.
+  Result<PgResult> ExecPrepared(const char* name, std::string_view sql, const PgParams& params) {
+    return PgExecPrepared(conn_, name, sql, params);
+  }
 
   // The scope's id, created if new.
   Result<int64_t> ScopeId(const Scope& scope);
