@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server  # noqa: E402
+from harness import Server, unittest_main  # noqa: E402
 
 LOAD_SECONDS = 3.0
 THREADS = 8
@@ -123,4 +123,4 @@ class Durability(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    unittest_main()

@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 
-from harness import BIN, Server
+from harness import BIN, Server, unittest_main
 
 # /healthz must answer within 100 ms. The probe's bound is wider: this suite
 # runs on a loaded 2-core machine beside compilers, where a healthy server
@@ -548,4 +548,4 @@ class OutOfDescriptors(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    unittest_main()

@@ -8,7 +8,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BRIEF_FRAME, Server  # noqa: E402
+from harness import BRIEF_FRAME, Server, unittest_main  # noqa: E402
 
 
 def pg_config():
@@ -63,4 +63,4 @@ class PostgresEndToEnd(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    unittest_main()

@@ -8,7 +8,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BRIEF_FRAME, Server, basic  # noqa: E402
+from harness import BRIEF_FRAME, Server, basic, unittest_main  # noqa: E402
 
 
 class PushEndToEnd(unittest.TestCase):
@@ -507,4 +507,4 @@ class GracefulShutdown(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    unittest_main()

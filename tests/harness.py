@@ -116,21 +116,42 @@ def basic(user, password):
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here (never for a missing dependency of CI: that is a
+    failure). Counted and printed; the suite then exits SKIP_EXIT, which ctest reports as a skip
+    and scripts/test.sh refuses when CI is set."""
+
+
+SKIP_EXIT = 77
+
+
+def unittest_main():
+    """unittest.main for the suites written with unittest: a skipped test is not a pass either."""
+    import unittest
+    result = unittest.main(verbosity=2, exit=False).result
+    if result.skipped:
+        print(f"{len(result.skipped)} skipped: " + "; ".join(f"{t.id()}: {why}" for t, why in result.skipped))
+    sys.exit(1 if not result.wasSuccessful() else SKIP_EXIT if result.skipped else 0)
+
+
 def run_tests(namespace):
     """Runs the module's test_* functions (or those named on the command line),
-    prints one line each, and exits 1 if any failed."""
+    prints one line each, and exits 1 if any failed, SKIP_EXIT if any was skipped."""
     import traceback
     only = sys.argv[1:]
     tests = [(n, f) for n, f in sorted(namespace.items()) if n.startswith("test_") and callable(f) and (not only or n in only)]
-    failed = 0
+    failed, skipped = 0, 0
     for name, fn in tests:
         t0 = time.time()
         try:
             fn()
             print(f"ok   {name} ({time.time() - t0:.1f}s)", flush=True)
+        except Skip as why:
+            skipped += 1
+            print(f"SKIP {name}: {why}", flush=True)
         except Exception:
             failed += 1
             print(f"FAIL {name}", flush=True)
             traceback.print_exc()
-    print(f"{len(tests) - failed}/{len(tests)} passed")
-    sys.exit(1 if failed else 0)
+    print(f"{len(tests) - failed - skipped}/{len(tests)} passed, {skipped} skipped")
+    sys.exit(1 if failed else SKIP_EXIT if skipped else 0)
