@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/time_util.h"
 #include "push/envelope.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace telecollect;
   using namespace telecollect::push;
   static const auto envelope = FindEnvelope(TELECOLLECT_ENVELOPE);
   if (!envelope) __builtin_trap();  // the build names an unknown source
@@ -26,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else {
       if (p.frames.empty() && p.ignored == 0) __builtin_trap();
       for (const auto& f : p.frames) {
-        if (f.device_id.empty() || f.event_time < 0) __builtin_trap();
+        // Every event time lies in the reading range [1970-01-01, 2100-01-01) (docs/push.md).
+        if (f.device_id.empty() || f.event_time < kMinEpochMs || f.event_time >= kMaxEpochMs) __builtin_trap();
       }
     }
   }
