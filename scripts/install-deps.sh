@@ -11,6 +11,7 @@ build=(
   libmozjs-102-dev libcurl4-openssl-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   zlib1g-dev libarchive-dev libssl-dev libsqlite3-dev libpq-dev libseccomp-dev
   libjs-dygraphs libjs-bootstrap5
+  libmosquitto-dev
 )
 test=(
   libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev curl python3 sqlite3 procps
@@ -18,10 +19,12 @@ test=(
   nodejs clang-tidy-14 postgresql-15 nginx-light
   fuse3 python3-fusepy systemd
   chromium chromium-driver python3-selenium
+  mosquitto mosquitto-clients python3-paho-mqtt
 )
 bench=(
   wrk nginx-light influxdb bc sqlite3 python3 postgresql-15
   chromium chromium-driver python3-selenium
+  mosquitto mosquitto-clients
 )
 
 groups=("$@")

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -15,6 +16,7 @@
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "files/connector_run.h"
+#include "mqtt/mqtt_subscriber.h"
 #include "pull/http_client.h"
 #include "schedule/lease.h"
 #include "pull/pull_run.h"
@@ -156,7 +158,17 @@ int RunConnectorList(const Config& config) {
                 pull::RedactUrl(c.url).c_str(), std::max<size_t>(1, c.meters.size()), c.schedule.c_str(),
                 c.enabled ? "yes" : "no", c.origin.c_str());
   }
+  // MQTT: the topics as pattern; no schedule (subscribed while `serve` runs).
+  mqtt::MqttConnectorSet subs = mqtt::LoadMqttConnectors(config.ConnectorDirs(), config.SecretsFile());
+  for (const auto& c : subs.connectors) {
+    std::string topics;
+    for (const auto& s : c.subscriptions) topics += (topics.empty() ? "" : " ") + s.topic + " (" + s.envelope + ")";
+    std::printf("%s,mqtt,%s,%s,%s,%s,,%s,%s\n", CsvField(c.name).c_str(), CsvField(c.scope.tenant).c_str(),
+                EnvName(c.scope.env), CsvField(c.BrokerUrl()).c_str(), CsvField(topics).c_str(), c.enabled ? "yes" : "no",
+                CsvField(c.origin).c_str());
+  }
   set.refused.insert(set.refused.end(), apis.refused.begin(), apis.refused.end());
+  set.refused.insert(set.refused.end(), subs.refused.begin(), subs.refused.end());
   for (const auto& [file, why] : set.refused) std::fprintf(stderr, "refused %s: %s\n", file.c_str(), why.c_str());
   return set.refused.empty() ? kExitOk : kExitUsage;
 }
@@ -333,9 +345,53 @@ int RunConnectorTry(const Config& config, const TryArgs& args) {
   return ok ? kExitOk : kExitFailure;
 }
 
+namespace {
+
+// The MQTT connectors' state as their subscriber last wrote it in the store
+// (on whichever node holds the lease), one CSV row each.
+int PrintMqttStatus(store::Store& store, const std::vector<mqtt::MqttConnector>& connectors) {
+  std::printf("connector,broker,state,since,holder,messages,rejected,reconnects,granted_qos,last_error\n");
+  for (const auto& c : connectors) {
+    auto state = store.GetState(c.name, mqtt::kStatusStateKey);
+    if (!state.ok()) return Fail(state.status());
+    if (!*state) {
+      std::printf("%s,%s,never started,,,,,,,\n", CsvField(c.name).c_str(), CsvField(c.BrokerUrl()).c_str());
+      continue;
+    }
+    simdjson::dom::parser parser;
+    simdjson::dom::element e;
+    if (parser.parse(**state).get(e)) continue;
+    auto text = [&](const char* key) {
+      std::string_view v;
+      return e[key].get_string().get(v) ? std::string() : std::string(v);
+    };
+    auto number = [&](const char* key) {
+      int64_t v = 0;
+      return e[key].get_int64().get(v) ? std::string() : std::to_string(v);
+    };
+    std::string qos;
+    simdjson::dom::array granted;
+    if (!e["granted_qos"].get_array().get(granted)) {
+      for (auto q : granted) qos += (qos.empty() ? "" : " ") + std::to_string(int64_t(q));
+    }
+    std::printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", CsvField(c.name).c_str(), CsvField(text("broker")).c_str(),
+                CsvField(text("state")).c_str(), CsvField(text("since")).c_str(), CsvField(text("holder")).c_str(),
+                number("messages").c_str(), number("rejected").c_str(), number("reconnects").c_str(), qos.c_str(),
+                CsvField(text("last_error")).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 int RunConnectorStatus(const Config& config, const std::string& name, size_t limit, int64_t before) {
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
+  std::vector<mqtt::MqttConnector> subs = mqtt::LoadMqttConnectors(config.ConnectorDirs(), config.SecretsFile()).connectors;
+  if (!name.empty()) {
+    std::erase_if(subs, [&](const mqtt::MqttConnector& c) { return c.name != name; });
+    if (!subs.empty()) return PrintMqttStatus(**store, subs);
+  }
   auto runs = (*store)->ListRuns(name.empty() ? std::nullopt : std::optional(name), limit + 1,
                                  before > 0 ? std::optional(before) : std::nullopt);
   if (!runs.ok()) return Fail(runs.status());
@@ -354,7 +410,9 @@ int RunConnectorStatus(const Config& config, const std::string& name, size_t lim
   }
   // A cut list says so on stderr with the option that gives the next page.
   if (truncated) std::fprintf(stderr, "truncated: continue with --before %lld\n", static_cast<long long>(runs->back().id));
-  return kExitOk;
+  if (subs.empty()) return kExitOk;
+  std::printf("\n");  // then the MQTT connectors, which have no runs
+  return PrintMqttStatus(**store, subs);
 }
 
 }  // namespace telecollect::cli

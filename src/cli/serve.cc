@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/thread_name.h"
 #include "files/connector.h"
+#include "mqtt/mqtt_subscriber.h"
 #include "pull/http_client.h"
 #include "pull/pull_run.h"
 #include "pull/stored_token.h"
@@ -29,15 +30,19 @@
 namespace telecollect::cli {
 namespace {
 
-// Loads the connectors and hands them to the scheduler.
-void LoadConnectorsInto(const Config& config, schedule::Scheduler& scheduler) {
+// Loads the connectors and hands them to the scheduler and the MQTT subscribers.
+void LoadConnectorsInto(const Config& config, schedule::Scheduler& scheduler, mqtt::MqttSubscribers& subscribers) {
   files::ConnectorSet set = files::LoadConnectors(config.ConnectorDirs(), config.SecretsFile());
   for (const auto& c : set.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", c.source.url}});
   pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile());
   for (const auto& c : apis.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", pull::RedactUrl(c.url)}});
+  mqtt::MqttConnectorSet subs = mqtt::LoadMqttConnectors(config.ConnectorDirs(), config.SecretsFile());
+  for (const auto& c : subs.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", c.BrokerUrl()}});
   set.refused.insert(set.refused.end(), apis.refused.begin(), apis.refused.end());
+  set.refused.insert(set.refused.end(), subs.refused.begin(), subs.refused.end());
   for (const auto& [file, why] : set.refused) LogWarn("connector_refused", {{"file", file}, {"reason", why}});
   scheduler.SetConnectors(set.connectors, apis.connectors);
+  subscribers.SetConnectors(subs.connectors);
 }
 
 void LogDecoderReport(const decode::LoadReport& report) {
@@ -145,6 +150,9 @@ int RunServe(Config config, const ServeArgs& args) {
     for (const auto& c : pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile()).connectors) {
       out.push_back({c.name, "api", c.scope, c.schedule, c.enabled, where(c.url)});
     }
+    for (const auto& c : mqtt::LoadMqttConnectors(config.ConnectorDirs(), config.SecretsFile()).connectors) {
+      out.push_back({c.name, "mqtt", c.scope, "", c.enabled, c.BrokerUrl()});
+    }
     return out;
   };
   schedule::Scheduler scheduler(*db, clock, config.SpoolDir());
@@ -166,12 +174,19 @@ int RunServe(Config config, const ServeArgs& args) {
     scheduler.RunSoon(std::move(*found));
     return Status::Ok();
   };
+  // MQTT subscriptions: messages through the push path, acknowledged once committed.
+  mqtt::MqttSubscribers subscribers(*db, push_service, metrics, clock);
+  auto mqtt_health = [&subscribers] {
+    std::string out = "[";
+    for (const mqtt::MqttStatus& s : subscribers.Statuses()) out += (out.size() > 1 ? "," : "") + s.ToJson();
+    return out + "]";
+  };
   server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock, api_connectors, config.workers,
-                   list_connectors, run_connector});
+                   list_connectors, run_connector, mqtt_health});
   server::HttpServer http(config.server, api, metrics);
 
   if (config.files.scheduler) {
-    LoadConnectorsInto(config, scheduler);
+    LoadConnectorsInto(config, scheduler, subscribers);
     scheduler.Start();
   }
 
@@ -194,7 +209,7 @@ int RunServe(Config config, const ServeArgs& args) {
       ReloadEnvelopes(config);
       active_versions.clear();
       refresh_versions();
-      if (config.files.scheduler) LoadConnectorsInto(config, scheduler);
+      if (config.files.scheduler) LoadConnectorsInto(config, scheduler, subscribers);
     }
   });
   auto stop_reloader = [&] {
@@ -207,6 +222,7 @@ int RunServe(Config config, const ServeArgs& args) {
   if (!bound.ok()) {
     LogError("listen_failed", {{"error", bound.message()}});
     scheduler.Stop();
+    subscribers.Stop();
     stop_reloader();
     return kExitCannotServe;
   }
@@ -220,6 +236,8 @@ int RunServe(Config config, const ServeArgs& args) {
   http.Run(/*handle_signals=*/true);
   // Every connection is answered or closed; finish the connector run under
   // way, commit what is queued, then stop.
+  // MQTT first: the last messages read are committed and acknowledged, then DISCONNECT.
+  subscribers.Stop();
   scheduler.Stop();
   committer.Stop();
   stop_reloader();

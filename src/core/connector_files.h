@@ -12,6 +12,12 @@
 
 namespace telecollect {
 
+// A path written in a connector file: relative ones are read from the file's folder `base`.
+inline std::string ResolveBesideConnector(const std::filesystem::path& base, const std::string& path) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (base / path).lexically_normal().string();
+}
+
 // Loads every *.toml of the directories that `want` accepts, in directory
 // order and by name within one: a later file with the same name (its stem)
 // replaces an earlier one; a file `load` refuses is listed with why.

@@ -11,6 +11,9 @@ std::string FormatNumber(double v) {
   return std::string(buf, p);
 }
 
+std::string ValueText(uint64_t v) { return std::to_string(v); }
+std::string ValueText(double v) { return FormatNumber(v); }
+
 std::string Escape(const std::string& v) {
   std::string out;
   for (char c : v) {
@@ -89,15 +92,16 @@ void Family<T>::Render(std::string& out) const {
     out += "# TYPE " + name_ + " histogram\n";
     for (const auto& [labels, h] : children_) h->Render(out, name_, LabelText(labels));
   } else {
-    out += "# TYPE " + name_ + " counter\n";
+    out += "# TYPE " + name_ + (std::is_same_v<T, Gauge> ? " gauge\n" : " counter\n");
     for (const auto& [labels, c] : children_) {
       const std::string l = LabelText(labels);
-      out += name_ + (l.empty() ? "" : "{" + l + "}") + " " + std::to_string(c->value()) + "\n";
+      out += name_ + (l.empty() ? "" : "{" + l + "}") + " " + ValueText(c->value()) + "\n";
     }
   }
 }
 
 template class Family<Counter>;
+template class Family<Gauge>;
 template class Family<Histogram>;
 
 std::string Metrics::Render() const {
@@ -110,6 +114,9 @@ std::string Metrics::Render() const {
   commit_batch.Render(out);
   commit_latency.Render(out);
   commit_failures.Render(out);
+  mqtt_messages.Render(out);
+  mqtt_connects.Render(out);
+  mqtt_connected.Render(out);
   out += "# HELP telecollect_write_queue_depth Write requests waiting for the writer\n"
          "# TYPE telecollect_write_queue_depth gauge\n"
          "telecollect_write_queue_depth " + FormatNumber(queue_depth.value()) + "\n";

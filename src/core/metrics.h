@@ -96,6 +96,13 @@ struct Metrics {
   Family<Histogram> commit_latency{"telecollect_commit_seconds", "Group commit duration", {},
                                    {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
   Family<Counter> commit_failures{"telecollect_commit_failures_total", "Failed group commits", {}};
+  Family<Counter> mqtt_messages{"telecollect_mqtt_messages_total",
+                                "MQTT messages by connector: received, then stored, rejected or not_stored",
+                                {"connector", "result"}};
+  Family<Counter> mqtt_connects{"telecollect_mqtt_connects_total", "MQTT connection attempts by connector and result",
+                                {"connector", "result"}};
+  Family<Gauge> mqtt_connected{"telecollect_mqtt_connected", "1 while the MQTT connector is subscribed on this node",
+                               {"connector"}};
   Gauge queue_depth;  // telecollect_write_queue_depth
 
   std::string Render() const;

@@ -130,7 +130,11 @@ Result<Connector> LoadConnectorFile(const std::string& path, const std::string& 
 ConnectorSet LoadConnectors(const std::vector<std::string>& dirs, const std::string& secrets_file) {
   ConnectorSet set;
   LoadConnectorFiles<Connector>(
-      dirs, [](const std::string& path) { return ConnectorFileType(path) != "api"; },  // src/pull loads those
+      dirs,
+      [](const std::string& path) {
+        const std::string type = ConnectorFileType(path);
+        return type != "api" && type != "mqtt";  // src/pull and src/mqtt load those
+      },
       [&](const std::string& path) { return LoadConnectorFile(path, secrets_file); }, set.connectors, set.refused);
   return set;
 }

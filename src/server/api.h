@@ -40,6 +40,8 @@ class Api final : public HttpHandler {
     WorkerOptions workers = {};
     ConnectorLister connectors = {};  // for GET /v1/connectors
     ConnectorRunner run_connector = {};  // for POST /v1/connectors/{name}/run
+    // The MQTT connectors of this node as a JSON array (/healthz "mqtt"); none: [].
+    std::function<std::string()> mqtt_status = nullptr;
   };
   explicit Api(Deps deps);
 

@@ -4,6 +4,7 @@
 
 #include "core/json_writer.h"
 #include "core/time_util.h"
+#include "mqtt/mqtt_subscriber.h"
 #include "pull/pull_run.h"
 #include "server/json_error.h"
 #include "server/routes.h"
@@ -46,7 +47,14 @@ HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, 
     const bool truncated = runs->size() > kRunsPerConnector;
     if (truncated) runs->resize(kRunsPerConnector);
     w.BeginObject().Key("name").String(c.name).Key("kind").String(c.kind).Key("schedule").String(c.schedule)
-        .Key("enabled").Bool(c.enabled).Key("source").String(c.source).Key("runs").BeginArray();
+        .Key("enabled").Bool(c.enabled).Key("source").String(c.source);
+    if (c.kind == "mqtt") {
+      // A subscription has no runs: its state, as the node holding it last wrote it (docs/mqtt.md).
+      auto state = store.GetState(c.name, mqtt::kStatusStateKey);
+      if (!state.ok()) return StatusError(state.status());
+      w.Key("state").Raw(*state ? std::string_view(**state) : std::string_view("null"));
+    }
+    w.Key("runs").BeginArray();
     for (const auto& r : *runs) RunJson(w, r);
     // Older runs: GET /v1/connectors/{name}/runs?before=<runs_next_before>.
     w.EndArray().Key("runs_truncated").Bool(truncated);

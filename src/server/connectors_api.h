@@ -20,7 +20,7 @@ using ApiConnectorLookup = std::function<Result<pull::ApiConnector>(const std::s
 // A connector as the console lists it (files or API), from its file.
 struct ConnectorInfo {
   std::string name;
-  std::string kind;  // "files" | "api"
+  std::string kind;  // "files" | "api" | "mqtt"
   Scope scope;
   std::string schedule;  // empty: by hand only
   bool enabled = true;

@@ -19,7 +19,8 @@ HttpResponse Json(std::string body) { return {200, "application/json", std::move
 HttpResponse Api::Health(RouteCall&) {
   JsonWriter w;
   w.BeginObject().Key("status").String("ok").Key("write_queue").Int(static_cast<int64_t>(d_.committer.depth()))
-      .Key("worker_queue").Int(static_cast<int64_t>(pool_.queued())).EndObject();
+      .Key("worker_queue").Int(static_cast<int64_t>(pool_.queued()));
+  w.Key("mqtt").Raw(d_.mqtt_status ? d_.mqtt_status() : "[]").EndObject();
   return Json(w.Take());
 }
 
