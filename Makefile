@@ -33,6 +33,7 @@ bench: build
 	@bench/push.sh $(BUILD)/src/cli/telecollect
 	@bench/cluster.sh $(BUILD)/src/cli/telecollect
 	@bench/console.sh $(BUILD)/src/cli/telecollect
+	@bench/mqtt.sh $(BUILD)/src/cli/telecollect
 
 clean:
 	rm -rf build build-asan build-fuzz
