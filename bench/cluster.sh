@@ -77,18 +77,7 @@ node pg2 "$pg_toml"
 pg2_pid=$NODE_PID pg2_port=$NODE_PORT
 "$here/cluster_data.py" warm "http://127.0.0.1:$pg2_port" "$token" 1599999998000 pg2x1 pg2x1000
 nport=$(free_port)
-mkdir -p "$work/nginx/logs"
-cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx;
-  proxy_temp_path $work/nginx;
-  client_max_body_size 16m;
+start_nginx 1 "$nport" "  client_max_body_size 16m;
   client_body_buffer_size 1m;
   upstream telecollect {
     server 127.0.0.1:$pg1_port;
@@ -100,14 +89,9 @@ http {
     location / {
       proxy_pass http://telecollect;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
     }
-  }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-pids+=($!)
-wait_port "$nport"
+  }"
 CASE_TAG=pg2x
 run_wrk "postgres 2 nodes (a) 1 frame/req" "$nport" 1 telecollect "$conns" "$pg1_pid" "$pg2_pid"; pg2a=$R_FPS; record_cpu "postgres 2 nodes (a)" 1
 run_wrk "postgres 2 nodes (b) 1000 frames/req" "$nport" 1000 telecollect 4 "$pg1_pid" "$pg2_pid"; pg2b=$R_FPS; record_cpu "postgres 2 nodes (b)" 1000

@@ -28,23 +28,8 @@ echo "bench/push: ${secs}s per case, wrk -t2 -c$conns, $(nproc) cores, $(date -u
 
 # --- nginx: return 204 -------------------------------------------------------
 nport=$(free_port)
-mkdir -p "$work/nginx/logs"
-cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes auto;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx;
-  client_max_body_size 2m;
-  server { listen 127.0.0.1:$nport; location / { return 204; } }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-pids+=($!)
-wait_port "$nport"
+start_nginx auto "$nport" "  client_max_body_size 2m;
+  server { listen 127.0.0.1:$nport; location / { return 204; } }"
 run_wrk "nginx return 204 (1 frame body)" "$nport" 1 telecollect "$conns" $(pgrep -P "${pids[-1]}"); nginx_rps=$R_RPS
 kill "${pids[-1]}"; unset 'pids[-1]'
 

@@ -21,6 +21,17 @@ pg_cpu_ticks() {
 }
 tck=$(getconf CLK_TCK)
 
+# start_nginx WORKERS PORT HTTP_LINES → nginx in the foreground under $work/nginx, its http block
+# being HTTP_LINES; appends its pid to pids and waits for PORT.
+start_nginx() {
+  mkdir -p "$work/nginx/logs"
+  printf 'worker_processes %s;\ndaemon off;\npid %s/nginx/nginx.pid;\nerror_log %s/nginx/error.log;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  client_body_temp_path %s/nginx;\n  proxy_temp_path %s/nginx;\n%s\n}\n' \
+    "$1" "$work" "$work" "$work" "$work" "$3" >"$work/nginx/nginx.conf"
+  nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+  pids+=($!)
+  wait_port "$2"
+}
+
 # run_wrk NAME PORT FRAMES FORMAT CONNS [SERVER_PIDS...] → prints one result line (with the
 # servers' CPU time per request when their pids are given; PostgreSQL's too when $PG_DATA is
 # set). Globals set: R_RPS, R_FPS, R_CPU_US (servers, per request), R_PG_US (PostgreSQL, per
