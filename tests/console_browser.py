@@ -4,7 +4,7 @@ import os
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -62,7 +62,9 @@ class Browser:
 
     def wait(self, predicate, timeout, what):
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(lambda d: predicate())
+            # A list redrawn while it is read is read again.
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.05,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: predicate())
         except TimeoutException:
             raise AssertionError(f"not within {timeout} s: {what}") from None
 

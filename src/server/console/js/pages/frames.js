@@ -14,6 +14,9 @@ function valuesText(values) {
 
 export default async function frames(root, ctx) {
   const q = ctx.query;
+  // The first page is asked for at once, while the page is being built (the filters start from the URL).
+  const first = api.get(api.path("/v1/frames", {
+    deviceid: q.get("deviceid") || "", devicetype: q.get("devicetype") || "", status: q.get("status") || "", limit: LIMIT }));
   const device = h("input", { class: "form-control form-control-sm", name: "deviceid", value: q.get("deviceid") || "" });
   const type = h("input", { class: "form-control form-control-sm", name: "devicetype", value: q.get("devicetype") || "" });
   const status = h("select", { class: "form-select form-select-sm", name: "status" },
@@ -106,11 +109,11 @@ export default async function frames(root, ctx) {
 
   let signature = "";
   let busy = false;
-  async function load(force) {
+  async function load(force, pending) {
     if (busy) return;
     busy = true;
     try {
-      const r = await api.get(api.path("/v1/frames", query()));
+      const r = await (pending || api.get(api.path("/v1/frames", query())));
       if (!r.ok) {
         clear(result).appendChild(message("Frames: " + r.error, false));
         return;
@@ -159,7 +162,7 @@ export default async function frames(root, ctx) {
   });
   for (const input of [device, type, status, from, to]) input.addEventListener("change", () => load(true));
 
-  await load(true);
+  await load(true, first);
   const timer = setInterval(() => { if (live.checked) load(false); }, POLL_MS);
   ctx.onLeave(() => clearInterval(timer));
 }
