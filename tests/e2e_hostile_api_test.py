@@ -16,10 +16,15 @@ import uuid
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, run_tests  # noqa: E402
 
-# /healthz answers in about a millisecond; 1.5 s holds on a loaded 2-core machine
-# (build jobs, other suites) and still catches a handler that holds an I/O
-# thread for seconds, as validation of 115,000 columns once did (22-27 s).
-HEALTHZ_MAX_S = 1.5
+# /healthz is handled within 100 ms, every time: the server's own histogram
+# (request parsed to answer written) says so. Seen from the client, a fresh
+# connection's answer also waits for the machine: on a 2-core machine at load 20
+# (builds, every suite at once) the polls' p50 was 20 ms and single ones took up
+# to 1.55 s while the server had handled each in under 100 ms (most under 1 ms).
+# 5 s at the client still catches a handler that holds an I/O thread for seconds,
+# as validation of 115,000 columns once did (22-27 s).
+HEALTHZ_MAX_S = 5.0
+HEALTHZ_SERVER_MAX_S = "0.1"  # a histogram bucket bound of telecollect_http_request_seconds
 RSS_MAX_KB = 700 * 1024
 BIG_BODY = 16 << 20
 
@@ -78,10 +83,24 @@ class HealthPoller:
         self.thread.join(timeout=15)
         if exc[0] is not None:
             return  # the test's own failure says more
-        print(f"  /healthz: {self.polls} polls, slowest {self.worst * 1000:.0f} ms", flush=True)
+        handled, within = self.server_side()
+        print(f"  /healthz: {self.polls} polls, slowest {self.worst * 1000:.0f} ms at the client; "
+              f"{within} of {handled} handled within {HEALTHZ_SERVER_MAX_S} s", flush=True)
         assert self.polls >= 2, "the poller did not run"
         assert not self.failures, self.failures
+        assert handled >= self.polls and within == handled, (handled, within)
         assert self.worst < HEALTHZ_MAX_S, f"/healthz took {self.worst:.2f} s at worst"
+
+    def server_side(self):
+        """(/healthz requests handled, those handled within HEALTHZ_SERVER_MAX_S), from /metrics."""
+        with urllib.request.urlopen(self.server.url("/metrics"), timeout=10) as r:
+            text = r.read().decode()
+        def value(name, labels):
+            m = re.search(re.escape(f"{name}{{{labels}}}") + r" (\d+)", text)
+            assert m, (name, labels)
+            return int(m.group(1))
+        return (value("telecollect_http_request_seconds_count", 'route="/healthz"'),
+                value("telecollect_http_request_seconds_bucket", f'route="/healthz",le="{HEALTHZ_SERVER_MAX_S}"'))
 
 
 def peak_rss_kb(server):
