@@ -48,13 +48,8 @@ struct NewChunk {
 void Encode(std::span<const SeriesPoint> points, std::vector<NewChunk>& out) {
   for (size_t at = 0; at < points.size(); at += kChunkCapacity) {
     const auto chunk = points.subspan(at, std::min(kChunkCapacity, points.size() - at));
-    NewChunk c{chunk.front().ts, chunk.back().ts, static_cast<int64_t>(chunk.size()), {}};
-    EpochMs prev = chunk.front().ts;
-    for (const SeriesPoint& p : chunk) {
-      AppendPoint(c.data, prev, p);
-      prev = p.ts;
-    }
-    out.push_back(std::move(c));
+    out.push_back(NewChunk{chunk.front().ts, chunk.back().ts, static_cast<int64_t>(chunk.size()),
+                           EncodeChunk(chunk.front().ts, chunk)});
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <limits>
 
 #include "store/aggregate.h"
 #include "store/pg_store_internal.h"
@@ -153,7 +154,38 @@ ALTER TABLE frames ADD COLUMN decoded_values text;
 ALTER TABLE modules ADD COLUMN first_ms bigint, ADD COLUMN last_ms bigint, ADD COLUMN last_value float8,
   ADD COLUMN last_quality integer;
 )sql",
+    // v4: chunks in format 2 (series_codec.h), re-encoded by ReencodeChunks (as SQLite's v12).
+    R"sql(
+UPDATE chunks SET data = data WHERE false;
+)sql",
 };
+
+// v4: every chunk re-encoded, 1,000 rows per statement.
+Status ReencodeChunks(PGconn* db) {
+  int64_t module = -1, start = std::numeric_limits<int64_t>::min();
+  std::vector<SeriesPoint> points;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(PgResult r, PgExec(db, "SELECT module_id, start_ts, data FROM chunks WHERE (module_id, start_ts) > "
+                                               "($1, $2) ORDER BY module_id, start_ts LIMIT 1000",
+                                           PgParams().Add(module).Add(start)));
+    if (r.rows() == 0) return Status::Ok();
+    PgArray mods, starts, blobs;
+    for (int row = 0; row < r.rows(); ++row) {
+      points.clear();
+      TC_RETURN_IF_ERROR(DecodeChunk(r.Int(row, 1), r.Bytes(row, 2), points));
+      mods.Add(r.Int(row, 0));
+      starts.Add(r.Int(row, 1));
+      blobs.AddBytes(EncodeChunk(r.Int(row, 1), points));
+    }
+    module = r.Int(r.rows() - 1, 0);
+    start = r.Int(r.rows() - 1, 1);
+    TC_RETURN_IF_ERROR(PgExec(db, "UPDATE chunks c SET data = u.d FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) "
+                                  "AS u(m, s, d) WHERE c.module_id = u.m AND c.start_ts = u.s",
+                              PgParams().Add(std::string_view(mods.Take())).Add(std::string_view(starts.Take()))
+                                  .Add(std::string_view(blobs.Take())))
+                           .status());
+  }
+}
 
 // v3: the first start and the last chunk's last point of every module.
 Status BackfillModuleExtents(PGconn* db) {
@@ -248,6 +280,7 @@ Status PgStore::Migrate() {
     for (int64_t n = current; n < kLatest; ++n) {
       Status s = PgExec(db, kMigrations[n]).status();
       if (s.ok() && n + 1 == 3) s = BackfillModuleExtents(db);
+      if (s.ok() && n + 1 == 4) s = ReencodeChunks(db);
       if (s.ok()) s = PgExec(db, "UPDATE telecollect_schema SET version = " + std::to_string(n + 1)).status();
       if (!s.ok()) return s.WithContext("schema migration to version " + std::to_string(n + 1));
     }

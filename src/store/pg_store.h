@@ -91,7 +91,7 @@ class PgStore final : public Store {
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // One transaction on one pooled connection (internal, for the backend's
   // source files): ids of scopes and modules created in it are cached only

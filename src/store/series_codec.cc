@@ -1,7 +1,10 @@
 #include "store/series_codec.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace telecollect::store {
 namespace {
@@ -97,7 +100,234 @@ Status DecodeLog(std::string_view data, std::vector<LogEntry>& out) {
   return Status::Ok();
 }
 
+
+// ---- packed chunks (format 2) ------------------------------------------------------
+
+namespace {
+
+constexpr unsigned char kPackedFormat = 2;
+constexpr int kMaxScale = 9;  // values with up to 9 decimals are scaled to integers
+constexpr double kPow10[kMaxScale + 1] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+constexpr unsigned char kXorValues = 0x80;
+constexpr uint64_t kMaxChunkPoints = uint64_t{1} << 16;  // what a decoder accepts (chunks hold kChunkCapacity)
+
+int BitWidth(uint64_t max) { return max == 0 ? 0 : 64 - __builtin_clzll(max); }
+
+// Values of `width` bits each, least significant bit first, packed into bytes.
+void PutPacked(std::string& out, const std::vector<uint64_t>& values) {
+  uint64_t max = 0;
+  for (uint64_t v : values) max |= v;
+  const int width = BitWidth(max);
+  out.push_back(static_cast<char>(width));
+  if (width == 0) return;
+  unsigned __int128 acc = 0;
+  int n = 0;
+  for (uint64_t v : values) {
+    acc |= static_cast<unsigned __int128>(v) << n;
+    n += width;
+    while (n >= 8) {
+      out.push_back(static_cast<char>(static_cast<unsigned char>(acc)));
+      acc >>= 8;
+      n -= 8;
+    }
+  }
+  if (n > 0) out.push_back(static_cast<char>(static_cast<unsigned char>(acc)));
+}
+
+// Reads `count` packed values; false if cut short or the width is impossible.
+bool GetPacked(const unsigned char*& p, const unsigned char* end, uint64_t count, std::vector<uint64_t>& out) {
+  if (p >= end) return false;
+  const int width = *p++;
+  if (width > 64) return false;
+  out.assign(count, 0);
+  if (width == 0) return true;
+  const uint64_t bytes = (count * static_cast<uint64_t>(width) + 7) / 8;
+  if (static_cast<uint64_t>(end - p) < bytes) return false;
+  const uint64_t mask = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
+  unsigned __int128 acc = 0;
+  int n = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    while (n < width) {
+      acc |= static_cast<unsigned __int128>(*p++) << n;
+      n += 8;
+    }
+    out[i] = static_cast<uint64_t>(acc) & mask;
+    acc >>= width;
+    n -= width;
+  }
+  return true;
+}
+
+// The smallest scale k such that every value is an integer x with x / 10^k
+// giving back the same double (finite, not -0, |x| < 2^53); -1 if none.
+int DecimalScale(std::span<const SeriesPoint> points, std::vector<int64_t>& scaled) {
+  int k = 0;
+  scaled.resize(points.size());
+  for (size_t i = 0; i < points.size(); ++i) {
+    const double v = points[i].value;
+    if (!std::isfinite(v) || (v == 0 && std::signbit(v))) return -1;
+    while (true) {
+      const double x = v * kPow10[k];
+      if (std::fabs(x) < kMaxExactInteger) {
+        const double r = std::nearbyint(x);
+        if (r / kPow10[k] == v) {
+          scaled[i] = static_cast<int64_t>(r);
+          break;
+        }
+      }
+      if (++k > kMaxScale) return -1;
+      i = static_cast<size_t>(-1);  // a finer scale: every value again
+      break;
+    }
+  }
+  return k;
+}
+
+}  // namespace
+
+std::string EncodeChunk(EpochMs start_ts, std::span<const SeriesPoint> points) {
+  std::string out;
+  out.reserve(16 + points.size() * 2);
+  out.push_back(static_cast<char>(kPackedFormat));
+  PutVarint(out, points.size());
+  if (points.empty()) return out;
+  const size_t n = points.size();
+  // Times: the first as an offset from start_ts, the first step, then each step's change.
+  PutVarint(out, ZigZag(points[0].ts - start_ts));
+  std::vector<uint64_t> packed;
+  if (n >= 2) {
+    int64_t step = points[1].ts - points[0].ts;
+    PutVarint(out, ZigZag(step));
+    packed.clear();
+    for (size_t i = 2; i < n; ++i) {
+      const int64_t next = points[i].ts - points[i - 1].ts;
+      packed.push_back(ZigZag(next - step));
+      step = next;
+    }
+    if (n >= 3) PutPacked(out, packed);
+  }
+  // Values: integers at a decimal scale, each as its change from the previous;
+  // otherwise each double's bits XOR the previous one's, without their zero bytes.
+  std::vector<int64_t> scaled;
+  const int k = DecimalScale(points, scaled);
+  if (k >= 0) {
+    out.push_back(static_cast<char>(k));
+    PutVarint(out, ZigZag(scaled[0]));
+    packed.clear();
+    for (size_t i = 1; i < n; ++i) packed.push_back(ZigZag(scaled[i] - scaled[i - 1]));
+    if (n >= 2) PutPacked(out, packed);
+  } else {
+    out.push_back(static_cast<char>(kXorValues));
+    uint64_t prev = 0;
+    for (const SeriesPoint& p : points) {
+      uint64_t bits;
+      std::memcpy(&bits, &p.value, 8);
+      const uint64_t x = bits ^ prev;
+      prev = bits;
+      const int lead = x == 0 ? 8 : __builtin_clzll(x) / 8;
+      const int trail = x == 0 ? 0 : __builtin_ctzll(x) / 8;
+      const int sig = 8 - lead - trail;
+      out.push_back(static_cast<char>(lead << 4 | sig));
+      for (int b = 0; b < sig; ++b) out.push_back(static_cast<char>(x >> (8 * (trail + b))));
+    }
+  }
+  // Qualities: none (all 0), or packed.
+  const bool qualities = std::any_of(points.begin(), points.end(), [](const SeriesPoint& p) { return p.quality != 0; });
+  out.push_back(static_cast<char>(qualities ? 1 : 0));
+  if (qualities) {
+    packed.clear();
+    for (const SeriesPoint& p : points) packed.push_back(ZigZag(p.quality));
+    PutPacked(out, packed);
+  }
+  return out;
+}
+
+namespace {
+
+Status Corrupt(EpochMs start_ts, const char* why) {
+  return Status::IoError("corrupt measurement chunk at ts " + std::to_string(start_ts) + ": " + why);
+}
+
+Status DecodePacked(EpochMs start_ts, std::string_view data, std::vector<SeriesPoint>& out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data()) + 1;
+  const auto* end = reinterpret_cast<const unsigned char*>(data.data()) + data.size();
+  uint64_t n = 0;
+  if (!GetVarint(p, end, n) || n > kMaxChunkPoints) {
+    return Corrupt(start_ts, "bad point count");
+  }
+  if (n == 0) return p == end ? Status::Ok() : Corrupt(start_ts, "bytes after the end");
+  const size_t base = out.size();
+  out.resize(base + n);
+  SeriesPoint* pts = out.data() + base;
+  auto fail = [&](const char* why) {
+    out.resize(base);
+    return Corrupt(start_ts, why);
+  };
+  uint64_t v = 0;
+  if (!GetVarint(p, end, v)) return fail("cut short");
+  EpochMs ts = 0;
+  if (__builtin_add_overflow(start_ts, UnZigZag(v), &ts)) return fail("bad time");
+  pts[0].ts = ts;
+  std::vector<uint64_t> packed;
+  if (n >= 2) {
+    if (!GetVarint(p, end, v)) return fail("cut short");
+    int64_t step = UnZigZag(v);
+    if (n >= 3 && !GetPacked(p, end, n - 2, packed)) return fail("cut short");
+    for (uint64_t i = 1; i < n; ++i) {
+      if (i >= 2 && __builtin_add_overflow(step, UnZigZag(packed[i - 2]), &step)) return fail("bad time");
+      if (step < 0 || __builtin_add_overflow(ts, step, &ts)) return fail("time going backwards");
+      pts[i].ts = ts;
+    }
+  }
+  if (p >= end) return fail("cut short");
+  const unsigned char mode = *p++;
+  if (mode <= kMaxScale) {
+    if (!GetVarint(p, end, v)) return fail("cut short");
+    int64_t x = UnZigZag(v);
+    if (n >= 2 && !GetPacked(p, end, n - 1, packed)) return fail("cut short");
+    for (uint64_t i = 0; i < n; ++i) {
+      if (i > 0 && __builtin_add_overflow(x, UnZigZag(packed[i - 1]), &x)) return fail("bad value");
+      if (x >= int64_t{1} << 53 || x <= -(int64_t{1} << 53)) return fail("bad value");
+      pts[i].value = static_cast<double>(x) / kPow10[mode];
+    }
+  } else if (mode == kXorValues) {
+    uint64_t prev = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+      if (p >= end) return fail("cut short");
+      const int lead = *p >> 4, sig = *p & 15;
+      ++p;
+      if (lead + sig > 8 || (sig == 0 && lead != 8) || end - p < sig) return fail("bad value");
+      const int trail = 8 - lead - sig;
+      uint64_t x = 0;
+      for (int b = 0; b < sig; ++b) x |= static_cast<uint64_t>(*p++) << (8 * (trail + b));
+      prev ^= x;
+      std::memcpy(&pts[i].value, &prev, 8);
+    }
+  } else {
+    return fail("unknown value encoding");
+  }
+  if (p >= end) return fail("cut short");
+  const unsigned char qualities = *p++;
+  if (qualities == 1) {
+    if (!GetPacked(p, end, n, packed)) return fail("cut short");
+    for (uint64_t i = 0; i < n; ++i) {
+      const int64_t q = UnZigZag(packed[i]);
+      if (q < INT32_MIN || q > INT32_MAX) return fail("bad quality");
+      pts[i].quality = static_cast<int>(q);
+    }
+  } else if (qualities != 0) {
+    return fail("bad quality encoding");
+  }
+  if (p != end) return fail("bytes after the end");
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status DecodeChunk(EpochMs start_ts, std::string_view data, std::vector<SeriesPoint>& out) {
+  // Format 1 begins with its first point's ts delta, always 0; format 2 with its number.
+  if (!data.empty() && static_cast<unsigned char>(data[0]) == kPackedFormat) return DecodePacked(start_ts, data, out);
+  if (!data.empty() && data[0] != 0) return Corrupt(start_ts, "unknown chunk format");
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   const auto* end = p + data.size();
   EpochMs ts = start_ts;

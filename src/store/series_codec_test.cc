@@ -66,6 +66,80 @@ TEST(SeriesCodec, TruncatedChunkIsAnError) {
   }
 }
 
+// Format 2 (EncodeChunk).
+std::vector<SeriesPoint> Packed(const std::vector<SeriesPoint>& points, size_t* bytes = nullptr) {
+  const std::string data = EncodeChunk(points.front().ts, points);
+  if (bytes) *bytes = data.size();
+  std::vector<SeriesPoint> out;
+  EXPECT_TRUE(DecodeChunk(points.front().ts, data, out).ok());
+  return out;
+}
+
+void ExpectSame(const std::vector<SeriesPoint>& in, const std::vector<SeriesPoint>& out) {
+  ASSERT_EQ(out.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[i].ts, in[i].ts) << i;
+    EXPECT_EQ(std::memcmp(&out[i].value, &in[i].value, 8), 0) << i << ": " << in[i].value << " " << out[i].value;
+    EXPECT_EQ(out[i].quality, in[i].quality) << i;
+  }
+}
+
+TEST(PackedChunk, EveryKindOfValueAndStepComesBackBitForBit) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  double payload_nan;
+  const uint64_t bits = 0x7ff4000000000123;
+  std::memcpy(&payload_nan, &bits, 8);
+  const std::vector<SeriesPoint> in = {
+      {-86400000, 0, 0},        {-1, -0.0, 0},          {0, 21.5, 0},       {1, -3, 2},
+      {600000, 1e15, -1},       {600001, 9007199254740993.0, 0},          {700000, 12.25, 7},
+      {700000, 12.5, 0},        {4102444800000, nan, 0},  {4102444800001, inf, 0}, {4102444800002, -inf, 0},
+      {4102444800003, 123456789, 0}, {4102444800004, 0.1, 0}, {4102444800005, payload_nan, 0},
+      {4102444800005, -1.7976931348623157e308, INT32_MIN}, {4102444800006, 5e-324, INT32_MAX},
+  };
+  ExpectSame(in, Packed(in));
+  // Decimals only, a step that changes, an instant twice.
+  const std::vector<SeriesPoint> dec = {{1000, 1.5, 0}, {1000, -2.25, 0}, {2000, 0.001, 0}, {7000, 123456.789, 0},
+                                        {7001, 1e-9, 0}, {9000000000, -900719925.4740991, 0}};
+  ExpectSame(dec, Packed(dec));
+  // One point; two points.
+  ExpectSame({{5, 3.0, 1}}, Packed({{5, 3.0, 1}}));
+  ExpectSame({{5, 3.0, 0}, {6, nan, 0}}, Packed({{5, 3.0, 0}, {6, nan, 0}}));
+}
+
+TEST(PackedChunk, MeterIndexAndTemperaturesTakeAFewBitsAPoint) {
+  std::mt19937_64 rng(21);
+  std::vector<SeriesPoint> meter, temp;
+  double index = 48213.127;
+  for (int i = 0; i < 200; ++i) {
+    index = std::round((index + static_cast<double>(rng() % 2500) / 1000) * 1000) / 1000;
+    meter.push_back({1735689600000 + i * 600000, index, 0});
+    temp.push_back({1735689600000 + i * 600000, std::round((20 + static_cast<double>(rng() % 300) / 100 - 1.5) * 100) / 100, 0});
+  }
+  size_t bytes = 0;
+  ExpectSame(meter, Packed(meter, &bytes));
+  EXPECT_LE(bytes, 200u * 14 / 8);  // 13 bits of change (12 and the zigzag sign), none of time
+  ExpectSame(temp, Packed(temp, &bytes));
+  EXPECT_LE(bytes, 200u * 11 / 8);  // 10 bits of change
+}
+
+TEST(PackedChunk, ACutOrDamagedChunkIsAnError) {
+  std::vector<SeriesPoint> in;
+  for (int i = 0; i < 50; ++i) in.push_back({i * 1000 + (i % 3), i * 0.5, i % 2});
+  in.push_back({60000, std::numeric_limits<double>::quiet_NaN(), 0});  // XOR values
+  const std::string data = EncodeChunk(0, in);
+  for (size_t cut = 1; cut < data.size(); ++cut) {
+    std::vector<SeriesPoint> out;
+    EXPECT_FALSE(DecodeChunk(0, std::string_view(data).substr(0, cut), out).ok()) << cut;
+  }
+  std::string longer = data + "x";
+  std::vector<SeriesPoint> out;
+  EXPECT_FALSE(DecodeChunk(0, longer, out).ok());
+  std::string bad = data;
+  bad[0] = 3;  // no such format
+  EXPECT_FALSE(DecodeChunk(0, bad, out).ok());
+}
+
 TEST(SeriesCodec, MergeKeepsOrderAndTheNewerValue) {
   const std::vector<SeriesPoint> older = {{1, 1, 0}, {3, 3, 0}, {5, 5, 0}};
   const std::vector<SeriesPoint> newer = {{0, 10, 0}, {3, 30, 1}, {6, 60, 0}};

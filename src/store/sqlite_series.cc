@@ -118,23 +118,14 @@ Status ForEachRun(std::vector<LogEntry>& entries, std::vector<SeriesPoint>& run,
 
 constexpr const char* kReadLog = "SELECT data, id FROM point_log ORDER BY id";
 
-std::string Encode(std::span<const SeriesPoint> points) {
-  std::string data;
-  data.reserve(points.size() * 12);
-  EpochMs prev = points.front().ts;
-  for (const SeriesPoint& p : points) {
-    AppendPoint(data, prev, p);
-    prev = p.ts;
-  }
-  return data;
-}
+std::string Encode(std::span<const SeriesPoint> points) { return EncodeChunk(points.front().ts, points); }
 
 }  // namespace
 
 SeriesWriter::SeriesWriter(sqlite3* db, size_t max_cached_bytes, size_t max_log_entries)
     : db_(db),
       max_cached_bytes_(max_cached_bytes),
-      last_chunk_(db, "SELECT id, start_ts, end_ts, n, data FROM chunks WHERE module_id = ?1 ORDER BY start_ts DESC LIMIT 1"),
+      last_chunk_(db, "SELECT id, start_ts, data FROM chunks WHERE module_id = ?1 ORDER BY start_ts DESC LIMIT 1"),
       insert_(db, "INSERT INTO chunks(module_id, start_ts, end_ts, n, data) VALUES(?1, ?2, ?3, ?4, ?5)"),
       update_(db, "UPDATE chunks SET end_ts = ?2, n = ?3, data = ?4 WHERE id = ?1"),
       overlapping_(db, std::string("SELECT id, start_ts, data") + kOverlapping),
@@ -296,13 +287,12 @@ Result<SeriesWriter::Tail*> SeriesWriter::FindTail(int64_t module_id) {
   }
   Tail t;
   t.id = last_chunk_.Int(0);
-  t.start_ts = last_chunk_.Int(1);
-  t.end_ts = last_chunk_.Int(2);
-  t.n = static_cast<size_t>(last_chunk_.Int(3));
-  t.data = std::string(last_chunk_.Blob(4));
+  Status s = DecodeChunk(last_chunk_.Int(1), last_chunk_.Blob(2), t.points);
   last_chunk_.Reset();
+  TC_RETURN_IF_ERROR(s);
+  if (t.points.empty()) return Status::IoError("empty measurement chunk " + std::to_string(t.id));
   if (cached_bytes_ > max_cached_bytes_) DropTails();
-  cached_bytes_ += t.data.size();
+  cached_bytes_ += t.bytes();
   return &(tails_[module_id] = std::move(t));
 }
 
@@ -315,8 +305,9 @@ Status SeriesWriter::InsertChunks(int64_t module_id, std::span<const SeriesPoint
     TC_RETURN_IF_ERROR(insert_.Run());
     if (is_tail && i + kChunkCapacity >= points.size()) {
       if (cached_bytes_ > max_cached_bytes_) DropTails();
-      cached_bytes_ += data.size();
-      tails_[module_id] = Tail{sqlite3_last_insert_rowid(db_), part.front().ts, part.back().ts, part.size(), std::move(data)};
+      Tail t{sqlite3_last_insert_rowid(db_), std::vector<SeriesPoint>(part.begin(), part.end())};
+      cached_bytes_ += t.bytes();
+      tails_[module_id] = std::move(t);
     }
   }
   return Status::Ok();
@@ -326,19 +317,15 @@ Status SeriesWriter::Upsert(int64_t module_id, std::span<const SeriesPoint> poin
   if (points.empty()) return Status::Ok();
   TC_ASSIGN_OR_RETURN(Tail* tail, FindTail(module_id));
   if (!tail) return InsertChunks(module_id, points, true);
-  if (points.front().ts <= tail->end_ts) return Merge(module_id, points);
+  if (points.front().ts <= tail->end_ts()) return Merge(module_id, points);
   // Append: fill the last chunk, then open new ones.
-  size_t k = 0;
-  const size_t before = tail->data.size();
-  for (; k < points.size() && tail->n < kChunkCapacity; ++k) {
-    AppendPoint(tail->data, tail->end_ts, points[k]);
-    tail->end_ts = points[k].ts;
-    ++tail->n;
-  }
-  cached_bytes_ += tail->data.size() - before;
+  const size_t k = std::min(points.size(), kChunkCapacity - std::min(kChunkCapacity, tail->points.size()));
   if (k > 0) {
-    update_.Bind(1, tail->id).Bind(2, tail->end_ts).Bind(3, static_cast<int64_t>(tail->n));
-    update_.BindBlob(4, tail->data.data(), tail->data.size());
+    tail->points.insert(tail->points.end(), points.begin(), points.begin() + static_cast<std::ptrdiff_t>(k));
+    cached_bytes_ += k * sizeof(SeriesPoint);
+    const std::string data = Encode(tail->points);
+    update_.Bind(1, tail->id).Bind(2, tail->end_ts()).Bind(3, static_cast<int64_t>(tail->points.size()));
+    update_.BindBlob(4, data.data(), data.size());
     TC_RETURN_IF_ERROR(update_.Run());
   }
   if (k == points.size()) return Status::Ok();
@@ -369,7 +356,7 @@ Status SeriesWriter::Merge(int64_t module_id, std::span<const SeriesPoint> point
   }
   // Whether the last chunk was among those rewritten or not, reload it when next needed.
   if (auto it = tails_.find(module_id); it != tails_.end()) {
-    cached_bytes_ -= std::min(cached_bytes_, it->second.data.size());
+    cached_bytes_ -= std::min(cached_bytes_, it->second.bytes());
     tails_.erase(it);
   }
   const std::vector<SeriesPoint> merged = MergePoints(old, points);
@@ -399,6 +386,20 @@ Status SeriesWriter::NoteExtent(int64_t module_id, const SeriesPoint& first, con
   q.Bind(1, module_id).Bind(2, first.ts).Bind(3, last.ts).BindBlob(4, value.data(), value.size());
   q.Bind(5, static_cast<int64_t>(last.quality));
   return q.Run();
+}
+
+Status ReencodeChunks(sqlite3* db) {
+  Stmt all(db, "SELECT id, start_ts, data FROM chunks");
+  Stmt up(db, "UPDATE chunks SET data = ?2 WHERE id = ?1");
+  std::vector<SeriesPoint> points;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, all.Step());
+    if (!row) return Status::Ok();
+    points.clear();
+    TC_RETURN_IF_ERROR(DecodeChunk(all.Int(1), all.Blob(2), points));
+    const std::string data = EncodeChunk(all.Int(1), points);
+    TC_RETURN_IF_ERROR(up.Bind(1, all.Int(0)).BindBlob(2, data.data(), data.size()).Run());
+  }
 }
 
 Status BackfillModuleExtents(sqlite3* db) {

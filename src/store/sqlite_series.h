@@ -72,12 +72,13 @@ class SeriesWriter {
   void ForgetCache();
 
  private:
+  // The last chunk, decoded: an append re-encodes it whole (format 2 packs
+  // columns, so a point cannot be appended to the blob).
   struct Tail {
     int64_t id = 0;
-    EpochMs start_ts = 0;
-    EpochMs end_ts = 0;
-    size_t n = 0;
-    std::string data;
+    std::vector<SeriesPoint> points;
+    EpochMs end_ts() const { return points.back().ts; }
+    size_t bytes() const { return points.size() * sizeof(SeriesPoint); }
   };
   // Over max_cached_bytes_: the last chunks are read again when needed. Only
   // them: this transaction's pending log row must survive an eviction.
@@ -152,6 +153,9 @@ class SeriesBatch {
   std::vector<SeriesPoint> run_;
   SeriesSortScratch scratch_;
 };
+
+// Schema v12: every chunk in format 2 (series_codec.h).
+Status ReencodeChunks(sqlite3* db);
 
 // Schema v11: fills modules.first_ms / last_ms / last_value / last_quality
 // from what the chunks and the point log hold (a store written before them).

@@ -211,6 +211,11 @@ ALTER TABLE modules ADD COLUMN last_ms INTEGER;
 ALTER TABLE modules ADD COLUMN last_value BLOB;
 ALTER TABLE modules ADD COLUMN last_quality INTEGER;
 )sql",
+    // v12: chunks in format 2 (series_codec.h: decimal scaling, delta of delta,
+    // bit packing), re-encoded by ReencodeChunks.
+    R"sql(
+UPDATE chunks SET data = data WHERE 0;
+)sql",
 };
 
 // v6: every (module, ts) row of the old table becomes a point of a chunk.
@@ -403,6 +408,7 @@ Status SqliteStore::Migrate() {
     Status s = Exec(db, kMigrations[v]);
     if (s.ok() && v + 1 == 6) s = ConvertMeasurementsToChunks(db);
     if (s.ok() && v + 1 == 11) s = BackfillModuleExtents(db);
+    if (s.ok() && v + 1 == 12) s = ReencodeChunks(db);
     if (s.ok()) s = Exec(db, ("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
     if (!s.ok()) {
       (void)Exec(db, "ROLLBACK");
