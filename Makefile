@@ -31,6 +31,7 @@ bench: build
 	@bench/files.sh $(BUILD)
 	@$(BUILD)/pull_bench
 	@bench/push.sh $(BUILD)/src/cli/telecollect
+	@bench/query.sh $(BUILD)/src/cli/telecollect
 	@bench/cluster.sh $(BUILD)/src/cli/telecollect
 	@bench/console.sh $(BUILD)/src/cli/telecollect
 	@bench/mqtt.sh $(BUILD)/src/cli/telecollect
