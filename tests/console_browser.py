@@ -50,9 +50,18 @@ class Browser:
 
     def click(self, element):
         """Scrolls `element` into view and clicks it (through the DOM: WebDriver's own click, computed
-        against the window, misses under viewport emulation)."""
-        self.js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element)
-        return element
+        against the window, misses under viewport emulation). Given a CSS selector, the element is
+        found again if a live re-render replaced it between finding and clicking."""
+        if not isinstance(element, str):
+            self.js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element)
+            return element
+        for attempt in range(10):
+            try:
+                return self.click(self.find(element))
+            except StaleElementReferenceException:
+                if attempt == 9:
+                    raise
+                time.sleep(0.1)
 
     def find(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css)

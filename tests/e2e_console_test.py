@@ -220,7 +220,7 @@ def fill(css, text):
 def click(css):
     """Clicks an element once scrolled to the middle of the viewport (a fixed edge never covers it)."""
     _, b = env()
-    return b.click(b.find(css))
+    return b.click(css)
 
 
 def set_value(css, text):
@@ -241,8 +241,8 @@ def test_g_a_plot_has_the_right_number_of_points_with_gaps_and_units():
     fill("#page-modules input[name=prefix]", "plot-1.")
     click("#page-modules form button[type=submit]")
     b.wait_css("#module-list[data-prefix='plot-1.']")
-    box = b.wait(lambda: (b.find_all("tr[data-module='plot-1.temperature'] input") or [None])[0], 5, "plot-1.temperature listed")
-    b.click(box)
+    b.wait(lambda: b.find_all("tr[data-module='plot-1.temperature'] input"), 5, "plot-1.temperature listed")
+    click("tr[data-module='plot-1.temperature'] input")
     click("#plot-button")
     chart = b.wait(lambda: (b.find_all("#module-plot[data-points]") or [None])[0], 15, "the plot")
     assert chart.get_attribute("data-points") == "280", chart.get_attribute("data-points")
