@@ -64,6 +64,8 @@ TEST_F(PgStoreTest, EachMonthIsAPartitionAndDroppingOneDropsItsPoints) {
   WriteBatch b{pre_, {}, ms};
   const WriteBatch* p = &b;
   ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  // The COMMIT may still be in flight: confirmed before another connection reads.
+  ASSERT_TRUE(store_->Sync().ok());
   EXPECT_EQ(One("SELECT count(*) FROM pg_inherits WHERE inhparent = 'chunks'::regclass"), "2");
   EXPECT_EQ(One("SELECT sum(n) FROM chunks_y2023m11"), "3");  // no chunk crosses the month
   EXPECT_EQ(One("SELECT sum(n) FROM chunks_y2023m12"), "3");
