@@ -5,6 +5,7 @@
 #include "cli/exit_codes.h"
 #include "core/secrets.h"
 #include "core/toml_reader.h"
+#include "push/auth.h"
 #include "store/open_store.h"
 #include "core/file_modes.h"
 
@@ -48,6 +49,7 @@ std::string StoreLocation(const Config& config) {
 
 Result<Scope> ScopeFrom(const std::string& tenant, const std::string& env) {
   if (tenant.empty()) return Status::InvalidArgument("--tenant is empty");
+  if (tenant == push::kAdminTenant) return Status::InvalidArgument("--tenant \"*\" is reserved for admin tokens (token create --admin)");
   TC_ASSIGN_OR_RETURN(Env e, ParseEnv(env));
   return Scope{tenant, e};
 }

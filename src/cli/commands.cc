@@ -13,6 +13,7 @@
 #include "decode/decode_frame.h"
 #include "decode/decode_report.h"
 #include "decode/script/script_factory.h"
+#include "push/auth.h"
 #include "push/decoder_catalog.h"
 #include "push/device_csv.h"
 #include "push/redecode.h"
@@ -54,7 +55,10 @@ std::unique_ptr<decode::DecoderRegistry> MakeRegistry(const Config& config) {
 }
 
 int RunTokenCreate(const Config& config, const TokenCreateArgs& args) {
-  auto scope = ScopeFrom(args.tenant, args.env);
+  if (args.admin && !(args.tenant.empty() && args.env.empty())) {
+    return Fail(Status::InvalidArgument("an admin token has no --tenant nor --env"));
+  }
+  auto scope = args.admin ? Result<Scope>(Scope{std::string(push::kAdminTenant), Env::kProd}) : ScopeFrom(args.tenant, args.env);
   if (!scope.ok()) return Fail(scope.status());
   auto db = OpenStore(config);
   if (!db.ok()) return Fail(db.status());
@@ -69,14 +73,19 @@ int RunTokenCreate(const Config& config, const TokenCreateArgs& args) {
       }
     }
   }
-  const std::string token = GenerateToken(EnvName(scope->env));
+  const std::string token = GenerateToken(args.admin ? "admin" : EnvName(scope->env));
   store::TokenRecord rec{0, *scope, args.label, HashToken(token), clock.NowMs(), {}};
   auto id = (*db)->CreateToken(rec);
   if (!id.ok()) return Fail(id.status());
   std::printf("%s\n", token.c_str());
-  std::fprintf(stderr, "token %lld (fingerprint %s) for tenant %s, env %s; shown once, stored hashed\n",
-               static_cast<long long>(*id), TokenFingerprint(rec.hash).c_str(), scope->tenant.c_str(),
-               EnvName(scope->env));
+  if (args.admin) {
+    std::fprintf(stderr, "admin token %lld (fingerprint %s): the admin routes only; shown once, stored hashed\n",
+                 static_cast<long long>(*id), TokenFingerprint(rec.hash).c_str());
+  } else {
+    std::fprintf(stderr, "token %lld (fingerprint %s) for tenant %s, env %s; shown once, stored hashed\n",
+                 static_cast<long long>(*id), TokenFingerprint(rec.hash).c_str(), scope->tenant.c_str(),
+                 EnvName(scope->env));
+  }
   return kExitOk;
 }
 

@@ -28,6 +28,7 @@ int RunServe(Config config, const ServeArgs& args);
 struct TokenCreateArgs {
   std::string tenant, env, label;
   bool replace = false;  // revoke active tokens with the same tenant, env and label first
+  bool admin = false;    // an admin token (the admin routes only), no tenant nor env
 };
 int RunTokenCreate(const Config& config, const TokenCreateArgs& args);
 int RunTokenList(const Config& config, const std::optional<std::string>& tenant);

@@ -28,8 +28,9 @@ int main(int argc, char** argv) {
   token->require_subcommand(1);
   TokenCreateArgs create_args;
   auto* create = token->add_subcommand("create", "create a token and print it once");
-  create->add_option("--tenant", create_args.tenant, "tenant")->required();
-  create->add_option("--env", create_args.env, "preprod or prod")->required();
+  create->add_option("--tenant", create_args.tenant, "tenant (required unless --admin)");
+  create->add_option("--env", create_args.env, "preprod or prod (required unless --admin)");
+  create->add_flag("--admin", create_args.admin, "an admin token: the /v1/admin routes only (docs/api.md)");
   create->add_option("--label", create_args.label, "free text, e.g. who it was given to");
   create->add_flag("--replace", create_args.replace, "revoke active tokens with the same tenant, env and label first");
   std::string list_tenant;

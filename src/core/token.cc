@@ -35,7 +35,9 @@ bool TokenHashEquals(const TokenHash& a, const TokenHash& b) {
 
 std::string GenerateToken(std::string_view env_name) {
   static constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  std::string token = "tc_" + std::string(env_name == "prod" ? "prod" : "pre") + "_";
+  // "tc_prod_", "tc_pre_", or "tc_admin_" for an admin token (token create --admin).
+  const char* kind = env_name == "prod" ? "prod" : env_name == "admin" ? "admin" : "pre";
+  std::string token = "tc_" + std::string(kind) + "_";
   unsigned char raw[64];
   size_t produced = 0;
   while (produced < 32) {

@@ -11,6 +11,12 @@
 
 namespace telecollect::push {
 
+// An admin token's scope: no tenant's (no data is stored under it), so that it
+// passes only the admin routes and a tenant token never passes those. Made by
+// `telecollect token create --admin`; its env is not used.
+inline constexpr std::string_view kAdminTenant = "*";
+inline bool IsAdminScope(const Scope& scope) { return scope.tenant == kAdminTenant; }
+
 // Extracts the token from an Authorization header:
 //   "Basic <token>"                      (raw token, as in the brief)
 //   "Basic base64(user:token)" / "Basic base64(token:)"

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/json_writer.h"
+#include "server/admin_api.h"
 #include "server/console.h"
 #include "server/decoders_api.h"
 #include "server/files_api.h"
@@ -125,6 +126,19 @@ std::vector<Route> Api::Routes(Api* api) {
          r(TryConnector(d.store, d.clock, d.api_connectors, *c.scope, c.Arg("name"), c.params));
        },
        "try an API connector"},
+      {"GET", "/v1/admin/tokens", Auth::kAdmin, kServerBodyLimit, false, "",
+       [api](RouteCall& c, Reply r) {
+         const std::string tenant(c.params.Text("tenant"));
+         if (c.params.error()) return r(ParamErrorResponse(*c.params.error()));
+         r(AdminApi{api->d_.store, api->d_.clock}.ListTokens(tenant));
+       },
+       "every tenant's tokens (fingerprints)"},
+      {"POST", "/v1/admin/tokens", Auth::kAdmin, kJsonBodyLimit, false, "",
+       [api](RouteCall& c, Reply r) { r(AdminApi{api->d_.store, api->d_.clock}.CreateToken(c.request.body)); },
+       "create a tenant token"},
+      {"DELETE", "/v1/admin/tokens/{id}", Auth::kAdmin, kJsonBodyLimit, false, "/v1/admin/tokens",
+       [api](RouteCall& c, Reply r) { r(AdminApi{api->d_.store, api->d_.clock}.RevokeToken(c.Arg("id"))); },
+       "revoke a token"},
   };
 }
 
@@ -199,12 +213,19 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
     return logged(JsonError(413, "body of " + std::to_string(state->request.body.size()) + " bytes exceeds the " +
                                      std::to_string(route.max_body) + " bytes " + std::string(route.pattern) + " accepts"));
   }
-  if (route.auth == Auth::kToken) {
+  if (route.auth != Auth::kNone) {
     // The one place where a token's scope is checked against the request.
     Result<Scope> scope = d_.auth.Authenticate(state->request.Header("authorization"));
     if (!scope.ok()) return logged(StatusError(scope.status()));
     state->scope = std::move(scope).value();
     state->call.scope = &state->scope;
+    const bool admin = push::IsAdminScope(state->scope);
+    if (route.auth == Auth::kAdmin && !admin) return logged(JsonError(403, "this route needs an admin token"));
+    if (route.auth == Auth::kToken && admin) {
+      return logged(JsonError(403, "an admin token reads and writes no tenant's data: use a tenant token"));
+    }
+  }
+  if (route.auth == Auth::kToken) {
     if (std::optional<Env> wanted = state->params.EnvParam("env"); wanted && *wanted != state->scope.env) {
       const bool writes = route.method != "GET";
       return logged(JsonError(403, std::string("this token belongs to ") + EnvName(state->scope.env) + "; it cannot " +

@@ -22,7 +22,8 @@ namespace telecollect::server {
 // Who may call a route.
 enum class Auth {
   kNone,   // no token (health, metrics)
-  kToken,  // a tenant + env token; ?env= and ?tenant= must match it (else 403)
+  kToken,  // a tenant + env token; ?env= and ?tenant= must match it (else 403); an admin token is refused (403)
+  kAdmin,  // an admin token (`token create --admin`); a tenant token is refused (403)
 };
 
 // One call of a route, as its handler sees it.
@@ -31,7 +32,7 @@ struct RouteCall {
   const Target& target;
   QueryParams& params;
   std::map<std::string, std::string, std::less<>> args;  // the pattern's named segments
-  const Scope* scope = nullptr;                          // set for Auth::kToken
+  const Scope* scope = nullptr;                          // set for Auth::kToken and kAdmin
 
   const std::string& Arg(std::string_view name) const { return args.find(name)->second; }
 };

@@ -59,5 +59,17 @@ TEST(RouteTable, EveryRouteIsInTheApiDoc) {
   }
 }
 
+// The scope each route needs is in its row: the admin routes, and only they,
+// need an admin token (Api::Handle refuses it everywhere else: e2e_admin_test).
+TEST(RouteTable, AdminRoutesAndOnlyThemNeedTheAdminScope) {
+  size_t admin = 0;
+  for (const Route& r : ApiRoutesForDocs().routes()) {
+    const bool under_admin = r.pattern.rfind("/v1/admin/", 0) == 0;
+    EXPECT_EQ(r.auth == Auth::kAdmin, under_admin) << r.method << " " << r.pattern;
+    admin += under_admin;
+  }
+  EXPECT_EQ(admin, 3u);
+}
+
 }  // namespace
 }  // namespace telecollect::server
