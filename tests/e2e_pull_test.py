@@ -217,6 +217,43 @@ def test_grdf_preset_ndjson_status_lines_and_errors_inside_200(v, e):
     assert len(again) == 20 and again[last] == 4242.0, (len(again), again.get(last))
 
 
+@with_env
+def test_grdf_one_day_in_error_is_named_and_filled_later(v, e):
+    """Issue 22: one gas day of an NDJSON answer is a business error. The other days are stored,
+    the run record names the day, and the next run fills it once the vendor has it."""
+    e.preset("grdf-adict", v, ["GI123456"], "/grdf/adict/v2", 'history = "20d"\n')
+    today = dt.datetime.now(vendor.PARIS).date()
+    bad_day = today - dt.timedelta(days=12)  # older than the 7-day overlap: only a retry asks for it again
+    v.admin(grdf_missing=[f"GI123456|{bad_day.isoformat()}"])
+    rc, out = e.run("grdf-adict")
+    assert rc == 0, out
+    got = e.points("grdf.GI123456.energy")
+    assert len(got) == 19, (len(got), out)
+    bad_ts = dt.datetime.combine(bad_day, dt.time(6), vendor.PARIS)
+    assert iso(bad_ts.timestamp()) not in got, got
+    status = e.cli("connector", "status", "grdf-adict").stdout
+    assert bad_ts.isoformat() in status and "Aucune donnée" in status, status
+    # Still missing on the next run: asked again (one more request for that day), the rest untouched.
+    calls_before = len(v.info()["calls"])
+    rc, out = e.run("grdf-adict")
+    assert rc == 0 and "asked again" in out, out
+    assert len(e.points("grdf.GI123456.energy")) == 19
+    calls = v.info()["calls"][calls_before:]
+    assert any(f"date_debut={bad_day.isoformat()}" in c for c in calls), calls
+    # The vendor has the day now: the next run fills it, and asks no more.
+    v.admin(grdf_missing=[])
+    rc, out = e.run("grdf-adict")
+    assert rc == 0, out
+    got = e.points("grdf.GI123456.energy")
+    assert len(got) == 20 and iso(bad_ts.timestamp()) in got, len(got)
+    status = e.cli("connector", "status", "grdf-adict").stdout
+    assert bad_ts.isoformat() not in status, status
+    calls_before = len(v.info()["calls"])
+    e.run("grdf-adict")
+    calls = v.info()["calls"][calls_before:]
+    assert not any(f"date_debut={bad_day.isoformat()}" in c for c in calls), calls
+
+
 def generic_connector(e, v, kind, pagination, extra=""):
     e.write("generic", f'''type = "api"
 tenant = "acme"
@@ -305,6 +342,7 @@ def test_quotas_retries_and_errors_inside_200(v, e):
     rc, out = e.run("generic")
     assert rc == 0, out
     assert "HTTP 429" in out and "HTTP 500" in out and "timed out" in out.lower(), out
+    assert "retry 1 in 1000 ms" in out, out  # connector run prints each retry and its wait, as try does
     assert time.time() - t0 >= 1.0  # Retry-After: 1 was honoured
     check_series(e, "vendor.site-a", "site-a")
     status = e.cli("connector", "status", "generic").stdout.splitlines()

@@ -35,6 +35,7 @@ state = {
     "slow": 0.0,           # seconds added to each data answer
     "corrections": {},     # "meter|epoch_s" -> value
     "calls": [],           # paths served (data endpoints)
+    "grdf_missing": [],    # "PCE|YYYY-MM-DD": gas days the vendor has no data for yet (a business error in that record)
 }
 
 
@@ -237,9 +238,20 @@ class Handler(BaseHTTPRequestHandler):
             line = {"code_statut_traitement": "1000000011", "message_retour_traitement": "Droit d'accès expiré"}
             return self.send(200, json.dumps(line, ensure_ascii=False) + "\n", "application/x-ndjson")
         lines = []
+        with lock:
+            missing = set(state["grdf_missing"])
         for day in local_days(d0, d1):
             s = dt.datetime.combine(day, dt.time(6), PARIS)
             e = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(6), PARIS)
+            if f"{pce}|{day.isoformat()}" in missing:
+                # ADICT answers a day it has no data for with the day's record, empty, carrying its own status.
+                lines.append({"pce": {"id_pce": pce}, "periode": {"date_debut": d0, "date_fin": d1},
+                              "consommation": {"date_debut_consommation": s.isoformat(), "date_fin_consommation": e.isoformat(),
+                                               "volume_brut": None, "energie": None, "statut_conso": None,
+                                               "type_conso": "JJ", "journee_gaziere": day.isoformat()},
+                              "statut_restitution": {"code_statut_traitement": "1000000005",
+                                                     "message_retour_traitement": "Aucune donnée n'est disponible pour la période demandée"}})
+                continue
             v = value(pce, int(s.timestamp()))
             lines.append({"pce": {"id_pce": pce}, "periode": {"date_debut": d0, "date_fin": d1},
                           "consommation": {"date_debut_consommation": s.isoformat(), "date_fin_consommation": e.isoformat(),

@@ -51,7 +51,8 @@ decode::ScriptLimits ScriptLimitsFrom(const Config& config) {
 }
 
 std::unique_ptr<decode::DecoderRegistry> MakeRegistry(const Config& config) {
-  return std::make_unique<decode::DecoderRegistry>(decode::MakeScriptFactory(ScriptLimitsFrom(config)));
+  return std::make_unique<decode::DecoderRegistry>(decode::MakeScriptFactory(ScriptLimitsFrom(config)),
+                                                   config.decoders.vocabulary);
 }
 
 int RunTokenCreate(const Config& config, const TokenCreateArgs& args) {

@@ -107,6 +107,7 @@ struct FilesArgs {
   std::string connector;
   size_t limit = 50;
   int64_t before = 0;  // the next page: ids below this one
+  int64_t id = 0;  // > 0: print this file's report (JSON: per-line errors and warnings) instead of the list
 };
 int RunFilesList(const Config& config, const FilesArgs& args);
 

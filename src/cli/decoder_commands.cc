@@ -1,5 +1,6 @@
 // telecollect decoders upload | versions | activate: the decoder lifecycle per tenant and env.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -7,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "core/clock.h"
+#include "core/toml_reader.h"
 #include "decode/registry.h"
 #include "push/decoder_catalog.h"
 
@@ -35,6 +37,20 @@ int RunDecoderUpload(const Config& config, const DecoderVersionArgs& a) {
     auto text = ReadWholeFile(a.script);
     if (!text.ok()) return Fail(text.status());
     script = std::move(text).value();
+  } else {
+    // As `decode --spec` does: a script spec's script is read next to the spec.
+    auto root = ParseTomlFile(a.spec);
+    const toml::node* named = root.ok() ? root->get("script") : nullptr;
+    if (named && named->is_string()) {
+      const std::string file = *named->value<std::string>();
+      const std::filesystem::path next_to = std::filesystem::path(a.spec).parent_path() / file;
+      auto text = ReadWholeFile(next_to.string());
+      if (!text.ok()) {
+        return Fail(Status::InvalidArgument(a.spec + ": script = \"" + file + "\" is not next to the spec (" +
+                                            next_to.string() + "); give it with --script FILE.js"));
+      }
+      script = std::move(text).value();
+    }
   }
   auto db = OpenStore(config);
   if (!db.ok()) return Fail(db.status());

@@ -20,6 +20,7 @@
 #include "pull/http_client.h"
 #include "schedule/lease.h"
 #include "pull/pull_run.h"
+#include "pull/request_builder.h"
 #include "files/file_import.h"
 #include "files/sniff.h"
 
@@ -116,6 +117,18 @@ int RunFilesList(const Config& config, const FilesArgs& args) {
   if (!store.ok()) return Fail(store.status());
   store::FileQuery query;
   if (!args.connector.empty()) query.connector = args.connector;
+  if (args.id > 0) {
+    // The report GET /v1/files?report=true gives: where each row failed (line, field) and why.
+    query.limit = 1;
+    query.before_id = args.id + 1;
+    auto one = (*store)->ListFiles(query);
+    if (!one.ok()) return Fail(one.status());
+    if (one->empty() || one->front().id != args.id) {
+      return Fail(Status::NotFound("no file with id " + std::to_string(args.id) + " in the journal (telecollect files lists them)"));
+    }
+    std::printf("%s\n", one->front().report_json.empty() ? "{}" : one->front().report_json.c_str());
+    return kExitOk;
+  }
   query.limit = args.limit + 1;
   if (args.before > 0) query.before_id = args.before;
   auto files = (*store)->ListFiles(query);
@@ -155,7 +168,7 @@ int RunConnectorList(const Config& config) {
   }
   for (const auto& c : apis.connectors) {
     std::printf("%s,api,%s,%s,%s,%zu meter(s),%s,%s,%s\n", c.name.c_str(), c.scope.tenant.c_str(), EnvName(c.scope.env),
-                pull::RedactUrl(c.url).c_str(), std::max<size_t>(1, c.meters.size()), c.schedule.c_str(),
+                pull::DisplayUrl(c).c_str(), std::max<size_t>(1, c.meters.size()), c.schedule.c_str(),
                 c.enabled ? "yes" : "no", c.origin.c_str());
   }
   // MQTT: the topics as pattern; no schedule (subscribed while `serve` runs).
@@ -213,7 +226,7 @@ int RunApiConnectorNow(const Config& config, const pull::ApiConnector& c) {
     SystemClock clock;
     pull::PullOptions o;
     o.on_event = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
-    std::printf("%s: %s\n", c.name.c_str(), pull::RedactUrl(c.url).c_str());
+    std::printf("%s: %s\n", c.name.c_str(), pull::DisplayUrl(c).c_str());
     const pull::PullResult r = pull::RunApiConnector(**store, c, clock, o);
     const store::RunRecord& run = r.run;
     std::printf("run %lld %s: %lld window(s) committed, %lld failed, %lld request(s), %lld readings, %.1f s%s%s\n",
@@ -318,11 +331,11 @@ int RunConnectorTry(const Config& config, const TryArgs& args) {
   pull::PullOptions o;
   o.preview = true;
   o.meter = args.meter;
-  auto from = ParseTimeBound("from", args.from);
+  auto from = pull::ParseTryBound("from", args.from, c->window);
   if (!from.ok()) return Fail(from.status());
   o.from = *from;
   if (!args.to.empty()) {
-    auto to = ParseTimeBound("to", args.to);
+    auto to = pull::ParseTryBound("to", args.to, c->window);
     if (!to.ok()) return Fail(to.status());
     o.to = *to;
   }

@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   files->add_option("--connector", fa.connector, "only this connector's files");
   files->add_option("--limit", fa.limit, "maximum rows (default 50)");
   files->add_option("--before", fa.before, "the next page: records with an id below this one");
+  files->add_option("--id", fa.id, "print the report of the file with this id (its per-line errors and warnings, JSON)");
 
   auto* connector = app.add_subcommand("connector", "connectors (file drops, vendor APIs): list, run one now, try an API, last runs");
   connector->require_subcommand(1);

@@ -16,6 +16,7 @@
 #include "mqtt/mqtt_subscriber.h"
 #include "pull/http_client.h"
 #include "pull/pull_run.h"
+#include "pull/request_builder.h"
 #include "pull/stored_token.h"
 #include "push/auth.h"
 #include "push/background_decoder.h"
@@ -35,7 +36,7 @@ void LoadConnectorsInto(const Config& config, schedule::Scheduler& scheduler, mq
   files::ConnectorSet set = files::LoadConnectors(config.ConnectorDirs(), config.SecretsFile());
   for (const auto& c : set.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", c.source.url}});
   pull::ApiConnectorSet apis = pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile());
-  for (const auto& c : apis.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", pull::RedactUrl(c.url)}});
+  for (const auto& c : apis.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", pull::DisplayUrl(c)}});
   mqtt::MqttConnectorSet subs = mqtt::LoadMqttConnectors(config.ConnectorDirs(), config.SecretsFile());
   for (const auto& c : subs.connectors) LogInfo("connector_loaded", {{"connector", c.name}, {"source", c.BrokerUrl()}});
   set.refused.insert(set.refused.end(), apis.refused.begin(), apis.refused.end());

@@ -82,6 +82,7 @@ Status FillConfig(const toml::table& root, Config& c) {
     TC_RETURN_IF_ERROR(r.Integer("script_heap_mb", c.decoders.script_heap_mb, 8));
     TC_RETURN_IF_ERROR(r.Integer("script_workers", c.decoders.script_workers, 0));
     TC_RETURN_IF_ERROR(r.Duration("refresh", c.decoders.refresh_ms));
+    TC_RETURN_IF_ERROR(r.Bool("vocabulary", c.decoders.vocabulary));
     TC_RETURN_IF_ERROR(r.Leftovers());
   }
   {

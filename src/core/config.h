@@ -63,6 +63,9 @@ struct DecoderOptions {
   int64_t script_heap_mb = 64;       // [decoders] script_heap_mb: memory one decode worker process may add
   int64_t script_workers = 0;        // [decoders] script_workers: decode worker processes; 0 = two per core
   int64_t refresh_ms = 10000;        // [decoders] refresh: how often serve looks for decoder versions activated elsewhere
+  // [decoders] vocabulary: native decoders also store their fields under the
+  // vocabulary's names (air.temperature, battery…; decode/vocabulary.h).
+  bool vocabulary = false;
 };
 
 struct AuthOptions {

@@ -236,7 +236,11 @@ Status ParseTests(const toml::table& root, const std::string& origin, DeviceType
 Status ParseSpec(const toml::table& root, const std::string& origin, const ScriptFactory& scripts,
                  const std::string* script_text, DeviceType& dt) {
   TC_RETURN_IF_ERROR(OnlyKeys(root, {"devicetype", "description", "vendor", "model", "version", "module", "reference",
-                                     "kind", "aliases", "script", "variant", "test"}, origin));
+                                     "kind", "aliases", "script", "variant", "test", "keep_identifiers"}, origin));
+  if (const toml::node* k = root.get("keep_identifiers")) {
+    if (!k->is_boolean()) return Status::InvalidArgument(origin + ": \"keep_identifiers\" must be true or false");
+    dt.keep_identifiers = *k->value<bool>();
+  }
   if (const toml::node* a = root.get("aliases")) {
     const toml::array* arr = a->as_array();
     if (!arr) return Status::InvalidArgument(origin + ": \"aliases\" must be an array of strings");
@@ -270,7 +274,8 @@ Status ParseSpec(const toml::table& root, const std::string& origin, const Scrip
     std::string source;
     if (script_text) {
       if (script_text->empty()) {
-        return Status::InvalidArgument(origin + ": a script decoder (script = \"" + script + "\"): send the script with the spec");
+        return Status::InvalidArgument(origin + ": a script decoder (script = \"" + script + "\"): send the script with the spec (multipart part \"script\"; " +
+                                       "CLI: --script FILE.js, or the file next to the spec)");
       }
       source = *script_text;
     } else {

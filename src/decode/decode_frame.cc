@@ -37,6 +37,7 @@ FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Scope& scope, c
     if (!notes.empty()) out.reason += " (" + notes + ")";
     return out;
   }
+  type->Shape(*values);
   out.status = DecodeStatus::kDecoded;
   out.reason = std::move(notes);
   out.measurements.reserve(values->size());
@@ -44,7 +45,7 @@ FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Scope& scope, c
     std::string module = module_template.empty()
                              ? type->ModuleId(frame.device_id, v.field)
                              : ExpandModuleTemplate(module_template, frame.device_id, type->name, v.field);
-    out.measurements.push_back({std::move(module), frame.event_time, v.value, std::move(v.unit), 0});
+    out.measurements.push_back({std::move(module), v.at ? v.at : frame.event_time, v.value, std::move(v.unit), 0});
   }
   return out;
 }

@@ -7,6 +7,7 @@ namespace telecollect::decode {
 std::string DecodeReportJson(const DeviceType& type, const Bytes& payload, std::optional<int> fport,
                              std::string_view device_id, bool* ok) {
   auto values = type.decoder->Decode({payload, fport, 0});
+  if (values.ok()) type.Shape(*values);
   *ok = values.ok();
   JsonWriter w;
   w.BeginObject().Key("devicetype").String(type.name).Key("version").String(type.version);

@@ -32,6 +32,12 @@ struct DecodedValue {
   std::string field;  // stable name, becomes part of the module id
   double value = 0;
   std::string unit;
+  // An identifier or version the payload carries (device id, protocol
+  // version, a vendor's metadata counters): not stored as a series unless the
+  // device type keeps them (ShapeValues, keep_identifiers).
+  bool identifier = false;
+  // The measurement's own time (a normalized measurement with `time`); 0: the frame's.
+  EpochMs at = 0;
 };
 
 // Appends one value without temporaries (the hot path of native decoders).

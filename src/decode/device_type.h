@@ -30,7 +30,21 @@ struct DeviceType {
   std::shared_ptr<const Decoder> decoder;
   std::vector<TestVector> tests;
 
+  // Identifiers and versions a decoder returns (device_id, protocol_version,
+  // metadata counters: DecodedValue::identifier) are stored only when set
+  // (spec key keep_identifiers).
+  bool keep_identifiers = false;
+  // A native decoder's fields are also stored under their vocabulary names
+  // (vocabulary.h; [decoders] vocabulary).
+  bool vocabulary_names = false;
+
   std::string ModuleId(std::string_view device_id, std::string_view field) const;
+  // Removes the identifier values unless keep_identifiers: what is stored and
+  // what the test vectors see.
+  void DropIdentifiers(std::vector<DecodedValue>& values) const;
+  // What is stored of a decoder's values: DropIdentifiers, then, when
+  // vocabulary_names, its fields' names in the vocabulary added (vocabulary.h).
+  void Shape(std::vector<DecodedValue>& values) const;
   // Other names platforms give this model (ThingPark "NEXELEC/CARBON", a
   // ChirpStack profile name...), normalised; Find() answers to them too.
   std::vector<std::string> aliases;

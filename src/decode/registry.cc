@@ -99,6 +99,7 @@ LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs
       report.rejected.emplace_back(native.origin, vectors.message());
       continue;
     }
+    native.vocabulary_names = vocabulary_;
     auto shared = std::make_shared<const DeviceType>(std::move(native));
     (*table)[shared->name] = shared;
     for (const auto& alias : shared->aliases) table->emplace(alias, shared);

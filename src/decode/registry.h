@@ -24,7 +24,10 @@ class DecoderRegistry {
  public:
   // `scripts` builds JavaScript decoders for `kind = "script"` specs; without
   // it such specs are refused (listed in the LoadReport).
-  explicit DecoderRegistry(ScriptFactory scripts = {}) : scripts_(std::move(scripts)) {}
+  // `vocabulary`: native decoders add their fields' vocabulary names
+  // (DeviceType::vocabulary_names, [decoders] vocabulary).
+  explicit DecoderRegistry(ScriptFactory scripts = {}, bool vocabulary = false)
+      : scripts_(std::move(scripts)), vocabulary_(vocabulary) {}
 
   using Table = std::map<std::string, std::shared_ptr<const DeviceType>, std::less<>>;
 
@@ -64,6 +67,7 @@ class DecoderRegistry {
 
  private:
   const ScriptFactory scripts_;
+  const bool vocabulary_;
   mutable Mutex mutex_;
   std::shared_ptr<const Table> table_ TC_GUARDED_BY(mutex_) = std::make_shared<Table>();
   // Key: tenant '\0' env '\0' name (or alias).

@@ -1,5 +1,7 @@
 #include "decode/registry.h"
 
+#include "decode/decode_frame.h"
+
 #include "decode/native/native_types.h"
 
 #include <gtest/gtest.h>
@@ -29,6 +31,29 @@ TEST(RegistryTest, ShippedDecodersLoadAndPassTheirVectors) {
   EXPECT_EQ(values->size(), 5u);
   EXPECT_NE(reg.Find("netvox-r718a"), nullptr);
   EXPECT_EQ(reg.Find("nope"), nullptr);
+}
+
+TEST(RegistryTest, NativeDecodersAddTheVocabularyNamesWhenAskedTo) {
+  Frame f;
+  f.device_id = "d";
+  f.device_type = "dragino-lht65";
+  f.payload = *DecodeHex("cbf60b0d0376010add7fff");
+  f.fport = 2;
+  for (bool vocabulary : {false, true}) {
+    DecoderRegistry reg({}, vocabulary);
+    reg.LoadDirectories({});
+    FrameDecoding d = DecodeFrame(reg, Scope{"t", Env::kPreprod}, f);
+    std::map<std::string, Measurement> m;
+    for (auto& x : d.measurements) m[x.module] = x;
+    EXPECT_EQ(m.size(), vocabulary ? 8u : 5u);
+    EXPECT_EQ(m.count("d.air.temperature"), vocabulary ? 1u : 0u);
+    if (vocabulary) {
+      EXPECT_DOUBLE_EQ(m["d.air.temperature"].value, 28.29);
+      EXPECT_EQ(m["d.air.relativeHumidity"].unit, "%");
+      EXPECT_DOUBLE_EQ(m["d.battery"].value, 3.062);
+      EXPECT_EQ(m["d.battery"].unit, "V");
+    }
+  }
 }
 
 TEST(RegistryTest, FailingVectorsKeepASpecInactive) {

@@ -333,15 +333,29 @@ Status AssignRoles(std::vector<Column>& cols, Profile& p, std::vector<std::strin
   for (size_t i = 0; i < cols.size(); ++i) {
     if (!is_ts(i) && static_cast<int>(i) != module && types[i].kind == Kind::kNumber) numbers.push_back(i);
   }
-  if (module >= 0 || !parent_refs.empty()) {
+  // A unit beside the module id, in the enclosing object or element ({"id": "EM-01", "unit": "kWh",
+  // "values": [...]}, <Meter id="EM-01" unit="kWh">): "../unit", "../@unit".
+  std::string parent_unit;
+  const auto ref_name = [](const std::string& ref) { return ref.substr(ref.find_last_of("./@") + 1); };
+  for (const std::string& ref : parent_refs) {
+    if (NamedUnit(ref_name(ref))) {
+      parent_unit = ref;
+      break;
+    }
+  }
+  std::string parent_module;
+  for (const std::string& ref : parent_refs) {
+    if (ref != parent_unit && parent_module.empty()) parent_module = ref;
+  }
+  if (module >= 0 || !parent_module.empty()) {
     // Long: one value column (named like one, else the first number).
     p.layout = Profile::Layout::kLong;
     if (module >= 0) {
       p.module = ref_of(module);
       notes.push_back(fmt::format("module: {}", describe(module)));
     } else {
-      p.module.name = parent_refs.front();
-      notes.push_back(fmt::format("module: {} (from the enclosing element)", parent_refs.front()));
+      p.module.name = parent_module;
+      notes.push_back(fmt::format("module: {} (from the enclosing element)", parent_module));
     }
     if (numbers.empty()) return Status::InvalidArgument("no numeric field for the value; write the profile by hand (docs/files.md)");
     size_t value = numbers.front();
@@ -357,6 +371,9 @@ Status AssignRoles(std::vector<Column>& cols, Profile& p, std::vector<std::strin
     if (unit >= 0) {
       p.unit_field = ref_of(unit);
       notes.push_back(fmt::format("unit: {}", describe(unit)));
+    } else if (!parent_unit.empty()) {
+      p.unit_field.name = parent_unit;
+      notes.push_back(fmt::format("unit: {} (beside the module id, in the enclosing element)", parent_unit));
     }
     return Status::Ok();
   }

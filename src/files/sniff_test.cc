@@ -187,6 +187,21 @@ TEST(Sniff, NestedJson) {
   EXPECT_EQ(s.report.readings, 2);
 }
 
+TEST(Sniff, UnitBesideTheModuleIdIsProposedForJsonAsForXml) {
+  Sniffed j = Sniff(R"({"meters":[{"id":"EM-01","unit":"kWh","readings":[{"t":"2026-07-01T00:00:00+02:00","v":3.5},)"
+                    R"({"t":"2026-07-01T01:00:00+02:00","v":4}]}]})",
+                    ".json");
+  EXPECT_EQ(j.profile.module.name, "../id") << j.notes;
+  EXPECT_EQ(j.profile.unit_field.name, "../unit") << j.notes;
+  EXPECT_EQ(j.report.readings, 2);
+  Sniffed x = Sniff("<export><meter id=\"M1\" unit=\"kWh\"><r ts=\"2026-02-01 10:00\" v=\"1.5\"/>"
+                    "<r ts=\"2026-02-01 10:10\" v=\"2\"/></meter></export>",
+                    ".xml");
+  EXPECT_EQ(x.profile.module.name, "../@id") << x.notes;
+  EXPECT_EQ(x.profile.unit_field.name, "../@unit") << x.notes;
+  EXPECT_EQ(x.report.readings, 2);
+}
+
 TEST(Sniff, Ndjson) {
   Sniffed s = Sniff("{\"sensor\":\"t1\",\"ts\":1780000000,\"temp\":21.5}\n{\"sensor\":\"t2\",\"ts\":1780000600,\"temp\":-3}\n", ".log");
   EXPECT_EQ(s.profile.format, Profile::Format::kNdjson);

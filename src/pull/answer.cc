@@ -82,6 +82,30 @@ void Inspect(dom::element doc, const ResponseChecks& checks, const Pagination& p
   if (!pg.next_path.empty() && Find(doc, pg.next_path, v)) info.next_url = Text(v);
 }
 
+// Why a data record is in error under the record checks; "" when it is not.
+std::string RecordError(dom::element doc, const ResponseChecks& checks) {
+  dom::element v;
+  for (const std::string& p : checks.record_error_paths) {
+    if (Find(doc, p, v) && Truthy(v)) {
+      const std::string t = Text(v);
+      return p + ": " + (t.empty() ? simdjson::minify(v) : t);
+    }
+  }
+  for (const std::string& p : checks.record_status_paths) {
+    if (!Find(doc, p, v) || v.is_null()) continue;
+    const std::string status = Text(v);
+    bool ok = false;
+    for (const std::string& good : checks.status_ok) ok = ok || status == good;
+    if (ok) continue;
+    std::string why = p + " = " + status;
+    for (const std::string& m : checks.record_message_paths) {
+      if (Find(doc, m, v) && !Text(v).empty()) return why + ": " + Text(v);
+    }
+    return why;
+  }
+  return "";
+}
+
 }  // namespace
 
 Status MapAnswer(std::string_view body, const files::Profile& mapping, const ResponseChecks& checks,
@@ -103,18 +127,35 @@ Status MapAnswer(std::string_view body, const files::Profile& mapping, const Res
       }
     }
     thread_local dom::parser parser;  // kept across answers: allocated once per thread
+    std::vector<std::pair<size_t, size_t>> blank;  // lines of records in error: left out of the mapping
     if (mapping.format == files::Profile::Format::kNdjson) {
       size_t pos = 0;
+      int64_t number = 0;
       while (pos < text.size()) {
         size_t end = text.find('\n', pos);
         if (end == std::string::npos) end = text.size();
         std::string_view line(text.data() + pos, end - pos);
+        const size_t start = pos;
         pos = end + 1;
+        ++number;
         while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
         if (line.empty()) continue;
         dom::element doc;
         if (parser.parse(line.data(), line.size()).get(doc) != simdjson::SUCCESS) continue;  // the mapping reports it
         Inspect(doc, checks, pagination, info);
+        dom::element v;
+        if (!checks.has_record_checks() ||
+            (!mapping.skip_records_with.empty() && Find(doc, mapping.skip_records_with, v))) {
+          continue;  // a control record
+        }
+        std::string why = RecordError(doc, checks);
+        if (why.empty()) continue;
+        BadRecord bad;
+        bad.line = number;
+        bad.message = std::move(why);
+        if (mapping.timestamp.size() == 1 && Find(doc, mapping.timestamp[0].name, v)) bad.timestamp = Text(v);
+        info.bad_records.push_back(std::move(bad));
+        blank.emplace_back(start, line.size());
       }
     } else {
       dom::element doc;
@@ -124,6 +165,15 @@ Status MapAnswer(std::string_view body, const files::Profile& mapping, const Res
     // A plain answer is mapped from the text just read (no second copy); a compressed one is
     // read again from its bytes (every part of a zip).
     const bool plain = file->compression() == files::InputFile::Compression::kNone;
+    if (!blank.empty()) {
+      // Spaces keep every other line's number and offset for the row report.
+      for (const auto& [at, n] : blank) text.replace(at, n, n, ' ');
+      TC_ASSIGN_OR_RETURN(file, files::InputFile::FromMemory(std::move(text), "answer"));
+      const int64_t rows_before = report.rows;
+      TC_RETURN_IF_ERROR(files::ParseFile(*file, mapping, sink, report));
+      info.records = report.rows - rows_before;
+      return Status::Ok();
+    }
     TC_ASSIGN_OR_RETURN(file, files::InputFile::FromMemory(plain ? std::move(text) : std::string(body), "answer"));
   }
   const int64_t rows_before = report.rows;

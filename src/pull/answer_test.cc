@@ -64,6 +64,36 @@ TEST(MapAnswer, StatusLinesAreCheckedAndSkipped) {
   EXPECT_TRUE(none.readings.empty());
 }
 
+TEST(MapAnswer, ARecordCarryingItsOwnErrorIsLeftOutAndNamed) {
+  files::Profile m = Mapping(kGrdfAdictMapping, false);
+  m.skip_records_with = "/code_statut_traitement";
+  ResponseChecks checks;
+  checks.status_paths = {"/code_statut_traitement"};
+  checks.status_ok = {"0000000000"};
+  checks.record_status_paths = {"/statut_restitution/code_statut_traitement"};
+  checks.record_message_paths = {"/statut_restitution/message_retour_traitement"};
+  auto day = [](int d, const char* energy, const char* status) {
+    return "{\"pce\":{\"id_pce\":\"GI1\"},\"consommation\":{\"date_debut_consommation\":\"2026-01-0" + std::to_string(d) +
+           "T06:00:00+01:00\",\"energie\":" + energy + "},\"statut_restitution\":" + status + "}\n";
+  };
+  const std::string body = day(1, "12.5", "null") +
+                           day(2, "null", "{\"code_statut_traitement\":\"1000000005\",\"message_retour_traitement\":\"Aucune donnée\"}") +
+                           day(3, "13.5", "{\"code_statut_traitement\":\"0000000000\"}") +
+                           "{\"code_statut_traitement\":\"0000000000\",\"message_retour_traitement\":\"ok\"}\n";
+  Collect sink;
+  files::ImportReport report;
+  AnswerInfo info;
+  ASSERT_TRUE(MapAnswer(body, m, checks, {}, sink, report, info).ok());
+  EXPECT_TRUE(info.business_error.empty()) << info.business_error;
+  EXPECT_EQ(report.error_count, 0) << report.ToText();
+  ASSERT_EQ(sink.readings.size(), 2u);
+  EXPECT_EQ(sink.readings[1].value, 13.5);
+  ASSERT_EQ(info.bad_records.size(), 1u);
+  EXPECT_EQ(info.bad_records[0].line, 2);
+  EXPECT_EQ(info.bad_records[0].timestamp, "2026-01-02T06:00:00+01:00");
+  EXPECT_EQ(info.bad_records[0].message, "/statut_restitution/code_statut_traitement = 1000000005: Aucune donnée");
+}
+
 TEST(MapAnswer, ErrorInside200AndPagingFields) {
   files::Profile m = Mapping(R"(format = "json"
 records = "/data"

@@ -141,6 +141,7 @@ Status ReadWindow(TableReader& w, Window& win) {
   TC_RETURN_IF_ERROR(w.Duration("history", win.history_ms));
   TC_RETURN_IF_ERROR(w.Duration("overlap", win.overlap_ms));
   TC_RETURN_IF_ERROR(w.Duration("lag", win.lag_ms));
+  TC_RETURN_IF_ERROR(w.Duration("record_retry", win.record_retry_ms));
   std::string align = win.align_days ? "day" : "none", end = win.end_inclusive ? "inclusive" : "exclusive";
   TC_RETURN_IF_ERROR(w.String("align", align));
   TC_RETURN_IF_ERROR(w.String("time_format", win.time_format));
@@ -164,9 +165,36 @@ Status ReadChecks(TableReader& c, ResponseChecks& ch, files::Profile& mapping) {
   TC_RETURN_IF_ERROR(PathList(c, "status_ok", ch.status_ok));
   TC_RETURN_IF_ERROR(PathList(c, "message", ch.message_paths));
   TC_RETURN_IF_ERROR(c.String("skip_records_with", mapping.skip_records_with));
+  TC_RETURN_IF_ERROR(PathList(c, "record_error", ch.record_error_paths));
+  TC_RETURN_IF_ERROR(PathList(c, "record_status", ch.record_status_paths));
+  TC_RETURN_IF_ERROR(PathList(c, "record_message", ch.record_message_paths));
+  if (ch.has_record_checks() && mapping.format != files::Profile::Format::kNdjson)
+    return Status::InvalidArgument("response.record_error and response.record_status apply to NDJSON answers (mapping.format = \"ndjson\")");
+  if (!ch.record_status_paths.empty() && ch.status_ok.empty())
+    return Status::InvalidArgument("response.record_status needs response.status_ok (the values that mean success)");
   if (!ch.status_paths.empty() && ch.status_ok.empty())
     return Status::InvalidArgument("response.status needs response.status_ok (the values that mean success)");
   return c.Leftovers();
+}
+
+// The first value still holding the presets' CHANGE-ME placeholder, as
+// "key.path"; "" when none.
+std::string FindChangeMe(const toml::table& t, const std::string& prefix) {
+  for (const auto& [k, v] : t) {
+    const std::string key = prefix + std::string(k.str());
+    if (const auto* s = v.as_string(); s && s->get().find("CHANGE-ME") != std::string::npos) return key;
+    if (const auto* sub = v.as_table()) {
+      if (std::string found = FindChangeMe(*sub, key + "."); !found.empty()) return found;
+    }
+    if (const auto* arr = v.as_array()) {
+      for (const auto& e : *arr) {
+        if (const auto* st = e.as_table()) {
+          if (std::string found = FindChangeMe(*st, key + "."); !found.empty()) return found;
+        }
+      }
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -180,6 +208,11 @@ Result<ApiConnector> LoadApiConnectorFile(const std::string& path, const std::st
   const fs::path base = fs::path(path).parent_path();
   TC_ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
   auto body = [&]() -> Status {
+    // A preset copied as it is does nothing until configured.
+    if (std::string key = FindChangeMe(root, ""); !key.empty()) {
+      return Status::InvalidArgument(key + " is still \"CHANGE-ME\": a preset does nothing until every CHANGE-ME is "
+                                     "replaced (docs/pull.md)");
+    }
     TableReader r(&root, "");
     std::string type, env = "preprod";
     TC_RETURN_IF_ERROR(r.String("type", type));

@@ -67,7 +67,13 @@ struct ResponseChecks {
   std::vector<std::string> status_paths;   // present: its value must be one of status_ok
   std::vector<std::string> status_ok;
   std::vector<std::string> message_paths;  // what to say with a bad status
-  bool empty() const { return error_paths.empty() && status_paths.empty(); }
+  // Per record (NDJSON: each data line): a record carrying its own error (one
+  // gas day "no data available") is left out and named, the others are stored.
+  std::vector<std::string> record_error_paths;    // present and not null/false/empty: this record is in error
+  std::vector<std::string> record_status_paths;   // present and not null: must be one of status_ok
+  std::vector<std::string> record_message_paths;  // what to say with a bad record status
+  bool empty() const { return error_paths.empty() && status_paths.empty() && !has_record_checks(); }
+  bool has_record_checks() const { return !record_error_paths.empty() || !record_status_paths.empty(); }
 };
 
 struct Window {
@@ -75,6 +81,9 @@ struct Window {
   int64_t history_ms = 7 * 86400000LL;  // first run: from now − history
   int64_t overlap_ms = 0;           // each run goes back this far before the watermark (late, corrected data)
   int64_t lag_ms = 0;               // data is published this late: windows end at now − lag
+  // A record in error (response.record_*) is asked for again on later runs
+  // while it is younger than this; then it is given up (named in the run record).
+  int64_t record_retry_ms = 31 * 86400000LL;
   bool align_days = false;          // align = "day": windows start and end at local midnight
   std::string time_format = "iso8601";  // {from}/{to}: date | iso8601 | iso8601_utc | epoch_s | epoch_ms | strftime pattern
   std::string timezone = "Europe/Paris";  // the API's zone for dates and local times (and the schedule's)

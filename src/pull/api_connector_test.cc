@@ -79,6 +79,12 @@ TEST_F(ApiConnectorTest, RefusesWithPreciseReasons) {
   s = base;
   s.replace(s.find("[auth]"), 6, "[window]\nalign = \"day\"\nmax = \"1h\"\n[auth]");
   EXPECT_NE(error(s).find("window.align"), std::string::npos);
+  s = base;
+  s.replace(s.find("[auth]"), 6, "[response]\nrecord_status = [\"/s\"]\nstatus_ok = [\"0\"]\n[auth]");
+  EXPECT_NE(error(s).find("apply to NDJSON answers"), std::string::npos) << error(s);
+  s = base;
+  s.replace(s.find("tenant = \"acme\""), 15, "tenant = \"acme\"\n[variables]\nbase = \"CHANGE-ME\"");
+  EXPECT_NE(error(s).find("variables.base is still \"CHANGE-ME\""), std::string::npos) << error(s);
   Write("secrets.toml", "[vendor]\napi_key = \"k\"\n", 0644);
   EXPECT_NE(error(base).find("chmod 600"), std::string::npos);
 }
@@ -96,22 +102,40 @@ TEST_F(ApiConnectorTest, ShippedPresetsLoadOnceMetersAreListed) {
     secrets_text += "[" + name + "]\nclient_secret = \"s\"\n";
   }
   const std::string secrets = Write("secrets.toml", secrets_text, 0600);
-  // As shipped, a preset lists no meter: it says what to add.
+  // As shipped, a preset is refused while CHANGE-ME is left in it, naming the key.
   ApiConnectorSet raw = LoadApiConnectors({presets}, secrets, dir_ + "/state.key");
   EXPECT_EQ(raw.refused.size(), static_cast<size_t>(n));
-  for (const auto& [file, why] : raw.refused) EXPECT_NE(why.find("add [[meters]]"), std::string::npos) << file << ": " << why;
-  // With a meter, every preset loads.
+  for (const auto& [file, why] : raw.refused) {
+    EXPECT_NE(why.find("tenant is still \"CHANGE-ME\""), std::string::npos) << file << ": " << why;
+  }
+  // Filled in, without a meter: it says what to add.
+  auto fill = [](std::string text) {
+    for (size_t at; (at = text.find("CHANGE-ME")) != std::string::npos;) text.replace(at, 9, "acme");
+    return text;
+  };
   std::filesystem::create_directory(dir_ + "/connectors");
   for (const auto& e : std::filesystem::directory_iterator(presets)) {
     if (e.path().extension() != ".toml") continue;
     std::ifstream in(e.path());
     std::stringstream text;
+    text << in.rdbuf();
+    Write("connectors/" + e.path().filename().string(), fill(text.str()));
+  }
+  ApiConnectorSet no_meter = LoadApiConnectors({dir_ + "/connectors"}, secrets, dir_ + "/state.key");
+  for (const auto& [file, why] : no_meter.refused) EXPECT_NE(why.find("add [[meters]]"), std::string::npos) << file << ": " << why;
+  EXPECT_EQ(no_meter.refused.size(), static_cast<size_t>(n));
+  // With a meter, every preset loads, and stays off the schedule until enabled.
+  for (const auto& e : std::filesystem::directory_iterator(presets)) {
+    if (e.path().extension() != ".toml") continue;
+    std::ifstream in(e.path());
+    std::stringstream text;
     text << in.rdbuf() << "\n[[meters]]\nid = \"12345678901234\"\n";
-    Write("connectors/" + e.path().filename().string(), text.str());
+    Write("connectors/" + e.path().filename().string(), fill(text.str()));
   }
   ApiConnectorSet set = LoadApiConnectors({dir_ + "/connectors"}, secrets, dir_ + "/state.key");
   for (const auto& [file, why] : set.refused) ADD_FAILURE() << file << ": " << why;
   EXPECT_EQ(set.connectors.size(), static_cast<size_t>(n));
+  for (const auto& c : set.connectors) EXPECT_FALSE(c.enabled) << c.name;
   EXPECT_GE(n, 5);
 }
 

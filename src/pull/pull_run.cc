@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <charconv>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "pull/http_client.h"
 #include "pull/pacer.h"
 #include "pull/request_builder.h"
+#include "files/timestamp_format.h"
 
 namespace telecollect::pull {
 namespace {
@@ -40,6 +42,13 @@ class WindowBuffer final : public ReadingWriter {
     }
   }
 
+  // Distinct modules of the window (each page's report counts its own).
+  int64_t module_count() const {
+    std::set<std::string_view> names;
+    for (const ModuleDef& m : modules_) names.insert(m.name);
+    return static_cast<int64_t>(names.size());
+  }
+
  private:
   std::map<std::string, uint32_t> index_;
   std::vector<ModuleDef> modules_;
@@ -53,6 +62,54 @@ std::string Excerpt(const std::string& body) {
   std::string out;
   for (char c : body.substr(0, 200)) out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
   return out;
+}
+
+// A span to ask for again, and since when it is in error.
+struct RetrySpan {
+  EpochMs to = 0;
+  EpochMs since = 0;
+};
+using RetrySpans = std::map<EpochMs, RetrySpan>;  // by start
+
+RetrySpans ParseRetrySpans(const std::string& text) {
+  RetrySpans out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(';', pos);
+    if (end == std::string::npos) end = text.size();
+    EpochMs v[3] = {0, 0, 0};
+    const char* p = text.data() + pos;
+    const char* stop = text.data() + end;
+    for (int i = 0; i < 3 && p < stop; ++i) {
+      p = std::from_chars(p, stop, v[i]).ptr;
+      if (p < stop && *p == ',') ++p;
+    }
+    if (v[1] > v[0]) out[v[0]] = {v[1], v[2]};
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::string FormatRetrySpans(const RetrySpans& spans) {
+  std::string out;
+  for (const auto& [from, s] : spans) out += fmt::format("{}{},{},{}", out.empty() ? "" : ";", from, s.to, s.since);
+  return out;
+}
+
+// The span to ask for again for a record in error: its local day when windows
+// are days (its timestamp read as the mapping reads it), else its window.
+std::pair<EpochMs, EpochMs> SpanOf(const BadRecord& bad, const ApiConnector& c, const files::Zone& zone, EpochMs from,
+                                   EpochMs to) {
+  if (!c.window.align_days || bad.timestamp.empty()) return {from, to};
+  Result<files::TimestampFormat> format = files::TimestampFormat::Parse(c.mapping.timestamp_format);
+  if (!format.ok()) return {from, to};
+  Result<files::TimestampFormat::Value> v = format->Read(bad.timestamp);
+  if (!v.ok()) return {from, to};
+  Result<files::Zone> mapping_zone = files::Zone::Locate(c.mapping.timezone);
+  const EpochMs t = v->absolute ? v->utc : mapping_zone.ok() ? mapping_zone->Resolve(v->local).first : from;
+  const EpochMs day = LocalMidnight(t, zone);
+  if (day < from || day >= to) return {from, to};
+  return {day, std::min(to, AddLocalDays(day, 1, zone))};
 }
 
 class Runner {
@@ -80,6 +137,7 @@ class Runner {
       AnswerInfo info;
       Status mapped = MapAnswer(resp.body, mapping, c_.checks, pg, buffer, w.report, info);
       if (!mapped.ok()) return mapped.WithContext(fmt::format("page {}", w.pages));
+      for (BadRecord& bad : info.bad_records) w.bad_records.push_back(std::move(bad));
       if (!info.business_error.empty())
         return Status::Unavailable(fmt::format("page {}: the API reports an error in a {} answer: {}", w.pages, resp.status,
                                                info.business_error));
@@ -174,6 +232,7 @@ class Runner {
 }  // namespace
 
 std::string WatermarkKey(const std::string& meter_id) { return "watermark:" + meter_id; }
+std::string RetryKey(const std::string& meter_id) { return "retry:" + meter_id; }
 
 std::string PullResultJson(const std::string& connector, const PullResult& r) {
   JsonWriter j;
@@ -182,6 +241,12 @@ std::string PullResultJson(const std::string& connector, const PullResult& r) {
   for (const auto& w : r.windows) {
     j.BeginObject().Key("meter").String(w.meter).Key("from").String(FormatIso8601(w.from));
     j.Key("to").String(FormatIso8601(w.to)).Key("pages").Int(w.pages).Key("error").String(w.error);
+    if (w.retry) j.Key("retry").Bool(true);
+    j.Key("bad_records").BeginArray();
+    for (const BadRecord& b : w.bad_records) {
+      j.BeginObject().Key("line").Int(b.line).Key("timestamp").String(b.timestamp).Key("message").String(b.message).EndObject();
+    }
+    j.EndArray();
     j.Key("report").Raw(w.report.ToJson());
     if (!w.points.empty()) {
       j.Key("points").BeginArray();
@@ -206,10 +271,12 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
   auto event = [&](const std::string& line) {
     if (o.on_event) o.on_event(line);
   };
+  std::string notes;  // records in error, named for the run record
   auto finish = [&](const std::string& failure) {
     run.finished = clock.NowMs();
     run.status = failure.empty() && run.windows_failed == 0 ? "ok" : "failed";
     if (run.message.empty()) run.message = failure;
+    if (!notes.empty()) run.message += (run.message.empty() ? "" : "; ") + notes;
     if (!o.preview && run.id > 0) {
       Status s = store.FinishRun(run);
       if (!s.ok()) event("cannot record the run: " + s.message());
@@ -265,43 +332,102 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
       from = LocalMidnight(from, *zone);
       end = LocalMidnight(end, *zone);
     }
-    if (from >= end) {
-      event(fmt::format("{}: up to date (watermark {})", id, watermark ? FormatIso8601(*watermark) : "none"));
-      continue;
+    // Spans whose records were in error on earlier runs: asked for again (first,
+    // oldest first) while younger than window.record_retry, unless the windows
+    // below cover them anyway.
+    RetrySpans pending;
+    if (c.checks.has_record_checks()) {
+      Result<std::optional<std::string>> text = store.GetState(c.name, RetryKey(id));
+      if (!text.ok()) return finish(text.status().message());
+      if (*text) pending = ParseRetrySpans(**text);
     }
-    for (EpochMs w_from = from; w_from < end;) {
-      if (o.should_stop && o.should_stop()) return finish("stopped (shutting down); the next run resumes from the watermarks");
-      EpochMs w_to = c.window.align_days ? AddLocalDays(w_from, c.window.max_ms / 86400000, *zone) : w_from + c.window.max_ms;
-      w_to = std::min(w_to, end);
+    const std::string pending_before = FormatRetrySpans(pending);
+    std::vector<std::string> given_up;
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (it->second.since < now - c.window.record_retry_ms || it->first < oldest) {
+        given_up.push_back(FormatIso8601(it->first));
+        it = pending.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!given_up.empty()) {
+      std::string list;
+      for (const auto& g : given_up) list += (list.empty() ? "" : ", ") + g;
+      event(fmt::format("{}: given up (in error for longer than window.record_retry): {}", id, list));
+      notes += fmt::format("{}{}: given up after window.record_retry: {}", notes.empty() ? "" : "; ", id, list);
+    }
+    std::vector<std::string> still_bad;  // for the run record
+
+    // One span: all its pages, then its readings and the state in one transaction.
+    auto do_window = [&](EpochMs w_from, EpochMs w_to, bool retry) -> Status {
       WindowResult w;
       w.meter = id;
       w.from = w_from;
       w.to = w_to;
+      w.retry = retry;
       w.report.file = fmt::format("{} {} [{}, {})", c.name, id, FormatIso8601(w_from), FormatIso8601(w_to));
       w.report.profile = c.name;
       WindowBuffer buffer;
       Status s = runner.FetchWindow(vars, w_from, w_to, mapping, buffer, w, *zone);
+      w.report.modules = buffer.module_count();
       if (s.ok() && w.report.error_count > 0 && !mapping.skip_bad_rows) {
         s = Status::InvalidArgument(fmt::format("{} record(s) in error (mapping.on_row_error = \"reject\"); first: {}",
                                                 w.report.error_count, w.report.errors.empty() ? "" : w.report.errors[0].message));
       }
-      if (s.ok() && !o.preview) {
-        const EpochMs mark = watermark ? std::max(*watermark, w_to) : w_to;
-        s = store.ImportWindow(c.scope, c.name, WatermarkKey(id), std::to_string(mark),
-                               [&](ReadingWriter& writer) { return buffer.WriteTo(writer); });
-        if (s.ok()) {
-          watermark = mark;
-          w.committed = true;
+      // What stays to ask for again: the spans of this window's records in error.
+      RetrySpans after = pending;
+      if (s.ok()) {
+        for (auto it = after.lower_bound(w_from); it != after.end() && it->first < w_to;) it = after.erase(it);
+        for (const BadRecord& bad : w.bad_records) {
+          const auto [b_from, b_to] = SpanOf(bad, c, *zone, w_from, w_to);
+          auto old = pending.find(b_from);
+          after[b_from] = {b_to, old != pending.end() ? old->second.since : now};
+          still_bad.push_back(fmt::format("{} ({})", bad.timestamp.empty() ? FormatIso8601(b_from) : bad.timestamp,
+                                          bad.message));
         }
       }
+      if (s.ok() && !o.preview) {
+        // The spans in error are saved before the window commits (a crash in
+        // between asks for a good span once more, never forgets a bad one).
+        RetrySpans before = pending;
+        for (const auto& [k, v] : after) before.insert_or_assign(k, v);
+        if (c.checks.has_record_checks() && FormatRetrySpans(before) != FormatRetrySpans(pending)) {
+          s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(before));
+        }
+        if (s.ok()) {
+          const EpochMs mark = retry ? watermark.value_or(0) : watermark ? std::max(*watermark, w_to) : w_to;
+          if (retry && !watermark) {
+            s = store.ImportWindow(c.scope, c.name, RetryKey(id), FormatRetrySpans(after),
+                                   [&](ReadingWriter& writer) { return buffer.WriteTo(writer); });
+          } else {
+            s = store.ImportWindow(c.scope, c.name, WatermarkKey(id), std::to_string(mark),
+                                   [&](ReadingWriter& writer) { return buffer.WriteTo(writer); });
+          }
+          if (s.ok()) {
+            if (!retry) watermark = mark;
+            w.committed = true;
+            if (c.checks.has_record_checks() && FormatRetrySpans(after) != FormatRetrySpans(before)) {
+              s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(after));
+            }
+          }
+        }
+      }
+      if (s.ok()) pending = std::move(after);
       run.rows += w.report.rows;
-      run.row_errors += w.report.error_count;
+      run.row_errors += w.report.error_count + static_cast<int64_t>(w.bad_records.size());
       if (s.ok() && o.preview && o.keep_points > 0) buffer.CopyPoints(o.keep_points, w.points);
       if (s.ok()) {
         ++run.windows;
         run.readings += static_cast<int64_t>(buffer.size());
-        event(fmt::format("{}: {} .. {}: {} page(s), {} reading(s){}", id, FormatIso8601(w_from), FormatIso8601(w_to),
-                          w.pages, buffer.size(), o.preview ? " (preview: not stored)" : ", committed"));
+        std::string bad;
+        if (!w.bad_records.empty()) {
+          bad = fmt::format("; {} record(s) in error, asked for again on later runs: {} {}", w.bad_records.size(),
+                            w.bad_records[0].timestamp, w.bad_records[0].message);
+        }
+        event(fmt::format("{}: {} .. {}{}: {} page(s), {} reading(s){}{}", id, FormatIso8601(w_from), FormatIso8601(w_to),
+                          retry ? " (asked again)" : "", w.pages, buffer.size(),
+                          o.preview ? " (preview: not stored)" : ", committed", bad));
       } else {
         ++run.windows_failed;
         w.error = s.message();
@@ -309,11 +435,43 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
         event(fmt::format("{}: {} .. {}: FAILED: {}", id, FormatIso8601(w_from), FormatIso8601(w_to), s.message()));
       }
       result.windows.push_back(std::move(w));
+      return s;
+    };
+
+    if (!o.preview) {
+      const RetrySpans todo = pending;
+      for (const auto& [r_from, span] : todo) {
+        if (r_from >= from && r_from < end) continue;  // the windows below ask for it
+        if (o.should_stop && o.should_stop()) return finish("stopped (shutting down); the next run resumes from the watermarks");
+        Status s = do_window(r_from, span.to, true);
+        if (!s.ok() && StopsRun(s)) return finish(run.message);
+      }
+      if (pending_before != FormatRetrySpans(pending) && !given_up.empty()) {
+        Status s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(pending));
+        if (!s.ok()) return finish(s.message());
+      }
+    }
+
+    if (from >= end) {
+      event(fmt::format("{}: up to date (watermark {})", id, watermark ? FormatIso8601(*watermark) : "none"));
+    }
+    for (EpochMs w_from = from; w_from < end;) {
+      if (o.should_stop && o.should_stop()) return finish("stopped (shutting down); the next run resumes from the watermarks");
+      EpochMs w_to = c.window.align_days ? AddLocalDays(w_from, c.window.max_ms / 86400000, *zone) : w_from + c.window.max_ms;
+      w_to = std::min(w_to, end);
+      Status s = do_window(w_from, w_to, false);
       if (!s.ok()) {
         if (StopsRun(s)) return finish(run.message);
         break;  // this meter stops at its watermark; the next run retries
       }
       w_from = w_to;
+    }
+    if (!still_bad.empty()) {
+      std::string list;
+      for (size_t i = 0; i < still_bad.size() && i < 10; ++i) list += (i ? ", " : "") + still_bad[i];
+      if (still_bad.size() > 10) list += fmt::format(" and {} more", still_bad.size() - 10);
+      notes += fmt::format("{}{}: {} record(s) in error, asked for again on later runs: {}", notes.empty() ? "" : "; ", id,
+                           still_bad.size(), list);
     }
   }
   if (!found) return finish("no meter \"" + o.meter + "\" in this connector");

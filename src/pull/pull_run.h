@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "files/import_report.h"
+#include "pull/answer.h"
 #include "pull/api_connector.h"
 #include "store/store.h"
 
@@ -45,6 +46,8 @@ struct WindowResult {
   std::string error;  // why the window failed (then nothing of it was stored)
   files::ImportReport report;
   std::vector<PreviewPoint> points;  // preview with keep_points: the first readings, in order read
+  bool retry = false;  // a span asked for again because records of it were in error
+  std::vector<BadRecord> bad_records;  // records in error (response.record_*): left out, asked for again
 };
 
 struct PullResult {
@@ -68,5 +71,8 @@ std::string PullResultJson(const std::string& connector, const PullResult& resul
 
 // The state key of a meter's watermark.
 std::string WatermarkKey(const std::string& meter_id);
+// The state key of a meter's spans to ask for again (records in error):
+// "from,to,since" entries (epoch ms) separated by ';'.
+std::string RetryKey(const std::string& meter_id);
 
 }  // namespace telecollect::pull

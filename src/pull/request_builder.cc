@@ -44,6 +44,25 @@ EpochMs LocalMidnight(EpochMs t, const files::Zone& zone) {
   return r.kind == files::LocalResolution::kGap ? zone.Resolve(day + 3600000).first : r.first;
 }
 
+std::string DisplayUrl(const ApiConnector& c) {
+  std::string url = c.url;
+  for (const auto& [k, v] : c.variables) {
+    const std::string key = "{" + k + "}";
+    for (size_t at = url.find(key); at != std::string::npos; at = url.find(key, at + v.size())) url.replace(at, key.size(), v);
+  }
+  return RedactUrl(url);
+}
+
+Result<EpochMs> ParseTryBound(std::string_view name, std::string_view text, const Window& window) {
+  if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
+    TC_ASSIGN_OR_RETURN(EpochMs utc_midnight, ParseTimeBound(name, text));
+    TC_ASSIGN_OR_RETURN(files::Zone zone, files::Zone::Locate(window.timezone));
+    const files::LocalResolution r = zone.Resolve(utc_midnight);  // the same wall time, local
+    return r.kind == files::LocalResolution::kGap ? zone.Resolve(utc_midnight + 3600000).first : r.first;
+  }
+  return ParseTimeBound(name, text);
+}
+
 EpochMs AddLocalDays(EpochMs t, int64_t days, const files::Zone& zone) {
   const EpochMs midnight = LocalMidnight(t, zone);
   const files::LocalMs local = zone.ToLocal(midnight) + days * 86400000;

@@ -28,6 +28,17 @@ std::string FormatBound(EpochMs t, bool is_end, const Window& w, const files::Zo
 EpochMs LocalMidnight(EpochMs t, const files::Zone& zone);
 EpochMs AddLocalDays(EpochMs t, int64_t days, const files::Zone& zone);
 
+// The request URL for people (connector list, logs): the connector's
+// [variables] expanded, per-meter and per-window placeholders ({meter},
+// {from}…) left as they are, credentials in it redacted (RedactUrl).
+std::string DisplayUrl(const ApiConnector& c);
+
+// A `connector try` bound (--from/--to, ?from=&to=): a bare date (2026-10-25)
+// is that day's local midnight in the connector's window.timezone, whatever
+// window.align says (a day window starts there anyway); an ISO-8601 instant
+// with its offset or Z, or epoch seconds/ms, is that instant.
+Result<EpochMs> ParseTryBound(std::string_view name, std::string_view text, const Window& window);
+
 // The request of one page: URL with its query (a parameter whose template is a
 // lone placeholder with an empty value — the first page's cursor — is left
 // out), headers and body, placeholders expanded. `next_url`, when not empty,

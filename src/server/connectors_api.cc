@@ -6,6 +6,7 @@
 #include "core/time_util.h"
 #include "mqtt/mqtt_subscriber.h"
 #include "pull/pull_run.h"
+#include "pull/request_builder.h"
 #include "server/json_error.h"
 #include "server/routes.h"
 
@@ -99,9 +100,15 @@ HttpResponse TryConnector(store::Store& store, const Clock& clock, const ApiConn
   o.meter = std::string(params.Text("meter"));
   if (params.Flag("points")) o.keep_points = kTryPointsPerWindow;
   if (params.Text("from").empty()) params.Refuse("from", "from is required (ISO-8601 or epoch ms)", std::string(kTimeRange));
-  if (auto from = params.Time("from")) o.from = *from;
-  if (auto to = params.Time("to")) o.to = *to;
   if (params.error()) return ParamErrorResponse(*params.error());
+  // A bare date is local midnight in the connector's zone (pull::ParseTryBound), as for the CLI.
+  for (const char* key : {"from", "to"}) {
+    const std::string text(params.Text(key));
+    if (text.empty()) continue;
+    Result<EpochMs> t = pull::ParseTryBound(key, text, c->window);
+    if (!t.ok()) return JsonError(400, t.status().message());
+    (std::string_view(key) == "from" ? o.from : o.to) = *t;
+  }
   const pull::PullResult r = pull::RunApiConnector(store, *c, clock, o);
   return {200, "application/json", pull::PullResultJson(c->name, r), {}};
 }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "decode/flatten.h"
+#include "decode/vocabulary.h"
 #include "decode/script/worker_pool.h"
 
 namespace telecollect::decode {
@@ -131,6 +132,26 @@ Result<std::vector<DecodedValue>> ScriptDecoder::Decode(const DecodeInput& in) c
   }
   std::vector<DecodedValue> out;
   FlattenJsonObject(data, out);
+  // normalizeUplink's measurements, named by the vocabulary, beside the raw names.
+  simdjson::dom::element normalized;
+  if (!root["normalized"].get(normalized) && normalized.type() == simdjson::dom::element_type::OBJECT) {
+    std::vector<std::string> problems;
+    simdjson::dom::array nerrors, nwarnings;
+    simdjson::dom::element ndata;
+    if (!normalized["errors"].get(nerrors) && nerrors.size() > 0) {
+      problems.push_back("normalizeUplink failed: " + JoinTexts(nerrors, "; "));
+    } else if (!normalized["data"].get(ndata)) {
+      NormalizedToValues(ndata, out, problems);
+    }
+    if (!normalized["warnings"].get(nwarnings) && nwarnings.size() > 0) {
+      problems.push_back("normalizeUplink warnings: " + JoinTexts(nwarnings, " | "));
+    }
+    if (in.notes && !problems.empty()) {
+      std::string text = "normalized: ";
+      for (size_t i = 0; i < problems.size() && i < 20; ++i) text += (i ? " | " : "") + problems[i];
+      *in.notes += (in.notes->empty() ? "" : "; ") + text;
+    }
+  }
   if (out.size() > limits_.max_measurements) {
     return OverCap(name_, out.size(), "measurements", limits_.max_measurements, "decoders: measurements per frame");
   }

@@ -1,5 +1,6 @@
 #include "decode/script/script_decoder.h"
 
+#include "decode/decode_frame.h"
 #include "decode/registry.h"
 #include "decode/script/script_factory.h"
 
@@ -229,6 +230,117 @@ TEST(ScriptSpecTest, AScriptDeviceTypeLoadsFromItsSpecAndPassesItsVectors) {
   EXPECT_EQ(without.Find("js-lht65"), nullptr);
   EXPECT_NE(none.rejected[0].second.find("not available"), std::string::npos);
   fs::remove_all(dir);
+}
+
+
+// Written for issue 22 as Decentlab writes its decoders: {displayName, unit, value} objects, a
+// device id and a protocol version beside them.
+constexpr char kValueUnitScript[] = R"js(
+function decodeUplink(input) {
+  var b = input.bytes;
+  return { data: {
+    device_id: (b[0] << 8) | b[1],
+    protocol_version: 2,
+    air_temperature: { displayName: 'Air temperature', unit: '°C', value: ((b[2] << 8) | b[3]) / 100 },
+    co2_concentration: { displayName: 'CO2 concentration', unit: 'ppm', value: (b[4] << 8) | b[5] },
+    battery_voltage: { value: b[6] / 10, unit: 'V' }
+  } };
+}
+)js";
+
+// Written for issue 22 as the Milesight EM300-TH decoder of the TTN device repository: channel
+// records, and a normalizeUplink that names them in the vocabulary.
+constexpr char kNormalizingScript[] = R"js(
+function decodeUplink(input) {
+  var b = input.bytes, d = {};
+  for (var i = 0; i < b.length;) {
+    var ch = b[i++], type = b[i++];
+    if (ch === 0x01 && type === 0x75) { d.battery = b[i]; i += 1; }
+    else if (ch === 0x03 && type === 0x67) { var t = b[i] | (b[i + 1] << 8); d.temperature = (t > 0x7fff ? t - 0x10000 : t) / 10; i += 2; }
+    else if (ch === 0x04 && type === 0x68) { d.humidity = b[i] / 2; i += 1; }
+    else return { errors: ['unknown channel ' + ch] };
+  }
+  return { data: d };
+}
+function normalizeUplink(input) {
+  var data = { air: { temperature: input.data.temperature, relativeHumidity: input.data.humidity } };
+  input.data.temperature = 1000;  // a copy: what is stored of the raw names is not changed
+  return { data: data, warnings: ['battery is a percentage, not volts: left out'] };
+}
+)js";
+
+std::map<std::string, Measurement> Stored(const DecoderRegistry& registry, const std::string& type,
+                                          const std::string& hex, std::string* reason = nullptr) {
+  Frame f;
+  f.device_id = "dev1";
+  f.device_type = type;
+  f.event_time = 1700000000000;
+  f.payload = *DecodeHex(hex);
+  f.fport = 85;
+  FrameDecoding d = DecodeFrame(registry, Scope{"acme", Env::kPreprod}, f);
+  EXPECT_EQ(d.status, DecodeStatus::kDecoded) << d.reason;
+  if (reason) *reason = d.reason;
+  std::map<std::string, Measurement> m;
+  for (auto& x : d.measurements) m[x.module] = x;
+  return m;
+}
+
+Result<DeviceType> ScriptType(const std::string& spec, const std::string& script) {
+  return LoadDeclarativeSpec(spec, "spec.toml", MakeScriptFactory({}), &script);
+}
+
+TEST(ScriptMeasurementsTest, ValueUnitObjectsBecomeOneMeasurementWithTheScriptsUnit) {
+  auto type = ScriptType("devicetype = 'decentlab-iam'\nkind = 'script'\nscript = 'iam.js'\n"
+                         "[[test]]\npayload = '1267087802640f'\n"
+                         "expect = { air_temperature = 21.68, co2_concentration = 612, battery_voltage = 1.5 }\n",
+                         kValueUnitScript);
+  ASSERT_TRUE(type.ok()) << type.status().ToString();
+  ASSERT_TRUE(RunTestVectors(*type).ok()) << RunTestVectors(*type).ToString();  // ids need not be listed
+  DecoderRegistry registry(MakeScriptFactory({}));
+  ASSERT_TRUE(registry.Activate(*type).ok());
+  auto m = Stored(registry, "decentlab-iam", "1267087802640f");
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m["dev1.air_temperature"].unit, "°C");
+  EXPECT_DOUBLE_EQ(m["dev1.air_temperature"].value, 21.68);
+  EXPECT_EQ(m["dev1.co2_concentration"].unit, "ppm");
+  EXPECT_EQ(m["dev1.battery_voltage"].unit, "V");
+  EXPECT_EQ(m.count("dev1.device_id"), 0u);
+  EXPECT_EQ(m.count("dev1.protocol_version"), 0u);
+
+  // Asked for: the identifiers are stored too.
+  auto keep = ScriptType("devicetype = 'decentlab-iam-ids'\nkind = 'script'\nscript = 'iam.js'\nkeep_identifiers = true\n",
+                         kValueUnitScript);
+  ASSERT_TRUE(keep.ok()) << keep.status().ToString();
+  ASSERT_TRUE(registry.Activate(*keep).ok());
+  auto all = Stored(registry, "decentlab-iam-ids", "1267087802640f");
+  EXPECT_EQ(all.size(), 5u);
+  EXPECT_EQ(all["dev1.device_id"].value, 0x1267);
+}
+
+TEST(ScriptMeasurementsTest, NormalizeUplinkMeasurementsAreStoredBesideTheRawNames) {
+  auto type = ScriptType("devicetype = 'em300-th-js'\nkind = 'script'\nscript = 'em300.js'\n", kNormalizingScript);
+  ASSERT_TRUE(type.ok()) << type.status().ToString();
+  DecoderRegistry registry(MakeScriptFactory({}));
+  ASSERT_TRUE(registry.Activate(*type).ok());
+  std::string reason;
+  auto m = Stored(registry, "em300-th-js", "017564036710010468a0", &reason);
+  EXPECT_DOUBLE_EQ(m["dev1.air.temperature"].value, 27.2);
+  EXPECT_EQ(m["dev1.air.temperature"].unit, "°C");
+  EXPECT_DOUBLE_EQ(m["dev1.air.relativeHumidity"].value, 80);
+  EXPECT_EQ(m["dev1.air.relativeHumidity"].unit, "%");
+  EXPECT_DOUBLE_EQ(m["dev1.temperature"].value, 27.2);  // raw names kept
+  EXPECT_EQ(m["dev1.battery"].value, 100);
+  EXPECT_EQ(m.size(), 5u);
+  EXPECT_NE(reason.find("normalizeUplink warnings: battery is a percentage"), std::string::npos) << reason;
+
+  // A normalizer that throws fails only the normalized measurements.
+  auto broken = ScriptType("devicetype = 'em300-broken'\nkind = 'script'\nscript = 'em300.js'\n",
+                           std::string(kNormalizingScript) + "normalizeUplink = function () { throw new Error('boom'); };");
+  ASSERT_TRUE(broken.ok());
+  ASSERT_TRUE(registry.Activate(*broken).ok());
+  auto raw = Stored(registry, "em300-broken", "017564036710010468a0", &reason);
+  EXPECT_EQ(raw.size(), 3u);
+  EXPECT_NE(reason.find("normalizeUplink failed: normalizeUplink: Error: boom"), std::string::npos) << reason;
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ constexpr char kFlag[] = "--tc-decode-worker";
 // counts (log_over), and the frame fails naming the cap.
 constexpr char kPrelude[] = R"js((function (global) {
   'use strict';
-  var stringify = JSON.stringify, DateCtor = Date, StringCtor = String;
+  var stringify = JSON.stringify, parse = JSON.parse, DateCtor = Date, StringCtor = String;
+  function noUndefined(k, v) { return v === undefined ? null : v; }
   var log = [], logChars = 0, logOver = 0;
   function add() {
     var line = '';
@@ -56,8 +57,23 @@ constexpr char kPrelude[] = R"js((function (global) {
     var input = { bytes: bytes, recvTime: new DateCtor(recvTime) };
     if (fPort !== null) input.fPort = fPort;
     var result = global.decodeUplink(input);
-    return stringify({ result: result, log: log, log_over: logOver },
-                     function (k, v) { return v === undefined ? null : v; });
+    var text = stringify({ result: result }, noUndefined);
+    // normalizeUplink (The Things Stack), when defined, gets a copy of the
+    // decoded data after it was serialised: it cannot change what is stored
+    // of the raw names. Its failure fails only the normalized measurements.
+    var normalized = null;
+    if (typeof global.normalizeUplink === 'function' && result && result.data &&
+        !(result.errors && result.errors.length)) {
+      try {
+        normalized = global.normalizeUplink({ data: parse(stringify(result.data, noUndefined)) });
+        if (normalized === undefined) normalized = null;
+      } catch (e) {
+        normalized = { errors: ['normalizeUplink: ' + StringCtor(e)] };
+      }
+    }
+    var ntext = stringify(normalized, noUndefined);
+    return text.slice(0, -1) + ',"normalized":' + (ntext === undefined ? 'null' : ntext) +
+           ',"log":' + stringify(log) + ',"log_over":' + logOver + '}';
   };
 })(this)
 )js";
