@@ -106,7 +106,7 @@ TEST_F(ApiConnectorTest, ShippedPresetsLoadOnceMetersAreListed) {
   ApiConnectorSet raw = LoadApiConnectors({presets}, secrets, dir_ + "/state.key");
   EXPECT_EQ(raw.refused.size(), static_cast<size_t>(n));
   for (const auto& [file, why] : raw.refused) {
-    EXPECT_NE(why.find("tenant is still \"CHANGE-ME\""), std::string::npos) << file << ": " << why;
+    EXPECT_NE(why.find(" is still \"CHANGE-ME\": a preset does nothing"), std::string::npos) << file << ": " << why;
   }
   // Filled in, without a meter: it says what to add.
   auto fill = [](std::string text) {

@@ -106,7 +106,10 @@ HttpResponse TryConnector(store::Store& store, const Clock& clock, const ApiConn
     const std::string text(params.Text(key));
     if (text.empty()) continue;
     Result<EpochMs> t = pull::ParseTryBound(key, text, c->window);
-    if (!t.ok()) return JsonError(400, t.status().message());
+    if (!t.ok()) {
+      params.Refuse(key, t.status().message(), std::string(kTimeRange));
+      return ParamErrorResponse(*params.error());
+    }
     (std::string_view(key) == "from" ? o.from : o.to) = *t;
   }
   const pull::PullResult r = pull::RunApiConnector(store, *c, clock, o);
