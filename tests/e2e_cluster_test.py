@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""End-to-end: a cluster. Three telecollect nodes on one PostgreSQL 15 database (a primary and a
+synchronous standby, tests/pg_pair.py; the nodes' url names both hosts with
+target_session_attrs=read-write), behind nginx round-robin with docs/deployment.md's config
+(tests/cluster_nodes.py), each node under its own host name. The cases run in order on the same
+cluster, each with its own devices or connector:
+
+ a. 16 clients push real LHT65 frames through nginx; one node is killed (kill -9) mid-load and
+    restarted. Every frame answered 2xx is stored exactly once with its measurements; sending
+    every acknowledged frame again gives only duplicates.
+ b. An API connector (tests/vendor_api_server.py) enabled on the 3 nodes: each window (each page
+    of it) is asked of the vendor exactly once, committed once, every reading stored.
+ e. The primary is killed (kill -9) under push load and the synchronous standby promoted: no
+    acknowledged frame is lost, and the nodes (not restarted) carry on against the new primary.
+Needs root (CI runs the tests as root): PostgreSQL runs as the unprivileged `telecollect-test`.
+"""
+import atexit
+import collections
+import datetime as dt
+import os
+import signal
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from harness import unittest_main  # noqa: E402
+from cluster_nodes import Nginx, Node  # noqa: E402
+from e2e_pull_test import Vendor  # noqa: E402
+from pg_pair import PgPair, wait_for  # noqa: E402
+import push_load  # noqa: E402
+from push_load import PushLoad, names  # noqa: E402
+import vendor_api_server as vendor_series  # noqa: E402  (the series the fake vendor serves)
+
+NODES = 3
+CLIENTS = 16
+DAY_MS = 86400000
+
+
+class Cluster:
+    """The servers every case shares; built once, torn down at exit whatever happened."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="tc_cluster_")
+        os.chmod(self.root, 0o755)
+        self.pg = PgPair()
+        self.nodes, self.nginx, self.vendor = [], None, None
+
+    def start(self):
+        self.pg.start()
+        os.environ["TELECOLLECT_PG_PASSWORD"] = self.pg.password
+        for i in range(NODES):
+            self.nodes.append(Node(self.root, i, self.pg.url()))
+        self.token = self.nodes[0].token("acme", "preprod")  # creates the schema, the token in the database
+        # One state.key for every node (docs/deployment.md): what one seals, the others open.
+        key = os.path.join(self.nodes[0].data_dir, "state.key")
+        for n in self.nodes:
+            if os.path.exists(key) and n is not self.nodes[0]:
+                with open(key, "rb") as src, open(os.path.join(n.data_dir, "state.key"), "wb") as dst:
+                    dst.write(src.read())
+                os.chmod(os.path.join(n.data_dir, "state.key"), 0o600)
+            n.start()
+        self.nginx = Nginx(self.root, [n.port for n in self.nodes]).start()
+        self.front = self.nginx.front()
+        self.vendor = Vendor()
+        return self
+
+    def cleanup(self):
+        for n in self.nodes:
+            try:
+                if n.alive():
+                    n.signal(signal.SIGCONT)  # a stopped node cannot take its SIGTERM
+                n.stop(timeout=30)
+            except Exception:  # noqa: BLE001 — tearing down: kill what stays
+                if n.proc and n.proc.poll() is None:
+                    n.proc.kill()
+        if self.nginx:
+            self.nginx.stop()
+        if self.vendor:
+            self.vendor.stop()
+        self.pg.cleanup()
+        import shutil
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def frames_of(front, token, device):
+    """Every frame journaled for `device`: [(key, status, values)]."""
+    out, before = [], ""
+    for _ in range(1000):
+        r = front.get(f"/v1/frames?deviceid={device}&limit=1000{before}", token)
+        if r.status != 200:
+            raise AssertionError(f"GET /v1/frames for {device}: {r.status} {r.body[:300]}")
+        page = r.json()
+        out.extend(((f["deviceid"], push_load.ms_of(f["timestamp"])), f["status"], f.get("values") or {})
+                   for f in page["frames"])
+        if "next_before" not in page:
+            return out
+        before = f"&before={page['next_before']}"
+    raise AssertionError(f"more than 1000 pages of frames for {device}")
+
+
+def series(front, token, modules, frm="2000-01-01T00:00:00Z", to="2099-01-01T00:00:00Z"):
+    """{module: {epoch ms: value}} for every module named (unknown ones: empty)."""
+    out = {m: {} for m in modules}
+    known = []
+    for m in modules:  # /v1/measurements answers 404 for a module that has no point yet
+        r = front.get(f"/v1/modules?prefix={urllib.parse.quote(m)}&limit=10", token)
+        if r.status == 200 and any(x["id"] == m for x in r.json()["modules"]):
+            known.append(m)
+    for i in range(0, len(known), 500):
+        q = "&".join("module=" + urllib.parse.quote(m) for m in known[i:i + 500])
+        r = front.get(f"/v1/measurements?{q}&from={frm}&to={to}&format=csv&limit=1000000", token)
+        if r.status != 200:
+            raise AssertionError(f"GET /v1/measurements: {r.status} {r.body[:300]}")
+        if r.headers.get("X-Truncated") == "true":
+            raise AssertionError("GET /v1/measurements was cut: more points than the suite expects")
+        for line in r.body.splitlines():
+            parts = line.split(",")
+            if len(parts) != 3 or parts[0] == "timestamp" or line.startswith("#"):
+                continue
+            out[parts[1]][push_load.ms_of(parts[0])] = float(parts[2])
+    return out
+
+
+class ClusterTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise AssertionError("run as root (as CI does): PostgreSQL runs as a throw-away system user, "
+                                 "the nodes in their own UTS namespaces")
+        cls.c = Cluster()
+        atexit.register(cls.c.cleanup)
+        cls.c.start()
+
+    def setUp(self):
+        self.reader = self.c.front  # where reads go: nginx, or one node while another is stopped
+
+    # ---- shared checks -------------------------------------------------------------------------
+    def check_acknowledged(self, load, what):
+        """Every acknowledged frame stored exactly once, decoded, with its temperature and humidity
+        at its module and instant; nothing stored that was not sent."""
+        c = self.c
+        stored = collections.Counter()
+        undecoded = []
+        for i in range(load.clients):
+            for key, status, _values in frames_of(c.front, c.token, load.device(i)):
+                stored[key] += 1
+                if status != "decoded":
+                    undecoded.append(key)
+        doubled = [k for k, n in stored.items() if n > 1]
+        self.assertEqual(doubled, [], f"{what}: {len(doubled)} frames stored more than once: {names(doubled)}")
+        lost = load.acked - set(stored)
+        self.assertEqual(lost, set(), f"{what}: {len(lost)} of {len(load.acked)} acknowledged frames lost: {names(lost)}")
+        stray = set(stored) - load.sent
+        self.assertEqual(stray, set(), f"{what}: frames stored that were never sent: {names(stray)}")
+        acked_undecoded = set(undecoded) & load.acked
+        self.assertEqual(acked_undecoded, set(), f"{what}: acknowledged frames not decoded: {names(acked_undecoded)}")
+        modules = [f"{load.device(i)}.{f}" for i in range(load.clients) for f in ("temperature", "humidity")]
+        values = series(c.front, c.token, modules)
+        wrong = []
+        for dev, ms in load.acked:
+            want_t = push_load.temperature(push_load.seq_of(ms))
+            got_t, got_h = values[f"{dev}.temperature"].get(ms), values[f"{dev}.humidity"].get(ms)
+            if got_t != want_t or got_h != 88.6:
+                wrong.append(((dev, ms), got_t, want_t, got_h))
+        wrong.sort()
+        self.assertEqual(wrong, [], f"{what}: {len(wrong)} acknowledged frames without their measurements "
+                                    "(frame, temperature stored, expected, humidity stored): "
+                                    + "; ".join(f"{push_load.name(k)} {t} {w} {h}" for k, t, w, h in wrong[:10]))
+        return stored
+
+    def resend(self, keys, target=None):
+        """Sends the frames `keys` again (100 a request); (accepted, duplicates)."""
+        target = target or self.c.front
+        keys = sorted(keys)
+        accepted = duplicates = 0
+        for i in range(0, len(keys), 100):
+            batch = [push_load.frame(dev, push_load.seq_of(ms)) for dev, ms in keys[i:i + 100]]
+            r = target.push(batch, self.c.token)
+            self.assertEqual(r.status, 200, f"resending {names(keys[i:i + 100], 3)}: {r.status} {r.body[:300]}")
+            accepted += r.json()["accepted"]
+            duplicates += r.json()["duplicates"]
+        return accepted, duplicates
+
+    def node_pids(self):
+        return [n.proc.pid if n.alive() else None for n in self.c.nodes]
+
+    # ---- a. push, one node killed and restarted --------------------------------------------------
+    def test_a_push_16_clients_one_node_killed_and_restarted(self):
+        c = self.c
+        load = PushLoad(c.token, "a-dev", lambda i: ("127.0.0.1", c.nginx.port), clients=CLIENTS).start()
+        victim = c.nodes[1]
+        try:
+            load.wait_acked(500, "a: push load through nginx")
+            victim.kill()
+            at_kill = load.acked_count()
+            load.wait_acked(at_kill + 500, f"a: push load with {victim.host} killed")
+            victim.start()
+            wait_for(f"{victim.host} answering /healthz after its restart", lambda: victim.health()[0] == 200)
+            load.wait_acked(load.acked_count() + 500, f"a: push load after {victim.host} restarted")
+        finally:
+            load.stop()
+        statuses = collections.Counter(a.status for a in load.answers)
+        print(f"a: {len(load.answers)} requests, statuses {dict(statuses)}; {len(load.acked)} frames acknowledged "
+              f"of {len(load.sent)} sent", flush=True)
+        self.check_acknowledged(load, "a")
+        # Every acknowledged frame again, through nginx (so to every node): only duplicates.
+        accepted, duplicates = self.resend(load.acked)
+        self.assertEqual((accepted, duplicates), (0, len(load.acked)),
+                         "a: acknowledged frames sent again were not all duplicates")
+        # And a batch straight to the restarted node.
+        some = sorted(load.acked)[:100]
+        self.assertEqual(self.resend(some, victim), (0, len(some)), f"a: {victim.host} took stored frames as new")
+        # The frames never acknowledged (in flight at the kill): stored at most once, whatever their fate.
+        rest = load.sent - load.acked
+        accepted, duplicates = self.resend(rest)
+        self.assertEqual(accepted + duplicates, len(rest))
+        stored = collections.Counter()
+        for i in range(load.clients):
+            for key, _s, _v in frames_of(c.front, c.token, load.device(i)):
+                stored[key] += 1
+        doubled = [k for k, n in stored.items() if n > 1]
+        self.assertEqual(doubled, [], f"a: frames stored twice after sending everything again: {names(doubled)}")
+        self.assertEqual(set(stored), load.sent, f"a: sent frames missing after sending everything again: "
+                                                 f"{names(load.sent - set(stored))}")
+
+    # ---- b. a connector on every node: each window once ------------------------------------------
+    def connector(self, name, meters, schedule="every 2s", history="3d", limit=50):
+        """An API connector on the generic vendor: day windows (UTC), cursor paging of `limit`
+        readings; the same file on every node, then a reload (SIGHUP)."""
+        meters_toml = "".join(f'[[meters]]\nid = "{m}"\n\n' for m in meters)
+        text = f'''type = "api"
+tenant = "acme"
+env = "preprod"
+module = "vendor.{{meter}}"
+schedule = "{schedule}"
+
+{meters_toml}[request]
+url = "{self.c.vendor.base}/generic/cursor"
+[request.query]
+meter = "{{meter}}"
+from = "{{from}}"
+to = "{{to}}"
+limit = "{{limit}}"
+cursor = "{{cursor}}"
+
+[auth]
+kind = "api_key"
+header = "X-API-Key"
+
+[pagination]
+kind = "cursor"
+limit = {limit}
+cursor_path = "/next_cursor"
+
+[window]
+max = "1d"
+history = "{history}"
+align = "day"
+time_format = "iso8601_utc"
+timezone = "UTC"
+
+[limits]
+backoff = "100ms"
+backoff_max = "400ms"
+timeout = "10s"
+
+[mapping]
+format = "json"
+records = "/readings"
+[mapping.fields]
+timestamp = "time"
+value = "value"
+unit = "../unit"
+'''
+        for n in self.c.nodes:
+            path = os.path.join(n.data_dir, "secrets.toml")
+            with open(path, "a") as f:
+                f.write(f'[{name}]\napi_key = "k-123"\n')
+            os.chmod(path, 0o600)
+            with open(os.path.join(n.data_dir, "connectors", f"{name}.toml"), "w") as f:
+                f.write(text)
+            if n.alive():
+                n.signal(signal.SIGHUP)
+
+    def vendor_requests(self, meters):
+        """The vendor's data requests for these meters, in order: (meter, from, to, cursor)."""
+        out = []
+        for path in self.c.vendor.info()["calls"]:
+            u = urllib.parse.urlparse(path)
+            q = dict(urllib.parse.parse_qsl(u.query))
+            if u.path == "/generic/cursor" and q.get("meter") in meters:
+                out.append((q["meter"], q["from"], q["to"], q.get("cursor") or "0"))
+        return out
+
+    @staticmethod
+    def day_windows(meters, days, today_ms):
+        """(meter, from, to) of the `days` UTC days before `today_ms` (UTC midnight), as the vendor sees them."""
+        f = "%Y-%m-%dT%H:%M:%SZ"
+        fmt = lambda ms: dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).strftime(f)  # noqa: E731
+        return {(m, fmt(today_ms - k * DAY_MS), fmt(today_ms - (k - 1) * DAY_MS)) for m in meters for k in range(days, 0, -1)}
+
+    def expected_points(self, meter, days, today_ms):
+        start = today_ms - days * DAY_MS
+        return {t * 1000: vendor_series.value(meter, t) for t in range(start // 1000, today_ms // 1000, 600)}
+
+    def runs(self, name):
+        r = self.reader.get(f"/v1/connectors/{name}/runs?limit=1000", self.c.token)
+        self.assertEqual(r.status, 200, r.body)
+        return r.json()["runs"]
+
+    def wait_series(self, name, meters, days, today_ms, timeout):
+        want = {f"vendor.{m}": self.expected_points(m, days, today_ms) for m in meters}
+
+        def complete():
+            got = series(self.reader, self.c.token, list(want))
+            return got if all(len(got[m]) >= len(want[m]) for m in want) else None
+        try:
+            got = wait_for(f"{name}: every reading of {days} days stored", complete, timeout, interval=1)
+        except AssertionError:
+            got = series(self.reader, self.c.token, list(want))
+            missing = {m: sorted(set(want[m]) - set(got[m])) for m in want}
+            raise AssertionError(f"{name}: readings missing after {timeout} s (a gap): " + "; ".join(
+                f"{m}: {len(v)} missing, first {push_load.iso(v[0])}" for m, v in missing.items() if v)
+                + "; vendor requests so far: " + str(len(self.vendor_requests(meters))))
+        for m in want:
+            wrong = {t: (got[m].get(t), v) for t, v in want[m].items() if got[m].get(t) != v}
+            self.assertEqual(wrong, {}, f"{name}: {m} values differ from the vendor's (instant: stored, vendor)")
+            extra = sorted(set(got[m]) - set(want[m]))
+            self.assertEqual(extra, [], f"{name}: {m} has readings the vendor never served")
+
+    def test_b_a_connector_on_every_node_runs_each_window_once(self):
+        name, meters, days = "cl-b", ["m-b1", "m-b2"], 3
+        today = (int(time.time() * 1000) // DAY_MS) * DAY_MS
+        self.connector(name, meters, history=f"{days}d")
+        self.wait_series(name, meters, days, today, timeout=120)
+        # Three more runs after the last window (whichever nodes ran them): each finds nothing to do.
+        done = len(self.runs(name))
+        wait_for(f"{name}: three more runs", lambda: len([r for r in self.runs(name) if r.get("finished")]) >= done + 3, 60)
+        requests = self.vendor_requests(meters)
+        counts = collections.Counter(requests)
+        twice = {k: n for k, n in counts.items() if n > 1}
+        self.assertEqual(twice, {}, f"{name}: pages asked of the vendor more than once "
+                                    "((meter, from, to, cursor): times)")
+        windows = {(m, f, t) for m, f, t, _ in requests}
+        expected = self.day_windows(meters, days, today)
+        self.assertEqual(windows - expected, set(), f"{name}: windows asked that should not be")
+        self.assertEqual(expected - windows, set(), f"{name}: windows never asked (a gap)")
+        runs = self.runs(name)
+        self.assertEqual(sum(r["windows"] for r in runs), len(expected),
+                         f"{name}: windows committed over all runs ≠ {len(expected)} (a window committed twice?): "
+                         + str([(r["status"], r["windows"], r["message"]) for r in runs if r["windows"]]))
+        self.assertEqual([r for r in runs if r["status"] not in ("ok",)], [], f"{name}: runs that did not end ok")
+        ran = {n.host: len(n.log_events("connector_run", connector=name)) for n in self.c.nodes}
+        print(f"{name}: {len(runs)} runs (per node: {ran}), {len(requests)} vendor requests", flush=True)
+
+    # ---- e. the primary killed, the synchronous standby promoted ------------------------------
+    def test_e_standby_promoted_after_the_primary_is_killed(self):
+        c = self.c
+        pids = self.node_pids()
+        load = PushLoad(c.token, "e-dev", lambda i: ("127.0.0.1", c.nginx.port), clients=CLIENTS).start()
+        try:
+            load.wait_acked(300, "e: push load on the primary")
+            c.pg.kill_server("db1")
+            killed_at = time.monotonic()
+            # The promotion comes once the nodes had to answer without a primary (50 answers).
+            wait_for("e: answers while no primary exists",
+                     lambda: len([a for a in list(load.answers) if a.sent > killed_at]) >= 50, 60, interval=0.05)
+            promoting_at = time.monotonic()  # from here on db2 may take writes
+            c.pg.promote("db2")
+            at_promotion = load.acked_count()
+            load.wait_acked(at_promotion + 300, "e: push load after db2 was promoted", timeout=120)
+            for n in c.nodes:  # every node, straight: each writes to the new primary
+                wait_for(f"e: {n.host} storing a push after the promotion",
+                         lambda n=n: n.push(push_load.frame(f"e-probe-{n.host}", 0), c.token).status == 200, 90)
+        finally:
+            load.stop()
+        acked_in_gap = {k for a in load.answers if a.status == 200 and a.sent > killed_at and a.answered < promoting_at
+                        for k in a.keys}
+        self.assertEqual(acked_in_gap, set(), "e: frames acknowledged while no primary existed: " + names(acked_in_gap))
+        gap = collections.Counter(a.status for a in load.answers if a.sent > killed_at and a.answered < promoting_at)
+        print(f"e: answers while no primary existed: {dict(gap)}", flush=True)
+        print(f"e: {len(load.acked)} frames acknowledged, {at_promotion} of them before the promotion", flush=True)
+        self.check_acknowledged(load, "e")
+        self.assertEqual(self.node_pids(), pids, "e: a node was restarted (or died)")
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # ctest's timeout: clean up (atexit) first
+    unittest_main()
