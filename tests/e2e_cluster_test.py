@@ -126,6 +126,8 @@ def series(front, token, modules, frm="2000-01-01T00:00:00Z", to="2099-01-01T00:
 
 
 class ClusterTest(unittest.TestCase):
+    maxDiff = None  # failures name every window concerned
+
     @classmethod
     def setUpClass(cls):
         if os.geteuid() != 0:
@@ -134,6 +136,11 @@ class ClusterTest(unittest.TestCase):
         cls.c = Cluster()
         atexit.register(cls.c.cleanup)
         cls.c.start()
+
+    def none(self, found, message):
+        """Fails with `message` (which names the first frames) when `found` is not empty."""
+        if found:
+            self.fail(message)
 
     def setUp(self):
         self.reader = self.c.front  # where reads go: nginx, or one node while another is stopped
@@ -151,13 +158,13 @@ class ClusterTest(unittest.TestCase):
                 if status != "decoded":
                     undecoded.append(key)
         doubled = [k for k, n in stored.items() if n > 1]
-        self.assertEqual(doubled, [], f"{what}: {len(doubled)} frames stored more than once: {names(doubled)}")
+        self.none(doubled, f"{what}: {len(doubled)} frames stored more than once: {names(doubled)}")
         lost = load.acked - set(stored)
-        self.assertEqual(lost, set(), f"{what}: {len(lost)} of {len(load.acked)} acknowledged frames lost: {names(lost)}")
+        self.none(lost, f"{what}: {len(lost)} of {len(load.acked)} acknowledged frames lost: {names(lost)}")
         stray = set(stored) - load.sent
-        self.assertEqual(stray, set(), f"{what}: frames stored that were never sent: {names(stray)}")
+        self.none(stray, f"{what}: frames stored that were never sent: {names(stray)}")
         acked_undecoded = set(undecoded) & load.acked
-        self.assertEqual(acked_undecoded, set(), f"{what}: acknowledged frames not decoded: {names(acked_undecoded)}")
+        self.none(acked_undecoded, f"{what}: acknowledged frames not decoded: {names(acked_undecoded)}")
         modules = [f"{load.device(i)}.{f}" for i in range(load.clients) for f in ("temperature", "humidity")]
         values = series(c.front, c.token, modules)
         wrong = []
@@ -167,9 +174,9 @@ class ClusterTest(unittest.TestCase):
             if got_t != want_t or got_h != 88.6:
                 wrong.append(((dev, ms), got_t, want_t, got_h))
         wrong.sort()
-        self.assertEqual(wrong, [], f"{what}: {len(wrong)} acknowledged frames without their measurements "
-                                    "(frame, temperature stored, expected, humidity stored): "
-                                    + "; ".join(f"{push_load.name(k)} {t} {w} {h}" for k, t, w, h in wrong[:10]))
+        self.none(wrong, f"{what}: {len(wrong)} acknowledged frames without their measurements "
+                         "(frame, temperature stored, expected, humidity stored): "
+                         + "; ".join(f"{push_load.name(k)} {t} {w} {h}" for k, t, w, h in wrong[:10]))
         return stored
 
     def resend(self, keys, target=None):
@@ -223,7 +230,7 @@ class ClusterTest(unittest.TestCase):
             for key, _s, _v in frames_of(c.front, c.token, load.device(i)):
                 stored[key] += 1
         doubled = [k for k, n in stored.items() if n > 1]
-        self.assertEqual(doubled, [], f"a: frames stored twice after sending everything again: {names(doubled)}")
+        self.none(doubled, f"a: frames stored twice after sending everything again: {names(doubled)}")
         self.assertEqual(set(stored), load.sent, f"a: sent frames missing after sending everything again: "
                                                  f"{names(load.sent - set(stored))}")
 
@@ -328,9 +335,11 @@ unit = "../unit"
                 + "; vendor requests so far: " + str(len(self.vendor_requests(meters))))
         for m in want:
             wrong = {t: (got[m].get(t), v) for t, v in want[m].items() if got[m].get(t) != v}
-            self.assertEqual(wrong, {}, f"{name}: {m} values differ from the vendor's (instant: stored, vendor)")
+            self.none(wrong, f"{name}: {m}: {len(wrong)} readings differ from the vendor's (instant: stored, vendor): "
+                             + ", ".join(f"{push_load.iso(t)}: {v}" for t, v in sorted(wrong.items())[:10]))
             extra = sorted(set(got[m]) - set(want[m]))
-            self.assertEqual(extra, [], f"{name}: {m} has readings the vendor never served")
+            self.none(extra, f"{name}: {m} has {len(extra)} readings the vendor never served, first at "
+                             + ", ".join(push_load.iso(t) for t in extra[:10]))
 
     def test_b_a_connector_on_every_node_runs_each_window_once(self):
         name, meters, days = "cl-b", ["m-b1", "m-b2"], 3
@@ -380,7 +389,7 @@ unit = "../unit"
             load.stop()
         acked_in_gap = {k for a in load.answers if a.status == 200 and a.sent > killed_at and a.answered < promoting_at
                         for k in a.keys}
-        self.assertEqual(acked_in_gap, set(), "e: frames acknowledged while no primary existed: " + names(acked_in_gap))
+        self.none(acked_in_gap, "e: frames acknowledged while no primary existed: " + names(acked_in_gap))
         gap = collections.Counter(a.status for a in load.answers if a.sent > killed_at and a.answered < promoting_at)
         print(f"e: answers while no primary existed: {dict(gap)}", flush=True)
         print(f"e: {len(load.acked)} frames acknowledged, {at_promotion} of them before the promotion", flush=True)
