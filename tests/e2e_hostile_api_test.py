@@ -49,8 +49,9 @@ def wide_csv(columns, rows=2):
 class HealthPoller:
     """Polls /healthz every ~50 ms on fresh connections; records the slowest answer."""
 
-    def __init__(self, server):
+    def __init__(self, server, server_max_s=HEALTHZ_SERVER_MAX_S):
         self.server = server
+        self.server_max_s = server_max_s  # a bucket bound: every /healthz so far handled within it
         self.worst = 0.0
         self.polls = 0
         self.failures = []
@@ -85,14 +86,14 @@ class HealthPoller:
             return  # the test's own failure says more
         handled, within = self.server_side()
         print(f"  /healthz: {self.polls} polls, slowest {self.worst * 1000:.0f} ms at the client; "
-              f"{within} of {handled} handled within {HEALTHZ_SERVER_MAX_S} s", flush=True)
+              f"{within} of {handled} handled within {self.server_max_s} s", flush=True)
         assert self.polls >= 2, "the poller did not run"
         assert not self.failures, self.failures
         assert handled >= self.polls and within == handled, (handled, within)
         assert self.worst < HEALTHZ_MAX_S, f"/healthz took {self.worst:.2f} s at worst"
 
     def server_side(self):
-        """(/healthz requests handled, those handled within HEALTHZ_SERVER_MAX_S), from /metrics."""
+        """(/healthz requests handled, those handled within server_max_s), from /metrics."""
         with urllib.request.urlopen(self.server.url("/metrics"), timeout=10) as r:
             text = r.read().decode()
         def value(name, labels):
@@ -100,7 +101,7 @@ class HealthPoller:
             assert m, (name, labels)
             return int(m.group(1))
         return (value("telecollect_http_request_seconds_count", 'route="/healthz"'),
-                value("telecollect_http_request_seconds_bucket", f'route="/healthz",le="{HEALTHZ_SERVER_MAX_S}"'))
+                value("telecollect_http_request_seconds_bucket", f'route="/healthz",le="{self.server_max_s}"'))
 
 
 def peak_rss_kb(server):
@@ -273,6 +274,94 @@ def test_unknown_routes_methods_and_scopes_are_refused_and_logged():
     for event in ("api_not_found", "api_method_not_allowed", "api_unauthenticated", "api_forbidden"):
         assert event in log, (event, log[-2000:])
     assert "tc_pre_" not in log  # no token in the lines
+
+
+# A decoder that busy-loops (first byte 1) until its time limit, sleeps on the CPU for
+# 1.5 s then answers (2), or answers at once.
+SPIN_SCRIPT = r"""
+function decodeUplink(input) {
+  var op = input.bytes[0];
+  if (op === 1) { for (;;) {} }
+  if (op === 2) { var t = Date.now(); while (Date.now() - t < 1500) {} }
+  return { data: { value: input.bytes[1] } };
+}
+"""
+SPIN_SPEC = """devicetype = "spin-th"
+version = "1"
+kind = "script"
+script = "spin-th.js"
+[[test]]
+fport = 1
+payload = "0005"
+expect = { value = 5 }
+"""
+
+
+def test_busy_looping_frames_are_answered_within_the_decode_budget():
+    """push.decode_budget holds inside a frame: a push whose decoder busy-loops is answered once
+    the budget is used (the frame kept pending, "deferred"), not after the script's own time
+    limit; the frame is then decoded in the background, where it fails at its limit with the
+    reason; a merely slow frame is decoded there. Three such pushes at once (the server has two
+    I/O threads) used to hold the I/O threads for the whole limit: /healthz stalled 4-7 s."""
+    # The harness's config ends in its [decoders] table: the first two keys go there.
+    s = Server('script_timeout = "4s"\nscript_workers = 2\n[push]\ndecode_budget = "300ms"\n[server]\nthreads = 2\n').start()
+    try:
+        token = s.token()
+        body, ctype = multipart({"spec": ("spin-th.toml", SPIN_SPEC), "script": ("spin-th.js", SPIN_SCRIPT)})
+        r = s.request("POST", "/v1/devicetypes/spin-th/versions?activate=true", body, {"Content-Type": ctype}, token)
+        assert r.status == 201, r.body
+        pushes = [("spin-a", "0101"), ("spin-b", "0102"), ("slow-d", "0204")]
+        answers = {}
+
+        def push(device, payload):
+            frame = {"timestamp": "2026-11-26T08:00:00Z", "deviceid": device, "payload": payload,
+                     "devicetype": "spin-th", "fport": 1}
+            answers[device] = s.request("POST", "/v1/push/generic-sensors", json.dumps(frame),
+                                        {"Content-Type": "application/json"}, token, timeout=120)
+
+        # The pushes: /healthz handled within 100 ms server-side throughout.
+        with HealthPoller(s):
+            threads = [threading.Thread(target=push, args=p) for p in pushes]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=180)
+            for device, _ in pushes:
+                r = answers[device]
+                assert r.status == 200, (device, r.status, r.body)
+                assert r.json()["accepted"] == 1 and r.json()["deferred"] == 1, (device, r.body)
+            # Server side, request parsed to answer written: within the budget and the commit, far
+            # below the 4 s of CPU each busy loop gets.
+            with urllib.request.urlopen(s.url("/metrics"), timeout=10) as m:
+                text = m.read().decode()
+            route = 'route="/v1/push/{source}"'
+            count = int(re.search(re.escape(f"telecollect_http_request_seconds_count{{{route}}}") + r" (\d+)",
+                                  text).group(1))
+            within = int(re.search(re.escape(f'telecollect_http_request_seconds_bucket{{{route},le="2.5"}}') +
+                                   r" (\d+)", text).group(1))
+            assert count == len(pushes) and within == count, (count, within)
+        # In the background: the busy loops fail at their limit, with the reason; the slow one is
+        # decoded. Meanwhile two worker processes spin at full CPU on a 2-core machine, beside
+        # whatever else runs: /healthz is held to 1 s server-side there (a stall of seconds is
+        # what this guards against; a 100 ms bound over a minute of that trips on scheduling).
+        with HealthPoller(s, server_max_s="1"):
+            deadline, outcome = time.monotonic() + 300, {}  # bounded: 2 kills and restarts, twice, loaded machine
+            while time.monotonic() < deadline:
+                for device, _ in pushes:
+                    r = s.get(f"/v1/frames?deviceid={device}", token)
+                    assert r.status == 200, r.body
+                    outcome[device] = r.json()["frames"][0]
+                if all(f["status"] in ("decoded", "failed") for f in outcome.values()):
+                    break
+                time.sleep(0.5)
+        for device in ("spin-a", "spin-b"):
+            f = outcome[device]
+            assert f["status"] == "failed" and "4000 ms limit" in f["reason"], (device, f)
+        assert outcome["slow-d"]["status"] == "decoded", outcome["slow-d"]
+        r = s.get("/v1/modules/slow-d.value/measurements", token)
+        assert r.status == 200 and [p["value"] for p in r.json()["points"]] == [4], r.body
+    finally:
+        s.cleanup()
 
 
 if __name__ == "__main__":

@@ -55,6 +55,16 @@ int64_t MainThreadCpuMs(pid_t pid) {
 WorkerPool::WorkerPool(PoolSettings settings) : settings_(std::move(settings)) {}
 
 WorkerPool::~WorkerPool() {
+  // Finishers first (they free their slot under mu_, so not with it held):
+  // each ends within its frame's wall-clock bound.
+  std::vector<Slot*> all;
+  {
+    MutexLock lock(mu_);
+    for (auto& slot : slots_) all.push_back(slot.get());
+  }
+  for (Slot* slot : all) {
+    if (slot->finisher.joinable()) slot->finisher.join();
+  }
   MutexLock lock(mu_);
   for (auto& slot : slots_) {
     if (slot->pid > 0) Retire(*slot, false);
@@ -112,6 +122,16 @@ WorkerPool::Slot* WorkerPool::Acquire(std::optional<Deadline> wait_until) {
   return slot;
 }
 
+void WorkerPool::HandOff(Slot& slot, std::function<void()> finish) {
+  // Under mu_: the finisher frees the slot (Release takes mu_) only once its
+  // handle is stored, so the slot's next user finds it there to join.
+  MutexLock lock(mu_);
+  slot.finisher = std::thread([this, &slot, finish = std::move(finish)] {
+    finish();
+    Release(&slot);
+  });
+}
+
 void WorkerPool::Release(Slot* slot) {
   {
     MutexLock lock(mu_);
@@ -120,7 +140,7 @@ void WorkerPool::Release(Slot* slot) {
   idle_.NotifyOne();
 }
 
-Status WorkerPool::Spawn(Slot& slot) {
+Status WorkerPool::Spawn(Slot& slot, std::optional<Deadline> give_up, bool* handed_off) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     return Status::Internal(std::string("cannot start a decode worker: socketpair: ") + std::strerror(errno));
@@ -160,14 +180,23 @@ Status WorkerPool::Spawn(Slot& slot) {
   slot.fd = sv[0];
   slot.served = 0;
   slot.known.clear();
-  // Start-up (exec, engine, sandbox) is not a frame's time: wait for "ready".
-  auto ready = ReadMessageUntil(slot.fd, 64, std::chrono::steady_clock::now() + std::chrono::seconds(20));
-  if (!ready.ok()) {
+  // Start-up (exec, engine, sandbox) is not a frame's time: wait for "ready",
+  // in the caller's time if it has that long, else on a finisher thread.
+  const Deadline started_by = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const bool caller_first = give_up && *give_up < started_by;
+  auto ready = ReadMessageUntil(slot.fd, 64, caller_first ? *give_up : started_by);
+  auto settle = [this, &slot](const Result<std::string>& ready) -> Status {
+    if (ready.ok()) return Status::Ok();
     const bool slow = ready.status().code() == StatusCode::kUnavailable;
     const std::string why = Retire(slot, slow);
     return Status::Internal("a decode worker did not start: " + (why.empty() ? "no answer within 20 s" : why));
+  };
+  if (caller_first && !ready.ok() && ready.status().code() == StatusCode::kUnavailable) {
+    *handed_off = true;
+    HandOff(slot, [&slot, settle, started_by] { (void)settle(ReadMessageUntil(slot.fd, 64, started_by)); });
+    return Status::Unavailable("a decode worker process was still starting when the request's decoding time ran out");
   }
-  return Status::Ok();
+  return settle(ready);
 }
 
 std::string WorkerPool::Retire(Slot& slot, bool killed_for_time) {
@@ -196,31 +225,41 @@ std::string WorkerPool::Retire(Slot& slot, bool killed_for_time) {
   return DeathReason(status, usage, settings_);
 }
 
-Result<Response> WorkerPool::Exchange(Slot& slot, Request& request, const std::string& source) {
-  const bool known = std::find(slot.known.begin(), slot.known.end(), request.decoder_id) != slot.known.end();
-  if (!known) request.source = source;
+Result<std::string> WorkerPool::AwaitAnswer(Slot& slot, const InFlight& flight, std::optional<Deadline> give_up,
+                                             bool* gave_up) {
   // The limit is the decoder's CPU time: on a loaded machine a worker that was
   // waiting for a CPU gets more wall time, up to `hard` (then it is killed
   // whatever it used).
+  const auto limit = std::chrono::milliseconds(settings_.frame_timeout_ms);
+  Deadline deadline = flight.start + limit;
+  while (true) {
+    const bool caller_first = give_up && *give_up < deadline;
+    auto answer = ReadMessageUntil(slot.fd, flight.max_bytes, caller_first ? *give_up : deadline);
+    if (answer.ok() || answer.status().code() != StatusCode::kUnavailable) return answer;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < deadline) {  // the caller's deadline came first: the frame is still within its limit
+      *gave_up = true;
+      return answer;
+    }
+    const int64_t used = flight.cpu_at_start < 0 ? -1 : MainThreadCpuMs(slot.pid) - flight.cpu_at_start;
+    if (used < 0 || used >= settings_.frame_timeout_ms || now >= flight.hard) return answer;
+    // Starved, not busy: wait for the CPU time it has left.
+    deadline =
+        std::min(flight.hard, now + std::chrono::milliseconds(std::max<int64_t>(5, settings_.frame_timeout_ms - used)));
+  }
+}
+
+Result<Response> WorkerPool::Exchange(Slot& slot, Request& request, const std::string& source,
+                                      std::optional<Deadline> give_up, bool* handed_off) {
+  const bool known = std::find(slot.known.begin(), slot.known.end(), request.decoder_id) != slot.known.end();
+  if (!known) request.source = source;
   const auto start = std::chrono::steady_clock::now();
   const auto limit = std::chrono::milliseconds(settings_.frame_timeout_ms);
-  const Deadline hard = start + std::max<std::chrono::milliseconds>(10 * limit, std::chrono::seconds(1));
-  const int64_t cpu_at_start = MainThreadCpuMs(slot.pid);
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    Deadline deadline = start + limit;
-    Status s = WriteMessageUntil(slot.fd, EncodeRequest(request), hard);
-    // A Result is never built from an ok Status (status.h asserts it): until the answer is
-    // read it holds the write's error, or an empty answer.
-    Result<std::string> answer = s.ok() ? Result<std::string>(std::string()) : Result<std::string>(s);
-    while (s.ok()) {
-      answer = ReadMessageUntil(slot.fd, request.max_output_bytes + (64u << 10), deadline);
-      if (answer.ok() || answer.status().code() != StatusCode::kUnavailable) break;
-      const int64_t used = cpu_at_start < 0 ? -1 : MainThreadCpuMs(slot.pid) - cpu_at_start;
-      const auto now = std::chrono::steady_clock::now();
-      if (used < 0 || used >= settings_.frame_timeout_ms || now >= hard) break;
-      // Starved, not busy: wait for the CPU time it has left.
-      deadline = std::min(hard, now + std::chrono::milliseconds(std::max<int64_t>(5, settings_.frame_timeout_ms - used)));
-    }
+  const InFlight flight{start, start + std::max<std::chrono::milliseconds>(10 * limit, std::chrono::seconds(1)),
+                        MainThreadCpuMs(slot.pid), request.max_output_bytes + (64u << 10)};
+  // What an answer (or its absence) does to the worker: the answer, or why the
+  // frame failed, the worker then retired.
+  auto settle = [this, &slot, decoder_id = request.decoder_id, known](Result<std::string> answer) -> Result<Response> {
     if (!answer.ok()) {
       const bool overran = answer.status().code() == StatusCode::kUnavailable;
       std::string why = Retire(slot, overran);
@@ -235,15 +274,36 @@ Result<Response> WorkerPool::Exchange(Slot& slot, Request& request, const std::s
       Retire(slot, false);
       return Status::Internal("decode worker answered garbage: " + response.status().message());
     }
-    if (response->code == Code::kNeedSource && request.source.empty()) {
+    if (!known && response->code != Code::kNeedSource) {
+      if (slot.known.size() >= 64) slot.known.clear();
+      slot.known.push_back(decoder_id);
+    }
+    return response;
+  };
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Status s = WriteMessageUntil(slot.fd, EncodeRequest(request), flight.hard);
+    // A Result is never built from an ok Status (status.h asserts it): until the answer is
+    // read it holds the write's error.
+    Result<std::string> answer = s.ok() ? Result<std::string>(std::string()) : Result<std::string>(s);
+    if (s.ok()) {
+      bool gave_up = false;
+      answer = AwaitAnswer(slot, flight, give_up, &gave_up);
+      if (gave_up) {
+        // Merely slow so far: it finishes (or overruns its own limit) on a finisher thread.
+        *handed_off = true;
+        HandOff(slot, [this, &slot, flight, settle] {
+          bool unused = false;
+          (void)settle(AwaitAnswer(slot, flight, std::nullopt, &unused));
+        });
+        return Status::Unavailable("the request's decoding time ran out while its decoder was running");
+      }
+    }
+    TC_ASSIGN_OR_RETURN(Response response, settle(std::move(answer)));
+    if (response.code == Code::kNeedSource && request.source.empty()) {
       request.source = source;  // it evicted the decoder: once more with the source
       continue;
     }
-    if (!known && response->code != Code::kNeedSource) {
-      if (slot.known.size() >= 64) slot.known.clear();
-      slot.known.push_back(request.decoder_id);
-    }
-    return std::move(response).value();
+    return response;
   }
   return Status::Internal("decode worker keeps asking for the decoder's source");
 }
@@ -253,17 +313,19 @@ Result<Response> WorkerPool::Call(Request request, const std::string& source, st
   if (!slot) {
     return Status::Unavailable("all " + std::to_string(settings_.max_workers) + " decoder worker processes are busy");
   }
-  Result<Response> out = Status::Internal("unset");
+  // A finisher that had this slot freed it as its last step: it has ended or is ending.
+  if (slot->finisher.joinable()) slot->finisher.join();
+  bool handed_off = false;
   if (slot->pid <= 0 || slot->served >= settings_.frames_per_worker) {
     if (slot->pid > 0) Retire(*slot, true);
-    if (Status s = Spawn(*slot); !s.ok()) {
-      Release(slot);
+    if (Status s = Spawn(*slot, wait_until, &handed_off); !s.ok()) {
+      if (!handed_off) Release(slot);
       return s;
     }
   }
   ++slot->served;
-  out = Exchange(*slot, request, source);
-  Release(slot);
+  Result<Response> out = Exchange(*slot, request, source, wait_until, &handed_off);
+  if (!handed_off) Release(slot);
   return out;
 }
 

@@ -183,5 +183,84 @@ TEST(WorkerPoolTest, NativeCopiesHitTheMemoryLimitNotTheMachine) {
   }
 }
 
+// A caller with a deadline of its own (a push's decode budget) stops waiting
+// at it; the frame goes on in its worker under the frame's own limit.
+Deadline Soon() { return std::chrono::steady_clock::now() + std::chrono::milliseconds(50); }
+
+// Busy for 3 s of wall clock, then answers: far past the caller's 50 ms,
+// far within the frame's limit (20 s of CPU).
+constexpr char kSlow[] =
+    "function decodeUplink(i) { var t = Date.now(); while (Date.now() - t < 3000) {} return { data: { v: 7 } }; }";
+
+TEST(WorkerPoolTest, ASlowFrameOutlivesItsCallersDeadlineAndKeepsItsWorker) {
+  PoolSettings s = SmallPool();
+  s.frame_timeout_ms = 20000;
+  WorkerPool pool(s);
+  ASSERT_TRUE(pool.Call(DecodeOf(1, "\x01"), kDouble).ok());  // started (start-up is not a frame's time)
+  const auto pids = pool.Pids();
+  auto r = pool.Call(DecodeOf(4, ""), kSlow, Soon());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("decoding time ran out"), std::string::npos) << r.status().ToString();
+  // Not killed for it: the same process is running the frame, and serves the next one
+  // (which waits for it, the pool having one worker).
+  EXPECT_EQ(pool.Pids(), pids);
+  EXPECT_EQ(::kill(pids.at(0), 0), 0);
+  auto next = pool.Call(DecodeOf(1, "\x05"), kDouble);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_NE(next->text.find("\"v\":10"), std::string::npos) << next->text;
+  EXPECT_EQ(pool.Pids(), pids);
+  // The slow decoder was compiled by the finisher's frame: it runs again without its source.
+  auto again = pool.Call(DecodeOf(4, ""), "", std::nullopt);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_NE(again->text.find("\"v\":7"), std::string::npos) << again->text;
+}
+
+TEST(WorkerPoolTest, AnEndlessLoopPastItsCallersDeadlineIsStillKilledAtItsLimit) {
+  PoolSettings s = SmallPool();
+  s.frame_timeout_ms = 200;
+  WorkerPool pool(s);
+  ASSERT_TRUE(pool.Call(DecodeOf(1, "\x01"), kDouble).ok());
+  const pid_t first = pool.Pids().at(0);
+  auto r = pool.Call(DecodeOf(3, ""), "function decodeUplink() { for (;;) {} }", Soon());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status().ToString();
+  // The next call gets the slot once the finisher killed the worker at the frame's limit.
+  auto next = pool.Call(DecodeOf(1, "\x03"), kDouble);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_NE(next->text.find("\"v\":6"), std::string::npos);
+  EXPECT_EQ(::kill(first, 0), -1);  // killed and reaped
+  EXPECT_NE(pool.Pids().at(0), first);
+}
+
+TEST(WorkerPoolTest, AWorkerStillStartingAtTheCallersDeadlineIsStartedAnyway) {
+  WorkerPool pool(SmallPool());
+  // A deadline already past: the worker cannot have said "ready" yet.
+  auto r = pool.Call(DecodeOf(1, "\x01"), kDouble, std::chrono::steady_clock::now());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("still starting"), std::string::npos) << r.status().ToString();
+  const auto pids = pool.Pids();
+  ASSERT_EQ(pids.size(), 1u);
+  auto next = pool.Call(DecodeOf(1, "\x02"), kDouble);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_NE(next->text.find("\"v\":4"), std::string::npos);
+  EXPECT_EQ(pool.Pids(), pids);  // the one started for the first call
+}
+
+TEST(WorkerPoolTest, APoolEndsWithAFrameStillHandedOff) {
+  pid_t worker = 0;
+  {
+    PoolSettings s = SmallPool();
+    s.frame_timeout_ms = 200;
+    WorkerPool pool(s);
+    ASSERT_TRUE(pool.Call(DecodeOf(1, "\x01"), kDouble).ok());
+    worker = pool.Pids().at(0);
+    auto r = pool.Call(DecodeOf(3, ""), "function decodeUplink() { for (;;) {} }", Soon());
+    ASSERT_FALSE(r.ok());
+  }  // the destructor waits for the finisher, then ends the workers
+  EXPECT_EQ(::kill(worker, 0), -1);
+}
+
 }  // namespace
 }  // namespace telecollect::decode::worker
