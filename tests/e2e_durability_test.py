@@ -1,10 +1,13 @@
 """Durability: every frame that got a 2xx survives a kill -9 with its decoded measurements (module,
 instant, value), none is stored twice. The frames are real Dragino LHT65 readings (11 bytes, fPort 2)
 whose temperature encodes the sequence number, so each acknowledged frame has one known value."""
+import errno
 import http.client
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -121,6 +124,73 @@ class Durability(unittest.TestCase):
         finally:
             server.cleanup()
 
+    def test_a_full_disk_answers_503_and_logs_it_naming_no_path(self):
+        """The store on a 16 MiB tmpfs that the test fills: no push is acknowledged falsely, the
+        refused ones get 503 + Retry-After, the server log gets the rate-limited line with its
+        count and no server path; once space is freed, pushes are acknowledged again."""
+        if os.geteuid() != 0:
+            self.skipTest("mounting a tmpfs needs root")
+        mnt = tempfile.mkdtemp(prefix="tc_full_")
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", mnt], check=True)
+        server = Server(extra_config=f'[store]\npath = "{mnt}/telecollect.db"\n')
+        seq = 0
+
+        def push():
+            nonlocal seq
+            frames = []
+            for _ in range(200):  # about 100 KB of WAL: past whatever room the WAL file already had
+                frames.append({"timestamp": 1600000000000 + seq, "deviceid": "full", "fport": 2,
+                               "payload": lht65_payload(seq), "devicetype": "dragino-lht65"})
+                seq += 1
+            return server.push(frames, token)
+
+        try:
+            token = server.token()
+            server.start()
+            self.assertEqual(push().status, 200)
+            filler = os.path.join(mnt, "filler")
+            with open(filler, "wb", buffering=0) as f:
+                for size in (1 << 20, 4096, 512):  # bounded: 16 MiB at most
+                    try:
+                        for _ in range((16 << 20) // size):
+                            f.write(b"\0" * size)
+                    except OSError as e:
+                        self.assertEqual(e.errno, errno.ENOSPC)
+            refused = []
+            for _ in range(40):  # bounded; the first push past the WAL's room is refused
+                r = push()
+                self.assertIn(r.status, (200, 503), r.body)
+                if r.status == 503:
+                    refused.append(r)
+                    if len(refused) == 3:
+                        break
+            self.assertTrue(refused, "no push was refused on a full disk")
+            for r in refused:
+                self.assertTrue(r.headers.get("Retry-After"), r.headers)
+                self.assertIn("nothing was stored", r.json()["error"])
+                self.assertNotIn(mnt, r.body)
+            os.unlink(filler)
+            deadline, healed = time.time() + 60, False
+            while time.time() < deadline and not healed:  # bounded: the store may refuse for a while
+                healed = push().status == 200
+                if not healed:
+                    time.sleep(0.2)
+            self.assertTrue(healed, "pushes are not acknowledged again once the disk has room")
+        finally:
+            server.stop()
+            subprocess.run(["umount", "-l", mnt], check=False)
+            os.rmdir(mnt)
+        with open(os.path.join(server.data_dir, "server.log")) as f:
+            lines = [line for line in f if "api_unavailable" in line]
+        server.cleanup()
+        # Rate-limited (one line per 10 s for the class), with the count and the reason, no path.
+        self.assertTrue(lines, "no log line for the 503s of a full disk")
+        self.assertIn("count=", lines[0])
+        self.assertIn("nothing was stored", lines[0])
+        for line in lines:
+            self.assertNotIn(mnt, line)
+            self.assertNotIn(server.data_dir, line)
+            self.assertNotIn("telecollect.db", line)
 
 if __name__ == "__main__":
     unittest_main()
