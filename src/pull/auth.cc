@@ -2,10 +2,9 @@
 
 #include <map>
 
-#include <simdjson.h>
-
 #include "core/mutex.h"
 #include "pull/stored_token.h"
+#include "pull/token_answer.h"
 
 namespace telecollect::pull {
 namespace {
@@ -110,37 +109,16 @@ Status Authorizer::FetchToken(int64_t& requests) {
   for (const auto& [k, v] : form) req.body += (req.body.empty() ? "" : "&") + UrlEncode(k) + "=" + UrlEncode(v);
   ++requests;
   TC_ASSIGN_OR_RETURN(HttpResponse resp, HttpExchange(req, c_.tls));
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  const bool json = parser.parse(resp.body).get(doc) == simdjson::SUCCESS && doc.is_object();
-  if (resp.status < 200 || resp.status >= 300) {
-    std::string why;
-    std::string_view err, desc;
-    if (json && doc["error"].get(err) == simdjson::SUCCESS) why = std::string(err);
-    if (json && doc["error_description"].get(desc) == simdjson::SUCCESS) why += (why.empty() ? "" : ": ") + std::string(desc);
-    return Status::Unauthenticated("token endpoint " + RedactUrl(a.token_url) + " answered " + std::to_string(resp.status) +
-                                   (why.empty() ? "" : " (" + why + ")"));
-  }
-  std::string_view token;
-  if (!json || doc["access_token"].get(token) != simdjson::SUCCESS || token.empty())
-    return Status::Unauthenticated("token endpoint " + RedactUrl(a.token_url) + " answered without an access_token");
-  int64_t expires_in = 3600;
-  simdjson::dom::element e;
-  if (doc["expires_in"].get(e) == simdjson::SUCCESS) {
-    int64_t v = 0;
-    std::string_view s;
-    if (e.get_int64().get(v) == simdjson::SUCCESS) expires_in = v;
-    else if (e.get_string().get(s) == simdjson::SUCCESS) expires_in = std::atoll(std::string(s).c_str());
-  }
-  std::string_view rotated;
-  if (refresh && doc["refresh_token"].get(rotated) == simdjson::SUCCESS && !rotated.empty() && rotated != refresh_token) {
+  TC_ASSIGN_OR_RETURN(OAuthToken answer, ReadTokenAnswer(resp.status, resp.body, RedactUrl(a.token_url)));
+  if (refresh && !answer.refresh_token.empty() && answer.refresh_token != refresh_token) {
     // Saved before use: losing a rotated refresh token loses the consent.
-    TC_RETURN_IF_ERROR(SaveRefreshToken(store_, c_, rotated));
+    TC_RETURN_IF_ERROR(SaveRefreshToken(store_, c_, answer.refresh_token));
   }
+  const int64_t expires_in = answer.expires_in_s;
   TokenCache& cache = Cache();
   MutexLock lock(cache.mu);
   CachedToken& t = cache.tokens[CacheKey(c_)];
-  t.value = std::string(token);
+  t.value = std::move(answer.access_token);
   t.expires = clock_.NowMs() + std::max<int64_t>(expires_in * 1000 - kExpiryMarginMs, expires_in * 500);
   return Status::Ok();
 }
