@@ -1,5 +1,6 @@
 // Any bytes as a sample file to propose a profile for. Never crashes; a
-// proposed profile is valid TOML that loads back.
+// proposed profile is valid TOML that loads back to the same profile (written
+// again, the same TOML), as POST /v1/files/validate proposes it.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -18,8 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto r = SniffProfile("/proc/self/fd/" + std::to_string(fd));
   if (r.ok()) {
-    auto back = LoadProfileString(ProfileToToml(r->profile), "sniffed.toml");
-    if (!back.ok()) __builtin_trap();
+    const std::string proposed = ProfileToToml(r->profile);
+    auto back = LoadProfileString(proposed, "sniffed.toml");
+    if (!back.ok() || ProfileToToml(*back) != proposed) __builtin_trap();
   } else if (r.status().message().empty()) {
     __builtin_trap();
   }
