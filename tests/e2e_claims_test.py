@@ -4,6 +4,8 @@
   the hash and never the token.
 - docs/cli.md: `redecode --status all` is idempotent: run twice, it leaves the same frames and the
   same stored measurements, and writes nothing new the second time.
+- docs/cli.md: exit code 3, "not found", for `token revoke` of an id or fingerprint that names no
+  token; the refusal names it and revokes nothing.
 """
 import glob
 import hashlib
@@ -85,6 +87,30 @@ def test_redecode_status_all_is_idempotent():
             assert frames(server.data_dir) == before_f, out.stdout
         assert outs[0] == outs[1], outs
         assert "3 frames scanned" in outs[0], outs[0]
+    finally:
+        server.cleanup()
+
+
+def test_token_revoke_of_an_unknown_token_exits_3_and_revokes_nothing():
+    server = Server()
+    try:
+        token = server.token("acme", "preprod")
+        before = server.cli("token", "list").stdout
+        fingerprint = hashlib.sha256(token.encode()).hexdigest()[:8]
+        assert fingerprint in before, before
+        unknown_fp = "0" * 8 if fingerprint != "0" * 8 else "1" * 8
+        for ident in ("987654", unknown_fp):
+            r = server.cli("token", "revoke", ident, check=False)
+            assert r.returncode == 3, (ident, r.returncode, r.stdout, r.stderr)
+            assert ident in r.stderr, r.stderr
+            assert server.cli("token", "list").stdout == before, "a refused revoke changed the tokens"
+        server.start()
+        assert server.push(dict(BRIEF_FRAME, deviceid="revoke-1"), token).status == 200
+        server.stop()
+        # The same command on the token's own fingerprint revokes it (exit 0): the 3 above is "not found".
+        r = server.cli("token", "revoke", fingerprint, check=False)
+        assert r.returncode == 0, (r.returncode, r.stderr)
+        assert server.cli("token", "list").stdout != before
     finally:
         server.cleanup()
 
