@@ -126,6 +126,47 @@ def paris_midnight(day):
     return int(dt.datetime.combine(day, dt.time(0), PARIS).timestamp())
 
 
+def fetched_days(history_days, at):
+    """The local days a run at `at` (epoch s) fetches with history = "<n>d", align = "day" and no
+    watermark yet: from the day holding at - n days to yesterday (pull_run.cc: LocalMidnight of
+    now - history, up to LocalMidnight of now)."""
+    first = dt.datetime.fromtimestamp(at - history_days * 86400, PARIS).date()
+    end = dt.datetime.fromtimestamp(at, PARIS).date()
+    return [first + dt.timedelta(days=k) for k in range((end - first).days)]
+
+
+def run_expecting(e, name, history_days, series):
+    """Runs the connector; returns what must be stored: series(days) for the days it fetched. Two
+    candidates only if Paris midnight passed during the run (the days depend on the run's clock)."""
+    before = time.time()
+    rc, out = e.run(name)
+    assert rc == 0, out
+    return [series(fetched_days(history_days, t)) for t in sorted({before, time.time()})]
+
+
+def assert_series(got, wants):
+    """got equals one of wants exactly: the same instants, the same values, nothing more."""
+    if got in wants:
+        return
+    want = wants[-1]
+    raise AssertionError((len(got), len(want), "missing", sorted(set(want) - set(got))[:4], "extra",
+                          sorted(set(got) - set(want))[:4], "wrong", [(t, got[t], want[t]) for t in sorted(want)
+                                                                      if t in got and got[t] != want[t]][:4]))
+
+
+def half_hour_series(meter, days):
+    """Load curve: every half hour of the days (46, 48 or 50 of them), at its start, the vendor's value."""
+    if not days:
+        return {}
+    start, end = paris_midnight(days[0]), paris_midnight(days[-1] + dt.timedelta(days=1))
+    return {iso(t): vendor.value(meter, t) for t in range(start, end, 1800)}
+
+
+def daily_series(meter, days):
+    """Daily consumption: each day at local midnight, in Wh (the vendor's kWh figure times 1000, as it serves it)."""
+    return {iso(paris_midnight(d)): float(int(vendor.value(meter + "d", paris_midnight(d)) * 1000)) for d in days}
+
+
 def check_load_curve_days(e, meter, sunday, points_that_day):
     """Saturday, the DST Sunday and Monday: every half hour at its interval start, the vendor's value."""
     start, end = paris_midnight(sunday - dt.timedelta(days=1)), paris_midnight(sunday + dt.timedelta(days=2))
@@ -170,41 +211,35 @@ def test_enedis_load_curve_preset_across_the_autumn_dst_change(v, e):
 
 @with_env
 def test_enedis_daily_and_v5_presets(v, e):
+    """Each preset stores exactly the days its history covers: every instant, every value, no more."""
     e.preset("enedis-daily-consumption", v, ["11111111111111"], "/enedis", 'history = "10d"\n')
-    rc, out = e.run("enedis-daily-consumption")
-    assert rc == 0, out
-    got = e.points("enedis.11111111111111.daily_consumption")
-    assert len(got) == 10, got  # the last 10 full local days (D-1 included)
+    wants = run_expecting(e, "enedis-daily-consumption", 10, lambda days: daily_series("11111111111111", days))
+    assert all(len(w) == 10 for w in wants), wants  # the last 10 full local days (D-1 included)
+    assert_series(e.points("enedis.11111111111111.daily_consumption"), wants)
     e.preset("enedis-v5-load-curve", v, ["22222222222222"], "/enedis", 'history = "3d"\n')
-    rc, out = e.run("enedis-v5-load-curve")
-    assert rc == 0, out
-    got = e.points("enedis.22222222222222.load_curve")
-    assert len(got) in (3 * 48 - 2, 3 * 48, 3 * 48 + 2), len(got)
-    for ts, val in got.items():
-        t = int(dt.datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp())
-        assert vendor.value("22222222222222", t) == val, (ts, val)
+    wants = run_expecting(e, "enedis-v5-load-curve", 3, lambda days: half_hour_series("22222222222222", days))
+    assert_series(e.points("enedis.22222222222222.load_curve"), wants)
     e.preset("enedis-v5-daily-consumption", v, ["33333333333333"], "/enedis", 'history = "5d"\n')
-    rc, out = e.run("enedis-v5-daily-consumption")
-    assert rc == 0, out
-    got = e.points("enedis.33333333333333.daily_consumption")
-    assert len(got) == 5, got
-    for ts, val in got.items():
-        t = int(dt.datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp())
-        assert int(vendor.value("33333333333333d", t) * 1000) == val, (ts, val)
+    wants = run_expecting(e, "enedis-v5-daily-consumption", 5, lambda days: daily_series("33333333333333", days))
+    assert all(len(w) == 5 for w in wants), wants
+    assert_series(e.points("enedis.33333333333333.daily_consumption"), wants)
 
 
 @with_env
 def test_grdf_preset_ndjson_status_lines_and_errors_inside_200(v, e):
     e.preset("grdf-adict", v, ["GI123456", "GI000001"], "/grdf/adict/v2", 'history = "20d"\n')
+    before = time.time()
     rc, out = e.run("grdf-adict")
     assert rc == 1, out  # one PCE's access right expired: that meter fails, the other is stored
     assert "1000000011" in out and "Droit d'accès expiré" in out, out
     got = e.points("grdf.GI123456.energy")
-    assert len(got) == 20, len(got)
-    for ts, val in got.items():  # each gas day at 06:00 Paris (04:00Z in summer, 05:00Z in winter), the vendor's value
-        local = dt.datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(PARIS)
-        assert (local.hour, local.minute) == (6, 0), ts
-        assert val == vendor.value("GI123456", int(local.timestamp())), (ts, val)
+
+    def gas_days(days):  # each gas day at 06:00 Paris of its own date (04:00Z in summer, 05:00Z in winter)
+        at = [dt.datetime.combine(d, dt.time(6), PARIS).timestamp() for d in days]
+        return {iso(t): vendor.value("GI123456", int(t)) for t in at}
+    wants = [gas_days(fetched_days(20, t)) for t in sorted({before, time.time()})]
+    assert all(len(w) == 20 for w in wants), wants
+    assert_series(got, wants)
     assert e.points("grdf.GI000001.energy") == {}
     status = e.cli("connector", "status", "grdf-adict").stdout
     assert "failed" in status and "GI000001" in status, status
