@@ -17,30 +17,15 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from harness import free_port, wait_port  # noqa: E402
+
 N = int(os.environ.get("MQTT_MESSAGES", "20000"))
 INFLIGHT = int(os.environ.get("MQTT_INFLIGHT", "20"))
 LIMIT_S = int(os.environ.get("BENCH_SECONDS", "10")) * 12  # a bound on each drain
 BIN = os.path.realpath(sys.argv[1] if len(sys.argv) > 1 else "build/src/cli/telecollect")
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOPIC_OF = "v3/bench@ttn/devices/{}/up"
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port):
-    import socket
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"nothing listens on {port}")
 
 
 def message(i):

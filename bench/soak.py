@@ -17,10 +17,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 import harness  # noqa: E402
+import specs  # noqa: E402
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "600"))
 REPORT_EVERY = float(os.environ.get("SOAK_REPORT_SECONDS", "30"))
@@ -45,15 +45,7 @@ function decodeUplink(input) {
   }
 }
 """
-HOSTILE_SPEC = """devicetype = "soak-hostile"
-kind = "script"
-script = "soak-hostile.js"
-version = "1"
-[[test]]
-fport = 1
-payload = "0007"
-expect = { value = 7 }
-"""
+HOSTILE_SPEC = specs.script_spec("soak-hostile", "1", "0007", "value = 7")
 
 
 class Latencies:
@@ -120,23 +112,13 @@ def timed(server, method, path, body=None, headers=None, token=None, timeout=30)
         return time.monotonic() - t0, 0
 
 
-def multipart(fields):
-    boundary = uuid.uuid4().hex
-    parts = []
-    for name, (filename, content) in fields.items():
-        parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
-                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
 def main():
     server = harness.Server()
     server.start()
     deadline = time.monotonic() + SECONDS
     good = server.token("soak-good")
     evil = server.token("soak-evil")
-    body, ctype = multipart({"spec": ("soak-hostile.toml", HOSTILE_SPEC.encode()),
-                             "script": ("soak-hostile.js", HOSTILE_JS.encode())})
+    body, ctype = specs.upload("soak-hostile", HOSTILE_SPEC, HOSTILE_JS)
     up = server.request("POST", "/v1/devicetypes/soak-hostile/versions?activate=true", body,
                         {"Content-Type": ctype}, evil)
     print(f"hostile decoder upload: {up.status} {up.body[:200]}", flush=True)
@@ -174,7 +156,7 @@ def main():
         rows = "\n".join(f"PDL-{i % 7};2026-01-0{1 + i % 9} 0{i % 10}:00:00;{i},5" for i in range(5000))
         csv = ("compteur;horodatage;valeur\n" + rows + "\n").encode()
         while not stop.is_set() and time.monotonic() < deadline:
-            b, c = multipart({"file": ("sample.csv", csv)})
+            b, c = harness.multipart({"file": ("sample.csv", csv)})
             dt, status = timed(server, "POST", "/v1/files/validate", b, {"Content-Type": c}, good)
             validations.add(dt, status in (200, 422))
             stop.wait(0.5)

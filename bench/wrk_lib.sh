@@ -4,8 +4,10 @@
 # database do not re-send each other's frames), $PG_DATA (a PostgreSQL data directory: its
 # server's CPU time is measured too).
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# Ports: tests/harness.py's free_port and wait_port (one copy for the tests and every bench).
+wrk_harness=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests" && pwd)/harness.py
+free_port() { /usr/bin/python3 "$wrk_harness" free-port; }
+wait_port() { /usr/bin/python3 "$wrk_harness" wait-port "$1" 60; }
 rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
 # CPU time (clock ticks, user + system) used so far by the given processes.

@@ -16,7 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from harness import BIN, BRIEF_FRAME, Server, run_tests  # noqa: E402
 from console_browser import Browser, settle  # noqa: E402
-from e2e_decoders_test import SPEC_V1  # noqa: E402
+from specs import SPEC_V1  # noqa: E402
 from e2e_pull_test import generic_connector  # noqa: E402
 
 SHOTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(BIN)))), "console-screenshots")

@@ -6,35 +6,12 @@ import os
 import sys
 import time
 import urllib.parse
-import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, run_tests  # noqa: E402
+from specs import SPEC_V1, script_spec, upload  # noqa: E402
 
-SPEC_V1 = """devicetype = "acme-th"
-version = "1"
-description = "ACME T/H, first layout"
-[[variant]]
-  [[variant.field]]
-  name = "temperature"
-  offset = 0
-  type = "i16"
-  scale = 0.1
-  unit = "°C"
-[[test]]
-payload = "00e1"
-expect = { temperature = 22.5 }
-"""
-
-SPEC_V2_SCRIPT = """devicetype = "acme-th"
-version = "2"
-kind = "script"
-script = "acme-th.js"
-[[test]]
-fport = 1
-payload = "00e132"
-expect = { temperature = 22.5, humidity = 50 }
-"""
+SPEC_V2_SCRIPT = script_spec("acme-th", "2", "00e132", "temperature = 22.5, humidity = 50")
 
 SCRIPT_V2 = """function decodeUplink(input) {
   var b = input.bytes;
@@ -42,15 +19,6 @@ SCRIPT_V2 = """function decodeUplink(input) {
   return { data: { temperature: ((b[0] << 8 | b[1]) << 16 >> 16) / 10, humidity: b[2] } };
 }
 """
-
-
-def multipart(fields):
-    boundary = "tc" + uuid.uuid4().hex
-    body = ""
-    for name, (filename, text) in fields.items():
-        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n\r\n{text}\r\n'
-    body += f"--{boundary}--\r\n"
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def frame(device, payload, ts, fport=1):
@@ -93,7 +61,7 @@ def test_upload_activate_roll_back_and_scope():
         assert r.status == 409, r.body
 
         # Version 2, a script decoder sent with its script; stored inactive, then activated.
-        body, ctype = multipart({"spec": ("acme-th.toml", SPEC_V2_SCRIPT), "script": ("acme-th.js", SCRIPT_V2)})
+        body, ctype = upload("acme-th", SPEC_V2_SCRIPT, SCRIPT_V2)
         r = server.request("POST", "/v1/devicetypes/acme-th/versions", body, {"Content-Type": ctype}, pre)
         assert r.status == 201 and r.json()["kind"] == "script" and r.json()["active"] is False, r.body
         try_body = json.dumps({"payload": "00e132", "fport": 1})

@@ -17,7 +17,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from e2e_files_test import PROFILE, free_port, write  # noqa: E402
 from e2e_files_losses_test import HEADER, expected, fingerprint, rows  # noqa: E402
-from harness import BIN, SOURCE_DIR, run_tests  # noqa: E402
+from harness import BIN, SOURCE_DIR, run_tests, wait_port  # noqa: E402
 
 
 def doc_block(after):
@@ -98,15 +98,7 @@ def test_hosted_drop_as_documented():
         pub = open(f"{home}/host_key.pub").read().split()
         write(f"{home}/known_hosts", f"[127.0.0.1]:{port} {pub[0]} {pub[1]}\n")
         known = f"{home}/known_hosts"
-        import socket
-        import time
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_port(port, 30)
         log = lambda: open(f"{home}/sshd.log").read()[-3000:]  # noqa: E731
         # Uploads under a temporary name, then renamed (A); B's file.
         values = ["1,5", "2,5", "3,5"]

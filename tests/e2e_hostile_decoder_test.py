@@ -12,10 +12,10 @@ import sys
 import threading
 import time
 import urllib.request
-import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import BRIEF_FRAME, Server, run_tests  # noqa: E402
+from specs import script_spec, upload  # noqa: E402
 
 HEALTHZ_MAX_S = 2.0
 PUSH_MAX_S = 4.0
@@ -51,26 +51,9 @@ function decodeUplink(input) {
 }
 """
 
-SPEC = """devicetype = "evil-th"
-version = "1"
-kind = "script"
-script = "evil-th.js"
-[[test]]
-fport = 1
-payload = "0005"
-expect = { value = 5, extra = 0 }
-"""
+SPEC = script_spec("evil-th", "1", "0005", "value = 5, extra = 0")
 
 STATE = {}
-
-
-def multipart(fields):
-    boundary = "tc" + uuid.uuid4().hex
-    body = ""
-    for name, (filename, text) in fields.items():
-        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n\r\n{text}\r\n'
-    body += f"--{boundary}--\r\n"
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def rss_mb(pid):
@@ -146,7 +129,7 @@ def setup():
         return STATE
     server = Server().start()
     evil, calm = server.token("evil", "preprod"), server.token("calm", "preprod")
-    body, ctype = multipart({"spec": ("evil-th.toml", SPEC), "script": ("evil-th.js", SCRIPT)})
+    body, ctype = upload("evil-th", SPEC, SCRIPT)
     r = server.request("POST", "/v1/devicetypes/evil-th/versions?activate=true", body, {"Content-Type": ctype}, evil)
     assert r.status == 201, r.body
     monitor = Monitor(server, calm)

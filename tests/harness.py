@@ -116,6 +116,45 @@ def basic(user, password):
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
+def free_port():
+    """A TCP port free on 127.0.0.1 now (a server started on it a moment later may still race)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, seconds=60, proc=None):
+    """Returns once something accepts TCP connections on 127.0.0.1:port; raises AssertionError after
+    `seconds`, or at once if `proc` (the server's Popen) has exited."""
+    import socket
+    deadline = time.time() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            pass
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the process meant to listen on {port} exited with {proc.returncode}")
+        if time.time() > deadline:
+            raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+        time.sleep(0.05)
+
+
+def multipart(fields):
+    """A multipart/form-data body: {name: (filename or None, str or bytes)} → (bytes, content type)."""
+    import uuid
+    boundary = "tc" + uuid.uuid4().hex
+    body = b""
+    for name, (filename, data) in fields.items():
+        data = data.encode() if isinstance(data, str) else data
+        disp = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disp}\r\n\r\n".encode() + data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
 class Skip(Exception):
     """Raised by a test that cannot run here (never for a missing dependency of CI: that is a
     failure). Counted and printed; the suite then exits SKIP_EXIT, which ctest reports as a skip
@@ -155,3 +194,16 @@ def run_tests(namespace):
             traceback.print_exc()
     print(f"{len(tests) - failed - skipped}/{len(tests)} passed, {skipped} skipped")
     sys.exit(1 if failed else SKIP_EXIT if skipped else 0)
+
+
+if __name__ == "__main__":
+    # For the shell benches (bench/wrk_lib.sh): `harness.py free-port`, `harness.py wait-port PORT [SECONDS]`.
+    if sys.argv[1:2] == ["free-port"]:
+        print(free_port())
+    elif sys.argv[1:2] == ["wait-port"] and len(sys.argv) in (3, 4):
+        try:
+            wait_port(int(sys.argv[2]), float(sys.argv[3]) if len(sys.argv) == 4 else 60)
+        except AssertionError as e:
+            sys.exit(str(e))
+    else:
+        sys.exit("usage: harness.py free-port | wait-port PORT [SECONDS]")
