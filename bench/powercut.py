@@ -54,8 +54,11 @@ def main():
         tried = acked = lost = dups = 0
         first = []
         frames_per_s = []
+        slowest = 0.0
         while tried < POINTS and time.time() - t0 < BUDGET:
+            t1 = time.time()
             r = one()
+            slowest = max(slowest, time.time() - t1)
             tried += 1
             acked += r["acked"]
             lost += len(r["lost"])
@@ -65,7 +68,7 @@ def main():
             if name == "push" and "load_s" in r:
                 frames_per_s.append(r["acked"] / r["load_s"])
         spent = time.time() - t0
-        notes = []
+        notes = [f"slowest cut {slowest:.1f} s"]
         if tried < POINTS:
             notes.append(f"stopped at the {BUDGET:.0f} s budget")
         if frames_per_s:

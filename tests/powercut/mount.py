@@ -69,6 +69,10 @@ class PowerMount:
     def stats(self):
         return self.command(cmd="stats")
 
+    def wait_frozen(self, timeout):
+        """True once the mount froze (armed, or cut); False after timeout seconds."""
+        return self.command(cmd="wait_frozen", timeout=timeout)["frozen"]
+
     def fail_syncs(self, on):
         """While on, every fsync and directory fsync fails with EIO and makes nothing durable."""
         return self.command(cmd="fail_syncs", on=on)

@@ -40,6 +40,8 @@ line out: {"cmd": "cut", "mode": "all"|"random", "seed": N}, {"cmd": "stats"}, o
 {"cmd": "arm", "after_syncs": K}: the mount freezes by itself right after the K-th
 fsync (of a file or a directory) returns, so that a cut can land exactly between
 two durable steps of a process; `cut` then drops what that freeze left pending.
+{"cmd": "wait_frozen", "timeout": S}: answers once the mount is frozen, or after S
+seconds ({"frozen": bool, "syncs": n}): an event wait, not a poll of stats.
 {"cmd": "fail_syncs", "on": true|false}: while on, every fsync (file or directory)
 fails with EIO and makes nothing durable, as a failing disk does.
 
@@ -83,6 +85,7 @@ class PowerFs:
         os.makedirs(self.state, exist_ok=True)
         self.mu = threading.Lock()
         self.frozen = False
+        self.frozen_event = threading.Event()  # set with frozen: wait_frozen waits on it, no polling
         self.next_id = 1
         self.live = {"/": ROOT_ID}          # live path -> id
         self.kind = {ROOT_ID: "d"}          # id -> "f" | "d"
@@ -368,12 +371,19 @@ class PowerFs:
     def _maybe_freeze(self):
         if self.armed is not None and self.counts["fsyncs"] + self.counts["dir_fsyncs"] >= self.armed:
             self.frozen = True  # this sync is done and reported; nothing after it happens
+            self.frozen_event.set()
 
     def arm(self, after_syncs):
         with self.mu:
             self.armed = after_syncs
             self._maybe_freeze()
             return {"armed": after_syncs}
+
+    def wait_frozen(self, timeout):
+        """Blocks until the mount froze (armed or cut) or timeout seconds passed."""
+        frozen = self.frozen_event.wait(timeout)
+        with self.mu:
+            return {"frozen": frozen, "syncs": self.counts["fsyncs"] + self.counts["dir_fsyncs"]}
 
     def stats(self):
         with self.mu:
@@ -388,6 +398,7 @@ class PowerFs:
     def cut(self, mode, seed):
         with self.mu:
             self.frozen = True
+            self.frozen_event.set()
             rng = random.Random(seed)
             report = {"meta_pending": len(self.meta), "meta_kept": 0, "data_ops_pending": 0,
                       "data_ops_kept": 0, "torn": 0}
@@ -479,6 +490,8 @@ def serve_control(fs, path):
                             out = fs.fail_syncs(req["on"])
                         elif req["cmd"] == "stats":
                             out = fs.stats()
+                        elif req["cmd"] == "wait_frozen":
+                            out = fs.wait_frozen(float(req.get("timeout", 1)))
                         else:
                             out = {"error": "unknown command"}
                     except Exception as e:  # noqa: BLE001 (report to the client)

@@ -8,6 +8,8 @@ Every function returns {"acked": n, "lost": [...], "duplicates": [...]} and
 raises AssertionError when the surviving state is broken in another way
 (integrity_check, a server that does not start).
 """
+import atexit
+import calendar
 import http.client
 import json
 import os
@@ -25,7 +27,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 from harness import BIN, SOURCE_DIR, Server  # noqa: E402
 from mount import PowerMount  # noqa: E402
-from e2e_decoders_test import SPEC_V1  # noqa: E402
+from specs import SPEC_V1  # noqa: E402
 from e2e_files_test import PROFILE, FtpServer  # noqa: E402
 from e2e_pull_test import generic_connector  # noqa: E402
 
@@ -145,6 +147,43 @@ def push_failing_disk():
         points = {pt["ts"]: pt["value"] for pt in r.json()["points"]} if r.status == 200 else {}
         lost = [(ts, v, points.get(iso(ts))) for ts, v in sorted(acked.items()) if points.get(iso(ts)) != v]
         return {"acked": len(acked), "lost": lost, "duplicates": [], "fs": report, "while_failing": while_failing}
+    finally:
+        p.cleanup()
+
+
+def push_synchronous_normal(power_cut):
+    """store.synchronous = "normal" (docs/configuration.md: fsync at checkpoints only; a power cut
+    may lose the last acknowledged writes, a process crash cannot). 20 pushes of 4 frames, each
+    answered 200, then a kill -9 alone or a power cut (mode "all") and a kill -9. Returns the
+    acknowledged frames and those missing after the restart; the database must pass
+    integrity_check either way."""
+    p = Powered(extra_config='[store]\nsynchronous = "normal"\n')
+    try:
+        token = p.server.token()
+        p.server.start()
+        acked = {}
+        for seq in range(0, 80, 4):
+            frames = []
+            for k in range(seq, seq + 4):
+                ts = 1705000000000 + k * 1000
+                frames.append(({"timestamp": iso(ts), "deviceid": "sn1", "payload": lht65_payload(k * 10),
+                                "devicetype": "dragino-lht65", "fport": 2}, ts, k * 10 / 100))
+            r = p.server.push([f for f, _, _ in frames], token)
+            assert r.status == 200, (r.status, r.body)
+            acked.update({ts: v for _, ts, v in frames})
+        if power_cut:
+            report = p.cut("all", 0)
+        else:
+            p.server.kill()
+            p.mount.remount()
+            report = {}
+        p.integrity_check()
+        p.server.start()
+        r = p.server.get("/v1/modules/sn1.temperature/measurements?limit=10000", token)
+        assert r.status in (200, 404), (r.status, r.body)
+        points = {pt["ts"]: pt["value"] for pt in r.json()["points"]} if r.status == 200 else {}
+        lost = [(ts, v, points.get(iso(ts))) for ts, v in sorted(acked.items()) if points.get(iso(ts)) != v]
+        return {"acked": len(acked), "lost": lost, "duplicates": [], "fs": report}
     finally:
         p.cleanup()
 
@@ -322,11 +361,52 @@ def files_setup(n):
     return setup
 
 
-def _module_points(p, module):
-    r = p.server.cli("query", "measurements", "--tenant", "acme", "--env", "preprod", "--module", module, check=False)
+def file_series(i):
+    """What csv_file(i) holds, as stored: {UTC instant: value} (Paris winter time, UTC+1)."""
+    out = {}
+    for r in range(FILE_ROWS):
+        day, hour = 1 + r // 24, r % 24
+        utc = calendar.timegm((2026, 1, day, hour, 0, 0)) - 3600
+        out[time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(utc)) + ".000Z"] = float(i * 1000 + r)
+    return out
+
+
+def _stored(p, modules, must_answer):
+    """{module: {instant: value}} of the modules, read by one `telecollect query measurements`.
+    A query that fails answers {} (before a rerun the database may be gone) unless must_answer."""
+    args = []
+    for m in modules:
+        args += ["--module", m]
+    r = p.server.cli("query", "measurements", "--tenant", "acme", "--env", "preprod", *args,
+                     "--from", "2000-01-01T00:00:00Z", "--to", "2099-01-01T00:00:00Z", check=False)
     if r.returncode != 0:
-        return 0
-    return len([line for line in r.stdout.strip().splitlines()[1:] if line])
+        if must_answer:
+            raise AssertionError(f"query measurements failed: {r.stderr[-500:]}")
+        return {}
+    lines = r.stdout.strip().splitlines()
+    out = {m: {} for m in modules}
+    if len(modules) == 1:
+        for line in lines[1:]:
+            ts, v = line.split(",")
+            out[modules[0]][ts] = float(v)
+    else:
+        if lines and lines[0] != "timestamp,module,value":
+            raise AssertionError(f"unexpected query header {lines[0]!r}")
+        for line in lines[1:]:
+            ts, m, v = line.split(",")
+            out[m][ts] = float(v)
+    return out
+
+
+def _file_lost(name, why, got, i):
+    """Empty if module PDL<i> holds exactly file i's values at their instants, else what differs."""
+    want = file_series(i)
+    if got == want:
+        return []
+    missing = sorted(set(want) - set(got))[:2]
+    wrong = sorted(t for t in want if t in got and got[t] != want[t])[:2]
+    extra = sorted(set(got) - set(want))[:2]
+    return [(name, why, f"{len(got)} points of {len(want)}", {"missing": missing, "wrong": wrong, "extra": extra})]
 
 
 def files_cut(mode, seed, after_syncs=None, n=24):
@@ -346,11 +426,11 @@ def files_cut(mode, seed, after_syncs=None, n=24):
         archived = {name.split("Z-", 1)[1] for name in os.listdir(archive)} if os.path.isdir(archive) else set()
         inbox_left = {n for n in os.listdir(os.path.join(p.mount.path, "inbox")) if n.endswith(".csv")}
         lost = []
-        for name in sorted(imported | archived):
+        claimed = sorted(imported | archived)
+        stored = _stored(p, [f"PDL{int(name[1:4])}" for name in claimed], must_answer=False) if claimed else {}
+        for name in claimed:
             i = int(name[1:4])
-            got = _module_points(p, f"PDL{i}")
-            if got != FILE_ROWS:
-                lost.append((name, "imported" if name in imported else "archived", got))
+            lost += _file_lost(name, "imported" if name in imported else "archived", stored.get(f"PDL{i}", {}), i)
         if after_syncs is None:
             lost.extend((name, "archive move lost after an acknowledged run") for name in sorted(inbox_left))
         dups = sorted(archived & inbox_left)
@@ -360,10 +440,9 @@ def files_cut(mode, seed, after_syncs=None, n=24):
             raise AssertionError(f"rerun failed: {rc.stdout[-500:]} {rc.stderr[-500:]}")
         left = [n for n in os.listdir(os.path.join(p.mount.path, "inbox")) if n.endswith(".csv")]
         lost.extend((name, "left in the inbox after the rerun") for name in left)
+        stored = _stored(p, [f"PDL{i}" for i in range(n)], must_answer=True)
         for i in range(n):
-            got = _module_points(p, f"PDL{i}")
-            if got != FILE_ROWS:
-                lost.append((f"f{i:03d}.csv", "after the rerun", got))
+            lost += _file_lost(f"f{i:03d}.csv", "after the rerun", stored[f"PDL{i}"], i)
         dups.extend(_imported_once(p))
         return {"acked": len(imported | archived), "lost": lost, "duplicates": dups, "fs": report}
     finally:
@@ -388,13 +467,33 @@ def _dead_pid():
     return pid
 
 
+_FTP = {}
+
+
+def _ftp_server():
+    """One FTP server (outside the mount, so outside the power-cut model) for every ftp_cut of
+    this process: each cut empties its outbox and fills it again. Stopped at exit."""
+    srv = _FTP.get("server")
+    if srv is None or srv.proc.poll() is not None:
+        root = tempfile.mkdtemp(prefix="tc_powercut_ftp_")
+        srv = _FTP["server"] = FtpServer(root)
+
+        def stop(srv=srv):
+            srv.stop()
+            shutil.rmtree(srv.root, ignore_errors=True)
+        atexit.register(stop)
+    return srv
+
+
 def ftp_cut(mode, seed, after_syncs=None, n=12):
     """A connector fetches n files from an FTP server (outside the mount) into the spool
     on the mount, imports them and deletes them on the server; the power is cut right
     after the after_syncs-th fsync. No file is deleted on the server unless its rows
     survived; after a rerun every file is imported once and the spool holds nothing."""
-    ftp_root = tempfile.mkdtemp(prefix="tc_powercut_ftp_")
-    ftp = FtpServer(ftp_root)
+    ftp = _ftp_server()
+    ftp_root = ftp.root
+    shutil.rmtree(os.path.join(ftp_root, "outbox"), ignore_errors=True)
+    os.makedirs(os.path.join(ftp_root, "outbox"))
     os.environ["PARTNER_PW"] = "s3cret-pw"
     for i in range(n):
         with open(os.path.join(ftp_root, "outbox", f"f{i:03d}.csv"), "w") as f:
@@ -415,25 +514,23 @@ def ftp_cut(mode, seed, after_syncs=None, n=12):
         imported = {line.split(":")[0].strip() for line in out.splitlines() if ": imported" in line}
         deleted = {f"f{i:03d}.csv" for i in range(n)} - set(os.listdir(os.path.join(ftp_root, "outbox")))
         lost = []
-        for name in sorted(imported | deleted):
-            got = _module_points(p, f"PDL{int(name[1:4])}")
-            if got != FILE_ROWS:
-                lost.append((name, "imported" if name in imported else "deleted on the server", got))
+        claimed = sorted(imported | deleted)
+        stored = _stored(p, [f"PDL{int(name[1:4])}" for name in claimed], must_answer=False) if claimed else {}
+        for name in claimed:
+            i = int(name[1:4])
+            lost += _file_lost(name, "imported" if name in imported else "deleted on the server", stored.get(f"PDL{i}", {}), i)
         r = p.server.cli("connector", "run", "partner", check=False)
         if r.returncode != 0:
             raise AssertionError(f"rerun failed: {r.stdout[-500:]} {r.stderr[-500:]}")
         lost.extend((name, "left on the server after the rerun") for name in os.listdir(os.path.join(ftp_root, "outbox")))
+        stored = _stored(p, [f"PDL{i}" for i in range(n)], must_answer=True)
         for i in range(n):
-            got = _module_points(p, f"PDL{i}")
-            if got != FILE_ROWS:
-                lost.append((f"f{i:03d}.csv", "after the rerun", got))
+            lost += _file_lost(f"f{i:03d}.csv", "after the rerun", stored[f"PDL{i}"], i)
         spool = os.path.join(p.mount.path, "spool")
         lost.extend((name, "left in the spool after the rerun") for name in (os.listdir(spool) if os.path.isdir(spool) else []))
         return {"acked": len(imported | deleted), "lost": lost, "duplicates": _imported_once(p), "fs": report}
     finally:
         p.cleanup()
-        ftp.stop()
-        shutil.rmtree(ftp_root, ignore_errors=True)
 
 
 # ---- pulls -----------------------------------------------------------------
@@ -506,9 +603,15 @@ def run_until_cut(p, args, mode, seed, after_syncs=None, after_s=None):
     reader.start()
     deadline = time.time() + (after_s if after_s is not None else 300)
     while proc.poll() is None and time.time() < deadline:
-        if after_syncs is not None and p.mount.stats()["frozen"]:
-            break
-        time.sleep(0.02)
+        left = max(0.01, min(0.25, deadline - time.time()))
+        if after_syncs is not None:
+            if p.mount.wait_frozen(left):  # an event wait in powerfs; wakes at the freeze
+                break
+        else:
+            try:
+                proc.wait(timeout=left)
+            except subprocess.TimeoutExpired:
+                pass
     syncs = p.mount.stats()["syncs"]
     report = dict(p.mount.cut(mode, seed), syncs_done=syncs)
     if proc.poll() is None:
