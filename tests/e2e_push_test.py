@@ -187,16 +187,33 @@ class PushEndToEnd(unittest.TestCase):
         self.reload_decoders("acme-th")
         r = self.server.push({"timestamp": 1600000000, "deviceid": "js1", "payload": "00e1", "devicetype": "acme-th"},
                              self.token)
-        self.assertEqual(r.json()["decoded"], 1, r.body)
+        # Decoded at once, or, when push.decode_budget ran out first (a loaded machine: the worker
+        # started late), stored pending and decoded in the background (docs/push.md).
+        self.assertEqual(r.json()["decoded"] + r.json().get("deferred", 0), 1, r.body)
+        self.assertEqual(len(self.frames_with_status("js1", "decoded")), 1)
         m = self.server.get("/v1/modules/js1.temperature/measurements", self.token).json()
         self.assertEqual(m["points"][0]["value"], 22.5)
         start = time.time()
         r = self.server.push({"timestamp": 1600000001, "deviceid": "js1", "payload": "ff00", "devicetype": "acme-th"},
                              self.token)
-        self.assertEqual(r.json()["failed"], 1, r.body)
         self.assertLess(time.time() - start, 5)
-        fr = self.server.get("/v1/frames?deviceid=js1&status=failed", self.token).json()["frames"]
+        # Failed at once, or, when push.decode_budget ran out first (a loaded machine: the worker's
+        # answer or its restart came late), stored pending and failed in the background (docs/push.md).
+        self.assertEqual(r.json()["failed"] + r.json().get("deferred", 0), 1, r.body)
+        fr = self.frames_with_status("js1", "failed")
+        self.assertEqual(len(fr), 1, "the runaway frame was never failed")
         self.assertIn("limit", fr[0]["reason"])
+        self.assertEqual(len(self.frames_with_status("js1", "decoded")), 1)  # the other frame kept its decode
+
+    def frames_with_status(self, device, status):
+        """The device's frames with that status, once there is one (bounded wait: a deferred frame
+        is decoded in the background within its script_timeout)."""
+        deadline = time.time() + 60
+        while True:
+            fr = self.server.get(f"/v1/frames?deviceid={device}&status={status}", self.token).json()["frames"]
+            if fr or time.time() > deadline:
+                return fr
+            time.sleep(0.1)
 
     def test_slow_client_is_cut_off(self):
         s = socket.create_connection(("127.0.0.1", self.server.port))
