@@ -52,6 +52,14 @@ class FaultStore final : public Store {
   Status ActivateDecoderVersion(const Scope&, const std::string&, const std::string&, EpochMs) override {
     return Status::Ok();
   }
+  Status PutEnvelopeVersion(const EnvelopeVersion&) override { return Status::Ok(); }
+  Result<std::vector<EnvelopeVersion>> ListEnvelopeVersions(const std::optional<Scope>&, const std::string&,
+                                                            bool) override {
+    return std::vector<EnvelopeVersion>{};
+  }
+  Status ActivateEnvelopeVersion(const Scope&, const std::string&, const std::string&, EpochMs) override {
+    return Status::Ok();
+  }
   Status PutTypeAlias(const TypeAlias&) override { return Status::Ok(); }
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>&) override { return std::vector<TypeAlias>{}; }
   Result<int64_t> CreateToken(const TokenRecord&) override { return int64_t{1}; }

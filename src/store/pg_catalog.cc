@@ -1,4 +1,4 @@
-// PgStore: decoder versions and type aliases (decoder lifecycle).
+// PgStore: decoder versions and type aliases (decoder lifecycle), envelope versions.
 #include "store/pg_store_internal.h"
 
 namespace telecollect::store {
@@ -82,6 +82,73 @@ Status PgStore::ActivateDecoderVersion(const Scope& scope, const std::string& de
         .Exec("UPDATE decoder_versions SET activated_ms = coalesce(activated_ms, $4) WHERE scope_id = $1 AND "
               "device_type = $2 AND version = $3",
               PgParams().Add(scope_id).Add(device_type).Add(version).Add(now))
+        .status();
+  });
+}
+
+Status PgStore::PutEnvelopeVersion(const EnvelopeVersion& v) {
+  return InTransaction([&](Tx& tx) -> Status {
+    TC_ASSIGN_OR_RETURN(int64_t scope_id, tx.ScopeId(v.scope));
+    TC_ASSIGN_OR_RETURN(PgResult ins,
+                        tx.Exec("INSERT INTO envelope_versions(scope_id, name, version, spec, uploaded_ms) "
+                                "VALUES($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
+                                PgParams().Add(scope_id).Add(v.name).Add(v.version).Add(v.spec).Add(v.uploaded_at)));
+    if (ins.rows() == 1) return Status::Ok();
+    TC_ASSIGN_OR_RETURN(PgResult found,
+                        tx.Exec("SELECT spec FROM envelope_versions WHERE scope_id = $1 AND name = $2 AND version = $3",
+                                PgParams().Add(scope_id).Add(v.name).Add(v.version)));
+    if (found.rows() == 1 && found.Text(0, 0) == v.spec) return Status::Ok();
+    return Status::AlreadyExists("envelope " + v.name + " version " + v.version +
+                                 " already exists with other content (give the new one another version)");
+  });
+}
+
+Result<std::vector<EnvelopeVersion>> PgStore::ListEnvelopeVersions(const std::optional<Scope>& scope,
+                                                                   const std::string& name, bool active_only) {
+  std::vector<EnvelopeVersion> out;
+  PgParams p = ScopeFilter(scope);
+  p.Add(name).Add(active_only ? 1 : 0);
+  TC_RETURN_IF_ERROR(Read([&](PGconn* db) -> Status {
+    TC_ASSIGN_OR_RETURN(
+        out, CollectRows<EnvelopeVersion>(
+                 db,
+                 "SELECT s.tenant, s.env, e.name, e.version, e.spec, e.uploaded_ms, e.activated_ms "
+                 "FROM envelope_versions e JOIN scopes s ON s.id = e.scope_id "
+                 "WHERE ($1 = '' OR (s.tenant = $1 AND s.env = $2)) AND ($3 = '' OR e.name = $3) "
+                 "AND ($4 = 0 OR e.activated_ms IS NOT NULL) "
+                 "ORDER BY s.tenant COLLATE \"C\", s.env, e.name COLLATE \"C\", e.uploaded_ms, e.version COLLATE \"C\"",
+                 p, [](const PgResult& r, int i) {
+                   EnvelopeVersion v{ScopeFromRow(r, i, 0, 1), r.String(i, 2), r.String(i, 3), r.String(i, 4),
+                                     r.Int(i, 5), {}};
+                   if (!r.IsNull(i, 6)) v.activated_at = r.Int(i, 6);
+                   return v;
+                 }));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PgStore::ActivateEnvelopeVersion(const Scope& scope, const std::string& name, const std::string& version,
+                                        EpochMs now) {
+  return InTransaction([&](Tx& tx) -> Status {
+    TC_ASSIGN_OR_RETURN(int64_t scope_id, tx.ScopeId(scope));
+    if (!version.empty()) {
+      // Locks the row: two activations of one envelope are applied one after the other.
+      TC_ASSIGN_OR_RETURN(PgResult found,
+                          tx.Exec("SELECT 1 FROM envelope_versions WHERE scope_id = $1 AND name = $2 AND version = $3 "
+                                  "FOR UPDATE",
+                                  PgParams().Add(scope_id).Add(name).Add(version)));
+      if (found.rows() == 0) return Status::NotFound("no uploaded version " + version + " of envelope " + name + " in this scope");
+    }
+    TC_RETURN_IF_ERROR(tx.Exec("UPDATE envelope_versions SET activated_ms = NULL WHERE scope_id = $1 AND name = $2 "
+                               "AND version <> $3",
+                               PgParams().Add(scope_id).Add(name).Add(version))
+                           .status());
+    if (version.empty()) return Status::Ok();
+    return tx
+        .Exec("UPDATE envelope_versions SET activated_ms = coalesce(activated_ms, $4) WHERE scope_id = $1 AND "
+              "name = $2 AND version = $3",
+              PgParams().Add(scope_id).Add(name).Add(version).Add(now))
         .status();
   });
 }

@@ -158,6 +158,17 @@ ALTER TABLE modules ADD COLUMN first_ms bigint, ADD COLUMN last_ms bigint, ADD C
     R"sql(
 UPDATE chunks SET data = data WHERE false;
 )sql",
+    // v5: platform envelopes uploaded per scope (as SQLite's v13).
+    R"sql(
+CREATE TABLE envelope_versions(
+  scope_id bigint NOT NULL REFERENCES scopes(id),
+  name text NOT NULL,
+  version text NOT NULL,
+  spec text NOT NULL,
+  uploaded_ms bigint NOT NULL,
+  activated_ms bigint,
+  PRIMARY KEY(scope_id, name, version));
+)sql",
 };
 
 // v4: every chunk re-encoded, 1,000 rows per statement.

@@ -88,10 +88,15 @@ class PgStore final : public Store {
                                                           const std::string& device_type, bool active_only) override;
   Status ActivateDecoderVersion(const Scope& scope, const std::string& device_type, const std::string& version,
                                 EpochMs now) override;
+  Status PutEnvelopeVersion(const EnvelopeVersion& version) override;
+  Result<std::vector<EnvelopeVersion>> ListEnvelopeVersions(const std::optional<Scope>& scope, const std::string& name,
+                                                            bool active_only) override;
+  Status ActivateEnvelopeVersion(const Scope& scope, const std::string& name, const std::string& version,
+                                 EpochMs now) override;
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // One transaction on one pooled connection (internal, for the backend's
   // source files): ids of scopes and modules created in it are cached only

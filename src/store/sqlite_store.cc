@@ -216,6 +216,17 @@ ALTER TABLE modules ADD COLUMN last_quality INTEGER;
     R"sql(
 UPDATE chunks SET data = data WHERE 0;
 )sql",
+    // v13: platform envelopes uploaded per scope, at most one active per name.
+    R"sql(
+CREATE TABLE envelope_versions(
+  scope_id INTEGER NOT NULL REFERENCES scopes(id),
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  uploaded_ms INTEGER NOT NULL,
+  activated_ms INTEGER,
+  PRIMARY KEY(scope_id, name, version)) WITHOUT ROWID;
+)sql",
 };
 
 // v6: every (module, ts) row of the old table becomes a point of a chunk.

@@ -74,10 +74,15 @@ class SqliteStore final : public Store {
                                                           const std::string& device_type, bool active_only) override;
   Status ActivateDecoderVersion(const Scope& scope, const std::string& device_type, const std::string& version,
                                 EpochMs now) override;
+  Status PutEnvelopeVersion(const EnvelopeVersion& version) override;
+  Result<std::vector<EnvelopeVersion>> ListEnvelopeVersions(const std::optional<Scope>& scope, const std::string& name,
+                                                            bool active_only) override;
+  Status ActivateEnvelopeVersion(const Scope& scope, const std::string& name, const std::string& version,
+                                 EpochMs now) override;
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 12;
+  static constexpr int kSchemaVersion = 13;
   // Points in the log (sqlite_series.h) that make the writer merge it into chunks.
   static constexpr size_t kCompactLogPoints = 100000;
   // About how many of them one transaction of a push write's compaction merges.

@@ -42,7 +42,9 @@ class SqliteStoreTest : public ::testing::Test {
     EXPECT_TRUE(Exec(db.get(), sql).ok()) << sql;
     return db;
   }
-  static constexpr const char* kDropModuleExtents =
+  // What schemas 11 (module extents) and 13 (envelope versions) added, dropped.
+  static constexpr const char* kBackToSchema10 =
+      "DROP TABLE envelope_versions; "
       "ALTER TABLE modules DROP COLUMN first_ms; ALTER TABLE modules DROP COLUMN last_ms; "
       "ALTER TABLE modules DROP COLUMN last_value; ALTER TABLE modules DROP COLUMN last_quality; ";
   Scope pre_{"acme", Env::kPreprod};
@@ -53,7 +55,7 @@ TEST_F(SqliteStoreTest, SchemaFiveMeasurementsMoveIntoChunks) {
   WriteOne({pre_, {}, {{"m.1", 1000, 1, "", 0}}});  // creates scope and module
   store_.reset();
   // Put the file back to schema 5: the row-per-point table, no chunks.
-  SqliteDb db = Downgrade((std::string(kDropModuleExtents) +
+  SqliteDb db = Downgrade((std::string(kBackToSchema10) +
                            "DROP TABLE chunks; DROP TABLE point_log; DROP TABLE frame_inbox; DROP TABLE registry_versions; "
                            "ALTER TABLE frames DROP COLUMN decoded_values; "
                            "CREATE TABLE measurements(module_id INTEGER NOT NULL, ts INTEGER NOT NULL, "
@@ -91,7 +93,7 @@ TEST_F(SqliteStoreTest, SchemaTenModulesLearnTheirExtentsFromChunksAndLog) {
   WriteOne({pre_, {}, {{"m.2", 5000, 1.0, "", 0}}});
   store_.reset();
   // Back to schema 10, with points still in the log (a store stopped without its final merge).
-  SqliteDb db = Downgrade((std::string(kDropModuleExtents) + "PRAGMA user_version = 10;").c_str());
+  SqliteDb db = Downgrade((std::string(kBackToSchema10) + "PRAGMA user_version = 10;").c_str());
   std::string row;
   Stmt id(db.get(), "SELECT id FROM modules WHERE name = ?1");
   ASSERT_TRUE(*id.Bind(1, std::string_view("m.1")).Step());

@@ -181,6 +181,17 @@ struct DecoderVersion {
   std::optional<EpochMs> activated_at;  // set while this version is the active one
 };
 
+// One version of a platform envelope (push/configured_envelope.h) uploaded for
+// one tenant and env: its TOML. At most one version per (scope, name) is active.
+struct EnvelopeVersion {
+  Scope scope;
+  std::string name;  // the source name, lower case
+  std::string version;
+  std::string spec;
+  EpochMs uploaded_at = 0;
+  std::optional<EpochMs> activated_at;  // set while this version is the active one
+};
+
 // A tenant's own name for a device type: frames whose platform field (a
 // ChirpStack device profile, ThingPark CustomerData.alr.pro...) carries
 // `alias` are decoded as `device_type`, for that tenant and env only.
@@ -270,6 +281,15 @@ class Catalog {
                                                                   const std::string& device_type, bool active_only) = 0;
   virtual Status ActivateDecoderVersion(const Scope& scope, const std::string& device_type, const std::string& version,
                                         EpochMs now) = 0;
+  // Envelope versions, as decoder versions: Put is a no-op for the same
+  // content and kAlreadyExists for other content under an existing version;
+  // List gives every scope's when `scope` is empty (and one name's when `name`
+  // is set); Activate with an empty `version` leaves none active.
+  virtual Status PutEnvelopeVersion(const EnvelopeVersion& version) = 0;
+  virtual Result<std::vector<EnvelopeVersion>> ListEnvelopeVersions(const std::optional<Scope>& scope,
+                                                                    const std::string& name, bool active_only) = 0;
+  virtual Status ActivateEnvelopeVersion(const Scope& scope, const std::string& name, const std::string& version,
+                                         EpochMs now) = 0;
   // Device type aliases per scope: Put replaces (an empty device_type removes
   // the alias); List gives every scope's when `scope` is empty.
   virtual Status PutTypeAlias(const TypeAlias& alias) = 0;

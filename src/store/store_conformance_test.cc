@@ -552,6 +552,36 @@ TEST_P(StoreConformanceTest, DecoderVersionsAndTypeAliases) {
   EXPECT_EQ(store_->ListTypeAliases(std::nullopt)->size(), 1u);
 }
 
+TEST_P(StoreConformanceTest, EnvelopeVersionsPerScope) {
+  EnvelopeVersion v{pre_, "acme-gw", "1", "spec-1", 1000, {}};
+  ASSERT_TRUE(store_->PutEnvelopeVersion(v).ok());
+  ASSERT_TRUE(store_->PutEnvelopeVersion(v).ok());  // the same again: no-op
+  EnvelopeVersion other = v;
+  other.spec = "changed";
+  EXPECT_EQ(store_->PutEnvelopeVersion(other).code(), StatusCode::kAlreadyExists);
+  v.version = "2";
+  v.uploaded_at = 2000;
+  ASSERT_TRUE(store_->PutEnvelopeVersion(v).ok());
+  EXPECT_EQ(store_->ActivateEnvelopeVersion(pre_, "acme-gw", "9", 3000).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ActivateEnvelopeVersion(prod_, "acme-gw", "1", 3000).code(), StatusCode::kNotFound);  // other env
+  ASSERT_TRUE(store_->ActivateEnvelopeVersion(pre_, "acme-gw", "1", 3000).ok());
+  ASSERT_TRUE(store_->ActivateEnvelopeVersion(pre_, "acme-gw", "2", 4000).ok());
+  auto active = store_->ListEnvelopeVersions(pre_, "", true);
+  ASSERT_TRUE(active.ok());
+  ASSERT_EQ(active->size(), 1u);
+  EXPECT_EQ((*active)[0].version, "2");
+  EXPECT_EQ((*active)[0].spec, "spec-1");
+  EXPECT_EQ((*active)[0].activated_at, std::optional<EpochMs>(4000));
+  EXPECT_EQ(store_->ListEnvelopeVersions(std::nullopt, "acme-gw", false)->size(), 2u);
+  EXPECT_EQ(store_->ListEnvelopeVersions(prod_, "", false)->size(), 0u);
+  EXPECT_EQ(store_->ListDecoderVersions(pre_, "", false)->size(), 0u);  // not decoders
+  ASSERT_TRUE(store_->ActivateEnvelopeVersion(pre_, "acme-gw", "", 5000).ok());  // none active
+  EXPECT_EQ(store_->ListEnvelopeVersions(pre_, "", true)->size(), 0u);
+  auto other_node = OpenAgain();
+  ASSERT_TRUE(other_node.ok());
+  EXPECT_EQ((*other_node)->ListEnvelopeVersions(pre_, "acme-gw", false)->size(), 2u);
+}
+
 TEST_P(StoreConformanceTest, DeviceRegistryVersionChangesWithEveryUpsert) {
   auto v0 = store_->DeviceRegistryVersion();
   ASSERT_TRUE(v0.ok());
