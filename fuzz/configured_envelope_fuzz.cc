@@ -3,7 +3,8 @@
 // loader is fuzzed, and the body goes through what it loaded. Any other input
 // is a body, parsed by two fixed envelopes (one frame per item; an array of
 // frames with "$." paths, a time pattern in a zone, a device type map, an
-// uplink filter) as JSON and as NDJSON.
+// uplink filter) as JSON and as NDJSON, and by a form-encoded and an XML one
+// (frames repeated or given once, [0] on an element given once).
 // Invariants: never crashes; frames and an error never come together; every
 // frame has a device id and a time in range.
 #include <cstdint>
@@ -77,7 +78,31 @@ uplink_values = ["1"]
     if (loaded.ok()) Check(**loaded, input.substr(split + 6));
     return 0;
   }
+  static const auto form = Fixed(R"(
+name = "fuzz-form"
+body = "form"
+device_id = "device"
+time = "time"
+time_format = "epoch_s"
+payload = "data"
+fport = "port"
+metadata = ["seqNumber", "rssi"]
+)");
+  static const auto xml = Fixed(R"(
+name = "fuzz-xml"
+body = "xml"
+frames = "batch.frame"
+device_id = "$.batch.@gateway"
+time = "Time"
+payload = "payload_hex"
+fport = "FPort"
+metadata = ["Lrrs.Lrr[0].Lrrid", "@kind", "#text"]
+uplink_path = "MType"
+uplink_values = ["2"]
+)");
   Check(*one, input);
   Check(*frames, input);
+  Check(*form, input);
+  Check(*xml, input);
   return 0;
 }

@@ -136,7 +136,7 @@ class Runner:
         # as the platform pages tell an operator to install them.
         extra = os.path.join(root, "extra-decoders")
         shutil.copytree(os.path.join(SOURCE_DIR, "docs/examples/envelopes"), os.path.join(extra, "envelopes"),
-                        ignore=shutil.ignore_patterns("*.sample.json"))
+                        ignore=shutil.ignore_patterns("*.sample.*"))
         with open(os.path.join(self.data, "telecollect.toml"), "w") as f:
             f.write(f'data_dir = "{self.data}"\n[decoders]\ndirs = ["{SOURCE_DIR}/decoders", "{extra}"]\n'
                     f'[files]\nscheduler = false\n')

@@ -1,5 +1,6 @@
-"""Envelopes as configuration (docs/push.md): `envelope try` on the four platform samples, and
-a configured envelope loaded from <decoder dir>/envelopes/, reloaded on SIGHUP, pushed to by name."""
+"""Envelopes as configuration (docs/push.md): `envelope try` on the four platform samples, a
+configured envelope loaded from <decoder dir>/envelopes/, reloaded on SIGHUP, pushed to by name,
+and envelopes uploaded over HTTP per tenant and env."""
 import json
 import os
 import shutil
@@ -102,6 +103,99 @@ def test_configured_envelope_loaded_reloaded_and_pushed_to():
         # The built-in ttn envelope is still the C++ one.
         r = server.push('{"end_device_ids": {"dev_eui": "0011"}, "join_accept": {}}', token, source="ttn")
         assert r.status == 200 and r.json()["ignored"] == 1, r.body
+    finally:
+        server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+RELAY = """name = "acme-relay"
+version = "{version}"
+device_id = "{device_id}"
+time = "ts"
+time_format = "epoch_ms"
+payload = "raw"
+payload_encoding = "base64"
+device_type = "dragino-lht65"
+"""
+RELAY_BODY = '{"dev": "a1", "other": "b2", "ts": 1741594502481, "raw": "y/YLDQN2AQrdf/8="}'
+
+
+def upload(server, token, text, name="acme-relay", activate=True):
+    return server.request("POST", f"/v1/envelopes/{name}/versions" + ("?activate=true" if activate else ""), text,
+                          {"Content-Type": "application/toml"}, token)
+
+
+def test_uploaded_envelope_is_its_tenant_and_envs_own():
+    data_dir = tempfile.mkdtemp(prefix="tc_e2e_")
+    with open(os.path.join(data_dir, "telecollect.toml"), "w") as f:
+        f.write(f'data_dir = "{data_dir}"\n[decoders]\ndirs = ["{SOURCE_DIR}/decoders"]\nrefresh = "200ms"\n')
+    server = Server(data_dir=data_dir).start()
+    try:
+        acme, acme_prod, globex = server.token(), server.token(env="prod"), server.token(tenant="globex")
+        r = upload(server, acme, RELAY.format(version="1", device_id="dev"))
+        assert r.status == 201 and r.json() == {"envelope": "acme-relay", "version": "1", "active": True}, r.body
+        r = server.push(RELAY_BODY, acme, source=None, path="/v1/push/acme-relay")
+        assert r.status == 200 and r.json()["accepted"] == 1 and r.json()["decoded"] == 1, r.body
+        frames = server.get("/v1/frames?deviceid=A1", acme).json()["frames"]
+        assert len(frames) == 1 and frames[0]["source"] == "acme-relay", frames
+        # Another tenant, and the other env of the same tenant: not there.
+        for token in (globex, acme_prod):
+            r = server.push(RELAY_BODY, token, source=None, path="/v1/push/acme-relay")
+            assert r.status == 404 and "unknown source" in r.json()["error"], r.body
+            r = server.push(RELAY_BODY, token, source="acme-relay")
+            assert r.status == 400, r.body
+            names = [e["name"] for e in server.get("/v1/envelopes", token).json()["envelopes"]]
+            assert "acme-relay" not in names and "ttn" in names, names
+            assert server.get("/v1/envelopes/acme-relay/versions", token).json()["versions"] == []
+            r = server.request("POST", "/v1/envelopes/acme-relay/versions/1/activate", "", token=token)
+            assert r.status == 404, r.body
+        listed = server.get("/v1/envelopes", acme).json()["envelopes"]
+        assert {"name": "acme-relay", "origin": "uploaded", "version": "1"} in listed, listed
+
+        # A bad upload: 400 with its line and key; nothing changes.
+        bad = RELAY.format(version="2", device_id="dev").replace('payload_encoding = "base64"', 'payload_encoding = "b64"')
+        r = upload(server, acme, bad)
+        assert r.status == 400, r.body
+        assert r.json()["line"] == 7 and r.json()["field"] == "payload_encoding", r.body
+        assert "line 7: payload_encoding: must be hex, base64 or json" in r.json()["error"], r.body
+        r = upload(server, acme, RELAY.format(version="2", device_id="dev") + "fprot = \"port\"\n")
+        assert r.status == 400 and r.json()["line"] == 9 and r.json()["field"] == "fprot", r.body
+        r = upload(server, acme, RELAY.format(version="2", device_id="dev").replace('version = "2"\n', ""))
+        assert r.status == 400 and r.json()["field"] == "version", r.body
+        r = upload(server, acme, RELAY.format(version="2", device_id="dev"), name="other-name")
+        assert r.status == 400 and r.json()["field"] == "name", r.body
+        r = upload(server, acme, RELAY.format(version="1", device_id="other"))  # version 1 exists with other content
+        assert r.status == 409, r.body
+        versions = server.get("/v1/envelopes/acme-relay/versions", acme).json()["versions"]
+        assert [(v["version"], v["active"]) for v in versions] == [("1", True)], versions
+
+        # Version 2 reads the device id elsewhere: stored, activated, then back to 1, then none.
+        r = upload(server, acme, RELAY.format(version="2", device_id="other"), activate=False)
+        assert r.status == 201 and r.json()["active"] is False, r.body
+        body = RELAY_BODY.replace("1741594502481", "1741594503481")
+        assert server.push(body, acme, source="acme-relay").status == 200
+        assert len(server.get("/v1/frames?deviceid=A1", acme).json()["frames"]) == 2
+        r = server.request("POST", "/v1/envelopes/acme-relay/versions/2/activate", "", token=acme)
+        assert r.status == 200 and r.json()["active"] == "2", r.body
+        assert server.push(body, acme, source="acme-relay").status == 200
+        assert len(server.get("/v1/frames?deviceid=B2", acme).json()["frames"]) == 1
+        r = server.request("POST", "/v1/envelopes/acme-relay/deactivate", "", token=acme)
+        assert r.status == 200 and r.json()["active"] is None, r.body
+        assert server.push(body, acme, source=None, path="/v1/push/acme-relay").status == 404
+
+        # From the CLI on the same store: the running server takes it at its next refresh.
+        r = server.cli("envelope", "activate", "--tenant", "acme", "--env", "preprod", "--name", "acme-relay",
+                       "--version", "1")
+        assert "envelope acme-relay version 1 active for acme/preprod" in r.stdout, r.stdout
+        deadline = time.time() + 30
+        while server.push(body, acme, source=None, path="/v1/push/acme-relay").status != 200:
+            assert time.time() < deadline, "the CLI's activation was not picked up within 30 s"
+            time.sleep(0.2)
+        r = server.cli("envelope", "versions", "--tenant", "acme", "--env", "preprod")
+        lines = r.stdout.splitlines()
+        assert lines[0] == "envelope,version,uploaded,active_since" and len(lines) == 3, r.stdout
+        r = server.cli("envelope", "upload", os.devnull, "--tenant", "acme", "--env", "preprod", check=False)
+        assert r.returncode == 2 and "name is required" in r.stderr, r.stderr
     finally:
         server.cleanup()
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -153,4 +153,14 @@ struct EnvelopeTryArgs {
 };
 // Prints what each frame of the body would be journaled as, or where and why it is refused.
 int RunEnvelopeTry(const Config& config, const EnvelopeTryArgs& args);
+
+// Envelopes uploaded per tenant and env (push/envelope_catalog.h).
+struct EnvelopeVersionArgs {
+  std::string tenant, env, file, name, version;
+  bool activate = false;  // upload: make it active at once
+  bool none = false;      // activate: no version active
+};
+int RunEnvelopeUpload(const Config& config, const EnvelopeVersionArgs& args);
+int RunEnvelopeVersions(const Config& config, const EnvelopeVersionArgs& args);
+int RunEnvelopeActivate(const Config& config, const EnvelopeVersionArgs& args);
 }  // namespace telecollect::cli

@@ -43,7 +43,10 @@ int RunEnvelopeTry(const Config& config, const EnvelopeTryArgs& args) {
   std::string content_type = args.content_type;
   if (content_type.empty()) {
     const std::string ext = std::filesystem::path(args.body).extension().string();
-    content_type = ext == ".ndjson" || ext == ".jsonl" ? "application/x-ndjson" : "application/json";
+    content_type = ext == ".ndjson" || ext == ".jsonl" ? "application/x-ndjson"
+                   : ext == ".xml"                    ? "application/xml"
+                   : ext == ".form"                   ? "application/x-www-form-urlencoded"
+                                                      : "application/json";
   }
   push::PushRequest req;
   req.body = *body;
@@ -51,6 +54,12 @@ int RunEnvelopeTry(const Config& config, const EnvelopeTryArgs& args) {
   req.received_at = SystemClock().NowMs();
   req.max_items = config.push.max_batch_items;
   req.max_future_skew_ms = config.push.max_future_skew_ms;
+  if (!envelope->Accepts(content_type)) {
+    std::fprintf(stderr, "telecollect: refused (HTTP 415): Content-Type %s is not accepted by envelope %s: send %s\n",
+                 content_type.c_str(), std::string(envelope->source()).c_str(),
+                 std::string(envelope->MediaTypes()).c_str());
+    return kExitUsage;
+  }
   push::ParsedFrames parsed = envelope->Parse(req);
   if (parsed.error) {
     std::fprintf(stderr, "telecollect: refused (HTTP %d): %s\n", parsed.error->too_many_items ? 413 : 400,

@@ -193,9 +193,25 @@ int main(int argc, char** argv) {
   envelope->require_subcommand(1);
   auto* envelope_try = envelope->add_subcommand("try", "parse a sample body with an envelope and show the frames, storing nothing");
   envelope_try->add_option("--envelope", eta.envelope, "an envelope TOML file, or a built-in envelope's name")->required();
-  envelope_try->add_option("--body", eta.body, "a sample body (JSON object, array or NDJSON)")->required();
+  envelope_try->add_option("--body", eta.body, "a sample body (JSON object, array or NDJSON; form fields or XML)")->required();
   envelope_try->add_option("--content-type", eta.content_type,
-                           "as the platform sends it (default: application/x-ndjson for .ndjson/.jsonl, else application/json)");
+                           "as the platform sends it (default by extension: .ndjson/.jsonl NDJSON, .xml XML, .form "
+                           "form-encoded, else application/json)");
+  EnvelopeVersionArgs eva;
+  auto* envelope_upload = envelope->add_subcommand("upload", "store an envelope version (it must load) for a tenant and env");
+  auto* envelope_versions = envelope->add_subcommand("versions", "list the uploaded envelope versions of a tenant and env (CSV)");
+  auto* envelope_activate = envelope->add_subcommand("activate", "make one uploaded version the active envelope of its name");
+  for (auto* sub : {envelope_upload, envelope_versions, envelope_activate}) {
+    sub->add_option("--tenant", eva.tenant, "tenant")->required();
+    sub->add_option("--env", eva.env, "preprod or prod")->required();
+  }
+  envelope_upload->add_option("file", eva.file, "the envelope TOML (docs/push.md), with its version")->required();
+  envelope_upload->add_option("--name", eva.name, "refuse the file unless it is this envelope");
+  envelope_upload->add_flag("--activate", eva.activate, "make it the active version at once");
+  envelope_versions->add_option("--name", eva.name, "only this envelope");
+  envelope_activate->add_option("--name", eva.name, "the envelope's name")->required();
+  envelope_activate->add_option("--version", eva.version, "the version to activate");
+  envelope_activate->add_flag("--none", eva.none, "leave no uploaded version active");
 
   try {
     app.parse(argc, argv);
@@ -248,6 +264,9 @@ int main(int argc, char** argv) {
     if (*connector_retry) return RunConnectorRetry(config, connector_name, retry_file);
     if (*drop_add) return RunDropAdd(config, drop_args);
     if (*envelope_try) return RunEnvelopeTry(config, eta);
+    if (*envelope_upload) return RunEnvelopeUpload(config, eva);
+    if (*envelope_versions) return RunEnvelopeVersions(config, eva);
+    if (*envelope_activate) return RunEnvelopeActivate(config, eva);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "telecollect: unexpected error: %s\n", e.what());
     return kExitFailure;

@@ -22,6 +22,7 @@
 #include "push/background_decoder.h"
 #include "push/configured_envelope.h"
 #include "push/decoder_catalog.h"
+#include "push/envelope_catalog.h"
 #include "push/push_service.h"
 #include "schedule/scheduler.h"
 #include "server/api.h"
@@ -99,14 +100,22 @@ int RunServe(Config config, const ServeArgs& args) {
   decode::DecoderRegistry& registry = *registry_ptr;
   LogDecoderReport(registry.LoadDirectories(config.DecoderDirs()));
   ReloadEnvelopes(config);
-  std::string active_versions;  // signature of the decoder versions active in the store
+  std::string active_versions;   // signature of the decoder versions active in the store
+  std::string active_envelopes;  // and of the envelope versions
   auto refresh_versions = [&] {
     auto problems = push::LoadActiveDecoderVersions(*db, registry, &active_versions);
     if (!problems.ok()) {
       LogWarn("decoder_versions_unreadable", {{"error", problems.status().message()}});
-      return;
+    } else {
+      for (const auto& p : *problems) LogWarn("decoder_version_refused", {{"reason", p}});
     }
-    for (const auto& p : *problems) LogWarn("decoder_version_refused", {{"reason", p}});
+    // Envelopes uploaded per tenant and env, activated here or by another process on this store.
+    auto envelopes = push::LoadActiveEnvelopeVersions(*db, &active_envelopes);
+    if (!envelopes.ok()) {
+      LogWarn("envelope_versions_unreadable", {{"error", envelopes.status().message()}});
+    } else {
+      for (const auto& p : *envelopes) LogWarn("envelope_version_refused", {{"reason", p}});
+    }
   };
   refresh_versions();
 
@@ -209,6 +218,7 @@ int RunServe(Config config, const ServeArgs& args) {
       LogDecoderReport(registry.LoadDirectories(config.DecoderDirs()));
       ReloadEnvelopes(config);
       active_versions.clear();
+      active_envelopes.clear();
       refresh_versions();
       if (config.files.scheduler) LoadConnectorsInto(config, scheduler, subscribers);
     }

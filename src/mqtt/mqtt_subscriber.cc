@@ -166,7 +166,7 @@ void MqttSubscribers::Runner::Run() {
     held = true;
     std::string missing;
     for (const Subscription& s : c_.subscriptions) {
-      if (!push::FindEnvelope(s.envelope)) missing += (missing.empty() ? "" : ", ") + s.envelope;
+      if (!push::FindEnvelope(c_.scope, s.envelope)) missing += (missing.empty() ? "" : ", ") + s.envelope;
     }
     if (!missing.empty()) {
       // Not subscribed, so nothing is acknowledged: messages wait at the broker
@@ -262,7 +262,8 @@ void MqttSubscribers::Runner::Handle(Message message, Committed committed) {
     return;
   }
   const std::string topic = message.topic;
-  owner_.push_.Push(c_.scope, *route, "application/json", message.payload,
+  // MQTT 3.1.1 carries no content type: the envelope reads its own format (JSON, or form fields, XML).
+  owner_.push_.Push(c_.scope, *route, "", message.payload,
                     [this, topic, committed = std::move(committed)](push::PushResponse r) {
                       Metrics& m = owner_.metrics_;
                       if (r.status == 200) {

@@ -9,6 +9,8 @@
 #include "core/json_writer.h"
 #include "files/local_time.h"
 #include "files/timestamp_format.h"
+#include "core/ascii.h"
+#include "push/envelope_body.h"
 #include "push/json_batch.h"
 #include "push/json_fields.h"
 #include "push/platform_envelope.h"
@@ -38,9 +40,13 @@ class ConfiguredEnvelope final : public Envelope {
   ConfiguredEnvelope(EnvelopeSpec spec, files::TimestampFormat format, files::Zone zone)
       : spec_(std::move(spec)), format_(std::move(format)), zone_(std::move(zone)) {}
   std::string_view source() const override { return spec_.name; }
+  std::string_view version() const override { return spec_.version; }
+  bool Accepts(std::string_view content_type) const override;
+  std::string_view MediaTypes() const override;
   ParsedFrames Parse(const PushRequest& request) const override;
 
  private:
+  ParsedFrames ParseJson(const PushRequest& request) const;
   // Fills `f` and sets `kind` (kUplink or kIgnored), or says where and why the frame is refused.
   std::optional<ItemError> ReadFrame(const Where& where, element frame, element body, files::Zone& zone, Frame& f,
                                      ItemKind* kind) const;
@@ -48,13 +54,16 @@ class ConfiguredEnvelope final : public Envelope {
   const EnvelopeSpec spec_;
   const files::TimestampFormat format_;
   const files::Zone zone_;
+  const bool xml_ = spec_.body == BodyFormat::kXml;
 };
 
-std::optional<element> Resolve(const JsonPath& path, element frame, element body) {
+// `xml`: an element given once is not an array, yet is the first of its kind: [0] reads it.
+std::optional<element> Resolve(const JsonPath& path, element frame, element body, bool xml) {
   element cur = path.from_body ? body : frame;
   for (const JsonPath::Step& s : path.steps) {
     element next;
     if (s.key.empty()) {
+      if (xml && s.index == 0 && cur.type() != element_type::ARRAY) continue;
       simdjson::dom::array a;
       if (cur.get_array().get(a) || a.at(s.index).get(next)) return std::nullopt;
     } else {
@@ -97,7 +106,7 @@ std::optional<ItemError> ConfiguredEnvelope::ReadFrame(const Where& where, eleme
   auto failed = [&] { return error; };
   *kind = ItemKind::kUplink;
   if (spec_.uplink_path) {
-    auto v = Resolve(*spec_.uplink_path, frame, body);
+    auto v = Resolve(*spec_.uplink_path, frame, body, xml_);
     const std::string text = v ? ValueText(*v) : std::string();
     bool match = false;
     for (const auto& u : spec_.uplink_values) match = match || (v && u == text);
@@ -107,14 +116,14 @@ std::optional<ItemError> ConfiguredEnvelope::ReadFrame(const Where& where, eleme
     }
   }
   // Device id.
-  auto id = Resolve(spec_.device_id, frame, body);
+  auto id = Resolve(spec_.device_id, frame, body, xml_);
   if (!id) return fail(spec_.device_id, "is missing (device id)");
   auto id_text = Convert<std::string>(where, spec_.device_id, *id, [](ItemReader& r) { return r.String(""); }, &error);
   if (!id_text.ok()) return failed();
   f.device_id = spec_.normalize_device_id ? NormalizeDeviceId(*id_text) : std::move(id_text).value();
   // Event time.
   if (spec_.time) {
-    if (auto t = Resolve(*spec_.time, frame, body)) {
+    if (auto t = Resolve(*spec_.time, frame, body, xml_)) {
       if (t->type() != element_type::STRING && t->type() != element_type::INT64 && t->type() != element_type::UINT64 &&
           t->type() != element_type::DOUBLE) {
         return fail(*spec_.time, std::string("must be a time (") + spec_.time_format + "), got " + JsonTypeName(t->type()));
@@ -134,7 +143,7 @@ std::optional<ItemError> ConfiguredEnvelope::ReadFrame(const Where& where, eleme
     }
   }
   // Payload.
-  auto payload = Resolve(spec_.payload, frame, body);
+  auto payload = Resolve(spec_.payload, frame, body, xml_);
   if (!payload) return fail(spec_.payload, "is missing (payload)");
   switch (spec_.payload_encoding) {
     case PayloadEncoding::kHex: {
@@ -161,7 +170,7 @@ std::optional<ItemError> ConfiguredEnvelope::ReadFrame(const Where& where, eleme
   }
   // fPort.
   if (spec_.fport) {
-    if (auto p = Resolve(*spec_.fport, frame, body)) {
+    if (auto p = Resolve(*spec_.fport, frame, body, xml_)) {
       auto port = Convert<int64_t>(where, *spec_.fport, *p, [](ItemReader& r) { return r.Integer("", 0, 255); }, &error);
       if (!port.ok()) return failed();
       f.fport = static_cast<int>(*port);
@@ -170,7 +179,7 @@ std::optional<ItemError> ConfiguredEnvelope::ReadFrame(const Where& where, eleme
   // Device type: a constant, a field, or a field's value mapped.
   std::string type = spec_.device_type;
   if (spec_.device_type_path) {
-    if (auto v = Resolve(*spec_.device_type_path, frame, body)) {
+    if (auto v = Resolve(*spec_.device_type_path, frame, body, xml_)) {
       const std::string text = ValueText(*v);
       if (spec_.device_type_map.empty()) {
         type = text;
@@ -186,7 +195,7 @@ std::optional<ItemError> ConfiguredEnvelope::ReadFrame(const Where& where, eleme
     w.BeginObject();
     bool any = false;
     for (const JsonPath& p : spec_.metadata) {
-      if (auto v = Resolve(p, frame, body)) {
+      if (auto v = Resolve(p, frame, body, xml_)) {
         w.Key(p.text).Raw(simdjson::minify(*v));
         any = true;
       }
@@ -197,7 +206,44 @@ std::optional<ItemError> ConfiguredEnvelope::ReadFrame(const Where& where, eleme
   return std::nullopt;
 }
 
+bool ConfiguredEnvelope::Accepts(std::string_view content_type) const {
+  bool ndjson = false;
+  if (spec_.body == BodyFormat::kJson) return IsJsonMediaType(content_type, &ndjson);
+  const std::string_view mt = content_type.substr(0, content_type.find(';'));
+  std::string lower;
+  for (char c : mt) {
+    if (c != ' ' && c != '\t') lower += AsciiLower(c);
+  }
+  if (lower.empty() || lower == "text/plain") return true;  // none (MQTT), or a platform that says no more
+  if (spec_.body == BodyFormat::kForm) return lower == "application/x-www-form-urlencoded";
+  return lower == "application/xml" || lower == "text/xml" || lower.ends_with("+xml");
+}
+
+std::string_view ConfiguredEnvelope::MediaTypes() const {
+  switch (spec_.body) {
+    case BodyFormat::kForm: return "application/x-www-form-urlencoded";
+    case BodyFormat::kXml: return "application/xml or text/xml";
+    case BodyFormat::kJson: break;
+  }
+  return Envelope::MediaTypes();
+}
+
 ParsedFrames ConfiguredEnvelope::Parse(const PushRequest& req) const {
+  if (spec_.body == BodyFormat::kJson) return ParseJson(req);
+  // Form fields and XML are read as the JSON document they make.
+  Result<std::string> json = spec_.body == BodyFormat::kForm ? FormBodyToJson(req.body) : XmlBodyToJson(req.body);
+  if (!json.ok()) {
+    ParsedFrames out;
+    out.error = ItemError{std::nullopt, "", json.status().message(), false};
+    return out;
+  }
+  PushRequest as_json = req;
+  as_json.body = *json;
+  as_json.content_type = "application/json";
+  return ParseJson(as_json);
+}
+
+ParsedFrames ConfiguredEnvelope::ParseJson(const PushRequest& req) const {
   ParsedFrames out;
   files::Zone zone = zone_;  // its cache is not thread-safe: one copy per request
   size_t frames_seen = 0;
@@ -226,8 +272,9 @@ ParsedFrames ConfiguredEnvelope::Parse(const PushRequest& req) const {
   };
   out.error = ForEachJsonItem(req, [&](size_t index, element item) -> std::optional<ItemError> {
     if (!spec_.frames) return one(Where{index, ""}, item, item);
-    auto arr = Resolve(*spec_.frames, item, item);
+    auto arr = Resolve(*spec_.frames, item, item, xml_);
     if (!arr) return ItemError{index, spec_.frames->text, "is missing (the array of frames)", false};
+    if (xml_ && arr->type() == element_type::OBJECT) return one(Where{index, spec_.frames->text + "[0]."}, *arr, item);
     if (arr->type() != element_type::ARRAY) {
       return ItemError{index, spec_.frames->text, std::string("must be an array of frames, got ") + JsonTypeName(arr->type()),
                        false};

@@ -27,10 +27,17 @@ struct JsonPath {
 
 enum class PayloadEncoding { kHex, kBase64, kJson };
 
+// What the platform posts: JSON (an object, an array, NDJSON), form fields
+// (application/x-www-form-urlencoded), or XML; the paths read the last two as
+// the JSON documents envelope_body.h makes of them.
+enum class BodyFormat { kJson, kForm, kXml };
+
 // A platform's webhook body described in TOML (docs/push.md, "Envelopes as
 // configuration"), parsed into frames like the built-in envelopes.
 struct EnvelopeSpec {
   std::string name, description, origin;
+  std::string version;  // required for an upload (envelope_catalog.h); optional in a decoder directory
+  BodyFormat body = BodyFormat::kJson;
   std::optional<JsonPath> frames;  // the array of frames in each body item; none: the item is the frame
   JsonPath device_id;
   bool normalize_device_id = true;
@@ -48,9 +55,17 @@ struct EnvelopeSpec {
   std::vector<std::string> uplink_values;
 };
 
+// Where an envelope file is refused: its line (0 when the key is missing) and key ("" for TOML syntax).
+struct EnvelopeSpecError {
+  int line = 0;
+  std::string key;
+};
+
 // Parses an envelope TOML. Errors are "<origin>: line N: <key>: <reason>";
-// an unknown key is refused with its line.
-Result<std::shared_ptr<const Envelope>> LoadEnvelopeSpec(const std::string& toml_text, const std::string& origin);
+// an unknown key is refused with its line. `where`, when given, is set to the
+// line and key of a refusal.
+Result<std::shared_ptr<const Envelope>> LoadEnvelopeSpec(const std::string& toml_text, const std::string& origin,
+                                                         EnvelopeSpecError* where = nullptr);
 
 // What loading the envelope directories found.
 struct EnvelopeLoadReport {

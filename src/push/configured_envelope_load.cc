@@ -20,22 +20,32 @@ std::shared_ptr<const Envelope> MakeConfiguredEnvelope(EnvelopeSpec spec, files:
 namespace {
 
 bool IsNameChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; }
+bool IsVersionChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+}
+
 
 // Reads the keys of an envelope file; every error names the file, the line and the key.
 class SpecReader {
  public:
-  SpecReader(const toml::table& t, const std::string& origin) : t_(t), origin_(origin) {}
+  SpecReader(const toml::table& t, const std::string& origin, EnvelopeSpecError* where)
+      : t_(t), origin_(origin), where_(where) {}
 
   Status Fail(std::string_view key, const std::string& reason) const {
     const toml::node* n = t_.get(key);
     const int line = n ? static_cast<int>(n->source().begin.line) : 0;
+    Where(line, key);
     return Status::InvalidArgument(origin_ + (line ? ": line " + std::to_string(line) : std::string()) + ": " +
                                    std::string(key) + ": " + reason);
   }
   Status String(std::string_view key, std::string& out, bool required = false) {
     taken_.emplace_back(key);
     const toml::node* n = t_.get(key);
-    if (!n) return required ? Status::InvalidArgument(origin_ + ": " + std::string(key) + " is required") : Status::Ok();
+    if (!n && required) {
+      Where(0, key);
+      return Status::InvalidArgument(origin_ + ": " + std::string(key) + " is required");
+    }
+    if (!n) return Status::Ok();
     if (!n->is_string()) return Fail(key, "must be a string");
     out = *n->value<std::string>();
     return Status::Ok();
@@ -84,6 +94,7 @@ class SpecReader {
   Status Leftovers() const {
     for (const auto& [k, v] : t_) {
       if (std::find(taken_.begin(), taken_.end(), k.str()) == taken_.end()) {
+        Where(static_cast<int>(v.source().begin.line), k.str());
         return Status::InvalidArgument(origin_ + ": line " + std::to_string(v.source().begin.line) + ": unknown key " +
                                        std::string(k.str()));
       }
@@ -91,9 +102,14 @@ class SpecReader {
     return Status::Ok();
   }
 
+  void Where(int line, std::string_view key) const {
+    if (where_) *where_ = EnvelopeSpecError{line, std::string(key)};
+  }
+
  private:
   const toml::table& t_;
   const std::string& origin_;
+  EnvelopeSpecError* const where_;
   std::vector<std::string> taken_;
 };
 
@@ -144,22 +160,26 @@ Result<JsonPath> JsonPath::Parse(std::string_view text) {
   return p;
 }
 
-Result<std::shared_ptr<const Envelope>> LoadEnvelopeSpec(const std::string& toml_text, const std::string& origin) {
+Result<std::shared_ptr<const Envelope>> LoadEnvelopeSpec(const std::string& toml_text, const std::string& origin,
+                                                         EnvelopeSpecError* where) {
   toml::table t;
   try {
     t = toml::parse(toml_text, origin);
   } catch (const toml::parse_error& e) {
+    if (where) *where = EnvelopeSpecError{static_cast<int>(e.source().begin.line), ""};
     return Status::InvalidArgument(origin + ": line " + std::to_string(e.source().begin.line) + ": " +
                                    std::string(e.description()));
   }
-  SpecReader r(t, origin);
+  SpecReader r(t, origin, where);
   EnvelopeSpec s;
   s.origin = origin;
   std::optional<JsonPath> device_id, payload;
-  std::string encoding = "hex";
+  std::string encoding = "hex", body = "json";
   std::vector<std::string> metadata;
   TC_RETURN_IF_ERROR(r.String("name", s.name, true));
+  TC_RETURN_IF_ERROR(r.String("version", s.version));
   TC_RETURN_IF_ERROR(r.String("description", s.description));
+  TC_RETURN_IF_ERROR(r.String("body", body));
   TC_RETURN_IF_ERROR(r.Path("frames", s.frames));
   TC_RETURN_IF_ERROR(r.Path("device_id", device_id, true));
   TC_RETURN_IF_ERROR(r.Bool("normalize_device_id", s.normalize_device_id));
@@ -180,6 +200,10 @@ Result<std::shared_ptr<const Envelope>> LoadEnvelopeSpec(const std::string& toml
   if (s.name.empty() || !std::all_of(s.name.begin(), s.name.end(), IsNameChar)) {
     return r.Fail("name", "must be lower-case letters, digits, '-' or '_'");
   }
+  if (t.get("version") && (s.version.empty() || s.version.size() > 64 ||
+                           !std::all_of(s.version.begin(), s.version.end(), IsVersionChar))) {
+    return r.Fail("version", "must be 1 to 64 letters, digits, '.', '-' or '_'");
+  }
   if (IsBuiltinSource(s.name)) return r.Fail("name", "\"" + s.name + "\" is a built-in envelope; choose another name");
   s.device_id = std::move(*device_id);
   s.payload = std::move(*payload);
@@ -187,6 +211,10 @@ Result<std::shared_ptr<const Envelope>> LoadEnvelopeSpec(const std::string& toml
   else if (encoding == "base64") s.payload_encoding = PayloadEncoding::kBase64;
   else if (encoding == "json") s.payload_encoding = PayloadEncoding::kJson;
   else return r.Fail("payload_encoding", "must be hex, base64 or json");
+  if (body == "json") s.body = BodyFormat::kJson;
+  else if (body == "form") s.body = BodyFormat::kForm;
+  else if (body == "xml") s.body = BodyFormat::kXml;
+  else return r.Fail("body", "must be json, form or xml");
   auto format = files::TimestampFormat::Parse(s.time_format);
   if (!format.ok()) return r.Fail("time_format", format.status().message());
   auto zone = files::Zone::Locate(s.time_zone);

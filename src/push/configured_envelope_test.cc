@@ -257,6 +257,97 @@ TEST(PlatformExamplesTest, TheFourNamedPlatforms) {
   }
 }
 
+// The non-JSON samples: Sigfox's default form-encoded callback, ThingPark's XML content type.
+TEST(PlatformExamplesTest, FormAndXmlSamples) {
+  auto sigfox = LoadEnvelopeSpec(ReadSource("docs/examples/envelopes/sigfox-form.toml"), "sigfox-form.toml");
+  ASSERT_TRUE(sigfox.ok()) << sigfox.status().message();
+  auto p = Parse(**sigfox, ReadSource("docs/examples/envelopes/sigfox-form.sample.form"),
+                 "application/x-www-form-urlencoded");
+  ASSERT_FALSE(p.error) << p.error->ToString();
+  ASSERT_EQ(p.frames.size(), 1u);
+  EXPECT_EQ(p.frames[0].device_id, "2C4F1A");
+  EXPECT_EQ(FormatIso8601(p.frames[0].event_time), "2025-03-10T08:15:02.000Z");
+  EXPECT_EQ(EncodeHex(p.frames[0].payload), "cbf60b0d037601070d7fff");
+  EXPECT_EQ(p.frames[0].metadata_json,
+            R"({"seqNumber":"1387","station":"7A1F","rssi":"-118.50","snr":"14.20","avgSnr":"21.70","duplicate":"false"})");
+
+  auto thingpark = LoadEnvelopeSpec(ReadSource("docs/examples/envelopes/thingpark-xml.toml"), "thingpark-xml.toml");
+  ASSERT_TRUE(thingpark.ok()) << thingpark.status().message();
+  const std::string xml = ReadSource("docs/examples/envelopes/thingpark-xml.sample.xml");
+  p = Parse(**thingpark, xml, "application/xml");
+  ASSERT_FALSE(p.error) << p.error->ToString();
+  ASSERT_EQ(p.frames.size(), 1u);
+  EXPECT_EQ(p.frames[0].device_id, "70B3D5E75E001122");
+  EXPECT_EQ(FormatIso8601(p.frames[0].event_time), "2025-03-10T08:25:02.481Z");
+  EXPECT_EQ(EncodeHex(p.frames[0].payload), "72236f5a000000");
+  EXPECT_EQ(p.frames[0].fport, std::optional<int>(3));
+  EXPECT_EQ(p.frames[0].device_type, "NEXELEC/CARBON");
+  // Lrrs.Lrr[0]: one <Lrr> is not an array, yet the first of its kind.
+  EXPECT_EQ(p.frames[0].metadata_json,
+            R"({"DevEUI_uplink.FCntUp":"413","DevEUI_uplink.LrrRSSI":"-97.000000","DevEUI_uplink.LrrSNR":"6.500000",)"
+            R"("DevEUI_uplink.Lrrs.Lrr[0].Lrrid":"1000ABCD"})");
+  // Another MType (a downlink confirmation): ignored.
+  std::string other = xml;
+  other.replace(other.find("<MType>2"), 8, "<MType>6");
+  p = Parse(**thingpark, other, "text/xml; charset=utf-8");
+  ASSERT_FALSE(p.error) << p.error->ToString();
+  EXPECT_EQ(p.frames.size(), 0u);
+  EXPECT_EQ(p.ignored, 1u);
+  // A bad field names its path in the document.
+  other = xml;
+  other.replace(other.find("72236f"), 6, "7z236f");
+  p = Parse(**thingpark, other, "application/xml");
+  ASSERT_TRUE(p.error);
+  EXPECT_EQ(p.error->field, "DevEUI_uplink.payload_hex");
+}
+
+TEST(ConfiguredEnvelopeTest, BodyFormatsAndTheirMediaTypes) {
+  auto json = Load("name = 'j'\ndevice_id = 'id'\npayload = 'p'\n");
+  auto form = Load("name = 'f'\nbody = 'form'\ndevice_id = 'id'\npayload = 'p'\n");
+  auto xml = Load("name = 'x'\nbody = 'xml'\nframes = 'batch.frame'\ndevice_id = 'id'\npayload = 'p'\n");
+  ASSERT_TRUE(json && form && xml);
+  EXPECT_TRUE(json->Accepts("application/json"));
+  EXPECT_FALSE(json->Accepts("application/x-www-form-urlencoded"));
+  EXPECT_TRUE(form->Accepts("application/x-www-form-urlencoded; charset=UTF-8"));
+  EXPECT_TRUE(form->Accepts(""));
+  EXPECT_FALSE(form->Accepts("application/json"));
+  EXPECT_TRUE(xml->Accepts("application/xml"));
+  EXPECT_TRUE(xml->Accepts("Text/XML"));
+  EXPECT_TRUE(xml->Accepts("application/soap+xml"));
+  EXPECT_FALSE(xml->Accepts("application/json"));
+  EXPECT_EQ(form->MediaTypes(), "application/x-www-form-urlencoded");
+
+  auto p = Parse(*form, "id=a1&p=0102", "application/x-www-form-urlencoded");
+  ASSERT_FALSE(p.error) << p.error->ToString();
+  ASSERT_EQ(p.frames.size(), 1u);
+  EXPECT_EQ(p.frames[0].device_id, "A1");
+  p = Parse(*form, "id=a1&p=01%2", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(p.error);
+  EXPECT_FALSE(p.error->index);
+  EXPECT_NE(p.error->reason.find("form field 2 (\"p\"): bad %-escape"), std::string::npos) << p.error->reason;
+  p = Parse(*form, "id=a1&p=zz", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(p.error);
+  EXPECT_EQ(p.error->field, "p");
+
+  // Frames repeated, or given once.
+  p = Parse(*xml, "<batch><frame><id>a1</id><p>01</p></frame><frame><id>a2</id><p>02</p></frame></batch>", "");
+  ASSERT_FALSE(p.error) << p.error->ToString();
+  ASSERT_EQ(p.frames.size(), 2u);
+  EXPECT_EQ(p.frames[1].device_id, "A2");
+  p = Parse(*xml, "<batch><frame><id>a1</id><p>01</p></frame></batch>", "");
+  ASSERT_FALSE(p.error) << p.error->ToString();
+  ASSERT_EQ(p.frames.size(), 1u);
+  p = Parse(*xml, "<batch><frame><id>a1</id><p>01</p></frame><frame><id>a2</id><p>0</p></frame></batch>", "");
+  ASSERT_TRUE(p.error);
+  EXPECT_EQ(p.error->field, "batch.frame[1].p");
+  p = Parse(*xml, "<batch><frame>", "");
+  ASSERT_TRUE(p.error);
+  EXPECT_NE(p.error->reason.find("body is not valid XML"), std::string::npos) << p.error->reason;
+  EXPECT_NE(LoadError("name = 'b'\nbody = 'yaml'\ndevice_id = 'id'\npayload = 'p'\n")
+                .find("test.toml: line 2: body: must be json, form or xml"),
+            std::string::npos);
+}
+
 // Built-in platforms expressed as configuration give the same frames as their
 // C++ parsers (which stay: they handle cases a path cannot, such as Loriot's
 // encdata or Kerlink's per-message encoding).

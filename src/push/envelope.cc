@@ -1,5 +1,6 @@
 #include "push/envelope.h"
 
+#include <algorithm>
 #include <array>
 
 #include "core/mutex.h"
@@ -32,9 +33,12 @@ std::string_view Trim(std::string_view s) {
 
 using EnvelopeList = std::vector<std::shared_ptr<const Envelope>>;
 
+using ScopedList = std::vector<ScopedEnvelope>;
+
 struct Configured {
   Mutex mutex;
   std::shared_ptr<const EnvelopeList> list TC_GUARDED_BY(mutex) = std::make_shared<EnvelopeList>();
+  std::shared_ptr<const ScopedList> scoped TC_GUARDED_BY(mutex) = std::make_shared<ScopedList>();
 };
 
 Configured& ConfiguredSet() {
@@ -48,6 +52,12 @@ std::shared_ptr<const EnvelopeList> ConfiguredSnapshot() {
   return c.list;
 }
 
+std::shared_ptr<const ScopedList> ScopedSnapshot() {
+  Configured& c = ConfiguredSet();
+  MutexLock lock(c.mutex);
+  return c.scoped;
+}
+
 const Envelope* FindBuiltin(std::string_view source) {
   for (const Envelope* e : kEnvelopes) {
     if (AsciiEqualsIgnoreCase(e->source(), source)) return e;
@@ -56,6 +66,11 @@ const Envelope* FindBuiltin(std::string_view source) {
 }
 
 }  // namespace
+
+bool Envelope::Accepts(std::string_view content_type) const {
+  bool ndjson = false;
+  return IsJsonMediaType(content_type, &ndjson);
+}
 
 std::string ItemError::ToString() const {
   // item 3, field "payload": hex payload has an odd number of digits (3)
@@ -76,6 +91,26 @@ std::shared_ptr<const Envelope> FindEnvelope(std::string_view source) {
   return nullptr;
 }
 
+std::shared_ptr<const Envelope> FindEnvelope(const Scope& scope, std::string_view source) {
+  const std::string_view name = Trim(source);
+  if (const Envelope* e = FindBuiltin(name)) return std::shared_ptr<const Envelope>(std::shared_ptr<void>(), e);
+  std::shared_ptr<const ScopedList> scoped = ScopedSnapshot();
+  for (const ScopedEnvelope& s : *scoped) {
+    if (s.scope == scope && AsciiEqualsIgnoreCase(s.envelope->source(), name)) return s.envelope;
+  }
+  return FindEnvelope(name);
+}
+
+std::vector<std::string> KnownSources(const Scope& scope) {
+  std::vector<std::string> out = KnownSources();
+  for (const ScopedEnvelope& s : *ScopedSnapshot()) {
+    if (s.scope == scope && std::find(out.begin(), out.end(), s.envelope->source()) == out.end()) {
+      out.emplace_back(s.envelope->source());
+    }
+  }
+  return out;
+}
+
 bool IsBuiltinSource(std::string_view source) { return FindBuiltin(Trim(source)) != nullptr; }
 
 std::vector<std::string> KnownSources() {
@@ -93,6 +128,16 @@ void SetConfiguredEnvelopes(std::vector<std::shared_ptr<const Envelope>> envelop
   Configured& c = ConfiguredSet();
   MutexLock lock(c.mutex);
   c.list = std::move(list);
+}
+
+void SetScopedEnvelopes(std::vector<ScopedEnvelope> envelopes) {
+  auto list = std::make_shared<ScopedList>();
+  for (auto& e : envelopes) {
+    if (e.envelope && !IsBuiltinSource(e.envelope->source())) list->push_back(std::move(e));
+  }
+  Configured& c = ConfiguredSet();
+  MutexLock lock(c.mutex);
+  c.scoped = std::move(list);
 }
 
 bool IsJsonMediaType(std::string_view content_type, bool* ndjson) {

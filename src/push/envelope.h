@@ -44,6 +44,12 @@ class Envelope {
  public:
   virtual ~Envelope() = default;
   virtual std::string_view source() const = 0;
+  // The version an uploaded envelope was stored under ("" for the others).
+  virtual std::string_view version() const { return {}; }
+  // Whether it reads bodies of this Content-Type (as sent; may be empty), and
+  // which to send instead (a 415's message). Default: JSON (IsJsonMediaType).
+  virtual bool Accepts(std::string_view content_type) const;
+  virtual std::string_view MediaTypes() const { return "application/json or application/x-ndjson"; }
   virtual ParsedFrames Parse(const PushRequest& request) const = 0;
 };
 
@@ -54,9 +60,22 @@ std::shared_ptr<const Envelope> FindEnvelope(std::string_view source);
 std::vector<std::string> KnownSources();
 bool IsBuiltinSource(std::string_view source);
 
+// As seen by one tenant and env: a built-in envelope, else the scope's
+// uploaded envelope (envelope_catalog.h), else one of the decoder directories.
+// Another scope's uploaded envelopes are not there.
+std::shared_ptr<const Envelope> FindEnvelope(const Scope& scope, std::string_view source);
+std::vector<std::string> KnownSources(const Scope& scope);
+
 // Replaces the envelopes loaded from configuration (configured_envelope.h)
 // at once. Names that are built-in sources are skipped. Thread-safe.
 void SetConfiguredEnvelopes(std::vector<std::shared_ptr<const Envelope>> envelopes);
+
+// Replaces the uploaded envelopes active per scope at once. Thread-safe.
+struct ScopedEnvelope {
+  Scope scope;
+  std::shared_ptr<const Envelope> envelope;
+};
+void SetScopedEnvelopes(std::vector<ScopedEnvelope> envelopes);
 
 // Media types accepted for JSON bodies: application/json, application/x-ndjson,
 // application/ndjson, application/jsonl, text/plain (some gateways), or none.

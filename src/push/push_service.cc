@@ -22,17 +22,16 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
     done({400, ErrorJson("no source: send a \"source\" header (e.g. source: generic-sensors) or POST /v1/push/{source}")});
     return;
   }
-  const std::shared_ptr<const Envelope> envelope = FindEnvelope(source);
+  const std::shared_ptr<const Envelope> envelope = FindEnvelope(scope, source);
   if (!envelope) {
     std::string known;
-    for (auto s : KnownSources()) known += (known.empty() ? "" : ", ") + std::string(s);
+    for (auto s : KnownSources(scope)) known += (known.empty() ? "" : ", ") + std::string(s);
     done({route.source_from_path ? 404 : 400, ErrorJson("unknown source \"" + source + "\"; known: " + known)});
     return;
   }
-  bool ndjson = false;
-  if (!IsJsonMediaType(content_type, &ndjson)) {
-    done({415, ErrorJson("Content-Type \"" + std::string(content_type) +
-                         "\" is not accepted: send application/json or application/x-ndjson")});
+  if (!envelope->Accepts(content_type)) {
+    done({415, ErrorJson("Content-Type \"" + std::string(content_type) + "\" is not accepted by envelope " +
+                         std::string(envelope->source()) + ": send " + std::string(envelope->MediaTypes()))});
     return;
   }
   PushRequest req{body,          content_type, clock_.NowMs(), options_.max_batch_items, options_.max_future_skew_ms,

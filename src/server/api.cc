@@ -6,6 +6,7 @@
 #include "server/admin_api.h"
 #include "server/console.h"
 #include "server/decoders_api.h"
+#include "server/envelopes_api.h"
 #include "server/files_api.h"
 #include "server/json_error.h"
 #include "server/request_target.h"
@@ -52,6 +53,9 @@ std::vector<Route> Api::Routes(Api* api) {
       reply(f(DecodersApi{api->d_.store, api->d_.registry, api->d_.clock}, call));
     };
   };
+  auto envelopes = [api](auto f) -> RouteHandler {
+    return [api, f](RouteCall& call, Reply reply) { reply(f(EnvelopesApi{api->d_.store, api->d_.clock}, call)); };
+  };
   return {
       {"GET", "/healthz", Auth::kNone, kServerBodyLimit, false, "", Sync(api, &Api::Health), "liveness and write queue depth"},
       {"GET", "/metrics", Auth::kNone, kServerBodyLimit, false, "", Sync(api, &Api::MetricsText), "Prometheus text"},
@@ -97,6 +101,24 @@ std::vector<Route> Api::Routes(Api* api) {
       {"DELETE", "/v1/devicetype-aliases/{name}", Auth::kToken, kJsonBodyLimit, false, "/v1/devicetype-aliases",
        lifecycle([](const DecodersApi& d, RouteCall& c) { return d.SetAlias(*c.scope, c.Arg("name"), "", true); }),
        "remove an alias"},
+      {"GET", "/v1/envelopes", Auth::kToken, kServerBodyLimit, false, "",
+       envelopes([](const EnvelopesApi& e, RouteCall& c) { return e.List(*c.scope); }), "envelopes this token can push to"},
+      {"GET", "/v1/envelopes/{name}/versions", Auth::kToken, kServerBodyLimit, false, "",
+       envelopes([](const EnvelopesApi& e, RouteCall& c) { return e.Versions(*c.scope, c.Arg("name")); }),
+       "uploaded envelope versions"},
+      {"POST", "/v1/envelopes/{name}/versions", Auth::kToken, kJsonBodyLimit, true, "",
+       envelopes([](const EnvelopesApi& e, RouteCall& c) {
+         const bool activate = c.params.Flag("activate");
+         if (c.params.error()) return ParamErrorResponse(*c.params.error());
+         return e.Upload(*c.scope, c.Arg("name"), c.request, activate);
+       }),
+       "upload an envelope version"},
+      {"POST", "/v1/envelopes/{name}/versions/{v}/activate", Auth::kToken, kJsonBodyLimit, false, "",
+       envelopes([](const EnvelopesApi& e, RouteCall& c) { return e.Activate(*c.scope, c.Arg("name"), c.Arg("v")); }),
+       "activate an envelope version"},
+      {"POST", "/v1/envelopes/{name}/deactivate", Auth::kToken, kJsonBodyLimit, false, "",
+       envelopes([](const EnvelopesApi& e, RouteCall& c) { return e.Activate(*c.scope, c.Arg("name"), ""); }),
+       "no uploaded version of this envelope"},
       {"GET", "/v1/devices", Auth::kToken, kServerBodyLimit, false, "", Sync(api, &Api::ListDevices), "the device registry"},
       {"POST", "/v1/devices", Auth::kToken, kServerBodyLimit, true, "", Sync(api, &Api::ImportDevices),
        "import devices (CSV)"},
