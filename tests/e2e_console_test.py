@@ -7,6 +7,7 @@ any page, and screenshots of every page at 1280×800 and 390×844 under
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from harness import BIN, BRIEF_FRAME, Server, run_tests  # noqa: E402
 from console_browser import Browser, settle  # noqa: E402
 from specs import SPEC_V1  # noqa: E402
 from e2e_pull_test import generic_connector  # noqa: E402
+from mqtt_broker import Broker, Publisher  # noqa: E402
 
 SHOTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(BIN)))), "console-screenshots")
 XSS = "<img src=x onerror=alert(1)>"
@@ -469,6 +471,86 @@ def test_l_connectors_list_runs_run_now_and_try_with_a_plot():
     finally:
         vendor.kill()
         vendor.wait()
+
+
+RELAY_ENVELOPE = """name = "acme-relay"
+version = "1"
+device_id = "dev"
+time = "ts"
+time_format = "epoch_ms"
+payload = "raw"
+payload_encoding = "base64"
+device_type = "dragino-lht65"
+"""
+
+
+def test_m_an_mqtt_subscription_shows_its_state_and_reads_an_uploaded_envelope():
+    srv, b = env()
+    users = {"relay": "relay-secret-42", "publisher": "pub-secret"}
+    broker = Broker(users).start()
+    publisher = Publisher(broker, "publisher", users["publisher"])
+    conn = os.path.join(srv.data_dir, "connectors", "relay.toml")
+    try:
+        # The subscription reads its messages with an envelope this tenant uploaded over HTTP.
+        r = srv.request("POST", "/v1/envelopes/acme-relay/versions?activate=true", RELAY_ENVELOPE,
+                        {"Content-Type": "application/toml"}, S["pre"])
+        assert r.status == 201, r.body
+        os.makedirs(os.path.dirname(conn), exist_ok=True)
+        with open(conn, "w") as f:
+            f.write(f'type = "mqtt"\ntenant = "acme"\n[broker]\nurl = "mqtts://127.0.0.1:{broker.port}"\n'
+                    f'ca_file = "{broker.ca}"\nusername = "relay"\nreconnect_min = "200ms"\nreconnect_max = "1s"\n'
+                    '[[subscribe]]\ntopic = "relay/+/up"\nenvelope = "acme-relay"\n')
+        secrets = os.path.join(srv.data_dir, "secrets.toml")
+        with open(secrets, "a") as f:
+            f.write(f'\n[relay]\npassword = "{users["relay"]}"\n')
+        os.chmod(secrets, 0o600)
+        srv.proc.send_signal(signal.SIGHUP)
+
+        def state():
+            cs = srv.get("/v1/connectors", S["pre"]).json()["connectors"]
+            return next((c["state"] for c in cs if c["name"] == "relay"), None) or {}
+        deadline = time.time() + 60
+        while state().get("state") != "connected":
+            assert time.time() < deadline, f"not connected in time: {state()}"
+            time.sleep(0.2)
+        publisher.publish("relay/gw1/up", '{"dev": "c0ffee01", "ts": 1741594502481, "raw": "y/YLDQN2AQrdf/8="}',
+                          time.time() + 60)
+        deadline = time.time() + 60
+        while not srv.get("/v1/frames?deviceid=C0FFEE01", S["pre"]).json()["frames"]:
+            assert time.time() < deadline, "the message was not stored in time"
+            time.sleep(0.2)
+        frame_ = srv.get("/v1/frames?deviceid=C0FFEE01", S["pre"]).json()["frames"][0]
+        assert frame_["source"] == "acme-relay" and frame_["status"] == "decoded", frame_
+        # Another tenant sees neither the connector nor the envelope.
+        assert all(c["name"] != "relay" for c in srv.get("/v1/connectors", S["other"]).json()["connectors"])
+        assert srv.push("{}", S["other"], source=None, path="/v1/push/acme-relay").status == 404
+        # No runs to start: said, with where to look.
+        r = srv.request("POST", "/v1/connectors/relay/run", b"", token=S["pre"])
+        assert r.status == 400 and "MQTT subscription" in r.json()["error"], r.body
+        r = srv.cli("connector", "run", "relay", check=False)
+        assert r.returncode == 2 and "is an MQTT subscription" in r.stderr and "connector status relay" in r.stderr, r
+
+        sign_in(S["pre"])
+        visit("connectors", ".connector[data-connector='relay'] .mqtt-state[data-state='connected']")
+        card = b.find(".connector[data-connector='relay']")
+        assert not card.find_elements("css selector", ".run-now"), card.text
+        assert card.find_element("css selector", ".mqtt-messages").text == "1", card.text
+        assert card.find_element("css selector", ".mqtt-last-message").text.startswith("20"), card.text
+        assert f"mqtts://127.0.0.1:{broker.port}" in card.text, card.text
+        assert users["relay"] not in card.text
+        shoot("connectors-mqtt")
+        # The broker goes away: the page shows it without a reload, with the error.
+        broker.stop()
+        b.wait(lambda: b.find_all(".connector[data-connector='relay'] .mqtt-state[data-state='backoff'] .mqtt-last-error"),
+               60, "the lost broker on the page")
+        errors = b.errors()
+        assert errors == [], errors
+    finally:
+        publisher.close()
+        if os.path.exists(conn):
+            os.remove(conn)
+            srv.proc.send_signal(signal.SIGHUP)
+        broker.cleanup()
 
 
 def test_z_no_token_in_the_server_log():

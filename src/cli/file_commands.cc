@@ -251,7 +251,19 @@ int RunConnectorRun(const Config& config, const std::string& name) {
     if (x.name == name) c = &x;
   }
   if (c == nullptr) {
+    mqtt::MqttConnectorSet subs = mqtt::LoadMqttConnectors(config.ConnectorDirs(), config.SecretsFile());
+    for (const auto& m : subs.connectors) {
+      if (m.name == name) {
+        // A subscription is not run: it lasts as long as `serve`.
+        return Fail(Status::InvalidArgument(
+            "connector \"" + name + "\" is an MQTT subscription (" + m.BrokerUrl() +
+            "): it has no runs to start; `telecollect serve` stays subscribed while it runs" +
+            (m.enabled ? "" : " (this one has enabled = false)") + ". Its state: telecollect connector status " + name +
+            " (or GET /v1/connectors, GET /healthz)"));
+      }
+    }
     set.refused.insert(set.refused.end(), apis.refused.begin(), apis.refused.end());
+    set.refused.insert(set.refused.end(), subs.refused.begin(), subs.refused.end());
     return Fail(NoConnector(config, name, set.refused));
   }
   auto store = OpenStore(config);

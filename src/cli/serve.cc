@@ -176,7 +176,15 @@ int RunServe(Config config, const ServeArgs& args) {
     for (auto& c : pull::LoadApiConnectors(config.ConnectorDirs(), config.SecretsFile(), config.StateKeyFile()).connectors) {
       if (mine(c)) found = std::move(c);
     }
-    if (!found) return Status::NotFound("no connector \"" + name + "\" for this token's tenant and env");
+    if (!found) {
+      for (const auto& c : mqtt::LoadMqttConnectors(config.ConnectorDirs(), config.SecretsFile()).connectors) {
+        if (mine(c)) {
+          return Status::InvalidArgument("connector \"" + name + "\" is an MQTT subscription: it has no runs to start, "
+                                         "the server stays subscribed; its state is in GET /v1/connectors");
+        }
+      }
+      return Status::NotFound("no connector \"" + name + "\" for this token's tenant and env");
+    }
     if (!config.files.scheduler) {
       return Status::Unavailable("connectors are not run by this server ([files] scheduler = false): "
                                  "use telecollect connector run");
@@ -191,8 +199,14 @@ int RunServe(Config config, const ServeArgs& args) {
     for (const mqtt::MqttStatus& s : subscribers.Statuses()) out += (out.size() > 1 ? "," : "") + s.ToJson();
     return out + "]";
   };
+  auto mqtt_live = [&subscribers](const std::string& name) -> std::optional<std::string> {
+    for (const mqtt::MqttStatus& s : subscribers.Statuses()) {
+      if (s.connector == name && s.state != "standby") return s.ToJson();
+    }
+    return std::nullopt;
+  };
   server::Api api({*db, committer, registry, auth, push_service, devices, metrics, clock, api_connectors, config.workers,
-                   list_connectors, run_connector, mqtt_health});
+                   list_connectors, run_connector, mqtt_health, mqtt_live});
   server::HttpServer http(config.server, api, metrics);
 
   if (config.files.scheduler) {

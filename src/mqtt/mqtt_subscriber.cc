@@ -45,6 +45,7 @@ std::string MqttStatus::ToJson() const {
   w.Key("last_error").String(last_error).Key("granted_qos").BeginArray();
   for (int q : granted_qos) w.Int(q);
   w.EndArray().Key("messages").Int(static_cast<int64_t>(messages)).Key("rejected").Int(static_cast<int64_t>(rejected));
+  w.Key("last_message").String(last_message ? FormatIso8601(last_message) : "");
   w.Key("reconnects").Int(static_cast<int64_t>(reconnects)).EndObject();
   return w.Take();
 }
@@ -268,8 +269,10 @@ void MqttSubscribers::Runner::Handle(Message message, Committed committed) {
                       Metrics& m = owner_.metrics_;
                       if (r.status == 200) {
                         m.mqtt_messages.With({c_.name, "stored"}).Inc();
+                        const EpochMs now = owner_.clock_.NowMs();
                         MutexLock lock(mu_);
                         ++status_.messages;
+                        status_.last_message = now;
                       } else if (r.status == 400 || r.status == 413 || r.status == 415) {
                         m.mqtt_messages.With({c_.name, "rejected"}).Inc();
                         {

@@ -27,6 +27,7 @@ struct MqttStatus {
   std::string last_error;        // the latest connection or storage failure (no secret)
   std::vector<int> granted_qos;  // per subscription, when connected
   uint64_t messages = 0;         // stored (committed, duplicates included)
+  EpochMs last_message = 0;      // when the latest of them was committed (0: none yet)
   uint64_t rejected = 0;         // refused for good (bad body, too large): acknowledged, not stored
   uint64_t reconnects = 0;
   std::string ToJson() const;

@@ -131,7 +131,7 @@ std::vector<Route> Api::Routes(Api* api) {
       {"GET", "/v1/files", Auth::kToken, kServerBodyLimit, false, "",
        [api](RouteCall& c, Reply r) { r(FilesJournal(api->d_.store, *c.scope, c.params)); }, "the file journal"},
       {"GET", "/v1/connectors", Auth::kToken, kServerBodyLimit, false, "",
-       [api](RouteCall& c, Reply r) { r(ListConnectors(api->d_.store, api->d_.connectors, *c.scope)); },
+       [api](RouteCall& c, Reply r) { r(ListConnectors(api->d_.store, api->d_.connectors, *c.scope, api->d_.mqtt_live)); },
        "the connectors and their last runs"},
       {"GET", "/v1/connectors/{name}/runs", Auth::kToken, kServerBodyLimit, false, "",
        [api](RouteCall& c, Reply r) {

@@ -42,6 +42,8 @@ class Api final : public HttpHandler {
     ConnectorRunner run_connector = {};  // for POST /v1/connectors/{name}/run
     // The MQTT connectors of this node as a JSON array (/healthz "mqtt"); none: [].
     std::function<std::string()> mqtt_status = nullptr;
+    // One MQTT connector's status when this node subscribes (GET /v1/connectors).
+    MqttLiveStatus mqtt_live = nullptr;
   };
   explicit Api(Deps deps);
 

@@ -36,7 +36,8 @@ HttpResponse RunConnectorNow(const ConnectorRunner& runner, const Scope& scope, 
   return {202, "application/json", w.Take(), {}};
 }
 
-HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, const Scope& scope) {
+HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, const Scope& scope,
+                            const MqttLiveStatus& live) {
   std::vector<ConnectorInfo> all = lister ? lister() : std::vector<ConnectorInfo>{};
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   JsonWriter w;
@@ -50,10 +51,15 @@ HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, 
     w.BeginObject().Key("name").String(c.name).Key("kind").String(c.kind).Key("schedule").String(c.schedule)
         .Key("enabled").Bool(c.enabled).Key("source").String(c.source);
     if (c.kind == "mqtt") {
-      // A subscription has no runs: its state, as the node holding it last wrote it (docs/mqtt.md).
-      auto state = store.GetState(c.name, mqtt::kStatusStateKey);
-      if (!state.ok()) return StatusError(state.status());
-      w.Key("state").Raw(*state ? std::string_view(**state) : std::string_view("null"));
+      // A subscription has no runs: its state, live when this node subscribes, else as the
+      // node holding it last wrote it (docs/mqtt.md).
+      if (std::optional<std::string> now = live ? live(c.name) : std::nullopt) {
+        w.Key("state").Raw(*now);
+      } else {
+        auto state = store.GetState(c.name, mqtt::kStatusStateKey);
+        if (!state.ok()) return StatusError(state.status());
+        w.Key("state").Raw(*state ? std::string_view(**state) : std::string_view("null"));
+      }
     }
     w.Key("runs").BeginArray();
     for (const auto& r : *runs) RunJson(w, r);

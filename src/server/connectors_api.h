@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,9 +38,16 @@ using ConnectorRunner = std::function<Status(const Scope& scope, const std::stri
 // shows in GET /v1/connectors when done.
 HttpResponse RunConnectorNow(const ConnectorRunner& runner, const Scope& scope, const std::string& name);
 
+// An MQTT connector's status JSON as this node's subscriber has it now, when
+// this node subscribes (not in standby); none: the store's word is read.
+using MqttLiveStatus = std::function<std::optional<std::string>(const std::string& name)>;
+
 // GET /v1/connectors — the connectors of the token's tenant and env, by name,
-// each with its last runs (newest first) from the store.
-HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, const Scope& scope);
+// each with its last runs (newest first) from the store; an MQTT connector with
+// its `state` (live from `live` when this node subscribes, else as the node that
+// subscribes last wrote it in the store).
+HttpResponse ListConnectors(store::Store& store, const ConnectorLister& lister, const Scope& scope,
+                            const MqttLiveStatus& live = nullptr);
 // GET /v1/connectors/{name}/runs?limit=&before=: one connector's runs, newest first, paged by id.
 HttpResponse ConnectorRuns(store::Store& store, const ConnectorLister& lister, const Scope& scope,
                            const std::string& name, QueryParams& params);

@@ -1,11 +1,29 @@
-// Connectors: the scope's file drops and API pulls, their status and last runs
-// with their errors; run one now; "try" an API connector over a range (nothing
-// stored) with a plot of what would be stored.
+// Connectors: the scope's file drops, API pulls and MQTT subscriptions; the
+// status and last runs of the first two with their errors, run one now, "try" an
+// API connector over a range (nothing stored) with a plot of what would be
+// stored; the live state of a subscription (polled).
 import * as api from "/console/js/api.js";
 import { clear, field, h, isoFromInput, message, table, when } from "/console/js/dom.js";
 import { plot } from "/console/js/plot.js";
 
 const RUN_WAIT_MS = 120000;  // how long "Run now" watches for the run's end
+const MQTT_POLL_MS = 3000;   // how often a subscription's state is read again
+
+const KIND = { api: "· API pull", files: "· file drop", mqtt: "· MQTT subscription" };
+
+// A subscription's state (GET /v1/connectors `state`, docs/mqtt.md#status), as text.
+function mqttState(s) {
+  if (!s) return h("div", { class: "mqtt-state", dataset: { state: "unknown" } },
+    h("p", { class: "muted" }, "No state yet: no server has subscribed (is `telecollect serve` running with this connector?)."));
+  const good = s.state === "connected";
+  return h("div", { class: "mqtt-state", dataset: { state: s.state, messages: String(s.messages) } },
+    h("p", {}, "State: ", h("span", { class: good ? "status-decoded mqtt-state-name" : "bad mqtt-state-name" }, s.state),
+      s.since ? ` since ${when(s.since)}` : "", s.holder ? ` · on ${s.holder}` : "", " · broker ", s.broker),
+    h("p", {}, "Messages committed: ", h("span", { class: "mqtt-messages" }, String(s.messages)),
+      " · last message: ", h("span", { class: "mqtt-last-message" }, s.last_message ? when(s.last_message) : "none yet"),
+      ` · rejected: ${s.rejected} · reconnections: ${s.reconnects}`),
+    s.last_error ? h("p", { class: "bad wrap mqtt-last-error" }, "Last error: ", s.last_error) : null);
+}
 
 function runRows(c) {
   return (c.runs || []).map((r) => {
@@ -67,7 +85,8 @@ function tryView(c, scopeEnv) {
 export default async function connectors(root, ctx) {
   const list = h("div", { id: "connector-list" });
   root.append(h("h2", {}, "Connectors"), h("p", { class: "muted" },
-    `The file drops and API pulls of tenant ${ctx.scope.tenant} in ${ctx.scope.env}, with their last runs.`), list);
+    `The file drops, API pulls and MQTT subscriptions of tenant ${ctx.scope.tenant} in ${ctx.scope.env}, with their last ` +
+    "runs or their state."), list);
   const watchers = [];
 
   async function load() {
@@ -75,8 +94,16 @@ export default async function connectors(root, ctx) {
     clear(list);
     if (!r.ok) return list.appendChild(message("Connectors: " + r.error, false));
     const cs = r.data.connectors;
-    if (cs.length === 0) return list.appendChild(h("p", {}, "No connector for this tenant and env (docs/files.md, docs/pull.md)."));
+    if (cs.length === 0) return list.appendChild(h("p", {}, "No connector for this tenant and env (docs/files.md, docs/pull.md, docs/mqtt.md)."));
     for (const c of cs) {
+      if (c.kind === "mqtt") {
+        list.appendChild(h("div", { class: "card-box connector", dataset: { connector: c.name, kind: c.kind } },
+          h("div", { class: "detail-head" }, h("h3", {}, c.name, " ", h("span", { class: "muted" }, KIND.mqtt))),
+          h("p", {}, "Source: ", c.source, c.enabled ? "" : " · disabled",
+            " · subscribed while the server runs (no runs, nothing to run now)"),
+          mqttState(c.state)));
+        continue;
+      }
       const last = (c.runs || [])[0];
       const status = last ? last.status : "never run";
       const runOut = h("div", { class: "run-result" });
@@ -84,7 +111,7 @@ export default async function connectors(root, ctx) {
       run.addEventListener("click", () => runNow(c, last ? last.id : 0, runOut, run));
       list.appendChild(h("div", { class: "card-box connector", dataset: { connector: c.name, kind: c.kind, status } },
         h("div", { class: "detail-head" },
-          h("h3", {}, c.name, " ", h("span", { class: "muted" }, c.kind === "api" ? "· API pull" : "· file drop")),
+          h("h3", {}, c.name, " ", h("span", { class: "muted" }, KIND[c.kind] || "")),
           run),
         h("p", {}, "Source: ", c.source, " · schedule: ", c.schedule || "by hand only", c.enabled ? "" : " · disabled",
           " · last run: ", h("span", { class: status === "ok" ? "status-decoded" : "bad" }, status)),
@@ -93,9 +120,25 @@ export default async function connectors(root, ctx) {
           (i) => ({ class: "run", dataset: { status: c.runs[i].status } })) : h("p", { class: "muted" }, "No run yet."),
         c.kind === "api" ? tryView(c, ctx.scope.env) : null));
     }
+    if (cs.some((c) => c.kind === "mqtt") && !mqttTimer) {
+      mqttTimer = setInterval(refreshMqtt, MQTT_POLL_MS);
+      watchers.push(mqttTimer);
+    }
     const wanted = ctx.query.get("name");
     const el = wanted && [...list.querySelectorAll(".connector")].find((e) => e.dataset.connector === wanted);
     if (el) el.scrollIntoView();
+  }
+
+  // Only the subscriptions' state is redrawn: a try under way elsewhere on the page is left alone.
+  let mqttTimer = null;
+  async function refreshMqtt() {
+    const r = await api.get("/v1/connectors");
+    if (!r.ok) return;
+    for (const c of r.data.connectors.filter((x) => x.kind === "mqtt")) {
+      const card = [...list.querySelectorAll(".connector")].find((e) => e.dataset.connector === c.name);
+      const old = card && card.querySelector(".mqtt-state");
+      if (old) old.replaceWith(mqttState(c.state));
+    }
   }
 
   async function runNow(c, lastId, out, button) {
