@@ -194,6 +194,14 @@ def test_uploaded_envelope_is_its_tenant_and_envs_own():
         r = server.cli("envelope", "versions", "--tenant", "acme", "--env", "preprod")
         lines = r.stdout.splitlines()
         assert lines[0] == "envelope,version,uploaded,active_since" and len(lines) == 3, r.stdout
+        # `envelope try` on the tenant's active version, by name.
+        sample = os.path.join(data_dir, "relay.json")
+        with open(sample, "w") as f:
+            f.write(RELAY_BODY)
+        r = server.cli("envelope", "try", "--envelope", "acme-relay", "--tenant", "acme", "--body", sample)
+        assert r.stdout.startswith("frame 0: device A1,") and "(envelope acme-relay)" in r.stdout, r.stdout
+        r = server.cli("envelope", "try", "--envelope", "acme-relay", "--tenant", "globex", "--body", sample, check=False)
+        assert r.returncode == 3 and 'no uploaded envelope "acme-relay" active for globex/preprod' in r.stderr, r
         r = server.cli("envelope", "upload", os.devnull, "--tenant", "acme", "--env", "preprod", check=False)
         assert r.returncode == 2 and "name is required" in r.stderr, r.stderr
     finally:

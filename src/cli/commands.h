@@ -150,6 +150,7 @@ struct EnvelopeTryArgs {
   std::string envelope;      // an envelope TOML file, or the name of a built-in envelope
   std::string body;          // a sample body
   std::string content_type;  // default: application/x-ndjson for *.ndjson / *.jsonl, else application/json
+  std::string tenant, env = "preprod";  // with a name: the envelope this tenant uploaded and activated for env
 };
 // Prints what each frame of the body would be journaled as, or where and why it is refused.
 int RunEnvelopeTry(const Config& config, const EnvelopeTryArgs& args);

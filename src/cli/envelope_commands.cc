@@ -12,6 +12,7 @@
 #include "core/time_util.h"
 #include "push/configured_envelope.h"
 #include "push/envelope.h"
+#include "push/envelope_catalog.h"
 
 namespace telecollect::cli {
 namespace {
@@ -31,6 +32,21 @@ int RunEnvelopeTry(const Config& config, const EnvelopeTryArgs& args) {
   std::shared_ptr<const push::Envelope> envelope;
   if (!std::filesystem::exists(args.envelope) && push::IsBuiltinSource(args.envelope)) {
     envelope = push::FindEnvelope(args.envelope);
+  } else if (!std::filesystem::exists(args.envelope) && !args.tenant.empty()) {
+    // The version a tenant uploaded and activated for its env (envelope_catalog.h).
+    auto scope = ScopeFrom(args.tenant, args.env);
+    if (!scope.ok()) return Fail(scope.status());
+    auto db = OpenStore(config);
+    if (!db.ok()) return Fail(db.status());
+    auto active = (*db)->ListEnvelopeVersions(*scope, args.envelope, true);
+    if (!active.ok()) return Fail(active.status());
+    if (active->empty()) {
+      return Fail(Status::NotFound("no uploaded envelope \"" + args.envelope + "\" active for " + scope->tenant + "/" +
+                                   EnvName(scope->env) + " (telecollect envelope versions)"));
+    }
+    auto built = push::BuildEnvelopeVersion(active->front());
+    if (!built.ok()) return Fail(built.status());
+    envelope = std::move(built).value();
   } else {
     auto text = ReadWholeFile(args.envelope, "envelope");
     if (!text.ok()) return Fail(text.status());

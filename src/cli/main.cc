@@ -197,6 +197,8 @@ int main(int argc, char** argv) {
   envelope_try->add_option("--content-type", eta.content_type,
                            "as the platform sends it (default by extension: .ndjson/.jsonl NDJSON, .xml XML, .form "
                            "form-encoded, else application/json)");
+  envelope_try->add_option("--tenant", eta.tenant, "with a name: the envelope this tenant uploaded (its active version)");
+  envelope_try->add_option("--env", eta.env, "preprod (default) or prod, with --tenant");
   EnvelopeVersionArgs eva;
   auto* envelope_upload = envelope->add_subcommand("upload", "store an envelope version (it must load) for a tenant and env");
   auto* envelope_versions = envelope->add_subcommand("versions", "list the uploaded envelope versions of a tenant and env (CSV)");
