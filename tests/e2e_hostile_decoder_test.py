@@ -163,11 +163,27 @@ def frames(device, status=None, limit=1000):
     return r.json()["frames"]
 
 
+def settled(device, r, **want):
+    """After a push of frames all meant to end `decoded` or `failed` (want: how many of each): each is
+    so in the answer, or deferred past push.decode_budget (a loaded machine: a worker answered or
+    restarted late) and decoded in the background (docs/push.md). Checks the answer's counts allow
+    that, then waits (bounded) until none of the device's frames is pending."""
+    assert r.status == 200, r.body
+    a = r.json()
+    deferred = a.get("deferred", 0)
+    assert sum(a[k] for k in want) + deferred == sum(want.values()), (want, r.body)
+    assert all(a[k] <= n for k, n in want.items()), (want, r.body)
+    deadline = time.time() + 60
+    while frames(device, status="pending") and time.time() < deadline:
+        time.sleep(0.1)
+    assert not frames(device, status="pending"), f"{device}: frames still pending after 60 s"
+
+
 def test_a_poisoned_intrinsic_never_reaches_the_next_frame():
     for op in (1, 2, 3, 4, 5):
         device = f"poison-{op}"
         r, _ = push(device, [f"{op:02x}07", "0009", "000a"])
-        assert r.status == 200, r.body
+        settled(device, r, decoded=3)
         got = sorted(f["values"][f"{device}.value"] for f in frames(device) if f["payload"] != f"{op:02x}07")
         assert got == [9, 10], (op, frames(device))
         for f in frames(device):
@@ -175,7 +191,7 @@ def test_a_poisoned_intrinsic_never_reaches_the_next_frame():
                 assert f["values"][f"{device}.extra"] == 0, (op, f)
         # Frames pushed later, one by one, are right too.
         r, _ = push(device, ["000b"])
-        assert r.json()["decoded"] == 1, r.body
+        settled(device, r, decoded=1)
         got = sorted(f["values"][f"{device}.value"] for f in frames(device) if f["payload"] != f"{op:02x}07")
         assert got == [9, 10, 11], (op, got)
 
@@ -186,12 +202,13 @@ def test_native_copies_and_endless_loops_fail_their_frame_only():
     for op, reason in cases.items():
         device = f"hog-{op}"
         r, took = push(device, [f"{op}00"])
-        assert r.status == 200 and r.json()["failed"] == 1, r.body
         assert took < 10, (op, took)  # one frame: its limit, not seconds of copying
+        settled(device, r, failed=1)
         f = frames(device)[0]
         assert f["status"] == "failed" and reason in f["reason"], f
         r, _ = push(device, ["0003"])
-        assert r.json()["decoded"] == 1, r.body
+        settled(device, r, decoded=1)
+        assert [g["status"] for g in frames(device)].count("decoded") == 1, frames(device)
     m = STATE["monitor"]
     assert m.rss_max < RSS_PER_PROCESS_MAX_MB and m.rss_total_max < RSS_TOTAL_MAX_MB, (m.rss_max, m.rss_total_max)
 
@@ -202,7 +219,7 @@ def test_output_is_capped_per_frame():
     for op, reason in cases.items():
         device = f"loud-{op}"
         r, _ = push(device, [f"{op}00"])
-        assert r.status == 200 and r.json()["failed"] == 1, r.body
+        settled(device, r, failed=1)
         f = frames(device)[0]
         assert f["status"] == "failed" and reason in f["reason"], f
         assert len(f["reason"]) < 4096, len(f["reason"])
