@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import re
+import signal
 import sqlite3
 import sys
 import time
@@ -255,6 +256,44 @@ def test_nothing_is_acknowledged_before_it_is_committed():
             lock.close()
         s.server.start()
         s.check_exactly_once(TTN_DEV, m)
+    finally:
+        s.cleanup()
+
+
+XML_RELAY = """name = "xml-relay"
+version = "1"
+body = "xml"
+device_id = "uplink.@dev"
+time = "uplink.time"
+payload = "uplink.hex"
+fport = "uplink.port"
+device_type = "dragino-lht65"
+"""
+
+
+def test_an_uploaded_xml_envelope_reads_a_subscription():
+    # A subscription naming an envelope the tenant uploaded over HTTP (not in any decoder directory),
+    # whose messages are XML: MQTT carries no content type, the envelope reads its own format.
+    s = Setup()
+    try:
+        s.wait_state("connected")
+        r = s.server.request("POST", "/v1/envelopes/xml-relay/versions?activate=true", XML_RELAY,
+                             {"Content-Type": "application/toml"}, s.token)
+        assert r.status == 201, r.body
+        with open(os.path.join(s.server.data_dir, "connectors", "relay.toml"), "w") as f:
+            f.write(f'type = "mqtt"\ntenant = "acme"\n[broker]\nurl = "mqtts://127.0.0.1:{s.broker.port}"\n'
+                    f'ca_file = "{s.broker.ca}"\nusername = "chirpstack-reader"\nreconnect_min = "200ms"\n'
+                    'reconnect_max = "2s"\n[[subscribe]]\ntopic = "relay/+/up"\nenvelope = "xml-relay"\n')
+        with open(os.path.join(s.server.data_dir, "secrets.toml"), "a") as f:
+            f.write(f'[relay]\npassword = "{USERS["chirpstack-reader"]}"\n')
+        s.server.proc.send_signal(signal.SIGHUP)
+        s.wait_state("connected", connectors=("relay",))
+        deadline = time.time() + DEADLINE_S
+        for i in range(3):
+            s.publisher.publish("relay/gw1/up", f'<uplink dev="70b3d5e75e00ee01"><time>{iso(T0 + i * 1000)}</time>'
+                                f'<port>2</port><hex>{lht65(i).hex()}</hex></uplink>', deadline)
+        s.check_exactly_once("70B3D5E75E00EE01", 3)
+        assert s.status("relay")["rejected"] == 0, s.health()
     finally:
         s.cleanup()
 
