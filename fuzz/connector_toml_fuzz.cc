@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -38,6 +40,8 @@ const std::string& Dir() {
         "refresh_token = \"sEcReT-refresh-c4d9\"\n";
     if (!WriteFile(std::string(d) + "/secrets.toml", secrets, 0600)) __builtin_trap();
     setenv("TC_FUZZ_SECRET", "sEcReT-env-51b2", 1);
+    static std::string made(d);
+    std::atexit([] { std::filesystem::remove_all(made); });  // libFuzzer ends with exit()
     return std::string(d);
   }();
   return dir;
