@@ -168,5 +168,90 @@ def test_a_tenants_own_profile_name_maps_to_a_decoder():
         server.cleanup()
 
 
+MAP_V1 = """map = "acme-th"
+version = "1"
+[field.temperature]
+name = "air_temperature"
+unit = "°C"
+[field.humidity]
+unit = "%RH"
+"""
+
+MAP_V2 = """map = "acme-th"
+version = "2"
+exclude = ["humidity"]
+[field.temperature]
+name = "temperature_f"
+unit = "°F"
+scale = 1.8
+offset = 32
+"""
+
+
+def latest(server, token, prefix):
+    mods = server.get(f"/v1/latest?prefix={urllib.parse.quote(prefix)}", token).json()["modules"]
+    return {m["id"]: (m["value"], m["unit"]) for m in mods}
+
+
+def test_measurement_map_applied_then_changed_activated_and_redecoded():
+    server = Server('refresh = "200ms"\n').start()
+    try:
+        pre = server.token("acme", "preprod")
+        prod = server.token("acme", "prod")
+        toml = {"Content-Type": "application/toml"}
+        body, ctype = upload("acme-th", SPEC_V2_SCRIPT, SCRIPT_V2)
+        r = server.request("POST", "/v1/devicetypes/acme-th/versions?activate=true", body, {"Content-Type": ctype}, pre)
+        assert r.status == 201, r.body
+        # Map 1 over HTTP, active at once: the script's temperature is renamed, both get units.
+        r = server.request("POST", "/v1/devicetypes/map:acme-th/versions?activate=true", MAP_V1, toml, pre)
+        assert r.status == 201, r.body
+        assert r.json() == {"devicetype": "map:acme-th", "version": "1", "kind": "map", "vectors": 0, "active": True}
+        assert server.push(frame("M1", "00e132", "2026-11-26T10:00:00Z"), pre).json()["decoded"] == 1
+        assert latest(server, pre, "M1.") == {"M1.air_temperature": (22.5, "°C"), "M1.humidity": (50, "%RH")}
+
+        # A bad map is refused with its file, line and key (CLI exit 2); nothing is stored.
+        path = os.path.join(server.data_dir, "acme-th-map.toml")
+        with open(path, "w") as f:
+            f.write(MAP_V2.replace("scale = 1.8", "scale = \"1.8\""))
+        bad = server.cli("decoders", "upload", "--tenant", "acme", "--env", "preprod", path, "--activate", check=False)
+        assert bad.returncode == 2, bad.returncode
+        assert "acme-th-map.toml" in bad.stderr and ":7: field.temperature.scale must be a number" in bad.stderr, bad.stderr
+        assert len(server.get("/v1/devicetypes/map:acme-th/versions", pre).json()["versions"]) == 1
+
+        # Map 2 with the CLI, activated: the running server follows within decoders.refresh.
+        with open(path, "w") as f:
+            f.write(MAP_V2)
+        up = server.cli("decoders", "upload", "--tenant", "acme", "--env", "preprod", path, "--activate")
+        assert "map:acme-th version 2 (measurement map) stored for acme/preprod, active" in up.stdout, up.stdout
+        # Redecode the journaled frame: new name, value and unit, humidity left out.
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            r = server.request("POST", "/v1/redecode?status=decoded", "", None, pre).json()
+            if "M1.temperature_f" in latest(server, pre, "M1."):
+                break
+            time.sleep(0.2)
+        assert r["decoded"] == 1 and r["measurements"] == 1, r
+        got = latest(server, pre, "M1.")
+        assert got["M1.temperature_f"] == (72.5, "°F"), got
+        values = frames(server, pre, "M1")[0]["values"]
+        assert values == {"M1.temperature_f": 72.5}, values
+        # The series the old map wrote keep their points (redecode writes, never deletes).
+        assert got["M1.air_temperature"] == (22.5, "°C"), got
+
+        # Roll back to map 1 over HTTP; prod (no map) never saw either.
+        r = server.request("POST", "/v1/devicetypes/map:acme-th/versions/1/activate", "", None, pre)
+        assert r.status == 200, r.body
+        assert server.request("POST", "/v1/redecode?status=decoded", "", None, pre).json()["decoded"] == 1
+        assert latest(server, pre, "M1.")["M1.humidity"] == (50, "%RH")
+        assert frames(server, pre, "M1")[0]["values"] == {"M1.air_temperature": 22.5, "M1.humidity": 50}
+        body, ctype = upload("acme-th", SPEC_V2_SCRIPT, SCRIPT_V2)
+        assert server.request("POST", "/v1/devicetypes/acme-th/versions?activate=true", body, {"Content-Type": ctype},
+                              prod).status == 201
+        assert server.push(frame("M2", "00e132", "2026-11-26T10:00:00Z"), prod).json()["decoded"] == 1
+        assert latest(server, prod, "M2.") == {"M2.temperature": (22.5, ""), "M2.humidity": (50, "")}
+    finally:
+        server.cleanup()
+
+
 if __name__ == "__main__":
     run_tests(globals())

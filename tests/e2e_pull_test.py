@@ -607,5 +607,95 @@ def test_max_requests_per_hour_and_retry_after_max_stop_the_run(v, e):
     assert check_series(e, "vendor.site-a", "site-a") >= 70
 
 
+CHANNELS = '''type = "api"
+tenant = "acme"
+env = "preprod"
+[[meters]]
+id = "{meter}"
+
+[request]
+url = "{base}/generic/channels"
+[request.query]
+meter = "{{meter}}"
+from = "{{from}}"
+to = "{{to}}"
+
+[auth]
+kind = "api_key"
+header = "X-API-Key"
+
+[window]
+max = "6h"
+history = "2h"
+time_format = "iso8601_utc"
+timezone = "UTC"
+
+[mapping]
+format = "json"
+layout = "wide"
+records = "/readings"
+module_prefix = "bms.{{meter}}."
+{map}
+[mapping.fields]
+timestamp = "time"
+'''
+
+CHANNEL_MAP = '''exclude = ["values.rssi"]
+[{table}.field."values.energy"]
+name = "energy"
+unit = "kWh"
+scale = 0.001
+[{table}.field."values.temperature"]
+unit = "°C"
+'''
+
+
+def module_units(e, prefix):
+    r = e.cli("query", "modules", "--tenant", "acme", "--env", "preprod", "--prefix", prefix)
+    assert r.returncode == 0, r.stderr
+    return dict(line.split("\t") for line in r.stdout.strip().splitlines())  # module<TAB>unit
+
+
+@with_env
+def test_api_channels_renamed_with_their_units_by_a_measurement_map(v, e):
+    # Given inline in the connector ([mapping.map]): values.energy → energy in kWh, temperature in °C, rssi left out.
+    inline = "[mapping.map]\n" + CHANNEL_MAP.format(table="mapping.map")
+    e.write("generic", CHANNELS.format(base=v.base, meter="EM-01", map=inline))
+    rc, out = e.run("generic")
+    assert rc == 0, out
+    units = module_units(e, "bms.EM-01.")
+    assert units == {"bms.EM-01.energy": "kWh", "bms.EM-01.values.temperature": "°C"}, units
+    got = e.points("bms.EM-01.energy")
+    assert len(got) >= 11, got
+    for k, val in got.items():
+        t = int(dt.datetime.fromisoformat(k.replace("Z", "+00:00")).timestamp())
+        assert val == vendor.value("EM-01", t), (k, val)
+
+    # A bad map in the connector is refused with the file, line and key.
+    e.write("generic", CHANNELS.format(base=v.base, meter="EM-01", map=inline.replace("scale = 0.001", "scale = 0")))
+    rc, out = e.run("generic")
+    assert rc != 0 and "generic.toml" in out and "[mapping]: line 34: map.field.\"values.energy\".scale must not be 0" in out, out
+
+    # Named (map = "NAME"): the map uploaded and active for the connector's tenant and env.
+    e.write("generic", CHANNELS.format(base=v.base, meter="EM-02", map='map = "bms-channels"'))
+    rc, out = e.run("generic")
+    assert rc != 0 and 'map = "bms-channels": no measurement map of that name is active for acme/preprod' in out, out
+    path = f"{e.dir}/bms-channels.toml"
+    with open(path, "w") as f:
+        f.write('map = "bms-channels"\nversion = "1"\n' +
+                CHANNEL_MAP.format(table="field").replace("[field.field.", "[field.").replace('"kWh"', '"MWh"')
+                .replace("0.001", "0.000001"))
+    up = e.cli("decoders", "upload", "--tenant", "acme", "--env", "preprod", path, "--activate")
+    assert up.returncode == 0, up.stderr
+    rc, out = e.run("generic")
+    assert rc == 0, out
+    assert module_units(e, "bms.EM-02.") == {"bms.EM-02.energy": "MWh", "bms.EM-02.values.temperature": "°C"}
+    got = e.points("bms.EM-02.energy")
+    assert got, "nothing stored"
+    for k, val in got.items():
+        t = int(dt.datetime.fromisoformat(k.replace("Z", "+00:00")).timestamp())
+        assert val == round(vendor.value("EM-02", t) / 1000, 9), (k, val)
+
+
 if __name__ == "__main__":
     run_tests(globals())

@@ -270,6 +270,10 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "error200":
             return self.json(200, {"status": "ERROR", "error": {"code": 42, "message": "site not provisioned"}})
         allt = list(range(t0 - t0 % 600 + (600 if t0 % 600 else 0), t1, 600))
+        if kind == "channels":  # a building controller: every channel of a meter in one record, energy in Wh
+            return self.json(200, {"readings": [
+                {"time": dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 "values": {"energy": round(value(meter, t) * 1000), "temperature": 20.5, "rssi": -71}} for t in allt]})
         limit = int(q.get("limit", 50))
         if kind == "page":
             start = (int(q.get("page", 1)) - 1) * limit

@@ -57,10 +57,15 @@ int RunDecoderUpload(const Config& config, const DecoderVersionArgs& a) {
   auto registry = MakeRegistry(config);
   SystemClock clock;
   auto up = push::UploadDecoderVersion(**db, *registry, *scope, *spec, script, a.devicetype, a.activate, clock.NowMs());
-  if (!up.ok()) return Fail(up.status());
-  std::printf("%s version %s (%s, %zu test vectors pass) stored for %s/%s%s\n", up->device_type.c_str(),
-              up->version.c_str(), up->kind.c_str(), up->vectors, scope->tenant.c_str(), EnvName(scope->env),
-              up->activated ? ", active" : "");
+  if (!up.ok()) return Fail(up.status().WithContext(a.spec));  // the file named, then where in it
+  if (up->kind == "map") {
+    std::printf("%s version %s (measurement map) stored for %s/%s%s\n", up->device_type.c_str(), up->version.c_str(),
+                scope->tenant.c_str(), EnvName(scope->env), up->activated ? ", active" : "");
+  } else {
+    std::printf("%s version %s (%s, %zu test vectors pass) stored for %s/%s%s\n", up->device_type.c_str(),
+                up->version.c_str(), up->kind.c_str(), up->vectors, scope->tenant.c_str(), EnvName(scope->env),
+                up->activated ? ", active" : "");
+  }
   if (up->activated) std::fprintf(stderr, "%s\n", kRunningServers);
   return kExitOk;
 }

@@ -258,6 +258,9 @@ Status ParseSpec(const toml::table& root, const std::string& origin, const Scrip
   }
   dt.name = NormalizeDeviceType(GetString(root, "devicetype"));
   if (dt.name.empty()) return Status::InvalidArgument(origin + ": \"devicetype\" is required");
+  if (dt.name.starts_with("map:")) {
+    return Status::InvalidArgument(origin + ": \"devicetype\" may not start with \"map:\" (measurement maps are stored under it)");
+  }
   dt.description = GetString(root, "description");
   dt.version = GetString(root, "version", "1");
   dt.module_template = GetString(root, "module", "{deviceid}.{field}");

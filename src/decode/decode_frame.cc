@@ -2,6 +2,10 @@
 
 namespace telecollect::decode {
 
+void ApplyMap(const MeasurementMap& map, std::vector<DecodedValue>& values) {
+  std::erase_if(values, [&](DecodedValue& v) { return !map.Apply(v.field, v.value, v.unit); });
+}
+
 FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Scope& scope, const Frame& frame,
                           std::string_view module_template,
                           std::optional<std::chrono::steady_clock::time_point> not_after) {
@@ -38,6 +42,8 @@ FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Scope& scope, c
     return out;
   }
   type->Shape(*values);
+  // The device type's measurement map, after the decoder and the vocabulary.
+  if (auto map = registry.FindMap(scope, type->name)) ApplyMap(*map, *values);
   out.status = DecodeStatus::kDecoded;
   out.reason = std::move(notes);
   out.measurements.reserve(values->size());

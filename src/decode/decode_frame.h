@@ -30,6 +30,10 @@ FrameDecoding DecodeFrame(const DecoderRegistry& registry, const Scope& scope, c
                           std::string_view module_template = {},
                           std::optional<std::chrono::steady_clock::time_point> not_after = std::nullopt);
 
+// Applies a measurement map to a decoder's values (renames, units, scale and
+// offset, keep_only, exclude); values left out are removed.
+void ApplyMap(const MeasurementMap& map, std::vector<DecodedValue>& values);
+
 inline constexpr std::string_view kDeferredPrefix = "deferred: ";
 inline bool IsDeferred(const FrameDecoding& d) {
   return d.status == DecodeStatus::kNoDecoder && d.reason.compare(0, kDeferredPrefix.size(), kDeferredPrefix) == 0;

@@ -52,8 +52,25 @@ std::shared_ptr<const DeviceType> DecoderRegistry::Find(const Scope& scope, std:
   return Find(device_type);
 }
 
+std::shared_ptr<const MeasurementMap> DecoderRegistry::FindMap(const Scope& scope, std::string_view name) const {
+  std::shared_ptr<const MapTable> shared, scoped;
+  {
+    MutexLock lock(mutex_);
+    shared = maps_;
+    scoped = scoped_maps_;
+  }
+  if (shared->empty() && scoped->empty()) return nullptr;
+  const std::string normalised = NormalizeDeviceType(name);
+  if (auto it = scoped->find(ScopedKey(scope, normalised)); it != scoped->end()) return it->second;
+  if (auto it = shared->find(normalised); it != shared->end()) return it->second;
+  return nullptr;
+}
+
 std::vector<DecoderRegistry::ScopedAlias> DecoderRegistry::ReplaceScoped(const std::vector<ScopedType>& types,
-                                                                         const std::vector<ScopedAlias>& aliases) {
+                                                                         const std::vector<ScopedAlias>& aliases,
+                                                                         const std::vector<ScopedMap>& maps) {
+  auto scoped_maps = std::make_shared<MapTable>();
+  for (const ScopedMap& m : maps) (*scoped_maps)[ScopedKey(m.scope, m.map->name)] = m.map;
   auto scoped = std::make_shared<Table>();
   for (const ScopedType& t : types) (*scoped)[ScopedKey(t.scope, t.type->name)] = t.type;
   for (const ScopedType& t : types) {
@@ -72,6 +89,7 @@ std::vector<DecoderRegistry::ScopedAlias> DecoderRegistry::ReplaceScoped(const s
   }
   MutexLock lock(mutex_);
   scoped_ = std::move(scoped);
+  scoped_maps_ = std::move(scoped_maps);
   return unresolved;
 }
 
@@ -134,8 +152,33 @@ LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs
   for (const auto& [name, dt] : *table) {
     if (name == dt->name) report.active.push_back(name + " v" + dt->version + " (" + dt->origin + ")");
   }
+  auto maps = std::make_shared<MapTable>();
+  for (const std::string& dir : dirs) {
+    std::error_code ec;
+    const fs::path folder = fs::path(dir) / "maps";
+    if (!fs::is_directory(folder, ec)) continue;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".toml") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& file : files) {
+      std::ifstream in(file, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      auto m = ParseMeasurementMap(text.str(), file.string());
+      if (!m.ok()) {
+        report.rejected.emplace_back(file.string(), m.status().message());
+        continue;
+      }
+      auto shared = std::make_shared<const MeasurementMap>(std::move(m).value());
+      (*maps)[shared->name] = shared;  // a later directory wins
+    }
+  }
+  for (const auto& [name, m] : *maps) report.active.push_back("map " + name + " v" + m->version + " (" + m->origin + ")");
   MutexLock lock(mutex_);
   table_ = std::move(table);
+  maps_ = std::move(maps);
   return report;
 }
 

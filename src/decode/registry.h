@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/measurement_map.h"
 #include "core/model.h"
 #include "core/mutex.h"
 #include "decode/device_type.h"
@@ -48,14 +49,26 @@ class DecoderRegistry {
     std::string alias;
     std::string device_type;
   };
-  // Replaces every scoped decoder and alias at once. Returns the aliases whose
-  // device type has no decoder (they are left out).
-  std::vector<ScopedAlias> ReplaceScoped(const std::vector<ScopedType>& types, const std::vector<ScopedAlias>& aliases = {});
+  // A measurement map uploaded and activated for a scope (name: MeasurementMap::name).
+  struct ScopedMap {
+    Scope scope;
+    std::shared_ptr<const MeasurementMap> map;
+  };
+  // Replaces every scoped decoder, alias and map at once. Returns the aliases
+  // whose device type has no decoder (they are left out).
+  std::vector<ScopedAlias> ReplaceScoped(const std::vector<ScopedType>& types, const std::vector<ScopedAlias>& aliases = {},
+                                         const std::vector<ScopedMap>& maps = {});
   std::vector<ScopedType> ScopedTypes(const Scope& scope) const;
 
+  // The measurement map named `name` (a device type's name, or the name a
+  // connector gives) for frames of `scope`: the one activated for the scope,
+  // else the shared one of the decoder directories; null when neither.
+  std::shared_ptr<const MeasurementMap> FindMap(const Scope& scope, std::string_view name) const;
+
   // Replaces the table by every *.toml spec found in `dirs` (in order; a later
-  // directory overrides an earlier one). A spec that fails to parse or whose
-  // test vectors fail is not activated and is listed in the report.
+  // directory overrides an earlier one), and the shared maps by every *.toml of
+  // their maps/ folders. A spec that fails to parse or whose test vectors fail,
+  // or a map that does not parse, is not activated and is listed in the report.
   LoadReport LoadDirectories(const std::vector<std::string>& dirs);
 
   // Adds or replaces one device type after running its vectors.
@@ -72,6 +85,10 @@ class DecoderRegistry {
   std::shared_ptr<const Table> table_ TC_GUARDED_BY(mutex_) = std::make_shared<Table>();
   // Key: tenant '\0' env '\0' name (or alias).
   std::shared_ptr<const Table> scoped_ TC_GUARDED_BY(mutex_) = std::make_shared<Table>();
+  using MapTable = std::map<std::string, std::shared_ptr<const MeasurementMap>, std::less<>>;
+  // Shared maps by name; scoped ones keyed as scoped_.
+  std::shared_ptr<const MapTable> maps_ TC_GUARDED_BY(mutex_) = std::make_shared<MapTable>();
+  std::shared_ptr<const MapTable> scoped_maps_ TC_GUARDED_BY(mutex_) = std::make_shared<MapTable>();
 };
 
 }  // namespace telecollect::decode

@@ -1,8 +1,11 @@
 #include "files/file_import.h"
 
+#include <optional>
+
 #include "files/file_parser.h"
 #include "files/input_file.h"
 #include "files/pipelined_writer.h"
+#include "files/profile_map.h"
 
 namespace telecollect::files {
 namespace {
@@ -51,8 +54,15 @@ const char* OutcomeName(ImportOutcome::Kind k) {
   return "?";
 }
 
-Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const Profile& profile,
+Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const Profile& given,
                                  const std::string& local_path, const FileListing& listing, EpochMs now) {
+  // A named measurement map is the one active now for the scope.
+  std::optional<Profile> with_map;
+  if (!given.map_name.empty() && !given.map) {
+    with_map = given;
+    TC_RETURN_IF_ERROR(ResolveProfileMap(store, scope, *with_map));
+  }
+  const Profile& profile = with_map ? *with_map : given;
   ImportOutcome out;
   store::FileRecord record;
   record.scope = scope;

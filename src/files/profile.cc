@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/ascii.h"
 #include "core/toml_reader.h"
 
 namespace telecollect::files {
@@ -155,6 +156,18 @@ Status FillProfile(const toml::table& root, Profile& p, bool module_given) {
     TC_RETURN_IF_ERROR(f.StringArray("exclude", p.exclude));
     TC_RETURN_IF_ERROR(f.String("module_name", p.module_name));
     TC_RETURN_IF_ERROR(f.Leftovers());
+  }
+  if (const toml::node* m = r.Node("map")) {
+    if (m->is_string()) {
+      p.map_name = *m->value<std::string>();
+      AsciiLowerInPlace(p.map_name);
+      if (p.map_name.empty()) return Status::InvalidArgument("map is empty: name a measurement map, or give a [map] table");
+    } else if (const toml::table* t = m->as_table()) {
+      TC_ASSIGN_OR_RETURN(MeasurementMap map, ReadMeasurementMapTable(*t, "", "map"));
+      p.map = std::make_shared<const MeasurementMap>(std::move(map));
+    } else {
+      return Status::InvalidArgument("map must be the name of a measurement map (a string) or a [map] table");
+    }
   }
   TC_RETURN_IF_ERROR(r.Leftovers());
 
@@ -323,6 +336,7 @@ std::string ProfileToToml(const Profile& p) {
   if (p.empty_is_error) o += "on_empty_value = \"error\"\n";
   if (p.min_value) o += fmt::format("min_value = {}\n", *p.min_value);
   if (p.max_value) o += fmt::format("max_value = {}\n", *p.max_value);
+  if (!p.map_name.empty()) o += fmt::format("map = {}\n", TomlString(p.map_name));
   o += "\n[fields]\n";
   auto refs = [](const std::vector<FieldRef>& v) {
     if (v.size() == 1) return TomlRef(v[0]);
@@ -345,6 +359,23 @@ std::string ProfileToToml(const Profile& p) {
     o += fmt::format("module_name = {}\n", TomlString(p.module_name));
   }
   if (!namespaces.empty()) o += "\n[namespaces]\n" + namespaces;
+  if (p.map) {
+    auto names = [](const std::vector<std::string>& v) {
+      std::string s = "[";
+      for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + TomlString(v[i]);
+      return s + "]";
+    };
+    o += "\n[map]\n";
+    if (!p.map->keep_only.empty()) o += fmt::format("keep_only = {}\n", names(p.map->keep_only));
+    if (!p.map->exclude.empty()) o += fmt::format("exclude = {}\n", names(p.map->exclude));
+    for (const auto& [field, rule] : p.map->fields) {
+      o += fmt::format("[map.field.{}]\n", TomlString(field));
+      if (!rule.name.empty()) o += fmt::format("name = {}\n", TomlString(rule.name));
+      if (rule.unit) o += fmt::format("unit = {}\n", TomlString(*rule.unit));
+      if (rule.scale != 1) o += fmt::format("scale = {}\n", rule.scale);
+      if (rule.offset != 0) o += fmt::format("offset = {}\n", rule.offset);
+    }
+  }
   return o;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/measurement_map.h"
 #include "core/status.h"
 #include "files/number_format.h"
 #include "files/text_reader.h"
@@ -81,6 +83,13 @@ struct Profile {
   std::vector<FieldRef> columns;     // empty = every field but the timestamp's
   std::vector<std::string> exclude;  // never modules
   std::string module_name = "{column}";
+  // Measurement map (docs/decoders.md): given inline ([map]) or by name
+  // (map = "NAME", a map uploaded and active for the import's tenant and env,
+  // resolved by ResolveProfileMap before the import). It applies to each
+  // module's raw name (the long layout's module field, the wide layout's column)
+  // before module_prefix and module_name.
+  std::shared_ptr<const MeasurementMap> map;
+  std::string map_name;
 
   bool is_csv() const { return format == Format::kCsv; }
 };

@@ -110,3 +110,48 @@ value = "m:Valeur"
 
 }  // namespace
 }  // namespace telecollect::files
+
+namespace telecollect::files {
+namespace {
+
+constexpr const char* kWideWithMap = R"(format = "json"
+layout = "wide"
+records = "/data"
+[fields]
+timestamp = "ts"
+[map]
+keep_only = ["values.*"]
+exclude = ["values.rssi"]
+[map.field."values.energy"]
+name = "energy"
+unit = "kWh"
+scale = 0.001
+offset = 2
+)";
+
+TEST(Profile, MeasurementMapInlineOrByName) {
+  Result<Profile> p = LoadProfileString(kWideWithMap, "p.toml");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ASSERT_TRUE(p->map);
+  EXPECT_EQ(p->map->fields.at("values.energy").name, "energy");
+  Result<Profile> again = LoadProfileString(ProfileToToml(*p), "p.toml");  // the map round-trips
+  ASSERT_TRUE(again.ok()) << again.status().message() << "\n" << ProfileToToml(*p);
+  EXPECT_EQ(ProfileToToml(*again), ProfileToToml(*p));
+  ASSERT_TRUE(again->map);
+  EXPECT_EQ(again->map->keep_only, p->map->keep_only);
+  EXPECT_EQ(again->map->fields.at("values.energy").scale, 0.001);
+
+  Result<Profile> named = LoadProfileString("map = \"BMS-Channels\"\n[fields]\nmodule = \"m\"\ntimestamp = \"t\"\nvalue = \"v\"\n", "p.toml");
+  ASSERT_TRUE(named.ok()) << named.status().message();
+  EXPECT_EQ(named->map_name, "bms-channels");
+  EXPECT_FALSE(named->map);
+  EXPECT_NE(ProfileToToml(*named).find("map = \"bms-channels\""), std::string::npos);
+
+  EXPECT_EQ(Err("map = 3\n[fields]\nmodule = \"m\"\ntimestamp = \"t\"\nvalue = \"v\"\n"),
+            "profile p.toml: map must be the name of a measurement map (a string) or a [map] table");
+  EXPECT_EQ(Err("[fields]\nmodule = \"m\"\ntimestamp = \"t\"\nvalue = \"v\"\n[map.field.m]\nunit = \"kWh\"\nscale = []\n"),
+            "profile p.toml: line 7: map.field.m.scale must be a number");
+}
+
+}  // namespace
+}  // namespace telecollect::files

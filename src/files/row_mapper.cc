@@ -143,16 +143,29 @@ bool RowMapper::Intern(const Row& row, std::string_view raw_name, std::string_vi
       return false;
     }
     ModuleDef def;
+    def.unit = unit.empty() ? profile_.unit : std::string(TrimSpaces(unit));
+    std::string_view base = trimmed;
+    const MeasurementMap::Rule* rule = nullptr;
+    if (profile_.map) {  // the measurement map, on the raw name
+      if (excluded_.find(raw_name) != excluded_.end()) return false;
+      if (!profile_.map->Keeps(trimmed)) {
+        excluded_.emplace(std::string(raw_name), true);
+        return false;
+      }
+      rule = profile_.map->Find(trimmed);
+      if (rule && !rule->name.empty()) base = rule->name;
+      if (rule && rule->unit) def.unit = *rule->unit;
+    }
     if (profile_.layout == Profile::Layout::kWide) {
       std::string name = profile_.module_name;
-      name.replace(name.find("{column}"), 8, trimmed);
+      name.replace(name.find("{column}"), 8, base);
       def.name = profile_.module_prefix + name;
     } else {
-      def.name = profile_.module_prefix + std::string(trimmed);
+      def.name = profile_.module_prefix + std::string(base);
     }
-    def.unit = unit.empty() ? profile_.unit : std::string(TrimSpaces(unit));
     it = module_index_.emplace(std::string(raw_name), static_cast<uint32_t>(modules_.size())).first;
     raw_names_.emplace_back(raw_name);
+    rules_.push_back(rule);
     modules_.push_back(std::move(def));
     series_.emplace_back();
   }
@@ -184,6 +197,7 @@ bool RowMapper::ReadValue(const Row& row, std::string_view text, bool is_number,
 }
 
 void RowMapper::Emit(const Row& row, uint32_t module, EpochMs utc, LocalMs local, bool is_local, double value) {
+  if (const MeasurementMap::Rule* rule = rules_[module]) value = MeasurementMap::Scaled(*rule, value);
   Series& s = series_[module];
   if (s.last_ts == INT64_MIN) {
     ++report_.modules;  // counted with its first reading, as the store creates it
@@ -238,6 +252,8 @@ Status RowMapper::Map(const Row& row) {
       const auto field = [&] {
         return c.index > 0 ? fmt::format("column {} ({})", c.index, c.column) : std::string(c.column);
       };
+      // A column the measurement map leaves out is not read at all (it may hold text).
+      if (profile_.map && !profile_.map->Keeps(TrimSpaces(c.column))) continue;
       double v = 0;
       if (!ReadValue(row, c.value, c.is_number, c.parsed ? &c.number : nullptr, field, v)) continue;
       uint32_t module = 0;

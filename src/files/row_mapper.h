@@ -104,6 +104,10 @@ class RowMapper {
   // Raw name (before prefix and rule) → index; looked up by string_view.
   StringMap<uint32_t> module_index_;
   std::vector<std::string> raw_names_;  // by index
+  // The measurement map's rule of each module (by index; nullptr: none), and
+  // the raw names it leaves out (skipped, no error).
+  std::vector<const MeasurementMap::Rule*> rules_;
+  StringMap<bool> excluded_;
   uint32_t last_index_ = 0;             // rows usually repeat a module or cycle through them in order
   // The last timestamp text and what it read as: files list many modules per instant.
   std::string last_ts_text_;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/json_writer.h"
+#include "files/profile_map.h"
 #include "pull/answer.h"
 #include "pull/auth.h"
 #include "pull/http_client.h"
@@ -295,6 +296,9 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
   if (meters.empty()) meters.push_back({{"id", "-"}});
   bool found = o.meter.empty();
   Runner runner(store, c, clock, o, run);
+  // A named measurement map ([mapping] map = "NAME"): the one active now for the connector's scope.
+  files::Profile base_mapping = c.mapping;
+  if (Status s = files::ResolveProfileMap(store, c.scope, base_mapping); !s.ok()) return finish(s.message());
   for (const auto& meter : meters) {
     const std::string& id = meter.at("id");
     if (!o.meter.empty() && id != o.meter) continue;
@@ -302,7 +306,7 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
     Vars vars = c.variables;
     for (const auto& [k, v] : meter) vars[k] = v;
     vars["meter"] = id;
-    files::Profile mapping = c.mapping;
+    files::Profile mapping = base_mapping;
     Result<std::string> module = Expand(c.module, vars);
     Result<std::string> prefix = Expand(c.mapping.module_prefix, vars);
     if (!module.ok() || !prefix.ok()) return finish((module.ok() ? prefix : module).status().message());

@@ -14,7 +14,40 @@ Status ActivateChecked(store::Store& store, decode::DecoderRegistry& registry, c
   return LoadActiveDecoderVersions(store, registry).status();
 }
 
+bool IsMapName(std::string_view device_type) { return device_type.starts_with(kMapPrefix); }
+
+// A map version: parsed (that is all its checks), stored under "map:NAME".
+Result<UploadedVersion> UploadMapVersion(store::Store& store, decode::DecoderRegistry& registry, const Scope& scope,
+                                         const std::string& text, const std::string& script, std::string_view expect_type,
+                                         bool activate, EpochMs now) {
+  const std::string origin = Origin(scope, expect_type.empty() ? "map" : expect_type);
+  TC_ASSIGN_OR_RETURN(MeasurementMap map, ParseMeasurementMap(text, origin));
+  const std::string stored = std::string(kMapPrefix) + map.name;
+  if (!expect_type.empty() && decode::NormalizeDeviceType(expect_type) != stored) {
+    return Status::InvalidArgument(origin + ": the file is the measurement map \"" + map.name + "\" (stored as \"" +
+                                   stored + "\"), not \"" + std::string(expect_type) + "\"");
+  }
+  if (!script.empty()) return Status::InvalidArgument(origin + ": a measurement map takes no script");
+  store::DecoderVersion v;
+  v.scope = scope;
+  v.device_type = stored;
+  v.version = map.version;
+  v.spec = text;
+  v.uploaded_at = now;
+  TC_RETURN_IF_ERROR(store.PutDecoderVersion(v));
+  UploadedVersion out{stored, map.version, "map", 0, false};
+  if (activate) {
+    TC_RETURN_IF_ERROR(ActivateChecked(store, registry, scope, stored, map.version, now));
+    out.activated = true;
+  }
+  return out;
+}
+
 }  // namespace
+
+Result<MeasurementMap> BuildMapVersion(const store::DecoderVersion& v) {
+  return ParseMeasurementMap(v.spec, Origin(v.scope, v.device_type) + "@" + v.version);
+}
 
 Result<decode::DeviceType> BuildDecoderVersion(const store::DecoderVersion& v, const decode::ScriptFactory& scripts) {
   const std::string origin = Origin(v.scope, v.device_type) + "@" + v.version;
@@ -24,6 +57,9 @@ Result<decode::DeviceType> BuildDecoderVersion(const store::DecoderVersion& v, c
 Result<UploadedVersion> UploadDecoderVersion(store::Store& store, decode::DecoderRegistry& registry, const Scope& scope,
                                              const std::string& spec, const std::string& script,
                                              std::string_view expect_type, bool activate, EpochMs now) {
+  if (LooksLikeMeasurementMap(spec)) {
+    return UploadMapVersion(store, registry, scope, spec, script, expect_type, activate, now);
+  }
   const std::string origin = Origin(scope, expect_type.empty() ? "spec" : expect_type);
   TC_ASSIGN_OR_RETURN(decode::DeviceType type, decode::LoadDeclarativeSpec(spec, origin, registry.scripts(), &script));
   if (!expect_type.empty() && type.name != decode::NormalizeDeviceType(expect_type)) {
@@ -64,8 +100,12 @@ Status ActivateDecoderVersion(store::Store& store, decode::DecoderRegistry& regi
                               EnvName(scope.env));
     }
     // The engine or the spec rules may have changed since the upload.
-    TC_ASSIGN_OR_RETURN(decode::DeviceType type, BuildDecoderVersion(*found, registry.scripts()));
-    TC_RETURN_IF_ERROR(decode::RunTestVectors(type));
+    if (IsMapName(name)) {
+      TC_RETURN_IF_ERROR(BuildMapVersion(*found).status());
+    } else {
+      TC_ASSIGN_OR_RETURN(decode::DeviceType type, BuildDecoderVersion(*found, registry.scripts()));
+      TC_RETURN_IF_ERROR(decode::RunTestVectors(type));
+    }
   }
   return ActivateChecked(store, registry, scope, name, version, now);
 }
@@ -88,7 +128,18 @@ Result<std::vector<std::string>> LoadActiveDecoderVersions(store::Store& store, 
     *signature = std::move(now);
   }
   std::vector<decode::DecoderRegistry::ScopedType> types;
+  std::vector<decode::DecoderRegistry::ScopedMap> maps;
   for (const auto& v : active) {
+    if (IsMapName(v.device_type)) {
+      auto map = BuildMapVersion(v);
+      if (!map.ok()) {
+        problems.push_back(v.scope.tenant + "/" + EnvName(v.scope.env) + " " + v.device_type + " v" + v.version + ": " +
+                           map.status().message());
+        continue;
+      }
+      maps.push_back({v.scope, std::make_shared<const MeasurementMap>(std::move(map).value())});
+      continue;
+    }
     auto type = BuildDecoderVersion(v, registry.scripts());
     Status vectors = type.ok() ? decode::RunTestVectors(*type) : type.status();
     if (!vectors.ok()) {
@@ -100,7 +151,7 @@ Result<std::vector<std::string>> LoadActiveDecoderVersions(store::Store& store, 
   }
   std::vector<decode::DecoderRegistry::ScopedAlias> scoped_aliases;
   for (const auto& a : aliases) scoped_aliases.push_back({a.scope, a.alias, a.device_type});
-  for (const auto& a : registry.ReplaceScoped(types, scoped_aliases)) {
+  for (const auto& a : registry.ReplaceScoped(types, scoped_aliases, maps)) {
     problems.push_back(a.scope.tenant + "/" + EnvName(a.scope.env) + " alias \"" + a.alias + "\": no decoder for " +
                        a.device_type);
   }

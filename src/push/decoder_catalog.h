@@ -23,6 +23,12 @@ struct UploadedVersion {
   bool activated = false;
 };
 
+// Measurement maps (core/measurement_map.h) are versioned the same way: a
+// file with `map = "NAME"` instead of `devicetype` is stored as the versions of
+// the device type "map:NAME" (checked by parsing; no vectors), activated and
+// rolled back alike, and served by DecoderRegistry::FindMap.
+inline constexpr std::string_view kMapPrefix = kMapTypePrefix;
+
 // `expect_type`, when not empty, is the device type the caller means (the URL's):
 // the spec must name it. Nothing is stored when the spec or a vector fails.
 Result<UploadedVersion> UploadDecoderVersion(store::Store& store, decode::DecoderRegistry& registry, const Scope& scope,
@@ -46,6 +52,9 @@ Result<std::vector<std::string>> LoadActiveDecoderVersions(store::Store& store, 
 // removes the alias. The device type must have a decoder for that scope.
 Status SetTypeAlias(store::Store& store, decode::DecoderRegistry& registry, const Scope& scope,
                     const std::string& alias, const std::string& device_type);
+
+// An uploaded map version, parsed.
+Result<MeasurementMap> BuildMapVersion(const store::DecoderVersion& version);
 
 // The uploaded version as a device type (spec parsed, vectors not run).
 Result<decode::DeviceType> BuildDecoderVersion(const store::DecoderVersion& version, const decode::ScriptFactory& scripts);

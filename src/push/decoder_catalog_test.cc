@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "decode/decode_frame.h"
 #include "store/store_test_util.h"
 
@@ -88,6 +91,79 @@ TEST(DecoderCatalogTest, RefusedUploadsStoreNothing) {
   auto changed = UploadDecoderVersion(st, reg, scope, Spec("1", 2, "20"), "", "", false, 3);
   EXPECT_EQ(changed.status().code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(ActivateDecoderVersion(st, reg, scope, "acme-t", "9", 4).code(), StatusCode::kNotFound);
+}
+
+// Measurement maps are versioned as the device type "map:NAME", and DecodeFrame
+// applies the active one after the decoder; redecode gives the journaled
+// frames the new names, values and units.
+TEST(DecoderCatalogTest, MeasurementMapVersionsApplyAfterTheDecoderAndRedecode) {
+  store::TempDir dir;
+  auto s = store::OpenSqliteStore(dir.path() + "/c.db");
+  ASSERT_TRUE(s.ok());
+  store::Store& st = **s;
+  decode::DecoderRegistry reg;
+  reg.LoadDirectories({});
+  const Scope preprod{"acme", Env::kPreprod}, prod{"acme", Env::kProd};
+  ASSERT_TRUE(UploadDecoderVersion(st, reg, preprod, Spec("1", 1, "10"), "", "", true, 1).ok());
+  ASSERT_TRUE(UploadDecoderVersion(st, reg, prod, Spec("1", 1, "10"), "", "", true, 1).ok());
+
+  const std::string map1 = "map = 'acme-t'\nversion = 'a'\n[field.t]\nname = 'temperature'\nunit = '°C'\nscale = 0.5\n";
+  auto up = UploadDecoderVersion(st, reg, preprod, map1, "", "map:acme-t", true, 2);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->device_type, "map:acme-t");
+  EXPECT_EQ(up->kind, "map");
+  Frame f;
+  f.device_id = "D";
+  f.device_type = "acme-t";
+  f.payload = {10};
+  auto d = decode::DecodeFrame(reg, preprod, f);
+  ASSERT_EQ(d.measurements.size(), 1u);
+  EXPECT_EQ(d.measurements[0].module, "D.temperature");
+  EXPECT_EQ(d.measurements[0].value, 5);
+  EXPECT_EQ(d.measurements[0].unit, "°C");
+  EXPECT_EQ(decode::DecodeFrame(reg, prod, f).measurements.at(0).module, "D.t");  // prod has no map
+
+  // A bad map is refused with its line and key, and nothing is stored.
+  auto bad = UploadDecoderVersion(st, reg, preprod, "map = 'acme-t'\nversion = 'b'\n[field.t]\nscale = 'x'\n", "", "", true, 3);
+  EXPECT_EQ(bad.status().message(), "upload:acme/preprod/map:4: field.t.scale must be a number");
+  EXPECT_EQ(st.ListDecoderVersions(preprod, "map:acme-t", false)->size(), 1u);
+  auto wrong = UploadDecoderVersion(st, reg, preprod, map1, "", "acme-t", true, 3);
+  EXPECT_FALSE(wrong.ok());
+
+  // Version b excludes t: activated, the frame decodes to nothing; rolled back to a.
+  ASSERT_TRUE(UploadDecoderVersion(st, reg, preprod, "map = 'acme-t'\nversion = 'b'\nexclude = ['t']\n", "", "", false, 4).ok());
+  EXPECT_EQ(decode::DecodeFrame(reg, preprod, f).measurements.size(), 1u);
+  ASSERT_TRUE(ActivateDecoderVersion(st, reg, preprod, "map:acme-t", "b", 5).ok());
+  EXPECT_EQ(decode::DecodeFrame(reg, preprod, f).measurements.size(), 0u);
+  decode::DecoderRegistry other;  // another server loads the same active map
+  ASSERT_TRUE(LoadActiveDecoderVersions(st, other).ok());
+  EXPECT_EQ(decode::DecodeFrame(other, preprod, f).measurements.size(), 0u);
+  ASSERT_TRUE(ActivateDecoderVersion(st, reg, preprod, "map:acme-t", "a", 6).ok());
+  EXPECT_EQ(decode::DecodeFrame(reg, preprod, f).measurements.at(0).module, "D.temperature");
+  ASSERT_TRUE(ActivateDecoderVersion(st, reg, preprod, "map:acme-t", "", 7).ok());
+  EXPECT_EQ(decode::DecodeFrame(reg, preprod, f).measurements.at(0).module, "D.t");
+  // A decoder may not take the maps' names.
+  auto named_map = UploadDecoderVersion(st, reg, preprod, "devicetype = 'map:x'\n[[variant]]\n[[test]]\npayload = '00'\nexpect = {}\n", "", "", false, 8);
+  EXPECT_NE(named_map.status().message().find("may not start with \"map:\""), std::string::npos) << named_map.status().message();
+}
+
+TEST(DecoderCatalogTest, SharedMapsFromTheMapsFolderOfDecoderDirectories) {
+  store::TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/maps");
+  {
+    std::ofstream(dir.path() + "/acme.toml") << Spec("1", 1, "10");
+    std::ofstream(dir.path() + "/maps/acme.toml") << "map = 'acme-t'\nkeep_only = ['x']\n";
+    std::ofstream(dir.path() + "/maps/bad.toml") << "map = 'other'\n\nexclude = 'x'\n";
+  }
+  decode::DecoderRegistry reg;
+  auto report = reg.LoadDirectories({dir.path()});
+  ASSERT_EQ(report.rejected.size(), 1u);
+  EXPECT_EQ(report.rejected[0].second, dir.path() + "/maps/bad.toml:3: exclude must be an array of names");
+  Frame f;
+  f.device_id = "D";
+  f.device_type = "acme-t";
+  f.payload = {10};
+  EXPECT_EQ(decode::DecodeFrame(reg, {"acme", Env::kProd}, f).measurements.size(), 0u);  // keep_only x: t is left out
 }
 
 }  // namespace

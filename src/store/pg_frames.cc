@@ -155,7 +155,21 @@ Status PgStore::Redecode(const Scope& scope, std::span<const Redecoded> results)
     }
     size_t written = 0;
     TC_RETURN_IF_ERROR(StageAll(tx, scope_id, ms, written));
-    return tx.Flush();
+    TC_RETURN_IF_ERROR(tx.Flush());
+    // A unit the new decoding gives (a measurement map's) replaces the module's.
+    const std::map<std::string, std::string> units = RedecodedUnits(results);
+    if (units.empty()) return Status::Ok();
+    PgArray names, values_of_unit;
+    for (const auto& [name, unit] : units) {
+      names.Add(name);
+      values_of_unit.Add(unit);
+    }
+    PgParams p;
+    p.Add(scope_id).Add(std::string_view(names.Take())).Add(std::string_view(values_of_unit.Take()));
+    return tx.Exec("UPDATE modules m SET unit = u.unit FROM unnest($2::text[], $3::text[]) AS u(name, unit) "
+                   "WHERE m.scope_id = $1 AND m.name = u.name AND m.unit <> u.unit",
+                   p)
+        .status();
   });
 }
 

@@ -608,7 +608,14 @@ Status SqliteStore::Redecode(const Scope& scope, std::span<const Redecoded> resu
       TC_RETURN_IF_ERROR(UpdateFrameDecoding(scope_id, r));
       TC_RETURN_IF_ERROR(StageMeasurements(scope_id, r.measurements, written));
     }
-    return FlushStaged();
+    TC_RETURN_IF_ERROR(FlushStaged());
+    // A unit the new decoding gives (a measurement map's) replaces the module's.
+    for (const auto& [name, unit] : RedecodedUnits(results)) {
+      Stmt up(writer_.get(), "UPDATE modules SET unit = ?3 WHERE scope_id = ?1 AND name = ?2 AND unit <> ?3");
+      up.Bind(1, scope_id).Bind(2, name).Bind(3, unit);
+      TC_RETURN_IF_ERROR(up.Run());
+    }
+    return Status::Ok();
   }));
   MaybeCompactLog();
   return Sync();

@@ -14,3 +14,17 @@ Result<Aggregate> ParseAggregate(std::string_view t) {
 }
 
 }  // namespace telecollect::store
+
+namespace telecollect::store {
+
+std::map<std::string, std::string> RedecodedUnits(std::span<const Redecoded> results) {
+  std::map<std::string, std::string> out;
+  for (const Redecoded& r : results) {
+    for (const Measurement& m : r.measurements) {
+      if (!m.unit.empty()) out[m.module] = m.unit;
+    }
+  }
+  return out;
+}
+
+}  // namespace telecollect::store

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -69,6 +70,10 @@ struct Redecoded {
   std::vector<Measurement> measurements;
   std::string device_type;  // as now resolved (e.g. from the device registry)
 };
+
+// The units a redecode gives, by module (the last one wins; empty units are
+// no unit and change nothing): Redecode records them on the modules.
+std::map<std::string, std::string> RedecodedUnits(std::span<const Redecoded> results);
 
 // A registered device: what its frames are when the platform does not say.
 struct Device {
