@@ -8,8 +8,9 @@
 
 namespace telecollect::push {
 
-BackgroundDecoder::BackgroundDecoder(store::Store& store, const decode::DecoderRegistry& registry)
-    : store_(store), registry_(registry) {}
+BackgroundDecoder::BackgroundDecoder(store::Store& store, const decode::DecoderRegistry& registry,
+                                     std::chrono::milliseconds retry_after)
+    : store_(store), registry_(registry), retry_after_(retry_after) {}
 
 BackgroundDecoder::~BackgroundDecoder() {
   {
@@ -76,8 +77,23 @@ void BackgroundDecoder::Run() {
     auto report = Redecode(store_, registry_, filter);
     if (!report.ok()) failed.Report({{"error", report.status().message()}});
     lock.Lock();
-    working_ = false;
     if (report.ok()) done_ += report->decoded + report->failed;
+    // Frames deferred once more (every script worker busy) or a pass that
+    // failed (the store unavailable) are tried again after a pause: no push
+    // may come to notify their scope again, and none may stay pending for good.
+    if (!report.ok() || report->deferred > 0) {
+      wake_.WaitFor(lock, retry_after_, [&] {
+        mu_.AssertHeld();
+        return stop_;
+      });
+      if (stop_) return;
+      if (filter.scopes.empty()) {
+        all_scopes_ = true;
+      } else if (std::find(queued_.begin(), queued_.end(), filter.scopes[0]) == queued_.end()) {
+        queued_.push_back(filter.scopes[0]);
+      }
+    }
+    working_ = false;
     if (queued_.empty() && !all_scopes_) idle_.NotifyAll();
   }
 }

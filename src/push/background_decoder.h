@@ -16,11 +16,14 @@ namespace telecollect::push {
 // decode_frame.h). One thread: told which scope has such frames (Notify),
 // it re-runs the decoders over that scope's deferred frames, oldest first,
 // and stores the outcome (decoded, failed with its reason, or pending again).
+// A scope whose frames were deferred again (no script worker free) or whose
+// pass failed is worked on again after `retry_after`, until none is left.
 // At Start it looks at every scope once: frames deferred before a restart.
 // Thread-safe.
 class BackgroundDecoder {
  public:
-  BackgroundDecoder(store::Store& store, const decode::DecoderRegistry& registry);
+  BackgroundDecoder(store::Store& store, const decode::DecoderRegistry& registry,
+                    std::chrono::milliseconds retry_after = std::chrono::seconds(1));
   ~BackgroundDecoder();  // stops and joins the thread (the frame in hand is finished first)
   BackgroundDecoder(const BackgroundDecoder&) = delete;
   BackgroundDecoder& operator=(const BackgroundDecoder&) = delete;
@@ -38,6 +41,7 @@ class BackgroundDecoder {
 
   store::Store& store_;
   const decode::DecoderRegistry& registry_;
+  const std::chrono::milliseconds retry_after_;
   mutable Mutex mu_;
   CondVar wake_;
   CondVar idle_;

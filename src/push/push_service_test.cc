@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 
 #include "push/background_decoder.h"
@@ -202,6 +203,59 @@ TEST_F(PushServiceTest, FramesPastTheDecodeBudgetAreDecodedInTheBackground) {
   ASSERT_EQ(none->size(), 1u);
   EXPECT_EQ(none->at(0).status, DecodeStatus::kNoDecoder);
   EXPECT_EQ(none->at(0).reason.rfind("deferred", 0), std::string::npos);
+}
+
+}  // namespace
+}  // namespace telecollect::push
+
+namespace telecollect::push {
+namespace {
+
+// A decoder with no script worker free for its first `busy` calls (what a
+// saturated pool answers: kUnavailable), then decoding one value.
+class BusyThenReadyDecoder final : public decode::Decoder {
+ public:
+  explicit BusyThenReadyDecoder(int busy) : busy_(busy) {}
+  Result<std::vector<decode::DecodedValue>> Decode(const decode::DecodeInput&) const override {
+    if (calls_++ < busy_) return Status::Unavailable("no script worker free");
+    return std::vector<decode::DecodedValue>{{"level", 7, "%"}};
+  }
+  const char* kind() const override { return "native"; }
+  int calls() const { return calls_; }
+
+ private:
+  const int busy_;
+  mutable std::atomic<int> calls_{0};
+};
+
+// A frame the background decoder finds deferred once more (every worker busy)
+// is tried again after a pause, with no push to notify its scope: it is never
+// left pending for good.
+TEST_F(PushServiceTest, FramesDeferredAgainInTheBackgroundAreTriedAgain) {
+  auto decoder = std::make_shared<BusyThenReadyDecoder>(3);
+  decode::DeviceType type;
+  type.name = "busy";
+  type.decoder = decoder;
+  ASSERT_TRUE(registry_.Activate(std::move(type)).ok());
+  PushOptions options;
+  options.decode_budget_ms = 0;  // deferred by the push
+  BackgroundDecoder background(*store_, registry_, std::chrono::milliseconds(10));
+  service_ = std::make_unique<PushService>(registry_, *committer_, metrics_, options, clock_, nullptr,
+                                           [&](const Scope& s) { background.Notify(s); });
+  PushResponse r = Push(R"([{"timestamp": 1600000000, "deviceid": "b1", "payload": "01", "devicetype": "busy"}])");
+  ASSERT_EQ(r.status, 200) << r.body;
+  background.Start();
+  ASSERT_TRUE(background.WaitIdle(std::chrono::seconds(60)));
+  EXPECT_EQ(decoder->calls(), 4);  // deferred three times, then decoded
+  EXPECT_EQ(background.done(), 1u);
+  store::FrameQuery fq;
+  fq.scope = scope_;
+  fq.device_id = "b1";
+  auto frames = store_->QueryFrames(fq);
+  ASSERT_TRUE(frames.ok());
+  ASSERT_EQ(frames->size(), 1u);
+  EXPECT_EQ(frames->at(0).status, DecodeStatus::kDecoded) << frames->at(0).reason;
+  EXPECT_EQ(frames->at(0).values_json, R"({"b1.level":7})");
 }
 
 }  // namespace

@@ -46,7 +46,10 @@ Result<RedecodeReport> Redecode(store::Store& store, const decode::DecoderRegist
           ++report.scanned;
           switch (d.status) {
             case DecodeStatus::kDecoded: ++report.decoded; break;
-            case DecodeStatus::kNoDecoder: ++report.pending; break;
+            case DecodeStatus::kNoDecoder:
+              ++report.pending;
+              if (d.reason.compare(0, decode::kDeferredPrefix.size(), decode::kDeferredPrefix) == 0) ++report.deferred;
+              break;
             case DecodeStatus::kFailed: ++report.failed; break;
           }
           report.measurements += d.measurements.size();

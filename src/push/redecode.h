@@ -26,6 +26,9 @@ struct RedecodeReport {
   size_t scanned = 0;
   size_t decoded = 0;
   size_t pending = 0;
+  // Of `pending`, the frames deferred once more (no script worker free:
+  // "deferred: …"): the background decoder tries them again.
+  size_t deferred = 0;
   size_t failed = 0;
   size_t measurements = 0;
 };
