@@ -12,6 +12,7 @@ build=(
   zlib1g-dev libarchive-dev libssl-dev libsqlite3-dev libpq-dev libseccomp-dev
   libjs-dygraphs libjs-bootstrap5
   libmosquitto-dev
+  libyaml-dev
 )
 test=(
   libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev curl python3 sqlite3 procps

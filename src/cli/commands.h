@@ -70,6 +70,14 @@ struct DecoderVersionArgs {
   std::string alias;      // alias: the platform's name for the device type
   bool remove = false;    // alias: remove it
 };
+// decoders vectors: a vendor's examples (TTN codec YAML, JSON lines) as [[test]] vectors, or run on a spec.
+struct VectorArgs {
+  std::string file, spec;
+  std::vector<std::string> only;
+  bool subset = false;
+  double tolerance = -1;  // < 0: none
+};
+int RunDecoderVectors(const Config& config, const VectorArgs& args);
 int RunDecoderUpload(const Config& config, const DecoderVersionArgs& args);
 int RunDecoderVersions(const Config& config, const DecoderVersionArgs& args);
 int RunDecoderActivate(const Config& config, const DecoderVersionArgs& args);

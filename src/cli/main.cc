@@ -111,6 +111,15 @@ int main(int argc, char** argv) {
   decoders_activate->add_option("--version", dva.version, "the version to activate");
   decoders_activate->add_flag("--none", dva.none, "leave no uploaded version active (the shared decoder applies again)");
 
+  VectorArgs vca;
+  auto* decoders_vectors = decoders->add_subcommand(
+      "vectors", "a vendor's examples (TTN codec YAML, JSON lines) as [[test]] vectors; with --spec, run them on it");
+  decoders_vectors->add_option("file", vca.file, "the examples: *.yaml (TTN device repository codec) or JSON lines")->required();
+  decoders_vectors->add_option("--spec", vca.spec, "run them on this spec instead of printing them (exit 2 if one fails)");
+  decoders_vectors->add_option("--only", vca.only, "keep only these fields of each example (a subset check)")->delimiter(',');
+  decoders_vectors->add_flag("--subset", vca.subset, "the decoder may give fields the example does not list");
+  decoders_vectors->add_option("--tolerance", vca.tolerance, "a value passes within this absolute difference");
+
   DeviceArgs dv;
   auto* device = app.add_subcommand("device", "the device registry: device id → device type, label, module naming");
   device->require_subcommand(1);
@@ -247,6 +256,7 @@ int main(int argc, char** argv) {
       if (fport >= 0) da.fport = fport;
       return RunDecode(config, da);
     }
+    if (*decoders_vectors) return RunDecoderVectors(config, vca);
     if (*decoders_upload) return RunDecoderUpload(config, dva);
     if (*decoders_versions) return RunDecoderVersions(config, dva);
     if (*decoders_activate) return RunDecoderActivate(config, dva);

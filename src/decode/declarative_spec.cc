@@ -206,8 +206,19 @@ Result<DeclarativeDecoder::Variant> ParseVariant(const toml::table& t, const std
 }
 
 Result<TestVector> ParseTest(const toml::table& t, const std::string& where) {
-  TC_RETURN_IF_ERROR(OnlyKeys(t, {"fport", "payload", "expect", "expect_error", "description"}, where));
+  TC_RETURN_IF_ERROR(OnlyKeys(t, {"fport", "payload", "expect", "expect_error", "description", "subset", "tolerance"}, where));
   TestVector tv;
+  TC_RETURN_IF_ERROR(CheckString(t, "description", where));
+  tv.description = GetString(t, "description");
+  if (const toml::node* n = t.get("subset")) {
+    if (!n->is_boolean()) return Status::InvalidArgument(where + ": \"subset\" must be true or false");
+    tv.subset = *n->value<bool>();
+  }
+  if (t.get("tolerance")) {
+    TC_ASSIGN_OR_RETURN(double tol, GetNumber(t, "tolerance", where, 0));
+    if (!(tol >= 0) || !std::isfinite(tol)) return Status::InvalidArgument(where + ": \"tolerance\" must be a number >= 0");
+    tv.tolerance = tol;
+  }
   TC_ASSIGN_OR_RETURN(std::vector<int> fports, GetFports(t, where));
   if (fports.size() > 1) return Status::InvalidArgument(where + ": a test has one \"fport\"");
   if (!fports.empty()) tv.fport = fports[0];

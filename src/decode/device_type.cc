@@ -74,16 +74,21 @@ Status RunTestVectors(const DeviceType& type) {
       for (const auto& v : *got) seen[v.field] = v.value;
       for (const auto& [field, want] : tv.expect) {
         auto it = seen.find(field);
-        if (it == seen.end()) why += " missing " + field + ";";
-        else if (!Close(it->second, want)) why += " " + field + " = " + Describe(it->second) + ", want " + Describe(want) + ";";
+        if (it == seen.end()) {
+          why += " missing " + field + ";";
+        } else if (tv.tolerance ? !(std::fabs(it->second - want) <= *tv.tolerance) : !Close(it->second, want)) {
+          why += " " + field + " = " + Describe(it->second) + ", want " + Describe(want) +
+                 (tv.tolerance ? " ± " + Describe(*tv.tolerance) : "") + ";";
+        }
       }
       for (const auto& [field, value] : seen) {
-        if (!tv.expect.count(field)) why += " unexpected " + field + " = " + Describe(value) + ";";
+        if (!tv.subset && !tv.expect.count(field)) why += " unexpected " + field + " = " + Describe(value) + ";";
       }
     }
     if (!why.empty()) {
       ++failed;
-      failures += "\n  test[" + std::to_string(i) + "] payload " + EncodeHex(tv.payload) + ": " + why;
+      failures += "\n  test[" + std::to_string(i) + "]" + (tv.description.empty() ? "" : " \"" + tv.description + "\"") +
+                  " payload " + EncodeHex(tv.payload) + ": " + why;
     }
   }
   if (failed) {

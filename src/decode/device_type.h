@@ -15,8 +15,14 @@ namespace telecollect::decode {
 struct TestVector {
   std::optional<int> fport;
   Bytes payload;
-  std::map<std::string, double> expect;  // exact set of fields expected
+  std::map<std::string, double> expect;  // the fields expected (the exact set unless `subset`)
   std::string expect_error;              // non-empty: decoding must fail with this text
+  std::string description;               // named with a failure (a vendor example's description)
+  // The decoder may give more fields than `expect` lists: only those are checked.
+  bool subset = false;
+  // A value passes when |got - want| <= tolerance; unset: equal to 1e-9, or
+  // within 1e-6 relative (the float noise of a vendor's own output).
+  std::optional<double> tolerance;
 };
 
 // A device type: the decoder for one device model and how its values are named.

@@ -15,9 +15,21 @@ namespace {
 using Values = std::map<std::string, double>;
 
 // A sample payload and the exact values it must decode to.
-TestVector Expect(int fport, const char* hex, Values values) { return {fport, *DecodeHex(hex), std::move(values), ""}; }
+TestVector Expect(int fport, const char* hex, Values values) {
+  TestVector tv;
+  tv.fport = fport;
+  tv.payload = *DecodeHex(hex);
+  tv.expect = std::move(values);
+  return tv;
+}
 // A sample payload the decoder must refuse, with this text in the reason.
-TestVector Refuse(int fport, const char* hex, const char* error) { return {fport, *DecodeHex(hex), {}, error}; }
+TestVector Refuse(int fport, const char* hex, const char* error) {
+  TestVector tv;
+  tv.fport = fport;
+  tv.payload = *DecodeHex(hex);
+  tv.expect_error = error;
+  return tv;
+}
 
 void Add(std::vector<DeviceType>& out, std::string name, std::string description, std::vector<std::string> aliases,
          std::shared_ptr<const Decoder> decoder, std::vector<TestVector> tests) {
@@ -150,8 +162,8 @@ std::vector<DeviceType> NativeDeviceTypes() {
   Add(out, "json-values", "already decoded values (a configured envelope's payload_encoding = \"json\")", {},
       std::make_shared<JsonValuesDecoder>(),
       {{std::nullopt, json(R"({"temperature": 21.5, "door": true, "probe": {"t": 3}, "label": "x"})"),
-        {{"temperature", 21.5}, {"door", 1}, {"probe_t", 3}}, ""},
-       {std::nullopt, json("[1]"), {}, "not a JSON object"}});
+        {{"temperature", 21.5}, {"door", 1}, {"probe_t", 3}}, "", "", false, std::nullopt},
+       {std::nullopt, json("[1]"), {}, "not a JSON object", "", false, std::nullopt}});
   return out;
 }
 
