@@ -161,8 +161,8 @@ TEST(ScriptDecoderTest, WhatAFrameChangesIsNotSeenByTheNext) {
       "Array.prototype.push = function () { return 0; }; Array.prototype.map = function () { return [666]; };",
       "Date = function () { return { getTime: function () { return 666; } }; };",
       "Math.round = function () { return 666; }; Math.max = Math.round;",
-      "Object.prototype.v = 666; Object.defineProperty(Object.prototype, 'data', { get: function () { return {v: 666}; },"
-      " set: function () {}, configurable: true });",
+      ("Object.prototype.v = 666; Object.defineProperty(Object.prototype, 'data', { get: function () { return {v: 666}; },"
+       " set: function () {}, configurable: true });"),
       "globalThis.offset = 666;",
   };
   for (const char* poison : poisons) {

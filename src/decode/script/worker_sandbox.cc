@@ -36,6 +36,9 @@ constexpr int kAllowed[] = {
     SCMP_SYS(rt_sigaction),
 };
 
+// The first system call argument equals `value`.
+scmp_arg_cmp EqualArg0(scmp_datum_t value) { return scmp_arg_cmp{0, SCMP_CMP_EQ, value, 0}; }
+
 }  // namespace
 
 Status ApplySandbox(const SandboxLimits& limits) {
@@ -62,10 +65,12 @@ Status ApplySandbox(const SandboxLimits& limits) {
   }
   if (rc == 0) rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   // Naming its own threads; signalling only itself (abort()).
-  if (rc == 0) rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+  // (Argument comparisons spelled out: SCMP_A0(SCMP_CMP_EQ, x) leaves datum_b
+  // unset, which clang's -Wmissing-field-initializers refuses.)
+  if (rc == 0) rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, EqualArg0(PR_SET_NAME));
   if (rc == 0) {
     rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-                          SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(::getpid())));
+                          EqualArg0(static_cast<scmp_datum_t>(::getpid())));
   }
   if (rc == 0) rc = seccomp_load(ctx.get());
   if (rc != 0) return Status::Internal(std::string("seccomp: ") + std::strerror(-rc));

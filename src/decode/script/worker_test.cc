@@ -164,8 +164,8 @@ TEST(WorkerPoolTest, NativeCopiesHitTheMemoryLimitNotTheMachine) {
   WorkerPool pool(s);
   const char* hostile[] = {
       "function decodeUplink() { var b = new ArrayBuffer(1 << 30); return { data: { n: b.slice(0).byteLength } }; }",
-      "function decodeUplink() { var a = new Uint8Array(256 << 20); var b = new Uint8Array(1 << 30); b.set(a);"
-      " return { data: { n: b.length } }; }",
+      ("function decodeUplink() { var a = new Uint8Array(256 << 20); var b = new Uint8Array(1 << 30); b.set(a);"
+       " return { data: { n: b.length } }; }"),
       "function decodeUplink() { var s = 'x'.repeat(1 << 29); return { data: { n: s.indexOf('y') } }; }",
       "function decodeUplink() { var a = []; for (;;) a.push(new Float64Array(1 << 20)); }",
       "function decodeUplink() { var s = 'abcdefgh'; for (;;) s = s + s; }",
