@@ -54,7 +54,8 @@ void Histogram::Render(std::string& out, const std::string& name, const std::str
   for (size_t i = 0; i <= bounds_.size(); ++i) {
     cumulative += buckets_[i].load(std::memory_order_relaxed);
     const std::string le = i < bounds_.size() ? FormatNumber(bounds_[i]) : "+Inf";
-    out += name + "_bucket{" + sep + "le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+    out.append(name).append("_bucket{").append(sep).append("le=\"").append(le).append("\"} ");
+    out.append(std::to_string(cumulative)).append("\n");
   }
   const std::string braces = labels.empty() ? "" : "{" + labels + "}";
   out += name + "_sum" + braces + " " + FormatNumber(sum_.load()) + "\n";

@@ -9,9 +9,10 @@ namespace telecollect {
 Result<std::map<std::string, std::string>> SecretReader::Read(TableReader& table) const {
   std::map<std::string, std::string> out;
   for (const char* key : keys_) {
-    if (table.Node(key) != nullptr)
+    if (table.Node(key) != nullptr) {
       return Status::InvalidArgument(table.Name(key) + " must not be written in a connector file: put it in the secrets file "
                                      "or name an environment variable (" + key + "_env)");
+    }
   }
   struct stat st {};
   if (!file_.empty() && ::stat(file_.c_str(), &st) == 0) {

@@ -95,8 +95,10 @@ class [[nodiscard]] Result {
 #define TC_CONCAT_INNER(a, b) a##b
 #define TC_CONCAT(a, b) TC_CONCAT_INNER(a, b)
 // Declares `lhs` from a Result-returning expression or returns its Status.
+// `tmp` is a name and `lhs` may be a declaration (`Type name`): neither can be
+// parenthesized (clang-tidy's bugprone-macro-parentheses is silenced for them).
 #define TC_ASSIGN_OR_RETURN(lhs, expr) TC_ASSIGN_OR_RETURN_IMPL(TC_CONCAT(tc_result_, __LINE__), lhs, expr)
 #define TC_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                             \
-  if (!tmp.ok()) return tmp.status();            \
-  lhs = std::move(tmp).value()
+  auto tmp = (expr);                   /* NOLINT(bugprone-macro-parentheses) */ \
+  if (!tmp.ok()) return tmp.status();  /* NOLINT(bugprone-macro-parentheses) */ \
+  lhs = std::move(tmp).value()         /* NOLINT(bugprone-macro-parentheses) */

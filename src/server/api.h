@@ -60,7 +60,7 @@ class Api final : public HttpHandler {
   // Handlers (query_api.cc, devices_api.cc): read the call's parameters, answer.
   HttpResponse Health(RouteCall& call);
   HttpResponse MetricsText(RouteCall& call);
-  void Push(RouteCall& call, Reply reply);
+  void Push(RouteCall& call, const Reply& reply);
   HttpResponse Modules(RouteCall& call);
   HttpResponse Measurements(RouteCall& call);
   HttpResponse ManyMeasurements(RouteCall& call);

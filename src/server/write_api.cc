@@ -15,7 +15,7 @@ HttpResponse Json(int status, std::string body) { return {status, "application/j
 
 }  // namespace
 
-void Api::Push(RouteCall& c, Reply reply) {
+void Api::Push(RouteCall& c, const Reply& reply) {
   push::PushService::Route route;
   route.source_from_path = !c.target.segments.empty();
   route.source = route.source_from_path ? c.Arg("source") : std::string(c.request.Header("source"));
