@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <iterator>
 
 namespace telecollect {
 
@@ -54,13 +57,70 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+namespace {
+
+constexpr double kPow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+
+// What std::to_chars writes for `v`, when v is x / 10^k for an integer x of
+// at most 15 digits and k <= 6 (readings with a few decimals): those digits,
+// trailing zeros dropped, are the shortest that read back as v (two decimals
+// of at most 15 significant digits never read as one double), and the
+// fixed form is written when it is not longer than the scientific one, as
+// to_chars does. Returns the end, or nullptr for every other value.
+char* DecimalChars(char* buf, double v) {
+  if (v == 0 || !(std::fabs(v) < 1e15)) return nullptr;  // 0 and -0 too: to_chars
+  int k = 0;
+  double x = v;
+  while (x != std::nearbyint(x) || x / kPow10[k] != v) {
+    if (++k >= static_cast<int>(std::size(kPow10))) return nullptr;
+    x = v * kPow10[k];
+  }
+  if (!(std::fabs(x) < 1e15)) return nullptr;
+  auto digits = static_cast<uint64_t>(std::fabs(x));
+  while (k > 0 && digits % 10 == 0) {
+    digits /= 10;
+    --k;
+  }
+  char d[24];
+  char* e = std::to_chars(d, d + sizeof d, digits).ptr;
+  const int n = static_cast<int>(e - d);
+  // Significant digits and the decimal exponent of the first one.
+  int sig = n;
+  while (sig > 1 && d[sig - 1] == '0') --sig;
+  const int exp10 = n - 1 - k;
+  const int fixed_len = n > k ? n + (k > 0 ? 1 : 0) : k + 2;  // "0.00ddd" when below 1
+  const int sci_len = sig + (sig > 1 ? 1 : 0) + 2 + (std::abs(exp10) >= 100 ? 3 : 2);
+  if (fixed_len > sci_len) return nullptr;
+  char* p = buf;
+  if (v < 0) *p++ = '-';
+  if (n > k) {
+    std::memcpy(p, d, static_cast<size_t>(n - k));
+    p += n - k;
+    if (k > 0) {
+      *p++ = '.';
+      std::memcpy(p, d + n - k, static_cast<size_t>(k));
+      p += k;
+    }
+  } else {
+    *p++ = '0';
+    *p++ = '.';
+    for (int i = n; i < k; ++i) *p++ = '0';
+    std::memcpy(p, d, static_cast<size_t>(n));
+    p += n;
+  }
+  return p;
+}
+
+}  // namespace
+
 void AppendJsonNumber(std::string& out, double v) {
   if (!std::isfinite(v)) {
     out += "null";
     return;
   }
   char buf[32];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  char* p = DecimalChars(buf, v);
+  if (p == nullptr) p = std::to_chars(buf, buf + sizeof buf, v).ptr;
   out.append(buf, p);
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/time_util.h"
+
 namespace telecollect {
 
 // Appends `s` as a JSON string literal (quoted, escaped; invalid UTF-8 bytes
@@ -24,6 +26,14 @@ class JsonWriter {
   JsonWriter& Key(std::string_view k) { Sep(); AppendJsonString(out_, k); out_ += ':'; first_ = true; return *this; }
   JsonWriter& String(std::string_view v) { Sep(); AppendJsonString(out_, v); return *this; }
   JsonWriter& Number(double v) { Sep(); AppendJsonNumber(out_, v); return *this; }
+  // An instant as a string, 2019-04-28T12:59:36.599Z (nothing in it to escape).
+  JsonWriter& Time(EpochMs ms) {
+    Sep();
+    out_ += '"';
+    AppendIso8601(out_, ms);
+    out_ += '"';
+    return *this;
+  }
   JsonWriter& Int(int64_t v) {
     Sep();
     char digits[24];
@@ -33,6 +43,9 @@ class JsonWriter {
   JsonWriter& Bool(bool v) { Sep(); out_ += v ? "true" : "false"; return *this; }
   JsonWriter& Null() { Sep(); out_ += "null"; return *this; }
   JsonWriter& Raw(std::string_view json) { Sep(); out_ += json; return *this; }
+
+  // Room for `bytes` more (a long answer grows once, not by doublings).
+  void Reserve(size_t bytes) { out_.reserve(out_.size() + bytes); }
 
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }

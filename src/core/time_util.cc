@@ -124,7 +124,10 @@ Result<EpochMs> ParseTimeBound(std::string_view name, std::string_view v) {
   return r;
 }
 
-std::string FormatIso8601(EpochMs ms) {
+namespace {
+
+// Any instant, through the C library's formatter (years outside 0000-9999 too).
+std::string FormatIso8601Printf(EpochMs ms) {
   using namespace std::chrono;
   int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
   int64_t rem = ms - days * 86400000;
@@ -133,6 +136,54 @@ std::string FormatIso8601(EpochMs ms) {
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()), unsigned(ymd.month()),
                 unsigned(ymd.day()), int(rem / 3600000), int(rem / 60000 % 60), int(rem / 1000 % 60), int(rem % 1000));
   return buf;
+}
+
+// The days from 1970-01-01 of 0000-01-01 and of 9999-12-31.
+constexpr int64_t kFirstFastDay = -719528;
+constexpr int64_t kLastFastDay = 2932896;
+
+inline void Put2(char* p, unsigned v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
+}  // namespace
+
+void AppendIso8601(std::string& out, EpochMs ms) {
+  if (ms < kFirstFastDay * 86400000 || ms >= (kLastFastDay + 1) * 86400000) {
+    out += FormatIso8601Printf(ms);
+    return;
+  }
+  const int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
+  const auto rem = static_cast<unsigned>(ms - days * 86400000);
+  // The civil date of a day count (the proleptic Gregorian calendar, eras of 400 years).
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  const auto year = static_cast<unsigned>(static_cast<int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0));
+  char b[24] = {0, 0, 0, 0, '-', 0, 0, '-', 0, 0, 'T', 0, 0, ':', 0, 0, ':', 0, 0, '.', 0, 0, 0, 'Z'};
+  Put2(b, year / 100);
+  Put2(b + 2, year % 100);
+  Put2(b + 5, month);
+  Put2(b + 8, day);
+  Put2(b + 11, rem / 3600000);
+  Put2(b + 14, rem / 60000 % 60);
+  Put2(b + 17, rem / 1000 % 60);
+  const unsigned milli = rem % 1000;
+  b[20] = static_cast<char>('0' + milli / 100);
+  Put2(b + 21, milli % 100);
+  out.append(b, sizeof b);
+}
+
+std::string FormatIso8601(EpochMs ms) {
+  std::string out;
+  AppendIso8601(out, ms);
+  return out;
 }
 
 namespace {

@@ -36,6 +36,9 @@ Status CheckReadingRange(EpochMs ms);
 
 // 2019-04-28T12:59:36.599Z
 std::string FormatIso8601(EpochMs ms);
+// The same, appended to `out` (24 characters for the years 0000 to 9999): a
+// series answer writes one per point, without a formatter's parsing.
+void AppendIso8601(std::string& out, EpochMs ms);
 
 // The longest duration anything accepts: the span of the reading range
 // (47,482 days). Longer ones, and any whose arithmetic would overflow, are

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+#include <random>
+
 namespace telecollect {
 namespace {
 
@@ -10,6 +14,48 @@ TEST(ParseIso8601Test, BriefExample) {
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(*t, 1556456376599);
   EXPECT_EQ(FormatIso8601(*t), "2019-04-28T12:59:36.599Z");
+}
+
+// The C library's calendar as the oracle: gmtime_r and the milliseconds.
+std::string ReferenceIso8601(EpochMs ms) {
+  const int64_t ms_part = ((ms % 1000) + 1000) % 1000;
+  const time_t secs = static_cast<time_t>((ms - ms_part) / 1000);
+  std::tm tm{};
+  EXPECT_NE(gmtime_r(&secs, &tm), nullptr);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms_part));
+  return buf;
+}
+
+TEST(FormatIso8601Test, EveryYearFromZeroToNineThousandNineHundredNinetyNine) {
+  const EpochMs first = -62167219200000;  // 0000-01-01T00:00:00.000Z
+  const EpochMs last = 253402300799999;   // 9999-12-31T23:59:59.999Z
+  EXPECT_EQ(FormatIso8601(first), "0000-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(last), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatIso8601(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatIso8601(951782400000), "2000-02-29T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(4107542399999), "2100-02-28T23:59:59.999Z");
+  std::mt19937_64 rng(21);
+  std::uniform_int_distribution<EpochMs> any(first, last);
+  for (int i = 0; i < 200000; ++i) {
+    const EpochMs ms = any(rng);
+    ASSERT_EQ(FormatIso8601(ms), ReferenceIso8601(ms)) << ms;
+  }
+  // Each day's first and last millisecond around the leap days of 1900-2100.
+  for (EpochMs day = -25567; day < 47482; day += 1) {
+    ASSERT_EQ(FormatIso8601(day * 86400000), ReferenceIso8601(day * 86400000)) << day;
+    ASSERT_EQ(FormatIso8601(day * 86400000 + 86399999), ReferenceIso8601(day * 86400000 + 86399999)) << day;
+  }
+  std::string appended = "at ";
+  AppendIso8601(appended, 1556456376599);
+  EXPECT_EQ(appended, "at 2019-04-28T12:59:36.599Z");
+}
+
+TEST(FormatIso8601Test, YearsOutsideFourDigitsAsBefore) {
+  EXPECT_EQ(FormatIso8601(253402300800000), "10000-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(-62167219200001), "-001-12-31T23:59:59.999Z");
 }
 
 TEST(ParseIso8601Test, AnyFractionDigitsAndOffsets) {

@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <array>
 #include <boost/asio.hpp>
 
 #include <unistd.h>
@@ -376,10 +377,14 @@ class HttpServer::Impl {
   asio::awaitable<bool> WriteResponse(tcp::socket& socket, Deadline& deadline, const HttpResponse& r, unsigned version,
                                       bool keep_alive, const std::string& route, Clock::time_point start) {
     metrics_.http_requests.With({route, std::to_string(r.status)}).Inc();
-    std::string bytes;
-    bytes.reserve(160 + r.body.size());
-    SerializeResponse(r, version, keep_alive, bytes);
-    const bool ok = co_await Write(socket, deadline, bytes);
+    std::string head;
+    head.reserve(256);
+    SerializeHead(r, version, keep_alive, head);
+    deadline.Arm(std::chrono::milliseconds(options_.body_timeout_ms));
+    const std::array<asio::const_buffer, 2> bytes{asio::buffer(head), asio::buffer(r.body)};
+    auto [ec, n] = co_await asio::async_write(socket, bytes, kAwait);
+    deadline.Disarm();
+    const bool ok = !ec;
     metrics_.http_latency.With({route}).Observe(std::chrono::duration<double>(Clock::now() - start).count());
     co_return ok;
   }

@@ -25,7 +25,7 @@ void AppendNumber(std::string& out, size_t n) {
 
 }  // namespace
 
-void SerializeResponse(const HttpResponse& response, unsigned version, bool keep_alive, std::string& out) {
+void SerializeHead(const HttpResponse& response, unsigned version, bool keep_alive, std::string& out) {
   namespace http = boost::beast::http;
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   AppendNumber(out, static_cast<size_t>(response.status));
@@ -44,6 +44,10 @@ void SerializeResponse(const HttpResponse& response, unsigned version, bool keep
   out += keep_alive ? "Connection: keep-alive\r\nContent-Length: " : "Connection: close\r\nContent-Length: ";
   AppendNumber(out, response.body.size());
   out += "\r\n\r\n";
+}
+
+void SerializeResponse(const HttpResponse& response, unsigned version, bool keep_alive, std::string& out) {
+  SerializeHead(response, version, keep_alive, out);
   out += response.body;
 }
 

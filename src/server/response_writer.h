@@ -15,5 +15,8 @@ namespace telecollect::server {
 // header names and values (no header injection); a response header that
 // would repeat Content-Length, Connection or Transfer-Encoding is left out.
 void SerializeResponse(const HttpResponse& response, unsigned version, bool keep_alive, std::string& out);
+// The same up to the blank line, without the body: the server sends the body
+// from the response itself (one gathered write, no copy of a long answer).
+void SerializeHead(const HttpResponse& response, unsigned version, bool keep_alive, std::string& out);
 
 }  // namespace telecollect::server

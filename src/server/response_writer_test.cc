@@ -24,6 +24,15 @@ TEST(ResponseWriter, StatusHeadersLengthBody) {
             "Connection: close\r\nContent-Length: 0\r\n\r\n");
 }
 
+TEST(ResponseWriter, HeadIsTheResponseWithoutItsBody) {
+  const HttpResponse r{200, "text/csv", "timestamp,value\n", {{"X-Truncated", "true"}}};
+  std::string head;
+  SerializeHead(r, 11, true, head);
+  EXPECT_EQ(head + r.body, Serialize(r, 11, true));
+  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n");
+  EXPECT_NE(head.find("Content-Length: 16\r\n"), std::string::npos);
+}
+
 TEST(ResponseWriter, NoHeaderInjectionAndNoSecondLength) {
   HttpResponse r{503, "text/plain\r\nX-Evil: 1", "busy",
                  {{"X-A\r\nX-Evil", "v\r\nX-Evil: 2"}, {"content-length", "99"}, {"Connection", "upgrade"}}};

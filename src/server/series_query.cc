@@ -85,7 +85,7 @@ void AppendWide(const SeriesAnswer& a, std::string& csv) {
       }
     }
     if (!any) return;
-    csv += FormatIso8601(next);
+    AppendIso8601(csv, next);
     for (size_t i = 0; i < a.series.size(); ++i) {
       csv += ',';
       const auto& pts = a.series[i].points;
@@ -107,7 +107,7 @@ std::string SeriesCsv(const SeriesAnswer& a, SeriesLayout layout) {
     for (const Series& s : a.series) {
       const std::string module = CsvField(s.module);
       for (const auto& pt : s.points) {
-        csv += FormatIso8601(pt.ts);
+        AppendIso8601(csv, pt.ts);
         csv += ',';
         if (long_form) {
           csv += module;
