@@ -170,7 +170,8 @@ class SeriesWriterTest : public ::testing::Test {
   }
   std::vector<SeriesPoint> Read(int64_t module, EpochMs from = kMinEpochMs, EpochMs to = kMaxEpochMs) {
     std::vector<SeriesPoint> out;
-    EXPECT_TRUE(ReadSeries(db_.get(), module, from, to, [&](const SeriesPoint& p) {
+    StmtCache statements(db_.get());
+    EXPECT_TRUE(ReadSeries(statements, module, from, to, [&](const SeriesPoint& p) {
       out.push_back(p);
       return true;
     }).ok());

@@ -72,4 +72,10 @@ Status Stmt::Run() {
   return r.ok() ? Status::Ok() : r.status();
 }
 
+StmtCache::Handle StmtCache::Get(std::string_view sql) {
+  auto it = stmts_.find(sql);
+  if (it == stmts_.end()) it = stmts_.emplace(std::string(sql), Stmt(db_, sql)).first;
+  return Handle(it->second);
+}
+
 }  // namespace telecollect::store

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -81,6 +83,44 @@ class Stmt {
  private:
   sqlite3_stmt* stmt_ = nullptr;
   sqlite3* db_ = nullptr;
+};
+
+// Statements prepared once per connection and kept, by their SQL text: a
+// read of a few points costs a parse of each statement otherwise (about 50,000
+// instructions each). Get() lends one; the handle resets it (ending its read)
+// when it goes. One thread at a time, as the connection.
+class StmtCache {
+ public:
+  class Handle {
+   public:
+    explicit Handle(Stmt& s) : s_(&s) {}
+    Handle(Handle&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
+    Handle& operator=(Handle&&) = delete;
+    ~Handle() {
+      if (s_) s_->Reset();
+    }
+    Stmt& operator*() const { return *s_; }
+    Stmt* operator->() const { return s_; }
+
+   private:
+    Stmt* s_;
+  };
+
+  explicit StmtCache(sqlite3* db) : db_(db) {}
+  Handle Get(std::string_view sql);
+  sqlite3* db() const { return db_; }
+
+ private:
+  sqlite3* db_;
+  std::map<std::string, Stmt, std::less<>> stmts_;
+};
+
+// A connection with its statement cache (declared after it: the statements
+// are finalized before the connection closes).
+struct CachedDb {
+  SqliteDb db;
+  std::unique_ptr<StmtCache> statements;
+  explicit CachedDb(SqliteDb d) : db(std::move(d)), statements(std::make_unique<StmtCache>(db.get())) {}
 };
 
 }  // namespace telecollect::store

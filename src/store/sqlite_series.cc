@@ -455,14 +455,14 @@ Status SeriesBatch::Flush(SeriesWriter& writer) {
   return s;
 }
 
-Status ReadSeries(sqlite3* db, int64_t module_id, EpochMs from, EpochMs to,
+Status ReadSeries(StmtCache& statements, int64_t module_id, EpochMs from, EpochMs to,
                   const std::function<bool(const SeriesPoint&)>& each) {
   if (from >= to) return Status::Ok();
   // The module's log points in range: newer than the chunks, the later row winning.
   std::vector<LogEntry> mine;
   {
-    Stmt log(db, kReadLog);
-    TC_RETURN_IF_ERROR(ForEachLogEntry(log, [&](const LogEntry& e) {
+    StmtCache::Handle log = statements.Get(kReadLog);
+    TC_RETURN_IF_ERROR(ForEachLogEntry(*log, [&](const LogEntry& e) {
       if (e.module_id == module_id && e.point.ts >= from && e.point.ts < to) mine.push_back(e);
     }));
   }
@@ -471,9 +471,12 @@ Status ReadSeries(sqlite3* db, int64_t module_id, EpochMs from, EpochMs to,
   SeriesSortScratch scratch;
   TC_RETURN_IF_ERROR(ForEachRun(mine, logged, scratch, [](int64_t, std::span<const SeriesPoint>) { return Status::Ok(); }));
   size_t li = 0;
-  Stmt q(db, std::string("SELECT start_ts, data") + kOverlapping);
+  static const std::string kRead = std::string("SELECT start_ts, data") + kOverlapping;
+  StmtCache::Handle chunks = statements.Get(kRead);
+  Stmt& q = *chunks;
   q.Bind(1, module_id).Bind(2, from).Bind(3, to - 1);
   std::vector<SeriesPoint> points;
+  points.reserve(kChunkCapacity);
   while (true) {
     TC_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;

@@ -167,9 +167,9 @@ double DoubleFromBytes(std::string_view bytes);
 
 // Calls `each` for the module's points with from <= ts < to, in ts order
 // (chunks overlaid by the log), until it returns false. Works on any
-// connection; run it inside a read transaction so both tables are seen at
-// one instant.
-Status ReadSeries(sqlite3* db, int64_t module_id, EpochMs from, EpochMs to,
+// connection (its statements kept in `statements`); run it inside a read
+// transaction so both tables are seen at one instant.
+Status ReadSeries(StmtCache& statements, int64_t module_id, EpochMs from, EpochMs to,
                   const std::function<bool(const SeriesPoint&)>& each);
 
 }  // namespace telecollect::store

@@ -433,16 +433,16 @@ Result<SqliteStore::ReadLease> SqliteStore::AcquireReader() {
   {
     MutexLock lock(read_mu_);
     if (!idle_readers_.empty()) {
-      SqliteDb db = std::move(idle_readers_.back());
+      CachedDb db = std::move(idle_readers_.back());
       idle_readers_.pop_back();
       return ReadLease(this, std::move(db));
     }
   }
   TC_ASSIGN_OR_RETURN(SqliteDb db, OpenSqlite(path_, true, options_.busy_timeout_ms));
-  return ReadLease(this, std::move(db));
+  return ReadLease(this, CachedDb(std::move(db)));
 }
 
-void SqliteStore::ReleaseReader(SqliteDb db) {
+void SqliteStore::ReleaseReader(CachedDb db) {
   MutexLock lock(read_mu_);
   if (idle_readers_.size() < 16) idle_readers_.push_back(std::move(db));
 }
@@ -777,26 +777,28 @@ Result<std::vector<Point>> SqliteStore::QueryMeasurements(const MeasurementQuery
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
   // One snapshot for the chunks and the point log (a compaction moves points
   // from one to the other).
+  StmtCache& statements = lease.statements();
   struct ReadTransaction {
-    sqlite3* db;
+    StmtCache& statements;
     bool open;
-    explicit ReadTransaction(sqlite3* d) : db(d), open(Exec(d, "BEGIN").ok()) {}
+    explicit ReadTransaction(StmtCache& s) : statements(s), open(s.Get("BEGIN")->Run().ok()) {}
     ~ReadTransaction() {
-      if (open) (void)Exec(db, "COMMIT");
+      if (open) (void)statements.Get("COMMIT")->Run();
     }
-  } snapshot(lease.get());
+  } snapshot(statements);
   if (!snapshot.open) return Status::Unavailable("cannot start a read transaction");
-  TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(lease.get(), mq.scope));
-  if (!scope_id) return Status::NotFound("no module \"" + mq.module + "\"");
-  Stmt mod(lease.get(), "SELECT id FROM modules WHERE scope_id = ?1 AND name = ?2");
-  mod.Bind(1, *scope_id).Bind(2, mq.module);
-  TC_ASSIGN_OR_RETURN(bool found, mod.Step());
-  if (!found) return Status::NotFound("no module \"" + mq.module + "\"");
-  const int64_t module_id = mod.Int(0);
-  mod.Reset();
+  int64_t module_id = 0;
+  {
+    StmtCache::Handle mod = statements.Get(
+        "SELECT m.id FROM modules m JOIN scopes s ON s.id = m.scope_id WHERE s.tenant = ?1 AND s.env = ?2 AND m.name = ?3");
+    mod->Bind(1, mq.scope.tenant).Bind(2, std::string_view(EnvName(mq.scope.env))).Bind(3, mq.module);
+    TC_ASSIGN_OR_RETURN(bool found, mod->Step());
+    if (!found) return Status::NotFound("no module \"" + mq.module + "\"");
+    module_id = mod->Int(0);
+  }
   PointAggregator agg(mq);
   if (mq.limit == 0) return agg.Finish();
-  TC_RETURN_IF_ERROR(ReadSeries(lease.get(), module_id, mq.from, mq.to, [&](const SeriesPoint& p) { return agg.Add(p); }));
+  TC_RETURN_IF_ERROR(ReadSeries(statements, module_id, mq.from, mq.to, [&](const SeriesPoint& p) { return agg.Add(p); }));
   return agg.Finish();
 }
 

@@ -46,7 +46,7 @@ class SqliteStore final : public Store {
   Result<int64_t> DeviceRegistryVersion() override;
 
   // File journal and runs: sqlite_files.cc.
-  Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce) override;
+  Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce, Durability durability) override;
   Status RecordFile(const FileRecord& record) override;
   Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path, int64_t size,
                                              int64_t mtime_ms) override;
@@ -100,7 +100,7 @@ class SqliteStore final : public Store {
   Status Init() TC_EXCLUDES(write_mu_);
   Status Migrate() TC_REQUIRES(write_mu_);
   Result<ReadLease> AcquireReader() TC_EXCLUDES(read_mu_);
-  void ReleaseReader(SqliteDb db) TC_EXCLUDES(read_mu_);
+  void ReleaseReader(CachedDb db) TC_EXCLUDES(read_mu_);
 
   // Runs `body` between BEGIN IMMEDIATE and COMMIT, rolling back (and
   // forgetting ids cached during it) on failure. `body` runs with write_mu_
@@ -241,7 +241,7 @@ class SqliteStore final : public Store {
   int64_t data_version_ TC_GUARDED_BY(write_mu_) = -1;  // writer's PRAGMA data_version at its last transaction
 
   Mutex read_mu_;
-  std::vector<SqliteDb> idle_readers_ TC_GUARDED_BY(read_mu_);
+  std::vector<CachedDb> idle_readers_ TC_GUARDED_BY(read_mu_);  // with their prepared statements
 
   // Durability: the writer commits with synchronous=NORMAL (no fsync); Sync()
   // fdatasyncs the WAL. Checkpoints run on their own thread and connection,

@@ -30,16 +30,18 @@ struct SqliteStore::WriterStatements {
 
 class SqliteStore::ReadLease {
  public:
-  ReadLease(SqliteStore* store, SqliteDb db) : store_(store), db_(std::move(db)) {}
+  ReadLease(SqliteStore* store, CachedDb db) : store_(store), db_(std::move(db)) {}
   ReadLease(ReadLease&&) = default;
   ~ReadLease() {
-    if (db_) store_->ReleaseReader(std::move(db_));
+    if (db_.db) store_->ReleaseReader(std::move(db_));
   }
-  sqlite3* get() const { return db_.get(); }
+  sqlite3* get() const { return db_.db.get(); }
+  // The connection's statements, prepared on first use and kept with it.
+  StmtCache& statements() const { return *db_.statements; }
 
  private:
   SqliteStore* store_;
-  SqliteDb db_;
+  CachedDb db_;
 };
 
 }  // namespace telecollect::store
