@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -75,6 +76,29 @@ int RunValidate(const Config&, const ValidateArgs& args) {
   return report.error_count == 0 ? kExitOk : kExitUsage;
 }
 
+namespace {
+
+void PrintImported(const std::string& path, const files::ImportOutcome& o) {
+  std::printf("%s: %s, %lld rows, %lld readings written, %lld errors\n", path.c_str(), files::OutcomeName(o.kind),
+              static_cast<long long>(o.report.rows), static_cast<long long>(o.kind == files::ImportOutcome::Kind::kImported ? o.report.readings : 0),
+              static_cast<long long>(o.report.error_count));
+  for (const auto& e : o.report.errors) {
+    std::printf("  %sline %lld%s: %s\n", e.part.empty() ? "" : (e.part + ": ").c_str(), static_cast<long long>(e.line),
+                e.field.empty() ? "" : (", " + e.field).c_str(), e.message.c_str());
+  }
+  if (o.kind == files::ImportOutcome::Kind::kDuplicate) {
+    std::printf("  same content as %s, imported %s: nothing written\n", o.record.path.c_str(), FormatIso8601(o.record.at).c_str());
+  }
+}
+
+// Files are committed one transaction each and made durable together: one
+// Sync (fdatasync) per group, and a file is reported only after the Sync that
+// covers it. A group ends after this many files or this long.
+constexpr size_t kSyncGroupFiles = 64;
+constexpr auto kSyncGroupTime = std::chrono::seconds(2);
+
+}  // namespace
+
 int RunImport(const Config& config, const ImportArgs& args) {
   Result<Scope> scope = ScopeFrom(args.tenant, args.env);
   if (!scope.ok()) return Fail(scope.status());
@@ -83,6 +107,16 @@ int RunImport(const Config& config, const ImportArgs& args) {
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
   int rc = kExitOk;
+  std::vector<std::pair<std::string, files::ImportOutcome>> pending;
+  auto group_start = std::chrono::steady_clock::now();
+  const auto report = [&]() -> Status {
+    if (pending.empty()) return Status::Ok();
+    TC_RETURN_IF_ERROR((*store)->Sync());
+    for (const auto& [path, o] : pending) PrintImported(path, o);
+    std::fflush(stdout);
+    pending.clear();
+    return Status::Ok();
+  };
   for (const std::string& path : args.files) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -94,21 +128,21 @@ int RunImport(const Config& config, const ImportArgs& args) {
     listing.path = std::filesystem::absolute(path).string();
     listing.size = st.st_size;
     listing.mtime_ms = int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
-    Result<files::ImportOutcome> out = files::ImportFile(**store, *scope, *profile, path, listing, SystemClock().NowMs());
-    if (!out.ok()) return Fail(out.status());
-    const files::ImportOutcome& o = *out;
-    std::printf("%s: %s, %lld rows, %lld readings written, %lld errors\n", path.c_str(), files::OutcomeName(o.kind),
-                static_cast<long long>(o.report.rows), static_cast<long long>(o.kind == files::ImportOutcome::Kind::kImported ? o.report.readings : 0),
-                static_cast<long long>(o.report.error_count));
-    for (const auto& e : o.report.errors) {
-      std::printf("  %sline %lld%s: %s\n", e.part.empty() ? "" : (e.part + ": ").c_str(), static_cast<long long>(e.line),
-                  e.field.empty() ? "" : (", " + e.field).c_str(), e.message.c_str());
+    if (pending.empty()) group_start = std::chrono::steady_clock::now();
+    Result<files::ImportOutcome> out = files::ImportFile(**store, *scope, *profile, path, listing, SystemClock().NowMs(),
+                                                         store::Durability::kAtNextSync);
+    if (!out.ok()) {
+      // What was imported before is reported once durable; then the failure.
+      if (Status s = report(); !s.ok()) return Fail(s);
+      return Fail(out.status());
     }
-    if (o.kind == files::ImportOutcome::Kind::kDuplicate) {
-      std::printf("  same content as %s, imported %s: nothing written\n", o.record.path.c_str(), FormatIso8601(o.record.at).c_str());
+    if (out->kind == files::ImportOutcome::Kind::kRejected) rc = kExitUsage;
+    pending.emplace_back(path, std::move(*out));
+    if (pending.size() >= kSyncGroupFiles || std::chrono::steady_clock::now() - group_start >= kSyncGroupTime) {
+      if (Status s = report(); !s.ok()) return Fail(s);
     }
-    if (o.kind == files::ImportOutcome::Kind::kRejected) rc = kExitUsage;
   }
+  if (Status s = report(); !s.ok()) return Fail(s);
   return rc;
 }
 

@@ -55,7 +55,8 @@ const char* OutcomeName(ImportOutcome::Kind k) {
 }
 
 Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const Profile& given,
-                                 const std::string& local_path, const FileListing& listing, EpochMs now) {
+                                 const std::string& local_path, const FileListing& listing, EpochMs now,
+                                 store::Durability durability) {
   // A named measurement map is the one active now for the scope.
   std::optional<Profile> with_map;
   if (!given.map_name.empty() && !given.map) {
@@ -92,7 +93,7 @@ Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const 
     }
     record.status = "imported";
     return record;
-  });
+  }, durability);
   if (rejected) {
     record.status = "rejected";
     record.readings = 0;

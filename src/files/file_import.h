@@ -33,8 +33,10 @@ const char* OutcomeName(ImportOutcome::Kind k);
 // imported in the scope is a duplicate: nothing written, and the file is
 // journaled with status "duplicate". Non-ok only for
 // storage failures (then nothing is journaled and the file must be retried).
+// Durable on return, or (kAtNextSync) once the caller's next store.Sync() returns.
 Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const Profile& profile,
-                                 const std::string& local_path, const FileListing& listing, EpochMs now);
+                                 const std::string& local_path, const FileListing& listing, EpochMs now,
+                                 store::Durability durability = store::Durability::kOnReturn);
 
 // The SHA-256 (hex) of a local file's raw bytes, as the journal records it.
 Result<std::string> HashFileHex(const std::string& local_path);

@@ -82,7 +82,9 @@ class FaultStore final : public Store {
   Result<std::vector<Device>> ListDevices(const Scope&, std::string_view, size_t) override {
     return std::vector<Device>();
   }
-  Result<FileImport> ImportFile(const Scope&, const FileProducer&) override { return Status::Unsupported("fault store"); }
+  Result<FileImport> ImportFile(const Scope&, const FileProducer&, Durability) override {
+    return Status::Unsupported("fault store");
+  }
   Status RecordFile(const FileRecord&) override { return Status::Ok(); }
   Result<std::optional<FileRecord>> FindFile(const std::string&, const std::string&, int64_t, int64_t) override {
     return std::optional<FileRecord>();

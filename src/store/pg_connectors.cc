@@ -121,7 +121,8 @@ Status PutStateIn(PgStore::Tx& tx, const std::string& connector, const std::stri
 
 }  // namespace
 
-Result<FileImport> PgStore::ImportFile(const Scope& scope, const FileProducer& produce) {
+Result<FileImport> PgStore::ImportFile(const Scope& scope, const FileProducer& produce, Durability) {
+  // Durable on return whatever is asked: the COMMIT waits for PostgreSQL's WAL flush.
   FileImport out;
   bool duplicate = false;
   Status s = InTransaction([&](Tx& tx) -> Status {

@@ -56,7 +56,7 @@ class PgStore final : public Store {
   Result<int64_t> DeviceRegistryVersion() override;
 
   // pg_connectors.cc
-  Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce) override;
+  Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce, Durability durability) override;
   Status RecordFile(const FileRecord& record) override;
   Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path, int64_t size,
                                              int64_t mtime_ms) override;

@@ -121,7 +121,7 @@ Status SqliteStore::InsertFileRecord(int64_t scope_id, const FileRecord& r) {
   return ins.Run();
 }
 
-Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProducer& produce) {
+Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProducer& produce, Durability durability) {
   MutexLock lock(write_mu_);
   FileImport out;
   bool duplicate = false;
@@ -150,7 +150,7 @@ Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProduce
   if (duplicate) return out;
   TC_RETURN_IF_ERROR(s);
   MaybeCompactLog();  // a file of many modules with a reading or two each fills the log
-  TC_RETURN_IF_ERROR(Sync());
+  if (durability == Durability::kOnReturn) TC_RETURN_IF_ERROR(Sync());
   return out;
 }
 

@@ -344,15 +344,22 @@ class ConnectorState {
                               const std::string& value, const WindowProducer& produce) = 0;
 };
 
+// When a file's import is durable: on return, or once the next Sync() returns
+// (an import of many files pays for one fdatasync, not one per file; nothing
+// may be reported imported before that Sync). A backend whose commit is
+// durable anyway (PostgreSQL) treats both alike.
+enum class Durability { kOnReturn, kAtNextSync };
+
 // The files journal: which files were read, what became of them.
 class FileJournal {
  public:
   virtual ~FileJournal() = default;
 
   // ImportFile runs `produce` inside one transaction: all the file's readings
-  // and its journal record, or nothing; durable on return. The writer path is
-  // held meanwhile (other writes wait).
-  virtual Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce) = 0;
+  // and its journal record, or nothing; durable as `durability` says. The
+  // writer path is held meanwhile (other writes wait).
+  virtual Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce,
+                                        Durability durability = Durability::kOnReturn) = 0;
   // Journals a file that was not imported (rejected); durable on return.
   virtual Status RecordFile(const FileRecord& record) = 0;
   // The latest record of this exact listing identity, if any.

@@ -339,6 +339,46 @@ TEST_P(StoreConformanceTest, ALeaseIsHeldByOneHolderUntilItExpires) {
   EXPECT_TRUE(*store_->TryLease("c1", "node-a", 1900, 500));  // free again at once
 }
 
+// Files imported to be durable at the next Sync (telecollect import of many
+// files): each one its own transaction, all there for another store once synced.
+TEST_P(StoreConformanceTest, FilesDurableAtTheNextSyncAreAllThereAfterIt) {
+  const std::vector<ModuleDef> modules{{"pdl.1", "kWh"}};
+  for (int f = 0; f < 3; ++f) {
+    auto done = store_->ImportFile(
+        pre_,
+        [&](ReadingWriter& w) -> Result<FileRecord> {
+          std::vector<Reading> readings;
+          for (int i = 0; i < 300; ++i) readings.push_back({0, (f * 300 + i) * 1000LL, f * 300.0 + i});
+          TC_RETURN_IF_ERROR(w.Add(modules, readings));
+          FileRecord r;
+          r.scope = pre_;
+          r.connector = "cli";
+          r.path = "f" + std::to_string(f) + ".csv";
+          r.size = 10;
+          r.mtime_ms = 5;
+          r.sha256 = "sha" + std::to_string(f);
+          r.status = "imported";
+          r.rows = r.readings = 300;
+          r.report_json = "{}";
+          r.at = 3000;
+          return r;
+        },
+        Durability::kAtNextSync);
+    ASSERT_TRUE(done.ok()) << done.status().ToString();
+    EXPECT_FALSE(done->duplicate);
+  }
+  ASSERT_TRUE(store_->Sync().ok());
+  auto other = OpenAgain();
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  MeasurementQuery q{pre_, "pdl.1"};
+  q.agg = Aggregate::kNone;
+  auto pts = (*other)->QueryMeasurements(q);
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 900u);
+  EXPECT_EQ(pts->back().value, 899.0);
+  for (int f = 0; f < 3; ++f) EXPECT_TRUE((*other)->FindFile("cli", "f" + std::to_string(f) + ".csv", 10, 5)->has_value());
+}
+
 TEST_P(StoreConformanceTest, TheSameFileContentTwiceIsADuplicate) {
   const std::vector<ModuleDef> modules{{"pdl.1", "kWh"}};
   auto produce = [&](std::string path, std::string sha) {
