@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include <fast_float/fast_float.h>
 
@@ -152,6 +153,19 @@ Result<TimestampFormat> TimestampFormat::Parse(std::string_view spec) {
   return f;
 }
 
+namespace {
+// The value of 1 to 12 decimal digits (exact as a double, and times 1000 too); nullopt otherwise.
+std::optional<int64_t> ShortDigits(std::string_view text) {
+  if (text.empty() || text.size() > 12) return std::nullopt;
+  int64_t n = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+}  // namespace
+
 Result<TimestampFormat::Value> TimestampFormat::Read(std::string_view text) const {
   switch (kind_) {
     case Kind::kIso8601: return ReadIso(text);
@@ -159,9 +173,15 @@ Result<TimestampFormat::Value> TimestampFormat::Read(std::string_view text) cons
     default: break;
   }
   double v = 0;
-  const auto [end, ec] = fast_float::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-    return Status::InvalidArgument("timestamp \"" + std::string(text) + "\" is not a number (format " + spec_ + ")");
+  if (const std::optional<int64_t> n = ShortDigits(text)) {
+    // Up to 12 plain digits (epoch seconds or milliseconds as files carry them):
+    // the double they read as, exactly, without the float parser.
+    v = static_cast<double>(*n);
+  } else {
+    const auto [end, ec] = fast_float::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+      return Status::InvalidArgument("timestamp \"" + std::string(text) + "\" is not a number (format " + spec_ + ")");
+  }
   Value out;
   out.absolute = true;
   if (kind_ == Kind::kEpoch) {
