@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <thread>
 
+#include "store/series_codec.h"
 #include "store/store_test_backends.h"
 
 namespace telecollect::store {
@@ -81,6 +84,88 @@ TEST_F(PgStoreTest, EachMonthIsAPartitionAndDroppingOneDropsItsPoints) {
   store_ = std::move(factory_.Open()).value();
   ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
   EXPECT_EQ(store_->QueryMeasurements({pre_, "m"})->size(), 6u);
+}
+
+// A database of schema v2 with measurements in it (format-1 chunks, modules
+// without their extents), as a binary of that time left it: opening it runs
+// v3 (extents from the chunks) and v4 (chunks re-encoded) over that data.
+TEST_F(PgStoreTest, SchemaTwoWithDataMigratesToTheLatest) {
+  std::vector<Measurement> ms;
+  for (int i = 0; i < 450; ++i) ms.push_back({"m.1", 10000 + i * 600000LL, 1000 + i * 0.125, "", i % 3});
+  ms.push_back({"m.2", 5000, 1.0, "", 0});
+  ms.push_back({"m.2", 9000, -std::numeric_limits<double>::infinity(), "", 0});
+  ms.push_back({"m.3", 7000, std::numeric_limits<double>::quiet_NaN(), "", 0});
+  WriteBatch b{pre_, {}, ms};
+  const WriteBatch* p = &b;
+  ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  ASSERT_TRUE(store_->Sync().ok());
+  store_.reset();
+  // Back to v2: each chunk written again in format 1, the v3 columns gone.
+  PGresult* r = PQexecParams(conn_, "SELECT module_id, start_ts, data FROM chunks", 0, nullptr, nullptr, nullptr, nullptr, 1);
+  ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK);
+  ASSERT_GE(PQntuples(r), 4);
+  auto be64 = [](const char* b) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = v << 8 | static_cast<unsigned char>(b[i]);
+    return static_cast<int64_t>(v);
+  };
+  for (int row = 0; row < PQntuples(r); ++row) {
+    const int64_t start = be64(PQgetvalue(r, row, 1));
+    std::vector<SeriesPoint> points;
+    ASSERT_TRUE(DecodeChunk(start, std::string_view(PQgetvalue(r, row, 2), PQgetlength(r, row, 2)), points).ok());
+    std::string v1;
+    EpochMs prev = start;
+    for (const SeriesPoint& pt : points) {
+      AppendPoint(v1, prev, pt);
+      prev = pt.ts;
+    }
+    const std::string module = std::to_string(be64(PQgetvalue(r, row, 0))), at = std::to_string(start);
+    const char* values[] = {v1.data(), module.c_str(), at.c_str()};
+    const int lengths[] = {static_cast<int>(v1.size()), 0, 0};
+    const int formats[] = {1, 0, 0};
+    PGresult* u = PQexecParams(conn_, "UPDATE chunks SET data = $1 WHERE module_id = $2 AND start_ts = $3", 3, nullptr,
+                               values, lengths, formats, 0);
+    ASSERT_EQ(PQresultStatus(u), PGRES_COMMAND_OK) << PQresultErrorMessage(u);
+    EXPECT_STREQ(PQcmdTuples(u), "1");
+    PQclear(u);
+  }
+  PQclear(r);
+  EXPECT_EQ(One("SELECT count(*) FROM chunks WHERE get_byte(data, 0) = 2"), "0");  // format 1 everywhere
+  ASSERT_EQ(One("ALTER TABLE modules DROP COLUMN first_ms, DROP COLUMN last_ms, DROP COLUMN last_value, "
+                "DROP COLUMN last_quality"), "error");  // a command: no rows
+  ASSERT_EQ(One("DROP TABLE envelope_versions"), "error");  // v5's table: a v2 database has none
+  ASSERT_EQ(One("UPDATE telecollect_schema SET version = 2"), "error");
+
+  auto reopened = factory_.Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(reopened).value();
+  EXPECT_EQ(One("SELECT version FROM telecollect_schema"), std::to_string(PgStore::kSchemaVersion));
+  EXPECT_EQ(One("SELECT count(*) FROM chunks WHERE get_byte(data, 0) <> 2"), "0");  // v4: all in format 2
+  MeasurementQuery q{pre_, "m.1"};
+  q.agg = Aggregate::kNone;
+  auto pts = store_->QueryMeasurements(q);
+  ASSERT_TRUE(pts.ok()) << pts.status().ToString();
+  ASSERT_EQ(pts->size(), 450u);
+  for (int i = 0; i < 450; ++i) {
+    ASSERT_EQ((*pts)[i].ts, 10000 + i * 600000LL);
+    ASSERT_EQ((*pts)[i].value, 1000 + i * 0.125);
+    ASSERT_EQ((*pts)[i].quality, i % 3);
+  }
+  // v3: first time and latest point of each module, from the chunks.
+  auto mods = store_->ListModules(pre_, "", "", 10);
+  ASSERT_TRUE(mods.ok());
+  ASSERT_EQ(mods->size(), 3u);
+  EXPECT_EQ((*mods)[0].first_seen, 10000);
+  ASSERT_TRUE((*mods)[0].last);
+  EXPECT_EQ((*mods)[0].last->ts, 10000 + 449 * 600000LL);
+  EXPECT_EQ((*mods)[0].last->value, 1000 + 449 * 0.125);
+  EXPECT_EQ((*mods)[0].last->quality, 449 % 3);
+  EXPECT_EQ((*mods)[1].first_seen, 5000);
+  ASSERT_TRUE((*mods)[1].last);
+  EXPECT_EQ((*mods)[1].last->ts, 9000);
+  EXPECT_EQ((*mods)[1].last->value, -std::numeric_limits<double>::infinity());
+  ASSERT_TRUE((*mods)[2].last);
+  EXPECT_TRUE(std::isnan((*mods)[2].last->value));
 }
 
 TEST_F(PgStoreTest, TheFencingTokenGrowsWhenTheLeaseChangesHands) {
