@@ -102,6 +102,26 @@ TEST_F(SqliteStoreTest, SchemaTenModulesLearnTheirExtentsFromChunksAndLog) {
   ASSERT_TRUE(*id.Bind(1, std::string_view("m.2")).Step());
   const int64_t m2 = id.Int(0);
   id.Reset();
+  {
+    // Schema 10 kept its chunks in format 1: each one written back so (v12 re-encodes them).
+    Stmt all(db.get(), "SELECT id, start_ts, data FROM chunks");
+    Stmt up(db.get(), "UPDATE chunks SET data = ?2 WHERE id = ?1");
+    std::vector<std::pair<int64_t, std::string>> rewritten;
+    while (*all.Step()) {
+      std::vector<SeriesPoint> points;
+      ASSERT_TRUE(DecodeChunk(all.Int(1), all.Blob(2), points).ok());
+      std::string v1;
+      EpochMs prev = all.Int(1);
+      for (const SeriesPoint& pt : points) {
+        AppendPoint(v1, prev, pt);
+        prev = pt.ts;
+      }
+      rewritten.emplace_back(all.Int(0), std::move(v1));
+    }
+    all.Reset();
+    ASSERT_GE(rewritten.size(), 2u);
+    for (const auto& [chunk, data] : rewritten) ASSERT_TRUE(up.Bind(1, chunk).BindBlob(2, data.data(), data.size()).Run().ok());
+  }
   AppendLogEntry(row, m1, {500, 7.0, 0});          // before the chunks: the first time
   AppendLogEntry(row, m1, {309000, 42.0, 3});      // the latest point's instant, rewritten in the log
   AppendLogEntry(row, m2, {9000, -1.5, 0});
@@ -120,6 +140,21 @@ TEST_F(SqliteStoreTest, SchemaTenModulesLearnTheirExtentsFromChunksAndLog) {
   EXPECT_EQ((*mods)[1].first_seen, 5000);
   EXPECT_EQ((*mods)[1].last->ts, 9000);
   EXPECT_EQ((*mods)[1].last->value, -1.5);
+  // v12: the format-1 chunks came back in format 2, their points whole (the log overlaid).
+  MeasurementQuery q{pre_, "m.1"};
+  q.agg = Aggregate::kNone;
+  auto pts = store_->QueryMeasurements(q);
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 301u);
+  EXPECT_EQ((*pts)[0].ts, 500);
+  for (int i = 0; i < 299; ++i) ASSERT_EQ((*pts)[i + 1].value, double(i)) << i;
+  EXPECT_EQ((*pts)[300].value, 42.0);
+  store_.reset();
+  SqliteDb check = Downgrade("SELECT 1");
+  Stmt formats(check.get(), "SELECT count(*), sum(substr(data, 1, 1) = x'02') FROM chunks");
+  ASSERT_TRUE(*formats.Step());
+  EXPECT_GE(formats.Int(0), 2);
+  EXPECT_EQ(formats.Int(1), formats.Int(0));
 }
 
 TEST_F(SqliteStoreTest, DuplicatesAreFoundInsideManyRowInserts) {
