@@ -27,6 +27,8 @@ std::shared_ptr<const DeviceType> DecoderRegistry::Find(std::string_view device_
 
 namespace {
 
+namespace fs = std::filesystem;
+
 std::string ScopedKey(const Scope& scope, std::string_view name) {
   std::string key = scope.tenant;
   key += '\0';
@@ -34,6 +36,26 @@ std::string ScopedKey(const Scope& scope, std::string_view name) {
   key += '\0';
   key += name;
   return key;
+}
+
+// The `.toml` files of `folder`, in name order, each with its text (none when
+// the folder does not exist): decoder specs and measurement maps alike.
+std::vector<std::pair<fs::path, std::string>> TomlFilesIn(const fs::path& folder) {
+  std::vector<std::pair<fs::path, std::string>> out;
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) return out;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".toml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (fs::path& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    out.emplace_back(std::move(file), text.str());
+  }
+  return out;
 }
 
 }  // namespace
@@ -108,7 +130,6 @@ std::vector<DecoderRegistry::ScopedType> DecoderRegistry::ScopedTypes(const Scop
 }
 
 LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs) {
-  namespace fs = std::filesystem;
   LoadReport report;
   auto table = std::make_shared<Table>();
   for (DeviceType& native : NativeDeviceTypes()) {
@@ -123,18 +144,8 @@ LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs
     for (const auto& alias : shared->aliases) table->emplace(alias, shared);
   }
   for (const std::string& dir : dirs) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) continue;
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      if (entry.is_regular_file() && entry.path().extension() == ".toml") files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const fs::path& file : files) {
-      std::ifstream in(file, std::ios::binary);
-      std::ostringstream text;
-      text << in.rdbuf();
-      auto dt = LoadDeclarativeSpec(text.str(), file.string(), scripts_);
+    for (const auto& [file, text] : TomlFilesIn(dir)) {
+      auto dt = LoadDeclarativeSpec(text, file.string(), scripts_);
       if (!dt.ok()) {
         report.rejected.emplace_back(file.string(), dt.status().message());
         continue;
@@ -154,19 +165,8 @@ LoadReport DecoderRegistry::LoadDirectories(const std::vector<std::string>& dirs
   }
   auto maps = std::make_shared<MapTable>();
   for (const std::string& dir : dirs) {
-    std::error_code ec;
-    const fs::path folder = fs::path(dir) / "maps";
-    if (!fs::is_directory(folder, ec)) continue;
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(folder, ec)) {
-      if (entry.is_regular_file() && entry.path().extension() == ".toml") files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const fs::path& file : files) {
-      std::ifstream in(file, std::ios::binary);
-      std::ostringstream text;
-      text << in.rdbuf();
-      auto m = ParseMeasurementMap(text.str(), file.string());
+    for (const auto& [file, text] : TomlFilesIn(fs::path(dir) / "maps")) {
+      auto m = ParseMeasurementMap(text, file.string());
       if (!m.ok()) {
         report.rejected.emplace_back(file.string(), m.status().message());
         continue;
