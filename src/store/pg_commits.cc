@@ -2,6 +2,7 @@
 // to PostgreSQL (its WAL flush, and a synchronous standby's answer) while the
 // next group is built on another connection; Sync() waits for them before the
 // group committer acknowledges anything.
+#include <algorithm>
 #include <cstring>
 
 #include "store/pg_store_internal.h"
@@ -12,7 +13,7 @@ void PgStore::CommitLater(PgConnPtr conn, Created created) {
   size_t n = 0;
   {
     MutexLock lock(commits_mu_);
-    in_flight_.push_back({std::move(conn), std::move(created)});
+    in_flight_.push_back({std::move(conn), std::move(created), ++commits_sent_});
     n = in_flight_.size();
   }
   if (n > kMaxCommitsInFlight) AwaitCommits();
@@ -26,6 +27,7 @@ void PgStore::AwaitCommits() {
     commits.swap(in_flight_);
   }
   Status failed;
+  uint64_t failed_seq = 0;
   for (InFlight& c : commits) {
     Status s;
     bool answered = false;
@@ -41,22 +43,31 @@ void PgStore::AwaitCommits() {
     if (!answered && s.ok()) s = PgError(c.conn.get(), nullptr, "COMMIT");
     if (s.ok()) {
       Remember(std::move(c.created));
-    } else if (failed.ok()) {
-      failed = s;
+    } else {
+      if (failed.ok()) failed = s;
+      failed_seq = std::max(failed_seq, c.seq);
     }
     Release(std::move(c.conn));
   }
   if (!failed.ok()) {
     MutexLock lock(commits_mu_);
     if (commit_failure_.ok()) commit_failure_ = failed;
+    failed_through_ = std::max(failed_through_, failed_seq);
   }
 }
 
 Status PgStore::Sync() {
+  uint64_t sent = 0;
+  {
+    MutexLock lock(commits_mu_);
+    sent = commits_sent_;
+  }
+  // Every commit up to `sent` is answered once this returns: waited for here,
+  // or by an earlier caller that noted its failure before letting us in.
   AwaitCommits();
   MutexLock lock(commits_mu_);
   Status s = commit_failure_;
-  commit_failure_ = Status::Ok();
+  if (failed_through_ <= sent) commit_failure_ = Status::Ok();
   return s;
 }
 

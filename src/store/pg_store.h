@@ -42,7 +42,8 @@ class PgStore final : public Store {
   Result<std::vector<WriteResult>> Write(std::span<const WriteBatch* const> batches) override;
   Status Redecode(const Scope& scope, std::span<const Redecoded> results) override;
   // Waits for the commits of the Writes so far (durable once confirmed:
-  // synchronous_commit); the first that failed since the last Sync, if any.
+  // synchronous_commit); a failure if any of them failed (or one sent since,
+  // whose failure a Sync has not yet been told of after it was sent).
   Status Sync() override;
 
   Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) override;
@@ -153,6 +154,7 @@ class PgStore final : public Store {
   struct InFlight {
     PgConnPtr conn;
     Created created;
+    uint64_t seq = 0;  // the commit's number (commits_sent_ when it was sent)
   };
 
   const std::string conninfo_;
@@ -163,7 +165,15 @@ class PgStore final : public Store {
   Mutex await_mu_;
   Mutex commits_mu_;
   std::vector<InFlight> in_flight_ TC_GUARDED_BY(commits_mu_);
+  uint64_t commits_sent_ TC_GUARDED_BY(commits_mu_) = 0;
+  // The first commit failure not yet cleared, and the greatest number of the
+  // commits that failed since. A Sync reports it, and clears it only when
+  // every failed commit was sent before that Sync began: a commit sent later
+  // may belong to a group the next Sync acknowledges (the group committer
+  // hands a group to its syncer after the commit is sent, and another caller
+  // of AwaitCommits may have waited for that commit first).
   Status commit_failure_ TC_GUARDED_BY(commits_mu_);
+  uint64_t failed_through_ TC_GUARDED_BY(commits_mu_) = 0;
 
   Mutex pool_mu_;
   std::vector<PgConnPtr> idle_ TC_GUARDED_BY(pool_mu_);
