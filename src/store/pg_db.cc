@@ -104,8 +104,14 @@ Status PgError(PGconn* conn, const PGresult* r, std::string_view what) {
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state ? state : "";
   std::string text = std::string(what) + ": " + message;
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) return Status::Unavailable("database unreachable: " + text);
   const std::string cls = sqlstate.substr(0, 2);
+  // The connection is gone, or the server is going away (admin_shutdown,
+  // crash_shutdown, cannot_connect_now): libpq's words stay out of the status
+  // (PgStore logs them once, PgLink).
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK || cls == "08" || sqlstate == "57P01" ||
+      sqlstate == "57P02" || sqlstate == "57P03") {
+    return StoreUnreachable();
+  }
   if (cls == "08" || cls == "53" || cls == "57" || sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "25006") {
     return Status::Unavailable(text);
   }
@@ -209,7 +215,7 @@ Result<PgConnPtr> PgConnect(const std::string& conninfo, const std::string& pass
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
     std::string why = conn ? PQerrorMessage(conn.get()) : "out of memory";
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    return Status::Unavailable("cannot connect to PostgreSQL: " + why);
+    return Status::Unavailable(why);
   }
   PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);  // NOTICEs (IF NOT EXISTS...) are not errors
   return conn;

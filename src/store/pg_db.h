@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "store/store.h"
 
 namespace telecollect::store {
 
@@ -89,10 +90,12 @@ class PgArray {
 // Hex text of raw bytes, as bytea input takes it ("\x0a1b").
 std::string ByteaHex(std::string_view raw);
 
-// libpq's error as a Status: kUnavailable when the connection is gone or the
-// server refuses for now (SQLSTATE classes 08, 53, 57; serialization failures
-// and deadlocks, 40001/40P01: the caller may retry), kAlreadyExists for a
-// unique violation, kIoError otherwise. `what` says which operation failed.
+// libpq's error as a Status: StoreUnreachable() (store.h: no libpq text) when
+// the connection is gone or the server is going away (class 08, 57P01-57P03);
+// kUnavailable with libpq's text when the server refuses for now (classes 53,
+// 57; serialization failures and deadlocks, 40001/40P01: the caller may
+// retry), kAlreadyExists for a unique violation, kIoError otherwise. `what`
+// says which operation failed.
 Status PgError(PGconn* conn, const PGresult* r, std::string_view what);
 
 // Runs `sql` with `params`; rows for a query, nothing for a command.
@@ -109,7 +112,9 @@ Result<PgResult> PgExecPrepared(PGconn* conn, const char* name, std::string_view
 // or the environment, never in the config).
 Status CheckNoPasswordIn(std::string_view conninfo);
 
-// Connects; kUnavailable when the server cannot be reached.
+// Connects; kUnavailable with libpq's reason when the server cannot be
+// reached. That reason may name the host, port and user: it is for PgLink's
+// log line only (pg_link.h), never for a caller of the store.
 Result<PgConnPtr> PgConnect(const std::string& conninfo, const std::string& password);
 
 }  // namespace telecollect::store

@@ -1,5 +1,7 @@
 #include "store/pg_store.h"
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -230,6 +232,21 @@ std::string ScopeKey(const Scope& s) { return s.tenant + '\0' + EnvName(s.env); 
 
 constexpr int kTransactionAttempts = 3;
 
+// Whether an idle connection is still open as far as can be told without a
+// round trip: the server has said nothing since (a server that shuts down or
+// ends the session sends an error, then closes). What it did say is read, a
+// few times at most (the error, then the end of the stream).
+bool IdleStillOpen(PGconn* conn) {
+  for (int i = 0; i < 3 && PQstatus(conn) == CONNECTION_OK; ++i) {
+    pollfd p{PQsocket(conn), POLLIN, 0};
+    if (p.fd < 0) return false;
+    if (::poll(&p, 1, 0) <= 0) return true;  // nothing to read (or EINTR: looked at again on next use)
+    if (PQconsumeInput(conn) == 0) return false;
+    (void)PQisBusy(conn);  // parses what came: an error while idle goes to the (silent) notice processor
+  }
+  return PQstatus(conn) == CONNECTION_OK;
+}
+
 }  // namespace
 
 Scope ScopeFromRow(const PgResult& r, int row, int tenant_col, int env_col) {
@@ -248,23 +265,58 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(const StoreOptions&, const std::s
 PgStore::~PgStore() { AwaitCommits(); }
 
 Result<PgStore::Conn> PgStore::Acquire() {
-  {
-    MutexLock lock(pool_mu_);
-    if (!idle_.empty()) {
-      PgConnPtr c = std::move(idle_.back());
+  while (true) {
+    PgConnPtr c;
+    {
+      MutexLock lock(pool_mu_);
+      if (idle_.empty()) break;
+      c = std::move(idle_.back());
       idle_.pop_back();
-      return Conn(this, std::move(c));
     }
+    if (IdleStillOpen(c.get())) return Conn(this, std::move(c));
+    // Closed by the server while idle (shut down, restarted, session ended):
+    // dropped; the next one, or a new one, is tried.
   }
-  TC_ASSIGN_OR_RETURN(PgConnPtr c, PgConnect(conninfo_, password_));
+  TC_ASSIGN_OR_RETURN(PgConnPtr c, link_.Connect());
   return Conn(this, std::move(c));
 }
 
 void PgStore::Release(PgConnPtr conn) {
-  // A broken connection, or one left inside a transaction, is not reused.
-  if (PQstatus(conn.get()) != CONNECTION_OK || PQtransactionStatus(conn.get()) != PQTRANS_IDLE) return;
+  // A broken connection is not reused, and tells the link that the server
+  // may be gone; nor is one left inside a transaction.
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    link_.Lost(PQerrorMessage(conn.get()));
+    return;
+  }
+  if (PQtransactionStatus(conn.get()) != PQTRANS_IDLE) return;
   MutexLock lock(pool_mu_);
   if (idle_.size() < 16) idle_.push_back(std::move(conn));
+}
+
+bool PgStore::DropClosedIdle() {
+  MutexLock lock(pool_mu_);
+  const size_t before = idle_.size();
+  std::erase_if(idle_, [](const PgConnPtr& c) { return !IdleStillOpen(c.get()); });
+  return idle_.size() != before;
+}
+
+StoreHealth PgStore::Health() {
+  // Idle connections the server closed tell of an outage before a request
+  // fails on one: then one connect says whether it is one.
+  const bool closed = DropClosedIdle();
+  bool idle_left = false;
+  {
+    MutexLock lock(pool_mu_);
+    idle_left = !idle_.empty();
+  }
+  PgLink::State link = link_.state();
+  if (link.down ? link.attempt_due : closed && !idle_left) {
+    Result<PgConnPtr> c = link_.Connect();
+    if (c.ok()) Release(std::move(c).value());
+    link = link_.state();
+  }
+  if (!link.down) return {};
+  return {false, std::string(kStoreUnreachable), PgLink::SteadyNowMs() - link.down_since_ms};
 }
 
 Status PgStore::Migrate() {

@@ -11,6 +11,7 @@
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
 #include "store/pg_db.h"
+#include "store/pg_link.h"
 #include "store/store.h"
 
 namespace telecollect::store {
@@ -25,6 +26,13 @@ namespace telecollect::store {
 // (series_codec.h) in a table partitioned by month, partitions created on
 // demand. Migrations are applied at Open under an advisory lock, so that
 // nodes starting together apply each one once.
+//
+// When PostgreSQL cannot be reached (stopped, restarting, failing over), every
+// call fails with StoreUnreachable() (store.h), and new connections are tried
+// once per backoff interval (pg_link.h), so that a node under load neither
+// hammers the server nor waits on it; idle pooled connections the server
+// closed are dropped before use. The store comes back by itself once a connect
+// succeeds.
 class PgStore final : public Store {
  public:
   // `conninfo`: libpq key=value or URI, without a password (kInvalidArgument
@@ -45,6 +53,9 @@ class PgStore final : public Store {
   // synchronous_commit); a failure if any of them failed (or one sent since,
   // whose failure a Sync has not yet been told of after it was sent).
   Status Sync() override;
+  // Unreachable while the link is down (pg_link.h); one connect attempt when
+  // its backoff allows one, or when every idle connection was found closed.
+  StoreHealth Health() override;
 
   Result<std::vector<FrameRecord>> QueryFrames(const FrameQuery& query) override;
   Result<std::vector<ModuleInfo>> ListModules(const Scope& scope, std::string_view prefix, std::string_view after,
@@ -105,13 +116,20 @@ class PgStore final : public Store {
   class Tx;
 
  private:
-  PgStore(std::string conninfo, std::string password) : conninfo_(std::move(conninfo)), password_(std::move(password)) {}
+  PgStore(std::string conninfo, std::string password)
+      : conninfo_(std::move(conninfo)),
+        password_(std::move(password)),
+        link_([this] { return PgConnect(conninfo_, password_); }, password_) {}
   Status Migrate();
 
-  // A pooled connection, returned to the pool when released (dropped if broken).
+  // A pooled connection, returned to the pool when released (dropped if
+  // broken: then the link is told it was lost). An idle one the server closed
+  // meanwhile is dropped and the next taken; a new one comes from link_.
   class Conn;
-  Result<Conn> Acquire();
-  void Release(PgConnPtr conn);
+  Result<Conn> Acquire() TC_EXCLUDES(pool_mu_);
+  void Release(PgConnPtr conn) TC_EXCLUDES(pool_mu_);
+  // The idle connections still open, those found closed dropped; whether any was.
+  bool DropClosedIdle() TC_EXCLUDES(pool_mu_);
 
   // Runs `body` in a transaction; when `retryable`, again (a few times) when
   // PostgreSQL aborts it for a deadlock or a serialization failure
@@ -159,6 +177,7 @@ class PgStore final : public Store {
 
   const std::string conninfo_;
   const std::string password_;
+  PgLink link_;
 
   // One waiter at a time (taken before commits_mu_): a waiter that finds the
   // list empty knows that no commit taken by another waiter is still unconfirmed.

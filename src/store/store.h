@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model.h"
@@ -369,12 +370,37 @@ class FileJournal {
   virtual Result<std::vector<FileRecord>> ListFiles(const FileQuery& query) = 0;
 };
 
+// The message of every failure that means "the database cannot be reached
+// now" (code kUnavailable): a failed connect, a connection lost in use, or a
+// call refused at once while the backend waits before it connects again. It
+// names no host, port, user or password; callers answer HTTP 503 with
+// Retry-After and may retry.
+inline constexpr std::string_view kStoreUnreachable = "database unreachable";
+inline Status StoreUnreachable() { return Status::Unavailable(std::string(kStoreUnreachable)); }
+// Whether `s` is such a failure (also with context added by WithContext).
+inline bool IsStoreUnreachable(const Status& s) {
+  return s.code() == StatusCode::kUnavailable && s.message().find(kStoreUnreachable) != std::string::npos;
+}
+
+// Whether the database can be reached, as far as the store knows.
+struct StoreHealth {
+  bool reachable = true;
+  std::string reason;       // why not (kStoreUnreachable), for /healthz; empty when reachable
+  int64_t down_for_ms = 0;  // how long it has been unreachable
+};
+
 // Everything telecollect keeps: every role, one implementation per backend
 // (SQLite: sqlite_store.h; PostgreSQL: pg_store.h), opened by OpenStore
 // (open_store.h).
 class Store : public Ingest, public Queries, public Catalog, public ConnectorState, public FileJournal {
  public:
   ~Store() override = default;
+
+  // The last known state of the database link, for /healthz. Cheap: at most
+  // one connect attempt (PostgreSQL, when it is unreachable and its backoff
+  // allows one now, or when idle connections were found closed), never a
+  // query. An embedded store is always reachable.
+  virtual StoreHealth Health() { return {}; }
 };
 
 }  // namespace telecollect::store
