@@ -15,6 +15,15 @@ std::string ErrorJson(std::string_view message) {
   return w.Take();
 }
 
+std::string StoreUnavailableJson() {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("error").String("storage unavailable, retry later: nothing is acknowledged until it is stored")
+      .Key("reason").String(store::kStoreUnreachable)
+      .EndObject();
+  return w.Take();
+}
+
 void PushService::Push(const Scope& scope, const Route& route, std::string_view content_type, std::string_view body,
                        Done done) {
   const std::string& source = route.source;
@@ -97,7 +106,12 @@ void PushService::Push(const Scope& scope, const Route& route, std::string_view 
                          failed_types = std::move(failed_types)](Result<store::WriteResult> r) {
         if (!r.ok()) {
           metrics_.frames.With({source_name, "store_error"}).Inc(statuses.size());
-          done({503, ErrorJson("storage unavailable, nothing was stored: " + r.status().message()), 1});
+          // The database's whereabouts and libpq's words never reach a client.
+          done({503,
+                store::IsStoreUnreachable(r.status())
+                    ? StoreUnavailableJson()
+                    : ErrorJson("storage unavailable, nothing was stored: " + r.status().message()),
+                1});
           return;
         }
         size_t decoded = 0, pending = 0, failed = 0, measurements = r->measurements_written;

@@ -74,4 +74,9 @@ class PushService {
 // {"error": message, ...} bodies shared by every HTTP answer.
 std::string ErrorJson(std::string_view message);
 
+// The body of every answer refused because the database cannot be reached
+// (store::IsStoreUnreachable): always the same words, naming no host, port
+// or user, with a "reason" as /healthz gives it. Answered 503 with Retry-After.
+std::string StoreUnavailableJson();
+
 }  // namespace telecollect::push

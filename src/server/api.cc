@@ -36,6 +36,17 @@ RouteHandler Sync(Api* api, HttpResponse (Api::*f)(RouteCall&)) {
 
 std::string Bounded(std::string_view s) { return std::string(s.substr(0, 160)); }
 
+bool HasRetryAfter(const HttpResponse& r) {
+  return std::any_of(r.headers.begin(), r.headers.end(), [](const auto& h) { return h.first == "Retry-After"; });
+}
+
+// The worker pool's refusal (its queue is full), not a failure of the request.
+bool IsQueueFull(const HttpResponse& r) {
+  return r.status == 503 && std::any_of(r.headers.begin(), r.headers.end(), [](const auto& h) {
+           return h.first == "X-Telecollect-Queue" && h.second == "full";
+         });
+}
+
 }  // namespace
 
 HttpResponse ParamErrorResponse(const ParamError& e) {
@@ -57,7 +68,7 @@ std::vector<Route> Api::Routes(Api* api) {
     return [api, f](RouteCall& call, const Reply& reply) { reply(f(EnvelopesApi{api->d_.store, api->d_.clock}, call)); };
   };
   return {
-      {"GET", "/healthz", Auth::kNone, kServerBodyLimit, false, "", Sync(api, &Api::Health), "liveness and write queue depth"},
+      {"GET", "/healthz", Auth::kNone, kServerBodyLimit, false, "", Sync(api, &Api::Health), "liveness, the store's reachability, queue depths"},
       {"GET", "/metrics", Auth::kNone, kServerBodyLimit, false, "", Sync(api, &Api::MetricsText), "Prometheus text"},
       {"GET", "/console/{path...}", Auth::kNone, kServerBodyLimit, false, "/console",
        [](RouteCall& c, const Reply& r) { r(ConsoleFile(c.request.target, c.Arg("path"))); }, "the web console's files"},
@@ -191,12 +202,7 @@ void Api::LogRefusal(const HttpRequest& req, std::string_view label, const HttpR
     case 405: log = &method_not_allowed_; break;
     case 413: log = &too_large_; break;
     case 400: log = param ? &bad_parameter_ : &bad_request_; break;
-    case 503: {
-      const bool pool_full = std::any_of(r.headers.begin(), r.headers.end(),
-                                         [](const auto& h) { return h.first == "X-Telecollect-Queue" && h.second == "full"; });
-      log = pool_full ? &pool_full_ : &unavailable_;
-      break;
-    }
+    case 503: log = IsQueueFull(r) ? &pool_full_ : &unavailable_; break;
     default: break;
   }
   // No token nor body in the line: the route, the status, and why (parameter name, or the error's first words).
@@ -229,7 +235,13 @@ void Api::Handle(HttpRequest req, std::function<void(HttpResponse)> reply) {
   const Route& route = *m.route;
   auto state = std::make_shared<CallState>(std::move(req), std::move(*target));
   state->call.args = std::move(m.args);
-  Reply logged = [this, state, label = route.Label(), reply = std::move(reply)](HttpResponse r) {
+  Reply logged = [this, state, label = route.Label(), tenant_route = route.auth != Auth::kNone,
+                 reply = std::move(reply)](HttpResponse r) {
+    // A failure of a route that needs the store (every route behind a token)
+    // while the database cannot be reached gets the outage's answer, whatever
+    // the handler made of it: 503, Retry-After, no libpq words. (A 503 with
+    // Retry-After is already one: the outage's, or a full queue's.)
+    if (tenant_route && r.status >= 500 && !HasRetryAfter(r) && !d_.store.Health().reachable) r = StoreUnavailable();
     LogRefusal(state->request, label, r, state->params.error());
     reply(std::move(r));
   };

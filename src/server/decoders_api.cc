@@ -13,7 +13,7 @@ namespace telecollect::server {
 HttpResponse DecodersApi::Versions(const Scope& scope, const std::string& device_type) const {
   const std::string name = decode::NormalizeDeviceType(device_type);
   auto versions = store.ListDecoderVersions(scope, name, false);
-  if (!versions.ok()) return JsonError(HttpStatusFor(versions.status()), versions.status().message());
+  if (!versions.ok()) return StatusError(versions.status());
   auto shared = registry.Find(name);
   JsonWriter w;
   w.BeginObject().Key("devicetype").String(name).Key("shared");
@@ -60,7 +60,7 @@ HttpResponse DecodersApi::Upload(const Scope& scope, const std::string& device_t
                           "and script; not " + std::string(type));
   }
   auto up = push::UploadDecoderVersion(store, registry, scope, spec, script, device_type, activate, clock.NowMs());
-  if (!up.ok()) return JsonError(HttpStatusFor(up.status()), up.status().message());
+  if (!up.ok()) return StatusError(up.status());
   JsonWriter w;
   w.BeginObject().Key("devicetype").String(up->device_type).Key("version").String(up->version)
       .Key("kind").String(up->kind).Key("vectors").Int(static_cast<int64_t>(up->vectors))
@@ -80,7 +80,7 @@ HttpResponse DecodersApi::Activate(const Scope& scope, const std::string& device
 
 HttpResponse DecodersApi::Aliases(const Scope& scope) const {
   auto aliases = store.ListTypeAliases(scope);
-  if (!aliases.ok()) return JsonError(HttpStatusFor(aliases.status()), aliases.status().message());
+  if (!aliases.ok()) return StatusError(aliases.status());
   JsonWriter w;
   w.BeginObject().Key("aliases").BeginArray();
   for (const auto& a : *aliases) w.BeginObject().Key("alias").String(a.alias).Key("devicetype").String(a.device_type).EndObject();

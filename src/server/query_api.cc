@@ -18,11 +18,23 @@ HttpResponse Json(std::string body) { return {200, "application/json", std::move
 }  // namespace
 
 HttpResponse Api::Health(RouteCall&) {
+  // 503 while the database cannot be reached: a load balancer sends elsewhere,
+  // an operator reads why. Never a host or port: the store's reason only.
+  const store::StoreHealth store = d_.store.Health();
   JsonWriter w;
-  w.BeginObject().Key("status").String("ok").Key("write_queue").Int(static_cast<int64_t>(d_.committer.depth()))
+  w.BeginObject().Key("status").String(store.reachable ? "ok" : "unavailable");
+  if (!store.reachable) {
+    w.Key("reason").String(store.reason).Key("unreachable_for_s").Int(store.down_for_ms / 1000);
+  }
+  w.Key("write_queue").Int(static_cast<int64_t>(d_.committer.depth()))
       .Key("worker_queue").Int(static_cast<int64_t>(pool_.queued()));
   w.Key("mqtt").Raw(d_.mqtt_status ? d_.mqtt_status() : "[]").EndObject();
-  return Json(w.Take());
+  HttpResponse r = Json(w.Take());
+  if (!store.reachable) {
+    r.status = 503;
+    r.headers.emplace_back("Retry-After", "1");
+  }
+  return r;
 }
 
 HttpResponse Api::MetricsText(RouteCall&) {
