@@ -1,5 +1,6 @@
 #include "schedule/scheduler.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/log.h"
@@ -71,8 +72,15 @@ EpochMs Scheduler::RunLeased(const AnyConnector& connector) {
   const std::string& name = std::visit([](const auto& c) -> const std::string& { return c.name; }, connector);
   const std::string lease = "connector:" + name;
   Result<bool> got = TakeLease(store_, lease, clock_.NowMs(), kLeaseMs);
+  if (got.ok()) lease_retry_ms_ = kLeaseRetryMinMs;
   if (!got.ok() || !*got) {
     if (!got.ok()) LogWarn("connector_lease_failed", {{"connector", name}, {"error", got.status().message()}});
+    if (!got.ok() && got.status().code() == StatusCode::kUnavailable) {
+      // The store cannot answer now: paused, tried again after a growing wait.
+      const int64_t wait = lease_retry_ms_;
+      lease_retry_ms_ = std::min(lease_retry_ms_ * 2, kLeaseRetryMaxMs);
+      return clock_.NowMs() + wait;
+    }
     return INT64_MAX;  // another node runs it
   }
   EpochMs again = INT64_MAX;

@@ -53,8 +53,15 @@ class Scheduler {
   void RunApi(const pull::ApiConnector& c);
   void Loop() TC_EXCLUDES(mu_);
   void RunJob(Job& job) TC_EXCLUDES(mu_);
-  // Runs a connector under its lease; when to look again at the latest (files still uploading).
+  // Runs a connector under its lease; when to look again at the latest (files
+  // still uploading, or the store could not be asked for the lease).
   EpochMs RunLeased(const AnyConnector& connector) TC_EXCLUDES(mu_);
+  // After a lease the store could not answer (kUnavailable: the database is
+  // unreachable): the pause before the next try, 1 s doubling to 60 s, back
+  // to 1 s once a lease is answered. Scheduler thread only.
+  static constexpr int64_t kLeaseRetryMinMs = 1000;
+  static constexpr int64_t kLeaseRetryMaxMs = 60000;
+  int64_t lease_retry_ms_ = kLeaseRetryMinMs;
 
   store::Store& store_;
   const Clock& clock_;
