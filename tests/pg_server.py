@@ -174,6 +174,17 @@ class PgServer:
                 pass
             self.proc.wait(timeout=30)
 
+    def pause(self):
+        """Stops the server as an operator would (pg_ctl stop -m fast: sessions ended, a clean
+        shutdown), keeping its data directory and port for resume()."""
+        self._run("pg_ctl", "-D", self.datadir, "-m", "fast", "-w", "-t", "30", "stop", timeout=60)
+        self.proc.wait(timeout=30)
+
+    def resume(self):
+        """Starts the server paused by pause() again, on the same port."""
+        if not self._start_postmaster():
+            raise PgError("postgres did not start again on port %d: %s" % (self.port, self._log_tail()))
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             try:
