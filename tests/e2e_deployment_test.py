@@ -14,6 +14,7 @@ a temporary directory, `\\password ROLE` (interactive) → ALTER ROLE ... PASSWO
 Needs root (CI runs the tests as root): PostgreSQL runs as the unprivileged `telecollect-test`.
 """
 import json
+import math
 import os
 import pwd
 import re
@@ -71,6 +72,131 @@ class Unit(unittest.TestCase):
             self.assertEqual(about_it, [], "systemd-analyze verify warns about the unit")
         finally:
             shutil.rmtree(d, ignore_errors=True)
+
+
+WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+
+
+def num(text):
+    """A figure as the page writes it: "1,667", "0.85", "two"."""
+    return WORDS[text] if text in WORDS else float(text.replace(",", ""))
+
+
+def page_section(title):
+    """The section of docs/deployment.md under `## title`, its whitespace collapsed (sentences wrap)."""
+    with open(PAGE, encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("\n## " + title)
+    end = text.find("\n## ", start + 1)
+    return " ".join(text[start:end if end >= 0 else len(text)].split())
+
+
+class Projection(unittest.TestCase):
+    """The page's projection for a million devices, recomputed from the figures it states: each
+    derived figure must be what its inputs give, at the precision the page writes it, so that an
+    input changed (a new bench run) without the figures that follow from it fails. Arithmetic
+    only: the bench figures themselves come from bench/cluster.sh."""
+
+    def setUp(self):
+        self.text = page_section("How many nodes for one million devices")
+        self.tuning = page_section("PostgreSQL tuning")
+        self.rows = {}
+        for m in re.finditer(r"\| ([^|]+?) \| ([\d,]+)(?: / ([\d,]+))? \| ([^|]+?) \| ([^|]+?) \|", self.text):
+            case, rate, rate2, tc, pg = m.groups()
+            us = lambda cell: [num(x) for x in re.findall(r"[\d.]+", cell)]
+            self.rows[case] = {"rate": num(rate), "rate2": num(rate2) if rate2 else None, "tc": us(tc), "pg": us(pg)}
+        self.assertEqual(len(self.rows), 6, sorted(self.rows))
+        self.a1 = self.rows["(a) 1 frame per request, 1 node"]
+        self.a2 = self.rows["(a) 1 frame per request, 2 nodes (nginx)"]
+        self.b1 = self.rows["(b) 1,000 frames per request, 1 node"]
+        self.b2 = self.rows["(b) 1,000 frames per request, 2 nodes"]
+        self.copy = self.rows["PostgreSQL's own `COPY` of the same rows"]
+        self.sqlite = self.rows["SQLite single node, (a) / (b)"]
+
+    def find(self, pattern, text=None):
+        m = re.search(pattern, self.text if text is None else text)
+        self.assertIsNotNone(m, f"the page no longer says /{pattern}/")
+        return m.groups()
+
+    def assertStated(self, stated, exact, what):
+        """`stated` (as written: "1,667", "0.85", "4.8") is `exact` rounded to the digits it shows."""
+        decimals = len(stated.split(".")[1]) if "." in stated else 0
+        self.assertLessEqual(abs(num(stated) - exact), 0.5 * 10 ** -decimals + 1e-9,
+                             f"{what}: the page says {stated}, its inputs give {exact:.4f}")
+
+    def test_the_load(self):
+        devices, minutes, numerator, seconds, avg = self.find(
+            r"\*\*The load\.\*\* ([\d,]+) devices every (\d+) minutes: ([\d,]+) / ([\d,]+) s = \*\*([\d,]+) frames/s\*\*")
+        self.assertEqual(num(numerator), num(devices))
+        self.assertEqual(num(seconds), num(minutes) * 60)
+        self.assertStated(avg, num(devices) / (num(minutes) * 60), "average frames/s")
+        (per_frame,) = self.find(r"Dragino LHT65 frames \((\d+) readings each\)")
+        (readings,) = self.find(r"on average, ([\d,]+) readings/s")
+        self.assertStated(readings, num(devices) / (num(minutes) * 60) * num(per_frame), "average readings/s")
+        factor, peak = self.find(r"size for \*\*(\d+)× the average, ([\d,]+) frames/s\*\*, at half the CPU")
+        self.assertStated(peak, num(factor) * num(devices) / (num(minutes) * 60), "peak frames/s")
+        # Case (a) sizes it, with the higher of its two columns, the 2-node figures.
+        self.assertIn("its 2-node figures, the higher", self.text)
+        self.assertGreater(self.a2["tc"][0], self.a1["tc"][0])
+        self.assertGreater(self.a2["pg"][0], self.a1["pg"][0])
+        low, high = self.find(r"batches cost (\d+) to (\d+) times less")
+        ratios = [a[k][0] / b[k][0] for a, b in ((self.a1, self.b1), (self.a2, self.b2)) for k in ("tc", "pg")]
+        self.assertStated(low, min(ratios), "the smallest (a)/(b) cost ratio")
+        self.assertStated(high, max(ratios), "the largest (a)/(b) cost ratio")
+
+    def test_nodes_and_postgresql(self):
+        (peak,) = self.find(r"size for \*\*\d+× the average, ([\d,]+) frames/s\*\*")
+        rate, us, cpu, cores, within, node_cores, nodes, nodes_cores, down = self.find(
+            r"\*\*Nodes\.\*\* ([\d,]+) frames/s × (\d+) µs = ([\d.]+) CPU-second per second: ([\d.]+) cores at half "
+            r"load, within (\w+) (\d+)-core nodes?\. \*\*(\d+) nodes of (\d+) cores\*\* keep that with (\w+) down")
+        self.assertEqual(num(rate), num(peak))
+        self.assertEqual(num(us), self.a2["tc"][0], "the nodes are sized on case (a), 2 nodes, telecollect's CPU")
+        self.assertStated(cpu, num(rate) * num(us) / 1e6, "nodes' CPU-seconds per second")
+        self.assertStated(cores, 2 * num(rate) * num(us) / 1e6, "nodes' cores at half load")
+        needed = math.ceil(2 * num(rate) * num(us) / 1e6 / num(node_cores))
+        self.assertEqual(num(within), needed, "nodes needed for the cores at half load")
+        self.assertEqual(num(nodes_cores), num(node_cores))
+        self.assertEqual(num(nodes) - num(down), needed, "nodes left when the page's count is down")
+
+        rate, us, cpu, cores, least, advised = self.find(
+            r"\*\*PostgreSQL\.\*\* ([\d,]+) frames/s × (\d+) µs = ([\d.]+) CPU-seconds per second: ([\d.]+) cores "
+            r"at half load, a \*\*(\d+)-core primary at least, (\d+) cores\*\*")
+        self.assertEqual(num(rate), num(peak))
+        self.assertEqual(num(us), self.a2["pg"][0], "PostgreSQL is sized on case (a), 2 nodes")
+        self.assertStated(cpu, num(rate) * num(us) / 1e6, "PostgreSQL's CPU-seconds per second")
+        self.assertStated(cores, 2 * num(rate) * num(us) / 1e6, "PostgreSQL's cores at half load")
+        self.assertEqual(num(least), math.ceil(2 * num(rate) * num(us) / 1e6), "the smallest primary")
+        self.assertGreater(num(advised), num(least))
+        (batched,) = self.find(r"\(case \(b\): (\d+) µs per frame\)")
+        self.assertStated(batched, self.b2["pg"][0], "case (b)'s PostgreSQL CPU per frame")
+
+    def test_disk(self):
+        frame_bytes, reading_bytes = self.find(r"On disk: (\d+) bytes per frame .*?, ([\d.]+) bytes per reading")
+        (avg,) = self.find(r"= \*\*([\d,]+) frames/s\*\* on average")
+        (per_frame,) = self.find(r"Dragino LHT65 frames \((\d+) readings each\)")
+        rate, day, frames, fb, journal, readings, rb, chunks = self.find(
+            r"\*\*Disk\.\*\* ([\d,]+) × ([\d,]+) = (\d+) million frames a day × (\d+) bytes = \*\*(\d+) GB a day\*\* of "
+            r"frame journal; (\d+) million readings × ([\d.]+) bytes = \*\*(\d+) GB a day\*\* of chunks")
+        self.assertEqual(rate, avg)
+        self.assertEqual(num(day), 86400)
+        self.assertEqual((fb, rb), (frame_bytes, reading_bytes))
+        frames_a_day = num(rate) * num(day)
+        self.assertStated(frames, frames_a_day / 1e6, "frames a day (millions)")
+        self.assertStated(journal, frames_a_day * num(fb) / 1e9, "journal GB a day")
+        self.assertStated(readings, frames_a_day * num(per_frame) / 1e6, "readings a day (millions)")
+        self.assertStated(chunks, frames_a_day * num(per_frame) * num(rb) / 1e9, "chunks GB a day")
+        (year,) = self.find(r"a year is ([\d.]+) TB")
+        self.assertStated(year, frames_a_day * num(per_frame) * num(rb) * 365 / 1e12, "a year of readings (TB)")
+        days, kept = self.find(r"e\.g\. (\d+) days = ([\d.]+) TB")
+        self.assertStated(kept, frames_a_day * num(fb) * num(days) / 1e12, "the journal kept (TB)")
+
+    def test_rates_compared_in_the_tuning_section(self):
+        (of_copy,) = self.find(r"case \(b\) already reaches ([\d.]+) of `COPY`'s rate", self.tuning)
+        self.assertStated(of_copy, self.b1["rate"] / self.copy["rate"], "case (b), 1 node, against COPY")
+        of_sqlite, aim = self.find(r"Case \(a\) reaches ([\d.]+) of the SQLite node's rate on this machine, short of "
+                                   r"the ([\d.]+) aimed at", self.tuning)
+        self.assertStated(of_sqlite, self.a1["rate"] / self.sqlite["rate"], "case (a), 1 node, against SQLite")
+        self.assertLess(num(of_sqlite), num(aim))
 
 
 class Cluster(unittest.TestCase):
