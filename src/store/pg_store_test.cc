@@ -187,6 +187,50 @@ TEST_F(PgStoreTest, TheFencingTokenGrowsWhenTheLeaseChangesHands) {
   EXPECT_GT(*pg.LeaseFence("job", "a"), second);
 }
 
+// A group's COMMIT is left in flight by Write(); when PostgreSQL refuses it
+// (here a deferred constraint trigger that raises at commit, as a deferred
+// foreign key or a standby gone mid-commit would), Sync() says so, nothing of
+// the group is in the database, and the store has not taken the refused
+// group's new scope and module for existing: once the cause is gone, the same
+// write stores everything.
+TEST_F(PgStoreTest, ACommitRefusedInFlightFailsSyncAndLeavesNothing) {
+  ASSERT_EQ(One("CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$"), "error");  // a command: no rows
+  ASSERT_EQ(One("CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON modules DEFERRABLE INITIALLY DEFERRED "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_at_commit()"), "error");
+  const EpochMs t = 1701388800000;  // 2023-12-01T00:00Z
+  WriteBatch b{pre_, {MakeFrame("dev-1", t, {1, 2, 3}, {{"dev-1.temperature", t, 21.5, "Cel", 0}})},
+               {{"m", t, 1.0, "", 0}, {"m", t + 600000, 2.0, "", 0}}};
+  const WriteBatch* p = &b;
+  auto written = store_->Write(std::span<const WriteBatch* const>(&p, 1));
+  // The statements ran; the trigger fires only at COMMIT, which Write() sends and does not wait for.
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  ASSERT_EQ((*written)[0].frames_new, 1u);
+  const Status synced = store_->Sync();
+  ASSERT_FALSE(synced.ok()) << "Sync() returned OK though the group's COMMIT was refused";
+  EXPECT_NE(synced.message().find("refused at commit"), std::string::npos) << synced.ToString();
+  EXPECT_TRUE(store_->Sync().ok());  // reported once
+  EXPECT_EQ(One("SELECT count(*) FROM frames"), "0");
+  EXPECT_EQ(One("SELECT count(*) FROM modules"), "0");
+  EXPECT_EQ(One("SELECT count(*) FROM chunks"), "0");
+  EXPECT_EQ(One("SELECT count(*) FROM scopes"), "0");
+  EXPECT_EQ(store_->QueryMeasurements({pre_, "m"}).status().code(), StatusCode::kNotFound);  // no such module
+
+  ASSERT_EQ(One("DROP TRIGGER refuse_at_commit ON modules"), "error");
+  written = store_->Write(std::span<const WriteBatch* const>(&p, 1));
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ((*written)[0].frames_new, 1u);  // not a duplicate of the refused group
+  ASSERT_TRUE(store_->Sync().ok());
+  EXPECT_EQ(One("SELECT count(*) FROM frames"), "1");
+  EXPECT_EQ(One("SELECT count(*) FROM modules"), "2");
+  MeasurementQuery q{pre_, "m"};
+  q.agg = Aggregate::kNone;
+  auto pts = store_->QueryMeasurements(q);
+  ASSERT_TRUE(pts.ok()) << pts.status().ToString();
+  ASSERT_EQ(pts->size(), 2u);
+  EXPECT_EQ((*pts)[1].value, 2.0);
+}
+
 TEST_F(PgStoreTest, TwoStoresWritingOneModuleAtOnceLoseNoPoint) {
   auto other = factory_.Open();
   ASSERT_TRUE(other.ok());
