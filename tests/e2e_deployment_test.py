@@ -20,6 +20,7 @@ import pwd
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,11 @@ def doc_block(after):
     start = text.index("```", text.index(after))
     start = text.index("\n", start) + 1
     return text[start:text.index("```", start)]
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def as_pg_user(*args):
@@ -72,6 +78,174 @@ class Unit(unittest.TestCase):
             self.assertEqual(about_it, [], "systemd-analyze verify warns about the unit")
         finally:
             shutil.rmtree(d, ignore_errors=True)
+
+
+class OneNode(unittest.TestCase):
+    """The install commands of "One node", taken from the page and run as they are written, by root,
+    in a mount namespace of their own: /etc, /usr/local and /var are overlays whose writes land in a
+    temporary directory, so the page's names (user telecollect, /etc/telecollect, the unit) are used
+    as written and the machine's accounts and services are left untouched. PID 1 is not systemd
+    here: `systemctl` is tests/systemctl_standin.py, which enables the unit for real (offline) and
+    starts its ExecStart= as its [Service] section says (User=, StateDirectory=, UMask=, ...), the
+    listen address moved to 127.0.0.1 and an ephemeral port. Then: the user is a system user with
+    nologin; the binary, config directory, config and unit have the page's owners and modes; the
+    installed unit verifies; the server runs as the user and answers /healthz; the token the page's
+    last command printed is taken by it; after a graceful stop (KillSignal=, within TimeoutStopSec=)
+    every file in the data dir is the user's, 0600 (directories 0700); and nothing was written in
+    /etc, /usr/local or /var but what the commands install and the data dir."""
+
+    UNIT = "telecollect.service"
+
+    def setUp(self):
+        self.assertEqual(os.geteuid(), 0, "run as root (as CI does): the commands create a user, in a namespace")
+        for tool in ("unshare", "nsenter", "useradd", "runuser", "install", "systemd-analyze", "systemctl"):
+            self.assertTrue(shutil.which(tool), f"{tool} is missing")
+        self.dir = tempfile.mkdtemp(prefix="tc_one_node_")
+        self.layers, mounts = {}, []
+        for name, target in (("etc", "/etc"), ("usr-local", "/usr/local"), ("var", "/var")):
+            up, work = os.path.join(self.dir, name, "up"), os.path.join(self.dir, name, "work")
+            os.makedirs(up)
+            os.makedirs(work)
+            self.layers[target] = up
+            mounts.append(f"mount -t overlay overlay -o lowerdir={target},upperdir={up},workdir={work} {target}")
+        # The namespace lives as long as this process (bounded: 30 min if the test itself dies).
+        self.holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "--", "sh", "-ec",
+                                        " && ".join(mounts) + " && echo ready && exec sleep 1800"],
+                                       stdout=subprocess.PIPE, text=True, start_new_session=True)
+        self.assertEqual(self.holder.stdout.readline().strip(), "ready", "the overlays could not be mounted")
+        self.root = f"/proc/{self.holder.pid}/root"
+        self.run_dir = os.path.join(self.dir, "run")
+        os.mkdir(self.run_dir)
+        with open("/etc/passwd") as f:
+            self.host_had_user = "telecollect" in {l.split(":")[0] for l in f}
+
+    def tearDown(self):
+        if os.path.exists(self.state("pid")) and not os.path.exists(self.state("exit")):
+            try:
+                os.kill(int(read(self.state("pid"))), signal.SIGKILL)  # the service the test started
+            except ProcessLookupError:
+                pass
+            wait_for("the killed server's supervisor", lambda: os.path.exists(self.state("exit")), 30)
+        self.holder.kill()
+        self.holder.wait()
+        self.holder.stdout.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def state(self, suffix):
+        return os.path.join(self.run_dir, f"{self.UNIT}.{suffix}")
+
+    def inside(self, *args, env=None, timeout=120):
+        """Runs a command in the namespace."""
+        return subprocess.run(["nsenter", "-t", str(self.holder.pid), "-m", "--", *args], capture_output=True,
+                              text=True, timeout=timeout, env=env)
+
+    def path(self, p):
+        """A path of the namespace, from here."""
+        return self.root + p
+
+    def assertOwnedMode(self, p, uid, gid, mode):
+        st = os.lstat(self.path(p))
+        self.assertEqual((st.st_uid, st.st_gid, oct(st.st_mode & 0o7777)), (uid, gid, oct(mode)), p)
+
+    def test_the_install_commands_as_documented(self):
+        # What the commands expect in their working directory: a build, dist/ and the page's config.
+        checkout = os.path.join(self.dir, "checkout")
+        os.makedirs(os.path.join(checkout, "build/src/cli"))
+        os.symlink(os.path.abspath(BIN), os.path.join(checkout, "build/src/cli/telecollect"))
+        os.symlink(os.path.join(os.path.abspath(SOURCE_DIR), "dist"), os.path.join(checkout, "dist"))
+        config = doc_block("`/etc/telecollect/telecollect.toml` (every key")
+        with open(os.path.join(checkout, "telecollect.toml"), "w") as f:
+            f.write(config)
+        standin = os.path.join(self.dir, "bin")
+        os.mkdir(standin)
+        os.symlink(os.path.join(os.path.abspath(SOURCE_DIR), "tests/systemctl_standin.py"),
+                   os.path.join(standin, "systemctl"))
+        port = free_port()
+        env = dict(os.environ, PATH=f"{standin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                   SYSTEMCTL_STANDIN_DIR=self.run_dir,
+                   SYSTEMCTL_STANDIN_REPLACE=f"--listen 0.0.0.0:8080=--listen 127.0.0.1:{port}")
+        commands = doc_block("As root, in the source tree after `make`")
+        r = self.inside("sh", "-exc", f"cd {checkout}\n{commands}", env=env, timeout=300)
+        log = read(self.state("log")) if os.path.exists(self.state("log")) else ""
+        self.assertEqual(r.returncode, 0, f"{r.stderr}\nthe server's log:\n{log}")
+        token = r.stdout.strip().splitlines()[-1]
+        self.assertRegex(token, r"^tc_prod_\w+$", r.stdout)
+
+        # The user: a system account that cannot log in, its own group.
+        passwd = {l.split(":")[0]: l.split(":") for l in read(self.path("/etc/passwd")).splitlines()}
+        groups = {l.split(":")[0]: l.split(":") for l in read(self.path("/etc/group")).splitlines()}
+        shadow = {l.split(":")[0]: l.split(":") for l in read(self.path("/etc/shadow")).splitlines()}
+        self.assertIn("telecollect", passwd)
+        _, _, uid, gid, _, home, shell = passwd["telecollect"]
+        uid, gid = int(uid), int(gid)
+        uid_min = 1000
+        for l in read(self.path("/etc/login.defs")).splitlines():
+            if l.split()[:1] == ["UID_MIN"]:
+                uid_min = int(l.split()[1])
+        self.assertLess(uid, uid_min, "not a system user")
+        self.assertEqual((home, shell), ("/var/lib/telecollect", "/usr/sbin/nologin"))
+        self.assertEqual(int(groups["telecollect"][2]), gid)
+        self.assertRegex(shadow["telecollect"][1], r"^[!*]", "the account has a password")
+        if not self.host_had_user:  # the machine's own accounts untouched
+            self.assertNotIn("telecollect", {l.split(":")[0] for l in read("/etc/passwd").splitlines()})
+
+        # Binary, config, unit: owners and modes as the commands give them.
+        self.assertOwnedMode("/usr/local/bin/telecollect", 0, 0, 0o755)
+        self.assertOwnedMode("/etc/telecollect", 0, gid, 0o750)
+        self.assertOwnedMode("/etc/telecollect/telecollect.toml", 0, gid, 0o640)
+        self.assertEqual(read(self.path("/etc/telecollect/telecollect.toml")), config)
+        self.assertOwnedMode("/etc/systemd/system/telecollect.service", 0, 0, 0o644)
+        self.assertEqual(read(self.path("/etc/systemd/system/telecollect.service")),
+                         read(os.path.join(SOURCE_DIR, "dist/telecollect.service")))
+        self.assertEqual(os.readlink(self.path("/etc/systemd/system/multi-user.target.wants/telecollect.service")),
+                         "/etc/systemd/system/telecollect.service", "not enabled")
+        v = self.inside("systemd-analyze", "verify", "/etc/systemd/system/telecollect.service")
+        self.assertEqual(v.returncode, 0, v.stderr)
+        self.assertEqual([l for l in v.stderr.splitlines() if "telecollect.service" in l], [], v.stderr)
+
+        # The service: running as the user, answering, taking the token created by the page's command.
+        pid = int(read(self.state("pid")))
+        with open(f"/proc/{pid}/status") as f:
+            ids = {l.split(":")[0]: l.split()[1:] for l in f if l.startswith(("Uid:", "Gid:"))}
+        self.assertEqual(ids, {"Uid": [str(uid)] * 4, "Gid": [str(gid)] * 4})
+        self.assertEqual(os.readlink(f"/proc/{pid}/cwd"), "/var/lib/telecollect")
+        front = Server.__new__(Server)  # only its HTTP helpers
+        front.port = port
+        wait_for("the service's /healthz", lambda: Cluster._answers(front), 30)
+        health = front.request("GET", "/healthz")
+        self.assertEqual(json.loads(health.body)["status"], "ok", health.body)
+        push = front.push(BRIEF_FRAME, token)
+        self.assertEqual(push.status, 200, push.body)
+        self.assertEqual(push.json()["accepted"], 1, push.body)
+
+        # A graceful stop, then the data dir: the user's only.
+        stop = self.inside("systemctl", "stop", "telecollect", env=env, timeout=90)
+        self.assertEqual(stop.returncode, 0, stop.stderr)
+        self.assertEqual(read(self.state("exit")).strip(), "0", read(self.state("log")))
+        self.assertOwnedMode("/var/lib/telecollect", uid, gid, 0o700)
+        found = []
+        for d, dirs, files in os.walk(self.path("/var/lib/telecollect")):
+            for name in dirs + files:
+                p = os.path.join(d, name)[len(self.root):]
+                found.append(p)
+                self.assertOwnedMode(p, uid, gid, 0o700 if name in dirs else 0o600)
+        self.assertIn("/var/lib/telecollect/telecollect.db", found)
+
+        # Nothing else written: what the overlays took, outside the data dir.
+        written = []
+        for target, up in self.layers.items():
+            for d, dirs, files in os.walk(up):
+                for name in files + [x for x in dirs if not os.listdir(os.path.join(d, x))]:
+                    written.append(target + os.path.join(d, name)[len(up):])
+        expected = {"/usr/local/bin/telecollect", "/etc/telecollect/telecollect.toml",
+                    "/etc/systemd/system/telecollect.service",
+                    "/etc/systemd/system/multi-user.target.wants/telecollect.service"}
+        accounts = {f"/etc/{f}{s}" for f in ("passwd", "group", "shadow", "gshadow", "subuid", "subgid")
+                    for s in ("", "-")} | {"/etc/.pwd.lock", "/var/log/lastlog", "/var/log/faillog"}
+        elsewhere = sorted(p for p in written if p not in expected | accounts and
+                           not p.startswith("/var/lib/telecollect/"))
+        self.assertEqual(elsewhere, [], "written outside the data dir")
+        self.assertLessEqual(expected, set(written))
 
 
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
