@@ -248,6 +248,69 @@ class OneNode(unittest.TestCase):
         self.assertLessEqual(expected, set(written))
 
 
+class StalledNode(unittest.TestCase):
+    """The page's nginx config in front of three nodes, one of them stopped with SIGSTOP (its kernel
+    still accepts connections and takes requests: nginx sees only silence). Every push is answered
+    200 by another node within the push location's proxy_read_timeout (plus a margin), none waits
+    for nginx's default 60 s. The nodes run on SQLite stores copied from one (the same token works on
+    each): what is measured is nginx's behaviour, not the database's."""
+
+    def setUp(self):
+        self.assertTrue(shutil.which("nginx"), "nginx missing: nginx-light")
+        self.dir = tempfile.mkdtemp(prefix="tc_stalled_")
+        self.nodes, self.nginx, self.stopped = [], None, None
+        first = None
+        for n in range(3):
+            d = os.path.join(self.dir, f"node{n}")
+            os.mkdir(d, 0o700)
+            node = Server(data_dir=d)
+            if first is None:
+                self.token = node.token("acme", "preprod")
+                first = d
+            else:
+                for name in os.listdir(first):
+                    if name != "telecollect.toml" and os.path.isfile(os.path.join(first, name)):
+                        shutil.copy2(os.path.join(first, name), d)
+            self.nodes.append(node)
+        for node in self.nodes:
+            node.start()
+
+    def tearDown(self):
+        if self.stopped:
+            os.kill(self.stopped.proc.pid, signal.SIGCONT)
+        if self.nginx:
+            self.nginx.stop()
+        for node in self.nodes:
+            node.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_pushes_skip_a_stopped_node_within_the_push_timeout(self):
+        from cluster_nodes import Nginx
+        site = doc_block("`/etc/nginx/conf.d/telecollect.conf`")
+        push_location = re.search(r"location ~ \^/\(v1/push/\|\$\) \{([^}]*)\}", site)
+        self.assertIsNotNone(push_location, "the page's config has no push location")
+        (read_timeout,) = re.search(r"proxy_read_timeout (\d+)s;", push_location.group(1)).groups()
+        read_timeout = int(read_timeout)
+        self.assertLess(read_timeout, 60)
+        self.nginx = Nginx(self.dir, [n.port for n in self.nodes]).start()
+        front = self.nginx.front()
+        self.stopped = self.nodes[1]
+        os.kill(self.stopped.proc.pid, signal.SIGSTOP)
+        slow = 0
+        for i, path in enumerate(["/", "/v1/push/generic-sensors"] * 3):  # round-robin: the stopped node in turn
+            f = dict(BRIEF_FRAME, deviceid=f"stalled-{i}")
+            start = time.monotonic()
+            r = front.request("POST", path, json.dumps(f), {"Content-Type": "application/json",
+                                                             "source": "generic-sensors"}, self.token, timeout=120)
+            took = time.monotonic() - start
+            self.assertEqual(r.status, 200, f"push {i} to {path}: {r.status} {r.body}")
+            self.assertEqual(r.json()["accepted"], 1, r.body)
+            self.assertLess(took, read_timeout + 5, f"push {i} to {path} waited {took:.1f} s")
+            slow += took >= read_timeout - 1
+        # The stopped node was tried (and skipped after the timeout), not silently left out.
+        self.assertGreaterEqual(slow, 1)
+
+
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 
 
