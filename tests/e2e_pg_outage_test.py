@@ -177,7 +177,8 @@ class PostgresOutage(unittest.TestCase):
         self.assertEqual(wrong, [], f"acknowledged frames without their values: {push_load.names(wrong)}")
         print(f"outage {OUTAGE_S} s: {len(during)} pushes answered 503 meanwhile, {len(probes)} probes 503; "
               f"/healthz 200 {recovered_s:.2f} s after PostgreSQL's start; store_reconnected outage_ms={outage_ms}; "
-              f"{len(load.acked)} frames acknowledged in all, answers {dict(statuses)}", file=sys.stderr)
+              f"{len(load.acked)} frames acknowledged in all, answers {dict(statuses)}\n  {unreachable[0]}\n  "
+              f"{reconnected[0]}", file=sys.stderr)
 
 
 if __name__ == "__main__":

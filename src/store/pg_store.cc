@@ -378,7 +378,9 @@ Status PgStore::InTransaction(const std::function<Status(Tx&)>& body, bool retry
       tx.Committed();
       return s;
     }
-    (void)PgExec(c.get(), "ROLLBACK");
+    // On a lost connection there is nothing to roll back, and libpq's words
+    // for what happened (logged once by the link) are kept.
+    if (PQstatus(c.get()) == CONNECTION_OK) (void)PgExec(c.get(), "ROLLBACK");
     // A deadlock or serialization failure on a live connection: try again.
     const bool retry = retryable && s.code() == StatusCode::kUnavailable && PQstatus(c.get()) == CONNECTION_OK;
     if (!retry) return s;
