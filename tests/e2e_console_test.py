@@ -35,12 +35,22 @@ def env():
     return S["srv"], S["browser"]
 
 
+def signed_out():
+    """The console's sign-in form, no token in the tab. The token is removed on a page of the server
+    that runs no script (/healthz): a console page still running when the storage empties would go
+    on calling the API without it (a reload leaves the old page running until the new one arrives:
+    its sign-in check, answered after the clear, rendered the overview, whose calls were refused).
+    b.get returns once the new page has loaded, so no console page is left by then."""
+    srv, b = env()
+    b.get(srv.url("/healthz"))
+    b.js("sessionStorage.clear();")
+    b.get(srv.url("/console/"))
+    b.wait(lambda: b.find("#signin").is_displayed(), 10, "the sign-in form")
+
+
 def sign_in(token):
     srv, b = env()
-    b.get(srv.url("/console/"))
-    # In one script: no timer of the page can call the API between the two without a token.
-    b.js("sessionStorage.clear(); location.reload();")
-    b.wait(lambda: b.find("#signin").is_displayed(), 10, "the sign-in form")
+    signed_out()
     b.find("#token").send_keys(token)
     click("#signin-form button")
     b.wait(lambda: b.find("#env-banner").is_displayed(), 10, "the env banner after sign-in")
@@ -97,9 +107,14 @@ def test_a_console_is_served_with_a_strict_csp_and_no_inline_script():
 
 def test_b_sign_in_shows_the_scope_and_keeps_the_token_in_session_storage_only():
     srv, b = env()
-    b.get(srv.url("/console/"))
-    b.js("sessionStorage.clear(); location.reload();")
-    b.wait(lambda: b.find("#signin").is_displayed(), 10, "the sign-in form")
+    signed_out()
+    # Signed out, the console sends nothing (a request without a token could only be refused).
+    b.errors()
+    r = b.js_async("const done = arguments[arguments.length - 1];"
+                   "import('/console/js/api.js').then((api) => api.get('/v1/modules')).then(done, (e) => done(String(e)));")
+    assert r == {"status": 0, "ok": False, "data": None, "error": "signed out"}, r
+    errors = b.errors()
+    assert errors == [], errors
     shoot("signin")
     b.find("#token").send_keys("tc_pre_not-a-real-token")
     click("#signin-form button")

@@ -13,6 +13,8 @@ export function forgetToken() {
   sessionStorage.removeItem(KEY);
 }
 
+// f(signedOut): called when a call finds no token (signedOut true) or the
+// server refuses the token (false).
 let onUnauthorized = () => {};
 export function whenUnauthorized(f) {
   onUnauthorized = f;
@@ -30,8 +32,16 @@ export function path(base, query) {
 
 // Calls the API; resolves to {status, ok, data (parsed JSON or text), error}.
 // `body`: an object (sent as JSON), a string, a FormData or a Blob.
+// Without a token (signed out, or the storage cleared under a page still
+// running) nothing is sent: such a request could only be refused, and its 401
+// would be taken for the refusal of a token. The sign-in is shown instead.
 export async function call(method, url, body, contentType, tokenOverride) {
-  const headers = { Authorization: "Bearer " + (tokenOverride || token() || "") };
+  const t = tokenOverride || token();
+  if (!t) {
+    onUnauthorized(true);
+    return { status: 0, ok: false, data: null, error: "signed out" };
+  }
+  const headers = { Authorization: "Bearer " + t };
   let payload = body;
   if (body !== undefined && body !== null && !(body instanceof FormData) && !(body instanceof Blob) && typeof body !== "string") {
     payload = JSON.stringify(body);
@@ -49,7 +59,7 @@ export async function call(method, url, body, contentType, tokenOverride) {
   if ((r.headers.get("Content-Type") || "").startsWith("application/json")) {
     try { data = JSON.parse(text); } catch (e) { /* left as text */ }
   }
-  if (r.status === 401 && !tokenOverride) onUnauthorized();
+  if (r.status === 401 && !tokenOverride) onUnauthorized(false);
   const error = r.ok ? "" : (data && data.error) ? data.error : ("HTTP " + r.status);
   return { status: r.status, ok: r.ok, data, error };
 }

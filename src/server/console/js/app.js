@@ -81,7 +81,10 @@ async function start() {
   for (const name of Object.keys(pages)) {
     $("nav").appendChild(h("a", { href: "#/" + name, dataset: { page: name } }, titles[name]));
   }
-  api.whenUnauthorized(() => { api.forgetToken(); showSignIn("The token was refused (unknown or revoked): sign in again."); });
+  api.whenUnauthorized((signedOut) => {
+    api.forgetToken();
+    showSignIn(signedOut ? "" : "The token was refused (unknown or revoked): sign in again.");
+  });
   $("signin-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const t = $("token").value.trim();

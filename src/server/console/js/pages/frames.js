@@ -162,7 +162,10 @@ export default async function frames(root, ctx) {
   });
   for (const input of [device, type, status, from, to]) input.addEventListener("change", () => load(true));
 
+  // As on the overview: no polling once left, even during the first load.
+  let left = false;
+  let timer = null;
+  ctx.onLeave(() => { left = true; clearInterval(timer); });
   await load(true, first);
-  const timer = setInterval(() => { if (live.checked) load(false); }, POLL_MS);
-  ctx.onLeave(() => clearInterval(timer));
+  if (!left) timer = setInterval(() => { if (live.checked) load(false); }, POLL_MS);
 }

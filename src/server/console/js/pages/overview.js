@@ -82,7 +82,11 @@ export default async function overview(root, ctx) {
         "failed runs"], rows, (i) => ({ dataset: { way: rows[i][0], name: rows[i][1] } })));
     }
   };
+  // Left before the first load answered: no polling (and this page's clean-up
+  // registered first, so that it never replaces the next page's).
+  let left = false;
+  let timer = null;
+  ctx.onLeave(() => { left = true; clearInterval(timer); });
   await load();
-  const timer = setInterval(load, 5000);
-  ctx.onLeave(() => clearInterval(timer));
+  if (!left) timer = setInterval(load, 5000);
 }
