@@ -46,48 +46,63 @@ Result<PgConnPtr> PgLink::Connect() {
   MutexLock lock(mu_);
   if (claimed) attempting_ = false;
   if (conn.ok()) {
-    if (down_) {
+    if (down_ && confirmed_) {
       LogInfo("store_reconnected", {{"backend", "postgres"},
                                     {"outage_ms", std::to_string(now - down_since_)},
                                     {"failed_attempts", std::to_string(failed_in_outage_)}});
-      down_ = false;
-      backoff_ms_ = kMinBackoffMs;
-      failed_in_outage_ = 0;
     }
+    down_ = confirmed_ = false;
+    backoff_ms_ = kMinBackoffMs;
+    failed_in_outage_ = 0;
+    lost_why_.clear();
     return conn;
   }
-  // An attempt begun before the link went down (not claimed) changes nothing
-  // more: the outage is already logged and its backoff running.
-  if (!down_ || claimed) Down(now, conn.status().message(), true);
+  if (!down_) {
+    down_since_ = now;
+    Confirm(now, conn.status().message());
+  } else if (claimed && !confirmed_) {
+    Confirm(now, conn.status().message());  // a connection was lost, and the server cannot be reached either
+  } else if (claimed) {
+    ++failed_in_outage_;
+    backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
+    next_attempt_ = now + backoff_ms_;
+  }
+  // (An attempt begun before the link went down, not claimed, changes nothing:
+  // the attempt that was claimed decides.)
   return StoreUnreachable();
 }
 
 void PgLink::Lost(std::string_view why) {
   const int64_t now = now_();
   MutexLock lock(mu_);
-  if (!down_) Down(now, why, false);
+  if (down_) return;
+  // Not an outage yet (the server may only have ended that session): the
+  // next connect is due at once, and the others wait for what it finds.
+  down_ = true;
+  confirmed_ = false;
+  down_since_ = now;
+  next_attempt_ = now;
+  backoff_ms_ = kMinBackoffMs;
+  failed_in_outage_ = 0;
+  lost_why_ = std::string(why);
 }
 
-void PgLink::Down(int64_t now, std::string_view why, bool failed_attempt) {
-  if (!down_) {
-    down_ = true;
-    down_since_ = now;
-    backoff_ms_ = kMinBackoffMs;
-    failed_in_outage_ = failed_attempt ? 1 : 0;
-    LogWarn("store_unreachable", {{"backend", "postgres"},
-                                  {"reason", ScrubConnectError(std::string(why), password_)},
-                                  {"retry_ms", std::to_string(backoff_ms_)}});
-  } else if (failed_attempt) {
-    ++failed_in_outage_;
-    backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
-  }
+void PgLink::Confirm(int64_t now, std::string_view why) {
+  down_ = confirmed_ = true;
+  backoff_ms_ = kMinBackoffMs;
+  failed_in_outage_ = 1;
   next_attempt_ = now + backoff_ms_;
+  std::string reason(why);
+  if (!lost_why_.empty()) reason = "connection lost: " + lost_why_ + "; connecting again: " + reason;
+  LogWarn("store_unreachable", {{"backend", "postgres"},
+                                {"reason", ScrubConnectError(std::move(reason), password_)},
+                                {"retry_ms", std::to_string(backoff_ms_)}});
 }
 
 PgLink::State PgLink::state() const {
   const int64_t now = now_();
   MutexLock lock(mu_);
-  return {down_, down_since_, !down_ || (!attempting_ && now >= next_attempt_)};
+  return {down_ && confirmed_, down_since_, !down_ || (!attempting_ && now >= next_attempt_)};
 }
 
 int64_t PgLink::attempts() const {

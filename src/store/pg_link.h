@@ -22,10 +22,12 @@ namespace telecollect::store {
 std::string ScrubConnectError(std::string why, std::string_view password);
 
 // Connects to PostgreSQL, and spaces out the attempts once it cannot: after a
-// failed connect, or a connection lost in use (Lost), the link is down and
-// one connect is attempted per backoff interval (kMinBackoffMs, doubling up to
-// kMaxBackoffMs, back to the start on success). Meanwhile, and while that one
-// attempt runs, Connect fails at once with StoreUnreachable(). An outage logs
+// failed connect the link is down, and one connect is attempted per backoff
+// interval (kMinBackoffMs, doubling up to kMaxBackoffMs, back to the start on
+// success). Meanwhile, and while that one attempt runs, Connect fails at once
+// with StoreUnreachable(). A connection lost in use (Lost) makes one connect
+// due at once, the others waiting for it: if it fails, the outage starts (a
+// server that only ended one session costs no outage). An outage logs
 // `store_unreachable` once when it starts (with the libpq reason, scrubbed of
 // the password) and `store_reconnected` once when it ends (with how long it
 // lasted and how many attempts failed). Thread-safe.
@@ -47,12 +49,13 @@ class PgLink {
   // caller's attempt is under way).
   Result<PgConnPtr> Connect() TC_EXCLUDES(mu_);
 
-  // A connection in use was found broken (`why`: libpq's words): the link is
-  // down, and the next connect waits for the backoff. No-op while down.
+  // A connection in use was found broken (`why`: libpq's words): the next
+  // Connect tries at once, and any other one meanwhile fails at once; if that
+  // try fails, the outage starts. No-op while down.
   void Lost(std::string_view why) TC_EXCLUDES(mu_);
 
-  // Whether the link is down now, since when (NowFn's time); and whether a
-  // Connect now would try to connect.
+  // Whether the link is down now (an outage started: a connect failed), since
+  // when (NowFn's time); and whether a Connect now would try to connect.
   struct State {
     bool down = false;
     int64_t down_since_ms = 0;
@@ -69,9 +72,9 @@ class PgLink {
   }
 
  private:
-  // Marks the link down at `now` (logging the start of an outage when it
-  // was up), or, for a failed attempt while down, doubles the backoff.
-  void Down(int64_t now, std::string_view why, bool failed_attempt) TC_REQUIRES(mu_);
+  // A connect failed at `now` (`why`: libpq's words) while no outage was
+  // logged: the outage starts, logged, its first wait kMinBackoffMs.
+  void Confirm(int64_t now, std::string_view why) TC_REQUIRES(mu_);
 
   // Constant after construction.
   const ConnectFn connect_;
@@ -79,7 +82,9 @@ class PgLink {
   const NowFn now_;
 
   mutable Mutex mu_;
-  bool down_ TC_GUARDED_BY(mu_) = false;
+  bool down_ TC_GUARDED_BY(mu_) = false;       // connects one at a time, when due
+  bool confirmed_ TC_GUARDED_BY(mu_) = false;  // down and logged: a connect failed
+  std::string lost_why_ TC_GUARDED_BY(mu_);    // the lost connection's words, until the next connect
   bool attempting_ TC_GUARDED_BY(mu_) = false;  // a connect while down is under way
   int64_t down_since_ TC_GUARDED_BY(mu_) = 0;
   int64_t backoff_ms_ TC_GUARDED_BY(mu_) = kMinBackoffMs;

@@ -143,20 +143,44 @@ TEST_F(PgLinkTest, ASuccessEndsTheOutageOnceAndResetsTheBackoff) {
   EXPECT_EQ(Count(log.text(), "store_unreachable"), 2u);
 }
 
-TEST_F(PgLinkTest, AConnectionLostInUseStartsTheBackoffWithoutAnAttempt) {
+TEST_F(PgLinkTest, AConnectionLostInUseIsAnOutageOnlyWhenConnectingAgainFails) {
   LogCapture log;
-  PgLink link([] { return Result<PgConnPtr>(FakeConnection()); }, "", Now());
-  link.Lost("server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally");
-  link.Lost("again");  // the same outage
-  EXPECT_TRUE(link.state().down);
-  EXPECT_EQ(link.Connect().status().message(), "database unreachable");
-  EXPECT_EQ(link.attempts(), 0);
-  now_ += PgLink::kMinBackoffMs;
+  std::atomic<bool> refuse{false};
+  PgLink link(
+      [&]() -> Result<PgConnPtr> {
+        if (refuse) return Status::Unavailable("Connection refused");
+        return FakeConnection();
+      },
+      "", Now());
+  // The server ended one session: the next connect is tried at once and succeeds; no outage.
+  link.Lost("FATAL:  terminating connection due to idle-in-transaction timeout");
+  EXPECT_FALSE(link.state().down);
+  EXPECT_TRUE(link.state().attempt_due);
   EXPECT_TRUE(link.Connect().ok());
   EXPECT_EQ(link.attempts(), 1);
+  EXPECT_EQ(log.text(), "");
+
+  // The server is gone: the connect after the loss fails, the outage starts with 250 ms.
+  refuse = true;
+  link.Lost("server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally");
+  link.Lost("again");  // the same loss
+  EXPECT_EQ(link.Connect().status().message(), "database unreachable");
+  EXPECT_EQ(link.attempts(), 2);
+  EXPECT_TRUE(link.state().down);
+  EXPECT_EQ(link.Connect().status().message(), "database unreachable");  // waits for the backoff
+  EXPECT_EQ(link.attempts(), 2);
+  now_ += PgLink::kMinBackoffMs - 1;
+  EXPECT_FALSE(link.state().attempt_due);
+  now_ += 1;
+  refuse = false;
+  EXPECT_TRUE(link.Connect().ok());
+  EXPECT_EQ(link.attempts(), 3);
   const std::string text = log.text();
   EXPECT_EQ(Count(text, "store_unreachable"), 1u) << text;
-  EXPECT_NE(text.find("server closed the connection unexpectedly; This probably means"), std::string::npos) << text;
+  EXPECT_NE(text.find("connection lost: server closed the connection unexpectedly; This probably means the server "
+                      "terminated abnormally; connecting again: Connection refused"),
+            std::string::npos)
+      << text;
   EXPECT_EQ(Count(text, "store_reconnected"), 1u) << text;
 }
 

@@ -233,18 +233,15 @@ std::string ScopeKey(const Scope& s) { return s.tenant + '\0' + EnvName(s.env); 
 constexpr int kTransactionAttempts = 3;
 
 // Whether an idle connection is still open as far as can be told without a
-// round trip: the server has said nothing since (a server that shuts down or
-// ends the session sends an error, then closes). What it did say is read, a
-// few times at most (the error, then the end of the stream).
+// round trip: the server has said nothing since its last answer. Unasked, the
+// server speaks only to end the session (an error, then the end of the
+// stream: shut down, restarted, the backend terminated), and the end may not
+// have arrived yet when the error has: anything to read means closed.
 bool IdleStillOpen(PGconn* conn) {
-  for (int i = 0; i < 3 && PQstatus(conn) == CONNECTION_OK; ++i) {
-    pollfd p{PQsocket(conn), POLLIN, 0};
-    if (p.fd < 0) return false;
-    if (::poll(&p, 1, 0) <= 0) return true;  // nothing to read (or EINTR: looked at again on next use)
-    if (PQconsumeInput(conn) == 0) return false;
-    (void)PQisBusy(conn);  // parses what came: an error while idle goes to the (silent) notice processor
-  }
-  return PQstatus(conn) == CONNECTION_OK;
+  if (PQstatus(conn) != CONNECTION_OK) return false;
+  pollfd p{PQsocket(conn), POLLIN, 0};
+  if (p.fd < 0) return false;
+  return ::poll(&p, 1, 0) == 0;  // (-1, EINTR: closed as well; a new connection costs little)
 }
 
 }  // namespace

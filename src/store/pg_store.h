@@ -31,8 +31,8 @@ namespace telecollect::store {
 // call fails with StoreUnreachable() (store.h), and new connections are tried
 // once per backoff interval (pg_link.h), so that a node under load neither
 // hammers the server nor waits on it; idle pooled connections the server
-// closed are dropped before use. The store comes back by itself once a connect
-// succeeds.
+// closed are dropped before use, and a connection lost in use is followed by
+// one connect at once. The store comes back by itself once a connect succeeds.
 class PgStore final : public Store {
  public:
   // `conninfo`: libpq key=value or URI, without a password (kInvalidArgument

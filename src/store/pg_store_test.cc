@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <future>
 #include <limits>
@@ -314,6 +315,36 @@ TEST_F(PgStoreTest, AGroupWhoseCommitFailsIsNeverAcknowledged) {
   }
   EXPECT_EQ(missing, "");
   EXPECT_GT(acked.size(), 0u);
+}
+
+// A session the server ends (pg_terminate_backend, a timeout) costs at most
+// the call that was using it, not an outage: idle connections it closed are
+// dropped before use, and after a connection lost in use the next call
+// connects at once.
+TEST_F(PgStoreTest, SessionsEndedByTheServerCostNoOutage) {
+  const std::string kill_all =
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'telecollect' "
+      "AND datname = current_database()";
+  ASSERT_TRUE(store_->ListScopes().ok());  // a connection in the pool
+  ASSERT_NE(One(kill_all), "0");
+  for (int i = 0; i < 100 && One("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'telecollect' "
+                                 "AND datname = current_database()") != "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto after_idle = store_->ListScopes();
+  EXPECT_TRUE(after_idle.ok()) << after_idle.status().ToString();
+  EXPECT_TRUE(store_->Health().reachable);
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_TRUE(store_->ListScopes().ok());  // a connection in the pool
+    ASSERT_NE(One(kill_all), "0");  // not waited for: the next call may find its connection dying
+    auto r = store_->ListScopes();
+    if (!r.ok()) {
+      EXPECT_TRUE(IsStoreUnreachable(r.status())) << r.status().ToString();
+    }
+    auto again = store_->ListScopes();
+    EXPECT_TRUE(again.ok()) << "round " << round << ": " << again.status().ToString();
+    EXPECT_TRUE(store_->Health().reachable);
+  }
 }
 
 }  // namespace
