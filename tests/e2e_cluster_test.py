@@ -10,6 +10,10 @@ cluster, each with its own devices or connector:
     every acknowledged frame again gives only duplicates.
  b. An API connector (tests/vendor_api_server.py) enabled on the 3 nodes: each window (each page
     of it) is asked of the vendor exactly once, committed once, every reading stored.
+ d. The PostgreSQL primary stopped for 10 s (pg_ctl stop -m fast, then started again on its port)
+    under push load straight to the nodes: meanwhile every answer is a 503 with Retry-After and a
+    JSON body naming no database host or port, and /healthz of each node is 503 with its reason;
+    then the nodes (not restarted) recover, and every acknowledged frame is stored exactly once.
  e. The primary is killed (kill -9) under push load and the synchronous standby promoted: no
     acknowledged frame is lost, and the nodes (not restarted) carry on against the new primary.
 Needs root (CI runs the tests as root): PostgreSQL runs as the unprivileged `telecollect-test`.
@@ -17,6 +21,7 @@ Needs root (CI runs the tests as root): PostgreSQL runs as the unprivileged `tel
 import atexit
 import collections
 import datetime as dt
+import json
 import os
 import signal
 import sys
@@ -365,6 +370,81 @@ unit = "../unit"
         self.assertEqual([r for r in runs if r["status"] not in ("ok",)], [], f"{name}: runs that did not end ok")
         ran = {n.host: len(n.log_events("connector_run", connector=name)) for n in self.c.nodes}
         print(f"{name}: {len(runs)} runs (per node: {ran}), {len(requests)} vendor requests", flush=True)
+
+    # ---- d. PostgreSQL stopped for 10 s under push load -------------------------------------------
+    def test_d_postgresql_stopped_10s_under_push_load(self):
+        c, outage_s = self.c, 10
+        pids = self.node_pids()
+        leaks = ["127.0.0.1", "localhost", "host=", "port="] + [str(p) for p in c.pg.ports.values()]  # in a 503
+        events = lambda: {n.host: (len(n.log_events("store_unreachable")), len(n.log_events("store_reconnected")))  # noqa: E731
+                          for n in c.nodes}
+        logged_before = events()
+        load = PushLoad(c.token, "d-dev", lambda i: ("127.0.0.1", c.nodes[i % NODES].port), clients=12).start()
+        probes = []  # (when, host, what, status, headers, body): /healthz and a read of each node during the outage
+        try:
+            load.wait_acked(300, "d: push load before PostgreSQL stops")
+            c.pg.stop_server("db1")
+            stopped_at = time.monotonic()
+            while time.monotonic() < stopped_at + outage_s:
+                for n in c.nodes:
+                    st, h, body = n.health(timeout=3)
+                    probes.append((time.monotonic(), n.host, "/healthz", st, h, body))
+                    try:
+                        r = n.request("GET", "/v1/frames?limit=1", token=c.token, timeout=3)
+                        probes.append((time.monotonic(), n.host, "GET /v1/frames", r.status, r.headers, r.body))
+                    except OSError as e:
+                        probes.append((time.monotonic(), n.host, "GET /v1/frames", None, {}, str(e)))
+                time.sleep(0.3)
+            restarting_at = time.monotonic()
+            c.pg.start_server("db1")
+            c.pg.wait_sync()  # e needs the standby in sync
+            at_restart = load.acked_count()
+            load.wait_acked(at_restart + 300, "d: push load after PostgreSQL came back", timeout=90)
+            for n in c.nodes:
+                wait_for(f"d: {n.host} /healthz 200 after PostgreSQL came back", lambda n=n: n.health()[0] == 200, 60)
+        finally:
+            load.stop()
+            if c.pg.procs["db1"].poll() is not None:
+                c.pg.start_server("db1")
+        during = [a for a in load.answers if a.sent > stopped_at and a.answered < restarting_at]
+        per_node = collections.Counter(c.nodes[a.client % NODES].host for a in during)
+        print(f"d: answers while PostgreSQL was down: {dict(collections.Counter(a.status for a in during))}, per node "
+              f"{dict(per_node)}; {len(load.acked)} frames acknowledged, {at_restart} before the restart", flush=True)
+        for n in c.nodes:
+            self.assertGreaterEqual(per_node[n.host], 5, f"d: {n.host} answered {per_node[n.host]} pushes in "
+                                                         f"{outage_s} s without its database (it should refuse at once)")
+        wrong = [(a.status, a.retry_after, a.body[:200]) for a in during
+                 if a.status != 503 or not (a.retry_after or "").isdigit() or any(x in a.body for x in leaks)]
+        self.assertEqual(wrong[:10], [], f"d: {len(wrong)} answers without the database not 503 + Retry-After, or naming "
+                                         "its host or port (status, Retry-After, body)")
+        for a in during:
+            self.assertIsInstance(json.loads(a.body), dict, f"d: a 503's body is not a JSON object: {a.body[:200]}")
+        for n in c.nodes:
+            mine = [p for p in probes if p[1] == n.host]
+            first = next((p[0] for p in mine if p[2] == "/healthz" and p[3] == 503), None)
+            self.assertIsNotNone(first, f"d: {n.host}'s /healthz never 503 without its database: {mine[:3]}")
+            self.assertLess(first - stopped_at, 5, f"d: {n.host}'s /healthz still {mine[0][3]} {first - stopped_at:.1f} s "
+                                                   "after the database stopped")
+            bad = [(w, st, body[:200]) for t, _, w, st, _, body in mine if t >= first and st != 503]
+            self.assertEqual(bad, [], f"d: {n.host}: answers not 503 once its /healthz said so")
+            for t, _, what, st, h, body in mine:
+                if st == 503:
+                    self.assertEqual([x for x in leaks if x in body], [], f"d: {n.host} {what}: a 503 naming the "
+                                                                          f"database: {body[:200]}")
+                if t < first:
+                    continue
+                if what == "/healthz":
+                    b = json.loads(body)
+                    self.assertEqual((b.get("status"), b.get("reason")), ("unavailable", "database unreachable"),
+                                     f"d: {n.host}'s /healthz without its database: {body[:200]}")
+                else:
+                    self.assertTrue((h.get("Retry-After") or "").isdigit(), f"d: {n.host} {what}: 503 without Retry-After")
+        self.check_acknowledged(load, "d")
+        self.assertEqual(self.node_pids(), pids, "d: a node was restarted (or died)")
+        logged = events()
+        for n in c.nodes:
+            self.assertEqual(tuple(b - a for a, b in zip(logged_before[n.host], logged[n.host])), (1, 1),
+                             f"d: {n.host}'s log: store_unreachable and store_reconnected events for one outage")
 
     # ---- e. the primary killed, the synchronous standby promoted ------------------------------
     def test_e_standby_promoted_after_the_primary_is_killed(self):
