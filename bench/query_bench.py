@@ -7,6 +7,7 @@ The meters go into telecollect (`telecollect import` of one long CSV per module)
 InfluxDB (line protocol, batches of 5,000 points); then, on both: import rate, bytes per point
 of the data directory after compaction, and the latency (min/median/max of QUERY_RUNS,
 alternating the two systems) of six queries, whose answers must agree."""
+import array
 import http.client
 import json
 import os
@@ -38,32 +39,106 @@ def du(path):
     return total
 
 
-def meter_series(i, points):
+def raw_words(r, n):
+    """The next n 32-bit outputs of r's Mersenne Twister, as getrandbits(32) would give them
+    one by one (getrandbits(32 * n) fills its integer with them, least significant first)."""
+    w = array.array("I", r.getrandbits(32 * n).to_bytes(4 * n, "little"))
+    if sys.byteorder == "big":
+        w.byteswap()
+    return w
+
+
+# repr() of a 3-decimal value below 1e16 from its integer thousandths: "1234.5", "1000.0"
+FRAC = ["." + (f"{f:03d}".rstrip("0") or "0") for f in range(1000)]
+
+
+def meter_values(i, points):
+    """repr() of meter module i's readings: the values of
+        r = random.Random(SEED * 100003 + i); v = r.randint(1000, 100000) * 1.0
+        v = round(v + r.choice((0, 0, r.randint(0, 2500))) / 1000, 3)   # once per point
+    computed in integer thousandths from r's raw words (randint and choice draw
+    _randbelow(n): the top n.bit_length() bits of a word, drawn again while >= n)."""
     r = random.Random(SEED * 100003 + i)
-    v = r.randint(1000, 100000) * 1.0
+    w = raw_words(r, 4 * points + 1024)
+    while True:
+        try:
+            return _meter_values(w, points)
+        except IndexError:  # more words than drawn (never seen): draw more, start over
+            w.extend(raw_words(r, 4 * points + 1024))
+
+
+def _meter_values(w, points):
+    j = 0
+    while True:  # randint(1000, 100000): 1000 + _randbelow(99001), 17 bits
+        x = w[j] >> 15
+        j += 1
+        if x < 99001:
+            break
+    milli = (1000 + x) * 1000
+    text = None
     out = []
-    for k in range(points):
-        v = round(v + r.choice((0, 0, r.randint(0, 2500))) / 1000, 3)
-        out.append((START + k * STEP, v))
+    append = out.append
+    for _ in range(points):
+        while True:  # randint(0, 2500): _randbelow(2501), 12 bits
+            x = w[j] >> 20
+            j += 1
+            if x < 2501:
+                break
+        while True:  # choice((0, 0, x)): _randbelow(3), 2 bits
+            c = w[j] >> 30
+            j += 1
+            if c != 3:
+                break
+        if c == 2 and x:
+            milli += x
+            text = None
+        if text is None:
+            text = f"{milli // 1000}{FRAC[milli % 1000]}"
+        append(text)
     return out
 
 
-def temperature_series(i, points):
+def temperature_values(i, points):
+    """repr() of temperature module i's readings (noisy, 2 decimals)."""
     r = random.Random(SEED * 7919 + i)
     base = r.uniform(17, 23)
-    out = []
-    for k in range(points):
-        daily = 2.5 * (((k % 144) - 72) / 72.0) ** 2
-        out.append((START + k * STEP, round(base + daily + r.gauss(0, 0.4), 2)))
-    return out
+    day = [base + 2.5 * ((k - 72) / 72.0) ** 2 for k in range(144)]
+    gauss = r.gauss
+    return [repr(round(day[k % 144] + gauss(0, 0.4), 2)) for k in range(points)]
+
+
+def write_data(work, names, points, temps):
+    """Writes one CSV per meter module (csv/) and per temperature module (temp_csv/); returns
+    the meters' InfluxDB line protocol, in batches of 5,000 points (bytes), in module order."""
+    times = [str(START + k * STEP) for k in range(points)]
+    csv_dir = os.path.join(work, "csv")
+    os.makedirs(csv_dir)
+    bodies, pending = [], []
+    for i, name in enumerate(names):
+        values = meter_values(i, points)
+        with open(os.path.join(csv_dir, name + ".csv"), "w", buffering=1 << 20) as f:
+            f.write("module,ts,value,unit\n")
+            f.write("".join([f"{name},{t},{v},kWh\n" for t, v in zip(times, values)]))
+        pending.extend([f"meter,module={name} value={v} {t}" for t, v in zip(times, values)])
+        at = 0
+        while len(pending) - at >= 5000:
+            bodies.append("\n".join(pending[at:at + 5000]).encode())
+            at += 5000
+        del pending[:at]
+    if pending:
+        bodies.append("\n".join(pending).encode())
+    temp_dir = os.path.join(work, "temp_csv")
+    os.makedirs(temp_dir)
+    for i in range(temps):
+        name = f"t{i:03d}"
+        with open(os.path.join(temp_dir, name + ".csv"), "w", buffering=1 << 20) as f:
+            f.write("module,ts,value,unit\n")
+            f.write("".join([f"{name},{t},{v},C\n" for t, v in zip(times, temperature_values(i, points))]))
+    return bodies
 
 
 def iso(ts):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
-def num(v):
-    return repr(v)
 
 
 class Http:
@@ -123,21 +198,11 @@ def run(bin_path, work, procs, modules, days, points, temps, runs):
     print(f"data: {modules} meter modules x {days} days of 10-minute points = {total:,} points (seed {SEED}); "
           f"{temps} temperature modules apart")
     names = [f"m{i:04d}" for i in range(modules)]
+    t0 = time.perf_counter()
+    bodies = write_data(work, names, points, temps)
+    print(f"data written in {time.perf_counter() - t0:.1f} s", flush=True)
     csv_dir = os.path.join(work, "csv")
-    os.makedirs(csv_dir)
-    series = {}
-    for i, name in enumerate(names):
-        s = meter_series(i, points)
-        series[name] = s
-        with open(os.path.join(csv_dir, name + ".csv"), "w") as f:
-            f.write("module,ts,value,unit\n")
-            f.writelines(f"{name},{ts},{num(v)},kWh\n" for ts, v in s)
     temp_dir = os.path.join(work, "temp_csv")
-    os.makedirs(temp_dir)
-    for i in range(temps):
-        with open(os.path.join(temp_dir, f"t{i:03d}.csv"), "w") as f:
-            f.write("module,ts,value,unit\n")
-            f.writelines(f"t{i:03d},{ts},{num(v)},C\n" for ts, v in temperature_series(i, points))
     profile = os.path.join(work, "long.toml")
     with open(profile, "w") as f:
         f.write('format = "csv"\ndelimiter = ","\ntimestamp_format = "epoch_s"\ntimezone = "UTC"\n'
@@ -211,20 +276,14 @@ bind-address = "127.0.0.1:{free_port()}"
     wait_port(iport)
     ih = Http(iport)
     ih.post("/query?q=" + urllib.parse.quote("CREATE DATABASE bench"), b"")
-    t0 = time.perf_counter()
-    batch = []
-    for name in names:
-        for ts, v in series[name]:
-            batch.append(f"meter,module={name} value={num(v)} {ts}")
-            if len(batch) == 5000:
-                ih.post("/write?db=bench&precision=s", "\n".join(batch).encode())
-                batch = []
-    if batch:
-        ih.post("/write?db=bench&precision=s", "\n".join(batch).encode())
+    t0 = time.perf_counter()  # the line protocol was formatted beforehand, as the CSV files were
+    for body in bodies:
+        ih.post("/write?db=bench&precision=s", body)
     influx_import = time.perf_counter() - t0
     # Compaction: cold shards are snapshotted after 5 s and fully compacted after 10 s without
     # writes; wait until the data directory stops changing (bounded).
-    deadline = time.time() + 600
+    t0 = time.time()
+    deadline = t0 + 600
     last, stable_since = -1, time.time()
     while time.time() < deadline:
         size = du(idir)
@@ -235,6 +294,7 @@ bind-address = "127.0.0.1:{free_port()}"
             break
         time.sleep(2)
     influx_bytes = du(idir)
+    print(f"influxdb compaction settled after {time.time() - t0:.0f} s", flush=True)
 
     print(f"import: telecollect {tc_import:.1f} s ({total / tc_import:,.0f} points/s), "
           f"influxdb {influx_import:.1f} s ({total / influx_import:,.0f} points/s), "
