@@ -108,18 +108,16 @@ namespace {
 constexpr unsigned char kPackedFormat = 2;
 constexpr int kMaxScale = 9;  // values with up to 9 decimals are scaled to integers
 constexpr double kPow10[kMaxScale + 1] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+constexpr unsigned char kRising = 0x40;    // value mode kRising | k: scale k, no change below 0, stored as is
 constexpr unsigned char kXorValues = 0x80;
+constexpr unsigned char kSparse = 0x80;    // packed-width byte kSparse | w: only the values that are not 0
 constexpr uint64_t kMaxChunkPoints = uint64_t{1} << 16;  // what a decoder accepts (chunks hold kChunkCapacity)
 
 int BitWidth(uint64_t max) { return max == 0 ? 0 : 64 - __builtin_clzll(max); }
 
-// Values of `width` bits each, least significant bit first, packed into bytes.
-void PutPacked(std::string& out, const std::vector<uint64_t>& values) {
-  uint64_t max = 0;
-  for (uint64_t v : values) max |= v;
-  const int width = BitWidth(max);
-  out.push_back(static_cast<char>(width));
-  if (width == 0) return;
+// `values` at `width` bits each, least significant bit first, into bytes.
+template <typename Range>
+void PackBits(std::string& out, const Range& values, int width) {
   unsigned __int128 acc = 0;
   int n = 0;
   for (uint64_t v : values) {
@@ -134,15 +132,8 @@ void PutPacked(std::string& out, const std::vector<uint64_t>& values) {
   if (n > 0) out.push_back(static_cast<char>(static_cast<unsigned char>(acc)));
 }
 
-// Reads `count` packed values; false if cut short or the width is impossible.
-bool GetPacked(const unsigned char*& p, const unsigned char* end, uint64_t count, std::vector<uint64_t>& out) {
-  if (p >= end) return false;
-  const int width = *p++;
-  if (width > 64) return false;
-  out.assign(count, 0);
-  if (width == 0) return true;
-  const uint64_t bytes = (count * static_cast<uint64_t>(width) + 7) / 8;
-  if (static_cast<uint64_t>(end - p) < bytes) return false;
+// `count` values of `width` bits each from p (whose length the caller checked) into out.
+void UnpackBits(const unsigned char*& p, uint64_t count, int width, uint64_t* out) {
   const uint64_t mask = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
   unsigned __int128 acc = 0;
   int n = 0;
@@ -154,6 +145,74 @@ bool GetPacked(const unsigned char*& p, const unsigned char* end, uint64_t count
     out[i] = static_cast<uint64_t>(acc) & mask;
     acc >>= width;
     n -= width;
+  }
+}
+
+// The values at the width the largest needs: dense (every value), or sparse (a bitmap of
+// the values that are not 0, then those alone) when that is shorter.
+void PutPacked(std::string& out, const std::vector<uint64_t>& values) {
+  uint64_t max = 0;
+  uint64_t nonzero = 0;
+  for (uint64_t v : values) {
+    max |= v;
+    nonzero += v != 0;
+  }
+  const int width = BitWidth(max);
+  const uint64_t count = values.size();
+  const uint64_t dense = (count * static_cast<uint64_t>(width) + 7) / 8;
+  const uint64_t sparse = (count + 7) / 8 + (nonzero * static_cast<uint64_t>(width) + 7) / 8;
+  if (width == 0 || dense <= sparse) {
+    out.push_back(static_cast<char>(width));
+    if (width > 0) PackBits(out, values, width);
+    return;
+  }
+  out.push_back(static_cast<char>(kSparse | width));
+  const size_t bitmap = out.size();
+  out.append((count + 7) / 8, '\0');
+  for (uint64_t i = 0; i < count; ++i) {
+    if (values[i] != 0) out[bitmap + i / 8] = static_cast<char>(out[bitmap + i / 8] | (1 << (i % 8)));
+  }
+  std::vector<uint64_t> set;
+  set.reserve(nonzero);
+  for (uint64_t v : values) {
+    if (v != 0) set.push_back(v);
+  }
+  PackBits(out, set, width);
+}
+
+// Reads `count` packed values (dense or sparse); false if cut short or malformed.
+bool GetPacked(const unsigned char*& p, const unsigned char* end, uint64_t count, std::vector<uint64_t>& out) {
+  if (p >= end) return false;
+  const unsigned char head = *p++;
+  out.assign(count, 0);
+  if (!(head & kSparse)) {
+    const int width = head;
+    if (width > 64) return false;
+    if (width == 0) return true;
+    const uint64_t bytes = (count * static_cast<uint64_t>(width) + 7) / 8;
+    if (static_cast<uint64_t>(end - p) < bytes) return false;
+    UnpackBits(p, count, width, out.data());
+    return true;
+  }
+  const int width = head & ~kSparse;
+  if (width == 0 || width > 64) return false;
+  const uint64_t bitmap_bytes = (count + 7) / 8;
+  if (static_cast<uint64_t>(end - p) < bitmap_bytes) return false;
+  const unsigned char* bitmap = p;
+  p += bitmap_bytes;
+  uint64_t nonzero = 0;
+  for (uint64_t b = 0; b < bitmap_bytes; ++b) nonzero += static_cast<uint64_t>(__builtin_popcount(bitmap[b]));
+  if (count % 8 != 0 && (bitmap[bitmap_bytes - 1] >> (count % 8)) != 0) return false;  // bits past the end
+  const uint64_t bytes = (nonzero * static_cast<uint64_t>(width) + 7) / 8;
+  if (static_cast<uint64_t>(end - p) < bytes) return false;
+  std::vector<uint64_t> set(nonzero);
+  UnpackBits(p, nonzero, width, set.data());
+  uint64_t next = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    if ((bitmap[i / 8] >> (i % 8)) & 1) {
+      if (set[next] == 0) return false;  // a value marked as not 0
+      out[i] = set[next++];
+    }
   }
   return true;
 }
@@ -211,10 +270,15 @@ std::string EncodeChunk(EpochMs start_ts, std::span<const SeriesPoint> points) {
   std::vector<int64_t> scaled;
   const int k = DecimalScale(points, scaled);
   if (k >= 0) {
-    out.push_back(static_cast<char>(k));
+    // A value that never goes down (a meter index) keeps its changes without the zigzag bit.
+    const bool rising = std::is_sorted(scaled.begin(), scaled.end());
+    out.push_back(static_cast<char>(rising ? (kRising | k) : k));
     PutVarint(out, ZigZag(scaled[0]));
     packed.clear();
-    for (size_t i = 1; i < n; ++i) packed.push_back(ZigZag(scaled[i] - scaled[i - 1]));
+    for (size_t i = 1; i < n; ++i) {
+      const int64_t change = scaled[i] - scaled[i - 1];
+      packed.push_back(rising ? static_cast<uint64_t>(change) : ZigZag(change));
+    }
     if (n >= 2) PutPacked(out, packed);
   } else {
     out.push_back(static_cast<char>(kXorValues));
@@ -281,14 +345,20 @@ Status DecodePacked(EpochMs start_ts, std::string_view data, std::vector<SeriesP
   }
   if (p >= end) return fail("cut short");
   const unsigned char mode = *p++;
-  if (mode <= kMaxScale) {
+  const bool rising = (mode & ~kRising) <= kMaxScale && (mode & kRising);
+  if (mode <= kMaxScale || rising) {
+    const double scale = kPow10[mode & ~kRising];
     if (!GetVarint(p, end, v)) return fail("cut short");
     int64_t x = UnZigZag(v);
     if (n >= 2 && !GetPacked(p, end, n - 1, packed)) return fail("cut short");
     for (uint64_t i = 0; i < n; ++i) {
-      if (i > 0 && __builtin_add_overflow(x, UnZigZag(packed[i - 1]), &x)) return fail("bad value");
+      if (i > 0) {
+        if (rising && packed[i - 1] > uint64_t{1} << 54) return fail("bad value");  // |x| < 2^53 both sides
+        const int64_t change = rising ? static_cast<int64_t>(packed[i - 1]) : UnZigZag(packed[i - 1]);
+        if (__builtin_add_overflow(x, change, &x)) return fail("bad value");
+      }
       if (x >= int64_t{1} << 53 || x <= -(int64_t{1} << 53)) return fail("bad value");
-      pts[i].value = static_cast<double>(x) / kPow10[mode];
+      pts[i].value = static_cast<double>(x) / scale;
     }
   } else if (mode == kXorValues) {
     uint64_t prev = 0;

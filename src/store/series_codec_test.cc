@@ -118,7 +118,7 @@ TEST(PackedChunk, MeterIndexAndTemperaturesTakeAFewBitsAPoint) {
   }
   size_t bytes = 0;
   ExpectSame(meter, Packed(meter, &bytes));
-  EXPECT_LE(bytes, 200u * 14 / 8);  // 13 bits of change (12 and the zigzag sign), none of time
+  EXPECT_LE(bytes, 200u * 13 / 8);  // 12 bits of change (a rising index: no zigzag sign), none of time
   ExpectSame(temp, Packed(temp, &bytes));
   EXPECT_LE(bytes, 200u * 11 / 8);  // 10 bits of change
 }
@@ -138,6 +138,68 @@ TEST(PackedChunk, ACutOrDamagedChunkIsAnError) {
   std::string bad = data;
   bad[0] = 3;  // no such format
   EXPECT_FALSE(DecodeChunk(0, bad, out).ok());
+}
+
+// Mostly-zero columns go sparse (a bitmap, then the values that are not 0); a value that never
+// goes down keeps its changes without the zigzag bit.
+TEST(PackedChunk, AMeterThatStandsStillAndAStepWithGapsGoSparse) {
+  std::mt19937_64 rng(21);
+  std::vector<SeriesPoint> still, rising, gaps;
+  int64_t milli = 48213127, every = 48213127;
+  EpochMs ts = 1735689600000;
+  for (int i = 0; i < 200; ++i) {
+    if (rng() % 3 == 0) milli += static_cast<int64_t>(rng() % 2501);  // two readings in three unchanged
+    every += static_cast<int64_t>(rng() % 2500);
+    still.push_back({1735689600000 + i * 600000, static_cast<double>(milli) / 1000, 0});
+    rising.push_back({1735689600000 + i * 600000, static_cast<double>(every) / 1000, 0});
+    ts += i % 50 == 49 ? 3 * 600000 : 600000;  // a reading missed now and then
+    gaps.push_back({ts, 20.5, 0});
+  }
+  size_t bytes = 0;
+  ExpectSame(still, Packed(still, &bytes));
+  EXPECT_LE(bytes, 200u * 6 / 8);  // dense: 13 bits of change a point
+  ExpectSame(rising, Packed(rising, &bytes));
+  EXPECT_LE(bytes, 199u * 12 / 8 + 16);  // 12 bits of change, no sign
+  ExpectSame(gaps, Packed(gaps, &bytes));
+  EXPECT_LE(bytes, 64u);  // dense: 22 bits of step change a point, 545 bytes
+  // Falling after rising: zigzag again, the same values back.
+  rising.back().value = 1;
+  ExpectSame(rising, Packed(rising, &bytes));
+  // Every cut of a sparse, rising chunk is an error.
+  const std::string data = EncodeChunk(still.front().ts, still);
+  for (size_t cut = 1; cut < data.size(); ++cut) {
+    std::vector<SeriesPoint> out;
+    EXPECT_FALSE(DecodeChunk(still.front().ts, std::string_view(data).substr(0, cut), out).ok()) << cut;
+  }
+}
+
+TEST(PackedChunk, SparseAndRisingColumnsByHand) {
+  // 3 points, 1 s apart; values at scale 0: 5, then 2 changes packed sparse at 3 bits: the first
+  // (zigzag 2 = +1) is not 0, the second is.
+  const std::string good("\x02\x03\x00\xd0\x0f\x00" "\x00\x0a\x83\x01\x02" "\x00", 12);
+  std::vector<SeriesPoint> out;
+  ASSERT_TRUE(DecodeChunk(0, good, out).ok());
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].ts, 2000);
+  EXPECT_EQ(out[0].value, 5);
+  EXPECT_EQ(out[1].value, 6);
+  EXPECT_EQ(out[2].value, 6);
+  std::string rising = good;
+  rising[6] = '\x40';  // scale 0, rising: the change 2 as is
+  out.clear();
+  ASSERT_TRUE(DecodeChunk(0, rising, out).ok());
+  EXPECT_EQ(out[1].value, 7);
+  auto bad = [&](size_t at, char byte) {
+    std::string b = good;
+    b[at] = byte;
+    std::vector<SeriesPoint> o;
+    return !DecodeChunk(0, b, o).ok();
+  };
+  EXPECT_TRUE(bad(9, '\x05'));   // a bitmap bit past the last value
+  EXPECT_TRUE(bad(10, '\x00'));  // a value marked as not 0 that is 0
+  EXPECT_TRUE(bad(8, '\x80'));   // sparse at width 0
+  EXPECT_TRUE(bad(8, '\xc1'));   // width 65
+  EXPECT_TRUE(bad(6, '\x4a'));   // rising at scale 10
 }
 
 TEST(SeriesCodec, MergeKeepsOrderAndTheNewerValue) {
