@@ -108,9 +108,10 @@ class OneNode(unittest.TestCase):
             os.makedirs(work)
             self.layers[target] = up
             mounts.append(f"mount -t overlay overlay -o lowerdir={target},upperdir={up},workdir={work} {target}")
-        # The namespace lives as long as this process (bounded: 30 min if the test itself dies).
+        # The namespace lives as long as its holder, which ends at tearDown or with this process.
         self.holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "--", "sh", "-ec",
-                                        " && ".join(mounts) + " && echo ready && exec sleep 1800"],
+                                        " && ".join(mounts) + f" && echo ready && while [ -d /proc/{os.getpid()} ]; "
+                                        "do sleep 1; done"],
                                        stdout=subprocess.PIPE, text=True, start_new_session=True)
         self.assertEqual(self.holder.stdout.readline().strip(), "ready", "the overlays could not be mounted")
         self.root = f"/proc/{self.holder.pid}/root"
@@ -162,7 +163,7 @@ class OneNode(unittest.TestCase):
                    os.path.join(standin, "systemctl"))
         port = free_port()
         env = dict(os.environ, PATH=f"{standin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                   SYSTEMCTL_STANDIN_DIR=self.run_dir,
+                   SYSTEMCTL_STANDIN_DIR=self.run_dir, SYSTEMCTL_STANDIN_OWNER=str(os.getpid()),
                    SYSTEMCTL_STANDIN_REPLACE=f"--listen 0.0.0.0:8080=--listen 127.0.0.1:{port}")
         commands = doc_block("As root, in the source tree after `make`")
         r = self.inside("sh", "-exc", f"cd {checkout}\n{commands}", env=env, timeout=300)

@@ -20,7 +20,8 @@ checks them, the test checks where the process writes.
 A supervisor process (detached, this file with --supervise) starts the main process and writes, in
 $SYSTEMCTL_STANDIN_DIR: UNIT.pid (MainPID), UNIT.log (stdout and stderr: the journal) and, when it
 ends, UNIT.exit (its exit status, or -N for signal N). $SYSTEMCTL_STANDIN_REPLACE="old=new"
-substitutes one string in ExecStart= (a test's listen address).
+substitutes one string in ExecStart= (a test's listen address). With $SYSTEMCTL_STANDIN_OWNER=PID,
+the service is stopped (KillSignal=) once that process is gone: a test killed leaves no service.
 """
 import os
 import pwd
@@ -139,7 +140,16 @@ def supervise(unit):
     with open(state_file(unit, "pid.tmp"), "w") as f:
         f.write(f"{proc.pid}\n")
     os.rename(state_file(unit, "pid.tmp"), state_file(unit, "pid"))
-    rc = proc.wait()
+    # Bound to the process that asked for it (the test): when that one is gone, so is the service.
+    owner = int(os.environ.get("SYSTEMCTL_STANDIN_OWNER", "0"))
+    while True:
+        try:
+            rc = proc.wait(timeout=0.5)
+            break
+        except subprocess.TimeoutExpired:
+            if owner and not os.path.exists(f"/proc/{owner}"):
+                proc.send_signal(getattr(signal, s.get("KillSignal", "SIGTERM")))
+                owner = 0
     with open(state_file(unit, "exit"), "w") as f:
         f.write(f"{rc}\n")
     return 0
