@@ -237,7 +237,7 @@ Status NoConnector(const Config& config, const std::string& name,
 int WithLease(store::Store& store, const std::string& name, const std::function<int()>& body) {
   SystemClock clock;
   const std::string lease = "connector:" + name;
-  Result<bool> got = schedule::TakeLease(store, lease, clock.NowMs(), 30 * 60 * 1000);
+  Result<std::optional<store::Fence>> got = schedule::TakeLease(store, lease, clock.NowMs(), 30 * 60 * 1000);
   if (!got.ok()) return Fail(got.status());
   if (!*got) return Fail(Status::Unavailable("connector " + name + " is running elsewhere (lease " + lease + " held); try again later"));
   const int rc = body();

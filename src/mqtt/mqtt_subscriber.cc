@@ -104,6 +104,7 @@ class MqttSubscribers::Runner {
   const MqttConnector c_;
   const std::string fingerprint_;
   const std::string lease_;
+  int64_t token_ = 0;  // the lease's fencing token while held (the runner's thread only)
   RateLimitedLog rejected_log_{"mqtt_message_rejected"};
   RateLimitedLog not_stored_log_{"mqtt_message_not_stored"};
   mutable Mutex mu_;
@@ -153,7 +154,8 @@ void MqttSubscribers::Runner::Run() {
   bool held = false;
   while (!stopping()) {
     // One subscriber per connector in a cluster: the lease first.
-    Result<bool> got = schedule::TakeLease(owner_.store_, lease_, owner_.clock_.NowMs(), kLeaseTtlMs);
+    Result<std::optional<store::Fence>> got =
+        schedule::TakeLease(owner_.store_, lease_, owner_.clock_.NowMs(), kLeaseTtlMs);
     if (!got.ok() || !*got) {
       if (!got.ok()) {
         SetState("standby", "lease: " + got.status().message());
@@ -165,6 +167,7 @@ void MqttSubscribers::Runner::Run() {
       continue;
     }
     held = true;
+    token_ = (*got)->token;
     std::string missing;
     for (const Subscription& s : c_.subscriptions) {
       if (!push::FindEnvelope(c_.scope, s.envelope)) missing += (missing.empty() ? "" : ", ") + s.envelope;
@@ -229,8 +232,11 @@ MqttSubscribers::Runner::End MqttSubscribers::Runner::Subscribed(MqttSession& se
   while (!stopping()) {
     if (Status s = session.Turn(kTurnMs); !s.ok()) return {false, s};
     if (SteadyMs() >= renew_at) {
-      Result<bool> kept = owner_.store_.TryLease(lease_, schedule::ThisHolder(), owner_.clock_.NowMs(), kLeaseTtlMs);
-      if (!kept.ok() || !*kept) {
+      Result<std::optional<int64_t>> kept =
+          owner_.store_.TryLease(lease_, schedule::ThisHolder(), owner_.clock_.NowMs(), kLeaseTtlMs);
+      // Another token: the lease changed hands meanwhile (expired while this
+      // node was stalled), even if it is ours again.
+      if (!kept.ok() || !*kept || **kept != token_) {
         LogWarn("mqtt_lease_lost", {{"connector", c_.name}, {"error", kept.ok() ? "held elsewhere" : kept.status().message()}});
         return {true, Status::Unavailable("lease lost")};
       }

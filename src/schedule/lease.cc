@@ -29,14 +29,20 @@ bool IsDeadLocalHolder(const std::string& holder) {
 
 std::string ThisHolder() { return HostName() + ":" + std::to_string(getpid()); }
 
-Result<bool> TakeLease(store::Store& store, const std::string& name, EpochMs now, int64_t ttl_ms) {
+Result<std::optional<store::Fence>> TakeLease(store::Store& store, const std::string& name, EpochMs now,
+                                              int64_t ttl_ms) {
   const std::string me = ThisHolder();
-  TC_ASSIGN_OR_RETURN(bool got, store.TryLease(name, me, now, ttl_ms));
-  if (got) return true;
+  auto fence = [&](std::optional<int64_t> token) -> std::optional<store::Fence> {
+    if (!token) return std::nullopt;
+    return store::Fence{name, me, *token};
+  };
+  TC_ASSIGN_OR_RETURN(std::optional<int64_t> token, store.TryLease(name, me, now, ttl_ms));
+  if (token) return fence(token);
   TC_ASSIGN_OR_RETURN(std::optional<std::string> holder, store.LeaseHolder(name));
-  if (!holder || !IsDeadLocalHolder(*holder)) return false;
+  if (!holder || !IsDeadLocalHolder(*holder)) return std::optional<store::Fence>();
   TC_RETURN_IF_ERROR(store.ReleaseLease(name, *holder));
-  return store.TryLease(name, me, now, ttl_ms);
+  TC_ASSIGN_OR_RETURN(token, store.TryLease(name, me, now, ttl_ms));
+  return fence(token);
 }
 
 }  // namespace telecollect::schedule

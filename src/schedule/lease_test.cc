@@ -55,9 +55,15 @@ TEST_F(LeaseTest, ALiveLocalProcessKeepsItsLease) {
 
 TEST_F(LeaseTest, ADeadLocalHolderIsTakenOverAtOnce) {
   const std::string dead = Host() + ":" + std::to_string(DeadPid());
-  ASSERT_TRUE(*store_->TryLease("c1", dead, 1000, kTtl));
-  EXPECT_TRUE(*TakeLease(*store_, "c1", 1001, kTtl));  // long before the lease expires
+  const std::optional<int64_t> dead_token = *store_->TryLease("c1", dead, 1000, kTtl);
+  ASSERT_TRUE(dead_token);
+  const std::optional<store::Fence> fence = *TakeLease(*store_, "c1", 1001, kTtl);  // long before the lease expires
+  ASSERT_TRUE(fence);
   EXPECT_EQ(*store_->LeaseHolder("c1"), std::optional<std::string>(ThisHolder()));
+  // Its commits are fenced apart from the dead holder's.
+  EXPECT_EQ(fence->lease, "c1");
+  EXPECT_EQ(fence->holder, ThisHolder());
+  EXPECT_GT(fence->token, *dead_token);
 }
 
 TEST_F(LeaseTest, AnotherHostsHolderIsNeverJudgedDeadOnlyExpired) {

@@ -71,7 +71,7 @@ void Scheduler::RunJob(Job& job) {
 EpochMs Scheduler::RunLeased(const AnyConnector& connector) {
   const std::string& name = std::visit([](const auto& c) -> const std::string& { return c.name; }, connector);
   const std::string lease = "connector:" + name;
-  Result<bool> got = TakeLease(store_, lease, clock_.NowMs(), kLeaseMs);
+  Result<std::optional<store::Fence>> got = TakeLease(store_, lease, clock_.NowMs(), kLeaseMs);
   if (got.ok()) lease_retry_ms_ = kLeaseRetryMinMs;
   if (!got.ok() || !*got) {
     if (!got.ok()) LogWarn("connector_lease_failed", {{"connector", name}, {"error", got.status().message()}});

@@ -103,7 +103,9 @@ class FaultStore final : public Store {
   }
   Status ForgetSighting(const std::string&, const std::string&) override { return Status::Ok(); }
   Status ForgetSightingsExcept(const std::string&, const std::vector<std::string>&) override { return Status::Ok(); }
-  Result<bool> TryLease(const std::string&, const std::string&, EpochMs, int64_t) override { return true; }
+  Result<std::optional<int64_t>> TryLease(const std::string&, const std::string&, EpochMs, int64_t) override {
+    return std::optional<int64_t>(1);
+  }
   Status ReleaseLease(const std::string&, const std::string&) override { return Status::Ok(); }
   Result<std::optional<std::string>> LeaseHolder(const std::string&) override { return std::optional<std::string>(); }
   Result<std::optional<std::string>> GetState(const std::string&, const std::string&) override {

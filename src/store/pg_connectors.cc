@@ -12,6 +12,10 @@ namespace {
 
 EpochMs NowMs() { return SystemClock().NowMs(); }
 
+// Statements on `leases` wait at most this long for a row lock: a holder
+// stalled while it holds one cannot hold up a takeover or a renewal for longer.
+constexpr const char* kLeaseLockTimeout = "SET LOCAL lock_timeout = '2s'";
+
 FileRecord ReadFile(const PgResult& r, int i) {
   FileRecord f;
   f.id = r.Int(i, 0);
@@ -293,9 +297,12 @@ Status PgStore::ForgetSightingsExcept(const std::string& connector, const std::v
 
 // ---- leases ---------------------------------------------------------------------------
 
-Result<bool> PgStore::TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) {
-  bool got = false;
+Result<std::optional<int64_t>> PgStore::TryLease(const std::string& name, const std::string& holder, EpochMs now,
+                                                 int64_t ttl_ms) {
+  std::optional<int64_t> token;
   TC_RETURN_IF_ERROR(InTransaction([&](Tx& tx) -> Status {
+    token.reset();
+    TC_RETURN_IF_ERROR(tx.Exec(kLeaseLockTimeout).status());
     // Free (released: empty holder), expired or already ours. The fence grows
     // whenever the holder changes.
     TC_ASSIGN_OR_RETURN(
@@ -305,15 +312,16 @@ Result<bool> PgStore::TryLease(const std::string& name, const std::string& holde
                 "excluded.holder THEN leases.fence ELSE leases.fence + 1 END WHERE leases.holder = excluded.holder "
                 "OR leases.holder = '' OR leases.until_ms <= $4 RETURNING fence",
                 PgParams().Add(name).Add(holder).Add(now + ttl_ms).Add(now)));
-    got = r.rows() == 1;
+    if (r.rows() == 1) token = r.Int(0, 0);
     return Status::Ok();
   }));
-  return got;
+  return token;
 }
 
 Status PgStore::ReleaseLease(const std::string& name, const std::string& holder) {
   // The row stays (its fence must never go back); an empty holder marks it free.
   return InTransaction([&](Tx& tx) -> Status {
+    TC_RETURN_IF_ERROR(tx.Exec(kLeaseLockTimeout).status());
     return tx
         .Exec("UPDATE leases SET holder = '', until_ms = 0 WHERE name = $1 AND holder = $2",
               PgParams().Add(name).Add(holder))
@@ -330,18 +338,6 @@ Result<std::optional<std::string>> PgStore::LeaseHolder(const std::string& name)
     return Status::Ok();
   }));
   return out;
-}
-
-Result<int64_t> PgStore::LeaseFence(const std::string& name, const std::string& holder) {
-  int64_t fence = 0;
-  TC_RETURN_IF_ERROR(Read([&](PGconn* db) -> Status {
-    TC_ASSIGN_OR_RETURN(PgResult r, PgExec(db, "SELECT fence FROM leases WHERE name = $1 AND holder = $2",
-                                           PgParams().Add(name).Add(holder)));
-    if (r.rows() == 0) return Status::NotFound("lease " + name + " is not held by " + holder);
-    fence = r.Int(0, 0);
-    return Status::Ok();
-  }));
-  return fence;
 }
 
 // ---- connector state ---------------------------------------------------------------------

@@ -82,13 +82,10 @@ class PgStore final : public Store {
                                EpochMs now) override;
   Status ForgetSighting(const std::string& connector, const std::string& path) override;
   Status ForgetSightingsExcept(const std::string& connector, const std::vector<std::string>& listed) override;
-  Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) override;
+  Result<std::optional<int64_t>> TryLease(const std::string& name, const std::string& holder, EpochMs now,
+                                          int64_t ttl_ms) override;
   Status ReleaseLease(const std::string& name, const std::string& holder) override;
   Result<std::optional<std::string>> LeaseHolder(const std::string& name) override;
-  // The fencing token of `holder`'s lease on `name`: it grows each time the
-  // lease changes hands, so a commit that carries it can be refused once
-  // another holder took over. kNotFound when `holder` does not hold it.
-  Result<int64_t> LeaseFence(const std::string& name, const std::string& holder);
   Result<std::optional<std::string>> GetState(const std::string& connector, const std::string& key) override;
   Status PutState(const std::string& connector, const std::string& key, const std::string& value) override;
   Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,

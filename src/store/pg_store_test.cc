@@ -173,21 +173,6 @@ TEST_F(PgStoreTest, SchemaTwoWithDataMigratesToTheLatest) {
   EXPECT_TRUE(std::isnan((*mods)[2].last->value));
 }
 
-TEST_F(PgStoreTest, TheFencingTokenGrowsWhenTheLeaseChangesHands) {
-  auto& pg = static_cast<PgStore&>(*store_);
-  ASSERT_TRUE(*pg.TryLease("job", "a", 1000, 100));
-  const int64_t first = *pg.LeaseFence("job", "a");
-  ASSERT_TRUE(*pg.TryLease("job", "a", 1050, 100));  // renewed: same token
-  EXPECT_EQ(*pg.LeaseFence("job", "a"), first);
-  ASSERT_TRUE(*pg.TryLease("job", "b", 1200, 100));  // expired, taken over
-  EXPECT_GT(*pg.LeaseFence("job", "b"), first);
-  EXPECT_EQ(pg.LeaseFence("job", "a").status().code(), StatusCode::kNotFound);
-  const int64_t second = *pg.LeaseFence("job", "b");
-  ASSERT_TRUE(pg.ReleaseLease("job", "b").ok());
-  ASSERT_TRUE(*pg.TryLease("job", "a", 1300, 100));  // released: taken at once, and never an old token again
-  EXPECT_GT(*pg.LeaseFence("job", "a"), second);
-}
-
 // A group's COMMIT is left in flight by Write(); when PostgreSQL refuses it
 // (here a deferred constraint trigger that raises at commit, as a deferred
 // foreign key or a standby gone mid-commit would), Sync() says so, nothing of

@@ -292,36 +292,43 @@ Status SqliteStore::ForgetSightingsExcept(const std::string& connector, const st
   });
 }
 
-Result<bool> SqliteStore::TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) {
+Result<std::optional<int64_t>> SqliteStore::TryLease(const std::string& name, const std::string& holder, EpochMs now,
+                                                     int64_t ttl_ms) {
   MutexLock lock(write_mu_);
-  bool got = false;
+  std::optional<int64_t> token;
   TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
+    token.reset();
+    // Free (released: empty holder), expired or already ours. The fence grows
+    // whenever the holder changes.
     Stmt up(writer_.get(),
-            "INSERT INTO leases(name, holder, until_ms) VALUES(?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET "
-            "holder = excluded.holder, until_ms = excluded.until_ms WHERE leases.holder = excluded.holder OR "
-            "leases.until_ms <= ?4");
+            "INSERT INTO leases(name, holder, until_ms, fence) VALUES(?1, ?2, ?3, 1) ON CONFLICT(name) DO UPDATE SET "
+            "holder = excluded.holder, until_ms = excluded.until_ms, fence = CASE WHEN leases.holder = excluded.holder "
+            "THEN leases.fence ELSE leases.fence + 1 END WHERE leases.holder = excluded.holder OR leases.holder = '' "
+            "OR leases.until_ms <= ?4 RETURNING fence");
     up.Bind(1, name).Bind(2, holder).Bind(3, now + ttl_ms).Bind(4, now);
-    TC_RETURN_IF_ERROR(up.Run());
-    got = sqlite3_changes(writer_.get()) == 1;
+    TC_ASSIGN_OR_RETURN(bool row, up.Step());
+    if (row) token = up.Int(0);
+    up.Reset();
     return Status::Ok();
   }));
   TC_RETURN_IF_ERROR(Sync());
-  return got;
+  return token;
 }
 
 Status SqliteStore::ReleaseLease(const std::string& name, const std::string& holder) {
   MutexLock lock(write_mu_);
   TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
-    Stmt del(writer_.get(), "DELETE FROM leases WHERE name = ?1 AND holder = ?2");
-    del.Bind(1, name).Bind(2, holder);
-    return del.Run();
+    // The row stays (its fence must never go back); an empty holder marks it free.
+    Stmt up(writer_.get(), "UPDATE leases SET holder = '', until_ms = 0 WHERE name = ?1 AND holder = ?2");
+    up.Bind(1, name).Bind(2, holder);
+    return up.Run();
   }));
   return Sync();
 }
 
 Result<std::optional<std::string>> SqliteStore::LeaseHolder(const std::string& name) {
   TC_ASSIGN_OR_RETURN(ReadLease lease, AcquireReader());
-  Stmt q(lease.get(), "SELECT holder FROM leases WHERE name = ?1");
+  Stmt q(lease.get(), "SELECT holder FROM leases WHERE name = ?1 AND holder <> ''");
   q.Bind(1, name);
   TC_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<std::string>();

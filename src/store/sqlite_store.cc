@@ -227,6 +227,12 @@ CREATE TABLE envelope_versions(
   activated_ms INTEGER,
   PRIMARY KEY(scope_id, name, version)) WITHOUT ROWID;
 )sql",
+    // v14: leases carry a fencing token, grown whenever the lease changes hands;
+    // a released lease keeps its row (an empty holder) so that its token never
+    // goes back. Commits made under a lease check it (sqlite_files.cc).
+    R"sql(
+ALTER TABLE leases ADD COLUMN fence INTEGER NOT NULL DEFAULT 1;
+)sql",
 };
 
 // v6: every (module, ts) row of the old table becomes a point of a chunk.

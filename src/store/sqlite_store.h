@@ -60,7 +60,8 @@ class SqliteStore final : public Store {
                                EpochMs now) override;
   Status ForgetSighting(const std::string& connector, const std::string& path) override;
   Status ForgetSightingsExcept(const std::string& connector, const std::vector<std::string>& listed) override;
-  Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) override;
+  Result<std::optional<int64_t>> TryLease(const std::string& name, const std::string& holder, EpochMs now,
+                                          int64_t ttl_ms) override;
   Status ReleaseLease(const std::string& name, const std::string& holder) override;
   Result<std::optional<std::string>> LeaseHolder(const std::string& name) override;
   Result<std::optional<std::string>> GetState(const std::string& connector, const std::string& key) override;
@@ -82,7 +83,7 @@ class SqliteStore final : public Store {
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 13;
+  static constexpr int kSchemaVersion = 14;
   // Points in the log (sqlite_series.h) that make the writer merge it into chunks.
   static constexpr size_t kCompactLogPoints = 100000;
   // About how many of them one transaction of a push write's compaction merges.

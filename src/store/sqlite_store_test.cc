@@ -42,14 +42,35 @@ class SqliteStoreTest : public ::testing::Test {
     EXPECT_TRUE(Exec(db.get(), sql).ok()) << sql;
     return db;
   }
-  // What schemas 11 (module extents) and 13 (envelope versions) added, dropped.
+  // What schema 14 (lease fences) added, dropped.
+  static constexpr const char* kBackToSchema13 = "ALTER TABLE leases DROP COLUMN fence; ";
+  // What schemas 11 (module extents), 13 (envelope versions) and 14 added, dropped.
   static constexpr const char* kBackToSchema10 =
+      "ALTER TABLE leases DROP COLUMN fence; "
       "DROP TABLE envelope_versions; "
       "ALTER TABLE modules DROP COLUMN first_ms; ALTER TABLE modules DROP COLUMN last_ms; "
       "ALTER TABLE modules DROP COLUMN last_value; ALTER TABLE modules DROP COLUMN last_quality; ";
   Scope pre_{"acme", Env::kPreprod};
   Scope prod_{"acme", Env::kProd};
 };
+
+TEST_F(SqliteStoreTest, SchemaThirteenLeasesGetAFenceAndKeepTheirHolder) {
+  ASSERT_TRUE(*store_->TryLease("connector:a", "node-a", 1000, 500));
+  store_.reset();
+  // Back to schema 13: leases without a fence.
+  SqliteDb db = Downgrade((std::string(kBackToSchema13) + "PRAGMA user_version = 13;").c_str());
+  db.reset();
+  auto reopened = SqliteStore::Open(StoreOptions{}, dir_.path() + "/t.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(reopened).value();
+  EXPECT_EQ(*store_->LeaseHolder("connector:a"), std::optional<std::string>("node-a"));
+  EXPECT_EQ(*store_->TryLease("connector:a", "node-b", 1200, 500), std::nullopt);  // still held
+  const std::optional<int64_t> first = *store_->TryLease("connector:a", "node-a", 1300, 500);  // renewed
+  ASSERT_TRUE(first);
+  const std::optional<int64_t> taken = *store_->TryLease("connector:a", "node-b", 1800, 500);  // expired
+  ASSERT_TRUE(taken);
+  EXPECT_GT(*taken, *first);
+}
 
 TEST_F(SqliteStoreTest, SchemaFiveMeasurementsMoveIntoChunks) {
   WriteOne({pre_, {}, {{"m.1", 1000, 1, "", 0}}});  // creates scope and module

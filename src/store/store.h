@@ -174,6 +174,17 @@ struct RunRecord {
 // status rolls the window back (readings and state change alike).
 using WindowProducer = std::function<Status(ReadingWriter&)>;
 
+// What a commit made under a lease carries: the lease's name, its holder and
+// the fencing token TryLease gave that holder. A fenced commit checks, inside
+// its own transaction, that the lease still has this holder and this token;
+// once another holder took the lease over (after it expired) the commit is
+// refused with kAborted, "lease lost: <lease> ...", and changes nothing.
+struct Fence {
+  std::string lease;
+  std::string holder;
+  int64_t token = 0;
+};
+
 // One version of a decoder uploaded for one tenant and env: its spec (TOML)
 // and, for a script decoder, the script. At most one version per (scope,
 // device type) is active.
@@ -329,8 +340,12 @@ class ConnectorState {
   virtual Status ForgetSightingsExcept(const std::string& connector, const std::vector<std::string>& listed) = 0;
 
   // Leases: `holder` gets `name` until now + ttl if it is free, expired or
-  // already its own. Several nodes on one database never run one job twice.
-  virtual Result<bool> TryLease(const std::string& name, const std::string& holder, EpochMs now, int64_t ttl_ms) = 0;
+  // already its own, and with it the lease's fencing token; nullopt when
+  // another holder has it. The token grows whenever the lease changes hands
+  // (released and taken again included) and never goes back; renewing by the
+  // same holder keeps it. Several nodes on one database never run one job twice.
+  virtual Result<std::optional<int64_t>> TryLease(const std::string& name, const std::string& holder, EpochMs now,
+                                                  int64_t ttl_ms) = 0;
   virtual Status ReleaseLease(const std::string& name, const std::string& holder) = 0;
   // Who holds `name` now (expired or not), if anyone.
   virtual Result<std::optional<std::string>> LeaseHolder(const std::string& name) = 0;

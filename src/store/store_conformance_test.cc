@@ -7,36 +7,10 @@
 #include <limits>
 #include <set>
 
-#include "store/store_test_backends.h"
+#include "store/store_conformance.h"
 
 namespace telecollect::store {
 namespace {
-
-class StoreConformanceTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    factory_ = std::make_unique<TestStoreFactory>(GetParam());
-    auto s = factory_->Open();
-    ASSERT_TRUE(s.ok()) << GetParam() << ": " << s.status().ToString();
-    store_ = std::move(s).value();
-  }
-  void TearDown() override {
-    store_.reset();
-    factory_.reset();
-  }
-  // Another store on the same data (a restart, or another process or node).
-  Result<std::unique_ptr<Store>> OpenAgain() { return factory_->Open(); }
-  WriteResult WriteOne(WriteBatch b) {
-    const WriteBatch* p = &b;
-    auto r = store_->Write(std::span<const WriteBatch* const>(&p, 1));
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? (*r)[0] : WriteResult{};
-  }
-  std::unique_ptr<TestStoreFactory> factory_;
-  std::unique_ptr<Store> store_;
-  Scope pre_{"acme", Env::kPreprod};
-  Scope prod_{"acme", Env::kProd};
-};
 
 TEST_P(StoreConformanceTest, TokensAreFoundByHashAndRevoked) {
   TokenRecord t{0, pre_, "label", HashToken("secret"), 1000, {}};
@@ -321,22 +295,6 @@ TEST_P(StoreConformanceTest, SightingsOfFilesNoLongerListedAreForgotten) {
   ASSERT_TRUE(store_->ForgetSightingsExcept("drop", {}).ok());
   ASSERT_TRUE(store_->ForgetSightingsExcept("drop", {}).ok());
   EXPECT_EQ(*store_->NoteSighting("drop", "b.txt", 10, 5, 3000), 3000);
-}
-
-TEST_P(StoreConformanceTest, ALeaseIsHeldByOneHolderUntilItExpires) {
-  EXPECT_EQ(*store_->LeaseHolder("c1"), std::optional<std::string>());
-  ASSERT_TRUE(*store_->TryLease("c1", "node-a", 1000, 500));
-  EXPECT_FALSE(*store_->TryLease("c1", "node-b", 1200, 500));  // held
-  EXPECT_TRUE(*store_->TryLease("c1", "node-a", 1300, 500));   // renewed by its holder
-  EXPECT_FALSE(*store_->TryLease("c1", "node-b", 1700, 500));  // until 1800 now
-  EXPECT_TRUE(*store_->TryLease("other", "node-b", 1700, 500));  // another job
-  EXPECT_TRUE(*store_->TryLease("c1", "node-b", 1800, 500));   // expired: taken over
-  EXPECT_EQ(*store_->LeaseHolder("c1"), std::optional<std::string>("node-b"));
-  ASSERT_TRUE(store_->ReleaseLease("c1", "node-a").ok());  // not its holder: nothing changes
-  EXPECT_EQ(*store_->LeaseHolder("c1"), std::optional<std::string>("node-b"));
-  ASSERT_TRUE(store_->ReleaseLease("c1", "node-b").ok());
-  EXPECT_EQ(*store_->LeaseHolder("c1"), std::optional<std::string>());
-  EXPECT_TRUE(*store_->TryLease("c1", "node-a", 1900, 500));  // free again at once
 }
 
 // Files imported to be durable at the next Sync (telecollect import of many
