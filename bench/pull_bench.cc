@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
     t0 = Now();
     for (int w = 0; w < windows; ++w) {
       Status s = (*store)->ImportWindow({"bench", Env::kPreprod}, "bench", "watermark:1", std::to_string(w),
-                                        [&](ReadingWriter& out) { return out.Add(kept[w].modules, kept[w].readings); });
+                                        [&](ReadingWriter& out) { return out.Add(kept[w].modules, kept[w].readings); }, std::nullopt);
       if (!s.ok()) return 1;
       n += kept[w].readings.size();
     }

@@ -359,7 +359,7 @@ int RunConnectorRetry(const Config& config, const std::string& name, const std::
     retry.mtime_ms = source.mtime_ms;
     retry.status = "retry";
     retry.at = SystemClock().NowMs();
-    Status recorded = (*store)->RecordFile(retry);
+    Status recorded = (*store)->RecordFile(retry, std::nullopt);
     if (!recorded.ok()) return Fail(recorded);
     std::printf("%s: in the source folder; the next run of %s reads it again (telecollect connector run %s)\n",
                 source.path.c_str(), name.c_str(), name.c_str());

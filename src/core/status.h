@@ -21,6 +21,7 @@ enum class StatusCode {
   kUnavailable,        // shutting down, storage temporarily unavailable (503)
   kIoError,            // storage or file system failure (500)
   kInternal,           // unexpected library failure (500)
+  kAborted,            // refused because what it assumed no longer holds (a lease lost): nothing changed
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -43,6 +44,7 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

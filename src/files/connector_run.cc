@@ -46,7 +46,7 @@ class Run {
     run_.started = clock_.NowMs();
     run_.status = "running";
     // The caller holds the connector's lease: a run still "running" was killed.
-    Result<int64_t> closed = store_.CloseInterruptedRuns(c_.name, run_.started);
+    Result<int64_t> closed = store_.CloseInterruptedRuns(c_.name, run_.started, std::nullopt);
     if (closed.ok() && *closed > 0) Say(fmt::format("{} earlier run(s) had been interrupted: closed as such", *closed));
     if (!o_.spool_dir.empty()) {
       const int stale = RemoveStaleSpoolFiles(o_.spool_dir, c_.name);

@@ -93,11 +93,11 @@ Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const 
     }
     record.status = "imported";
     return record;
-  }, durability);
+  }, durability, std::nullopt);
   if (rejected) {
     record.status = "rejected";
     record.readings = 0;
-    TC_RETURN_IF_ERROR(store.RecordFile(record));
+    TC_RETURN_IF_ERROR(store.RecordFile(record, std::nullopt));
     out.kind = ImportOutcome::Kind::kRejected;
     out.record = out.journaled = record;
     return out;
@@ -110,7 +110,7 @@ Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const 
     // In the journal too: what was received, and that nothing of it was written.
     record.status = "duplicate";
     record.readings = 0;
-    TC_RETURN_IF_ERROR(store.RecordFile(record));
+    TC_RETURN_IF_ERROR(store.RecordFile(record, std::nullopt));
     out.journaled = record;
   }
   return out;

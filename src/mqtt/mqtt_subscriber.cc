@@ -130,7 +130,7 @@ void MqttSubscribers::Runner::SetState(const std::string& state, const std::stri
   owner_.metrics_.mqtt_connected.With({c_.name}).Set(state == "connected" ? 1 : 0);
   // Kept in the store for `telecollect connector status` (any node, any process),
   // by the node that holds the lease: a node in standby leaves the holder's word.
-  if (state != "standby") (void)owner_.store_.PutState(c_.name, kStatusStateKey, json);
+  if (state != "standby") (void)owner_.store_.PutState(c_.name, kStatusStateKey, json, std::nullopt);
 }
 
 void MqttSubscribers::Runner::SaveStatus() {
@@ -139,7 +139,7 @@ void MqttSubscribers::Runner::SaveStatus() {
     MutexLock lock(mu_);
     json = status_.ToJson();
   }
-  (void)owner_.store_.PutState(c_.name, kStatusStateKey, json);
+  (void)owner_.store_.PutState(c_.name, kStatusStateKey, json, std::nullopt);
 }
 
 bool MqttSubscribers::Runner::SleepFor(int64_t ms) {

@@ -397,22 +397,22 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
         RetrySpans before = pending;
         for (const auto& [k, v] : after) before.insert_or_assign(k, v);
         if (c.checks.has_record_checks() && FormatRetrySpans(before) != FormatRetrySpans(pending)) {
-          s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(before));
+          s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(before), std::nullopt);
         }
         if (s.ok()) {
           const EpochMs mark = retry ? watermark.value_or(0) : watermark ? std::max(*watermark, w_to) : w_to;
           if (retry && !watermark) {
             s = store.ImportWindow(c.scope, c.name, RetryKey(id), FormatRetrySpans(after),
-                                   [&](ReadingWriter& writer) { return buffer.WriteTo(writer); });
+                                   [&](ReadingWriter& writer) { return buffer.WriteTo(writer); }, std::nullopt);
           } else {
             s = store.ImportWindow(c.scope, c.name, WatermarkKey(id), std::to_string(mark),
-                                   [&](ReadingWriter& writer) { return buffer.WriteTo(writer); });
+                                   [&](ReadingWriter& writer) { return buffer.WriteTo(writer); }, std::nullopt);
           }
           if (s.ok()) {
             if (!retry) watermark = mark;
             w.committed = true;
             if (c.checks.has_record_checks() && FormatRetrySpans(after) != FormatRetrySpans(before)) {
-              s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(after));
+              s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(after), std::nullopt);
             }
           }
         }
@@ -451,7 +451,7 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
         if (!s.ok() && StopsRun(s)) return finish(run.message);
       }
       if (pending_before != FormatRetrySpans(pending) && !given_up.empty()) {
-        Status s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(pending));
+        Status s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(pending), std::nullopt);
         if (!s.ok()) return finish(s.message());
       }
     }

@@ -44,7 +44,7 @@ Result<std::optional<std::string>> LoadRefreshToken(store::ConnectorState& store
 
 Status SaveRefreshToken(store::ConnectorState& store, const ApiConnector& connector, std::string_view token) {
   TC_ASSIGN_OR_RETURN(SecretBox box, Box(connector));
-  return store.PutState(connector.name, kKey, box.Seal(token, Context(connector)));
+  return store.PutState(connector.name, kKey, box.Seal(token, Context(connector)), std::nullopt);
 }
 
 Result<size_t> SealStoredRefreshTokens(store::ConnectorState& store, const std::vector<ApiConnector>& connectors) {

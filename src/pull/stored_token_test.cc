@@ -46,7 +46,7 @@ TEST_F(StoredTokenTest, SavedTokenIsSealedAtRestAndLoadsBack) {
 }
 
 TEST_F(StoredTokenTest, APlainTokenIsReadOnceAndSealedInPlace) {
-  ASSERT_TRUE(store_->PutState("enedis", "refresh_token", "legacy-plain").ok());
+  ASSERT_TRUE(store_->PutState("enedis", "refresh_token", "legacy-plain", std::nullopt).ok());
   ApiConnector other = c_;
   other.name = "other";
   other.auth.kind = AuthConfig::Kind::kOAuth2ClientCredentials;  // keeps no refresh token
@@ -59,7 +59,7 @@ TEST_F(StoredTokenTest, APlainTokenIsReadOnceAndSealedInPlace) {
   EXPECT_EQ(**back, "legacy-plain");
   EXPECT_EQ(*SealStoredRefreshTokens(*store_, {c_}), 0u);  // nothing left to seal
   // Read through LoadRefreshToken, a plain value is sealed as well.
-  ASSERT_TRUE(store_->PutState("enedis", "refresh_token", "legacy-2").ok());
+  ASSERT_TRUE(store_->PutState("enedis", "refresh_token", "legacy-2", std::nullopt).ok());
   EXPECT_EQ(**LoadRefreshToken(*store_, c_), "legacy-2");
   EXPECT_TRUE(SecretBox::IsSealed(Raw()));
 }
@@ -68,7 +68,7 @@ TEST_F(StoredTokenTest, AValueCopiedToAnotherConnectorDoesNotOpen) {
   ASSERT_TRUE(SaveRefreshToken(*store_, c_, "rt").ok());
   ApiConnector other = c_;
   other.name = "other";
-  ASSERT_TRUE(store_->PutState("other", "refresh_token", Raw()).ok());
+  ASSERT_TRUE(store_->PutState("other", "refresh_token", Raw(), std::nullopt).ok());
   auto r = LoadRefreshToken(*store_, other);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("fails authentication"), std::string::npos) << r.status().ToString();

@@ -82,10 +82,10 @@ class FaultStore final : public Store {
   Result<std::vector<Device>> ListDevices(const Scope&, std::string_view, size_t) override {
     return std::vector<Device>();
   }
-  Result<FileImport> ImportFile(const Scope&, const FileProducer&, Durability) override {
+  Result<FileImport> ImportFile(const Scope&, const FileProducer&, Durability, const std::optional<Fence>&) override {
     return Status::Unsupported("fault store");
   }
-  Status RecordFile(const FileRecord&) override { return Status::Ok(); }
+  Status RecordFile(const FileRecord&, const std::optional<Fence>&) override { return Status::Ok(); }
   Result<std::optional<FileRecord>> FindFile(const std::string&, const std::string&, int64_t, int64_t) override {
     return std::optional<FileRecord>();
   }
@@ -94,7 +94,9 @@ class FaultStore final : public Store {
   }
   Result<int64_t> StartRun(const RunRecord&) override { return int64_t{1}; }
   Status FinishRun(const RunRecord&) override { return Status::Ok(); }
-  Result<int64_t> CloseInterruptedRuns(const std::string&, EpochMs) override { return int64_t{0}; }
+  Result<int64_t> CloseInterruptedRuns(const std::string&, EpochMs, const std::optional<Fence>&) override {
+    return int64_t{0};
+  }
   Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>&, size_t, std::optional<int64_t>) override {
     return std::vector<RunRecord>();
   }
@@ -111,9 +113,11 @@ class FaultStore final : public Store {
   Result<std::optional<std::string>> GetState(const std::string&, const std::string&) override {
     return std::optional<std::string>();
   }
-  Status PutState(const std::string&, const std::string&, const std::string&) override { return Status::Ok(); }
-  Status ImportWindow(const Scope&, const std::string&, const std::string&, const std::string&,
-                      const WindowProducer&) override {
+  Status PutState(const std::string&, const std::string&, const std::string&, const std::optional<Fence>&) override {
+    return Status::Ok();
+  }
+  Status ImportWindow(const Scope&, const std::string&, const std::string&, const std::string&, const WindowProducer&,
+                      const std::optional<Fence>&) override {
     return Status::Unsupported("fault store");
   }
 

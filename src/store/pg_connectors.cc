@@ -16,6 +16,29 @@ EpochMs NowMs() { return SystemClock().NowMs(); }
 // stalled while it holds one cannot hold up a takeover or a renewal for longer.
 constexpr const char* kLeaseLockTimeout = "SET LOCAL lock_timeout = '2s'";
 
+// A fenced transaction whose client stops talking (a stalled process, a
+// partition) is ended by the server after this long, and its locks with it
+// (the module locks a takeover's run needs, the lease row's share lock).
+constexpr const char* kFencedIdleTimeout = "SET LOCAL idle_in_transaction_session_timeout = '10s'";
+
+// The first statement of a fenced transaction.
+Status BeginFenced(PgStore::Tx& tx, const std::optional<Fence>& fence) {
+  if (!fence) return Status::Ok();
+  return tx.Exec(kFencedIdleTimeout).status();
+}
+
+// The last statement of a fenced transaction, before its COMMIT: the lease row
+// read FOR SHARE, so that a takeover (an UPDATE of that row) waits for this
+// COMMIT, or this check sees the takeover committed before it.
+Status CheckFence(PgStore::Tx& tx, const std::optional<Fence>& fence) {
+  if (!fence) return Status::Ok();
+  TC_RETURN_IF_ERROR(tx.Exec(kLeaseLockTimeout).status());
+  TC_ASSIGN_OR_RETURN(PgResult r,
+                      tx.Exec("SELECT holder, fence FROM leases WHERE name = $1 FOR SHARE", PgParams().Add(fence->lease)));
+  if (r.rows() == 0 || r.String(0, 0) != fence->holder || r.Int(0, 1) != fence->token) return LeaseLost(*fence);
+  return Status::Ok();
+}
+
 FileRecord ReadFile(const PgResult& r, int i) {
   FileRecord f;
   f.id = r.Int(i, 0);
@@ -125,11 +148,13 @@ Status PutStateIn(PgStore::Tx& tx, const std::string& connector, const std::stri
 
 }  // namespace
 
-Result<FileImport> PgStore::ImportFile(const Scope& scope, const FileProducer& produce, Durability) {
+Result<FileImport> PgStore::ImportFile(const Scope& scope, const FileProducer& produce, Durability,
+                                       const std::optional<Fence>& fence) {
   // Durable on return whatever is asked: the COMMIT waits for PostgreSQL's WAL flush.
   FileImport out;
   bool duplicate = false;
   Status s = InTransaction([&](Tx& tx) -> Status {
+    TC_RETURN_IF_ERROR(BeginFenced(tx, fence));
     TC_ASSIGN_OR_RETURN(int64_t scope_id, tx.ScopeId(scope));
     PgReadingWriter writer(tx, scope_id);
     TC_ASSIGN_OR_RETURN(FileRecord record, produce(writer));
@@ -146,11 +171,13 @@ Result<FileImport> PgStore::ImportFile(const Scope& scope, const FileProducer& p
                                                     "ORDER BY f.id LIMIT 1",
                                                 PgParams().Add(scope_id).Add(record.sha256)));
     if (found.rows() > 0) {
+      TC_RETURN_IF_ERROR(CheckFence(tx, fence));  // a stale run learns it lost the lease, not that it is a duplicate
       out.duplicate = duplicate = true;
       out.record = ReadFile(found, 0);
       return Status::Internal("duplicate content: roll back");
     }
     TC_RETURN_IF_ERROR(InsertFileRecord(tx, scope_id, record, &record.id));
+    TC_RETURN_IF_ERROR(CheckFence(tx, fence));
     out.record = std::move(record);
     return Status::Ok();
   }, /*retryable=*/false);  // `produce` reads the file once
@@ -159,10 +186,12 @@ Result<FileImport> PgStore::ImportFile(const Scope& scope, const FileProducer& p
   return out;
 }
 
-Status PgStore::RecordFile(const FileRecord& record) {
+Status PgStore::RecordFile(const FileRecord& record, const std::optional<Fence>& fence) {
   return InTransaction([&](Tx& tx) -> Status {
+    TC_RETURN_IF_ERROR(BeginFenced(tx, fence));
     TC_ASSIGN_OR_RETURN(int64_t scope_id, tx.ScopeId(record.scope));
-    return InsertFileRecord(tx, scope_id, record, nullptr);
+    TC_RETURN_IF_ERROR(InsertFileRecord(tx, scope_id, record, nullptr));
+    return CheckFence(tx, fence);
   });
 }
 
@@ -242,16 +271,18 @@ Result<std::vector<RunRecord>> PgStore::ListRuns(const std::optional<std::string
   return out;
 }
 
-Result<int64_t> PgStore::CloseInterruptedRuns(const std::string& connector, EpochMs now) {
+Result<int64_t> PgStore::CloseInterruptedRuns(const std::string& connector, EpochMs now,
+                                              const std::optional<Fence>& fence) {
   int64_t closed = 0;
   TC_RETURN_IF_ERROR(InTransaction([&](Tx& tx) -> Status {
+    TC_RETURN_IF_ERROR(BeginFenced(tx, fence));
     TC_ASSIGN_OR_RETURN(PgResult r,
                         tx.Exec("UPDATE runs SET status = 'interrupted', finished_ms = $2, message = 'the run stopped "
                                 "before its end (process killed or machine stopped); the next run takes its files "
                                 "again' WHERE connector = $1 AND status = 'running'",
                                 PgParams().Add(connector).Add(now)));
     closed = r.affected();
-    return Status::Ok();
+    return CheckFence(tx, fence);
   }));
   return closed;
 }
@@ -353,18 +384,25 @@ Result<std::optional<std::string>> PgStore::GetState(const std::string& connecto
   return out;
 }
 
-Status PgStore::PutState(const std::string& connector, const std::string& key, const std::string& value) {
-  return InTransaction([&](Tx& tx) { return PutStateIn(tx, connector, key, value); });
+Status PgStore::PutState(const std::string& connector, const std::string& key, const std::string& value,
+                         const std::optional<Fence>& fence) {
+  return InTransaction([&](Tx& tx) -> Status {
+    TC_RETURN_IF_ERROR(BeginFenced(tx, fence));
+    TC_RETURN_IF_ERROR(PutStateIn(tx, connector, key, value));
+    return CheckFence(tx, fence);
+  });
 }
 
 Status PgStore::ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
-                             const std::string& value, const WindowProducer& produce) {
+                             const std::string& value, const WindowProducer& produce, const std::optional<Fence>& fence) {
   return InTransaction([&](Tx& tx) -> Status {
+    TC_RETURN_IF_ERROR(BeginFenced(tx, fence));
     TC_ASSIGN_OR_RETURN(int64_t scope_id, tx.ScopeId(scope));
     PgReadingWriter writer(tx, scope_id);
     TC_RETURN_IF_ERROR(produce(writer));
     TC_RETURN_IF_ERROR(writer.Finish());
-    return PutStateIn(tx, connector, key, value);
+    TC_RETURN_IF_ERROR(PutStateIn(tx, connector, key, value));
+    return CheckFence(tx, fence);
   }, /*retryable=*/false);  // `produce` is not run twice
 }
 

@@ -68,8 +68,9 @@ class PgStore final : public Store {
   Result<int64_t> DeviceRegistryVersion() override;
 
   // pg_connectors.cc
-  Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce, Durability durability) override;
-  Status RecordFile(const FileRecord& record) override;
+  Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce, Durability durability,
+                                const std::optional<Fence>& fence) override;
+  Status RecordFile(const FileRecord& record, const std::optional<Fence>& fence) override;
   Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path, int64_t size,
                                              int64_t mtime_ms) override;
   Result<std::vector<FileRecord>> ListFiles(const FileQuery& query) override;
@@ -77,7 +78,8 @@ class PgStore final : public Store {
   Status FinishRun(const RunRecord& run) override;
   Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit,
                                           std::optional<int64_t> before_id) override;
-  Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now) override;
+  Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now,
+                                       const std::optional<Fence>& fence) override;
   Result<EpochMs> NoteSighting(const std::string& connector, const std::string& path, int64_t size, int64_t mtime_ms,
                                EpochMs now) override;
   Status ForgetSighting(const std::string& connector, const std::string& path) override;
@@ -87,9 +89,11 @@ class PgStore final : public Store {
   Status ReleaseLease(const std::string& name, const std::string& holder) override;
   Result<std::optional<std::string>> LeaseHolder(const std::string& name) override;
   Result<std::optional<std::string>> GetState(const std::string& connector, const std::string& key) override;
-  Status PutState(const std::string& connector, const std::string& key, const std::string& value) override;
+  Status PutState(const std::string& connector, const std::string& key, const std::string& value,
+                  const std::optional<Fence>& fence) override;
   Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
-                      const std::string& value, const WindowProducer& produce) override;
+                      const std::string& value, const WindowProducer& produce,
+                      const std::optional<Fence>& fence) override;
 
   // pg_catalog.cc
   Status PutDecoderVersion(const DecoderVersion& version) override;

@@ -217,6 +217,45 @@ TEST_F(PgStoreTest, ACommitRefusedInFlightFailsSyncAndLeavesNothing) {
   EXPECT_EQ((*pts)[1].value, 2.0);
 }
 
+TEST_F(PgStoreTest, ATakeoverWhileAFencedWindowIsWrittenAbortsIt) {
+  auto a = store_->TryLease("connector:c", "node-a", 1000, 1000);
+  ASSERT_TRUE(a.ok() && *a);
+  auto other = factory_.Open();  // node-b
+  ASSERT_TRUE(other.ok());
+  const std::vector<ModuleDef> modules{{"m.1", "W"}};
+  Status taken;
+  auto produce = [&](ReadingWriter& w) -> Status {
+    TC_RETURN_IF_ERROR(w.Add(modules, std::vector<Reading>{{0, 1000, 1.0}}));
+    // node-a stalled past its ttl, in the middle of its transaction: node-b takes over.
+    auto b = (*other)->TryLease("connector:c", "node-b", 2500, 1000);
+    taken = b.ok() && *b ? Status::Ok() : Status::Internal("not taken over: " + b.status().ToString());
+    return Status::Ok();
+  };
+  Status s = store_->ImportWindow(pre_, "c", "watermark:1", "2000", produce, Fence{"connector:c", "node-a", **a});
+  ASSERT_TRUE(taken.ok()) << taken.ToString();
+  EXPECT_TRUE(IsLeaseLost(s)) << s.ToString();
+  EXPECT_EQ(*store_->GetState("c", "watermark:1"), std::nullopt);
+  EXPECT_EQ(store_->ListModules(pre_, "", "", 10)->size(), 0u);
+}
+
+TEST_F(PgStoreTest, AStalledFencedCommitHoldsATakeoverUpForTheLockTimeoutOnly) {
+  auto a = store_->TryLease("connector:c", "node-a", 1000, 1000);
+  ASSERT_TRUE(a.ok() && *a);
+  // node-a checked its fence (the lease row read FOR SHARE) and stalled before its COMMIT.
+  PQclear(PQexec(conn_, "BEGIN"));
+  ASSERT_EQ(One("SELECT holder FROM leases WHERE name = 'connector:c' FOR SHARE"), "node-a");
+  const auto start = std::chrono::steady_clock::now();
+  auto b = store_->TryLease("connector:c", "node-b", 2500, 1000);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(b.ok());  // waited for the lock, gave up: the scheduler tries again
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  EXPECT_GE(waited, std::chrono::milliseconds(1500));
+  PQclear(PQexec(conn_, "ROLLBACK"));  // node-a's session ended (idle_in_transaction_session_timeout, or its COMMIT)
+  b = store_->TryLease("connector:c", "node-b", 2500, 1000);
+  ASSERT_TRUE(b.ok() && *b) << b.status().ToString();
+  EXPECT_GT(**b, **a);
+}
+
 TEST_F(PgStoreTest, TwoStoresWritingOneModuleAtOnceLoseNoPoint) {
   auto other = factory_.Open();
   ASSERT_TRUE(other.ok());

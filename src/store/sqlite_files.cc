@@ -121,7 +121,17 @@ Status SqliteStore::InsertFileRecord(int64_t scope_id, const FileRecord& r) {
   return ins.Run();
 }
 
-Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProducer& produce, Durability durability) {
+Status SqliteStore::CheckFence(const std::optional<Fence>& fence) {
+  if (!fence) return Status::Ok();
+  Stmt q(writer_.get(), "SELECT holder, fence FROM leases WHERE name = ?1");
+  q.Bind(1, fence->lease);
+  TC_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row || q.Text(0) != fence->holder || q.Int(1) != fence->token) return LeaseLost(*fence);
+  return Status::Ok();
+}
+
+Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProducer& produce, Durability durability,
+                                           const std::optional<Fence>& fence) {
   MutexLock lock(write_mu_);
   FileImport out;
   bool duplicate = false;
@@ -138,12 +148,14 @@ Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProduce
     q.Bind(1, scope_id).Bind(2, record.sha256);
     TC_ASSIGN_OR_RETURN(bool found, q.Step());
     if (found) {
+      TC_RETURN_IF_ERROR(CheckFence(fence));  // a stale run learns it lost the lease, not that it is a duplicate
       out.duplicate = duplicate = true;
       out.record = ReadFile(q);
       return Status::Internal("duplicate content: roll back");
     }
     TC_RETURN_IF_ERROR(InsertFileRecord(scope_id, record));
     record.id = sqlite3_last_insert_rowid(writer_.get());
+    TC_RETURN_IF_ERROR(CheckFence(fence));
     out.record = std::move(record);
     return Status::Ok();
   });
@@ -154,11 +166,12 @@ Result<FileImport> SqliteStore::ImportFile(const Scope& scope, const FileProduce
   return out;
 }
 
-Status SqliteStore::RecordFile(const FileRecord& record) {
+Status SqliteStore::RecordFile(const FileRecord& record, const std::optional<Fence>& fence) {
   MutexLock lock(write_mu_);
   TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(record.scope));
-    return InsertFileRecord(scope_id, record);
+    TC_RETURN_IF_ERROR(InsertFileRecord(scope_id, record));
+    return CheckFence(fence);
   }));
   return Sync();
 }
@@ -220,7 +233,8 @@ Status SqliteStore::FinishRun(const RunRecord& run) {
   return Sync();
 }
 
-Result<int64_t> SqliteStore::CloseInterruptedRuns(const std::string& connector, EpochMs now) {
+Result<int64_t> SqliteStore::CloseInterruptedRuns(const std::string& connector, EpochMs now,
+                                                  const std::optional<Fence>& fence) {
   MutexLock lock(write_mu_);
   int64_t closed = 0;
   TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
@@ -231,7 +245,7 @@ Result<int64_t> SqliteStore::CloseInterruptedRuns(const std::string& connector, 
     up.Bind(1, connector).Bind(2, now);
     TC_RETURN_IF_ERROR(up.Run());
     closed = sqlite3_changes(writer_.get());
-    return Status::Ok();
+    return CheckFence(fence);
   }));
   if (closed > 0) TC_RETURN_IF_ERROR(Sync());
   return closed;
@@ -354,21 +368,27 @@ Status SqliteStore::PutStateLocked(const std::string& connector, const std::stri
   return up.Run();
 }
 
-Status SqliteStore::PutState(const std::string& connector, const std::string& key, const std::string& value) {
+Status SqliteStore::PutState(const std::string& connector, const std::string& key, const std::string& value,
+                             const std::optional<Fence>& fence) {
   MutexLock lock(write_mu_);
-  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status { return PutStateLocked(connector, key, value); }));
+  TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
+    TC_RETURN_IF_ERROR(PutStateLocked(connector, key, value));
+    return CheckFence(fence);
+  }));
   return Sync();
 }
 
 Status SqliteStore::ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
-                                 const std::string& value, const WindowProducer& produce) {
+                                 const std::string& value, const WindowProducer& produce,
+                                 const std::optional<Fence>& fence) {
   MutexLock lock(write_mu_);
   TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     TC_ASSIGN_OR_RETURN(int64_t scope_id, ScopeId(scope));
     FileWriter writer(this, scope_id);
     TC_RETURN_IF_ERROR(produce(writer));
     TC_RETURN_IF_ERROR(writer.Finish());
-    return PutStateLocked(connector, key, value);
+    TC_RETURN_IF_ERROR(PutStateLocked(connector, key, value));
+    return CheckFence(fence);
   }));
   MaybeCompactLog();
   return Sync();

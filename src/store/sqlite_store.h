@@ -46,14 +46,16 @@ class SqliteStore final : public Store {
   Result<int64_t> DeviceRegistryVersion() override;
 
   // File journal and runs: sqlite_files.cc.
-  Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce, Durability durability) override;
-  Status RecordFile(const FileRecord& record) override;
+  Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce, Durability durability,
+                                const std::optional<Fence>& fence) override;
+  Status RecordFile(const FileRecord& record, const std::optional<Fence>& fence) override;
   Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path, int64_t size,
                                              int64_t mtime_ms) override;
   Result<std::vector<FileRecord>> ListFiles(const FileQuery& query) override;
   Result<int64_t> StartRun(const RunRecord& run) override;
   Status FinishRun(const RunRecord& run) override;
-  Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now) override;
+  Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now,
+                                       const std::optional<Fence>& fence) override;
   Result<std::vector<RunRecord>> ListRuns(const std::optional<std::string>& connector, size_t limit,
                                           std::optional<int64_t> before_id) override;
   Result<EpochMs> NoteSighting(const std::string& connector, const std::string& path, int64_t size, int64_t mtime_ms,
@@ -65,9 +67,11 @@ class SqliteStore final : public Store {
   Status ReleaseLease(const std::string& name, const std::string& holder) override;
   Result<std::optional<std::string>> LeaseHolder(const std::string& name) override;
   Result<std::optional<std::string>> GetState(const std::string& connector, const std::string& key) override;
-  Status PutState(const std::string& connector, const std::string& key, const std::string& value) override;
+  Status PutState(const std::string& connector, const std::string& key, const std::string& value,
+                  const std::optional<Fence>& fence) override;
   Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
-                      const std::string& value, const WindowProducer& produce) override;
+                      const std::string& value, const WindowProducer& produce,
+                      const std::optional<Fence>& fence) override;
 
   // Decoder versions: sqlite_decoders.cc.
   Status PutDecoderVersion(const DecoderVersion& version) override;
@@ -118,6 +122,10 @@ class SqliteStore final : public Store {
   class FileWriter;
   Status PutStateLocked(const std::string& connector, const std::string& key, const std::string& value)
       TC_REQUIRES(write_mu_);  // in a transaction
+  // In a fenced commit's transaction (it holds the write lock, so no takeover
+  // can commit before it does): LeaseLost unless the lease has the fence's
+  // holder and token. Ok when `fence` is empty.
+  Status CheckFence(const std::optional<Fence>& fence) TC_REQUIRES(write_mu_);
   // Measurements are staged during a transaction and written, sorted by
   // (module, ts), into chunks by FlushStaged just before the commit.
   Status StageMeasurements(int64_t scope_id, const std::vector<Measurement>& ms, size_t& staged)

@@ -577,7 +577,7 @@ TEST_F(SqliteStoreTest, ImportsMergeTheLogToo) {
     std::vector<Reading> readings;
     for (uint32_t m = 0; m < 1000; ++m) readings.push_back({m, 86400000LL * r, double(r)});
     auto add = [&](ReadingWriter& w) { return w.Add(modules, readings); };
-    ASSERT_TRUE(store_->ImportWindow(pre_, "enedis", "watermark", std::to_string(r), add).ok());
+    ASSERT_TRUE(store_->ImportWindow(pre_, "enedis", "watermark", std::to_string(r), add, std::nullopt).ok());
   }
   EXPECT_LT(LogRows(), 10);
   auto pts = store_->QueryMeasurements({pre_, "meter.0"});

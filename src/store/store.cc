@@ -13,6 +13,20 @@ Result<Aggregate> ParseAggregate(std::string_view t) {
   return Status::InvalidArgument("agg must be one of avg, min, max, sum, last, count; got \"" + std::string(t) + "\"");
 }
 
+namespace {
+constexpr std::string_view kLeaseLost = "lease lost: ";
+}
+
+Status LeaseLost(const Fence& fence) {
+  // Names the lease, never its holders (host names) nor the store.
+  return Status::Aborted(std::string(kLeaseLost) + fence.lease + " changed hands (fencing token " +
+                         std::to_string(fence.token) + " is stale): nothing of this commit was stored");
+}
+
+bool IsLeaseLost(const Status& status) {
+  return status.code() == StatusCode::kAborted && status.message().starts_with(kLeaseLost);
+}
+
 }  // namespace telecollect::store
 
 namespace telecollect::store {

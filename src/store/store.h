@@ -185,6 +185,10 @@ struct Fence {
   int64_t token = 0;
 };
 
+// The refusal of a commit whose fence is stale: kAborted, "lease lost: <lease> ...".
+Status LeaseLost(const Fence& fence);
+bool IsLeaseLost(const Status& status);
+
 // One version of a decoder uploaded for one tenant and env: its spec (TOML)
 // and, for a script decoder, the script. At most one version per (scope,
 // device type) is active.
@@ -315,6 +319,10 @@ class Catalog {
 
 // Connectors: their runs, the sightings of listed files, leases, and state
 // (watermarks) committed with the readings of an API window.
+// Commits that take a `fence` (a run's, made under the connector's lease) check
+// it inside their own transaction: when the lease has another holder or
+// another token now, they change nothing and return LeaseLost (kAborted). No
+// fence (nullopt): not made under a lease (an import by hand), not checked.
 class ConnectorState {
  public:
   virtual ~ConnectorState() = default;
@@ -328,7 +336,8 @@ class ConnectorState {
   // Marks the connector's runs still "running" as "interrupted" (finished
   // now): called by a run holding the connector's lease, so none of them is
   // alive (a killed process). Returns how many; durable on return.
-  virtual Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now) = 0;
+  virtual Result<int64_t> CloseInterruptedRuns(const std::string& connector, EpochMs now,
+                                               const std::optional<Fence>& fence) = 0;
 
   // When a listing first saw `path` with this size and mtime (now, if they
   // changed or it is new). ForgetSighting once the file is dealt with.
@@ -353,11 +362,13 @@ class ConnectorState {
   // Connector state (API pulls): watermarks per meter, rotating OAuth2
   // refresh tokens. Values are opaque text; PutState is durable on return.
   virtual Result<std::optional<std::string>> GetState(const std::string& connector, const std::string& key) = 0;
-  virtual Status PutState(const std::string& connector, const std::string& key, const std::string& value) = 0;
+  virtual Status PutState(const std::string& connector, const std::string& key, const std::string& value,
+                          const std::optional<Fence>& fence) = 0;
   // One API window in one transaction: its readings and the state change that
   // says it is done (the meter's watermark), or nothing; durable on return.
   virtual Status ImportWindow(const Scope& scope, const std::string& connector, const std::string& key,
-                              const std::string& value, const WindowProducer& produce) = 0;
+                              const std::string& value, const WindowProducer& produce,
+                              const std::optional<Fence>& fence) = 0;
 };
 
 // When a file's import is durable: on return, or once the next Sync() returns
@@ -374,10 +385,12 @@ class FileJournal {
   // ImportFile runs `produce` inside one transaction: all the file's readings
   // and its journal record, or nothing; durable as `durability` says. The
   // writer path is held meanwhile (other writes wait).
-  virtual Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce,
-                                        Durability durability = Durability::kOnReturn) = 0;
+  // Fenced as ConnectorState's commits are (`fence`: nullopt for a file
+  // imported by hand).
+  virtual Result<FileImport> ImportFile(const Scope& scope, const FileProducer& produce, Durability durability,
+                                        const std::optional<Fence>& fence) = 0;
   // Journals a file that was not imported (rejected); durable on return.
-  virtual Status RecordFile(const FileRecord& record) = 0;
+  virtual Status RecordFile(const FileRecord& record, const std::optional<Fence>& fence) = 0;
   // The latest record of this exact listing identity, if any.
   virtual Result<std::optional<FileRecord>> FindFile(const std::string& connector, const std::string& path,
                                                      int64_t size, int64_t mtime_ms) = 0;

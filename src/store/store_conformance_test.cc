@@ -219,24 +219,24 @@ TEST_P(StoreConformanceTest, ImportWindowCommitsReadingsAndStateTogether) {
   auto add = [&](std::vector<Reading> rs) {
     return [&modules, rs](ReadingWriter& w) { return w.Add(modules, rs); };
   };
-  ASSERT_TRUE(store_->ImportWindow(pre_, "enedis", "watermark:1", "2000", add({{0, 1000, 5.0}, {0, 2000, 6.0}})).ok());
+  ASSERT_TRUE(store_->ImportWindow(pre_, "enedis", "watermark:1", "2000", add({{0, 1000, 5.0}, {0, 2000, 6.0}}), std::nullopt).ok());
   EXPECT_EQ(*store_->GetState("enedis", "watermark:1"), std::optional<std::string>("2000"));
   // A failing producer rolls back its readings and leaves the state alone.
   auto failing = [&](ReadingWriter& w) -> Status {
     TC_RETURN_IF_ERROR(w.Add(modules, std::vector<Reading>{{0, 3000, 7.0}}));
     return Status::Unavailable("page 2 failed");
   };
-  EXPECT_FALSE(store_->ImportWindow(pre_, "enedis", "watermark:1", "3000", failing).ok());
+  EXPECT_FALSE(store_->ImportWindow(pre_, "enedis", "watermark:1", "3000", failing, std::nullopt).ok());
   EXPECT_EQ(*store_->GetState("enedis", "watermark:1"), std::optional<std::string>("2000"));
   MeasurementQuery q{pre_, "meter.1"};
   EXPECT_EQ(store_->QueryMeasurements(q)->size(), 2u);
   // A corrected value in a later window: upserted, not doubled.
-  ASSERT_TRUE(store_->ImportWindow(pre_, "enedis", "watermark:1", "2000", add({{0, 2000, 6.5}})).ok());
+  ASSERT_TRUE(store_->ImportWindow(pre_, "enedis", "watermark:1", "2000", add({{0, 2000, 6.5}}), std::nullopt).ok());
   auto points = store_->QueryMeasurements(q);
   ASSERT_EQ(points->size(), 2u);
   EXPECT_EQ((*points)[1].value, 6.5);
   EXPECT_EQ(*store_->GetState("enedis", "other"), std::optional<std::string>());
-  ASSERT_TRUE(store_->PutState("enedis", "refresh_token", "r2").ok());
+  ASSERT_TRUE(store_->PutState("enedis", "refresh_token", "r2", std::nullopt).ok());
   EXPECT_EQ(*store_->GetState("enedis", "refresh_token"), std::optional<std::string>("r2"));
 }
 
@@ -272,9 +272,9 @@ TEST_P(StoreConformanceTest, ARolledBackImportLeavesNoPoints) {
     TC_RETURN_IF_ERROR(w.Add(modules, many));
     return Status::Unavailable("page 2 failed");
   };
-  EXPECT_FALSE(store_->ImportWindow(pre_, "c", "k", "v", failing).ok());
+  EXPECT_FALSE(store_->ImportWindow(pre_, "c", "k", "v", failing, std::nullopt).ok());
   auto ok = [&](ReadingWriter& w) { return w.Add(modules, std::vector<Reading>{{0, 500, 2.0}, {0, 400000, 3.0}}); };
-  ASSERT_TRUE(store_->ImportWindow(pre_, "c", "k", "v", ok).ok());
+  ASSERT_TRUE(store_->ImportWindow(pre_, "c", "k", "v", ok, std::nullopt).ok());
   auto pts = store_->QueryMeasurements({pre_, "meter.1"});
   ASSERT_TRUE(pts.ok());
   ASSERT_EQ(pts->size(), 2u);
@@ -321,7 +321,7 @@ TEST_P(StoreConformanceTest, FilesDurableAtTheNextSyncAreAllThereAfterIt) {
           r.at = 3000;
           return r;
         },
-        Durability::kAtNextSync);
+        Durability::kAtNextSync, std::nullopt);
     ASSERT_TRUE(done.ok()) << done.status().ToString();
     EXPECT_FALSE(done->duplicate);
   }
@@ -357,15 +357,15 @@ TEST_P(StoreConformanceTest, TheSameFileContentTwiceIsADuplicate) {
       return r;
     };
   };
-  auto first = store_->ImportFile(pre_, produce("a.csv", "aa"));
+  auto first = store_->ImportFile(pre_, produce("a.csv", "aa"), Durability::kOnReturn, std::nullopt);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_FALSE(first->duplicate);
-  auto again = store_->ImportFile(pre_, produce("renamed.csv", "aa"));
+  auto again = store_->ImportFile(pre_, produce("renamed.csv", "aa"), Durability::kOnReturn, std::nullopt);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(again->record.id, first->record.id);
   EXPECT_EQ(again->record.path, "a.csv");
-  EXPECT_FALSE(store_->ImportFile(prod_, produce("a.csv", "aa"))->duplicate);  // another scope
+  EXPECT_FALSE(store_->ImportFile(prod_, produce("a.csv", "aa"), Durability::kOnReturn, std::nullopt)->duplicate);  // another scope
   auto found = store_->FindFile("drop", "a.csv", 10, 5);
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->sha256, "aa");
@@ -377,7 +377,7 @@ TEST_P(StoreConformanceTest, TheSameFileContentTwiceIsADuplicate) {
   rejected.status = "rejected";
   rejected.errors = 3;
   rejected.report_json = "{}";
-  ASSERT_TRUE(store_->RecordFile(rejected).ok());
+  ASSERT_TRUE(store_->RecordFile(rejected, std::nullopt).ok());
   FileQuery q;
   q.scope = pre_;
   auto files = store_->ListFiles(q);
@@ -439,11 +439,11 @@ TEST_P(StoreConformanceTest, ModulesKnowTheirFirstTimeAndLatestPoint) {
     r.at = 999999999;  // import time: not first_seen
     return r;
   };
-  ASSERT_TRUE(store_->ImportFile(pre_, file).ok());
+  ASSERT_TRUE(store_->ImportFile(pre_, file, Durability::kOnReturn, std::nullopt).ok());
   auto window = [&](ReadingWriter& w) {
     return w.Add(defs, std::vector<Reading>{{1, 4000, std::numeric_limits<double>::quiet_NaN()}, {1, 2000, 0.5}});
   };
-  ASSERT_TRUE(store_->ImportWindow(pre_, "api", "watermark:w", "4000", window).ok());
+  ASSERT_TRUE(store_->ImportWindow(pre_, "api", "watermark:w", "4000", window, std::nullopt).ok());
   auto mods = store_->ListModules(pre_, "", "", 10);
   ASSERT_TRUE(mods.ok());
   ASSERT_EQ(mods->size(), 3u);
@@ -493,7 +493,7 @@ TEST_P(StoreConformanceTest, ModulesFilesAndRunsPageOn) {
     r.path = "f" + std::to_string(i);
     r.status = "rejected";
     r.report_json = "{}";
-    ASSERT_TRUE(store_->RecordFile(r).ok());
+    ASSERT_TRUE(store_->RecordFile(r, std::nullopt).ok());
     RunRecord run;
     run.connector = "c";
     run.started = 1000 + i;
