@@ -20,6 +20,7 @@
 #include "mqtt/mqtt_subscriber.h"
 #include "pull/http_client.h"
 #include "schedule/lease.h"
+#include "schedule/lease_keeper.h"
 #include "pull/pull_run.h"
 #include "pull/request_builder.h"
 #include "files/file_import.h"
@@ -233,14 +234,21 @@ Status NoConnector(const Config& config, const std::string& name,
   return Status::NotFound("no connector \"" + name + "\" in " + dirs);
 }
 
-// Runs `body` holding the connector's lease (the scheduler's): never two runs at once.
-int WithLease(store::Store& store, const std::string& name, const std::function<int()>& body) {
+// Runs `body` holding the connector's lease (the scheduler's), kept while it
+// runs: never two runs at once.
+int WithLease(store::Store& store, const std::string& name, const std::function<int(schedule::LeaseKeeper&)>& body) {
   SystemClock clock;
   const std::string lease = "connector:" + name;
-  Result<std::optional<store::Fence>> got = schedule::TakeLease(store, lease, clock.NowMs(), 30 * 60 * 1000);
+  constexpr int64_t kTtlMs = 30 * 60 * 1000;
+  Result<std::optional<store::Fence>> got = schedule::TakeLease(store, lease, clock.NowMs(), kTtlMs);
   if (!got.ok()) return Fail(got.status());
   if (!*got) return Fail(Status::Unavailable("connector " + name + " is running elsewhere (lease " + lease + " held); try again later"));
-  const int rc = body();
+  int rc = 0;
+  {
+    schedule::LeaseKeeper keeper(store, clock, **got, kTtlMs);
+    keeper.Start();
+    rc = body(keeper);
+  }
   (void)store.ReleaseLease(lease, schedule::ThisHolder());
   return rc;
 }
@@ -256,9 +264,10 @@ int FilesRunExitCode(const store::RunRecord& run) {
 int RunApiConnectorNow(const Config& config, const pull::ApiConnector& c) {
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
-  return WithLease(**store, c.name, [&] {
+  return WithLease(**store, c.name, [&](schedule::LeaseKeeper& keeper) {
     SystemClock clock;
     pull::PullOptions o;
+    o.lease_lost = [&keeper] { return keeper.why(); };
     o.on_event = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
     std::printf("%s: %s\n", c.name.c_str(), pull::DisplayUrl(c).c_str());
     const pull::PullResult r = pull::RunApiConnector(**store, c, clock, o);
@@ -302,10 +311,11 @@ int RunConnectorRun(const Config& config, const std::string& name) {
   }
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
-  return WithLease(**store, c->name, [&] {
+  return WithLease(**store, c->name, [&](schedule::LeaseKeeper& keeper) {
     SystemClock clock;
     files::RunOptions o;
     o.spool_dir = config.SpoolDir();
+    o.lease_lost = [&keeper] { return keeper.why(); };
     o.on_file = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
     std::printf("%s: %s\n", c->name.c_str(), c->source.url.c_str());
     const store::RunRecord run = files::RunConnector(**store, *c, clock, o);
@@ -327,7 +337,7 @@ int RunConnectorRetry(const Config& config, const std::string& name, const std::
   if (c == nullptr) return Fail(NoConnector(config, name, set.refused));
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
-  return WithLease(**store, c->name, [&] {
+  return WithLease(**store, c->name, [&](schedule::LeaseKeeper&) {
     Result<std::unique_ptr<files::Transport>> t = files::MakeTransport(c->source);
     if (!t.ok()) return Fail(t.status());
     files::Transport& transport = **t;

@@ -56,10 +56,11 @@ class Run {
     if (id.ok()) run_.id = *id;
     Status s = id.ok() ? Body() : id.status();
     if (!s.ok()) Failed(s.message(), /*say=*/false);
+    const bool lease_lost = store::IsLeaseLost(s);
     transport_.reset();
     if (!o_.spool_dir.empty()) (void)RemoveStaleSpoolFiles(o_.spool_dir, c_.name);
     run_.finished = clock_.NowMs();
-    run_.status = failed_ ? "failed" : run_.files_rejected > 0 ? "rejected" : "ok";
+    run_.status = lease_lost ? "lease_lost" : failed_ ? "failed" : run_.files_rejected > 0 ? "rejected" : "ok";
     run_.message = first_failure_;
     if (run_.id != 0) (void)store_.FinishRun(run_);
     return run_;
@@ -87,11 +88,18 @@ class Run {
     for (const RemoteFile& f : files) listed.push_back(f.path);
     TC_RETURN_IF_ERROR(Stored(store_.ForgetSightingsExcept(c_.name, listed)));
     for (const RemoteFile& f : files) {
+      if (o_.lease_lost) {
+        const std::string why = o_.lease_lost();
+        if (!why.empty()) {
+          Say(why + ": the run stops here");
+          return Status::Aborted(why);
+        }
+      }
       Status s = One(f);
       if (!s.ok()) {
-        // Storage trouble stops the run (the next run retries everything);
-        // a file's transfer trouble only that file.
-        if (store_failed_) return s;
+        // Storage trouble stops the run (the next run retries everything),
+        // and so does a lost lease; a file's transfer trouble only that file.
+        if (store_failed_ || store::IsLeaseLost(s)) return s;
         Failed(s.message());
       }
     }

@@ -14,6 +14,10 @@ struct RunOptions {
   // Called for each file dealt with (imported, duplicate, rejected, failed)
   // with a one-line summary: logs and the CLI's output.
   std::function<void(const std::string& line)> on_file;
+  // Asked before each file: a non-empty answer ("lease lost: ...") says the
+  // lease the run holds is lost (schedule/lease_keeper.h). The run stops
+  // there, with status "lease_lost": another node may run the connector now.
+  std::function<std::string()> lease_lost;
 };
 
 // One run of a connector: list, skip what the journal already holds (redoing
@@ -21,7 +25,8 @@ struct RunOptions {
 // import each file in its own transaction, then delete/archive it — or
 // quarantine it with its report when rejected. The run is recorded (start,
 // end, counts, first failure); a failing file does not stop the others, a
-// failing store does. Returns the finished run record.
+// failing store does, and so does a lost lease (status "lease_lost"). Returns
+// the finished run record.
 store::RunRecord RunConnector(store::Store& store, const Connector& connector, const Clock& clock,
                               const RunOptions& options);
 

@@ -57,7 +57,10 @@ class WindowBuffer final : public ReadingWriter {
 };
 
 // A run stops (not only the meter) on these.
-bool StopsRun(const Status& s) { return s.code() == StatusCode::kResourceExhausted; }
+bool StopsRun(const Status& s) { return s.code() == StatusCode::kResourceExhausted || store::IsLeaseLost(s); }
+
+// Why the run's lease is lost, or "".
+std::string LeaseLost(const PullOptions& o) { return o.lease_lost ? o.lease_lost() : std::string(); }
 
 std::string Excerpt(const std::string& body) {
   std::string out;
@@ -214,6 +217,7 @@ class Runner {
                                                    Excerpt(resp->body)));
       }
       if (o_.should_stop && o_.should_stop()) return Status::ResourceExhausted("stopped (shutting down): " + failure);
+      if (std::string why = LeaseLost(o_); !why.empty()) return Status::Aborted(why);
       if (attempt >= c_.limits.max_attempts)
         return Status::Unavailable(fmt::format("{} (gave up after {} attempts)", failure, attempt));
       if (delay < 0) delay = pacer_.Backoff(attempt);
@@ -273,9 +277,16 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
     if (o.on_event) o.on_event(line);
   };
   std::string notes;  // records in error, named for the run record
+  bool lease_lost = false;
+  // The run stops here, its lease lost (`why`).
+  auto lost = [&](const std::string& why) {
+    lease_lost = true;
+    event(why + ": the run stops here");
+    run.message = why;
+  };
   auto finish = [&](const std::string& failure) {
     run.finished = clock.NowMs();
-    run.status = failure.empty() && run.windows_failed == 0 ? "ok" : "failed";
+    run.status = lease_lost ? "lease_lost" : failure.empty() && run.windows_failed == 0 ? "ok" : "failed";
     if (run.message.empty()) run.message = failure;
     if (!notes.empty()) run.message += (run.message.empty() ? "" : "; ") + notes;
     if (!o.preview && run.id > 0) {
@@ -447,7 +458,12 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
       for (const auto& [r_from, span] : todo) {
         if (r_from >= from && r_from < end) continue;  // the windows below ask for it
         if (o.should_stop && o.should_stop()) return finish("stopped (shutting down); the next run resumes from the watermarks");
+        if (std::string why = LeaseLost(o); !why.empty()) {
+          lost(why);
+          return finish(why);
+        }
         Status s = do_window(r_from, span.to, true);
+        if (store::IsLeaseLost(s)) lost(s.message());
         if (!s.ok() && StopsRun(s)) return finish(run.message);
       }
       if (pending_before != FormatRetrySpans(pending) && !given_up.empty()) {
@@ -461,10 +477,15 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
     }
     for (EpochMs w_from = from; w_from < end;) {
       if (o.should_stop && o.should_stop()) return finish("stopped (shutting down); the next run resumes from the watermarks");
+      if (std::string why = LeaseLost(o); !why.empty()) {
+        lost(why);
+        return finish(why);
+      }
       EpochMs w_to = c.window.align_days ? AddLocalDays(w_from, c.window.max_ms / 86400000, *zone) : w_from + c.window.max_ms;
       w_to = std::min(w_to, end);
       Status s = do_window(w_from, w_to, false);
       if (!s.ok()) {
+        if (store::IsLeaseLost(s)) lost(s.message());
         if (StopsRun(s)) return finish(run.message);
         break;  // this meter stops at its watermark; the next run retries
       }

@@ -28,6 +28,11 @@ struct PullOptions {
   // Asked before each window and each retry: true stops the run there (serve
   // shutting down); what was committed stays, the next run resumes.
   std::function<bool()> should_stop;
+  // Asked before each window and each retry: a non-empty answer ("lease lost:
+  // ...") says the lease the run holds is lost (schedule/lease_keeper.h). The
+  // run stops there, with status "lease_lost"; the next run, wherever it is,
+  // resumes from the watermarks.
+  std::function<std::string()> lease_lost;
 };
 
 // One reading a preview would store.

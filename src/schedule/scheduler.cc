@@ -84,9 +84,13 @@ EpochMs Scheduler::RunLeased(const AnyConnector& connector) {
     return INT64_MAX;  // another node runs it
   }
   EpochMs again = INT64_MAX;
-  if (const auto* f = std::get_if<files::Connector>(&connector)) again = RunFiles(*f);
-  else RunApi(std::get<pull::ApiConnector>(connector));
-  (void)store_.ReleaseLease(lease, ThisHolder());
+  {
+    LeaseKeeper keeper(store_, clock_, **got, kLeaseMs);
+    keeper.Start();
+    if (const auto* f = std::get_if<files::Connector>(&connector)) again = RunFiles(*f, keeper);
+    else RunApi(std::get<pull::ApiConnector>(connector), keeper);
+  }
+  (void)store_.ReleaseLease(lease, ThisHolder());  // only if still ours
   return again;
 }
 
@@ -101,9 +105,10 @@ void Scheduler::RunSoon(AnyConnector connector) {
   cv_.NotifyAll();
 }
 
-EpochMs Scheduler::RunFiles(const files::Connector& c) {
+EpochMs Scheduler::RunFiles(const files::Connector& c, LeaseKeeper& keeper) {
   files::RunOptions o;
   o.spool_dir = spool_dir_;
+  o.lease_lost = [&keeper] { return keeper.why(); };
   o.on_file = [&](const std::string& line) { LogInfo("connector_file", {{"connector", c.name}, {"what", line}}); };
   const store::RunRecord run = files::RunConnector(store_, c, clock_, o);
   const std::initializer_list<LogField> fields = {
@@ -124,9 +129,10 @@ EpochMs Scheduler::RunFiles(const files::Connector& c) {
   return run.files_waiting > 0 ? clock_.NowMs() + c.source.stable_for_ms + 1000 : INT64_MAX;
 }
 
-void Scheduler::RunApi(const pull::ApiConnector& c) {
+void Scheduler::RunApi(const pull::ApiConnector& c, LeaseKeeper& keeper) {
   pull::PullOptions o;
   o.should_stop = [this] { return stop_requested_.load(); };
+  o.lease_lost = [&keeper] { return keeper.why(); };
   o.on_event = [&](const std::string& line) { LogInfo("connector_window", {{"connector", c.name}, {"what", line}}); };
   const store::RunRecord run = pull::RunApiConnector(store_, c, clock_, o).run;
   const std::initializer_list<LogField> fields = {

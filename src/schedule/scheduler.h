@@ -12,14 +12,16 @@
 
 #include "files/connector.h"
 #include "pull/api_connector.h"
+#include "schedule/lease_keeper.h"
 #include "schedule/schedule.h"
 #include "store/store.h"
 
 namespace telecollect::schedule {
 
 // Runs connectors (file drops and API pulls) on their schedules, one at a time, on its own thread. Each
-// run holds a lease in the store ("connector:<name>", schedule/lease.h), so
-// several nodes on one database never run a connector twice. Files still being uploaded bring the
+// run holds a lease in the store ("connector:<name>", schedule/lease.h), kept
+// by a LeaseKeeper while it runs, so several nodes on one database never run a
+// connector twice; a run whose lease is lost stops (status lease_lost). Files still being uploaded bring the
 // next run forward to when they should be stable.
 class Scheduler {
  public:
@@ -48,9 +50,10 @@ class Scheduler {
       return std::visit([](const auto& c) -> const std::string& { return c.name; }, connector);
     }
   };
-  // Runs the connector; returns when to look again at the latest (files still uploading).
-  EpochMs RunFiles(const files::Connector& c);
-  void RunApi(const pull::ApiConnector& c);
+  // Runs the connector while `keeper` keeps its lease; returns when to look
+  // again at the latest (files still uploading).
+  EpochMs RunFiles(const files::Connector& c, LeaseKeeper& keeper);
+  void RunApi(const pull::ApiConnector& c, LeaseKeeper& keeper);
   void Loop() TC_EXCLUDES(mu_);
   void RunJob(Job& job) TC_EXCLUDES(mu_);
   // Runs a connector under its lease; when to look again at the latest (files

@@ -23,6 +23,11 @@ class FaultStore final : public Store {
     MutexLock lock(mu_);
     fail_sync_ = fail;
   }
+  // TryLease fails (kUnavailable) while set.
+  void FailLeases(bool fail) TC_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    fail_leases_ = fail;
+  }
   size_t writes() const TC_EXCLUDES(mu_) {
     MutexLock lock(mu_);
     return writes_;
@@ -105,7 +110,10 @@ class FaultStore final : public Store {
   }
   Status ForgetSighting(const std::string&, const std::string&) override { return Status::Ok(); }
   Status ForgetSightingsExcept(const std::string&, const std::vector<std::string>&) override { return Status::Ok(); }
+  // Always got, with token 1 (unless FailLeases).
   Result<std::optional<int64_t>> TryLease(const std::string&, const std::string&, EpochMs, int64_t) override {
+    MutexLock lock(mu_);
+    if (fail_leases_) return Status::Unavailable("injected lease failure");
     return std::optional<int64_t>(1);
   }
   Status ReleaseLease(const std::string&, const std::string&) override { return Status::Ok(); }
@@ -127,6 +135,7 @@ class FaultStore final : public Store {
   bool hold_ TC_GUARDED_BY(mu_) = false;
   bool fail_write_ TC_GUARDED_BY(mu_) = false;
   bool fail_sync_ TC_GUARDED_BY(mu_) = false;
+  bool fail_leases_ TC_GUARDED_BY(mu_) = false;
   size_t writes_ TC_GUARDED_BY(mu_) = 0;
 };
 

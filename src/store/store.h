@@ -155,7 +155,7 @@ struct RunRecord {
   std::string connector;
   EpochMs started = 0;
   EpochMs finished = 0;      // 0 while running
-  std::string status;        // running | ok | rejected (files rejected, nothing failed) | failed | interrupted
+  std::string status;        // running | ok | rejected (files rejected, nothing failed) | failed | interrupted | lease_lost (stopped: its lease was taken over)
   int64_t files_imported = 0;
   int64_t files_rejected = 0;
   int64_t files_skipped = 0; // already journaled (or same content as a journaled file)
