@@ -236,16 +236,17 @@ Status NoConnector(const Config& config, const std::string& name,
 
 // Runs `body` holding the connector's lease (the scheduler's), kept while it
 // runs: never two runs at once.
-int WithLease(store::Store& store, const std::string& name, const std::function<int(schedule::LeaseKeeper&)>& body) {
+int WithLease(const Config& config, store::Store& store, const std::string& name,
+              const std::function<int(schedule::LeaseKeeper&)>& body) {
   SystemClock clock;
   const std::string lease = "connector:" + name;
-  constexpr int64_t kTtlMs = 30 * 60 * 1000;
-  Result<std::optional<store::Fence>> got = schedule::TakeLease(store, lease, clock.NowMs(), kTtlMs);
+  const int64_t ttl_ms = config.cluster.lease_ttl_ms;
+  Result<std::optional<store::Fence>> got = schedule::TakeLease(store, lease, clock.NowMs(), ttl_ms);
   if (!got.ok()) return Fail(got.status());
   if (!*got) return Fail(Status::Unavailable("connector " + name + " is running elsewhere (lease " + lease + " held); try again later"));
   int rc = 0;
   {
-    schedule::LeaseKeeper keeper(store, clock, **got, kTtlMs);
+    schedule::LeaseKeeper keeper(store, clock, **got, ttl_ms);
     keeper.Start();
     rc = body(keeper);
   }
@@ -264,7 +265,7 @@ int FilesRunExitCode(const store::RunRecord& run) {
 int RunApiConnectorNow(const Config& config, const pull::ApiConnector& c) {
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
-  return WithLease(**store, c.name, [&](schedule::LeaseKeeper& keeper) {
+  return WithLease(config, **store, c.name, [&](schedule::LeaseKeeper& keeper) {
     SystemClock clock;
     pull::PullOptions o;
     o.lease_lost = [&keeper] { return keeper.why(); };
@@ -311,7 +312,7 @@ int RunConnectorRun(const Config& config, const std::string& name) {
   }
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
-  return WithLease(**store, c->name, [&](schedule::LeaseKeeper& keeper) {
+  return WithLease(config, **store, c->name, [&](schedule::LeaseKeeper& keeper) {
     SystemClock clock;
     files::RunOptions o;
     o.spool_dir = config.SpoolDir();
@@ -337,7 +338,7 @@ int RunConnectorRetry(const Config& config, const std::string& name, const std::
   if (c == nullptr) return Fail(NoConnector(config, name, set.refused));
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
-  return WithLease(**store, c->name, [&](schedule::LeaseKeeper&) {
+  return WithLease(config, **store, c->name, [&](schedule::LeaseKeeper&) {
     Result<std::unique_ptr<files::Transport>> t = files::MakeTransport(c->source);
     if (!t.ok()) return Fail(t.status());
     files::Transport& transport = **t;

@@ -165,7 +165,7 @@ int RunServe(Config config, const ServeArgs& args) {
     }
     return out;
   };
-  schedule::Scheduler scheduler(*db, clock, config.SpoolDir());
+  schedule::Scheduler scheduler(*db, clock, config.SpoolDir(), config.cluster.lease_ttl_ms);
   // "Run now" from the API: the scope's connector, queued on the scheduler.
   auto run_connector = [&config, &scheduler](const Scope& scope, const std::string& name) -> Status {
     auto mine = [&](const auto& c) { return c.name == name && c.scope.tenant == scope.tenant && c.scope.env == scope.env; };
@@ -193,7 +193,7 @@ int RunServe(Config config, const ServeArgs& args) {
     return Status::Ok();
   };
   // MQTT subscriptions: messages through the push path, acknowledged once committed.
-  mqtt::MqttSubscribers subscribers(*db, push_service, metrics, clock);
+  mqtt::MqttSubscribers subscribers(*db, push_service, metrics, clock, config.cluster.lease_ttl_ms);
   auto mqtt_health = [&subscribers] {
     std::string out = "[";
     for (const mqtt::MqttStatus& s : subscribers.Statuses()) out += (out.size() > 1 ? "," : "") + s.ToJson();

@@ -13,7 +13,7 @@ namespace {
 Status FillConfig(const toml::table& root, Config& c) {
   TableReader top(&root, "");
   TC_RETURN_IF_ERROR(top.String("data_dir", c.data_dir));
-  for (const char* section : {"server", "workers", "push", "store", "decoders", "auth", "files", "log"}) {
+  for (const char* section : {"server", "workers", "push", "store", "decoders", "auth", "files", "cluster", "log"}) {
     TC_RETURN_IF_ERROR(top.CheckTable(section));
   }
   {
@@ -89,6 +89,17 @@ Status FillConfig(const toml::table& root, Config& c) {
     TableReader r(top.Table("auth"), "auth");
     TC_RETURN_IF_ERROR(r.Duration("cache_ttl", c.auth.cache_ttl_ms));
     TC_RETURN_IF_ERROR(r.Leftovers());
+  }
+  {
+    TableReader r(top.Table("cluster"), "cluster");
+    TC_RETURN_IF_ERROR(r.Duration("lease_ttl", c.cluster.lease_ttl_ms));
+    TC_RETURN_IF_ERROR(r.Leftovers());
+    if (c.cluster.lease_ttl_ms < kMinLeaseTtlMs || c.cluster.lease_ttl_ms > kMaxLeaseTtlMs) {
+      return Status::InvalidArgument("cluster.lease_ttl must be between \"2s\" and \"1h\", not \"" +
+                                     FormatDurationMs(c.cluster.lease_ttl_ms) +
+                                     "\": a lease renewed every third of it, and given up for that long when its "
+                                     "holder stops");
+    }
   }
   {
     TableReader r(top.Table("log"), "log");

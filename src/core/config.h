@@ -81,6 +81,17 @@ struct FilesOptions {
   bool scheduler = true;     // [files] scheduler: run connectors on their schedule in `serve`
 };
 
+// Several nodes on one PostgreSQL (docs/deployment.md, "A cluster").
+struct ClusterOptions {
+  // [cluster] lease_ttl: how long a connector's lease (a file or API run, an
+  // MQTT subscription) outlives its holder's last renewal (every third of it).
+  // Another node takes an abandoned connector over once it expires. 2s to 1h;
+  // every node of a cluster should have the same.
+  int64_t lease_ttl_ms = 30000;
+};
+inline constexpr int64_t kMinLeaseTtlMs = 2000;
+inline constexpr int64_t kMaxLeaseTtlMs = 3600000;
+
 struct LogOptions {
   std::string level = "info";   // [log] level: trace|debug|info|warn|error
   std::string format = "text";  // [log] format: text|json
@@ -95,6 +106,7 @@ struct Config {
   DecoderOptions decoders;
   AuthOptions auth;
   FilesOptions files;
+  ClusterOptions cluster;
   LogOptions log;
 
   // The SQLite file: store.path or <data_dir>/telecollect.db.

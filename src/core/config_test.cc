@@ -57,6 +57,30 @@ TEST(ConfigTest, StoreBackendIsSqliteOrPostgresWithAUrlAndNoPassword) {
   EXPECT_EQ(password.status().message().find("hunter2xyz"), std::string::npos);
 }
 
+TEST(ConfigTest, ClusterLeaseTtlIsBetweenTwoSecondsAndAnHour) {
+  EXPECT_EQ(LoadConfigString("", "t.toml")->cluster.lease_ttl_ms, 30000);
+  for (const auto& [text, ms] : std::vector<std::pair<std::string, int64_t>>{{"2s", 2000}, {"45s", 45000}, {"1h", 3600000}}) {
+    auto c = LoadConfigString("[cluster]\nlease_ttl = \"" + text + "\"\n", "t.toml");
+    ASSERT_TRUE(c.ok()) << text << ": " << c.status().message();
+    EXPECT_EQ(c->cluster.lease_ttl_ms, ms) << text;
+  }
+  for (const auto& [text, shown] : std::vector<std::pair<std::string, std::string>>{
+           {"1s", "1s"}, {"1999ms", "1999ms"}, {"0s", "0ms"}, {"61m", "61m"}, {"2h", "2h"}}) {
+    auto c = LoadConfigString("[cluster]\nlease_ttl = \"" + text + "\"\n", "t.toml");
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_EQ(c.status().message(), "t.toml: cluster.lease_ttl must be between \"2s\" and \"1h\", not \"" + shown +
+                                         "\": a lease renewed every third of it, and given up for that long when its "
+                                         "holder stops");
+  }
+  auto number = LoadConfigString("[cluster]\nlease_ttl = 30\n", "t.toml");
+  ASSERT_FALSE(number.ok());
+  EXPECT_NE(number.status().message().find("cluster.lease_ttl must be a duration string"), std::string::npos)
+      << number.status().message();
+  auto unknown = LoadConfigString("[cluster]\nttl = \"30s\"\n", "t.toml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("cluster.ttl"), std::string::npos) << unknown.status().message();
+}
+
 TEST(ConfigTest, UnknownKeyIsNamed) {
   auto c = LoadConfigString("[server]\nlisten = \"x:1\"\nthread = 3\n", "t.toml");
   ASSERT_FALSE(c.ok());

@@ -15,8 +15,7 @@
 namespace telecollect::mqtt {
 namespace {
 
-constexpr int64_t kLeaseRenewMs = MqttSubscribers::kLeaseTtlMs / 4;
-constexpr int64_t kStandbyRetryMs = 5000;
+constexpr int64_t kStandbyRetryMs = 5000;  // at most: a shorter lease_ttl is looked at every ttl
 constexpr int kOpenTimeoutMs = 30000;
 constexpr int kTurnMs = 200;
 
@@ -155,7 +154,7 @@ void MqttSubscribers::Runner::Run() {
   while (!stopping()) {
     // One subscriber per connector in a cluster: the lease first.
     Result<std::optional<store::Fence>> got =
-        schedule::TakeLease(owner_.store_, lease_, owner_.clock_.NowMs(), kLeaseTtlMs);
+        schedule::TakeLease(owner_.store_, lease_, owner_.clock_.NowMs(), owner_.lease_ttl_ms_);
     if (!got.ok() || !*got) {
       if (!got.ok()) {
         SetState("standby", "lease: " + got.status().message());
@@ -163,7 +162,7 @@ void MqttSubscribers::Runner::Run() {
         auto holder = owner_.store_.LeaseHolder(lease_);
         SetState("standby", "", holder.ok() && *holder ? **holder : "");
       }
-      if (!SleepFor(kStandbyRetryMs)) break;
+      if (!SleepFor(std::min(kStandbyRetryMs, owner_.lease_ttl_ms_))) break;
       continue;
     }
     held = true;
@@ -228,19 +227,20 @@ MqttSubscribers::Runner::End MqttSubscribers::Runner::Subscribed(MqttSession& se
   if (at_most_once)
     LogWarn("mqtt_qos0_granted", {{"connector", c_.name},
                                   {"meaning", "the broker delivers at most once: messages sent while disconnected are lost"}});
-  int64_t renew_at = SteadyMs() + kLeaseRenewMs;
+  const int64_t renew_every = owner_.lease_ttl_ms_ / 4;
+  int64_t renew_at = SteadyMs() + renew_every;
   while (!stopping()) {
     if (Status s = session.Turn(kTurnMs); !s.ok()) return {false, s};
     if (SteadyMs() >= renew_at) {
       Result<std::optional<int64_t>> kept =
-          owner_.store_.TryLease(lease_, schedule::ThisHolder(), owner_.clock_.NowMs(), kLeaseTtlMs);
+          owner_.store_.TryLease(lease_, schedule::ThisHolder(), owner_.clock_.NowMs(), owner_.lease_ttl_ms_);
       // Another token: the lease changed hands meanwhile (expired while this
       // node was stalled), even if it is ours again.
       if (!kept.ok() || !*kept || **kept != token_) {
         LogWarn("mqtt_lease_lost", {{"connector", c_.name}, {"error", kept.ok() ? "held elsewhere" : kept.status().message()}});
         return {true, Status::Unavailable("lease lost")};
       }
-      renew_at = SteadyMs() + kLeaseRenewMs;
+      renew_at = SteadyMs() + renew_every;
       SaveStatus();  // the counts, for `connector status`
     }
   }
@@ -296,8 +296,9 @@ void MqttSubscribers::Runner::Handle(Message message, Committed committed) {
                     });
 }
 
-MqttSubscribers::MqttSubscribers(store::Store& store, push::PushService& push, Metrics& metrics, const Clock& clock)
-    : store_(store), push_(push), metrics_(metrics), clock_(clock) {}
+MqttSubscribers::MqttSubscribers(store::Store& store, push::PushService& push, Metrics& metrics, const Clock& clock,
+                                 int64_t lease_ttl_ms)
+    : store_(store), push_(push), metrics_(metrics), clock_(clock), lease_ttl_ms_(lease_ttl_ms) {}
 
 MqttSubscribers::~MqttSubscribers() { Stop(); }
 

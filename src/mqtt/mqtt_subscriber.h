@@ -44,7 +44,9 @@ struct MqttStatus {
 // "mqtt.status", read by `telecollect connector status`). Thread-safe.
 class MqttSubscribers {
  public:
-  MqttSubscribers(store::Store& store, push::PushService& push, Metrics& metrics, const Clock& clock);
+  // `lease_ttl_ms`: [cluster] lease_ttl; the lease is renewed every quarter of it.
+  MqttSubscribers(store::Store& store, push::PushService& push, Metrics& metrics, const Clock& clock,
+                  int64_t lease_ttl_ms);
   ~MqttSubscribers();
 
   // Starts the new connectors, restarts the changed ones, stops those gone.
@@ -53,14 +55,13 @@ class MqttSubscribers {
   void Stop() TC_EXCLUDES(mu_);
   std::vector<MqttStatus> Statuses() const TC_EXCLUDES(mu_);
 
-  static constexpr int64_t kLeaseTtlMs = 60000;
-
  private:
   class Runner;
   store::Store& store_;
   push::PushService& push_;
   Metrics& metrics_;
   const Clock& clock_;
+  const int64_t lease_ttl_ms_;
   mutable Mutex mu_;
   std::vector<std::unique_ptr<Runner>> runners_ TC_GUARDED_BY(mu_);
 };

@@ -11,12 +11,8 @@
 
 namespace telecollect::schedule {
 
-namespace {
-constexpr int64_t kLeaseMs = 30 * 60 * 1000;
-}
-
-Scheduler::Scheduler(store::Store& store, const Clock& clock, std::string spool_dir)
-    : store_(store), clock_(clock), spool_dir_(std::move(spool_dir)) {}
+Scheduler::Scheduler(store::Store& store, const Clock& clock, std::string spool_dir, int64_t lease_ttl_ms)
+    : store_(store), clock_(clock), spool_dir_(std::move(spool_dir)), lease_ttl_ms_(lease_ttl_ms) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -64,34 +60,56 @@ void Scheduler::Stop() {
 }
 
 void Scheduler::RunJob(Job& job) {
-  const EpochMs again = RunLeased(job.connector);
-  job.next = std::min(job.schedule.Next(clock_.NowMs()), again);
+  if (job.lease_held_elsewhere && job.schedule.Next(job.looked_at) > clock_.NowMs()) {
+    // A look again, no tick since the last look: another node held the lease
+    // then. Released since: its run ended, and served the tick. Still held:
+    // taken over below once expired (that run stopped without releasing it:
+    // killed, frozen, cut off).
+    Result<std::optional<std::string>> holder = store_.LeaseHolder("connector:" + job.name());
+    if (holder.ok() && !*holder) {
+      job.lease_held_elsewhere = false;
+      job.next = job.schedule.Next(clock_.NowMs());
+      return;
+    }
+  }
+  const Ran ran = RunLeased(job.connector);
+  const EpochMs now = clock_.NowMs();
+  job.lease_held_elsewhere = ran.held_elsewhere;
+  job.looked_at = now;
+  job.next = std::min(job.schedule.Next(now), ran.held_elsewhere ? now + lease_ttl_ms_ : ran.again);
 }
 
-EpochMs Scheduler::RunLeased(const AnyConnector& connector) {
+Scheduler::Ran Scheduler::RunLeased(const AnyConnector& connector) {
   const std::string& name = std::visit([](const auto& c) -> const std::string& { return c.name; }, connector);
   const std::string lease = "connector:" + name;
-  Result<std::optional<store::Fence>> got = TakeLease(store_, lease, clock_.NowMs(), kLeaseMs);
+  Result<std::optional<store::Fence>> got = TakeLease(store_, lease, clock_.NowMs(), lease_ttl_ms_);
   if (got.ok()) lease_retry_ms_ = kLeaseRetryMinMs;
-  if (!got.ok() || !*got) {
-    if (!got.ok()) LogWarn("connector_lease_failed", {{"connector", name}, {"error", got.status().message()}});
-    if (!got.ok() && got.status().code() == StatusCode::kUnavailable) {
+  if (!got.ok()) {
+    LogWarn("connector_lease_failed", {{"connector", name}, {"error", got.status().message()}});
+    if (got.status().code() == StatusCode::kUnavailable) {
       // The store cannot answer now: paused, tried again after a growing wait.
       const int64_t wait = lease_retry_ms_;
       lease_retry_ms_ = std::min(lease_retry_ms_ * 2, kLeaseRetryMaxMs);
-      return clock_.NowMs() + wait;
+      return {clock_.NowMs() + wait, false};
     }
-    return INT64_MAX;  // another node runs it
+    return {INT64_MAX, true};  // looked at again within a ttl
+  }
+  if (!*got) {
+    Result<std::optional<std::string>> holder = store_.LeaseHolder(lease);
+    LogInfo("connector_lease_held", {{"connector", name},
+                                     {"holder", holder.ok() && *holder ? **holder : ""},
+                                     {"look_again_in", FormatDurationMs(lease_ttl_ms_)}});
+    return {INT64_MAX, true};  // another node runs it
   }
   EpochMs again = INT64_MAX;
   {
-    LeaseKeeper keeper(store_, clock_, **got, kLeaseMs);
+    LeaseKeeper keeper(store_, clock_, **got, lease_ttl_ms_);
     keeper.Start();
     if (const auto* f = std::get_if<files::Connector>(&connector)) again = RunFiles(*f, keeper);
     else RunApi(std::get<pull::ApiConnector>(connector), keeper);
   }
   (void)store_.ReleaseLease(lease, ThisHolder());  // only if still ours
-  return again;
+  return {again, false};
 }
 
 void Scheduler::RunSoon(AnyConnector connector) {
@@ -173,7 +191,11 @@ void Scheduler::Loop() {
       lock.Lock();
       // The set may have been replaced meanwhile: update the same connector if it is still there.
       for (Job& j : jobs_) {
-        if (j.name() == job.name() && !changed_) j.next = job.next;
+        if (j.name() == job.name() && !changed_) {
+          j.next = job.next;
+          j.lease_held_elsewhere = job.lease_held_elsewhere;
+          j.looked_at = job.looked_at;
+        }
       }
       changed_ = false;
       continue;

@@ -25,7 +25,11 @@ namespace telecollect::schedule {
 // next run forward to when they should be stable.
 class Scheduler {
  public:
-  Scheduler(store::Store& store, const Clock& clock, std::string spool_dir);
+  // `lease_ttl_ms`: [cluster] lease_ttl. While another node holds a due
+  // connector's lease, the scheduler looks again every lease_ttl_ms and takes
+  // it over once it expired (its holder killed or stalled: the run resumes
+  // here); a lease released meanwhile means that node's run is done.
+  Scheduler(store::Store& store, const Clock& clock, std::string spool_dir, int64_t lease_ttl_ms);
   ~Scheduler();
 
   // Replaces the connectors (at start and on reload). Connectors without a
@@ -46,6 +50,8 @@ class Scheduler {
     std::variant<files::Connector, pull::ApiConnector> connector;
     Schedule schedule;
     EpochMs next = 0;
+    bool lease_held_elsewhere = false;  // at its last look (at `looked_at`): another node held the lease
+    EpochMs looked_at = 0;
     const std::string& name() const {
       return std::visit([](const auto& c) -> const std::string& { return c.name; }, connector);
     }
@@ -56,9 +62,14 @@ class Scheduler {
   void RunApi(const pull::ApiConnector& c, LeaseKeeper& keeper);
   void Loop() TC_EXCLUDES(mu_);
   void RunJob(Job& job) TC_EXCLUDES(mu_);
-  // Runs a connector under its lease; when to look again at the latest (files
-  // still uploading, or the store could not be asked for the lease).
-  EpochMs RunLeased(const AnyConnector& connector) TC_EXCLUDES(mu_);
+  // Runs a connector under its lease: when to look again at the latest (files
+  // still uploading, or the store could not be asked for the lease), and
+  // whether another holder had the lease (nothing ran).
+  struct Ran {
+    EpochMs again = INT64_MAX;
+    bool held_elsewhere = false;
+  };
+  Ran RunLeased(const AnyConnector& connector) TC_EXCLUDES(mu_);
   // After a lease the store could not answer (kUnavailable: the database is
   // unreachable): the pause before the next try, 1 s doubling to 60 s, back
   // to 1 s once a lease is answered. Scheduler thread only.
@@ -69,6 +80,7 @@ class Scheduler {
   store::Store& store_;
   const Clock& clock_;
   const std::string spool_dir_;
+  const int64_t lease_ttl_ms_;
   Mutex mu_;
   CondVar cv_;
   std::vector<Job> jobs_ TC_GUARDED_BY(mu_);
