@@ -469,6 +469,10 @@ def test_killed_mid_run_resumes_from_the_committed_watermark(v, e):
     assert rc == 0, out
     n = check_series(e, "vendor.site-a", "site-a")
     assert n >= 143, n  # the whole day, no gap, nothing doubled
+    # The killed run is closed as interrupted by the next one, not left "running" for good (regression).
+    assert "1 earlier run(s) had been interrupted: closed as such" in out, out
+    status = e.cli("connector", "status", "generic").stdout.strip().splitlines()
+    assert len(status) == 3 and ",ok," in status[1] and ",interrupted," in status[2], status
 
 
 @with_env

@@ -269,6 +269,7 @@ int RunApiConnectorNow(const Config& config, const pull::ApiConnector& c) {
     SystemClock clock;
     pull::PullOptions o;
     o.lease_lost = [&keeper] { return keeper.why(); };
+    o.fence = keeper.fence();
     o.on_event = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
     std::printf("%s: %s\n", c.name.c_str(), pull::DisplayUrl(c).c_str());
     const pull::PullResult r = pull::RunApiConnector(**store, c, clock, o);
@@ -317,6 +318,7 @@ int RunConnectorRun(const Config& config, const std::string& name) {
     files::RunOptions o;
     o.spool_dir = config.SpoolDir();
     o.lease_lost = [&keeper] { return keeper.why(); };
+    o.fence = keeper.fence();
     o.on_file = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
     std::printf("%s: %s\n", c->name.c_str(), c->source.url.c_str());
     const store::RunRecord run = files::RunConnector(**store, *c, clock, o);
@@ -338,7 +340,7 @@ int RunConnectorRetry(const Config& config, const std::string& name, const std::
   if (c == nullptr) return Fail(NoConnector(config, name, set.refused));
   auto store = OpenStore(config);
   if (!store.ok()) return Fail(store.status());
-  return WithLease(config, **store, c->name, [&](schedule::LeaseKeeper&) {
+  return WithLease(config, **store, c->name, [&](schedule::LeaseKeeper& keeper) {
     Result<std::unique_ptr<files::Transport>> t = files::MakeTransport(c->source);
     if (!t.ok()) return Fail(t.status());
     files::Transport& transport = **t;
@@ -370,7 +372,7 @@ int RunConnectorRetry(const Config& config, const std::string& name, const std::
     retry.mtime_ms = source.mtime_ms;
     retry.status = "retry";
     retry.at = SystemClock().NowMs();
-    Status recorded = (*store)->RecordFile(retry, std::nullopt);
+    Status recorded = (*store)->RecordFile(retry, keeper.fence());
     if (!recorded.ok()) return Fail(recorded);
     std::printf("%s: in the source folder; the next run of %s reads it again (telecollect connector run %s)\n",
                 source.path.c_str(), name.c_str(), name.c_str());

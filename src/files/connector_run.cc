@@ -46,15 +46,16 @@ class Run {
     run_.started = clock_.NowMs();
     run_.status = "running";
     // The caller holds the connector's lease: a run still "running" was killed.
-    Result<int64_t> closed = store_.CloseInterruptedRuns(c_.name, run_.started, std::nullopt);
+    Result<int64_t> closed = store_.CloseInterruptedRuns(c_.name, run_.started, o_.fence);
     if (closed.ok() && *closed > 0) Say(fmt::format("{} earlier run(s) had been interrupted: closed as such", *closed));
+    const bool lost_at_start = store::IsLeaseLost(closed.status());
     if (!o_.spool_dir.empty()) {
       const int stale = RemoveStaleSpoolFiles(o_.spool_dir, c_.name);
       if (stale > 0) Say(fmt::format("removed {} download(s) left in the spool by an interrupted run", stale));
     }
     Result<int64_t> id = store_.StartRun(run_);
     if (id.ok()) run_.id = *id;
-    Status s = id.ok() ? Body() : id.status();
+    Status s = !id.ok() ? id.status() : lost_at_start ? closed.status() : Body();
     if (!s.ok()) Failed(s.message(), /*say=*/false);
     const bool lease_lost = store::IsLeaseLost(s);
     transport_.reset();
@@ -161,7 +162,8 @@ class Run {
     }
     FileListing listing{c_.name, f.path, f.size, f.mtime_ms};
     const EpochMs now = clock_.NowMs();
-    TC_ASSIGN_OR_RETURN(ImportOutcome out, Stored(ImportFile(store_, c_.scope, c_.profile, copy.path, listing, now)));
+    TC_ASSIGN_OR_RETURN(ImportOutcome out, Stored(ImportFile(store_, c_.scope, c_.profile, copy.path, listing, now,
+                                                             store::Durability::kOnReturn, o_.fence)));
     (void)store_.ForgetSighting(c_.name, f.path);
     run_.rows += out.report.rows;
     run_.row_errors += out.report.error_count;

@@ -18,6 +18,9 @@ struct RunOptions {
   // lease the run holds is lost (schedule/lease_keeper.h). The run stops
   // there, with status "lease_lost": another node may run the connector now.
   std::function<std::string()> lease_lost;
+  // The lease the run holds: its commits (files, journal records, closing
+  // interrupted runs) are fenced by it. nullopt: not under a lease (tests).
+  std::optional<store::Fence> fence;
 };
 
 // One run of a connector: list, skip what the journal already holds (redoing

@@ -60,5 +60,53 @@ TEST_F(ConnectorRunLeaseTest, ALostLeaseStopsTheRunBetweenFiles) {
   EXPECT_EQ(LastRunStatus(), "lease_lost");
 }
 
+TEST_F(ConnectorRunLeaseTest, ARunUnderAStaleFenceCommitsNothing) {
+  const std::optional<int64_t> a = Lease("node-a", 1000);
+  ASSERT_TRUE(a);
+  store::RunRecord killed;  // node-a's earlier run, killed
+  killed.connector = "c";
+  killed.started = 500;
+  ASSERT_TRUE(store_->StartRun(killed).ok());
+  const std::optional<int64_t> b = Lease("node-b", 5000);  // node-a stalled past its lease: taken over
+  ASSERT_TRUE(b);
+  RunOptions o;
+  o.fence = store::Fence{"connector:c", "node-a", *a};
+  const store::RunRecord stale = RunConnector(*store_, connector_, clock_, o);
+  EXPECT_EQ(stale.status, "lease_lost") << stale.message;
+  EXPECT_EQ(stale.message.rfind("lease lost: connector:c", 0), 0u) << stale.message;
+  EXPECT_EQ(stale.files_imported, 0);
+  EXPECT_EQ(Journaled(), 0u);
+  EXPECT_EQ(store_->ListModules(connector_.scope, "", "", 10)->size(), 0u);
+  EXPECT_EQ((*store_->ListRuns("c", 2, std::nullopt))[1].status, "running");  // not closed by node-a
+  // node-b, the holder: closes the killed run and imports every file.
+  o.fence = store::Fence{"connector:c", "node-b", *b};
+  const store::RunRecord current = RunConnector(*store_, connector_, clock_, o);
+  EXPECT_EQ(current.status, "ok") << current.message;
+  EXPECT_EQ(current.files_imported, 3);
+  EXPECT_EQ((*store_->ListRuns("c", 3, std::nullopt))[2].status, "interrupted");
+}
+
+TEST_F(ConnectorRunLeaseTest, ALeaseTakenOverMidRunRefusesTheNextFileAndStopsTheRun) {
+  const std::optional<int64_t> a = Lease("node-a", 1000);
+  ASSERT_TRUE(a);
+  RunOptions o;
+  o.fence = store::Fence{"connector:c", "node-a", *a};
+  int asked = 0;
+  o.lease_lost = [&]() -> std::string {
+    // Before the second file, node-b takes the lease over; node-a's keeper has not noticed yet.
+    if (++asked == 2) {
+      EXPECT_TRUE(Lease("node-b", 5000));
+    }
+    return "";
+  };
+  const store::RunRecord run = RunConnector(*store_, connector_, clock_, o);
+  EXPECT_EQ(run.status, "lease_lost") << run.message;
+  EXPECT_EQ(run.files_imported, 1);
+  EXPECT_EQ(Journaled(), 1u);  // the second file refused, the third not tried
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(store_->ListModules(connector_.scope, "", "", 10)->size(), 1u);
+  EXPECT_EQ(LastRunStatus(), "lease_lost");
+}
+
 }  // namespace
 }  // namespace telecollect::files

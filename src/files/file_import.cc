@@ -56,7 +56,7 @@ const char* OutcomeName(ImportOutcome::Kind k) {
 
 Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const Profile& given,
                                  const std::string& local_path, const FileListing& listing, EpochMs now,
-                                 store::Durability durability) {
+                                 store::Durability durability, const std::optional<store::Fence>& fence) {
   // A named measurement map is the one active now for the scope.
   std::optional<Profile> with_map;
   if (!given.map_name.empty() && !given.map) {
@@ -93,11 +93,11 @@ Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const 
     }
     record.status = "imported";
     return record;
-  }, durability, std::nullopt);
+  }, durability, fence);
   if (rejected) {
     record.status = "rejected";
     record.readings = 0;
-    TC_RETURN_IF_ERROR(store.RecordFile(record, std::nullopt));
+    TC_RETURN_IF_ERROR(store.RecordFile(record, fence));
     out.kind = ImportOutcome::Kind::kRejected;
     out.record = out.journaled = record;
     return out;
@@ -110,7 +110,7 @@ Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const 
     // In the journal too: what was received, and that nothing of it was written.
     record.status = "duplicate";
     record.readings = 0;
-    TC_RETURN_IF_ERROR(store.RecordFile(record, std::nullopt));
+    TC_RETURN_IF_ERROR(store.RecordFile(record, fence));
     out.journaled = record;
   }
   return out;

@@ -34,9 +34,12 @@ const char* OutcomeName(ImportOutcome::Kind k);
 // journaled with status "duplicate". Non-ok only for
 // storage failures (then nothing is journaled and the file must be retried).
 // Durable on return, or (kAtNextSync) once the caller's next store.Sync() returns.
+// With a `fence` (a connector run's lease), every commit is fenced: once the
+// lease changed hands, LeaseLost (kAborted) and nothing stored or journaled.
 Result<ImportOutcome> ImportFile(store::Store& store, const Scope& scope, const Profile& profile,
                                  const std::string& local_path, const FileListing& listing, EpochMs now,
-                                 store::Durability durability = store::Durability::kOnReturn);
+                                 store::Durability durability = store::Durability::kOnReturn,
+                                 const std::optional<store::Fence>& fence = std::nullopt);
 
 // The SHA-256 (hex) of a local file's raw bytes, as the journal records it.
 Result<std::string> HashFileHex(const std::string& local_path);

@@ -296,9 +296,17 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
     return result;
   };
   if (!o.preview) {
+    // The caller holds the connector's lease: a run still "running" was
+    // killed (or stalled past its lease, then stopped by it).
+    Result<int64_t> closed = store.CloseInterruptedRuns(c.name, run.started, o.fence);
+    if (closed.ok() && *closed > 0) event(fmt::format("{} earlier run(s) had been interrupted: closed as such", *closed));
     Result<int64_t> id = store.StartRun(run);
     if (!id.ok()) return finish("cannot record the run: " + id.status().message());
     run.id = *id;
+    if (store::IsLeaseLost(closed.status())) {
+      lost(closed.status().message());
+      return finish(closed.status().message());
+    }
   }
   Result<files::Zone> zone = files::Zone::Locate(c.window.timezone);
   if (!zone.ok()) return finish(zone.status().message());
@@ -408,22 +416,22 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
         RetrySpans before = pending;
         for (const auto& [k, v] : after) before.insert_or_assign(k, v);
         if (c.checks.has_record_checks() && FormatRetrySpans(before) != FormatRetrySpans(pending)) {
-          s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(before), std::nullopt);
+          s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(before), o.fence);
         }
         if (s.ok()) {
           const EpochMs mark = retry ? watermark.value_or(0) : watermark ? std::max(*watermark, w_to) : w_to;
           if (retry && !watermark) {
             s = store.ImportWindow(c.scope, c.name, RetryKey(id), FormatRetrySpans(after),
-                                   [&](ReadingWriter& writer) { return buffer.WriteTo(writer); }, std::nullopt);
+                                   [&](ReadingWriter& writer) { return buffer.WriteTo(writer); }, o.fence);
           } else {
             s = store.ImportWindow(c.scope, c.name, WatermarkKey(id), std::to_string(mark),
-                                   [&](ReadingWriter& writer) { return buffer.WriteTo(writer); }, std::nullopt);
+                                   [&](ReadingWriter& writer) { return buffer.WriteTo(writer); }, o.fence);
           }
           if (s.ok()) {
             if (!retry) watermark = mark;
             w.committed = true;
             if (c.checks.has_record_checks() && FormatRetrySpans(after) != FormatRetrySpans(before)) {
-              s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(after), std::nullopt);
+              s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(after), o.fence);
             }
           }
         }
@@ -467,7 +475,8 @@ PullResult RunApiConnector(store::Store& store, const ApiConnector& c, const Clo
         if (!s.ok() && StopsRun(s)) return finish(run.message);
       }
       if (pending_before != FormatRetrySpans(pending) && !given_up.empty()) {
-        Status s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(pending), std::nullopt);
+        Status s = store.PutState(c.name, RetryKey(id), FormatRetrySpans(pending), o.fence);
+        if (store::IsLeaseLost(s)) lost(s.message());
         if (!s.ok()) return finish(s.message());
       }
     }

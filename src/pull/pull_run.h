@@ -33,6 +33,9 @@ struct PullOptions {
   // run stops there, with status "lease_lost"; the next run, wherever it is,
   // resumes from the watermarks.
   std::function<std::string()> lease_lost;
+  // The lease the run holds: its commits (windows, state, closing interrupted
+  // runs) are fenced by it. nullopt: not under a lease (previews, tests).
+  std::optional<store::Fence> fence;
 };
 
 // One reading a preview would store.

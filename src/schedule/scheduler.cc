@@ -127,6 +127,7 @@ EpochMs Scheduler::RunFiles(const files::Connector& c, LeaseKeeper& keeper) {
   files::RunOptions o;
   o.spool_dir = spool_dir_;
   o.lease_lost = [&keeper] { return keeper.why(); };
+  o.fence = keeper.fence();
   o.on_file = [&](const std::string& line) { LogInfo("connector_file", {{"connector", c.name}, {"what", line}}); };
   const store::RunRecord run = files::RunConnector(store_, c, clock_, o);
   const std::initializer_list<LogField> fields = {
@@ -151,6 +152,7 @@ void Scheduler::RunApi(const pull::ApiConnector& c, LeaseKeeper& keeper) {
   pull::PullOptions o;
   o.should_stop = [this] { return stop_requested_.load(); };
   o.lease_lost = [&keeper] { return keeper.why(); };
+  o.fence = keeper.fence();
   o.on_event = [&](const std::string& line) { LogInfo("connector_window", {{"connector", c.name}, {"what", line}}); };
   const store::RunRecord run = pull::RunApiConnector(store_, c, clock_, o).run;
   const std::initializer_list<LogField> fields = {

@@ -278,8 +278,8 @@ Result<int64_t> PgStore::CloseInterruptedRuns(const std::string& connector, Epoc
     TC_RETURN_IF_ERROR(BeginFenced(tx, fence));
     TC_ASSIGN_OR_RETURN(PgResult r,
                         tx.Exec("UPDATE runs SET status = 'interrupted', finished_ms = $2, message = 'the run stopped "
-                                "before its end (process killed or machine stopped); the next run takes its files "
-                                "again' WHERE connector = $1 AND status = 'running'",
+                                "before its end (process killed or stalled, machine stopped); the next run takes up "
+                                "where it stopped' WHERE connector = $1 AND status = 'running'",
                                 PgParams().Add(connector).Add(now)));
     closed = r.affected();
     return CheckFence(tx, fence);

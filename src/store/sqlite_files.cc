@@ -240,7 +240,7 @@ Result<int64_t> SqliteStore::CloseInterruptedRuns(const std::string& connector, 
   TC_RETURN_IF_ERROR(InTransaction([&]() TC_REQUIRES(write_mu_) -> Status {
     Stmt up(writer_.get(),
             "UPDATE runs SET status = 'interrupted', finished_ms = ?2, message = 'the run stopped before its end "
-            "(process killed or machine stopped); the next run takes its files again' "
+            "(process killed or stalled, machine stopped); the next run takes up where it stopped' "
             "WHERE connector = ?1 AND status = 'running'");
     up.Bind(1, connector).Bind(2, now);
     TC_RETURN_IF_ERROR(up.Run());
