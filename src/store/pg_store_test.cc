@@ -256,6 +256,31 @@ TEST_F(PgStoreTest, AStalledFencedCommitHoldsATakeoverUpForTheLockTimeoutOnly) {
   EXPECT_GT(**b, **a);
 }
 
+// A holder frozen inside a fenced transaction (SIGSTOP, a VM paused) would
+// keep the locks it took (its modules', which a takeover's run needs): the
+// server ends such a transaction once it has been idle for 10 s.
+TEST_F(PgStoreTest, AFencedTransactionLeftIdleIsEndedByTheServer) {
+  auto a = store_->TryLease("connector:c", "node-a", 1000, 1000);
+  ASSERT_TRUE(a.ok() && *a);
+  const std::vector<ModuleDef> modules{{"m.1", "W"}};
+  auto frozen = [&](ReadingWriter& w) -> Status {
+    TC_RETURN_IF_ERROR(w.Add(modules, std::vector<Reading>{{0, 1000, 1.0}}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10500));  // nothing sent meanwhile
+    return Status::Ok();
+  };
+  Status s = store_->ImportWindow(pre_, "c", "watermark:1", "2000", frozen, Fence{"connector:c", "node-a", **a});
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(IsLeaseLost(s)) << s.ToString();  // ended by the server, not refused by the fence
+  Result<std::optional<std::string>> mark = Status::Unavailable("not asked yet");
+  for (int i = 0; i < 50 && !mark.ok(); ++i) {  // the store reconnects after the lost connection
+    mark = store_->GetState("c", "watermark:1");
+    if (!mark.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(mark.ok()) << mark.status().ToString();
+  EXPECT_EQ(*mark, std::nullopt);
+  EXPECT_EQ(One("SELECT count(*) FROM modules"), "0");
+}
+
 TEST_F(PgStoreTest, TwoStoresWritingOneModuleAtOnceLoseNoPoint) {
   auto other = factory_.Open();
   ASSERT_TRUE(other.ok());
