@@ -10,6 +10,14 @@ cluster, each with its own devices or connector:
     every acknowledged frame again gives only duplicates.
  b. An API connector (tests/vendor_api_server.py) enabled on the 3 nodes: each window (each page
     of it) is asked of the vendor exactly once, committed once, every reading stored.
+ c1. The node running a long connector run (its lease's holder) is killed (kill -9) while it waits
+    for a vendor page: another node takes the lease over once it expires (`[cluster] lease_ttl`,
+    3 s here) and finishes the run. Every reading stored with the vendor's value, every window
+    committed once; only the window in flight at the kill is asked again; the killed run is
+    closed as "interrupted".
+ c2. The holder of such a run stopped (SIGSTOP) past the lease's TTL: another node takes over and finishes;
+    then the stopped node resumes (SIGCONT). Its late commit is refused (the lease's fence): its
+    run ends "lease_lost", nothing is committed twice, no watermark goes back.
  d. The PostgreSQL primary stopped for 10 s (pg_ctl stop -m fast, then started again on its port)
     under push load straight to the nodes: meanwhile every answer is a 503 with Retry-After and a
     JSON body naming no database host or port, and /healthz of each node is 503 with its reason;
@@ -23,6 +31,7 @@ import collections
 import datetime as dt
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -43,6 +52,7 @@ import vendor_api_server as vendor_series  # noqa: E402  (the series the fake ve
 NODES = 3
 CLIENTS = 16
 DAY_MS = 86400000
+LEASE_TTL_S = 3  # [cluster] lease_ttl of the nodes: a dead or stopped holder's lease expires within it
 
 
 class Cluster:
@@ -58,7 +68,7 @@ class Cluster:
         self.pg.start()
         os.environ["TELECOLLECT_PG_PASSWORD"] = self.pg.password
         for i in range(NODES):
-            self.nodes.append(Node(self.root, i, self.pg.url()))
+            self.nodes.append(Node(self.root, i, self.pg.url(), f'[cluster]\nlease_ttl = "{LEASE_TTL_S}s"\n'))
         self.token = self.nodes[0].token("acme", "preprod")  # creates the schema, the token in the database
         # One state.key for every node (docs/deployment.md): what one seals, the others open.
         key = os.path.join(self.nodes[0].data_dir, "state.key")
@@ -240,9 +250,9 @@ class ClusterTest(unittest.TestCase):
                                                  f"{names(load.sent - set(stored))}")
 
     # ---- b. a connector on every node: each window once ------------------------------------------
-    def connector(self, name, meters, schedule="every 2s", history="3d", limit=50):
+    def connector(self, name, meters, schedule="every 2s", history="3d", limit=50, timeout="10s"):
         """An API connector on the generic vendor: day windows (UTC), cursor paging of `limit`
-        readings; the same file on every node, then a reload (SIGHUP)."""
+        readings, each request given `timeout`; the same file on every node, then a reload (SIGHUP)."""
         meters_toml = "".join(f'[[meters]]\nid = "{m}"\n\n' for m in meters)
         text = f'''type = "api"
 tenant = "acme"
@@ -278,7 +288,7 @@ timezone = "UTC"
 [limits]
 backoff = "100ms"
 backoff_max = "400ms"
-timeout = "10s"
+timeout = "{timeout}"
 
 [mapping]
 format = "json"
@@ -370,6 +380,158 @@ unit = "../unit"
         self.assertEqual([r for r in runs if r["status"] not in ("ok",)], [], f"{name}: runs that did not end ok")
         ran = {n.host: len(n.log_events("connector_run", connector=name)) for n in self.c.nodes}
         print(f"{name}: {len(runs)} runs (per node: {ran}), {len(requests)} vendor requests", flush=True)
+
+    # ---- c. the lease holder killed, or stopped, mid-run: another node takes over --------------
+    PAGES = 3  # pages of a day window: 144 readings of 10 minutes, 50 a page
+
+    def lease_holder(self, name):
+        """The node holding the lease of connector `name` now (checked against its pid), or None."""
+        holder = self.c.pg.psql("db1", f"SELECT holder FROM leases WHERE name = 'connector:{name}' AND holder <> ''",
+                                database="telecollect")
+        if not holder:
+            return None
+        host, _, pid = holder.rpartition(":")
+        node = next((n for n in self.c.nodes if n.host == host), None)
+        self.assertIsNotNone(node, f"{name}: the lease is held by {holder!r}, no node of the cluster")
+        self.assertTrue(node.alive() and node.proc.pid == int(pid), f"{name}: the lease is held by {holder!r}, "
+                                                                     f"{node.host} runs as {self.node_pids()}")
+        return node
+
+    def committed_windows(self, name):
+        """{host: Counter((meter, from, to))}: the windows each node's log says it committed, over all
+        its starts (as the vendor saw them: from and to in the request's format)."""
+        pattern = re.compile(r"^(\S+): (\S+) \.\. (\S+?)(?: \(asked again\))?: \d+ page\(s\), \d+ reading\(s\), committed")
+        vendor_time = lambda text: dt.datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+        out = {}
+        for n in self.c.nodes:
+            out[n.host] = collections.Counter()
+            for e in n.log_events("connector_window", since_start=False, connector=name):
+                m = pattern.match(e.get("what", ""))
+                if m:
+                    out[n.host][(m.group(1), vendor_time(m.group(2)), vendor_time(m.group(3)))] += 1
+        return out
+
+    def long_run_held(self, name, meters, days, held_page, hold_s, timeout="10s"):
+        """Starts connector `name` (`days` day windows of each meter, pages slowed to 0.1 s so that the
+        run outlives the lease's TTL) and returns once its holder waits for the vendor's answer to
+        page number `held_page` (held `hold_s` seconds): (holder, its run's id, the window in flight)."""
+        self.c.vendor.admin(slow=0.1, faults=[{"sleep": 0}] * (held_page - 1) + [{"sleep": hold_s}])
+        self.connector(name, meters, history=f"{days}d", timeout=timeout)
+        wait_for(f"{name}: the run at page {held_page}", lambda: len(self.vendor_requests(meters)) >= held_page, 90, 0.05)
+        holder = self.lease_holder(name)
+        self.assertIsNotNone(holder, f"{name}: a run asks the vendor, yet nobody holds the lease")
+        requests = self.vendor_requests(meters)
+        self.assertEqual(len(requests), held_page, f"{name}: pages asked beyond the held one: {requests[held_page:]}")
+        running = [r for r in self.runs(name) if r["status"] == "running"]
+        self.assertEqual(len(running), 1, f"{name}: runs said running while one holder runs: {running}")
+        return holder, running[0]["id"], requests[-1][:3]
+
+    def wait_takeover(self, name, meters, after, since):
+        """Waits until another node asks the vendor (more than `after` pages), within the lease's TTL and
+        two scheduler periods; the new holder and how long it took."""
+        wait_for(f"{name}: another node taking the lease over within {LEASE_TTL_S} s (lease_ttl) + 10 s",
+                 lambda: len(self.vendor_requests(meters)) > after, LEASE_TTL_S + 10, 0.05)
+        return self.lease_holder(name), time.monotonic() - since
+
+    def check_each_window_once(self, name, meters, days, today, victim, victim_run, in_flight, last_status):
+        """The vendor was asked every page once but the in-flight window's (asked again: it was never
+        committed, or by a node whose commit is refused); every window committed once,
+        `victim` holding the first ones; `victim_run` ended `last_status`, every other run "ok"."""
+        requests = self.vendor_requests(meters)
+        twice = sorted((k, n) for k, n in collections.Counter(requests).items() if n > 1 and k[:3] != in_flight)
+        self.none(twice, f"{name}: {len(twice)} pages asked more than once outside the window in flight {in_flight} "
+                         "((meter, from, to, cursor), times), first: " + ", ".join(map(str, twice[:5])))
+        expected = self.day_windows(meters, days, today)
+        self.assertEqual({r[:3] for r in requests}, expected, f"{name}: windows asked ≠ the {len(expected)} expected")
+        commits = self.committed_windows(name)
+        total = sum(commits.values(), collections.Counter())
+        self.assertEqual({w: n for w, n in total.items() if n != 1}, {}, f"{name}: windows committed more than once")
+        self.assertEqual(set(total), expected, f"{name}: windows committed ≠ those expected (a gap)")
+        self.assertNotIn(in_flight, commits[victim.host], f"{name}: the window in flight at {victim.host}'s "
+                                                            "interruption was committed by it")
+        runs = self.runs(name)
+        mine = [r for r in runs if r["id"] == victim_run]
+        self.assertEqual(len(mine), 1, f"{name}: run {victim_run} vanished")
+        self.assertEqual((mine[0]["status"], "finished" in mine[0]), (last_status, True),
+                         f"{name}: {victim.host}'s run: {mine[0]}")
+        others = [r for r in runs if r["id"] != victim_run]
+        self.assertEqual([r for r in others if r["status"] != "ok"], [], f"{name}: other runs that did not end ok")
+        self.assertEqual(sum(r["windows"] for r in others), sum(total.values()) - sum(commits[victim.host].values()),
+                         f"{name}: windows of the runs after {victim.host}'s ≠ windows the other nodes committed "
+                         f"(per node: {dict((h, sum(c.values())) for h, c in commits.items())})")
+        return requests, commits, runs
+
+    def test_c1_lease_holder_killed_mid_run_another_node_finishes(self):
+        name, meters, days, held_page = "cl-c1", ["m-c1a", "m-c1b", "m-c1c"], 10, 32
+        today = (int(time.time() * 1000) // DAY_MS) * DAY_MS
+        victim = None
+        try:
+            victim, victim_run, in_flight = self.long_run_held(name, meters, days, held_page, hold_s=4)
+            victim.kill()
+            killed_at = time.monotonic()
+            successor, took = self.wait_takeover(name, meters, held_page, killed_at)
+            self.wait_series(name, meters, days, today, timeout=90)
+            wait_for(f"{name}: {victim.host}'s run closed as interrupted",
+                     lambda: any(r["id"] == victim_run and r["status"] == "interrupted" for r in self.runs(name)), 30)
+        finally:
+            self.c.vendor.admin(slow=0, faults=[])
+            if victim is not None and not victim.alive():
+                victim.start()  # the cases after this one run on 3 nodes
+        wait_for(f"{victim.host} answering /healthz after its restart", lambda: victim.health()[0] == 200)
+        requests, commits, runs = self.check_each_window_once(name, meters, days, today, victim, victim_run, in_flight,
+                                                              "interrupted")
+        # The killed node committed the windows whose every page it had: those before the held page's.
+        self.assertEqual(sum(commits[victim.host].values()), (held_page - 1) // self.PAGES,
+                         f"{name}: windows {victim.host} committed before its kill")
+        print(f"{name}: {victim.host} killed at page {held_page} (window {in_flight}); {successor and successor.host} "
+              f"took over after {took:.1f} s; {len(runs)} runs, {len(requests)} vendor requests; commits per node "
+              f"{dict((h, sum(c.values())) for h, c in commits.items())}", flush=True)
+
+    def test_c2_lease_holder_stopped_past_its_ttl_its_late_commit_refused(self):
+        # Held: the last page of a window, and a request timeout longer than the stop, so that once
+        # resumed the node has that answer at once and goes straight to committing the window.
+        name, meters, days, held_page = "cl-c2", ["m-c2a", "m-c2b", "m-c2c"], 10, 33
+        today = (int(time.time() * 1000) // DAY_MS) * DAY_MS
+        victim = None
+        try:
+            victim, victim_run, in_flight = self.long_run_held(name, meters, days, held_page, hold_s=4, timeout="120s")
+            victim.signal(signal.SIGSTOP)
+            stopped_at = time.monotonic()
+            self.reader = next(n for n in self.c.nodes if n is not victim)  # nginx would wait on the stopped node
+            successor, took = self.wait_takeover(name, meters, held_page, stopped_at)
+            self.wait_series(name, meters, days, today, timeout=90)
+            self.c.vendor.admin(slow=0)
+            stopped_for = time.monotonic() - stopped_at
+            ended = len(victim.log_events("connector_run", connector=name))
+            victim.signal(signal.SIGCONT)
+            # Its held page answered long ago, it goes on with the window in flight: its commit must be refused.
+            wait_for(f"{name}: {victim.host}'s run ended once resumed (its connector_run event)",
+                     lambda: len(victim.log_events("connector_run", connector=name)) > ended, 30)
+            # Three more runs (whichever nodes ran them): a watermark moved back by a late commit would
+            # make them ask the vendor again.
+            done = len([r for r in self.runs(name) if r.get("finished")])
+            wait_for(f"{name}: three more runs", lambda: len([r for r in self.runs(name) if r.get("finished")]) >= done + 3, 60)
+        finally:
+            self.c.vendor.admin(slow=0, faults=[])
+            if victim is not None and victim.alive():
+                victim.signal(signal.SIGCONT)
+            self.reader = self.c.front
+        self.assertEqual(victim.health()[0], 200, f"{victim.host}: /healthz after it resumed")
+        self.wait_series(name, meters, days, today, timeout=10)
+        requests, commits, runs = self.check_each_window_once(name, meters, days, today, victim, victim_run, in_flight,
+                                                              "lease_lost")
+        lost = victim.log_events("connector_run", connector=name, status="lease_lost")
+        self.assertEqual(len(lost), 1, f"{name}: {victim.host}'s log: connector_run events with status lease_lost")
+        # It did try: the window in flight, its every page in hand, refused at its commit.
+        meter, frm = in_flight[0], dt.datetime.strptime(in_flight[1], "%Y-%m-%dT%H:%M:%SZ").strftime("%Y-%m-%dT%H:%M:%S")
+        refused = [e["what"] for e in victim.log_events("connector_window", connector=name)
+                   if e.get("what", "").startswith(f"{meter}: {frm}") and "FAILED: lease lost" in e["what"]]
+        self.assertEqual(len(refused), 1, f"{name}: {victim.host}'s log: the refused commit of the window in flight "
+                                          f"{in_flight}; its connector_window events: "
+                                          + str([e.get("what") for e in victim.log_events("connector_window", connector=name)][-3:]))
+        print(f"{name}: {victim.host} stopped {stopped_for:.1f} s at page {held_page} (window {in_flight}); "
+              f"{successor and successor.host} took over after {took:.1f} s; {len(runs)} runs, {len(requests)} vendor "
+              f"requests; commits per node {dict((h, sum(c.values())) for h, c in commits.items())}", flush=True)
 
     # ---- d. PostgreSQL stopped for 10 s under push load -------------------------------------------
     def test_d_postgresql_stopped_10s_under_push_load(self):
