@@ -1,5 +1,8 @@
 #pragma once
 
+#include <chrono>
+#include <vector>
+
 #include "core/mutex.h"
 #include "store/store.h"
 
@@ -27,6 +30,11 @@ class FaultStore final : public Store {
   void FailLeases(bool fail) TC_EXCLUDES(mu_) {
     MutexLock lock(mu_);
     fail_leases_ = fail;
+  }
+  // When TryLease was called (steady clock, ms), oldest first.
+  std::vector<int64_t> lease_tries() const TC_EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return lease_tries_;
   }
   size_t writes() const TC_EXCLUDES(mu_) {
     MutexLock lock(mu_);
@@ -113,6 +121,8 @@ class FaultStore final : public Store {
   // Always got, with token 1 (unless FailLeases).
   Result<std::optional<int64_t>> TryLease(const std::string&, const std::string&, EpochMs, int64_t) override {
     MutexLock lock(mu_);
+    lease_tries_.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch()).count());
     if (fail_leases_) return Status::Unavailable("injected lease failure");
     return std::optional<int64_t>(1);
   }
@@ -137,6 +147,7 @@ class FaultStore final : public Store {
   bool fail_sync_ TC_GUARDED_BY(mu_) = false;
   bool fail_leases_ TC_GUARDED_BY(mu_) = false;
   size_t writes_ TC_GUARDED_BY(mu_) = 0;
+  std::vector<int64_t> lease_tries_ TC_GUARDED_BY(mu_);
 };
 
 }  // namespace telecollect::store
