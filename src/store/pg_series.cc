@@ -153,18 +153,6 @@ Status PgStore::Tx::Flush() {
     ext_quality.Add(static_cast<int64_t>(last.quality));
     i = j + 1;
   }
-  PgParams ext;
-  ext.Add(std::string_view(ext_ids.Take())).Add(std::string_view(ext_first.Take())).Add(std::string_view(ext_last.Take()));
-  ext.Add(std::string_view(ext_value.Take())).Add(std::string_view(ext_quality.Take()));
-  TC_RETURN_IF_ERROR(Exec("UPDATE modules m SET first_ms = LEAST(coalesce(m.first_ms, u.f), u.f), "
-                          "last_value = CASE WHEN m.last_ms IS NULL OR m.last_ms <= u.l THEN u.v ELSE m.last_value END, "
-                          "last_quality = CASE WHEN m.last_ms IS NULL OR m.last_ms <= u.l THEN u.q ELSE m.last_quality END, "
-                          "last_ms = GREATEST(coalesce(m.last_ms, u.l), u.l) "
-                          "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::integer[]) "
-                          "AS u(id, f, l, v, q) WHERE m.id = u.id",
-                          ext)
-                         .status());
-
   // The chunks each segment touches: those overlapping its points, and the
   // month's last chunk before them when it is not full (new points append to it).
   PgArray mods, los, his, month_starts;
@@ -174,12 +162,22 @@ Status PgStore::Tx::Flush() {
     his.Add(s.points.back().ts);
     month_starts.Add(s.month);
   }
+  // The modules' extents are updated by the same statement, in a CTE that
+  // runs to completion whatever the read returns: one round trip, one plan.
   PgParams q;
   q.Add(std::string_view(mods.Take())).Add(std::string_view(los.Take())).Add(std::string_view(his.Take()));
   q.Add(std::string_view(month_starts.Take())).Add(static_cast<int64_t>(kChunkCapacity));
+  q.Add(std::string_view(ext_ids.Take())).Add(std::string_view(ext_first.Take())).Add(std::string_view(ext_last.Take()));
+  q.Add(std::string_view(ext_value.Take())).Add(std::string_view(ext_quality.Take()));
   TC_ASSIGN_OR_RETURN(
       PgResult old,
-      ExecPrepared("tc_chunks_read", "SELECT s.i, c.start_ts, c.data FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) "
+      ExecPrepared("tc_chunks_read", "WITH ext AS (UPDATE modules m SET first_ms = LEAST(coalesce(m.first_ms, u.f), u.f), "
+           "last_value = CASE WHEN m.last_ms IS NULL OR m.last_ms <= u.l THEN u.v ELSE m.last_value END, "
+           "last_quality = CASE WHEN m.last_ms IS NULL OR m.last_ms <= u.l THEN u.q ELSE m.last_quality END, "
+           "last_ms = GREATEST(coalesce(m.last_ms, u.l), u.l) "
+           "FROM unnest($6::bigint[], $7::bigint[], $8::bigint[], $9::float8[], $10::integer[]) "
+           "AS u(id, f, l, v, q) WHERE m.id = u.id) "
+           "SELECT s.i, c.start_ts, c.data FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) "
            "WITH ORDINALITY AS s(m, lo, hi, month, i) CROSS JOIN LATERAL ("
            "SELECT start_ts, data FROM chunks WHERE module_id = s.m AND start_ts >= s.month AND start_ts <= s.hi "
            "AND end_ts >= s.lo "
