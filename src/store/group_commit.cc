@@ -1,5 +1,6 @@
 #include "store/group_commit.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/thread_name.h"
@@ -101,8 +102,13 @@ void GroupCommitter::RunSyncer() {
       if (to_sync_.empty()) return;  // writer finished and everything is answered
       committed.swap(to_sync_);
     }
-    // One fsync covers every group committed before it started.
-    const Status synced = store_.Sync();
+    // One fsync covers every group committed before it started; a commit left
+    // in flight (PostgreSQL) is confirmed by its number: the latest of these groups'.
+    uint64_t through = 0;
+    for (const Committed& c : committed) {
+      for (const WriteResult& r : *c.results) through = std::max(through, r.commit);
+    }
+    const Status synced = store_.SyncThrough(through);
     for (Committed& c : committed) {
       for (size_t i = 0; i < c.done.size(); ++i) {
         if (synced.ok()) c.done[i](std::move((*c.results)[i]));

@@ -9,14 +9,17 @@
 
 namespace telecollect::store {
 
-void PgStore::CommitLater(PgConnPtr conn, Created created) {
+uint64_t PgStore::CommitLater(PgConnPtr conn, Created created) {
   size_t n = 0;
+  uint64_t number = 0;
   {
     MutexLock lock(commits_mu_);
-    in_flight_.push_back({std::move(conn), std::move(created), ++commits_sent_});
+    number = ++commits_sent_;
+    in_flight_.push_back({std::move(conn), std::move(created), number});
     n = in_flight_.size();
   }
   if (n > kMaxCommitsInFlight) AwaitCommits();
+  return number;
 }
 
 void PgStore::AwaitCommits() {
@@ -26,8 +29,7 @@ void PgStore::AwaitCommits() {
     MutexLock lock(commits_mu_);
     commits.swap(in_flight_);
   }
-  Status failed;
-  uint64_t failed_seq = 0;
+  std::map<uint64_t, Status> failed;
   for (InFlight& c : commits) {
     Status s;
     bool answered = false;
@@ -44,16 +46,23 @@ void PgStore::AwaitCommits() {
     if (s.ok()) {
       Remember(std::move(c.created));
     } else {
-      if (failed.ok()) failed = s;
-      failed_seq = std::max(failed_seq, c.seq);
+      failed.emplace(c.seq, s);
     }
     Release(std::move(c.conn));
   }
-  if (!failed.ok()) {
+  if (!failed.empty()) {
     MutexLock lock(commits_mu_);
-    if (commit_failure_.ok()) commit_failure_ = failed;
-    failed_through_ = std::max(failed_through_, failed_seq);
+    failed_.merge(failed);
   }
+}
+
+Status PgStore::TakeFailuresThrough(uint64_t through) {
+  MutexLock lock(commits_mu_);
+  Status first;
+  auto end = failed_.upper_bound(through);
+  if (failed_.begin() != end) first = failed_.begin()->second;
+  failed_.erase(failed_.begin(), end);
+  return first;
 }
 
 Status PgStore::Sync() {
@@ -65,10 +74,12 @@ Status PgStore::Sync() {
   // Every commit up to `sent` is answered once this returns: waited for here,
   // or by an earlier caller that noted its failure before letting us in.
   AwaitCommits();
-  MutexLock lock(commits_mu_);
-  Status s = commit_failure_;
-  if (failed_through_ <= sent) commit_failure_ = Status::Ok();
-  return s;
+  return TakeFailuresThrough(sent);
+}
+
+Status PgStore::SyncThrough(uint64_t commit) {
+  AwaitCommits();  // every commit sent so far answered, `commit` among them
+  return TakeFailuresThrough(commit);
 }
 
 }  // namespace telecollect::store

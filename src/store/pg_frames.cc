@@ -51,6 +51,7 @@ Status StageAll(PgStore::Tx& tx, int64_t scope_id, const std::vector<const Measu
 
 Result<std::vector<WriteResult>> PgStore::Write(std::span<const WriteBatch* const> batches) {
   std::vector<WriteResult> results;
+  uint64_t commit = 0;
   TC_RETURN_IF_ERROR(InTransaction([&](Tx& tx) -> Status {
     results.assign(batches.size(), WriteResult{});
     // Every frame of the group in one INSERT; those it returns are new.
@@ -125,7 +126,8 @@ Result<std::vector<WriteResult>> PgStore::Write(std::span<const WriteBatch* cons
     TC_RETURN_IF_ERROR(tx.ResolveModules(refs, ids));
     for (size_t i = 0; i < ms.size(); ++i) tx.Stage(ids[i], {ms[i]->ts, ms[i]->value, ms[i]->quality});
     return tx.Flush();
-  }, /*retryable=*/true, /*commit_later=*/true));
+  }, /*retryable=*/true, /*commit_later=*/true, &commit));
+  for (WriteResult& r : results) r.commit = commit;
   return results;
 }
 

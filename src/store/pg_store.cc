@@ -354,7 +354,8 @@ Status PgStore::Migrate() {
   return PgExec(db, "COMMIT").status();
 }
 
-Status PgStore::InTransaction(const std::function<Status(Tx&)>& body, bool retryable, bool commit_later) {
+Status PgStore::InTransaction(const std::function<Status(Tx&)>& body, bool retryable, bool commit_later,
+                              uint64_t* commit) {
   if (!commit_later) AwaitCommits();
   Status s;
   for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
@@ -364,7 +365,8 @@ Status PgStore::InTransaction(const std::function<Status(Tx&)>& body, bool retry
     if (s.ok()) s = body(tx);
     if (s.ok() && commit_later) {
       if (PQsendQuery(c.get(), "COMMIT") == 1) {
-        CommitLater(c.Take(), tx.TakeCreated());
+        const uint64_t number = CommitLater(c.Take(), tx.TakeCreated());
+        if (commit) *commit = number;
         return Status::Ok();
       }
       s = PgError(c.get(), nullptr, "COMMIT");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -53,6 +54,7 @@ class PgStore final : public Store {
   // synchronous_commit); a failure if any of them failed (or one sent since,
   // whose failure a Sync has not yet been told of after it was sent).
   Status Sync() override;
+  Status SyncThrough(uint64_t commit) override;
   // Unreachable while the link is down (pg_link.h); one connect attempt when
   // its backoff allows one, or when every idle connection was found closed.
   StoreHealth Health() override;
@@ -137,7 +139,9 @@ class PgStore final : public Store {
   // (kUnavailable from a live connection). With `commit_later`, the COMMIT is
   // sent and left in flight (Sync() confirms it); otherwise the commits in
   // flight are waited for first.
-  Status InTransaction(const std::function<Status(Tx&)>& body, bool retryable = true, bool commit_later = false);
+  // `commit` (with commit_later): set to the number of the COMMIT left in flight.
+  Status InTransaction(const std::function<Status(Tx&)>& body, bool retryable = true, bool commit_later = false,
+                       uint64_t* commit = nullptr);
   // A read on a pooled connection.
   Status Read(const std::function<Status(PGconn*)>& body);
 
@@ -165,7 +169,8 @@ class PgStore final : public Store {
 
   // pg_commits.cc: `conn` has sent its COMMIT; waited for by AwaitCommits.
   // More than kMaxCommitsInFlight: waits for them now.
-  void CommitLater(PgConnPtr conn, Created created) TC_EXCLUDES(await_mu_, commits_mu_);
+  // Returns the commit's number.
+  uint64_t CommitLater(PgConnPtr conn, Created created) TC_EXCLUDES(await_mu_, commits_mu_);
   // Waits for every commit in flight: caches what each created, notes the
   // first failure for Sync(), returns the connections to the pool.
   void AwaitCommits() TC_EXCLUDES(await_mu_, commits_mu_);
@@ -186,14 +191,15 @@ class PgStore final : public Store {
   Mutex commits_mu_;
   std::vector<InFlight> in_flight_ TC_GUARDED_BY(commits_mu_);
   uint64_t commits_sent_ TC_GUARDED_BY(commits_mu_) = 0;
-  // The first commit failure not yet cleared, and the greatest number of the
-  // commits that failed since. A Sync reports it, and clears it only when
-  // every failed commit was sent before that Sync began: a commit sent later
-  // may belong to a group the next Sync acknowledges (the group committer
-  // hands a group to its syncer after the commit is sent, and another caller
-  // of AwaitCommits may have waited for that commit first).
-  Status commit_failure_ TC_GUARDED_BY(commits_mu_);
-  uint64_t failed_through_ TC_GUARDED_BY(commits_mu_) = 0;
+  // The commits that failed and were not yet reported, by number. Whoever
+  // waited for a commit (a read, a Sync of another caller) notes its failure
+  // here; the Sync or SyncThrough that covers its number reports it, and only
+  // that one: the group committer hands a group to its syncer after the
+  // commit is sent, so a Sync begun in between must not consume the failure
+  // of a group it does not acknowledge.
+  std::map<uint64_t, Status> failed_ TC_GUARDED_BY(commits_mu_);
+  // Reports (and forgets) the failures of the commits numbered up to `through`.
+  Status TakeFailuresThrough(uint64_t through) TC_EXCLUDES(commits_mu_);
 
   Mutex pool_mu_;
   std::vector<PgConnPtr> idle_ TC_GUARDED_BY(pool_mu_);

@@ -217,6 +217,38 @@ TEST_F(PgStoreTest, ACommitRefusedInFlightFailsSyncAndLeavesNothing) {
   EXPECT_EQ((*pts)[1].value, 2.0);
 }
 
+// The group committer hands a group to its syncer after the group's COMMIT
+// is sent: a Sync begun in between waits for that COMMIT too. Its failure
+// belongs to the SyncThrough that covers its number, never to the earlier
+// one (which would report it to groups that did commit, and leave the failed
+// group to be acknowledged by the next).
+TEST_F(PgStoreTest, AFailedCommitIsReportedByTheSyncThroughThatCoversItNotByAnEarlierOne) {
+  ASSERT_EQ(One("CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN IF NEW.name = 'bad' THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NULL; END $$"),
+            "error");  // a command: no rows
+  ASSERT_EQ(One("CREATE CONSTRAINT TRIGGER refuse_bad AFTER INSERT ON modules DEFERRABLE INITIALLY DEFERRED "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_bad()"), "error");
+  const EpochMs t = 1701388800000;
+  WriteBatch good{pre_, {}, {{"good", t, 1.0, "", 0}}};
+  WriteBatch bad{pre_, {}, {{"bad", t, 2.0, "", 0}}};
+  const WriteBatch* g = &good;
+  const WriteBatch* b = &bad;
+  auto first = store_->Write(std::span<const WriteBatch* const>(&g, 1));
+  auto second = store_->Write(std::span<const WriteBatch* const>(&b, 1));
+  ASSERT_TRUE(first.ok() && second.ok());
+  const uint64_t first_commit = (*first)[0].commit, second_commit = (*second)[0].commit;
+  ASSERT_GT(first_commit, 0u);
+  ASSERT_GT(second_commit, first_commit);
+  const Status earlier = store_->SyncThrough(first_commit);
+  EXPECT_TRUE(earlier.ok()) << "the first group committed; the second's failure is not its: " << earlier.ToString();
+  const Status covering = store_->SyncThrough(second_commit);
+  ASSERT_FALSE(covering.ok()) << "the second group's refused COMMIT was never reported: it would be acknowledged";
+  EXPECT_NE(covering.message().find("refused at commit"), std::string::npos) << covering.ToString();
+  EXPECT_TRUE(store_->SyncThrough(second_commit).ok());  // reported once
+  EXPECT_EQ(One("SELECT count(*) FROM modules WHERE name = 'good'"), "1");
+  EXPECT_EQ(One("SELECT count(*) FROM modules WHERE name = 'bad'"), "0");
+}
+
 TEST_F(PgStoreTest, ATakeoverWhileAFencedWindowIsWrittenAbortsIt) {
   auto a = store_->TryLease("connector:c", "node-a", 1000, 1000);
   ASSERT_TRUE(a.ok() && *a);

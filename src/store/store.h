@@ -38,6 +38,10 @@ struct WriteResult {
   size_t frames_duplicate = 0;
   std::vector<bool> duplicate;  // per frame of the batch
   size_t measurements_written = 0;
+  // The number the backend gave the commit of the transaction that wrote the
+  // batch, when that commit is left in flight (PostgreSQL; 0 otherwise): what
+  // SyncThrough() is asked to confirm.
+  uint64_t commit = 0;
 };
 
 struct FrameRecord {
@@ -253,6 +257,12 @@ class Ingest {
   // acknowledges anything, so that one fsync covers many commits while the
   // writer goes on with the next group. kIoError if the flush failed.
   virtual Status Sync() = 0;
+  // Sync() for one caller's writes, `commit` the greatest WriteResult::commit
+  // among them: fails if any commit numbered up to `commit` failed, and
+  // reports each such failure once; a failure of a later commit is kept for
+  // the SyncThrough that covers it (another caller's Sync may have waited for
+  // that commit first). A backend whose commits are not left in flight syncs.
+  virtual Status SyncThrough(uint64_t /*commit*/) { return Sync(); }
 };
 
 // Queries: what was received and stored.
