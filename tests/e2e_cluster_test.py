@@ -46,7 +46,7 @@ from cluster_nodes import Nginx, Node  # noqa: E402
 from e2e_pull_test import Vendor  # noqa: E402
 from pg_pair import PgPair, wait_for  # noqa: E402
 import push_load  # noqa: E402
-from push_load import PushLoad, names  # noqa: E402
+from push_load import PushLoad, frames_of, names, series  # noqa: E402
 import vendor_api_server as vendor_series  # noqa: E402  (the series the fake vendor serves)
 
 NODES = 3
@@ -99,45 +99,6 @@ class Cluster:
         self.pg.cleanup()
         import shutil
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def frames_of(front, token, device):
-    """Every frame journaled for `device`: [(key, status, values)]."""
-    out, before = [], ""
-    for _ in range(1000):
-        r = front.get(f"/v1/frames?deviceid={device}&limit=1000{before}", token)
-        if r.status != 200:
-            raise AssertionError(f"GET /v1/frames for {device}: {r.status} {r.body[:300]}")
-        page = r.json()
-        out.extend(((f["deviceid"], push_load.ms_of(f["timestamp"])), f["status"], f.get("values") or {})
-                   for f in page["frames"])
-        if "next_before" not in page:
-            return out
-        before = f"&before={page['next_before']}"
-    raise AssertionError(f"more than 1000 pages of frames for {device}")
-
-
-def series(front, token, modules, frm="2000-01-01T00:00:00Z", to="2099-01-01T00:00:00Z"):
-    """{module: {epoch ms: value}} for every module named (unknown ones: empty)."""
-    out = {m: {} for m in modules}
-    known = []
-    for m in modules:  # /v1/measurements answers 404 for a module that has no point yet
-        r = front.get(f"/v1/modules?prefix={urllib.parse.quote(m)}&limit=10", token)
-        if r.status == 200 and any(x["id"] == m for x in r.json()["modules"]):
-            known.append(m)
-    for i in range(0, len(known), 500):
-        q = "&".join("module=" + urllib.parse.quote(m) for m in known[i:i + 500])
-        r = front.get(f"/v1/measurements?{q}&from={frm}&to={to}&format=csv&limit=1000000", token)
-        if r.status != 200:
-            raise AssertionError(f"GET /v1/measurements: {r.status} {r.body[:300]}")
-        if r.headers.get("X-Truncated") == "true":
-            raise AssertionError("GET /v1/measurements was cut: more points than the suite expects")
-        for line in r.body.splitlines():
-            parts = line.split(",")
-            if len(parts) != 3 or parts[0] == "timestamp" or line.startswith("#"):
-                continue
-            out[parts[1]][push_load.ms_of(parts[0])] = float(parts[2])
-    return out
 
 
 class ClusterTest(unittest.TestCase):

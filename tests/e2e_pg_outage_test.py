@@ -15,7 +15,6 @@ import re
 import sys
 import time
 import unittest
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import push_load  # noqa: E402
@@ -24,37 +23,6 @@ from pg_server import ROLE, PgServer  # noqa: E402
 
 OUTAGE_S = 10
 CLIENTS = 8
-
-
-def frames_of(server, token, device):
-    """Every frame journaled for `device`: [(key, status)]."""
-    out, before = [], ""
-    for _ in range(1000):
-        r = server.get(f"/v1/frames?deviceid={device}&limit=1000{before}", token)
-        if r.status != 200:
-            raise AssertionError(f"GET /v1/frames for {device}: {r.status} {r.body[:300]}")
-        page = r.json()
-        out.extend(((f["deviceid"], push_load.ms_of(f["timestamp"])), f["status"]) for f in page["frames"])
-        if "next_before" not in page:
-            return out
-        before = f"&before={page['next_before']}"
-    raise AssertionError(f"more than 1000 pages of frames for {device}")
-
-
-def points_of(server, token, module):
-    """{epoch ms: value} of one module ({} when it has none)."""
-    r = server.get(f"/v1/measurements?module={urllib.parse.quote(module)}&from=2000-01-01T00:00:00Z"
-                   "&to=2099-01-01T00:00:00Z&format=csv&limit=1000000", token)
-    if r.status == 404:
-        return {}
-    if r.status != 200:
-        raise AssertionError(f"GET /v1/measurements {module}: {r.status} {r.body[:300]}")
-    out = {}
-    for line in r.body.splitlines():
-        parts = line.split(",")
-        if len(parts) == 3 and parts[0] != "timestamp" and not line.startswith("#"):
-            out[push_load.ms_of(parts[0])] = float(parts[2])
-    return out
 
 
 class PostgresOutage(unittest.TestCase):
@@ -157,7 +125,7 @@ class PostgresOutage(unittest.TestCase):
         # Every acknowledged frame stored exactly once, decoded, with its values; nothing else.
         stored = collections.Counter()
         for i in range(CLIENTS):
-            for key, status in frames_of(server, token, load.device(i)):
+            for key, status, _values in push_load.frames_of(server, token, load.device(i)):
                 stored[key] += 1
                 if key in load.acked:
                     self.assertEqual(status, "decoded", push_load.name(key))
@@ -170,7 +138,8 @@ class PostgresOutage(unittest.TestCase):
         wrong = []
         for i in range(CLIENTS):
             dev = load.device(i)
-            temps, hums = points_of(server, token, f"{dev}.temperature"), points_of(server, token, f"{dev}.humidity")
+            got = push_load.series(server, token, [f"{dev}.temperature", f"{dev}.humidity"])
+            temps, hums = got[f"{dev}.temperature"], got[f"{dev}.humidity"]
             for d, ms in load.acked:
                 if d == dev and (temps.get(ms) != push_load.temperature(push_load.seq_of(ms)) or hums.get(ms) != 88.6):
                     wrong.append((d, ms))

@@ -3,11 +3,13 @@ frames (11 bytes, fPort 2) in batches over keep-alive connections, recording eve
 it was sent and answered, its status and Retry-After, and the frames it carried.
 
 A frame is (deviceid, event time in ms). Its temperature encodes its sequence number, so each
-stored frame has one known value (tests/e2e_durability_test.py's frames)."""
+stored frame has one known value (tests/e2e_durability_test.py's frames). frames_of and series read
+back what a server stored (the cluster and PostgreSQL outage suites)."""
 import http.client
 import json
 import threading
 import time
+import urllib.parse
 from datetime import datetime, timezone
 
 BASE_MS = 1600000000000  # 2020-09-13T12:26:40Z
@@ -49,6 +51,46 @@ def names(keys, n=10):
     keys = sorted(keys)
     more = f" and {len(keys) - n} more" if len(keys) > n else ""
     return ", ".join(name(k) for k in keys[:n]) + more
+
+
+# ---- what the servers stored, read back through the API ----------------------------------------
+def frames_of(server, token, device):
+    """Every frame journaled for `device`: [(key, status, values)]."""
+    out, before = [], ""
+    for _ in range(1000):
+        r = server.get(f"/v1/frames?deviceid={device}&limit=1000{before}", token)
+        if r.status != 200:
+            raise AssertionError(f"GET /v1/frames for {device}: {r.status} {r.body[:300]}")
+        page = r.json()
+        out.extend(((f["deviceid"], ms_of(f["timestamp"])), f["status"], f.get("values") or {})
+                   for f in page["frames"])
+        if "next_before" not in page:
+            return out
+        before = f"&before={page['next_before']}"
+    raise AssertionError(f"more than 1000 pages of frames for {device}")
+
+
+def series(server, token, modules, frm="2000-01-01T00:00:00Z", to="2099-01-01T00:00:00Z"):
+    """{module: {epoch ms: value}} for every module named (unknown ones: empty)."""
+    out = {m: {} for m in modules}
+    known = []
+    for m in modules:  # /v1/measurements answers 404 for a module that has no point yet
+        r = server.get(f"/v1/modules?prefix={urllib.parse.quote(m)}&limit=10", token)
+        if r.status == 200 and any(x["id"] == m for x in r.json()["modules"]):
+            known.append(m)
+    for i in range(0, len(known), 500):
+        q = "&".join("module=" + urllib.parse.quote(m) for m in known[i:i + 500])
+        r = server.get(f"/v1/measurements?{q}&from={frm}&to={to}&format=csv&limit=1000000", token)
+        if r.status != 200:
+            raise AssertionError(f"GET /v1/measurements: {r.status} {r.body[:300]}")
+        if r.headers.get("X-Truncated") == "true":
+            raise AssertionError("GET /v1/measurements was cut: more points than the suite expects")
+        for line in r.body.splitlines():
+            parts = line.split(",")
+            if len(parts) != 3 or parts[0] == "timestamp" or line.startswith("#"):
+                continue
+            out[parts[1]][ms_of(parts[0])] = float(parts[2])
+    return out
 
 
 class Answer:
