@@ -5,16 +5,9 @@
 
 #include "core/log.h"
 #include "core/thread_name.h"
+#include "core/time_util.h"
 
 namespace telecollect::schedule {
-namespace {
-
-std::string DurationText(int64_t ms) {
-  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
-}
-
-}  // namespace
-
 LeaseKeeper::LeaseKeeper(store::ConnectorState& store, const Clock& clock, store::Fence fence, int64_t ttl_ms)
     : store_(store), clock_(clock), fence_(std::move(fence)), ttl_ms_(ttl_ms), last_renewed_(clock.NowMs()) {}
 
@@ -69,7 +62,7 @@ bool LeaseKeeper::Renew() {
   } else {
     LogWarn("lease_renewal_failed", {{"lease", fence_.lease}, {"error", token.status().message()}});
     if (Expired()) {
-      MarkLost("lease lost: " + fence_.lease + " was not renewed for " + DurationText(ttl_ms_) +
+      MarkLost("lease lost: " + fence_.lease + " was not renewed for " + FormatDurationMs(ttl_ms_) +
                " (lease_ttl): another node may have taken it over");
     }
   }

@@ -72,7 +72,7 @@ TEST_F(LeaseKeeperTest, LostOnceAWholeTtlPassedWithoutARenewal) {
   EXPECT_FALSE(keeper.lost());
   clock_.Advance(1);  // a whole ttl since the last renewal, and the try lost() makes fails: lost
   EXPECT_TRUE(keeper.lost());
-  EXPECT_EQ(keeper.why().rfind("lease lost: connector:c was not renewed for 3 s", 0), 0u) << keeper.why();
+  EXPECT_EQ(keeper.why().rfind("lease lost: connector:c was not renewed for 3s", 0), 0u) << keeper.why();
   faulty.FailLeases(false);
   EXPECT_FALSE(keeper.Renew());  // and stays lost
   EXPECT_TRUE(keeper.lost());
