@@ -81,9 +81,7 @@ HttpResponse FilesJournal(store::Store& store, const Scope& scope, QueryParams& 
   const bool with_report = params.Flag("report");
   if (params.error()) return ParamErrorResponse(*params.error());
   Result<std::vector<store::FileRecord>> files = store.ListFiles(q);
-  if (!files.ok()) {
-    return store::IsStoreUnreachable(files.status()) ? StoreUnavailable() : JsonError(503, files.status().message());
-  }
+  if (!files.ok()) return StatusError(files.status());
   const bool truncated = files->size() > limit;
   if (truncated) files->resize(limit);
   JsonWriter w;
