@@ -1,6 +1,6 @@
 // telecollect.toml (core/config.cc, LoadConfigString) on any text. A refusal has a message;
 // an accepted config holds only values docs/configuration.md allows (backends, synchronous,
-// log format, the lower bounds of counts, durations >= 0) and no password. And an accepted
+// log format, the bounds of counts, durations >= 0) and no password. And an accepted
 // config with one unknown key added after it is refused, naming that key.
 #include <cstdint>
 #include <string>
@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     __builtin_trap();
   }
   if (c->log.format != "text" && c->log.format != "json") __builtin_trap();
-  if (c->server.threads < 0 || c->server.max_body_bytes < 1 || c->server.header_timeout_ms < 0 ||
+  if (c->server.threads < 0 || c->server.threads > 1024 || c->workers.threads > 1024 ||
+      c->decoders.script_workers > 1024 || c->decoders.script_heap_mb > 4095 || c->server.max_body_bytes < 1 || c->server.header_timeout_ms < 0 ||
       c->server.body_timeout_ms < 0 || c->server.idle_timeout_ms < 0 || c->server.shutdown_grace_ms < 0) {
     __builtin_trap();
   }

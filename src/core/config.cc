@@ -10,6 +10,11 @@
 namespace telecollect {
 namespace {
 
+// A thread or process count past this is a typo, not a machine: refused before anything starts.
+constexpr int64_t kMaxThreads = 1024;
+// A decode worker's heap cap is a 32-bit byte count (SpiderMonkey's JSGC_MAX_BYTES).
+constexpr int64_t kMaxScriptHeapMb = 4095;
+
 Status FillConfig(const toml::table& root, Config& c) {
   TableReader top(&root, "");
   TC_RETURN_IF_ERROR(top.String("data_dir", c.data_dir));
@@ -19,7 +24,7 @@ Status FillConfig(const toml::table& root, Config& c) {
   {
     TableReader r(top.Table("server"), "server");
     TC_RETURN_IF_ERROR(r.String("listen", c.server.listen));
-    TC_RETURN_IF_ERROR(r.Integer("threads", c.server.threads, 0));
+    TC_RETURN_IF_ERROR(r.Integer("threads", c.server.threads, 0, kMaxThreads));
     TC_RETURN_IF_ERROR(r.Integer("max_body_bytes", c.server.max_body_bytes, 1));
     TC_RETURN_IF_ERROR(r.Duration("header_timeout", c.server.header_timeout_ms));
     TC_RETURN_IF_ERROR(r.Duration("body_timeout", c.server.body_timeout_ms));
@@ -30,7 +35,7 @@ Status FillConfig(const toml::table& root, Config& c) {
   }
   {
     TableReader r(top.Table("workers"), "workers");
-    TC_RETURN_IF_ERROR(r.Integer("threads", c.workers.threads, 1));
+    TC_RETURN_IF_ERROR(r.Integer("threads", c.workers.threads, 1, kMaxThreads));
     TC_RETURN_IF_ERROR(r.Integer("queue", c.workers.queue, 1));
     TC_RETURN_IF_ERROR(r.Leftovers());
   }
@@ -79,8 +84,8 @@ Status FillConfig(const toml::table& root, Config& c) {
     TableReader r(top.Table("decoders"), "decoders");
     TC_RETURN_IF_ERROR(r.StringArray("dirs", c.decoders.dirs));
     TC_RETURN_IF_ERROR(r.Duration("script_timeout", c.decoders.script_timeout_ms));
-    TC_RETURN_IF_ERROR(r.Integer("script_heap_mb", c.decoders.script_heap_mb, 8));
-    TC_RETURN_IF_ERROR(r.Integer("script_workers", c.decoders.script_workers, 0));
+    TC_RETURN_IF_ERROR(r.Integer("script_heap_mb", c.decoders.script_heap_mb, 8, kMaxScriptHeapMb));
+    TC_RETURN_IF_ERROR(r.Integer("script_workers", c.decoders.script_workers, 0, kMaxThreads));
     TC_RETURN_IF_ERROR(r.Duration("refresh", c.decoders.refresh_ms));
     TC_RETURN_IF_ERROR(r.Bool("vocabulary", c.decoders.vocabulary));
     TC_RETURN_IF_ERROR(r.Leftovers());

@@ -99,6 +99,24 @@ TEST(ConfigTest, WrongTypeAndSyntaxAreNamed) {
   EXPECT_EQ(e.status().code(), StatusCode::kNotFound);
 }
 
+// A count too big for its field, or past what a machine has, is refused by name: never wrapped
+// into a negative or a small number (fuzz/regressions/config_toml_fuzz/threads_overflow).
+TEST(ConfigTest, CountsHaveAnUpperBound) {
+  auto c = LoadConfigString("[server]\nthreads = 6666666660\n", "t.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("server.threads must be <= 1024"), std::string::npos) << c.status().message();
+  auto w = LoadConfigString("[workers]\nthreads = 1025\n", "t.toml");
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("workers.threads must be <= 1024"), std::string::npos) << w.status().message();
+  auto h = LoadConfigString("[decoders]\nscript_heap_mb = 4096\n", "t.toml");
+  ASSERT_FALSE(h.ok());
+  EXPECT_NE(h.status().message().find("decoders.script_heap_mb must be <= 4095"), std::string::npos);
+  auto q = LoadConfigString("[workers]\nqueue = 9223372036854775807\n[decoders]\nscript_heap_mb = 4095\n", "t.toml");
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  EXPECT_EQ(q->workers.queue, size_t{9223372036854775807u});
+  EXPECT_EQ(q->decoders.script_heap_mb, 4095);
+}
+
 // A read that fails is an error, not an empty config (whose data_dir would be ./data).
 TEST(ConfigTest, UnreadableFileIsAnErrorNotDefaults) {
   auto dir = LoadConfigFile("/tmp");  // opens, then every read fails (EISDIR)
