@@ -33,15 +33,16 @@ void PgStore::AwaitCommits() {
   for (InFlight& c : commits) {
     Status s;
     bool answered = false;
+    // The log row sent with the COMMIT (Tx::TakeDeferredLog) answers first.
+    std::string last;
     while (PGresult* r = PQgetResult(c.conn.get())) {
       PgResult result(r);
       answered = true;
-      // A transaction that failed would answer ROLLBACK to its COMMIT.
-      if (s.ok() && (PQresultStatus(r) != PGRES_COMMAND_OK || std::strcmp(PQcmdStatus(r), "COMMIT") != 0)) {
-        s = PQresultStatus(r) != PGRES_COMMAND_OK ? PgError(c.conn.get(), r, "COMMIT")
-                                                    : Status::Unavailable("COMMIT answered " + std::string(PQcmdStatus(r)));
-      }
+      if (s.ok() && PQresultStatus(r) != PGRES_COMMAND_OK) s = PgError(c.conn.get(), r, "COMMIT");
+      last = PQcmdStatus(r);
     }
+    // A transaction that failed would answer ROLLBACK to its COMMIT.
+    if (answered && s.ok() && last != "COMMIT") s = Status::Unavailable("COMMIT answered " + last);
     if (!answered && s.ok()) s = PgError(c.conn.get(), nullptr, "COMMIT");
     if (s.ok()) {
       Remember(std::move(c.created));

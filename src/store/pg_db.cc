@@ -184,6 +184,48 @@ Result<PgResult> PgExecPrepared(PGconn* conn, const char* name, std::string_view
   return result;
 }
 
+Result<PgResult> PgBeginThenExecPrepared(PGconn* conn, const char* name, std::string_view sql, const PgParams& params) {
+  PreparedNames* names = PreparedOn(conn);
+  if (names == nullptr || names->find(std::string_view(name)) == names->end() || PQenterPipelineMode(conn) != 1) {
+    TC_RETURN_IF_ERROR(PgExec(conn, "BEGIN").status());
+    return PgExecPrepared(conn, name, sql, params);
+  }
+  const bool sent = PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+                    PQsendQueryPrepared(conn, name, params.size(), params.values(), nullptr, nullptr, 0) == 1 &&
+                    PQpipelineSync(conn) == 1;
+  Status failed = sent ? Status::Ok() : PgError(conn, nullptr, "BEGIN");
+  PgResult out;
+  // Each statement's result is followed by a null; the sync's ends the
+  // pipeline. Two nulls in a row: the connection is gone.
+  int statement = 0, nulls = 0;
+  while (sent) {
+    PGresult* r = PQgetResult(conn);
+    if (r == nullptr) {
+      if (++nulls == 2) {
+        if (failed.ok()) failed = PgError(conn, nullptr, statement == 0 ? "BEGIN" : name);
+        break;
+      }
+      continue;
+    }
+    nulls = 0;
+    PgResult result(r);
+    const ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_PIPELINE_SYNC) break;
+    if (st == PGRES_PIPELINE_ABORTED) continue;  // after the BEGIN failed: its error says why
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      if (failed.ok()) failed = PgError(conn, r, statement == 0 ? "BEGIN" : name);
+    } else if (statement == 1) {
+      out = std::move(result);
+    }
+    ++statement;
+  }
+  // Left in pipeline mode only if results are still unread: the connection is
+  // then not reused (PgStore::Release).
+  PQexitPipelineMode(conn);
+  if (!failed.ok()) return failed;
+  return out;
+}
+
 Status CheckNoPasswordIn(std::string_view conninfo) {
   char* err = nullptr;
   PQconninfoOption* opts = PQconninfoParse(std::string(conninfo).c_str(), &err);

@@ -106,6 +106,10 @@ Result<PgResult> PgExec(PGconn* conn, std::string_view sql, const PgParams& para
 // connection), then executed without being parsed and planned again. One
 // name, one `sql`.
 Result<PgResult> PgExecPrepared(PGconn* conn, const char* name, std::string_view sql, const PgParams& params);
+// BEGIN, then PgExecPrepared's statement, in one round trip (libpq's pipeline
+// mode) once the statement is prepared on `conn`; two before. The BEGIN's
+// error, if it fails, else the statement's.
+Result<PgResult> PgBeginThenExecPrepared(PGconn* conn, const char* name, std::string_view sql, const PgParams& params);
 
 // The connection string with a password, or kInvalidArgument if the
 // configured conninfo carries one itself (passwords belong in the secrets file

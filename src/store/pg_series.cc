@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 
+#include "core/log.h"
 #include "store/pg_store_internal.h"
 
 namespace telecollect::store {
@@ -102,8 +103,88 @@ Status PgStore::Tx::EnsurePartition(EpochMs month) {
   return Status::Ok();
 }
 
+namespace {
+
+// A transaction whose points number fewer than this many per module (on
+// average) logs them (one row) rather than rewrite a chunk per module.
+constexpr size_t kLogBelowPointsPerModule = 16;
+
+// The modules of `entries`, ascending and unique.
+std::vector<int64_t> ModulesOf(const std::vector<LogEntry>& entries) {
+  std::vector<int64_t> ids;
+  ids.reserve(entries.size());
+  for (const LogEntry& e : entries) ids.push_back(e.module_id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+}  // namespace
+
 Status PgStore::Tx::Flush() {
   if (staged_.empty()) return Status::Ok();
+  if (staged_.size() < kLogBelowPointsPerModule * ModulesOf(staged_).size()) return FlushToLog();
+  return FlushToChunks(/*holding_log_lock=*/false);
+}
+
+Status PgStore::Tx::FlushToLog() {
+  // In the order staged: a later write of a point follows the earlier one, and
+  // the compaction keeps that order (stable sort).
+  if (defer_log_) {
+    for (const LogEntry& e : staged_) AppendLogEntry(deferred_, e.module_id, e.point);
+    deferred_n_ += staged_.size();
+  } else {
+    std::string blob;
+    blob.reserve(staged_.size() * 12);
+    for (const LogEntry& e : staged_) AppendLogEntry(blob, e.module_id, e.point);
+    TC_RETURN_IF_ERROR(ExecPrepared("tc_log_insert", "INSERT INTO point_log(n, data) VALUES ($1, $2::bytea)",
+                                    PgParams().Add(staged_.size()).AddBytes(blob))
+                           .status());
+  }
+  logged_ += staged_.size();
+  staged_.clear();
+  return Status::Ok();
+}
+
+std::string PgStore::Tx::TakeDeferredLog() {
+  if (deferred_n_ == 0) return "";
+  // Hex digits only: a literal nothing in the entries can break out of.
+  std::string sql = "INSERT INTO point_log(n, data) VALUES (" + std::to_string(deferred_n_) + ", '" + ByteaHex(deferred_) +
+                    "'::bytea); ";
+  deferred_.clear();
+  deferred_n_ = 0;
+  return sql;
+}
+
+Status PgStore::Tx::FlushToChunks(bool holding_log_lock) {
+  if (staged_.empty()) return Status::Ok();
+  // Every writer of a module's chunks holds its lock (modules in ascending
+  // order: no deadlock between two writers), after the point log's lock
+  // (shared; a compaction holds it exclusively). The statements that follow
+  // touch a few rows each by key: joins by index, never a hash join over a
+  // month's partition (set for the rest of the transaction, in the same round
+  // trip). A point logged before this write and not yet merged would be merged
+  // over it later: while the log holds any point, this write goes there too.
+  PgArray lock_keys;
+  for (int64_t id : ModulesOf(staged_)) lock_keys.Add(id);
+  if (holding_log_lock) {
+    TC_RETURN_IF_ERROR(ExecPrepared("tc_chunks_lock_compacting",
+                                    "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', "
+                                    "'off', true), (SELECT count(pg_advisory_xact_lock(" + std::to_string(kLockModule) +
+                                        ", (k % 2147483647)::integer)) FROM unnest($1::bigint[]) AS k)",
+                                    PgParams().Add(std::string_view(lock_keys.Take())))
+                           .status());
+  } else {
+    TC_ASSIGN_OR_RETURN(
+        PgResult locked,
+        ExecPrepared("tc_chunks_lock",
+                     "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), "
+                     "pg_advisory_xact_lock_shared(" + std::to_string(kLockLog) + ", 0)::text, (SELECT count(pg_advisory_xact_lock(" +
+                         std::to_string(kLockModule) + ", (k % 2147483647)::integer)) FROM unnest($1::bigint[]) AS k), "
+                         "EXISTS (SELECT 1 FROM point_log)",
+                     PgParams().Add(std::string_view(lock_keys.Take()))));
+    if (locked.Text(0, 4) == "t") return FlushToLog();
+  }
   // By (module, ts), the later of two writes to one ts winning.
   std::stable_sort(staged_.begin(), staged_.end(), [](const LogEntry& a, const LogEntry& b) {
     return a.module_id != b.module_id ? a.module_id < b.module_id : a.point.ts < b.point.ts;
@@ -124,20 +205,6 @@ Status PgStore::Tx::Flush() {
   std::set<EpochMs> months;
   for (const Segment& s : segments) months.insert(s.month);
   for (EpochMs m : months) TC_RETURN_IF_ERROR(EnsurePartition(m));
-
-  // Every writer of a module's chunks holds its lock (modules in ascending
-  // order: no deadlock between two writers). The statements that follow touch
-  // a few rows each by key: joins by index, never a hash join over a month's
-  // partition (set for the rest of the transaction, in the same round trip).
-  PgArray lock_keys;
-  for (size_t i = 0; i < segments.size(); ++i) {
-    if (i == 0 || segments[i].module_id != segments[i - 1].module_id) lock_keys.Add(segments[i].module_id);
-  }
-  TC_RETURN_IF_ERROR(ExecPrepared("tc_chunks_lock", "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', "
-                          "true), (SELECT count(pg_advisory_xact_lock(" + std::to_string(kLockModule) +
-                              ", (k % 2147483647)::integer)) FROM unnest($1::bigint[]) AS k)",
-                          PgParams().Add(std::string_view(lock_keys.Take())))
-                         .status());
 
   // Each module's first time and latest point (ModuleInfo): its rows are
   // locked in the modules' order, after the advisory locks above.
@@ -253,6 +320,96 @@ Status PgReadSeries(PGconn* conn, int64_t module_id, EpochMs from, EpochMs to,
     }
   }
   return Status::Ok();
+}
+
+}  // namespace telecollect::store
+
+namespace telecollect::store {
+namespace {
+
+// Log rows looked at per slice, and the points one slice merges at most (at
+// least one row's, however many it holds).
+constexpr int64_t kCompactRowsPerSlice = 10000;
+constexpr size_t kCompactPointsPerSlice = 100000;
+
+}  // namespace
+
+Result<bool> PgStore::CompactLogSlice(int64_t through) {
+  bool more = false;
+  TC_RETURN_IF_ERROR(InTransaction([&](Tx& tx) -> Status {
+    more = false;
+    TC_RETURN_IF_ERROR(tx.Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kLockLog) + ", 0)").status());
+    TC_ASSIGN_OR_RETURN(PgResult listed, tx.Exec("SELECT id, n FROM point_log WHERE id <= $1 ORDER BY id LIMIT $2",
+                                                 PgParams().Add(through).Add(kCompactRowsPerSlice)));
+    if (listed.rows() == 0) return Status::Ok();
+    PgArray ids;
+    size_t points = 0;
+    int taken = 0;
+    for (; taken < listed.rows(); ++taken) {
+      const auto n = static_cast<size_t>(listed.Int(taken, 1));
+      if (taken > 0 && points + n > kCompactPointsPerSlice) break;
+      points += n;
+      ids.Add(listed.Int(taken, 0));
+    }
+    more = taken < listed.rows() || listed.rows() == kCompactRowsPerSlice;
+    const std::string id_array = ids.Take();
+    TC_ASSIGN_OR_RETURN(PgResult rows, tx.Exec("SELECT id, data FROM point_log WHERE id = ANY($1::bigint[]) ORDER BY id",
+                                               PgParams().Add(std::string_view(id_array))));
+    std::vector<LogEntry> entries;
+    for (int row = 0; row < rows.rows(); ++row) {
+      entries.clear();
+      Status s = DecodeLog(rows.Bytes(row, 1), entries);
+      if (!s.ok()) return s.WithContext("point_log row " + std::to_string(rows.Int(row, 0)));
+      for (const LogEntry& e : entries) tx.Stage(e.module_id, e.point);
+    }
+    TC_RETURN_IF_ERROR(tx.FlushToChunks(/*holding_log_lock=*/true));
+    return tx.Exec("DELETE FROM point_log WHERE id = ANY($1::bigint[])", PgParams().Add(std::string_view(id_array)))
+        .status();
+  }));
+  return more;
+}
+
+Status PgStore::CompactLog() {
+  AwaitCommits();  // this node's writes so far are in the log, or in the chunks
+  TC_ASSIGN_OR_RETURN(PgResult last, [&]() -> Result<PgResult> {
+    TC_ASSIGN_OR_RETURN(Conn c, Acquire());
+    return PgExec(c.get(), "SELECT max(id) FROM point_log");
+  }());
+  if (last.IsNull(0, 0)) return Status::Ok();
+  const int64_t through = last.Int(0, 0);
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool more, CompactLogSlice(through));
+    if (!more) return Status::Ok();
+  }
+}
+
+void PgStore::CompactorLoop() {
+  auto last = std::chrono::steady_clock::now();
+  while (true) {
+    {
+      MutexLock lock(compactor_mu_);
+      compactor_cv_.WaitFor(lock, std::chrono::seconds(1),
+                            [&]() TC_REQUIRES(compactor_mu_) { return stopping_ || logged_points_ >= kCompactAtPoints; });
+      if (stopping_) return;
+    }
+    const size_t pending = logged_points_.load();
+    if (pending == 0) continue;
+    if (pending < kCompactAtPoints && std::chrono::steady_clock::now() - last < kCompactEvery) continue;
+    // What is logged from now on counts towards the next compaction.
+    logged_points_ -= pending;
+    const Status s = CompactLog();
+    last = std::chrono::steady_clock::now();
+    if (!s.ok()) {
+      logged_points_ += pending;
+      // An outage is logged once by the link (store_unreachable).
+      if (!IsStoreUnreachable(s)) LogWarn("point_log_compaction_failed", {{"error", s.message()}});
+    }
+  }
+}
+
+void PgStore::NoteLogged(size_t points) {
+  if (points == 0) return;
+  if ((logged_points_ += points) >= kCompactAtPoints) compactor_cv_.NotifyOne();
 }
 
 }  // namespace telecollect::store

@@ -171,6 +171,21 @@ CREATE TABLE envelope_versions(
   activated_ms bigint,
   PRIMARY KEY(scope_id, name, version));
 )sql",
+    // v6: the point log (pg_series.cc, as SQLite's point_log): a transaction
+    // bringing a few points to each of many modules appends one row, its
+    // entries (series_codec.h) in `data`, `n` of them; CompactLog merges rows
+    // into chunks and deletes them. Stored as is: the entries are packed already.
+    // And a frame's scope is no longer checked by a trigger on each row: the
+    // group's scope ids come from `scopes` in the same transaction, and no
+    // scope is ever deleted.
+    R"sql(
+ALTER TABLE frames DROP CONSTRAINT IF EXISTS frames_scope_id_fkey;
+CREATE TABLE point_log(
+  id bigserial PRIMARY KEY,
+  n integer NOT NULL,
+  data bytea NOT NULL);
+ALTER TABLE point_log ALTER COLUMN data SET STORAGE EXTERNAL;
+)sql",
 };
 
 // v4: every chunk re-encoded, 1,000 rows per statement.
@@ -256,10 +271,21 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(const StoreOptions&, const std::s
   TC_RETURN_IF_ERROR(CheckNoPasswordIn(conninfo));
   std::unique_ptr<PgStore> store(new PgStore(conninfo, password));
   TC_RETURN_IF_ERROR(store->Migrate());
+  store->compactor_ = std::thread([s = store.get()] { s->CompactorLoop(); });
   return store;
 }
 
-PgStore::~PgStore() { AwaitCommits(); }
+PgStore::~PgStore() {
+  if (compactor_.joinable()) {
+    {
+      MutexLock lock(compactor_mu_);
+      stopping_ = true;
+    }
+    compactor_cv_.NotifyAll();
+    compactor_.join();
+  }
+  AwaitCommits();
+}
 
 Result<PgStore::Conn> PgStore::Acquire() {
   while (true) {
@@ -285,7 +311,7 @@ void PgStore::Release(PgConnPtr conn) {
     link_.Lost(PQerrorMessage(conn.get()));
     return;
   }
-  if (PQtransactionStatus(conn.get()) != PQTRANS_IDLE) return;
+  if (PQtransactionStatus(conn.get()) != PQTRANS_IDLE || PQpipelineStatus(conn.get()) != PQ_PIPELINE_OFF) return;
   MutexLock lock(pool_mu_);
   if (idle_.size() < 16) idle_.push_back(std::move(conn));
 }
@@ -361,12 +387,16 @@ Status PgStore::InTransaction(const std::function<Status(Tx&)>& body, bool retry
   for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
     TC_ASSIGN_OR_RETURN(Conn c, Acquire());
     Tx tx(*this, c.get());
-    s = tx.Exec("BEGIN").status();
+    // A group's BEGIN goes with its first statement (Tx::ExecPrepared).
+    if (commit_later) tx.DeferLog();
+    s = commit_later ? tx.BeginWithFirstStatement() : tx.Exec("BEGIN").status();
     if (s.ok()) s = body(tx);
     if (s.ok() && commit_later) {
-      if (PQsendQuery(c.get(), "COMMIT") == 1) {
+      const std::string commit_sql = tx.TakePendingBegin() + tx.TakeDeferredLog() + "COMMIT";
+      if (PQsendQuery(c.get(), commit_sql.c_str()) == 1) {
         const uint64_t number = CommitLater(c.Take(), tx.TakeCreated());
         if (commit) *commit = number;
+        NoteLogged(tx.logged());  // counted when sent: a COMMIT that fails only brings the next compaction sooner
         return Status::Ok();
       }
       s = PgError(c.get(), nullptr, "COMMIT");
@@ -375,6 +405,7 @@ Status PgStore::InTransaction(const std::function<Status(Tx&)>& body, bool retry
     }
     if (s.ok()) {
       tx.Committed();
+      NoteLogged(tx.logged());
       return s;
     }
     // On a lost connection there is nothing to roll back, and libpq's words
@@ -617,6 +648,7 @@ ModuleInfo ReadModule(const PgResult& r, int i) {
 Result<std::vector<ModuleInfo>> PgStore::ListModules(const Scope& scope, std::string_view prefix,
                                                      std::string_view after, size_t limit) {
   std::vector<ModuleInfo> out;
+  TC_RETURN_IF_ERROR(CompactLog());  // points still in the log: merged first
   TC_RETURN_IF_ERROR(Read([&](PGconn* db) -> Status {
     TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(db, scope));
     if (!scope_id) return Status::Ok();  // nothing was ever written for this scope
@@ -633,6 +665,7 @@ Result<std::vector<ModuleInfo>> PgStore::ListModules(const Scope& scope, std::st
 
 Result<std::vector<ModuleInfo>> PgStore::FindModules(const Scope& scope, std::span<const std::string> names) {
   std::vector<ModuleInfo> out;
+  TC_RETURN_IF_ERROR(CompactLog());  // points still in the log: merged first
   TC_RETURN_IF_ERROR(Read([&](PGconn* db) -> Status {
     TC_ASSIGN_OR_RETURN(std::optional<int64_t> scope_id, FindScopeId(db, scope));
     if (!scope_id) return Status::Ok();
@@ -650,6 +683,7 @@ Result<std::vector<ModuleInfo>> PgStore::FindModules(const Scope& scope, std::sp
 
 Result<std::vector<Point>> PgStore::QueryMeasurements(const MeasurementQuery& mq) {
   std::vector<Point> out;
+  TC_RETURN_IF_ERROR(CompactLog());  // points still in the log: merged first
   TC_RETURN_IF_ERROR(Read([&](PGconn* db) -> Status {
     TC_ASSIGN_OR_RETURN(
         PgResult m, PgExec(db,

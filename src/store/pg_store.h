@@ -1,10 +1,13 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -111,7 +114,16 @@ class PgStore final : public Store {
   Status PutTypeAlias(const TypeAlias& alias) override;
   Result<std::vector<TypeAlias>> ListTypeAliases(const std::optional<Scope>& scope) override;
 
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
+
+  // Merges every row of the point log there now into the chunks (pg_series.cc),
+  // in slices of one transaction each. Every read of measurements or of a
+  // module's extents calls it first, so that it sees every point acknowledged
+  // before it; a background thread calls it every kCompactEvery, or sooner
+  // once kCompactAtPoints points were logged by this node.
+  Status CompactLog();
+  static constexpr size_t kCompactAtPoints = 200000;
+  static constexpr std::chrono::seconds kCompactEvery{2};
 
   // One transaction on one pooled connection (internal, for the backend's
   // source files): ids of scopes and modules created in it are cached only
@@ -144,6 +156,13 @@ class PgStore final : public Store {
                        uint64_t* commit = nullptr);
   // A read on a pooled connection.
   Status Read(const std::function<Status(PGconn*)>& body);
+
+  // One slice of CompactLog: the first rows with id <= `through`, up to about
+  // 100,000 points; whether rows <= `through` remain.
+  Result<bool> CompactLogSlice(int64_t through);
+  void CompactorLoop() TC_EXCLUDES(compactor_mu_);
+  // Points a committed transaction put in the log.
+  void NoteLogged(size_t points);
 
   // Creates the monthly partitions of `chunks` that `months` (month starts,
   // epoch ms) need, each once per process.
@@ -209,6 +228,14 @@ class PgStore final : public Store {
   std::unordered_map<std::string, int64_t> scope_ids_ TC_GUARDED_BY(ids_mu_);
   std::unordered_map<std::string, int64_t> module_ids_ TC_GUARDED_BY(ids_mu_);
   std::set<EpochMs> partitions_ TC_GUARDED_BY(ids_mu_);
+
+  // The point log's compaction (CompactorLoop), started by Open, stopped and
+  // joined by the destructor.
+  Mutex compactor_mu_;
+  CondVar compactor_cv_;
+  bool stopping_ TC_GUARDED_BY(compactor_mu_) = false;
+  std::atomic<size_t> logged_points_{0};
+  std::thread compactor_;
 
   friend class Tx;
 };

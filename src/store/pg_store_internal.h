@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "store/pg_store.h"
@@ -18,6 +19,11 @@ namespace telecollect::store {
 inline constexpr int kLockSchema = 1;      // migrations, partition creation (key 0)
 inline constexpr int kLockModule = 2;      // a module's chunks (key: module id)
 inline constexpr int kLockFileContent = 3; // a scope's file content (key: hash of scope id and sha256)
+// The point log (key 0): shared by every transaction that writes chunks
+// directly, exclusive for a compaction; so no direct write lands between a
+// compaction's read of the log and its commit, and none lands under a point
+// already logged (it goes to the log itself while the log is not empty).
+inline constexpr int kLockLog = 4;
 
 class PgStore::Conn {
  public:
@@ -39,10 +45,30 @@ class PgStore::Tx {
  public:
   Tx(PgStore& store, PGconn* conn) : store_(store), conn_(conn) {}
   PGconn* conn() const { return conn_; }
-  Result<PgResult> Exec(std::string_view sql, const PgParams& params = {}) { return PgExec(conn_, sql, params); }
+  Result<PgResult> Exec(std::string_view sql, const PgParams& params = {}) {
+    TC_RETURN_IF_ERROR(SendPendingBegin());
+    return PgExec(conn_, sql, params);
+  }
   // A statement of every group commit: prepared once per connection as `name`.
   Result<PgResult> ExecPrepared(const char* name, std::string_view sql, const PgParams& params) {
+    if (begin_pending_) {
+      begin_pending_ = false;
+      return PgBeginThenExecPrepared(conn_, name, sql, params);
+    }
     return PgExecPrepared(conn_, name, sql, params);
+  }
+  // BEGIN, sent with the first statement (one round trip fewer when it is a
+  // prepared one), or at the commit if none came.
+  Status BeginWithFirstStatement() {
+    begin_pending_ = true;
+    return Status::Ok();
+  }
+  // "BEGIN; " if no statement came to carry it, for the COMMIT's string.
+  std::string TakePendingBegin() { return std::exchange(begin_pending_, false) ? "BEGIN; " : ""; }
+  Status SendPendingBegin() {
+    if (!begin_pending_) return Status::Ok();
+    begin_pending_ = false;
+    return PgExec(conn_, "BEGIN").status();
   }
 
   // The scope's id, created if new.
@@ -61,10 +87,22 @@ class PgStore::Tx {
   int64_t CachedModule(int64_t scope_id, const std::string& name);
 
   // Points staged for the chunks; Flush writes them (the later of two points
-  // of one module and ts wins) before the commit.
+  // of one module and ts wins) before the commit (pg_series.cc): a few points
+  // for each of many modules (one frame per request) as one row of the point
+  // log, merged into chunks later by CompactLog; many points per module, or
+  // any points while the log is not empty, into the chunks at once.
   void Stage(int64_t module_id, const SeriesPoint& p) { staged_.push_back({module_id, p}); }
   size_t staged() const { return staged_.size(); }
-  Status Flush();  // pg_series.cc
+  Status Flush();
+  // Into the chunks, whatever their number (CompactLog holds the log's lock).
+  Status FlushToChunks(bool holding_log_lock);
+  // Points this transaction put in the log so far.
+  size_t logged() const { return logged_; }
+  // With a COMMIT sent without waiting (PgStore::InTransaction, commit_later),
+  // the log row goes with it, one round trip fewer: what to send before the
+  // COMMIT ("" or an INSERT and its ';').
+  void DeferLog() { defer_log_ = true; }
+  std::string TakeDeferredLog();
 
   // After the commit: ids and partitions created in it become known to the store.
   void Committed() { store_.Remember(TakeCreated()); }
@@ -72,10 +110,16 @@ class PgStore::Tx {
 
  private:
   Status EnsurePartition(EpochMs month_start);
+  Status FlushToLog();
 
   PgStore& store_;
   PGconn* conn_;
   std::vector<LogEntry> staged_;
+  size_t logged_ = 0;
+  bool defer_log_ = false;
+  bool begin_pending_ = false;
+  std::string deferred_;   // entries of the log row to send with the COMMIT
+  size_t deferred_n_ = 0;
   Created created_;
 };
 

@@ -74,6 +74,11 @@ TEST_F(PgStoreTest, EachMonthIsAPartitionAndDroppingOneDropsItsPoints) {
   ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
   // The COMMIT may still be in flight: confirmed before another connection reads.
   ASSERT_TRUE(store_->Sync().ok());
+  // Six points of one module: logged (the point log), then merged into the
+  // chunks by the next read.
+  EXPECT_EQ(One("SELECT sum(n) FROM point_log"), "6");
+  ASSERT_EQ(store_->QueryMeasurements({pre_, "m"})->size(), 6u);
+  EXPECT_EQ(One("SELECT count(*) FROM point_log"), "0");
   EXPECT_EQ(One("SELECT count(*) FROM pg_inherits WHERE inhparent = 'chunks'::regclass"), "2");
   EXPECT_EQ(One("SELECT sum(n) FROM chunks_y2023m11"), "3");  // no chunk crosses the month
   EXPECT_EQ(One("SELECT sum(n) FROM chunks_y2023m12"), "3");
@@ -89,6 +94,84 @@ TEST_F(PgStoreTest, EachMonthIsAPartitionAndDroppingOneDropsItsPoints) {
   store_ = std::move(factory_.Open()).value();
   ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
   EXPECT_EQ(store_->QueryMeasurements({pre_, "m"})->size(), 6u);
+}
+
+// One frame per request: a few points for each of many modules. The group is
+// one row of the point log, not a chunk rewritten per module; any read of
+// measurements or of a module's latest point merges the log first, so it sees
+// every point written before it.
+TEST_F(PgStoreTest, SmallWritesAreLoggedAndMergedBeforeAnyRead) {
+  WriteBatch b{pre_, {}, {{"a", 1000, 1.5, "", 0}, {"b", 1000, 2.5, "", 0}, {"c", 2000, -1.0, "", 3}}};
+  const WriteBatch* p = &b;
+  ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  ASSERT_TRUE(store_->Sync().ok());
+  EXPECT_EQ(One("SELECT count(*) || ' ' || sum(n) FROM point_log"), "1 3");
+  EXPECT_EQ(One("SELECT count(*) FROM chunks"), "0");
+  auto mods = store_->FindModules(pre_, std::vector<std::string>{"a", "c"});
+  ASSERT_TRUE(mods.ok()) << mods.status().ToString();
+  ASSERT_EQ(mods->size(), 2u);
+  ASSERT_TRUE((*mods)[1].last);
+  EXPECT_EQ((*mods)[1].last->value, -1.0);
+  EXPECT_EQ((*mods)[1].last->quality, 3);
+  EXPECT_EQ(One("SELECT count(*) FROM point_log"), "0");
+  EXPECT_EQ(One("SELECT sum(n) FROM chunks"), "3");
+  // Logged and not yet merged when the writing node stops: another node reads them.
+  WriteBatch more{pre_, {}, {{"a", 3000, 4.0, "", 0}, {"b", 3000, 5.0, "", 0}}};
+  p = &more;
+  ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  ASSERT_TRUE(store_->Sync().ok());
+  store_.reset();
+  EXPECT_EQ(One("SELECT sum(n) FROM point_log"), "2");
+  store_ = std::move(factory_.Open()).value();
+  auto pts = store_->QueryMeasurements({pre_, "a"});
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 2u);
+  EXPECT_EQ((*pts)[1].value, 4.0);
+}
+
+// A write of many points per module goes straight into the chunks, unless the
+// log holds points: a logged point merged later would then overwrite the newer
+// write. It goes to the log too, after them, and wins.
+TEST_F(PgStoreTest, AWriteWhileTheLogHoldsPointsGoesThereTooAndWinsOverThem) {
+  WriteBatch first{pre_, {}, {{"m", 60000, 1.0, "", 0}}};
+  const WriteBatch* p = &first;
+  ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  std::vector<Measurement> day;
+  for (int i = 0; i < 50; ++i) day.push_back({"m", 60000LL * (i + 1), 2.0, "", 0});
+  WriteBatch second{pre_, {}, day};
+  p = &second;
+  ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  ASSERT_TRUE(store_->Sync().ok());
+  EXPECT_EQ(One("SELECT count(*) || ' ' || sum(n) FROM point_log"), "2 51");
+  auto pts = store_->QueryMeasurements({pre_, "m"});
+  ASSERT_TRUE(pts.ok());
+  ASSERT_EQ(pts->size(), 50u);
+  EXPECT_EQ((*pts)[0].value, 2.0);
+  // The log empty, the same write goes to the chunks directly, and wins too.
+  EXPECT_EQ(One("SELECT count(*) FROM point_log"), "0");
+  for (Measurement& m : day) m.value = 3.0;
+  WriteBatch third{pre_, {}, day};
+  p = &third;
+  ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  ASSERT_TRUE(store_->Sync().ok());
+  EXPECT_EQ(One("SELECT count(*) FROM point_log"), "0");
+  EXPECT_EQ(store_->QueryMeasurements({pre_, "m"})->at(0).value, 3.0);
+}
+
+// Without any read, the node merges what it logged within a few seconds
+// (PgStore::kCompactEvery): the log stays short under a steady load.
+TEST_F(PgStoreTest, TheLogIsMergedInTheBackground) {
+  WriteBatch b{pre_, {}, {{"a", 1000, 1.0, "", 0}, {"b", 1000, 2.0, "", 0}}};
+  const WriteBatch* p = &b;
+  ASSERT_TRUE(store_->Write(std::span<const WriteBatch* const>(&p, 1)).ok());
+  ASSERT_TRUE(store_->Sync().ok());
+  EXPECT_EQ(One("SELECT count(*) FROM point_log"), "1");
+  const auto deadline = std::chrono::steady_clock::now() + PgStore::kCompactEvery * 5;
+  while (One("SELECT count(*) FROM point_log") != "0" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(One("SELECT count(*) FROM point_log"), "0");
+  EXPECT_EQ(One("SELECT sum(n) FROM chunks"), "2");
 }
 
 // A database of schema v2 with measurements in it (format-1 chunks, modules
@@ -139,12 +222,16 @@ TEST_F(PgStoreTest, SchemaTwoWithDataMigratesToTheLatest) {
   ASSERT_EQ(One("ALTER TABLE modules DROP COLUMN first_ms, DROP COLUMN last_ms, DROP COLUMN last_value, "
                 "DROP COLUMN last_quality"), "error");  // a command: no rows
   ASSERT_EQ(One("DROP TABLE envelope_versions"), "error");  // v5's table: a v2 database has none
+  ASSERT_EQ(One("DROP TABLE point_log"), "error");          // v6's, which also drops frames' trigger on scopes
+  ASSERT_EQ(One("ALTER TABLE frames ADD CONSTRAINT frames_scope_id_fkey FOREIGN KEY (scope_id) REFERENCES scopes(id)"),
+            "error");
   ASSERT_EQ(One("UPDATE telecollect_schema SET version = 2"), "error");
 
   auto reopened = factory_.Open();
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   store_ = std::move(reopened).value();
   EXPECT_EQ(One("SELECT version FROM telecollect_schema"), std::to_string(PgStore::kSchemaVersion));
+  EXPECT_EQ(One("SELECT count(*) FROM pg_constraint WHERE conname = 'frames_scope_id_fkey'"), "0");
   EXPECT_EQ(One("SELECT count(*) FROM chunks WHERE get_byte(data, 0) <> 2"), "0");  // v4: all in format 2
   MeasurementQuery q{pre_, "m.1"};
   q.agg = Aggregate::kNone;
