@@ -165,6 +165,8 @@ Status PgStore::Tx::FlushToChunks(bool holding_log_lock) {
   // month's partition (set for the rest of the transaction, in the same round
   // trip). A point logged before this write and not yet merged would be merged
   // over it later: while the log holds any point, this write goes there too.
+  // This transaction's own log row, sent with its COMMIT, counts too.
+  if (!holding_log_lock && deferred_n_ > 0) return FlushToLog();
   PgArray lock_keys;
   for (int64_t id : ModulesOf(staged_)) lock_keys.Add(id);
   if (holding_log_lock) {
