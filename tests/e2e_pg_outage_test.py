@@ -12,13 +12,15 @@ import collections
 import json
 import os
 import re
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import push_load  # noqa: E402
-from harness import Server, unittest_main  # noqa: E402
+from harness import BIN, Server, free_port, unittest_main  # noqa: E402
 from pg_server import ROLE, PgServer  # noqa: E402
 
 OUTAGE_S = 10
@@ -53,6 +55,23 @@ class PostgresOutage(unittest.TestCase):
         self.assertTrue(doc.get("error") or doc.get("reason"), f"{what}: no error nor reason: {body[:300]}")
         self.assertEqual(self.leaks(body), [], f"{what}: the answer names the database: {body[:300]}")
         return doc
+
+    def test_a_node_started_while_postgres_is_down_exits_for_its_supervisor(self):
+        """It cannot check the schema, so it does not serve: status 1 (systemd's Restart=on-failure
+        starts it again, dist/telecollect.service), the reason logged, no secret in it."""
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "telecollect.toml")
+            with open(conf, "w") as f:
+                f.write(f'data_dir = "{d}"\n[store]\nbackend = "postgres"\n'
+                        f'url = "host=127.0.0.1 port={free_port()} dbname=tc user={ROLE} connect_timeout=5"\n')
+            run = subprocess.run([BIN, "--config", conf, "serve", "--listen", "127.0.0.1:0"], capture_output=True,
+                                 text=True, timeout=60)
+        self.assertEqual(run.returncode, 1, run.stderr[-2000:])
+        self.assertIn("store_open_failed", run.stderr)
+        self.assertIn('error="database unreachable"', run.stderr)
+        self.assertNotIn(self.pg.password, run.stderr + run.stdout)
+        with open(os.path.join(os.path.dirname(__file__), "..", "dist", "telecollect.service")) as f:
+            self.assertIn("Restart=on-failure", f.read())
 
     def test_postgres_stopped_10s_under_push_load(self):
         server, pg = self.server, self.pg
