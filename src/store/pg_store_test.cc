@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <future>
 #include <limits>
 #include <mutex>
@@ -373,6 +374,67 @@ TEST_F(PgStoreTest, AStalledFencedCommitHoldsATakeoverUpForTheLockTimeoutOnly) {
   b = store_->TryLease("connector:c", "node-b", 2500, 1000);
   ASSERT_TRUE(b.ok() && *b) << b.status().ToString();
   EXPECT_GT(**b, **a);
+}
+
+// The interleaving the two tests above leave out: node-a's fenced check has
+// run and its COMMIT is on its way when node-b's takeover comes. The check
+// reads the lease row FOR SHARE, so the takeover's UPDATE waits for that
+// COMMIT: the window commits under node-a's token and the takeover after it,
+// never before it (a plain read would let the takeover commit first and the
+// stale window after it: both committed, the window under a token no longer
+// valid). node-a is held at its COMMIT, after the check, by a deferred trigger
+// on the watermark that waits for an advisory lock this test holds.
+TEST_F(PgStoreTest, ATakeoverDuringAFencedCommitWaitsForIt) {
+  auto a = store_->TryLease("connector:c", "node-a", 1000, 1000);
+  ASSERT_TRUE(a.ok() && *a);
+  auto other = factory_.Open();  // node-b
+  ASSERT_TRUE(other.ok());
+  ASSERT_EQ(One("CREATE FUNCTION hold_at_commit() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN PERFORM set_config('lock_timeout', '5s', true); PERFORM pg_advisory_xact_lock(4242); "
+                "RETURN NULL; END $$"),
+            "error");  // a command: no rows
+  ASSERT_EQ(One("CREATE CONSTRAINT TRIGGER hold_at_commit AFTER INSERT OR UPDATE ON connector_state DEFERRABLE "
+                "INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION hold_at_commit()"),
+            "error");
+  ASSERT_EQ(One("SELECT pg_advisory_lock(4242)"), "");
+  auto wait_for = [&](const std::string& sql, const std::function<bool()>& done) {
+    for (int i = 0; i < 600; ++i) {  // 3 s at most
+      if (One(sql) != "0" || (done && done())) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  const std::vector<ModuleDef> modules{{"m.1", "W"}};
+  auto window = std::async(std::launch::async, [&] {
+    return store_->ImportWindow(
+        pre_, "c", "watermark:1", "2000",
+        [&](ReadingWriter& w) {
+          return w.Add(modules, std::vector<Reading>{{0, 1000, 1.0}});
+        },
+        Fence{"connector:c", "node-a", **a});
+  });
+  // node-a checked its fence and waits in its COMMIT.
+  wait_for("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", nullptr);
+  const bool held = One("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == "1";
+  // node-a stalled past its ttl: node-b takes over.
+  auto takeover =
+      std::async(std::launch::async, [&] { return (*other)->TryLease("connector:c", "node-b", 2500, 1000); });
+  auto ready = [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; };
+  wait_for("SELECT count(*) FROM pg_locks WHERE locktype IN ('transactionid', 'tuple') AND NOT granted",
+           [&] { return ready(takeover); });
+  const bool takeover_done_first = ready(takeover);
+  One("SELECT pg_advisory_unlock(4242)");
+  const Status s = window.get();
+  auto b = takeover.get();
+  ASSERT_TRUE(held) << "node-a never reached its COMMIT: " << s.ToString();
+  EXPECT_FALSE(takeover_done_first && b.ok() && *b && s.ok())
+      << "both committed: node-b took the lease over while node-a's fenced transaction was open past its check, "
+         "and node-a's window then committed under the old token";
+  EXPECT_FALSE(takeover_done_first) << "the takeover did not wait for the fenced COMMIT";
+  ASSERT_TRUE(s.ok()) << s.ToString();                 // checked before the takeover: committed
+  ASSERT_TRUE(b.ok() && *b) << b.status().ToString();  // then the takeover, after it
+  EXPECT_EQ(**b, **a + 1);
+  EXPECT_EQ(*store_->GetState("c", "watermark:1"), "2000");
+  EXPECT_EQ(One("SELECT holder FROM leases WHERE name = 'connector:c'"), "node-b");
 }
 
 // A holder frozen inside a fenced transaction (SIGSTOP, a VM paused) would
