@@ -24,6 +24,8 @@ cluster, each with its own devices or connector:
     then the nodes (not restarted) recover, and every acknowledged frame is stored exactly once.
  e. The primary is killed (kill -9) under push load and the synchronous standby promoted: no
     acknowledged frame is lost, and the nodes (not restarted) carry on against the new primary.
+b, c1 and c2 expect the day windows before the UTC day they run in: each starts only once it can end
+before UTC midnight (otherwise it waits for midnight first, at most its budget), see utc_day_with_room().
 Needs root (CI runs the tests as root): PostgreSQL runs as the unprivileged `telecollect-test`.
 """
 import atexit
@@ -286,6 +288,26 @@ unit = "../unit"
         fmt = lambda ms: dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).strftime(f)  # noqa: E731
         return {(m, fmt(today_ms - k * DAY_MS), fmt(today_ms - (k - 1) * DAY_MS)) for m in meters for k in range(days, 0, -1)}
 
+    @staticmethod
+    def utc_day_with_room(what, budget_s):
+        """UTC midnight (ms) starting the day the case runs in, from start to end. The connectors' day
+        windows end at the midnight before their run, so a case that ran across midnight would see its
+        later runs ask for the new day (or its first run ask for other days than expected): when fewer
+        than `budget_s` seconds (the sum of the case's waits: longer, it has failed anyway) remain
+        before midnight, this waits for midnight to pass first."""
+        left = 86400 - time.time() % 86400
+        if left < budget_s:
+            print(f"{what}: {left:.0f} s before UTC midnight, the case may take {budget_s} s: waiting for midnight",
+                  flush=True)
+            time.sleep(left + 1)
+        return (int(time.time() * 1000) // DAY_MS) * DAY_MS
+
+    def assert_same_utc_day(self, what, today_ms, budget_s):
+        """After the case's last read of what the connector did: still the day it started in."""
+        now = (int(time.time() * 1000) // DAY_MS) * DAY_MS
+        self.assertEqual(now, today_ms, f"{what}: UTC midnight passed during the case, which took longer than the "
+                                        f"{budget_s} s its start allowed for: its day windows cannot be told")
+
     def expected_points(self, meter, days, today_ms):
         start = today_ms - days * DAY_MS
         return {t * 1000: vendor_series.value(meter, t) for t in range(start // 1000, today_ms // 1000, 600)}
@@ -317,15 +339,19 @@ unit = "../unit"
             self.none(extra, f"{name}: {m} has {len(extra)} readings the vendor never served, first at "
                              + ", ".join(push_load.iso(t) for t in extra[:10]))
 
+    B_BUDGET_S = 240  # its waits (120 + 60 s) and the rest
+
     def test_b_a_connector_on_every_node_runs_each_window_once(self):
         name, meters, days = "cl-b", ["m-b1", "m-b2"], 3
-        today = (int(time.time() * 1000) // DAY_MS) * DAY_MS
+        today = self.utc_day_with_room(name, self.B_BUDGET_S)
         self.connector(name, meters, history=f"{days}d")
         self.wait_series(name, meters, days, today, timeout=120)
         # Three more runs after the last window (whichever nodes ran them): each finds nothing to do.
         done = len(self.runs(name))
         wait_for(f"{name}: three more runs", lambda: len([r for r in self.runs(name) if r.get("finished")]) >= done + 3, 60)
         requests = self.vendor_requests(meters)
+        runs = self.runs(name)
+        self.assert_same_utc_day(name, today, self.B_BUDGET_S)
         counts = collections.Counter(requests)
         twice = {k: n for k, n in counts.items() if n > 1}
         self.assertEqual(twice, {}, f"{name}: pages asked of the vendor more than once "
@@ -334,7 +360,6 @@ unit = "../unit"
         expected = self.day_windows(meters, days, today)
         self.assertEqual(windows - expected, set(), f"{name}: windows asked that should not be")
         self.assertEqual(expected - windows, set(), f"{name}: windows never asked (a gap)")
-        runs = self.runs(name)
         self.assertEqual(sum(r["windows"] for r in runs), len(expected),
                          f"{name}: windows committed over all runs ≠ {len(expected)} (a window committed twice?): "
                          + str([(r["status"], r["windows"], r["message"]) for r in runs if r["windows"]]))
@@ -394,23 +419,24 @@ unit = "../unit"
                  lambda: len(self.vendor_requests(meters)) > after, LEASE_TTL_S + 10, 0.05)
         return self.lease_holder(name), time.monotonic() - since
 
-    def check_each_window_once(self, name, meters, days, today, victim, victim_run, in_flight, last_status):
+    def check_each_window_once(self, name, meters, days, today, budget_s, victim, victim_run, in_flight, last_status):
         """The vendor was asked every page once but the in-flight window's (asked again: it was never
         committed, or by a node whose commit is refused); every window committed once,
         `victim` holding the first ones; `victim_run` ended `last_status`, every other run "ok"."""
         requests = self.vendor_requests(meters)
+        commits = self.committed_windows(name)
+        runs = self.runs(name)
+        self.assert_same_utc_day(name, today, budget_s)
         twice = sorted((k, n) for k, n in collections.Counter(requests).items() if n > 1 and k[:3] != in_flight)
         self.none(twice, f"{name}: {len(twice)} pages asked more than once outside the window in flight {in_flight} "
                          "((meter, from, to, cursor), times), first: " + ", ".join(map(str, twice[:5])))
         expected = self.day_windows(meters, days, today)
         self.assertEqual({r[:3] for r in requests}, expected, f"{name}: windows asked ≠ the {len(expected)} expected")
-        commits = self.committed_windows(name)
         total = sum(commits.values(), collections.Counter())
         self.assertEqual({w: n for w, n in total.items() if n != 1}, {}, f"{name}: windows committed more than once")
         self.assertEqual(set(total), expected, f"{name}: windows committed ≠ those expected (a gap)")
         self.assertNotIn(in_flight, commits[victim.host], f"{name}: the window in flight at {victim.host}'s "
                                                             "interruption was committed by it")
-        runs = self.runs(name)
         mine = [r for r in runs if r["id"] == victim_run]
         self.assertEqual(len(mine), 1, f"{name}: run {victim_run} vanished")
         self.assertEqual((mine[0]["status"], "finished" in mine[0]), (last_status, True),
@@ -422,9 +448,11 @@ unit = "../unit"
                          f"(per node: {dict((h, sum(c.values())) for h, c in commits.items())})")
         return requests, commits, runs
 
+    C1_BUDGET_S = 360  # its waits (90 + 13 + 90 + 30 + 60 s), the victim's restart and the rest
+
     def test_c1_lease_holder_killed_mid_run_another_node_finishes(self):
         name, meters, days, held_page = "cl-c1", ["m-c1a", "m-c1b", "m-c1c"], 10, 32
-        today = (int(time.time() * 1000) // DAY_MS) * DAY_MS
+        today = self.utc_day_with_room(name, self.C1_BUDGET_S)
         victim = None
         try:
             victim, victim_run, in_flight = self.long_run_held(name, meters, days, held_page, hold_s=4)
@@ -439,8 +467,8 @@ unit = "../unit"
             if victim is not None and not victim.alive():
                 victim.start()  # the cases after this one run on 3 nodes
         wait_for(f"{victim.host} answering /healthz after its restart", lambda: victim.health()[0] == 200)
-        requests, commits, runs = self.check_each_window_once(name, meters, days, today, victim, victim_run, in_flight,
-                                                              "interrupted")
+        requests, commits, runs = self.check_each_window_once(name, meters, days, today, self.C1_BUDGET_S, victim,
+                                                              victim_run, in_flight, "interrupted")
         # The killed node committed the windows whose every page it had: those before the held page's.
         self.assertEqual(sum(commits[victim.host].values()), (held_page - 1) // self.PAGES,
                          f"{name}: windows {victim.host} committed before its kill")
@@ -448,11 +476,13 @@ unit = "../unit"
               f"took over after {took:.1f} s; {len(runs)} runs, {len(requests)} vendor requests; commits per node "
               f"{dict((h, sum(c.values())) for h, c in commits.items())}", flush=True)
 
+    C2_BUDGET_S = 360  # its waits (90 + 13 + 90 + 30 + 60 + 10 s) and the rest
+
     def test_c2_lease_holder_stopped_past_its_ttl_its_late_commit_refused(self):
         # Held: the last page of a window, and a request timeout longer than the stop, so that once
         # resumed the node has that answer at once and goes straight to committing the window.
         name, meters, days, held_page = "cl-c2", ["m-c2a", "m-c2b", "m-c2c"], 10, 33
-        today = (int(time.time() * 1000) // DAY_MS) * DAY_MS
+        today = self.utc_day_with_room(name, self.C2_BUDGET_S)
         victim = None
         try:
             victim, victim_run, in_flight = self.long_run_held(name, meters, days, held_page, hold_s=4, timeout="120s")
@@ -479,8 +509,8 @@ unit = "../unit"
             self.reader = self.c.front
         self.assertEqual(victim.health()[0], 200, f"{victim.host}: /healthz after it resumed")
         self.wait_series(name, meters, days, today, timeout=10)
-        requests, commits, runs = self.check_each_window_once(name, meters, days, today, victim, victim_run, in_flight,
-                                                              "lease_lost")
+        requests, commits, runs = self.check_each_window_once(name, meters, days, today, self.C2_BUDGET_S, victim,
+                                                              victim_run, in_flight, "lease_lost")
         lost = victim.log_events("connector_run", connector=name, status="lease_lost")
         self.assertEqual(len(lost), 1, f"{name}: {victim.host}'s log: connector_run events with status lease_lost")
         # It did try: the window in flight, its every page in hand, refused at its commit.
