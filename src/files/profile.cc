@@ -177,6 +177,9 @@ Status FillProfile(const toml::table& root, Profile& p, bool module_given) {
     if (p.module.empty() && !module_given) return Status::InvalidArgument("fields.module is required for layout = \"long\"");
     if (p.value.empty()) return Status::InvalidArgument("fields.value is required for layout = \"long\"");
     if (!p.columns.empty()) return Status::InvalidArgument("fields.columns is for layout = \"wide\"");
+    // The long layout takes its modules from fields.module: a list of fields that are not
+    // modules means nothing there, and would be dropped from the profile the API proposes back.
+    if (!p.exclude.empty()) return Status::InvalidArgument("fields.exclude is for layout = \"wide\"");
   } else {
     if (!p.module.empty() || !p.value.empty())
       return Status::InvalidArgument("layout = \"wide\" takes modules from the columns: remove fields.module and fields.value");
