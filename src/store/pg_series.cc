@@ -130,19 +130,16 @@ Status PgStore::Tx::Flush() {
 Status PgStore::Tx::FlushToLog() {
   // In the order staged: a later write of a point follows the earlier one, and
   // the compaction keeps that order (stable sort).
-  if (defer_log_) {
-    for (const LogEntry& e : staged_) AppendLogEntry(deferred_, e.module_id, e.point);
-    deferred_n_ += staged_.size();
-  } else {
-    std::string blob;
-    blob.reserve(staged_.size() * 12);
-    for (const LogEntry& e : staged_) AppendLogEntry(blob, e.module_id, e.point);
-    TC_RETURN_IF_ERROR(ExecPrepared("tc_log_insert", "INSERT INTO point_log(n, data) VALUES ($1, $2::bytea)",
-                                    PgParams().Add(staged_.size()).AddBytes(blob))
-                           .status());
-  }
+  for (const LogEntry& e : staged_) AppendLogEntry(deferred_, e.module_id, e.point);
+  deferred_n_ += staged_.size();
   logged_ += staged_.size();
   staged_.clear();
+  if (commit_later_) return Status::Ok();  // sent with the COMMIT (TakeDeferredLog)
+  TC_RETURN_IF_ERROR(ExecPrepared("tc_log_insert", "INSERT INTO point_log(n, data) VALUES ($1, $2::bytea)",
+                                  PgParams().Add(deferred_n_).AddBytes(deferred_))
+                         .status());
+  deferred_.clear();
+  deferred_n_ = 0;
   return Status::Ok();
 }
 
@@ -372,13 +369,16 @@ Result<bool> PgStore::CompactLogSlice(int64_t through) {
 }
 
 Status PgStore::CompactLog() {
-  AwaitCommits();  // this node's writes so far are in the log, or in the chunks
-  TC_ASSIGN_OR_RETURN(PgResult last, [&]() -> Result<PgResult> {
-    TC_ASSIGN_OR_RETURN(Conn c, Acquire());
-    return PgExec(c.get(), "SELECT max(id) FROM point_log");
-  }());
-  if (last.IsNull(0, 0)) return Status::Ok();
-  const int64_t through = last.Int(0, 0);
+  // After this node's commits in flight (Read waits for them): its writes so
+  // far are in the log, or in the chunks.
+  std::optional<int64_t> last;
+  TC_RETURN_IF_ERROR(Read([&](PGconn* db) -> Status {
+    TC_ASSIGN_OR_RETURN(PgResult r, PgExec(db, "SELECT max(id) FROM point_log"));
+    if (!r.IsNull(0, 0)) last = r.Int(0, 0);
+    return Status::Ok();
+  }));
+  if (!last) return Status::Ok();
+  const int64_t through = *last;
   while (true) {
     TC_ASSIGN_OR_RETURN(bool more, CompactLogSlice(through));
     if (!more) return Status::Ok();

@@ -387,9 +387,9 @@ Status PgStore::InTransaction(const std::function<Status(Tx&)>& body, bool retry
   for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
     TC_ASSIGN_OR_RETURN(Conn c, Acquire());
     Tx tx(*this, c.get());
-    // A group's BEGIN goes with its first statement (Tx::ExecPrepared).
-    if (commit_later) tx.DeferLog();
-    s = commit_later ? tx.BeginWithFirstStatement() : tx.Exec("BEGIN").status();
+    s = Status::Ok();
+    if (commit_later) tx.StartCommitLater();
+    else s = tx.Exec("BEGIN").status();
     if (s.ok()) s = body(tx);
     if (s.ok() && commit_later) {
       const std::string commit_sql = tx.TakePendingBegin() + tx.TakeDeferredLog() + "COMMIT";

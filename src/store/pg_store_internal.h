@@ -57,12 +57,10 @@ class PgStore::Tx {
     }
     return PgExecPrepared(conn_, name, sql, params);
   }
-  // BEGIN, sent with the first statement (one round trip fewer when it is a
-  // prepared one), or at the commit if none came.
-  Status BeginWithFirstStatement() {
-    begin_pending_ = true;
-    return Status::Ok();
-  }
+  // A transaction whose COMMIT is sent without waiting (PgStore::InTransaction,
+  // commit_later): its BEGIN goes with its first statement (one round trip
+  // fewer when that is a prepared one), its log row with the COMMIT.
+  void StartCommitLater() { commit_later_ = begin_pending_ = true; }
   // "BEGIN; " if no statement came to carry it, for the COMMIT's string.
   std::string TakePendingBegin() { return std::exchange(begin_pending_, false) ? "BEGIN; " : ""; }
   Status SendPendingBegin() {
@@ -98,10 +96,8 @@ class PgStore::Tx {
   Status FlushToChunks(bool holding_log_lock);
   // Points this transaction put in the log so far.
   size_t logged() const { return logged_; }
-  // With a COMMIT sent without waiting (PgStore::InTransaction, commit_later),
-  // the log row goes with it, one round trip fewer: what to send before the
-  // COMMIT ("" or an INSERT and its ';').
-  void DeferLog() { defer_log_ = true; }
+  // With StartCommitLater, what to send before the COMMIT: "" or the log row's
+  // INSERT and its ';'.
   std::string TakeDeferredLog();
 
   // After the commit: ids and partitions created in it become known to the store.
@@ -116,9 +112,9 @@ class PgStore::Tx {
   PGconn* conn_;
   std::vector<LogEntry> staged_;
   size_t logged_ = 0;
-  bool defer_log_ = false;
+  bool commit_later_ = false;
   bool begin_pending_ = false;
-  std::string deferred_;   // entries of the log row to send with the COMMIT
+  std::string deferred_;   // log entries not yet sent (with commit_later_, until the COMMIT)
   size_t deferred_n_ = 0;
   Created created_;
 };
